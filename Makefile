@@ -20,10 +20,13 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC:= $(sort $(wildcard tests/bench/*.c))
+# Small programs that e2e scenarios drive (one .c each, linked with libmgw).
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 ADM_SRC  := $(sort $(wildcard adm/*.c))
 
 .PHONY: all deps test-deps check unit e2e demo bench fuzz clean
-all: mgw $(if $(ADM_SRC),mgwadm)
+all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -49,10 +52,18 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS) -lcmocka
 
+$(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
+
 deps:
 	@scripts/deps.sh
 
-test-deps:
+test-$(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
+
+deps:
 	@scripts/deps.sh --test
 
 unit: $(UNIT_BIN)
