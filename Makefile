@@ -59,11 +59,7 @@ $(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
 deps:
 	@scripts/deps.sh
 
-test-$(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
-
-deps:
+test-deps:
 	@scripts/deps.sh --test
 
 unit: $(UNIT_BIN)

@@ -1,0 +1,69 @@
+/* dp/csum.h — Internet checksum helpers (RFC 1071) and incremental updates
+ * (RFC 1624). Pure functions on byte buffers; no EAL needed.
+ *
+ * Values are taken and returned in network byte order exactly as they sit in
+ * the packet: the one's-complement sum is byte-order independent as long as
+ * both sides of an update use the same order. */
+#ifndef MGW_DP_CSUM_H
+#define MGW_DP_CSUM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+/* Fold a 32-bit accumulator into 16 bits. */
+static inline uint16_t dp_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* One's-complement sum of a buffer, in the byte order of the buffer. */
+static inline uint32_t dp_csum_partial(const void *buf, size_t len, uint32_t sum)
+{
+	const uint8_t *p = buf;
+
+	while (len >= 2) {
+		uint16_t w;
+		__builtin_memcpy(&w, p, 2);
+		sum += w;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint16_t w = 0;
+		__builtin_memcpy(&w, p, 1);
+		sum += w;
+	}
+	return sum;
+}
+
+/* Full checksum of a buffer (what goes into a header's checksum field). */
+static inline uint16_t dp_csum(const void *buf, size_t len)
+{
+	return (uint16_t)~dp_csum_fold(dp_csum_partial(buf, len, 0));
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a 16-bit field change. */
+static inline uint16_t dp_csum_update16(uint16_t hc, uint16_t old, uint16_t new_)
+{
+	uint32_t sum = (uint16_t)~hc;
+
+	sum += (uint16_t)~old;
+	sum += new_;
+	return (uint16_t)~dp_csum_fold(sum);
+}
+
+/* The same for a 32-bit field (an IPv4 address), as two 16-bit halves. */
+static inline uint16_t dp_csum_update32(uint16_t hc, uint32_t old, uint32_t new_)
+{
+	uint32_t sum = (uint16_t)~hc;
+
+	sum += (uint16_t)~(old & 0xffff);
+	sum += (uint16_t)~(old >> 16);
+	sum += new_ & 0xffff;
+	sum += new_ >> 16;
+	return (uint16_t)~dp_csum_fold(sum);
+}
+
+#endif

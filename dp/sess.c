@@ -1,0 +1,177 @@
+/* dp/sess.c — per-lcore session pool and two-way cuckoo hash (see sess.h). */
+#include <errno.h>
+#include <string.h>
+
+#include "dp/sess.h"
+
+#define MAX_KICKS 48
+
+static uint32_t buckets_for(uint32_t capacity)
+{
+	/* Two entries per session; aim at ≤ 95 % load before rounding up to
+	 * a power of two, which cuckoo hashing with 8-way buckets sustains. */
+	uint64_t need = ((uint64_t)capacity * 2 * 100 / 95 + DP_SESS_BUCKET - 1) / DP_SESS_BUCKET;
+	uint32_t b = 1;
+
+	while (b < need)
+		b <<= 1;
+	return b;
+}
+
+static size_t align64(size_t n)
+{
+	return (n + 63) & ~(size_t)63;
+}
+
+size_t dp_sess_tab_memsize(uint32_t capacity)
+{
+	return align64((size_t)capacity * sizeof(struct dp_sess)) +
+	       align64((size_t)capacity * sizeof(uint32_t)) +
+	       (size_t)buckets_for(capacity) * sizeof(struct dp_sess_bucket);
+}
+
+void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity)
+{
+	uint8_t *p = mem;
+	uint32_t nb = buckets_for(capacity);
+
+	memset(t, 0, sizeof(*t));
+	t->capacity = capacity;
+	t->mask = nb - 1;
+	t->sess = (struct dp_sess *)p;
+	p += align64((size_t)capacity * sizeof(struct dp_sess));
+	t->free = (uint32_t *)p;
+	p += align64((size_t)capacity * sizeof(uint32_t));
+	t->bkt = (struct dp_sess_bucket *)p;
+
+	memset(t->sess, 0, (size_t)capacity * sizeof(struct dp_sess));
+	/* Hand out low indices first: they share cache lines and pages. */
+	for (uint32_t i = 0; i < capacity; i++)
+		t->free[i] = capacity - 1 - i;
+	t->n_free = capacity;
+	memset(t->bkt, 0xff, (size_t)nb * sizeof(struct dp_sess_bucket));
+}
+
+struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t)
+{
+	struct dp_sess *s;
+
+	if (t->n_free == 0)
+		return NULL;
+	s = &t->sess[t->free[--t->n_free]];
+	s->flags = DP_SESS_F_USED;
+	return s;
+}
+
+static uint32_t tuple_hash(const struct dp_sess *s, unsigned dir)
+{
+	if (dir == 0)
+		return dp_sess_hash(s->cip, s->vip, s->cport, s->vport, s->proto);
+	return dp_sess_hash(s->rip, s->lip, s->rport, s->lport, s->proto);
+}
+
+static int bucket_free_slot(const struct dp_sess_bucket *bk)
+{
+	for (int i = 0; i < DP_SESS_BUCKET; i++)
+		if (bk->ref[i] == DP_SESS_NONE)
+			return i;
+	return -1;
+}
+
+/* Place one entry, displacing others along a cuckoo path if both of its
+ * buckets are full. On failure every displacement is undone. */
+static int place(struct dp_sess_tab *t, uint32_t sig, uint32_t ref)
+{
+	struct { uint32_t b; int slot; } path[MAX_KICKS];
+	uint32_t b = sig & t->mask, cur_sig = sig, cur_ref = ref;
+	int k, slot;
+
+	for (k = 0; k < MAX_KICKS; k++) {
+		uint32_t alt = dp_sess_alt(b, cur_sig, t->mask);
+
+		if ((slot = bucket_free_slot(&t->bkt[b])) < 0 &&
+		    (slot = bucket_free_slot(&t->bkt[alt])) >= 0)
+			b = alt;
+		if (slot >= 0) {
+			t->bkt[b].sig[slot] = cur_sig;
+			t->bkt[b].ref[slot] = cur_ref;
+			t->kicks += (uint64_t)k;
+			return 0;
+		}
+		/* Evict a victim from b (varying the slot so walks differ)
+		 * and carry it to its other bucket. */
+		slot = (int)((t->kicks + (uint64_t)k + cur_sig) % DP_SESS_BUCKET);
+		path[k].b = b;
+		path[k].slot = slot;
+		uint32_t vs = t->bkt[b].sig[slot], vr = t->bkt[b].ref[slot];
+		t->bkt[b].sig[slot] = cur_sig;
+		t->bkt[b].ref[slot] = cur_ref;
+		cur_sig = vs;
+		cur_ref = vr;
+		b = dp_sess_alt(b, cur_sig, t->mask);
+	}
+	/* Give up: walk back, restoring each displaced entry. */
+	while (k-- > 0) {
+		struct dp_sess_bucket *bk = &t->bkt[path[k].b];
+		uint32_t vs = bk->sig[path[k].slot], vr = bk->ref[path[k].slot];
+
+		bk->sig[path[k].slot] = cur_sig;
+		bk->ref[path[k].slot] = cur_ref;
+		cur_sig = vs;
+		cur_ref = vr;
+	}
+	t->insert_fail++;
+	return -ENOSPC;
+}
+
+static void unplace(struct dp_sess_tab *t, uint32_t sig, uint32_t ref)
+{
+	uint32_t b = sig & t->mask;
+
+	for (int pass = 0; pass < 2; pass++) {
+		struct dp_sess_bucket *bk = &t->bkt[b];
+
+		for (int i = 0; i < DP_SESS_BUCKET; i++) {
+			if (bk->ref[i] == ref) {
+				bk->ref[i] = DP_SESS_NONE;
+				bk->sig[i] = DP_SESS_NONE;
+				return;
+			}
+		}
+		b = dp_sess_alt(b, sig, t->mask);
+	}
+}
+
+int dp_sess_insert(struct dp_sess_tab *t, struct dp_sess *s)
+{
+	uint32_t idx = dp_sess_index(t, s);
+	uint32_t h0 = tuple_hash(s, 0), h1 = tuple_hash(s, 1);
+	int rc;
+
+	rc = place(t, h0, idx << 1);
+	if (rc < 0)
+		return rc;
+	rc = place(t, h1, idx << 1 | 1);
+	if (rc < 0) {
+		unplace(t, h0, idx << 1);
+		return rc;
+	}
+	s->flags |= DP_SESS_F_HASHED;
+	t->n_used++;
+	return 0;
+}
+
+void dp_sess_free(struct dp_sess_tab *t, struct dp_sess *s)
+{
+	uint32_t idx = dp_sess_index(t, s);
+
+	if (!(s->flags & DP_SESS_F_USED))
+		return;
+	if (s->flags & DP_SESS_F_HASHED) {
+		unplace(t, tuple_hash(s, 0), idx << 1);
+		unplace(t, tuple_hash(s, 1), idx << 1 | 1);
+		t->n_used--;
+	}
+	s->flags = 0;
+	t->free[t->n_free++] = idx;
+}
