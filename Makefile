@@ -9,7 +9,7 @@
 PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c
 CC       ?= cc
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 -Wall -Wextra -Werror -I. -MMD -MP
+CFLAGS   += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 B        := build
@@ -28,16 +28,21 @@ ADM_SRC  := $(sort $(wildcard adm/*.c))
 .PHONY: all deps test-deps check unit e2e demo bench fuzz clean
 all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
 
+# `make V=1` shows the commands.
+Q        := $(if $(V),,@)
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/libmgw.a: $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 mgw: $(B)/mgw.o $(B)/libmgw.a
-	$(CC) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS)
 
 mgwadm: $(ADM_SRC:%.c=$(B)/%.o)
 	$(CC) -o $@ $^ $(shell pkg-config --libs jansson)

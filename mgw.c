@@ -1,15 +1,382 @@
-/* mgw — layer-4 load balancer: main. (walking skeleton in progress) */
+/* mgw — a layer-4 load balancer: one process, a DPDK data plane and its
+ * control threads.
+ *
+ * main: read and validate the config, build the EAL command line from it,
+ * start the modules in order (data plane, control plane, API) and stop them
+ * in reverse on SIGINT/SIGTERM. The context below is the only mutable state
+ * that is not owned by a module. */
+#include <errno.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include "cp/cp.h"
+#include "dp/dp.h"
+#include "web/web.h"
 
 #define MGW_VERSION "0.1.0"
+#define MGW_MAX_EAL_ARGS 128
+
+RTE_LOG_REGISTER(mgw_logtype_main, mgw.main, INFO);
+#define MGW_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, mgw_logtype_main, "mgw: " fmt "\n", ##__VA_ARGS__)
+
+struct mgw {
+	const char *cfg_path;
+	bool check_only;
+	int n_extra;                  /* EAL args after "--" */
+	char **extra;
+	struct cp_config *cfg;        /* until cp_create takes it */
+	int eal_argc;
+	char *eal_argv[MGW_MAX_EAL_ARGS];
+	struct dp *dp;
+	struct cp *cp;
+	struct web *web;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mgw -c FILE [-- EAL args]   run\n"
+		   "       mgw --check -c FILE          validate a config file\n"
+		   "       mgw --version\n");
+}
+
+static int parse_args(struct mgw *m, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			m->extra = argv + i + 1;
+			m->n_extra = argc - i - 1;
+			break;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("mgw %s (DPDK data plane, FULLNAT)\n", MGW_VERSION);
+			exit(0);
+		} else if (strcmp(argv[i], "--check") == 0) {
+			m->check_only = true;
+		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
+			m->cfg_path = argv[++i];
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else {
+			fprintf(stderr, "mgw: unknown argument '%s'\n", argv[i]);
+			usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (!m->cfg_path) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* How many lcores an EAL --lcores string names ("0-2", "0@0,1@1",
+ * "(1,2)@1", "0,(1-3)@(0,1)"): the first is the main lcore, the rest are
+ * data lcores, and ports need one queue pair per data lcore. */
+static int count_lcores(const char *s)
+{
+	bool seen[RTE_MAX_LCORE] = { false };
+	int n = 0;
+
+	while (*s) {
+		bool group = *s == '(';
+		const char *p = s + group;
+
+		for (;;) {
+			char *end;
+			long a = strtol(p, &end, 10), b;
+
+			if (end == p || a < 0 || a >= RTE_MAX_LCORE)
+				return -EINVAL;
+			b = a;
+			if (*end == '-') {
+				p = end + 1;
+				b = strtol(p, &end, 10);
+				if (end == p || b < a || b >= RTE_MAX_LCORE)
+					return -EINVAL;
+			}
+			for (long i = a; i <= b; i++)
+				if (!seen[i]) {
+					seen[i] = true;
+					n++;
+				}
+			p = end;
+			if (group && *p == ',') {
+				p++;
+				continue;
+			}
+			break;
+		}
+		if (group) {
+			if (*p != ')')
+				return -EINVAL;
+			p++;
+		}
+		if (*p == '@') {   /* the cpu set: skip it */
+			int depth = 0;
+
+			for (p++; *p && (depth || *p != ','); p++)
+				depth += (*p == '(') - (*p == ')');
+		}
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -EINVAL;
+		s = p;
+	}
+	return n;
+}
+
+static bool arg_is(const char *arg, const char *a)
+{
+	size_t n = strlen(a);
+
+	return strncmp(arg, a, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
+/* Is option a ("--x", matching "--x" and "--x=...") among the EAL args the
+ * operator gave (dpdk.args or after "--")? */
+static bool has_arg(struct mgw *m, const char *a)
+{
+	for (unsigned i = 0; i < m->cfg->n_args; i++)
+		if (arg_is(m->cfg->args[i], a))
+			return true;
+	for (int i = 0; i < m->n_extra; i++)
+		if (arg_is(m->extra[i], a))
+			return true;
+	return false;
+}
+
+static int add_arg(struct mgw *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add_arg(struct mgw *m, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int rc;
+
+	if (m->eal_argc == MGW_MAX_EAL_ARGS - 1)
+		return -E2BIG;
+	va_start(ap, fmt);
+	rc = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	m->eal_argv[m->eal_argc++] = s;
+	return 0;
+}
+
+static uint64_t free_hugepage_mb(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	unsigned long free_pages = 0, size_kb = 0;
+	char line[128];
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		sscanf(line, "HugePages_Free: %lu", &free_pages);
+		sscanf(line, "Hugepagesize: %lu kB", &size_kb);
+	}
+	fclose(f);
+	return (uint64_t)free_pages * size_kb / 1024;
+}
+
+/* Memory the data plane will ask EAL for, in MB, with room to spare. */
+static uint64_t memory_mb(const struct cp_config *c, int n_data)
+{
+	uint64_t per_sess = 64 + 4 + 2 * 8 * 2;   /* session, free list, buckets */
+	uint64_t sess = (uint64_t)c->sessions_per_lcore * per_sess * (uint64_t)n_data;
+	uint64_t stats = (uint64_t)(c->max_servers * 64 + c->max_services * 72) * (uint64_t)n_data;
+	uint64_t laddr = 64ull * 65536 * 2 * (uint64_t)n_data;
+
+	/* + two route tables (64 MB each while one replaces the other), mbufs
+	 * and EAL's own needs */
+	return (sess + stats + laddr) / (1 << 20) + 2 * 66 + 128 + 128;
+}
+
+static int build_eal_args(struct mgw *m)
+{
+	const struct cp_config *c = m->cfg;
+	int n_lcores = count_lcores(c->lcores), n_data, rc = 0;
+	bool mem_given = has_arg(m, "--no-huge") || has_arg(m, "--in-memory") ||
+			 has_arg(m, "-m") || has_arg(m, "--socket-mem");
+	bool pci = false, in_memory = has_arg(m, "--in-memory");
+
+	if (n_lcores < 2) {
+		fprintf(stderr, "dpdk.lcores: \"%s\" must name a main lcore and at least one data "
+				"lcore (e.g. \"0-1\")\n", c->lcores);
+		return -EINVAL;
+	}
+	n_data = n_lcores - 1;
+	rc |= add_arg(m, "mgw");
+	rc |= add_arg(m, "--lcores=%s", c->lcores);
+	if (!mem_given) {
+		uint64_t need = memory_mb(c, n_data);
+
+		if (free_hugepage_mb() >= need) {
+			rc |= add_arg(m, "--in-memory");
+			in_memory = true;
+		} else {
+			rc |= add_arg(m, "--no-huge");
+			rc |= add_arg(m, "-m");
+			rc |= add_arg(m, "%llu", (unsigned long long)need);
+		}
+	}
+	/* Without hugepages EAL still keeps a runtime directory per prefix:
+	 * a private one lets several instances run side by side. */
+	if (!in_memory && !has_arg(m, "--file-prefix"))
+		rc |= add_arg(m, "--file-prefix=mgw%d", (int)getpid());
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const char *dev = c->ports[i].dev;
+
+		if (strncmp(dev, "net_", 4) == 0) {
+			/* af_packet spreads flows over qpairs with PACKET_FANOUT:
+			 * one queue pair per data lcore. */
+			if (strncmp(dev, "net_af_packet", 13) == 0 && !strstr(dev, "qpairs="))
+				rc |= add_arg(m, "--vdev=%s,qpairs=%d", dev, n_data);
+			else
+				rc |= add_arg(m, "--vdev=%s", dev);
+		} else {
+			rc |= add_arg(m, "-a");
+			rc |= add_arg(m, "%s", dev);
+			pci = true;
+		}
+		rc |= add_arg(m, "--vdev=net_tap%u,iface=mgw-%s", i, c->ports[i].name);
+	}
+	if (!pci && !has_arg(m, "-a") && !has_arg(m, "--no-pci"))
+		rc |= add_arg(m, "--no-pci");
+	for (unsigned i = 0; i < c->n_args; i++)
+		rc |= add_arg(m, "%s", c->args[i]);
+	for (int i = 0; i < m->n_extra; i++)
+		rc |= add_arg(m, "%s", m->extra[i]);
+	return rc ? -ENOMEM : 0;
+}
+
+static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->n_ports = c->n_ports;
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const char *dev = c->ports[i].dev;
+		size_t n = strcspn(dev, ",");
+
+		/* An ethdev is named by its devargs up to the first comma. */
+		snprintf(d->port[i].name, sizeof(d->port[i].name), "%s", c->ports[i].name);
+		snprintf(d->port[i].devname, sizeof(d->port[i].devname), "%.*s", (int)n, dev);
+		snprintf(d->port[i].tapname, sizeof(d->port[i].tapname), "net_tap%u", i);
+		d->port[i].mtu = c->ports[i].mtu;
+	}
+	d->sessions_per_lcore = c->sessions_per_lcore;
+	d->max_services = c->max_services;
+	d->max_servers = c->max_servers;
+	d->mbufs = c->mbufs;
+	d->idle_sleep_us = c->idle_sleep_us;
+	d->neigh_hold_ms = 1000;
+}
+
+static int wait_for_stop(sigset_t *set)
+{
+	int sig = 0;
+
+	sigwait(set, &sig);
+	return sig;
+}
 
 int main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("mgw %s\n", MGW_VERSION);
+	struct mgw m = { 0 };
+	struct cp_err err = { "", "" };
+	struct dp_conf dconf;
+	struct web_conf wconf;
+	sigset_t sigs;
+	int rc, sig;
+
+	if (parse_args(&m, argc, argv) < 0)
+		return 1;
+	if (cp_config_load(m.cfg_path, &m.cfg, &err) < 0) {
+		fprintf(stderr, "%s: %s\n", err.field, err.msg);
+		return 1;
+	}
+	if (build_eal_args(&m) < 0) {
+		cp_config_free(m.cfg);
+		return 1;
+	}
+	if (m.check_only) {
+		printf("%s: ok\n", m.cfg_path);
+		cp_config_free(m.cfg);
 		return 0;
 	}
-	fprintf(stderr, "usage: mgw -c FILE [-- EAL args] | --check -c FILE | --version\n");
-	return 1;
+
+	/* Every thread, EAL's and ours, inherits this mask: the signals come
+	 * to sigwait() in main and nowhere else. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	rc = rte_eal_init(m.eal_argc, m.eal_argv);
+	if (rc < 0) {
+		fprintf(stderr, "mgw: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		cp_config_free(m.cfg);
+		return 1;
+	}
+	dp_conf_from(m.cfg, &dconf);
+	memset(&wconf, 0, sizeof(wconf));
+	wconf.addr = m.cfg->api_addr;
+	wconf.port = m.cfg->api_port;
+	wconf.token = m.cfg->api_token;
+	wconf.max_body = m.cfg->api_max_body;
+
+	rc = dp_create(&dconf, &m.dp);
+	if (rc < 0) {
+		MGW_LOG(ERR, "data plane: %s", strerror(-rc));
+		goto out_cfg;
+	}
+	rc = cp_create(m.cfg, m.cfg_path, MGW_VERSION, m.dp, &m.cp);
+	if (rc < 0) {
+		MGW_LOG(ERR, "control plane: %s", strerror(-rc));
+		goto out_dp;
+	}
+	m.cfg = NULL;   /* the control plane owns it */
+	rc = dp_start(m.dp);
+	if (rc < 0)
+		goto out_cp;
+	rc = cp_start(m.cp);
+	if (rc < 0) {
+		MGW_LOG(ERR, "control plane start: %s", strerror(-rc));
+		goto out_stop;
+	}
+	rc = web_create(&wconf, m.cp, &m.web);
+	if (rc < 0)
+		goto out_stop;
+	MGW_LOG(NOTICE, "mgw %s running with %u data lcores", MGW_VERSION, dp_n_lcores(m.dp));
+
+	sig = wait_for_stop(&sigs);
+	MGW_LOG(NOTICE, "%s: stopping", strsignal(sig));
+	cp_set_state(m.cp, CP_STATE_STOPPING, strsignal(sig));
+	web_destroy(m.web);
+	rc = 0;
+out_stop:
+	cp_stop(m.cp);
+	dp_stop(m.dp);
+out_cp:
+	cp_destroy(m.cp);
+out_dp:
+	dp_destroy(m.dp);
+out_cfg:
+	cp_config_free(m.cfg);
+	rte_eal_cleanup();
+	for (int i = 0; i < m.eal_argc; i++)
+		free(m.eal_argv[i]);
+	MGW_LOG(NOTICE, "stopped");
+	return rc < 0 ? 1 : 0;
 }

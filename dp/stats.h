@@ -17,7 +17,6 @@
 	X(IP_IHL,          "ip_bad_ihl")                                           \
 	X(IP_LEN,          "ip_bad_total_length")                                  \
 	X(IP_CSUM,         "ip_bad_checksum")                                      \
-	X(IP_OPTIONS,      "ip_options")       /* options on a NATed packet */     \
 	X(L4_TRUNC,        "l4_truncated")                                         \
 	X(TCP_DOFF,        "tcp_bad_offset")                                       \
 	X(UDP_LEN,         "udp_bad_length")                                       \

@@ -1,0 +1,221 @@
+/* cp/config.c — the config model: defaults, copies, lookups, address text
+ * (see config.h). Parsing is in config_parse.c, cross-field checks in
+ * config_check.c, the JSON output in config_json.c. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/config.h"
+
+const char *const cp_sched_names[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", NULL };
+const char *const cp_fwd_names[] = { "fullnat", "nat", "dr", "tunnel", NULL };
+const char *const cp_health_names[] = { "none", "tcp", "udp", "http", NULL };
+
+int cp_config_new(struct cp_config **out)
+{
+	struct cp_config *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	c->node_id = 1;
+	c->drain_s = 2;
+	c->api_addr = 0x7f000001;
+	c->api_port = 8080;
+	c->api_max_body = 8u << 20;
+	snprintf(c->lcores, sizeof(c->lcores), "0-1");
+	c->idle_sleep_us = 100;
+	c->to_tcp_est = 900;
+	c->to_tcp_syn = 30;
+	c->to_tcp_fin = 60;
+	c->to_tcp_time_wait = 10;
+	c->to_tcp_close = 3;
+	c->to_udp = 300;
+	c->ospf.area = 0;
+	c->ospf.vip_cost = 10;
+	c->ospf.lip_cost = 10;
+	c->bgp.hold_s = 9;
+	c->sessions_per_lcore = 1000000;
+	c->max_services = 4096;
+	c->max_servers = 65536;
+	c->selfcheck_ms = 500;
+	c->recover = CP_RECOVER_MANUAL;
+	c->recover_after = 3;
+	*out = c;
+	return 0;
+}
+
+void cp_service_free(struct cp_service_conf *s)
+{
+	free(s->servers);
+	s->servers = NULL;
+	s->n_servers = 0;
+}
+
+void cp_config_free(struct cp_config *c)
+{
+	if (!c)
+		return;
+	for (unsigned i = 0; i < c->n_args; i++)
+		free(c->args[i]);
+	free(c->args);
+	free(c->routes);
+	for (unsigned i = 0; i < c->n_services; i++)
+		cp_service_free(&c->services[i]);
+	free(c->services);
+	free(c);
+}
+
+int cp_service_copy(const struct cp_service_conf *src, struct cp_service_conf *dst)
+{
+	*dst = *src;
+	dst->servers = NULL;
+	if (src->n_servers) {
+		dst->servers = malloc(src->n_servers * sizeof(*src->servers));
+		if (!dst->servers)
+			return -ENOMEM;
+		memcpy(dst->servers, src->servers, src->n_servers * sizeof(*src->servers));
+	}
+	return 0;
+}
+
+int cp_config_copy(const struct cp_config *src, struct cp_config **out)
+{
+	struct cp_config *c = malloc(sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*c = *src;
+	c->args = NULL;
+	c->routes = NULL;
+	c->services = NULL;
+	c->n_args = c->n_routes = c->n_services = 0;
+	if (src->n_args) {
+		c->args = calloc(src->n_args, sizeof(char *));
+		if (!c->args)
+			goto err;
+		for (; c->n_args < src->n_args; c->n_args++)
+			if (!(c->args[c->n_args] = strdup(src->args[c->n_args])))
+				goto err;
+	}
+	if (src->n_routes) {
+		c->routes = malloc(src->n_routes * sizeof(*c->routes));
+		if (!c->routes)
+			goto err;
+		memcpy(c->routes, src->routes, src->n_routes * sizeof(*c->routes));
+		c->n_routes = src->n_routes;
+	}
+	if (src->n_services) {
+		c->services = calloc(src->n_services, sizeof(*c->services));
+		if (!c->services)
+			goto err;
+		for (; c->n_services < src->n_services; c->n_services++)
+			if (cp_service_copy(&src->services[c->n_services],
+					    &c->services[c->n_services]) < 0)
+				goto err;
+	}
+	*out = c;
+	return 0;
+err:
+	cp_config_free(c);
+	return -ENOMEM;
+}
+
+int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct cp_service_conf *s = &c->services[i];
+
+		if (s->proto == proto && s->vip == vip && s->port == port)
+			return (int)i;
+	}
+	return -ENOENT;
+}
+
+int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
+{
+	for (unsigned i = 0; i < s->n_servers; i++)
+		if (s->servers[i].ip == ip && s->servers[i].port == port)
+			return (int)i;
+	return -ENOENT;
+}
+
+int cp_parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	/* inet_pton accepts only the dotted quad: no "10.1", no octal. */
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -EINVAL;
+	*out = ntohl(a.s_addr);
+	return 0;
+}
+
+int cp_parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	char *end;
+	long len;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	if (cp_parse_ipv4(buf, addr) < 0)
+		return -EINVAL;
+	if (slash[1] < '0' || slash[1] > '9')
+		return -EINVAL;
+	len = strtol(slash + 1, &end, 10);
+	if (*end || len < 0 || len > 32)
+		return -EINVAL;
+	*plen = (uint8_t)len;
+	return 0;
+}
+
+int cp_parse_addr_port(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char buf[32];
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long p;
+
+	if (!colon || (size_t)(colon - s) >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, (size_t)(colon - s));
+	buf[colon - s] = 0;
+	if (cp_parse_ipv4(buf, ip) < 0)
+		return -EINVAL;
+	if (colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	p = strtol(colon + 1, &end, 10);
+	if (*end || p < 0 || p > 65535)
+		return -EINVAL;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+const char *cp_ipv4_str(uint32_t ip, char buf[16])
+{
+	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		 ip & 0xff);
+	return buf;
+}
+
+int cp_parse_proto(const char *s, uint8_t *out)
+{
+	if (strcmp(s, "tcp") == 0)
+		*out = IPPROTO_TCP;
+	else if (strcmp(s, "udp") == 0)
+		*out = IPPROTO_UDP;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *cp_proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "?";
+}

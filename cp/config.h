@@ -1,0 +1,200 @@
+/* cp/config.h — the configuration model: what the JSON config file holds
+ * and what the API reads and changes (API.md: "Config file = API state").
+ *
+ * One schema, one validator: the file loader and every API request go
+ * through cp_config_from_json() (or its parts for one service or server)
+ * and cp_config_validate(); nothing is applied before all of it is valid.
+ * Addresses are host byte order here. */
+#ifndef MGW_CP_CONFIG_H
+#define MGW_CP_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define CP_MAX_PORTS      8
+#define CP_MAX_LIPS       64
+#define CP_MAX_ROUTES     1024
+#define CP_PORT_NAME_MAX  11      /* "mgw-" + name fits IFNAMSIZ */
+#define CP_OSPF_MAX_IFACES 8
+#define CP_BGP_MAX_PEERS  8
+
+/* One validation error: the JSON path of the field and why. */
+struct cp_err {
+	char field[160];
+	char msg[256];
+};
+
+enum cp_sched { CP_SCHED_RR, CP_SCHED_WRR, CP_SCHED_LC, CP_SCHED_WLC, CP_SCHED_SH, CP_SCHED_MH };
+enum cp_fwd { CP_FWD_FULLNAT, CP_FWD_NAT, CP_FWD_DR, CP_FWD_TUNNEL };
+enum cp_hc_kind { CP_HEALTH_NONE, CP_HEALTH_TCP, CP_HEALTH_UDP, CP_HEALTH_HTTP };
+enum cp_on_down { CP_ON_DOWN_KEEP, CP_ON_DOWN_RESET };
+enum cp_recover { CP_RECOVER_MANUAL, CP_RECOVER_AUTO };
+
+extern const char *const cp_sched_names[];
+extern const char *const cp_fwd_names[];
+extern const char *const cp_health_names[];
+
+struct cp_health_conf {
+	uint8_t type;             /* enum cp_hc_kind */
+	uint32_t interval_ms, timeout_ms;
+	uint16_t rise, fall;
+	uint16_t port;            /* 0 = the server's port */
+	char path[256];
+	uint16_t status;
+	char host[256];
+	char payload[512];
+	bool require_reply;
+};
+
+struct cp_server_conf {
+	uint32_t ip;
+	uint16_t port;
+	uint32_t weight;          /* 0..65535 */
+	bool drain;
+};
+
+struct cp_service_conf {
+	uint8_t proto;            /* IPPROTO_TCP / IPPROTO_UDP */
+	uint32_t vip;
+	uint16_t port;
+	uint8_t sched, fwd, on_down;
+	uint32_t persistence_s;
+	uint32_t persistence_mask;
+	bool has_sorry;
+	uint32_t sorry_ip;
+	uint16_t sorry_port;
+	bool mh_port;
+	uint32_t mh_table_size;
+	struct cp_health_conf health;
+	unsigned n_servers;
+	struct cp_server_conf *servers;
+};
+
+struct cp_port_conf {
+	char name[CP_PORT_NAME_MAX + 1];
+	char dev[256];
+	uint32_t ip;
+	uint8_t plen;
+	uint16_t mtu;
+};
+
+struct cp_route_conf {
+	uint32_t prefix;
+	uint8_t plen;
+	uint32_t via;
+};
+
+struct cp_ospf_iface_conf {
+	char port[CP_PORT_NAME_MAX + 1];
+	uint8_t type;             /* 0 ptp, 1 broadcast */
+	uint16_t hello_s, dead_s, cost;
+};
+
+struct cp_ospf_conf {
+	bool enabled;
+	uint32_t router_id, area;
+	unsigned n_ifaces;
+	struct cp_ospf_iface_conf ifaces[CP_OSPF_MAX_IFACES];
+	uint16_t vip_cost, lip_cost;
+};
+
+struct cp_bgp_peer_conf {
+	uint32_t ip, as;
+	uint16_t port;
+};
+
+struct cp_bgp_conf {
+	bool enabled;
+	uint32_t local_as, router_id;
+	uint16_t hold_s;
+	uint32_t vip_med, lip_med;
+	unsigned n_peers;
+	struct cp_bgp_peer_conf peers[CP_BGP_MAX_PEERS];
+};
+
+struct cp_config {
+	/* node */
+	uint32_t node_id, router_id;
+	uint32_t drain_s;
+	/* api */
+	uint32_t api_addr;
+	uint16_t api_port;
+	char api_token[256];      /* "" = none */
+	uint32_t api_max_body;
+	/* dpdk */
+	char lcores[128];
+	unsigned n_args;
+	char **args;
+	uint32_t idle_sleep_us;
+	/* network */
+	unsigned n_ports;
+	struct cp_port_conf ports[CP_MAX_PORTS];
+	unsigned n_routes;
+	struct cp_route_conf *routes;
+	unsigned n_lips;
+	uint32_t lips[CP_MAX_LIPS];
+	/* timeouts, seconds */
+	uint32_t to_tcp_est, to_tcp_syn, to_tcp_fin, to_tcp_time_wait, to_tcp_close, to_udp;
+	/* services */
+	unsigned n_services;
+	struct cp_service_conf *services;
+	/* routing */
+	struct cp_ospf_conf ospf;
+	struct cp_bgp_conf bgp;
+	/* limits */
+	uint32_t sessions_per_lcore, max_services, max_servers, mbufs;
+	/* selfcheck */
+	uint32_t selfcheck_ms;
+	uint8_t recover;
+	uint32_t recover_after;
+	/* debug */
+	bool fault_injection;
+};
+
+/* A config holding every default (no ports, no services). */
+int cp_config_new(struct cp_config **out);
+void cp_config_free(struct cp_config *c);
+int cp_config_copy(const struct cp_config *src, struct cp_config **out);
+
+/* Parse and validate a whole config. 0, or -EINVAL with *err filled. */
+int cp_config_from_json(const json_t *j, struct cp_config **out, struct cp_err *err);
+/* Parse a file (JSON syntax errors name line and column). */
+int cp_config_load(const char *path, struct cp_config **out, struct cp_err *err);
+
+/* The config in the file's shape (every field, defaults included). */
+json_t *cp_config_to_json(const struct cp_config *c);
+json_t *cp_service_to_json(const struct cp_service_conf *s);
+json_t *cp_server_to_json(const struct cp_server_conf *s);
+
+/* Parse one service / server object, as found at `path` ("services[3]").
+ * defaults: for a server, the service port to use when "port" is absent. */
+int cp_service_from_json(const json_t *j, const char *path, struct cp_service_conf *out,
+			 struct cp_err *err);
+int cp_server_from_json(const json_t *j, const char *path, uint16_t default_port,
+			struct cp_server_conf *out, struct cp_err *err);
+/* Apply a partial server object (PATCH) over an existing one. */
+int cp_server_patch_json(const json_t *j, const char *path, struct cp_server_conf *s,
+			 struct cp_err *err);
+void cp_service_free(struct cp_service_conf *s);
+int cp_service_copy(const struct cp_service_conf *src, struct cp_service_conf *dst);
+
+/* Cross-field checks over a whole config (uniqueness, subnets, references).
+ * cp_config_from_json() runs it; API changes run it on the changed copy. */
+int cp_config_validate(const struct cp_config *c, struct cp_err *err);
+
+/* Lookups. */
+int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip,
+			   uint16_t port);
+int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port);
+
+/* Text helpers shared with the API. */
+int cp_parse_ipv4(const char *s, uint32_t *out);
+int cp_parse_prefix(const char *s, uint32_t *addr, uint8_t *plen);
+int cp_parse_addr_port(const char *s, uint32_t *ip, uint16_t *port);
+const char *cp_ipv4_str(uint32_t ip, char buf[16]);
+int cp_parse_proto(const char *s, uint8_t *out);
+const char *cp_proto_name(uint8_t proto);
+
+#endif

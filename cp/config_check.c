@@ -1,0 +1,230 @@
+/* cp/config_check.c — checks across fields of a whole config: uniqueness,
+ * addresses that must not collide, references by name, what this build of
+ * the data plane can do. The first problem found is reported. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/config_read.h"
+
+/* Maglev table sizes: primes, so every server's skip visits every slot. */
+const uint32_t cp_mh_sizes[] = { 65537, 131071, 262147, 524287, 655373, 1048573, 0 };
+
+static uint32_t mask_of(uint8_t plen)
+{
+	return plen ? 0xffffffffu << (32 - plen) : 0;
+}
+
+static int port_of_addr(const struct cp_config *c, uint32_t ip)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (((ip ^ c->ports[i].ip) & mask_of(c->ports[i].plen)) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool is_port_ip(const struct cp_config *c, uint32_t ip)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i].ip == ip)
+			return true;
+	return false;
+}
+
+static bool is_lip(const struct cp_config *c, uint32_t ip)
+{
+	for (unsigned i = 0; i < c->n_lips; i++)
+		if (c->lips[i] == ip)
+			return true;
+	return false;
+}
+
+static bool usable_host(uint32_t ip)
+{
+	uint8_t a = (uint8_t)(ip >> 24);
+
+	return ip != 0 && ip != 0xffffffff && a != 127 && a < 224;
+}
+
+static int check_ports(const struct cp_config *c, struct cp_err *err)
+{
+	char p[32];
+
+	if (c->n_ports == 0)
+		return cp_rd_fail(err, NULL, "ports", "needs at least one port");
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct cp_port_conf *a = &c->ports[i];
+
+		cp_rd_index(p, sizeof(p), NULL, "ports", i);
+		if (!usable_host(a->ip))
+			return cp_rd_fail(err, p, "ip", "must be a unicast host address");
+		if ((a->ip & ~mask_of(a->plen)) == 0 || (a->ip | mask_of(a->plen)) == 0xffffffff)
+			return cp_rd_fail(err, p, "ip", "is its subnet's network or broadcast address");
+		for (unsigned k = 0; k < i; k++) {
+			const struct cp_port_conf *b = &c->ports[k];
+			uint32_t m = mask_of(a->plen < b->plen ? a->plen : b->plen);
+
+			if (strcmp(a->name, b->name) == 0)
+				return cp_rd_fail(err, p, "name", "duplicates ports[%u].name", k);
+			if (strcmp(a->dev, b->dev) == 0)
+				return cp_rd_fail(err, p, "dev", "duplicates ports[%u].dev", k);
+			if (((a->ip ^ b->ip) & m) == 0)
+				return cp_rd_fail(err, p, "ip", "overlaps the subnet of ports[%u]", k);
+		}
+	}
+	return 0;
+}
+
+static int check_routes(const struct cp_config *c, struct cp_err *err)
+{
+	char p[32];
+
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		const struct cp_route_conf *r = &c->routes[i];
+
+		cp_rd_index(p, sizeof(p), NULL, "routes", i);
+		if (r->prefix & ~mask_of(r->plen)) {
+			char a[16];
+
+			return cp_rd_fail(err, p, "prefix", "has host bits set (did you mean %s/%u?)",
+					  cp_ipv4_str(r->prefix & mask_of(r->plen), a), r->plen);
+		}
+		if (port_of_addr(c, r->via) < 0)
+			return cp_rd_fail(err, p, "via", "is not in the subnet of any port");
+		if (is_port_ip(c, r->via))
+			return cp_rd_fail(err, p, "via", "is one of our own port addresses");
+		for (unsigned k = 0; k < i; k++)
+			if (c->routes[k].prefix == r->prefix && c->routes[k].plen == r->plen)
+				return cp_rd_fail(err, p, "prefix", "duplicates routes[%u]", k);
+	}
+	return 0;
+}
+
+static int check_lips(const struct cp_config *c, struct cp_err *err)
+{
+	char p[32];
+
+	for (unsigned i = 0; i < c->n_lips; i++) {
+		cp_rd_index(p, sizeof(p), NULL, "localips", i);
+		if (!usable_host(c->lips[i]))
+			return cp_rd_fail(err, p, NULL, "must be a unicast host address");
+		if (is_port_ip(c, c->lips[i]))
+			return cp_rd_fail(err, p, NULL, "is a port's own address");
+		for (unsigned k = 0; k < i; k++)
+			if (c->lips[k] == c->lips[i])
+				return cp_rd_fail(err, p, NULL, "duplicates localips[%u]", k);
+	}
+	return 0;
+}
+
+static bool contiguous_mask(uint32_t m)
+{
+	return (m | (m - 1)) == 0xffffffff || m == 0;
+}
+
+static int check_service(const struct cp_config *c, unsigned i, struct cp_err *err)
+{
+	const struct cp_service_conf *s = &c->services[i];
+	char p[32], sp[64];
+	unsigned k;
+
+	cp_rd_index(p, sizeof(p), NULL, "services", i);
+	if (!usable_host(s->vip))
+		return cp_rd_fail(err, p, "vip", "must be a unicast host address");
+	if (is_port_ip(c, s->vip))
+		return cp_rd_fail(err, p, "vip", "is a port's own address");
+	if (is_lip(c, s->vip))
+		return cp_rd_fail(err, p, "vip", "is a local IP (localips)");
+	for (k = 0; k < i; k++) {
+		const struct cp_service_conf *o = &c->services[k];
+
+		if (o->proto == s->proto && o->vip == s->vip && o->port == s->port)
+			return cp_rd_fail(err, p, NULL, "duplicates services[%u] (%s %s:%u)", k,
+					  cp_proto_name(s->proto), cp_ipv4_str(s->vip, sp),
+					  s->port);
+	}
+	if (s->fwd != CP_FWD_FULLNAT)
+		return cp_rd_fail(err, p, "forward",
+				  "\"%s\" is not supported by this data plane (only fullnat)",
+				  cp_fwd_names[s->fwd]);
+	if (s->fwd == CP_FWD_FULLNAT && c->n_lips == 0)
+		return cp_rd_fail(err, NULL, "localips",
+				  "FULLNAT services need at least one local IP");
+	if (!contiguous_mask(s->persistence_mask))
+		return cp_rd_fail(err, p, "persistence_mask", "must be a contiguous netmask");
+	for (k = 0; cp_mh_sizes[k]; k++)
+		if (cp_mh_sizes[k] == s->mh_table_size)
+			break;
+	if (!cp_mh_sizes[k])
+		return cp_rd_fail(err, p, "mh_table_size",
+				  "must be one of 65537, 131071, 262147, 524287, 655373, 1048573");
+	if (s->has_sorry && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
+		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
+	for (unsigned r = 0; r < s->n_servers; r++) {
+		const struct cp_server_conf *rs = &s->servers[r];
+
+		cp_rd_index(sp, sizeof(sp), p, "servers", r);
+		if (!usable_host(rs->ip))
+			return cp_rd_fail(err, sp, "ip", "must be a unicast host address");
+		if (rs->ip == s->vip || is_port_ip(c, rs->ip) || is_lip(c, rs->ip))
+			return cp_rd_fail(err, sp, "ip", "is one of this node's own addresses");
+		for (unsigned q = 0; q < r; q++)
+			if (s->servers[q].ip == rs->ip && s->servers[q].port == rs->port)
+				return cp_rd_fail(err, sp, NULL, "duplicates servers[%u]", q);
+	}
+	return 0;
+}
+
+static int check_routing(const struct cp_config *c, struct cp_err *err)
+{
+	for (unsigned i = 0; c->ospf.enabled && i < c->ospf.n_ifaces; i++) {
+		unsigned k;
+		char p[64];
+
+		cp_rd_index(p, sizeof(p), "routing.ospf", "interfaces", i);
+		for (k = 0; k < c->n_ports; k++)
+			if (strcmp(c->ports[k].name, c->ospf.ifaces[i].port) == 0)
+				break;
+		if (k == c->n_ports)
+			return cp_rd_fail(err, p, "port", "names no port");
+		for (k = 0; k < i; k++)
+			if (strcmp(c->ospf.ifaces[k].port, c->ospf.ifaces[i].port) == 0)
+				return cp_rd_fail(err, p, "port", "duplicates interfaces[%u]", k);
+	}
+	for (unsigned i = 0; c->bgp.enabled && i < c->bgp.n_peers; i++) {
+		char p[64];
+
+		cp_rd_index(p, sizeof(p), "routing.bgp", "peers", i);
+		if (port_of_addr(c, c->bgp.peers[i].ip) < 0)
+			return cp_rd_fail(err, p, "ip", "is not in the subnet of any port");
+		for (unsigned k = 0; k < i; k++)
+			if (c->bgp.peers[k].ip == c->bgp.peers[i].ip)
+				return cp_rd_fail(err, p, "ip", "duplicates peers[%u]", k);
+	}
+	return 0;
+}
+
+int cp_config_validate(const struct cp_config *c, struct cp_err *err)
+{
+	uint64_t n_servers = 0;
+	int rc;
+
+	if ((rc = check_ports(c, err)) < 0 || (rc = check_routes(c, err)) < 0 ||
+	    (rc = check_lips(c, err)) < 0)
+		return rc;
+	if (c->n_services > c->max_services)
+		return cp_rd_fail(err, NULL, "services", "has %u services, limits.services is %u",
+				  c->n_services, c->max_services);
+	for (unsigned i = 0; i < c->n_services; i++) {
+		if ((rc = check_service(c, i, err)) < 0)
+			return rc;
+		n_servers += c->services[i].n_servers;
+	}
+	if (n_servers > c->max_servers)
+		return cp_rd_fail(err, NULL, "services",
+				  "have %llu servers in all, limits.servers is %u",
+				  (unsigned long long)n_servers, c->max_servers);
+	return check_routing(c, err);
+}

@@ -1,0 +1,166 @@
+/* cp/config_json.c — config model → JSON in the file's shape. Every field is
+ * written, defaults included, so what GET /config shows is exactly what runs
+ * and loading it again gives the same config. */
+#include <netinet/in.h>
+#include <stdio.h>
+
+#include "cp/config.h"
+
+static json_t *ip_json(uint32_t ip)
+{
+	char b[16];
+
+	return json_string(cp_ipv4_str(ip, b));
+}
+
+static json_t *prefix_json(uint32_t ip, uint8_t plen)
+{
+	char b[16];
+
+	return json_sprintf("%s/%u", cp_ipv4_str(ip, b), plen);
+}
+
+json_t *cp_server_to_json(const struct cp_server_conf *s)
+{
+	return json_pack("{s:o, s:i, s:i, s:b}", "ip", ip_json(s->ip), "port", (int)s->port,
+			 "weight", (json_int_t)s->weight, "drain", s->drain);
+}
+
+static json_t *health_json(const struct cp_health_conf *h)
+{
+	return json_pack("{s:s, s:I, s:I, s:i, s:i, s:i, s:s, s:i, s:s, s:s, s:b}",
+			 "type", cp_health_names[h->type],
+			 "interval_ms", (json_int_t)h->interval_ms,
+			 "timeout_ms", (json_int_t)h->timeout_ms,
+			 "rise", (int)h->rise, "fall", (int)h->fall, "port", (int)h->port,
+			 "path", h->path, "status", (int)h->status, "host", h->host,
+			 "payload", h->payload, "require_reply", h->require_reply);
+}
+
+json_t *cp_service_to_json(const struct cp_service_conf *s)
+{
+	json_t *servers = json_array(), *o;
+
+	for (unsigned i = 0; i < s->n_servers; i++)
+		json_array_append_new(servers, cp_server_to_json(&s->servers[i]));
+	o = json_pack("{s:s, s:o, s:i, s:s, s:s, s:I, s:o, s:s, s:b, s:I, s:o, s:o}",
+		      "proto", cp_proto_name(s->proto), "vip", ip_json(s->vip),
+		      "port", (int)s->port, "scheduler", cp_sched_names[s->sched],
+		      "forward", cp_fwd_names[s->fwd],
+		      "persistence_s", (json_int_t)s->persistence_s,
+		      "persistence_mask", ip_json(s->persistence_mask),
+		      "on_down", s->on_down ? "reset" : "keep", "mh_port", s->mh_port,
+		      "mh_table_size", (json_int_t)s->mh_table_size,
+		      "health", health_json(&s->health), "servers", servers);
+	json_object_set_new(o, "sorry_server",
+			    s->has_sorry ? json_pack("{s:o, s:i}", "ip", ip_json(s->sorry_ip),
+						     "port", (int)s->sorry_port)
+					 : json_null());
+	return o;
+}
+
+static json_t *routing_json(const struct cp_config *c)
+{
+	json_t *r = json_object();
+
+	if (c->ospf.enabled) {
+		json_t *ifs = json_array();
+
+		for (unsigned i = 0; i < c->ospf.n_ifaces; i++) {
+			const struct cp_ospf_iface_conf *f = &c->ospf.ifaces[i];
+
+			json_array_append_new(ifs, json_pack("{s:s, s:s, s:i, s:i, s:i}",
+							     "port", f->port,
+							     "type", f->type ? "broadcast" : "ptp",
+							     "hello_s", (int)f->hello_s,
+							     "dead_s", (int)f->dead_s,
+							     "cost", (int)f->cost));
+		}
+		json_object_set_new(r, "ospf", json_pack("{s:o, s:o, s:o, s:i, s:i}",
+						"router_id", ip_json(c->ospf.router_id),
+						"area", ip_json(c->ospf.area), "interfaces", ifs,
+						"vip_cost", (int)c->ospf.vip_cost,
+						"lip_cost", (int)c->ospf.lip_cost));
+	}
+	if (c->bgp.enabled) {
+		json_t *peers = json_array();
+
+		for (unsigned i = 0; i < c->bgp.n_peers; i++)
+			json_array_append_new(peers, json_pack("{s:o, s:I, s:i}",
+							       "ip", ip_json(c->bgp.peers[i].ip),
+							       "as", (json_int_t)c->bgp.peers[i].as,
+							       "port", (int)c->bgp.peers[i].port));
+		json_object_set_new(r, "bgp", json_pack("{s:I, s:o, s:i, s:I, s:I, s:o}",
+						"local_as", (json_int_t)c->bgp.local_as,
+						"router_id", ip_json(c->bgp.router_id),
+						"hold_s", (int)c->bgp.hold_s,
+						"vip_med", (json_int_t)c->bgp.vip_med,
+						"lip_med", (json_int_t)c->bgp.lip_med, "peers", peers));
+	}
+	return r;
+}
+
+json_t *cp_config_to_json(const struct cp_config *c)
+{
+	json_t *o = json_object(), *a;
+	char listen[32], b[16];
+
+	json_object_set_new(o, "node", json_pack("{s:I, s:o, s:I}",
+						 "id", (json_int_t)c->node_id,
+						 "router_id", ip_json(c->router_id),
+						 "drain_s", (json_int_t)c->drain_s));
+	snprintf(listen, sizeof(listen), "%s:%u", cp_ipv4_str(c->api_addr, b), c->api_port);
+	json_object_set_new(o, "api", json_pack("{s:s, s:o, s:I}", "listen", listen,
+						"token", c->api_token[0] ? json_string(c->api_token)
+									 : json_null(),
+						"max_body_bytes", (json_int_t)c->api_max_body));
+	a = json_array();
+	for (unsigned i = 0; i < c->n_args; i++)
+		json_array_append_new(a, json_string(c->args[i]));
+	json_object_set_new(o, "dpdk", json_pack("{s:s, s:o, s:I}", "lcores", c->lcores,
+						 "args", a,
+						 "idle_sleep_us", (json_int_t)c->idle_sleep_us));
+	a = json_array();
+	for (unsigned i = 0; i < c->n_ports; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i}",
+						   "name", c->ports[i].name, "dev", c->ports[i].dev,
+						   "ip", prefix_json(c->ports[i].ip, c->ports[i].plen),
+						   "mtu", (int)c->ports[i].mtu));
+	json_object_set_new(o, "ports", a);
+	a = json_array();
+	for (unsigned i = 0; i < c->n_routes; i++)
+		json_array_append_new(a, json_pack("{s:o, s:o}",
+						   "prefix", prefix_json(c->routes[i].prefix,
+									 c->routes[i].plen),
+						   "via", ip_json(c->routes[i].via)));
+	json_object_set_new(o, "routes", a);
+	a = json_array();
+	for (unsigned i = 0; i < c->n_lips; i++)
+		json_array_append_new(a, ip_json(c->lips[i]));
+	json_object_set_new(o, "localips", a);
+	json_object_set_new(o, "timeouts",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+				      "tcp_established_s", (json_int_t)c->to_tcp_est,
+				      "tcp_syn_s", (json_int_t)c->to_tcp_syn,
+				      "tcp_fin_s", (json_int_t)c->to_tcp_fin,
+				      "tcp_time_wait_s", (json_int_t)c->to_tcp_time_wait,
+				      "tcp_close_s", (json_int_t)c->to_tcp_close,
+				      "udp_s", (json_int_t)c->to_udp));
+	a = json_array();
+	for (unsigned i = 0; i < c->n_services; i++)
+		json_array_append_new(a, cp_service_to_json(&c->services[i]));
+	json_object_set_new(o, "services", a);
+	json_object_set_new(o, "routing", routing_json(c));
+	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I}",
+						   "sessions_per_lcore",
+						   (json_int_t)c->sessions_per_lcore,
+						   "services", (json_int_t)c->max_services,
+						   "servers", (json_int_t)c->max_servers,
+						   "mbufs", (json_int_t)c->mbufs));
+	json_object_set_new(o, "selfcheck", json_pack("{s:I, s:s, s:I}",
+						      "interval_ms", (json_int_t)c->selfcheck_ms,
+						      "recover", c->recover ? "auto" : "manual",
+						      "recover_after", (json_int_t)c->recover_after));
+	json_object_set_new(o, "debug", json_pack("{s:b}", "fault_injection", c->fault_injection));
+	return o;
+}

@@ -1,0 +1,562 @@
+/* cp/config_parse.c — JSON → config model, field by field, with the JSON
+ * path of the first bad field in the error (see config.h). */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/config_read.h"
+
+#define RD(call)                         \
+	do {                             \
+		int rc_ = (call);        \
+		if (rc_ < 0)             \
+			return rc_;      \
+	} while (0)
+
+static int rd_prefix(const json_t *o, const char *path, const char *key, bool required,
+		     uint32_t *addr, uint8_t *plen, struct cp_err *err)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return required ? cp_rd_fail(err, path, key, "is required") : 0;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+	    cp_parse_prefix(json_string_value(v), addr, plen) < 0)
+		return cp_rd_fail(err, path, key, "must be an IPv4 prefix like 10.0.0.0/24");
+	return 0;
+}
+
+static int parse_node(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "id", "router_id", "drain_s", NULL };
+
+	RD(cp_rd_object(o, "node", err));
+	RD(cp_rd_keys(o, "node", keys, err));
+	RD(cp_rd_uint(o, "node", "id", 0, UINT32_MAX, false, &c->node_id, err));
+	RD(cp_rd_ipv4(o, "node", "router_id", false, &c->router_id, err));
+	RD(cp_rd_uint(o, "node", "drain_s", 0, 3600, false, &c->drain_s, err));
+	return 0;
+}
+
+static int parse_api(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "listen", "token", "max_body_bytes", NULL };
+	char listen[64] = "";
+
+	RD(cp_rd_object(o, "api", err));
+	RD(cp_rd_keys(o, "api", keys, err));
+	RD(cp_rd_string(o, "api", "listen", false, listen, sizeof(listen), err));
+	if (listen[0] && cp_parse_addr_port(listen, &c->api_addr, &c->api_port) < 0)
+		return cp_rd_fail(err, "api", "listen", "must be IPv4:port like 127.0.0.1:8080");
+	RD(cp_rd_string_or_null(o, "api", "token", c->api_token, sizeof(c->api_token), err));
+	RD(cp_rd_uint(o, "api", "max_body_bytes", 1024, 256u << 20, false, &c->api_max_body, err));
+	return 0;
+}
+
+static int parse_dpdk(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "lcores", "args", "idle_sleep_us", NULL };
+	const json_t *args;
+
+	RD(cp_rd_object(o, "dpdk", err));
+	RD(cp_rd_keys(o, "dpdk", keys, err));
+	RD(cp_rd_string(o, "dpdk", "lcores", false, c->lcores, sizeof(c->lcores), err));
+	if (!c->lcores[0])
+		return cp_rd_fail(err, "dpdk", "lcores", "must not be empty");
+	RD(cp_rd_uint(o, "dpdk", "idle_sleep_us", 0, 100000, false, &c->idle_sleep_us, err));
+	RD(cp_rd_array(o, "dpdk", "args", 64, &args, err));
+	if (args) {
+		c->args = calloc(json_array_size(args) + 1, sizeof(char *));
+		if (!c->args)
+			return -ENOMEM;
+		for (size_t i = 0; i < json_array_size(args); i++) {
+			const json_t *a = json_array_get(args, i);
+			char p[64];
+
+			if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a)) {
+				cp_rd_index(p, sizeof(p), "dpdk", "args", i);
+				return cp_rd_fail(err, p, NULL, "must be a string");
+			}
+			c->args[c->n_args] = strdup(json_string_value(a));
+			if (!c->args[c->n_args])
+				return -ENOMEM;
+			c->n_args++;
+		}
+	}
+	return 0;
+}
+
+static int parse_ports(const json_t *arr, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "name", "dev", "ip", "mtu", NULL };
+
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *o = json_array_get(arr, i);
+		struct cp_port_conf *p = &c->ports[i];
+		char path[32];
+
+		cp_rd_index(path, sizeof(path), NULL, "ports", i);
+		RD(cp_rd_object(o, path, err));
+		RD(cp_rd_keys(o, path, keys, err));
+		RD(cp_rd_string(o, path, "name", true, p->name, sizeof(p->name), err));
+		for (const char *ch = p->name; *ch; ch++)
+			if (!((*ch >= 'a' && *ch <= 'z') || (*ch >= '0' && *ch <= '9') ||
+			      *ch == '-' || *ch == '_'))
+				return cp_rd_fail(err, path, "name",
+						  "may hold only a-z, 0-9, '-' and '_'");
+		if (!p->name[0])
+			return cp_rd_fail(err, path, "name", "must not be empty");
+		RD(cp_rd_string(o, path, "dev", true, p->dev, sizeof(p->dev), err));
+		if (!p->dev[0])
+			return cp_rd_fail(err, path, "dev", "must not be empty");
+		RD(rd_prefix(o, path, "ip", true, &p->ip, &p->plen, err));
+		if (p->plen == 0 || p->plen > 30)
+			return cp_rd_fail(err, path, "ip", "prefix length must be 1..30");
+		p->mtu = 1500;
+		RD(cp_rd_u16(o, path, "mtu", 576, 9000, false, &p->mtu, err));
+		c->n_ports++;
+	}
+	return 0;
+}
+
+static int parse_routes(const json_t *arr, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "prefix", "via", NULL };
+
+	c->routes = calloc(json_array_size(arr) + 1, sizeof(*c->routes));
+	if (!c->routes)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *o = json_array_get(arr, i);
+		struct cp_route_conf *r = &c->routes[i];
+		char path[32];
+
+		cp_rd_index(path, sizeof(path), NULL, "routes", i);
+		RD(cp_rd_object(o, path, err));
+		RD(cp_rd_keys(o, path, keys, err));
+		RD(rd_prefix(o, path, "prefix", true, &r->prefix, &r->plen, err));
+		RD(cp_rd_ipv4(o, path, "via", true, &r->via, err));
+		c->n_routes++;
+	}
+	return 0;
+}
+
+static int parse_lips(const json_t *arr, struct cp_config *c, struct cp_err *err)
+{
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *v = json_array_get(arr, i);
+		char path[32];
+
+		cp_rd_index(path, sizeof(path), NULL, "localips", i);
+		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+		    cp_parse_ipv4(json_string_value(v), &c->lips[i]) < 0)
+			return cp_rd_fail(err, path, NULL, "must be an IPv4 address like 10.1.0.100");
+		c->n_lips++;
+	}
+	return 0;
+}
+
+static int parse_timeouts(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "tcp_established_s", "tcp_syn_s", "tcp_fin_s",
+					    "tcp_time_wait_s", "tcp_close_s", "udp_s", NULL };
+	const char *p = "timeouts";
+	const uint32_t max = 7 * 86400;
+
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	RD(cp_rd_uint(o, p, "tcp_established_s", 1, max, false, &c->to_tcp_est, err));
+	RD(cp_rd_uint(o, p, "tcp_syn_s", 1, max, false, &c->to_tcp_syn, err));
+	RD(cp_rd_uint(o, p, "tcp_fin_s", 1, max, false, &c->to_tcp_fin, err));
+	RD(cp_rd_uint(o, p, "tcp_time_wait_s", 1, max, false, &c->to_tcp_time_wait, err));
+	RD(cp_rd_uint(o, p, "tcp_close_s", 1, max, false, &c->to_tcp_close, err));
+	RD(cp_rd_uint(o, p, "udp_s", 1, max, false, &c->to_udp, err));
+	return 0;
+}
+
+static int parse_health(const json_t *o, const char *svc_path, struct cp_health_conf *h,
+			struct cp_err *err)
+{
+	static const char *const keys[] = { "type", "interval_ms", "timeout_ms", "rise", "fall",
+					    "port", "path", "status", "host", "payload",
+					    "require_reply", NULL };
+	char p[192];
+
+	cp_rd_path(p, sizeof(p), svc_path, "health");
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	RD(cp_rd_enum(o, p, "type", cp_health_names, 4, &h->type, err));
+	RD(cp_rd_uint(o, p, "interval_ms", 100, 3600000, false, &h->interval_ms, err));
+	RD(cp_rd_uint(o, p, "timeout_ms", 10, 3600000, false, &h->timeout_ms, err));
+	RD(cp_rd_u16(o, p, "rise", 1, 100, false, &h->rise, err));
+	RD(cp_rd_u16(o, p, "fall", 1, 100, false, &h->fall, err));
+	RD(cp_rd_u16(o, p, "port", 0, 65535, false, &h->port, err));
+	RD(cp_rd_string(o, p, "path", false, h->path, sizeof(h->path), err));
+	if (h->path[0] != '/')
+		return cp_rd_fail(err, p, "path", "must start with '/'");
+	for (const char *ch = h->path; *ch; ch++)
+		if ((unsigned char)*ch <= ' ' || *ch == 0x7f)
+			return cp_rd_fail(err, p, "path", "must not contain spaces or control characters");
+	RD(cp_rd_u16(o, p, "status", 100, 599, false, &h->status, err));
+	RD(cp_rd_string(o, p, "host", false, h->host, sizeof(h->host), err));
+	for (const char *ch = h->host; *ch; ch++)
+		if ((unsigned char)*ch <= ' ' || *ch == 0x7f)
+			return cp_rd_fail(err, p, "host", "must not contain spaces or control characters");
+	RD(cp_rd_string(o, p, "payload", false, h->payload, sizeof(h->payload), err));
+	RD(cp_rd_bool(o, p, "require_reply", &h->require_reply, err));
+	if (h->timeout_ms >= h->interval_ms)
+		return cp_rd_fail(err, p, "timeout_ms", "must be less than interval_ms (%u)",
+				  h->interval_ms);
+	return 0;
+}
+
+static void server_defaults(struct cp_server_conf *s, uint16_t port)
+{
+	memset(s, 0, sizeof(*s));
+	s->port = port;
+	s->weight = 1;
+}
+
+int cp_server_patch_json(const json_t *o, const char *path, struct cp_server_conf *s,
+			 struct cp_err *err)
+{
+	static const char *const keys[] = { "ip", "port", "weight", "drain", NULL };
+
+	RD(cp_rd_object(o, path, err));
+	RD(cp_rd_keys(o, path, keys, err));
+	RD(cp_rd_ipv4(o, path, "ip", false, &s->ip, err));
+	RD(cp_rd_u16(o, path, "port", 1, 65535, false, &s->port, err));
+	RD(cp_rd_uint(o, path, "weight", 0, 65535, false, &s->weight, err));
+	RD(cp_rd_bool(o, path, "drain", &s->drain, err));
+	return 0;
+}
+
+int cp_server_from_json(const json_t *o, const char *path, uint16_t default_port,
+			struct cp_server_conf *s, struct cp_err *err)
+{
+	server_defaults(s, default_port);
+	RD(cp_rd_object(o, path, err));
+	if (!json_object_get(o, "ip"))
+		return cp_rd_fail(err, path, "ip", "is required");
+	return cp_server_patch_json(o, path, s, err);
+}
+
+static void health_defaults(struct cp_health_conf *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->type = CP_HEALTH_NONE;
+	h->interval_ms = 1000;
+	h->timeout_ms = 500;
+	h->rise = 2;
+	h->fall = 3;
+	h->status = 200;
+	snprintf(h->path, sizeof(h->path), "/");
+}
+
+int cp_service_from_json(const json_t *o, const char *path, struct cp_service_conf *s,
+			 struct cp_err *err)
+{
+	static const char *const keys[] = { "proto", "vip", "port", "scheduler", "forward",
+					    "persistence_s", "persistence_mask", "on_down",
+					    "sorry_server", "mh_port", "mh_table_size", "health",
+					    "servers", NULL };
+	static const char *const protos[] = { "tcp", "udp" };
+	static const char *const on_down[] = { "keep", "reset" };
+	const json_t *servers, *sorry, *h;
+	uint8_t proto = 0;
+	char p[192];
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->sched = CP_SCHED_WLC;
+	s->fwd = CP_FWD_FULLNAT;
+	s->persistence_mask = 0xffffffff;
+	s->mh_table_size = 65537;
+	health_defaults(&s->health);
+
+	RD(cp_rd_object(o, path, err));
+	RD(cp_rd_keys(o, path, keys, err));
+	if (!json_object_get(o, "proto"))
+		return cp_rd_fail(err, path, "proto", "is required");
+	RD(cp_rd_enum(o, path, "proto", protos, 2, &proto, err));
+	s->proto = proto == 0 ? IPPROTO_TCP : IPPROTO_UDP;
+	RD(cp_rd_ipv4(o, path, "vip", true, &s->vip, err));
+	RD(cp_rd_u16(o, path, "port", 1, 65535, true, &s->port, err));
+	RD(cp_rd_enum(o, path, "scheduler", cp_sched_names, 6, &s->sched, err));
+	RD(cp_rd_enum(o, path, "forward", cp_fwd_names, 4, &s->fwd, err));
+	RD(cp_rd_uint(o, path, "persistence_s", 0, 31 * 86400, false, &s->persistence_s, err));
+	RD(cp_rd_ipv4(o, path, "persistence_mask", false, &s->persistence_mask, err));
+	RD(cp_rd_enum(o, path, "on_down", on_down, 2, &s->on_down, err));
+	RD(cp_rd_bool(o, path, "mh_port", &s->mh_port, err));
+	RD(cp_rd_uint(o, path, "mh_table_size", 1, UINT32_MAX, false, &s->mh_table_size, err));
+
+	sorry = json_object_get(o, "sorry_server");
+	if (sorry && !json_is_null(sorry)) {
+		static const char *const skeys[] = { "ip", "port", NULL };
+
+		cp_rd_path(p, sizeof(p), path, "sorry_server");
+		RD(cp_rd_object(sorry, p, err));
+		RD(cp_rd_keys(sorry, p, skeys, err));
+		RD(cp_rd_ipv4(sorry, p, "ip", true, &s->sorry_ip, err));
+		s->sorry_port = s->port;
+		RD(cp_rd_u16(sorry, p, "port", 1, 65535, false, &s->sorry_port, err));
+		s->has_sorry = true;
+	}
+	h = json_object_get(o, "health");
+	if (h)
+		RD(parse_health(h, path, &s->health, err));
+
+	RD(cp_rd_array(o, path, "servers", 100000, &servers, err));
+	if (servers && json_array_size(servers)) {
+		s->servers = calloc(json_array_size(servers), sizeof(*s->servers));
+		if (!s->servers)
+			return -ENOMEM;
+		for (size_t i = 0; i < json_array_size(servers); i++) {
+			cp_rd_index(p, sizeof(p), path, "servers", i);
+			rc = cp_server_from_json(json_array_get(servers, i), p, s->port,
+						 &s->servers[i], err);
+			if (rc < 0) {
+				cp_service_free(s);
+				return rc;
+			}
+			s->n_servers++;
+		}
+	}
+	return 0;
+}
+
+static int parse_services(const json_t *arr, struct cp_config *c, struct cp_err *err)
+{
+	c->services = calloc(json_array_size(arr) + 1, sizeof(*c->services));
+	if (!c->services)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		char path[32];
+
+		cp_rd_index(path, sizeof(path), NULL, "services", i);
+		RD(cp_service_from_json(json_array_get(arr, i), path, &c->services[i], err));
+		c->n_services++;
+	}
+	return 0;
+}
+
+static int parse_ospf(const json_t *o, struct cp_ospf_conf *f, struct cp_err *err)
+{
+	static const char *const keys[] = { "router_id", "area", "interfaces", "vip_cost",
+					    "lip_cost", NULL };
+	static const char *const ikeys[] = { "port", "type", "hello_s", "dead_s", "cost", NULL };
+	static const char *const types[] = { "ptp", "broadcast" };
+	const char *p = "routing.ospf";
+	const json_t *ifs;
+
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	f->enabled = true;
+	RD(cp_rd_ipv4(o, p, "router_id", false, &f->router_id, err));
+	if (json_is_integer(json_object_get(o, "area")))
+		RD(cp_rd_uint(o, p, "area", 0, UINT32_MAX, false, &f->area, err));
+	else
+		RD(cp_rd_ipv4(o, p, "area", false, &f->area, err));
+	RD(cp_rd_u16(o, p, "vip_cost", 1, 65535, false, &f->vip_cost, err));
+	RD(cp_rd_u16(o, p, "lip_cost", 1, 65535, false, &f->lip_cost, err));
+	RD(cp_rd_array(o, p, "interfaces", CP_OSPF_MAX_IFACES, &ifs, err));
+	if (!ifs || json_array_size(ifs) == 0)
+		return cp_rd_fail(err, p, "interfaces", "needs at least one interface");
+	for (size_t i = 0; i < json_array_size(ifs); i++) {
+		const json_t *io = json_array_get(ifs, i);
+		struct cp_ospf_iface_conf *ic = &f->ifaces[i];
+		char ip[64];
+
+		cp_rd_index(ip, sizeof(ip), p, "interfaces", i);
+		RD(cp_rd_object(io, ip, err));
+		RD(cp_rd_keys(io, ip, ikeys, err));
+		RD(cp_rd_string(io, ip, "port", true, ic->port, sizeof(ic->port), err));
+		RD(cp_rd_enum(io, ip, "type", types, 2, &ic->type, err));
+		ic->hello_s = 10;
+		ic->dead_s = 40;
+		ic->cost = 10;
+		RD(cp_rd_u16(io, ip, "hello_s", 1, 65535, false, &ic->hello_s, err));
+		RD(cp_rd_u16(io, ip, "dead_s", 1, 65535, false, &ic->dead_s, err));
+		RD(cp_rd_u16(io, ip, "cost", 1, 65535, false, &ic->cost, err));
+		if (ic->dead_s <= ic->hello_s)
+			return cp_rd_fail(err, ip, "dead_s", "must be greater than hello_s");
+		f->n_ifaces++;
+	}
+	return 0;
+}
+
+static int parse_bgp(const json_t *o, struct cp_bgp_conf *b, struct cp_err *err)
+{
+	static const char *const keys[] = { "local_as", "router_id", "hold_s", "peers",
+					    "vip_med", "lip_med", NULL };
+	static const char *const pkeys[] = { "ip", "as", "port", NULL };
+	const char *p = "routing.bgp";
+	const json_t *peers;
+
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	b->enabled = true;
+	RD(cp_rd_uint(o, p, "local_as", 1, UINT32_MAX, true, &b->local_as, err));
+	RD(cp_rd_ipv4(o, p, "router_id", false, &b->router_id, err));
+	RD(cp_rd_u16(o, p, "hold_s", 0, 65535, false, &b->hold_s, err));
+	if (b->hold_s == 1 || b->hold_s == 2)
+		return cp_rd_fail(err, p, "hold_s", "must be 0 or at least 3 (RFC 4271 4.2)");
+	RD(cp_rd_uint(o, p, "vip_med", 0, UINT32_MAX, false, &b->vip_med, err));
+	RD(cp_rd_uint(o, p, "lip_med", 0, UINT32_MAX, false, &b->lip_med, err));
+	RD(cp_rd_array(o, p, "peers", CP_BGP_MAX_PEERS, &peers, err));
+	if (!peers || json_array_size(peers) == 0)
+		return cp_rd_fail(err, p, "peers", "needs at least one peer");
+	for (size_t i = 0; i < json_array_size(peers); i++) {
+		const json_t *po = json_array_get(peers, i);
+		struct cp_bgp_peer_conf *pc = &b->peers[i];
+		char pp[64];
+
+		cp_rd_index(pp, sizeof(pp), p, "peers", i);
+		RD(cp_rd_object(po, pp, err));
+		RD(cp_rd_keys(po, pp, pkeys, err));
+		RD(cp_rd_ipv4(po, pp, "ip", true, &pc->ip, err));
+		RD(cp_rd_uint(po, pp, "as", 1, UINT32_MAX, true, &pc->as, err));
+		pc->port = 179;
+		RD(cp_rd_u16(po, pp, "port", 1, 65535, false, &pc->port, err));
+		b->n_peers++;
+	}
+	return 0;
+}
+
+static int parse_routing(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "ospf", "bgp", NULL };
+	const json_t *v;
+
+	RD(cp_rd_object(o, "routing", err));
+	RD(cp_rd_keys(o, "routing", keys, err));
+	if ((v = json_object_get(o, "ospf")) && !json_is_null(v))
+		RD(parse_ospf(v, &c->ospf, err));
+	if ((v = json_object_get(o, "bgp")) && !json_is_null(v))
+		RD(parse_bgp(v, &c->bgp, err));
+	return 0;
+}
+
+static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "sessions_per_lcore", "services", "servers", "mbufs",
+					    NULL };
+
+	RD(cp_rd_object(o, "limits", err));
+	RD(cp_rd_keys(o, "limits", keys, err));
+	RD(cp_rd_uint(o, "limits", "sessions_per_lcore", 1024, 1u << 30, false,
+		      &c->sessions_per_lcore, err));
+	RD(cp_rd_uint(o, "limits", "services", 1, 1u << 20, false, &c->max_services, err));
+	RD(cp_rd_uint(o, "limits", "servers", 1, 1u << 22, false, &c->max_servers, err));
+	RD(cp_rd_uint(o, "limits", "mbufs", 0, 1u << 26, false, &c->mbufs, err));
+	if (c->mbufs && c->mbufs < 4096)
+		return cp_rd_fail(err, "limits", "mbufs", "must be 0 (automatic) or at least 4096");
+	return 0;
+}
+
+static int parse_selfcheck(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "interval_ms", "recover", "recover_after", NULL };
+	static const char *const rec[] = { "manual", "auto" };
+
+	RD(cp_rd_object(o, "selfcheck", err));
+	RD(cp_rd_keys(o, "selfcheck", keys, err));
+	RD(cp_rd_uint(o, "selfcheck", "interval_ms", 50, 60000, false, &c->selfcheck_ms, err));
+	RD(cp_rd_enum(o, "selfcheck", "recover", rec, 2, &c->recover, err));
+	RD(cp_rd_uint(o, "selfcheck", "recover_after", 1, 1000, false, &c->recover_after, err));
+	return 0;
+}
+
+static int parse_debug(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "fault_injection", NULL };
+
+	RD(cp_rd_object(o, "debug", err));
+	RD(cp_rd_keys(o, "debug", keys, err));
+	RD(cp_rd_bool(o, "debug", "fault_injection", &c->fault_injection, err));
+	return 0;
+}
+
+static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "node", "api", "dpdk", "ports", "routes", "localips",
+					    "timeouts", "services", "routing", "limits",
+					    "selfcheck", "debug", NULL };
+	const json_t *v;
+
+	RD(cp_rd_object(j, "", err));
+	RD(cp_rd_keys(j, "", keys, err));
+	if ((v = json_object_get(j, "node")))
+		RD(parse_node(v, c, err));
+	if ((v = json_object_get(j, "api")))
+		RD(parse_api(v, c, err));
+	if ((v = json_object_get(j, "dpdk")))
+		RD(parse_dpdk(v, c, err));
+	RD(cp_rd_array(j, "", "ports", CP_MAX_PORTS, &v, err));
+	if (v)
+		RD(parse_ports(v, c, err));
+	RD(cp_rd_array(j, "", "routes", CP_MAX_ROUTES, &v, err));
+	if (v)
+		RD(parse_routes(v, c, err));
+	RD(cp_rd_array(j, "", "localips", CP_MAX_LIPS, &v, err));
+	if (v)
+		RD(parse_lips(v, c, err));
+	if ((v = json_object_get(j, "timeouts")))
+		RD(parse_timeouts(v, c, err));
+	RD(cp_rd_array(j, "", "services", 1u << 20, &v, err));
+	if (v)
+		RD(parse_services(v, c, err));
+	if ((v = json_object_get(j, "routing")))
+		RD(parse_routing(v, c, err));
+	if ((v = json_object_get(j, "limits")))
+		RD(parse_limits(v, c, err));
+	if ((v = json_object_get(j, "selfcheck")))
+		RD(parse_selfcheck(v, c, err));
+	if ((v = json_object_get(j, "debug")))
+		RD(parse_debug(v, c, err));
+	/* Router ids default to the first port's address. */
+	if (!c->router_id && c->n_ports)
+		c->router_id = c->ports[0].ip;
+	if (c->ospf.enabled && !c->ospf.router_id)
+		c->ospf.router_id = c->router_id;
+	if (c->bgp.enabled && !c->bgp.router_id)
+		c->bgp.router_id = c->router_id;
+	return cp_config_validate(c, err);
+}
+
+int cp_config_from_json(const json_t *j, struct cp_config **out, struct cp_err *err)
+{
+	struct cp_config *c;
+	int rc;
+
+	rc = cp_config_new(&c);
+	if (rc < 0)
+		return rc;
+	rc = parse_all(j, c, err);
+	if (rc < 0) {
+		cp_config_free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+int cp_config_load(const char *path, struct cp_config **out, struct cp_err *err)
+{
+	json_error_t jerr;
+	json_t *j;
+	int rc;
+
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!j) {
+		snprintf(err->field, sizeof(err->field), "%s", path);
+		snprintf(err->msg, sizeof(err->msg), "line %d column %d: %s", jerr.line,
+			 jerr.column, jerr.text);
+		return -EINVAL;
+	}
+	rc = cp_config_from_json(j, out, err);
+	json_decref(j);
+	return rc;
+}

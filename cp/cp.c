@@ -1,0 +1,280 @@
+/* cp/cp.c — the running config, changes to it, and the node's state
+ * (see cp.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_log.h>
+
+#include "cp/cp_int.h"
+#include "cp/snap.h"
+
+RTE_LOG_REGISTER(mgw_logtype_cp, mgw.cp, INFO);
+
+const char *const cp_state_names[] = { "starting", "pre-online", "online", "faulty", "stopping" };
+
+uint64_t cp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool rs_in_use(void *arg, uint32_t id)
+{
+	struct cp *cp = arg;
+	struct dp_rs_stats st;
+
+	dp_server_stats(cp->dp, id, &st);
+	return st.sessions > 0;
+}
+
+static bool svc_in_use(void *arg, uint32_t id)
+{
+	(void)arg;
+	(void)id;
+	return false;   /* sessions outlive their service without its id */
+}
+
+/* Build, publish and retire: the one way a config reaches the data plane.
+ * Called with the lock held (or before anything else runs). */
+static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
+{
+	struct dp_routes *new_routes = NULL, *old_routes = NULL;
+	struct dp_route_spec *specs;
+	struct cp_snap_in in;
+	struct dp_snap *snap, *old;
+	unsigned n;
+	uint64_t h;
+	int rc;
+
+	specs = cp_snap_routes(c, &n, &h);
+	if (!specs)
+		return -ENOMEM;
+	if (!cp->routes || h != cp->routes_hash) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "mgw_rt%llu", (unsigned long long)++cp->routes_seq);
+		rc = dp_routes_build(name, specs, n, &new_routes);
+		if (rc < 0) {
+			free(specs);
+			snprintf(err->field, sizeof(err->field), "routes");
+			snprintf(err->msg, sizeof(err->msg), "cannot build the route table: %s",
+				 strerror(-rc));
+			return rc;
+		}
+	}
+	free(specs);
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = c;
+	in.svc_ids = cp->svc_ids;
+	in.rs_ids = cp->rs_ids;
+	in.rs_down = cp->rs_down;
+	in.gen = ++cp->gen;
+	in.n_lcores = (uint16_t)dp_n_lcores(cp->dp);
+	in.routes = new_routes ? new_routes : cp->routes;
+	rc = cp_snap_build(&in, &snap, err);
+	if (rc < 0) {
+		dp_routes_free(new_routes);
+		return rc;
+	}
+	old = dp_publish(cp->dp, snap);
+	dp_synchronize(cp->dp);
+	cp_snap_free(old);
+	if (new_routes) {
+		old_routes = cp->routes;
+		cp->routes = new_routes;
+		cp->routes_hash = h;
+		dp_routes_free(old_routes);
+	}
+	cp->snap = snap;
+	cp_ids_retire_unused(cp->svc_ids, in.gen);
+	cp_ids_retire_unused(cp->rs_ids, in.gen);
+	cp_ids_reap(cp->svc_ids, svc_in_use, cp);
+	cp_ids_reap(cp->rs_ids, rs_in_use, cp);
+	return 0;
+}
+
+int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, struct dp *dp,
+	      struct cp **out)
+{
+	struct cp_err err = { "", "" };
+	struct cp *cp = calloc(1, sizeof(*cp));
+	int rc = -ENOMEM;
+
+	if (!cp)
+		return -ENOMEM;
+	pthread_mutex_init(&cp->lock, NULL);
+	cp->dp = dp;
+	cp->version = version;
+	cp->started_ms = cp_now_ms();
+	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
+	cp->rs_down = calloc(cfg->max_servers, 1);
+	if (!cp->rs_down || (cfg_path && !cp->cfg_path))
+		goto err;
+	if ((rc = cp_ids_create(cfg->max_services, &cp->svc_ids)) < 0 ||
+	    (rc = cp_ids_create(cfg->max_servers, &cp->rs_ids)) < 0)
+		goto err;
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		snprintf(cp->tap_name[i], IF_NAMESIZE, "mgw-%s", cfg->ports[i].name);
+	rc = apply_locked(cp, cfg, &err);
+	if (rc < 0) {
+		CP_LOG(ERR, "%s: %s", err.field, err.msg);
+		goto err;
+	}
+	cp->cfg = cfg;
+	cp->state = CP_STATE_STARTING;
+	*out = cp;
+	return 0;
+err:
+	cp->cfg = NULL;
+	cp_destroy(cp);
+	return rc;
+}
+
+int cp_start(struct cp *cp)
+{
+	int rc;
+
+	rc = cp_tapif_setup(cp);
+	if (rc < 0)
+		return rc;
+	rc = cp_neigh_start(cp);
+	if (rc < 0)
+		return rc;
+	cp_neigh_kick(cp);
+	cp_set_state(cp, CP_STATE_ONLINE, "started");
+	return 0;
+}
+
+void cp_stop(struct cp *cp)
+{
+	if (!cp)
+		return;
+	cp_neigh_stop(cp);
+}
+
+void cp_destroy(struct cp *cp)
+{
+	if (!cp)
+		return;
+	cp_stop(cp);
+	/* The data plane is stopped: nobody reads the snapshot any more. */
+	cp_snap_free(cp->snap);
+	dp_routes_free(cp->routes);
+	cp_ids_destroy(cp->svc_ids);
+	cp_ids_destroy(cp->rs_ids);
+	cp_config_free(cp->cfg);
+	free(cp->rs_down);
+	free(cp->cfg_path);
+	pthread_mutex_destroy(&cp->lock);
+	free(cp);
+}
+
+/* Fields only a restart can change: they shape EAL, ports and tables. */
+static int restart_only(const struct cp_config *a, const struct cp_config *b, struct cp_err *err)
+{
+	const char *what = NULL;
+
+	if (a->n_ports != b->n_ports || memcmp(a->ports, b->ports, sizeof(a->ports)) != 0)
+		what = "ports";
+	else if (strcmp(a->lcores, b->lcores) != 0 || a->n_args != b->n_args)
+		what = "dpdk";
+	else if (a->api_addr != b->api_addr || a->api_port != b->api_port ||
+		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0)
+		what = "api";
+	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
+		 a->max_services != b->max_services || a->max_servers != b->max_servers ||
+		 a->mbufs != b->mbufs)
+		what = "limits";
+	for (unsigned i = 0; !what && i < a->n_args; i++)
+		if (strcmp(a->args[i], b->args[i]) != 0)
+			what = "dpdk";
+	if (!what)
+		return 0;
+	snprintf(err->field, sizeof(err->field), "%s", what);
+	snprintf(err->msg, sizeof(err->msg), "cannot change while running: save and restart mgw");
+	return -EINVAL;
+}
+
+static int commit_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
+{
+	struct cp_config *old = cp->cfg;
+	int rc;
+
+	rc = cp_config_validate(c, err);
+	if (rc == 0)
+		rc = restart_only(old, c, err);
+	if (rc == 0)
+		rc = apply_locked(cp, c, err);
+	if (rc < 0)
+		return rc;
+	cp->cfg = c;
+	cp_tapif_routes(cp, old, c);
+	cp_config_free(old);
+	cp_neigh_kick(cp);
+	return 0;
+}
+
+int cp_edit(struct cp *cp, int (*fn)(struct cp_config *c, void *arg, struct cp_err *err),
+	    void *arg, struct cp_err *err)
+{
+	struct cp_config *c = NULL;
+	int rc;
+
+	pthread_mutex_lock(&cp->lock);
+	rc = cp_config_copy(cp->cfg, &c);
+	if (rc == 0)
+		rc = fn(c, arg, err);
+	if (rc == 0)
+		rc = commit_locked(cp, c, err);
+	if (rc < 0)
+		cp_config_free(c);   /* on success it is the running config */
+	pthread_mutex_unlock(&cp->lock);
+	return rc;
+}
+
+int cp_replace(struct cp *cp, struct cp_config *c, struct cp_err *err)
+{
+	int rc;
+
+	pthread_mutex_lock(&cp->lock);
+	rc = commit_locked(cp, c, err);
+	pthread_mutex_unlock(&cp->lock);
+	return rc;
+}
+
+struct cp_config *cp_config_get(struct cp *cp)
+{
+	struct cp_config *c = NULL;
+
+	pthread_mutex_lock(&cp->lock);
+	if (cp_config_copy(cp->cfg, &c) < 0)
+		c = NULL;
+	pthread_mutex_unlock(&cp->lock);
+	return c;
+}
+
+const char *cp_config_path(const struct cp *cp)
+{
+	return cp->cfg_path;
+}
+
+enum cp_node_state cp_state(const struct cp *cp)
+{
+	return (enum cp_node_state)__atomic_load_n(&cp->state, __ATOMIC_ACQUIRE);
+}
+
+void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)
+{
+	int old = __atomic_exchange_n(&cp->state, (int)s, __ATOMIC_ACQ_REL);
+
+	snprintf(cp->state_reason, sizeof(cp->state_reason), "%s", reason ? reason : "");
+	if (old != (int)s)
+		CP_LOG(NOTICE, "node state %s -> %s (%s)", cp_state_names[old], cp_state_names[s],
+		       cp->state_reason);
+}

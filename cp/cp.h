@@ -1,0 +1,63 @@
+/* cp/cp.h — the control plane: the running config and the snapshots made
+ * from it, the node's state, the exception path's kernel side, neighbour
+ * learning, and the views (status, stats, sessions) the API serves.
+ *
+ * Every change of config goes through cp_edit(): under one lock, a copy of
+ * the running config is changed, validated whole, turned into a snapshot
+ * and published; only then does it become the running config. A change
+ * that fails leaves everything as it was. */
+#ifndef MGW_CP_CP_H
+#define MGW_CP_CP_H
+
+#include <jansson.h>
+
+#include "cp/config.h"
+
+struct cp;
+struct dp;
+
+enum cp_node_state {
+	CP_STATE_STARTING = 0,
+	CP_STATE_PRE_ONLINE,
+	CP_STATE_ONLINE,
+	CP_STATE_FAULTY,
+	CP_STATE_STOPPING,
+};
+
+extern const char *const cp_state_names[];
+
+/* Takes ownership of cfg. Builds and publishes the first snapshot (call
+ * before dp_start). cfg_path: where POST /config/save writes. */
+int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, struct dp *dp,
+	      struct cp **out);
+/* Kernel side of the TAPs, neighbour thread. */
+int cp_start(struct cp *cp);
+void cp_stop(struct cp *cp);
+void cp_destroy(struct cp *cp);
+
+/* Change the config: fn edits a private copy (return 0, or -errno with err
+ * filled); the result is validated whole and applied, or nothing is.
+ * -EINVAL: invalid (err says why); other -errno: fn's own or internal. */
+int cp_edit(struct cp *cp, int (*fn)(struct cp_config *c, void *arg, struct cp_err *err),
+	    void *arg, struct cp_err *err);
+/* Replace the whole config (PUT /config). Takes ownership of c on success.
+ * Fields that need a restart (ports, dpdk, api) must not change. */
+int cp_replace(struct cp *cp, struct cp_config *c, struct cp_err *err);
+
+/* A private copy of the running config; free with cp_config_free. */
+struct cp_config *cp_config_get(struct cp *cp);
+const char *cp_config_path(const struct cp *cp);
+
+enum cp_node_state cp_state(const struct cp *cp);
+void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason);
+
+/* Views for the API (new references). */
+json_t *cp_status_json(struct cp *cp);
+json_t *cp_stats_json(struct cp *cp);
+json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit);
+/* One service with its servers' read-only state (status, connections),
+ * or NULL when it does not exist. */
+json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);
+json_t *cp_services_view(struct cp *cp);
+
+#endif

@@ -1,0 +1,210 @@
+/* cp/snap.c — config → data-plane snapshot (see snap.h). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/snap.h"
+
+/* The key of a service's stable id (host order; the data plane's lookup
+ * key, in network order, is a different thing). */
+static uint64_t svc_key(const struct cp_service_conf *s)
+{
+	return dp_snap_svc_key(s->proto, s->vip, s->port);
+}
+
+static int cmp_server(const void *a, const void *b)
+{
+	const struct dp_server *x = a, *y = b;
+	uint32_t xi = ntohl(x->ip), yi = ntohl(y->ip);
+
+	if (xi != yi)
+		return xi < yi ? -1 : 1;
+	return (int)ntohs(x->port) - (int)ntohs(y->port);
+}
+
+static uint8_t sched_of(uint8_t s)
+{
+	switch (s) {
+	case CP_SCHED_WRR: return DP_SCHED_WRR;
+	case CP_SCHED_LC: return DP_SCHED_LC;
+	case CP_SCHED_WLC: return DP_SCHED_WLC;
+	case CP_SCHED_SH: return DP_SCHED_SH;
+	case CP_SCHED_MH: return DP_SCHED_MH;
+	default: return DP_SCHED_RR;
+	}
+}
+
+void cp_snap_free(struct dp_snap *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i < s->n_svc; i++)
+		free(s->svc[i].table);
+	if (s->n_svc)
+		free(s->svc[0].servers);
+	free(s->svc);
+	dp_map_free(s->addrs);
+	dp_map_free(s->svcs);
+	free(s);
+}
+
+static int add_addr(struct dp_map *m, uint32_t ip, uint32_t kind, uint32_t idx)
+{
+	int rc = dp_map_put(m, htonl(ip), kind << 24 | idx);
+
+	/* Several services share a VIP: the first entry is enough. */
+	return rc == -EEXIST ? 0 : rc;
+}
+
+int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
+{
+	const struct cp_config *c = in->cfg;
+	struct dp_server *block = NULL, *servers;
+	struct dp_snap *s;
+	uint64_t n_rs = 0;
+	int rc = -ENOMEM;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->gen = in->gen;
+	s->routes = in->routes;
+	for (unsigned i = 0; i < c->n_services; i++)
+		n_rs += c->services[i].n_servers;
+	s->svc = calloc(c->n_services + 1, sizeof(*s->svc));
+	block = n_rs ? calloc(n_rs, sizeof(*block)) : NULL;
+	if (!s->svc || (n_rs && !block))
+		goto err;
+	servers = block;
+	if (dp_map_create(c->n_services, &s->svcs) < 0 ||
+	    dp_map_create(c->n_ports + c->n_lips + c->n_services, &s->addrs) < 0)
+		goto err;
+
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct cp_service_conf *cs = &c->services[i];
+		struct dp_service *ds = &s->svc[i];
+
+		ds->servers = servers;
+		servers += cs->n_servers;
+		s->n_svc++;
+		rc = cp_ids_get(in->svc_ids, svc_key(cs), 0, in->gen, &ds->id);
+		if (rc < 0)
+			goto err_ids;
+		ds->vip = htonl(cs->vip);
+		ds->port = htons(cs->port);
+		ds->proto = cs->proto;
+		ds->sched = sched_of(cs->sched);
+		ds->fwd = cs->fwd;
+		ds->n_servers = cs->n_servers;
+		for (unsigned k = 0; k < cs->n_servers; k++) {
+			const struct cp_server_conf *r = &cs->servers[k];
+			struct dp_server *d = &ds->servers[k];
+
+			rc = cp_ids_get(in->rs_ids, svc_key(cs), (uint64_t)r->ip << 16 | r->port,
+					in->gen, &d->id);
+			if (rc < 0)
+				goto err_ids;
+			d->ip = htonl(r->ip);
+			d->port = htons(r->port);
+			d->weight = r->weight;
+			d->flags = (uint16_t)((r->drain ? DP_RS_DRAIN : 0) |
+					      (in->rs_down && in->rs_down[d->id] ? DP_RS_DOWN : 0));
+		}
+		/* Sorted by address: schedulers' tables then depend on the set
+		 * of servers only, not on the order they were added in. */
+		qsort(ds->servers, ds->n_servers, sizeof(*ds->servers), cmp_server);
+		rc = dp_map_put(s->svcs, dp_snap_svc_key(cs->proto, ds->vip, ds->port), i);
+		if (rc < 0)
+			goto err;
+		rc = add_addr(s->addrs, cs->vip, DP_ADDR_VIP, i);
+		if (rc < 0)
+			goto err;
+	}
+
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		s->port[i].ip = htonl(c->ports[i].ip);
+		s->port[i].mask = htonl(c->ports[i].plen ? 0xffffffffu << (32 - c->ports[i].plen) : 0);
+		rc = add_addr(s->addrs, c->ports[i].ip, DP_ADDR_PORT, i);
+		if (rc < 0)
+			goto err;
+	}
+	s->n_ports = c->n_ports;
+	s->laddr.mode = DP_LADDR_SOFT;
+	s->laddr.n_lcores = in->n_lcores ? in->n_lcores : 1;
+	for (unsigned i = 0; i < c->n_lips; i++) {
+		s->laddr.lip[i] = htonl(c->lips[i]);
+		s->laddr.lip_owner[i] = (uint16_t)(i % s->laddr.n_lcores);
+		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i);
+		if (rc < 0)
+			goto err;
+	}
+	s->laddr.n_lips = c->n_lips;
+
+	s->timeout[DP_TCP_NONE] = c->to_tcp_syn * 1000;
+	s->timeout[DP_TCP_SYN_RECV] = c->to_tcp_syn * 1000;
+	s->timeout[DP_TCP_SYN_SENT] = c->to_tcp_syn * 1000;
+	s->timeout[DP_TCP_ESTABLISHED] = c->to_tcp_est * 1000;
+	s->timeout[DP_TCP_FIN_WAIT] = c->to_tcp_fin * 1000;
+	s->timeout[DP_TCP_CLOSE_WAIT] = c->to_tcp_fin * 1000;
+	s->timeout[DP_TCP_LAST_ACK] = c->to_tcp_fin * 1000;
+	s->timeout[DP_TCP_TIME_WAIT] = c->to_tcp_time_wait * 1000;
+	s->timeout[DP_TCP_CLOSE] = c->to_tcp_close * 1000;
+	s->timeout[DP_UDP_STATE] = c->to_udp * 1000;
+	*out = s;
+	return 0;
+err_ids:
+	if (rc == -ENOSPC && err) {
+		snprintf(err->field, sizeof(err->field), "services");
+		snprintf(err->msg, sizeof(err->msg),
+			 "no free id: raise limits.services / limits.servers (removed servers keep "
+			 "their id while their sessions last)");
+	}
+err:
+	if (!s->n_svc)
+		free(block);   /* else s->svc[0].servers owns it */
+	cp_snap_free(s);
+	return rc;
+}
+
+struct dp_route_spec *cp_snap_routes(const struct cp_config *c, unsigned *n, uint64_t *hash)
+{
+	struct dp_route_spec *r = calloc(c->n_ports + c->n_routes + 1, sizeof(*r));
+	uint64_t h = 1469598103934665603ULL;
+	unsigned k = 0;
+
+	if (!r)
+		return NULL;
+	for (unsigned i = 0; i < c->n_ports; i++, k++) {
+		uint32_t mask = c->ports[i].plen ? 0xffffffffu << (32 - c->ports[i].plen) : 0;
+
+		r[k].prefix = htonl(c->ports[i].ip & mask);
+		r[k].plen = c->ports[i].plen;
+		r[k].gw = 0;
+		r[k].port = (uint16_t)i;
+	}
+	for (unsigned i = 0; i < c->n_routes; i++, k++) {
+		uint32_t via = c->routes[i].via;
+		unsigned p;
+
+		for (p = 0; p < c->n_ports; p++) {
+			uint32_t mask = 0xffffffffu << (32 - c->ports[p].plen);
+
+			if (((via ^ c->ports[p].ip) & mask) == 0)
+				break;
+		}
+		r[k].prefix = htonl(c->routes[i].prefix);
+		r[k].plen = c->routes[i].plen;
+		r[k].gw = htonl(via);
+		r[k].port = (uint16_t)(p < c->n_ports ? p : 0);
+	}
+	for (unsigned i = 0; i < k; i++) {
+		uint64_t v[3] = { r[i].prefix, (uint64_t)r[i].plen << 16 | r[i].port, r[i].gw };
+
+		for (int j = 0; j < 3; j++)
+			h = (h ^ v[j]) * 1099511628211ULL;
+	}
+	*n = k;
+	*hash = h;
+	return r;
+}

@@ -1,0 +1,31 @@
+/* cp/snap.h — turning a config into the data plane's snapshot. Pure apart
+ * from the route table (rte_lpm needs EAL): the same config and ids give the
+ * same snapshot. */
+#ifndef MGW_CP_SNAP_H
+#define MGW_CP_SNAP_H
+
+#include <stdint.h>
+
+#include "cp/config.h"
+#include "cp/ids.h"
+#include "dp/snap.h"
+
+struct cp_snap_in {
+	const struct cp_config *cfg;
+	struct cp_ids *svc_ids, *rs_ids;
+	const uint8_t *rs_down;       /* per server id: failed its health check */
+	uint64_t gen;
+	uint16_t n_lcores;
+	struct dp_routes *routes;     /* route table to use (built by the caller) */
+};
+
+int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);
+/* Frees everything but the shared route table. */
+void cp_snap_free(struct dp_snap *s);
+
+/* Route specs (connected subnets, then static routes) of a config. *n set;
+ * the caller frees the array. A stable hash of them tells whether a route
+ * table can be shared with the previous snapshot. */
+struct dp_route_spec *cp_snap_routes(const struct cp_config *c, unsigned *n, uint64_t *hash);
+
+#endif

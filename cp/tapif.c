@@ -1,0 +1,145 @@
+/* cp/tapif.c — the kernel's side of the exception path.
+ *
+ * Each data port has a TAP "mgw-<port>" whose kernel interface carries the
+ * port's address, so that kernel sockets (ping, ssh, OSPF, BGP, health
+ * checks) talk through the port as if it were a kernel NIC. Static routes
+ * are mirrored into the kernel with a high metric, so the TAPs reach servers
+ * behind gateways without overriding a management interface's routes. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cp/cp_int.h"
+
+#define KERNEL_ROUTE_METRIC 1000
+
+static void set_sin(struct sockaddr *sa, uint32_t ip)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)sa;
+
+	memset(sin, 0, sizeof(*sin));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(ip);
+}
+
+static void write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, val, strlen(val)) < 0) {
+		/* best effort: an older kernel may lack the knob */
+	}
+	close(fd);
+}
+
+int cp_tapif_setup(struct cp *cp)
+{
+	const struct cp_config *c = cp->cfg;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = 0;
+
+	if (s < 0)
+		return -errno;
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct cp_port_conf *p = &c->ports[i];
+		uint32_t mask = 0xffffffffu << (32 - p->plen);
+		struct ifreq ifr;
+		char path[128];
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cp->tap_name[i]);
+		/* No IPv6 chatter (router solicitations, DAD) out of the port. */
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifr.ifr_name);
+		write_sysctl(path, "1");
+		set_sin(&ifr.ifr_addr, p->ip);
+		if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
+			rc = -errno;
+			CP_LOG(ERR, "%s: cannot set address: %s", ifr.ifr_name, strerror(errno));
+			break;
+		}
+		set_sin(&ifr.ifr_netmask, mask);
+		if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0) {
+			rc = -errno;
+			CP_LOG(ERR, "%s: cannot set netmask: %s", ifr.ifr_name, strerror(errno));
+			break;
+		}
+		if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP)) {
+			ifr.ifr_flags |= IFF_UP;
+			ioctl(s, SIOCSIFFLAGS, &ifr);
+		}
+		CP_LOG(INFO, "exception path %s: %u.%u.%u.%u/%u", ifr.ifr_name, p->ip >> 24,
+		       (p->ip >> 16) & 0xff, (p->ip >> 8) & 0xff, p->ip & 0xff, p->plen);
+	}
+	close(s);
+	if (rc == 0)
+		rc = cp_tapif_routes(cp, NULL, c);
+	return rc;
+}
+
+static int route_ioctl(int s, unsigned long req, const struct cp_route_conf *r, const char *dev)
+{
+	struct rtentry rt;
+	char devname[IFNAMSIZ];
+
+	memset(&rt, 0, sizeof(rt));
+	snprintf(devname, sizeof(devname), "%s", dev);
+	set_sin(&rt.rt_dst, r->prefix);
+	set_sin(&rt.rt_genmask, r->plen ? 0xffffffffu << (32 - r->plen) : 0);
+	set_sin(&rt.rt_gateway, r->via);
+	rt.rt_flags = RTF_UP | RTF_GATEWAY;
+	rt.rt_metric = KERNEL_ROUTE_METRIC + 1;   /* the ioctl stores metric - 1 */
+	rt.rt_dev = devname;
+	return ioctl(s, req, &rt) < 0 ? -errno : 0;
+}
+
+static int via_port(const struct cp_config *c, uint32_t via)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (((via ^ c->ports[i].ip) & (0xffffffffu << (32 - c->ports[i].plen))) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool has_route(const struct cp_config *c, const struct cp_route_conf *r)
+{
+	for (unsigned i = 0; c && i < c->n_routes; i++)
+		if (c->routes[i].prefix == r->prefix && c->routes[i].plen == r->plen &&
+		    c->routes[i].via == r->via)
+			return true;
+	return false;
+}
+
+int cp_tapif_routes(struct cp *cp, const struct cp_config *old, const struct cp_config *c)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return -errno;
+	for (unsigned i = 0; old && i < old->n_routes; i++) {
+		int p = via_port(old, old->routes[i].via);
+
+		if (p >= 0 && !has_route(c, &old->routes[i]))
+			route_ioctl(s, SIOCDELRT, &old->routes[i], cp->tap_name[p]);
+	}
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		int p = via_port(c, c->routes[i].via), rc;
+
+		if (p < 0 || has_route(old, &c->routes[i]))
+			continue;
+		rc = route_ioctl(s, SIOCADDRT, &c->routes[i], cp->tap_name[p]);
+		if (rc < 0 && rc != -EEXIST)
+			CP_LOG(WARNING, "kernel route via %s: %s", cp->tap_name[p], strerror(-rc));
+	}
+	close(s);
+	return 0;
+}

@@ -1,0 +1,288 @@
+/* cp/views.c — what the API shows: status, stats, sessions, services with
+ * their servers' live state. Counters are read racily from the lcores (as
+ * DESIGN.md allows) and summed here. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/cp_int.h"
+
+static json_t *ip_json(uint32_t ip_host)
+{
+	char b[16];
+
+	return json_string(cp_ipv4_str(ip_host, b));
+}
+
+static json_t *ipport_json(uint32_t ip_net, uint16_t port_net)
+{
+	char b[16];
+
+	return json_sprintf("%s:%u", cp_ipv4_str(ntohl(ip_net), b), ntohs(port_net));
+}
+
+json_t *cp_status_json(struct cp *cp)
+{
+	json_t *o, *lcores = json_array(), *ports = json_array();
+	struct dp *dp = cp->dp;
+	int state = cp_state(cp);
+
+	for (unsigned i = 0; i < dp_n_lcores(dp); i++)
+		json_array_append_new(lcores, json_pack("{s:i, s:i, s:s}", "index", (int)i,
+							"lcore", (int)dp_lcore_id(dp, i),
+							"role", "data"));
+	for (unsigned i = 0; i < dp_n_ports(dp); i++) {
+		struct dp_port_info pi;
+		char mac[18];
+
+		if (dp_port_info(dp, i, &pi) < 0)
+			continue;
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", pi.mac[0], pi.mac[1],
+			 pi.mac[2], pi.mac[3], pi.mac[4], pi.mac[5]);
+		json_array_append_new(ports, json_pack("{s:s, s:s, s:b, s:s}",
+						       "name", pi.name, "mac", mac,
+						       "link", pi.link_up,
+						       "exception_path", cp->tap_name[i]));
+	}
+	pthread_mutex_lock(&cp->lock);
+	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}",
+		      "version", cp->version, "node_id", (json_int_t)cp->cfg->node_id,
+		      "state", cp_state_names[state], "state_reason", cp->state_reason,
+		      "uptime_s", (json_int_t)((cp_now_ms() - cp->started_ms) / 1000),
+		      "lcores", lcores, "ports", ports);
+	pthread_mutex_unlock(&cp->lock);
+	return o;
+}
+
+static json_t *drops_json(const uint64_t *drops, uint64_t *total)
+{
+	json_t *o = json_object();
+
+	*total = 0;
+	for (unsigned i = 0; i < DP_DROP_MAX; i++) {
+		json_object_set_new(o, dp_drop_names[i], json_integer((json_int_t)drops[i]));
+		*total += drops[i];
+	}
+	return o;
+}
+
+static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
+		       const struct cp_server_conf *r, uint32_t id, bool have_id, bool full)
+{
+	struct dp_rs_stats st;
+	const char *status;
+	json_t *o;
+
+	memset(&st, 0, sizeof(st));
+	if (have_id)
+		dp_server_stats(cp->dp, id, &st);
+	if (r->drain)
+		status = st.open > 0 ? "draining" : "drained";
+	else if (have_id && cp->rs_down[id])
+		status = "down";
+	else if (r->weight == 0)
+		status = "disabled";
+	else
+		status = "up";
+	o = full ? cp_server_to_json(r) : json_pack("{s:o, s:i}", "ip", ip_json(r->ip),
+						    "port", (int)r->port);
+	(void)s;
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set_new(o, "conns", json_integer((json_int_t)st.conns));
+	json_object_set_new(o, "active_conns", json_integer(st.open > 0 ? st.open : 0));
+	json_object_set_new(o, "inactive_conns",
+			    json_integer(st.sessions > st.open ? st.sessions - st.open : 0));
+	json_object_set_new(o, "pkts_in", json_integer((json_int_t)st.pkts_in));
+	json_object_set_new(o, "pkts_out", json_integer((json_int_t)st.pkts_out));
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
+	return o;
+}
+
+static uint64_t svc_key(const struct cp_service_conf *s)
+{
+	return dp_snap_svc_key(s->proto, s->vip, s->port);
+}
+
+/* full: the service in the config's shape plus live state (services view);
+ * otherwise its identity and counters (stats view). Lock held. */
+static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool full)
+{
+	json_t *o, *servers = json_array();
+	struct dp_svc_stats st;
+	uint32_t id;
+
+	memset(&st, 0, sizeof(st));
+	if (cp_ids_find(cp->svc_ids, svc_key(s), 0, &id) == 0)
+		dp_service_stats(cp->dp, id, &st);
+	for (unsigned k = 0; k < s->n_servers; k++) {
+		const struct cp_server_conf *r = &s->servers[k];
+		uint32_t rid;
+		bool have = cp_ids_find(cp->rs_ids, svc_key(s), (uint64_t)r->ip << 16 | r->port,
+					&rid) == 0;
+
+		json_array_append_new(servers, rs_json(cp, s, r, rid, have, full));
+	}
+	if (full) {
+		o = cp_service_to_json(s);
+		json_object_set_new(o, "servers", servers);
+	} else {
+		o = json_pack("{s:s, s:o, s:i, s:o}", "proto", cp_proto_name(s->proto),
+			      "vip", ip_json(s->vip), "port", (int)s->port, "servers", servers);
+	}
+	json_object_set_new(o, "conns", json_integer((json_int_t)st.conns));
+	json_object_set_new(o, "pkts_in", json_integer((json_int_t)st.pkts_in));
+	json_object_set_new(o, "pkts_out", json_integer((json_int_t)st.pkts_out));
+	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
+	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
+	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	return o;
+}
+
+json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	json_t *o = NULL;
+	int i;
+
+	pthread_mutex_lock(&cp->lock);
+	i = cp_config_find_service(cp->cfg, proto, vip, port);
+	if (i >= 0)
+		o = svc_json(cp, &cp->cfg->services[i], true);
+	pthread_mutex_unlock(&cp->lock);
+	return o;
+}
+
+json_t *cp_services_view(struct cp *cp)
+{
+	json_t *a = json_array();
+
+	pthread_mutex_lock(&cp->lock);
+	for (unsigned i = 0; i < cp->cfg->n_services; i++)
+		json_array_append_new(a, svc_json(cp, &cp->cfg->services[i], true));
+	pthread_mutex_unlock(&cp->lock);
+	return a;
+}
+
+json_t *cp_stats_json(struct cp *cp)
+{
+	struct dp *dp = cp->dp;
+	struct dp_lcore_stats tot, st;
+	struct dp_port_stats pt[DP_MAX_PORTS];
+	json_t *lcores = json_array(), *ports = json_array(), *services = json_array(), *t;
+	uint64_t sessions = 0, dt;
+
+	memset(&tot, 0, sizeof(tot));
+	memset(pt, 0, sizeof(pt));
+	for (unsigned i = 0; i < dp_n_lcores(dp); i++) {
+		json_t *l;
+		uint64_t n_sess = dp_sessions(dp, i);
+
+		dp_lcore_stats(dp, i, &st);
+		sessions += n_sess;
+		tot.rx_pkts += st.rx_pkts;
+		tot.rx_bytes += st.rx_bytes;
+		tot.tx_pkts += st.tx_pkts;
+		tot.punted += st.punted;
+		tot.from_kernel += st.from_kernel;
+		tot.redirect_out += st.redirect_out;
+		tot.redirect_in += st.redirect_in;
+		tot.arp_replies += st.arp_replies;
+		tot.arp_requests += st.arp_requests;
+		tot.icmp_echo_replies += st.icmp_echo_replies;
+		tot.sess_created += st.sess_created;
+		tot.sess_expired += st.sess_expired;
+		for (unsigned d = 0; d < DP_DROP_MAX; d++)
+			tot.drops[d] += st.drops[d];
+		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
+			pt[p].rx_pkts += st.port[p].rx_pkts;
+			pt[p].rx_bytes += st.port[p].rx_bytes;
+			pt[p].tx_pkts += st.port[p].tx_pkts;
+			pt[p].tx_bytes += st.port[p].tx_bytes;
+		}
+		l = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
+			      " s:I, s:I, s:I, s:I}",
+			      "index", (int)i, "lcore", (int)dp_lcore_id(dp, i),
+			      "rx_pkts", (json_int_t)st.rx_pkts, "tx_pkts", (json_int_t)st.tx_pkts,
+			      "punted", (json_int_t)st.punted,
+			      "from_kernel", (json_int_t)st.from_kernel,
+			      "redirect_out", (json_int_t)st.redirect_out,
+			      "redirect_in", (json_int_t)st.redirect_in,
+			      "sessions", (json_int_t)n_sess,
+			      "sessions_created", (json_int_t)st.sess_created,
+			      "sessions_expired", (json_int_t)st.sess_expired,
+			      "polls", (json_int_t)st.polls, "busy_polls", (json_int_t)st.busy_polls,
+			      "busy_cycles", (json_int_t)st.busy_cycles,
+			      "busy_pkts", (json_int_t)st.busy_pkts,
+			      "idle_sleeps", (json_int_t)st.idle_sleeps,
+			      "loops", (json_int_t)st.loops,
+			      "cycles_per_pkt", (json_int_t)(st.busy_pkts ? st.busy_cycles / st.busy_pkts : 0));
+		json_object_set_new(l, "drops", drops_json(st.drops, &dt));
+		json_object_set_new(l, "drops_total", json_integer((json_int_t)dt));
+		json_array_append_new(lcores, l);
+	}
+	for (unsigned i = 0; i < dp_n_ports(dp); i++) {
+		struct dp_port_info pi;
+
+		if (dp_port_info(dp, i, &pi) < 0)
+			continue;
+		json_array_append_new(ports, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+						       "name", pi.name,
+						       "rx_pkts", (json_int_t)pt[i].rx_pkts,
+						       "rx_bytes", (json_int_t)pt[i].rx_bytes,
+						       "tx_pkts", (json_int_t)pt[i].tx_pkts,
+						       "tx_bytes", (json_int_t)pt[i].tx_bytes,
+						       "imissed", (json_int_t)pi.imissed,
+						       "ierrors", (json_int_t)pi.ierrors,
+						       "oerrors", (json_int_t)pi.oerrors));
+	}
+	pthread_mutex_lock(&cp->lock);
+	for (unsigned i = 0; i < cp->cfg->n_services; i++)
+		json_array_append_new(services, svc_json(cp, &cp->cfg->services[i], false));
+	pthread_mutex_unlock(&cp->lock);
+
+	t = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "rx_pkts", (json_int_t)tot.rx_pkts, "rx_bytes", (json_int_t)tot.rx_bytes,
+		      "tx_pkts", (json_int_t)tot.tx_pkts, "punted", (json_int_t)tot.punted,
+		      "from_kernel", (json_int_t)tot.from_kernel,
+		      "redirected", (json_int_t)tot.redirect_out,
+		      "arp_replies", (json_int_t)tot.arp_replies,
+		      "arp_requests", (json_int_t)tot.arp_requests,
+		      "icmp_echo_replies", (json_int_t)tot.icmp_echo_replies,
+		      "sessions", (json_int_t)sessions,
+		      "sessions_created", (json_int_t)tot.sess_created,
+		      "sessions_expired", (json_int_t)tot.sess_expired);
+	json_object_set_new(t, "drops", drops_json(tot.drops, &dt));
+	json_object_set_new(t, "drops_total", json_integer((json_int_t)dt));
+	return json_pack("{s:o, s:o, s:o, s:o}", "totals", t, "lcores", lcores, "ports", ports,
+			 "services", services);
+}
+
+struct sess_ctx {
+	json_t *a;
+};
+
+static void sess_one(void *arg, const struct dp_sess_view *v)
+{
+	struct sess_ctx *c = arg;
+
+	json_array_append_new(c->a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:I, s:i}",
+			"proto", cp_proto_name(v->proto),
+			"client", ipport_json(v->cip, v->cport),
+			"vip", ipport_json(v->vip, v->vport),
+			"local", ipport_json(v->lip, v->lport),
+			"server", ipport_json(v->rip, v->rport),
+			"state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
+			"expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore));
+}
+
+json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit)
+{
+	struct sess_ctx c = { json_array() };
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
+		total += dp_sessions(cp->dp, i);
+	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
+	return json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", c.a);
+}

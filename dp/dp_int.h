@@ -1,0 +1,131 @@
+/* dp/dp_int.h — the data plane's private structures, shared by its files
+ * (dp.c set-up, port.c ports, lcore.c loop, input.c classification,
+ * fullnat.c sessions, xmit.c output). Not for use outside dp/. */
+#ifndef MGW_DP_DP_INT_H
+#define MGW_DP_DP_INT_H
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp/dp.h"
+#include "dp/laddr.h"
+#include "dp/pkt.h"
+#include "dp/sess.h"
+#include "dp/wheel.h"
+
+extern int mgw_logtype_dp;
+#define DP_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, mgw_logtype_dp, "dp: " fmt "\n", ##__VA_ARGS__)
+
+#define DP_BURST        32
+#define DP_HOLD_MAX     64
+#define DP_RING_SIZE    1024
+#define DP_WHEEL_SLOTS  65536     /* 1 ms ticks: a 65 s horizon */
+#define DP_RX_DESC      1024
+#define DP_TX_DESC      1024
+#define DP_TAP_DESC     512
+
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *m[DP_BURST];
+};
+
+/* A packet waiting for its next hop's MAC. */
+struct dp_hold_ent {
+	struct rte_mbuf *m;
+	uint32_t nh;              /* network order */
+	uint16_t port;
+	uint64_t deadline;        /* tsc */
+	uint64_t next_ask;        /* tsc of the next ARP request */
+};
+
+struct dp_port {
+	struct dp_port_conf conf;
+	uint16_t eth_id, tap_id;
+	struct rte_ether_addr mac;
+};
+
+struct dp_lcore {
+	unsigned idx;                 /* 0..n_lcores-1 */
+	unsigned lcore_id;            /* EAL lcore */
+	struct dp *dp;
+	const struct dp_snap *snap;
+	uint64_t snap_gen;
+
+	struct dp_sess_tab sess;
+	struct dp_wheel wheel;
+	struct dp_laddr laddr;
+
+	struct dp_txbuf tx[DP_MAX_PORTS];
+	struct dp_txbuf punt[DP_MAX_PORTS];
+	unsigned n_hold;
+	struct dp_hold_ent hold[DP_HOLD_MAX];
+
+	uint32_t *rr;                 /* per service id: round-robin cursor */
+	struct dp_rs_stats *rs;       /* per server id */
+	struct dp_svc_stats *svc;     /* per service id */
+
+	uint64_t tsc_per_ms;
+	uint64_t tsc_base;
+	uint64_t next_tick;           /* tsc */
+	uint32_t now_ms;              /* wheel time */
+	uint64_t now_tsc;             /* at the top of this loop */
+	uint32_t idle_polls;
+	uint32_t sleep_us;
+
+	struct dp_lcore_stats stats;
+	void *mem;                    /* one block for the tables above */
+} __rte_cache_aligned;
+
+struct dp {
+	struct dp_conf conf;
+	unsigned n_lcores;
+	unsigned n_ports;
+	struct dp_port port[DP_MAX_PORTS];
+	struct rte_mempool *pool;
+	struct dp_neigh *neigh;
+	struct rte_rcu_qsbr *qs;
+	struct dp_snap *snap;         /* published; atomic pointer */
+	struct dp_lcore *lc[DP_MAX_LCORES];
+	/* ring[from][to]: packets lcore `from` hands to the owner `to` */
+	struct rte_ring *ring[DP_MAX_LCORES][DP_MAX_LCORES];
+	uint64_t tsc_hz;
+	volatile int stop;
+	bool started;
+};
+
+/* port.c */
+int dp_port_init(struct dp *dp, unsigned i);
+void dp_port_close(struct dp *dp, unsigned i);
+
+/* lcore.c */
+int dp_lcore_main(void *arg);
+int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id);
+void dp_lcore_free(struct dp_lcore *lc);
+
+/* input.c: one received frame (from a data port, or a redirected one) */
+void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
+
+/* fullnat.c */
+void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
+void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
+void dp_sess_expired(void *arg, uint32_t idx);
+
+/* xmit.c */
+void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
+void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
+void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
+void dp_tx_flush(struct dp_lcore *lc);
+void dp_hold_run(struct dp_lcore *lc);
+
+static inline void dp_drop(struct dp_lcore *lc, struct rte_mbuf *m, enum dp_drop why)
+{
+	lc->stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+#endif

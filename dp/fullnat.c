@@ -1,0 +1,202 @@
+/* dp/fullnat.c — FULLNAT sessions: a client's connection to a VIP becomes
+ * LIP:lport → server, and the server's replies become VIP → client.
+ *
+ * Runs on the lcore that owns the session (input.c hands replies over). */
+#include "dp/dp_int.h"
+#include "dp/nat.h"
+#include "dp/sched.h"
+#include "dp/tcp.h"
+
+static inline void rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *s, uint8_t old,
+				  uint8_t new_)
+{
+	int was = old == DP_UDP_STATE || dp_tcp_state_open(old);
+	int is = new_ == DP_UDP_STATE || dp_tcp_state_open(new_);
+
+	if (was != is)
+		lc->rs[s->rs_id].open += is - was;
+}
+
+static inline void sess_track(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p,
+			      enum dp_dir dir)
+{
+	uint8_t st = s->state;
+
+	if (s->proto == DP_IPPROTO_TCP) {
+		st = dp_tcp_next(s->state, dir, dp_tcp_event(p->tcp_flags));
+		if (st != s->state) {
+			rs_open_adjust(lc, s, s->state, st);
+			s->state = st;
+		}
+	}
+	s->pkts++;
+	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
+}
+
+/* Release everything a session holds. The wheel link is already undone. */
+static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
+{
+	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
+
+	rs->sessions--;
+	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
+		rs->open--;
+	dp_laddr_put(&lc->laddr, s->lip, s->lport);
+	dp_sess_free(&lc->sess, s);
+	lc->stats.sess_expired++;
+}
+
+void dp_sess_expired(void *arg, uint32_t idx)
+{
+	struct dp_lcore *lc = arg;
+
+	sess_release(lc, &lc->sess.sess[idx]);
+}
+
+static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *svc,
+				const struct dp_pkt *p, enum dp_drop *why)
+{
+	const struct dp_server *rs;
+	struct dp_sess *s;
+	uint32_t lip;
+	uint16_t lport;
+	int i;
+
+	i = dp_sched_pick(lc, svc, p->src, p->sport);
+	if (i < 0) {
+		lc->svc[svc->id].no_server++;
+		*why = DP_DROP_NO_SERVER;
+		return NULL;
+	}
+	rs = &svc->servers[i];
+	s = dp_sess_alloc(&lc->sess);
+	if (!s) {
+		*why = DP_DROP_SESS_FULL;
+		return NULL;
+	}
+	/* A port whose reverse tuple is still in use (its LIP was removed and
+	 * added back while old sessions lived on) is skipped. */
+	for (int tries = 0;; tries++) {
+		unsigned dir;
+
+		if (tries == 4 || dp_laddr_get(&lc->laddr, &lip, &lport) < 0) {
+			dp_sess_free(&lc->sess, s);
+			*why = DP_DROP_LPORT_EXHAUSTED;
+			return NULL;
+		}
+		if (!dp_sess_lookup(&lc->sess, rs->ip, lip, rs->port, lport, p->proto, &dir))
+			break;
+	}
+	s->cip = p->src;
+	s->vip = p->dst;
+	s->cport = p->sport;
+	s->vport = p->dport;
+	s->rip = rs->ip;
+	s->rport = rs->port;
+	s->lip = lip;
+	s->lport = lport;
+	s->proto = p->proto;
+	s->state = p->proto == DP_IPPROTO_TCP ? DP_TCP_NONE : DP_UDP_STATE;
+	s->fwd = svc->fwd;
+	s->svc_id = svc->id;
+	s->rs_id = rs->id;
+	s->created = lc->now_ms;
+	s->pkts = 0;
+	if (dp_sess_insert(&lc->sess, s) < 0) {
+		dp_laddr_put(&lc->laddr, lip, lport);
+		dp_sess_free(&lc->sess, s);
+		*why = DP_DROP_SESS_FULL;
+		return NULL;
+	}
+	dp_wheel_add(&lc->wheel, dp_sess_index(&lc->sess, s),
+		     lc->now_ms + lc->snap->timeout[s->state]);
+	lc->rs[rs->id].conns++;
+	lc->rs[rs->id].sessions++;
+	if (s->state == DP_UDP_STATE)
+		lc->rs[rs->id].open++;
+	lc->svc[svc->id].conns++;
+	lc->stats.sess_created++;
+	return s;
+}
+
+void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
+{
+	const struct dp_service *svc;
+	struct dp_sess *s;
+	enum dp_drop why;
+	unsigned dir;
+
+	if (p->proto != DP_IPPROTO_TCP && p->proto != DP_IPPROTO_UDP) {
+		dp_drop(lc, m, DP_DROP_PROTO);
+		return;
+	}
+	if (p->frag == DP_FRAG_LATER) {
+		dp_drop(lc, m, DP_DROP_FRAG);
+		return;
+	}
+	s = dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, &dir);
+	if (s && dir != DP_DIR_IN) {
+		dp_drop(lc, m, DP_DROP_NO_SESSION);
+		return;
+	}
+	/* A new SYN on a closed connection's tuple is a new connection on a
+	 * reused client port: retire the old session, schedule afresh. */
+	if (s && p->proto == DP_IPPROTO_TCP &&
+	    dp_tcp_event(p->tcp_flags) == DP_TCP_EV_SYN &&
+	    (s->state == DP_TCP_TIME_WAIT || s->state == DP_TCP_CLOSE)) {
+		dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
+		sess_release(lc, s);
+		s = NULL;
+	}
+	if (!s) {
+		svc = dp_snap_service(lc->snap, p->proto, p->dst, p->dport);
+		if (!svc) {
+			dp_drop(lc, m, DP_DROP_NO_SERVICE);
+			return;
+		}
+		if (p->proto == DP_IPPROTO_TCP && dp_tcp_event(p->tcp_flags) != DP_TCP_EV_SYN) {
+			dp_drop(lc, m, DP_DROP_NO_SESSION);
+			return;
+		}
+		s = sess_new(lc, svc, p, &why);
+		if (!s) {
+			dp_drop(lc, m, why);
+			return;
+		}
+	}
+	sess_track(lc, s, p, DP_DIR_IN);
+	lc->rs[s->rs_id].pkts_in++;
+	lc->rs[s->rs_id].bytes_in += p->ip_len;
+	lc->svc[s->svc_id].pkts_in++;
+	lc->svc[s->svc_id].bytes_in += p->ip_len;
+	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
+	dp_xmit_ip(lc, m, s->rip);
+}
+
+void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected)
+{
+	struct dp_sess *s;
+	unsigned dir;
+
+	(void)redirected;
+	if (p->proto != DP_IPPROTO_TCP && p->proto != DP_IPPROTO_UDP) {
+		dp_drop(lc, m, p->proto == DP_IPPROTO_ICMP ? DP_DROP_ICMP : DP_DROP_PROTO);
+		return;
+	}
+	if (p->frag == DP_FRAG_LATER) {
+		dp_drop(lc, m, DP_DROP_FRAG);
+		return;
+	}
+	s = dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, &dir);
+	if (!s || dir != DP_DIR_OUT) {
+		dp_drop(lc, m, DP_DROP_NO_SESSION);
+		return;
+	}
+	sess_track(lc, s, p, DP_DIR_OUT);
+	lc->rs[s->rs_id].pkts_out++;
+	lc->rs[s->rs_id].bytes_out += p->ip_len;
+	lc->svc[s->svc_id].pkts_out++;
+	lc->svc[s->svc_id].bytes_out += p->ip_len;
+	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
+	dp_xmit_ip(lc, m, s->cip);
+}

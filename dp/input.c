@@ -1,0 +1,121 @@
+/* dp/input.c — what a received frame is and where it goes.
+ *
+ *   ARP            → answer for our addresses; replies (and requests not for
+ *                    us) go to the kernel, where the neighbour thread learns
+ *   IPv4 to a VIP  → FULLNAT, client side
+ *   IPv4 to a LIP  → FULLNAT, server side (handed to the owning lcore first)
+ *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
+ *   anything else  → dropped and counted */
+#include <string.h>
+
+#include "dp/arp.h"
+#include "dp/dp_int.h"
+
+static bool is_our_arp_target(const struct dp_snap *s, uint32_t tpa, uint16_t in_port)
+{
+	uint32_t v = dp_snap_addr(s, tpa);
+
+	if (!v)
+		return false;
+	/* A port's own IP is answered only on that port. */
+	if (DP_ADDR_KIND(v) == DP_ADDR_PORT)
+		return DP_ADDR_INDEX(v) == in_port;
+	return true;
+}
+
+static void input_arp(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	struct dp_arp a;
+	enum dp_drop why;
+
+	if (dp_arp_parse(f, rte_pktmbuf_data_len(m), &a, &why) < 0) {
+		dp_drop(lc, m, why);
+		return;
+	}
+	if (a.op == DP_ARP_REQUEST && is_our_arp_target(lc->snap, a.tpa, in_port)) {
+		/* The kernel learns the asker's MAC when it needs it; a copy
+		 * of every request would only make it answer twice. */
+		uint32_t len = dp_arp_make_reply(f, rte_pktmbuf_data_len(m), &a,
+						 lc->dp->port[in_port].mac.addr_bytes);
+		m->data_len = (uint16_t)len;
+		m->pkt_len = len;
+		lc->stats.arp_replies++;
+		dp_tx(lc, in_port, m);
+		return;
+	}
+	dp_punt(lc, in_port, m);
+}
+
+static void redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner)
+{
+	struct rte_ring *r = lc->dp->ring[lc->idx][owner];
+
+	m->port = in_port;   /* our port index, for the owner's input */
+	if (rte_ring_sp_enqueue(r, m) != 0) {
+		dp_drop(lc, m, DP_DROP_REDIRECT_FULL);
+		return;
+	}
+	lc->stats.redirect_out++;
+}
+
+void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected)
+{
+	const struct dp_snap *s = lc->snap;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+	struct dp_pkt p;
+	enum dp_drop why;
+	uint32_t v;
+	int type;
+
+	type = dp_pkt_ethertype(f, len, &why);
+	if (type < 0) {
+		dp_drop(lc, m, why);
+		return;
+	}
+	if (type == DP_ETH_P_ARP) {
+		input_arp(lc, m, in_port);
+		return;
+	}
+	if (type != DP_ETH_P_IPV4) {
+		dp_drop(lc, m, DP_DROP_L2_TYPE);
+		return;
+	}
+	if (dp_pkt_parse_ipv4(f, len, DP_ETH_HLEN,
+			      !(m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_GOOD), &p, &why) < 0) {
+		dp_drop(lc, m, why);
+		return;
+	}
+	m->port = in_port;
+
+	v = dp_snap_addr(s, p.dst);
+	switch (DP_ADDR_KIND(v)) {
+	case DP_ADDR_VIP:
+		dp_fullnat_in(lc, m, &p);
+		return;
+	case DP_ADDR_LIP:
+		if (!redirected && (p.proto == DP_IPPROTO_TCP || p.proto == DP_IPPROTO_UDP) &&
+		    p.frag != DP_FRAG_LATER) {
+			unsigned owner = dp_laddr_owner(&s->laddr, p.dst, p.dport);
+
+			if (owner != lc->idx) {
+				redirect(lc, m, in_port, owner);
+				return;
+			}
+		}
+		dp_fullnat_out(lc, m, &p, redirected);
+		return;
+	case DP_ADDR_PORT:
+		dp_punt(lc, in_port, m);
+		return;
+	default:
+		break;
+	}
+	/* Multicast (OSPF) and broadcast are the kernel's business. */
+	if ((rte_be_to_cpu_32(p.dst) >> 28) == 0xe || p.dst == 0xffffffff) {
+		dp_punt(lc, in_port, m);
+		return;
+	}
+	dp_drop(lc, m, DP_DROP_NOT_LOCAL);
+}

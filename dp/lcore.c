@@ -1,0 +1,232 @@
+/* dp/lcore.c — a data lcore: its state and its loop.
+ *
+ * The loop has l3fwd's shape: rx a burst from each port's queue, handle each
+ * packet to completion (prefetching the next), drain the redirect rings from
+ * the other lcores and the TAPs' queues, flush the tx buffers, run the timer
+ * wheel once per millisecond, report RCU quiescence. No lock, no malloc, no
+ * syscall, no log on this path. When nothing arrives for a while the lcore
+ * sleeps in growing steps up to idle_sleep_us, so a small box is not burnt by
+ * polling; one packet brings it back to busy polling. */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "dp/dp_int.h"
+
+/* Idle polls before the first sleep (about 0.1..1 ms of polling). */
+#define IDLE_POLLS_BEFORE_SLEEP 2048
+
+int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
+{
+	struct dp_lcore *lc;
+	size_t sess_sz = dp_sess_tab_memsize(dp->conf.sessions_per_lcore);
+	size_t wheel_sz = DP_WHEEL_SLOTS * sizeof(uint32_t);
+	size_t laddr_sz = dp_laddr_memsize();
+	size_t rr_sz = dp->conf.max_services * sizeof(uint32_t);
+	size_t rs_sz = dp->conf.max_servers * sizeof(struct dp_rs_stats);
+	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
+	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + 6 * 64;
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	uint8_t *p;
+
+	lc = rte_zmalloc_socket("dp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, socket);
+	if (!lc)
+		return -ENOMEM;
+	lc->mem = rte_malloc_socket("dp_lcore_tables", total, RTE_CACHE_LINE_SIZE, socket);
+	if (!lc->mem) {
+		DP_LOG(ERR, "lcore %u: cannot allocate %zu MB for %u sessions", lcore_id,
+		       total >> 20, dp->conf.sessions_per_lcore);
+		rte_free(lc);
+		return -ENOMEM;
+	}
+	lc->idx = idx;
+	lc->lcore_id = lcore_id;
+	lc->dp = dp;
+	lc->tsc_per_ms = dp->tsc_hz / 1000;
+	lc->tsc_base = rte_rdtsc();
+
+	p = lc->mem;
+	dp_sess_tab_init(&lc->sess, p, dp->conf.sessions_per_lcore);
+	p += RTE_ALIGN_CEIL(sess_sz, 64);
+	dp_wheel_init(&lc->wheel, (uint32_t *)p, DP_WHEEL_SLOTS, lc->sess.sess,
+		      sizeof(struct dp_sess), 0);
+	/* the wheel reaches a session's link inside the session */
+	lc->wheel.base = (uint8_t *)lc->sess.sess + offsetof(struct dp_sess, tl);
+	p += RTE_ALIGN_CEIL(wheel_sz, 64);
+	dp_laddr_init(&lc->laddr, p, (uint16_t)idx);
+	p += RTE_ALIGN_CEIL(laddr_sz, 64);
+	lc->rr = (uint32_t *)p;
+	memset(lc->rr, 0, rr_sz);
+	p += RTE_ALIGN_CEIL(rr_sz, 64);
+	lc->rs = (struct dp_rs_stats *)p;
+	memset(lc->rs, 0, rs_sz);
+	p += RTE_ALIGN_CEIL(rs_sz, 64);
+	lc->svc = (struct dp_svc_stats *)p;
+	memset(lc->svc, 0, svc_sz);
+
+	dp->lc[idx] = lc;
+	return 0;
+}
+
+void dp_lcore_free(struct dp_lcore *lc)
+{
+	if (!lc)
+		return;
+	for (unsigned i = 0; i < lc->n_hold; i++)
+		rte_pktmbuf_free(lc->hold[i].m);
+	rte_free(lc->mem);
+	rte_free(lc);
+}
+
+/* A new snapshot: bring lcore-owned state that depends on it in line. */
+static void snap_changed(struct dp_lcore *lc, const struct dp_snap *s)
+{
+	dp_laddr_sync(&lc->laddr, &s->laddr);
+	lc->snap_gen = s->gen;
+}
+
+static void idle_sleep(struct dp_lcore *lc)
+{
+	struct timespec ts;
+
+	/* Grow the sleep from 1 us to the configured maximum. */
+	lc->sleep_us = lc->sleep_us ? lc->sleep_us * 2 : 1;
+	if (lc->sleep_us > lc->dp->conf.idle_sleep_us)
+		lc->sleep_us = lc->dp->conf.idle_sleep_us;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)lc->sleep_us * 1000;
+	lc->stats.idle_sleeps++;
+	/* Offline while asleep, so RCU writers need not wait for us. */
+	rte_rcu_qsbr_thread_offline(lc->dp->qs, lc->idx);
+	nanosleep(&ts, NULL);
+	rte_rcu_qsbr_thread_online(lc->dp->qs, lc->idx);
+}
+
+static void timers(struct dp_lcore *lc)
+{
+	lc->now_ms = (uint32_t)((lc->now_tsc - lc->tsc_base) / lc->tsc_per_ms);
+	lc->next_tick = lc->now_tsc + lc->tsc_per_ms;
+	dp_wheel_advance(&lc->wheel, lc->now_ms, 4096, dp_sess_expired, lc);
+	if (lc->n_hold)
+		dp_hold_run(lc);
+	lc->stats.sess_active = lc->sess.n_used;
+}
+
+static unsigned rx_ports(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned total = 0;
+
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(dp->port[p].eth_id, (uint16_t)lc->idx, pkts, DP_BURST);
+
+		if (!n)
+			continue;
+		total += n;
+		for (uint16_t i = 0; i < n && i < 3; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + 3 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
+			lc->stats.port[p].rx_pkts++;
+			lc->stats.port[p].rx_bytes += pkts[i]->pkt_len;
+			lc->stats.rx_bytes += pkts[i]->pkt_len;
+			dp_input(lc, pkts[i], (uint16_t)p, false);
+		}
+	}
+	lc->stats.rx_pkts += total;
+	return total;
+}
+
+/* Frames the kernel sends on a TAP go out of its port as they are. */
+static unsigned rx_taps(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned total = 0;
+
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(dp->port[p].tap_id, (uint16_t)lc->idx, pkts, DP_BURST);
+
+		total += n;
+		lc->stats.from_kernel += n;
+		for (uint16_t i = 0; i < n; i++)
+			dp_tx(lc, (uint16_t)p, pkts[i]);
+	}
+	return total;
+}
+
+/* Replies that arrived on another lcore but belong to our sessions. */
+static unsigned rx_rings(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned total = 0;
+
+	for (unsigned from = 0; from < dp->n_lcores; from++) {
+		struct rte_ring *r = dp->ring[from][lc->idx];
+		unsigned n;
+
+		if (!r)
+			continue;
+		n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST, NULL);
+		total += n;
+		lc->stats.redirect_in += n;
+		for (unsigned i = 0; i < n; i++)
+			dp_input(lc, pkts[i], pkts[i]->port, true);
+	}
+	return total;
+}
+
+int dp_lcore_main(void *arg)
+{
+	struct dp_lcore *lc = arg;
+	struct dp *dp = lc->dp;
+
+	rte_rcu_qsbr_thread_register(dp->qs, lc->idx);
+	rte_rcu_qsbr_thread_online(dp->qs, lc->idx);
+	DP_LOG(INFO, "data lcore %u (index %u) running", lc->lcore_id, lc->idx);
+
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
+		const struct dp_snap *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
+		uint64_t start = rte_rdtsc();
+		unsigned n;
+
+		lc->snap = s;
+		if (unlikely(s->gen != lc->snap_gen))
+			snap_changed(lc, s);
+		lc->now_tsc = start;
+
+		n = rx_ports(lc);
+		n += rx_rings(lc);
+		n += rx_taps(lc);
+		dp_tx_flush(lc);
+
+		if (lc->now_tsc >= lc->next_tick)
+			timers(lc);
+
+		lc->stats.polls++;
+		lc->stats.loops++;
+		rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
+		if (n) {
+			lc->stats.busy_polls++;
+			lc->stats.busy_pkts += n;
+			lc->stats.busy_cycles += rte_rdtsc() - start;
+			lc->idle_polls = 0;
+			lc->sleep_us = 0;
+		} else if (dp->conf.idle_sleep_us && ++lc->idle_polls > IDLE_POLLS_BEFORE_SLEEP) {
+			idle_sleep(lc);
+		}
+	}
+	dp_tx_flush(lc);
+	rte_rcu_qsbr_thread_offline(dp->qs, lc->idx);
+	rte_rcu_qsbr_thread_unregister(dp->qs, lc->idx);
+	DP_LOG(INFO, "data lcore %u stopped", lc->lcore_id);
+	return 0;
+}

@@ -1,0 +1,119 @@
+/* dp/snap.h — the configuration as the data plane reads it: an immutable
+ * snapshot.
+ *
+ * The control plane builds a snapshot from the config (cp/snap.c), publishes
+ * it with one atomic pointer store and frees the previous one after an RCU
+ * grace period (every data lcore reports quiescence once per loop). A data
+ * lcore loads the pointer once at the top of each loop and reads it without
+ * locks; nothing in a snapshot changes after publication. The data plane
+ * defines this shape and never builds one itself (dp/ knows nothing of the
+ * modules above it). */
+#ifndef MGW_DP_SNAP_H
+#define MGW_DP_SNAP_H
+
+#include <stdint.h>
+
+#include "dp/laddr.h"
+#include "dp/map.h"
+#include "dp/route.h"
+#include "dp/stats.h"
+#include "dp/tcp.h"
+
+enum dp_sched {
+	DP_SCHED_RR = 0,
+	DP_SCHED_WRR,
+	DP_SCHED_LC,
+	DP_SCHED_WLC,
+	DP_SCHED_SH,
+	DP_SCHED_MH,
+	DP_SCHED_MAX
+};
+
+enum dp_fwd {
+	DP_FWD_FULLNAT = 0,
+	DP_FWD_NAT,
+	DP_FWD_DR,
+	DP_FWD_TUNNEL,
+	DP_FWD_MAX
+};
+
+/* server flags */
+#define DP_RS_DOWN   0x01   /* failed its health check */
+#define DP_RS_DRAIN  0x02   /* no new sessions, old ones live on */
+
+struct dp_server {
+	uint32_t ip;          /* network order */
+	uint16_t port;        /* network order */
+	uint16_t flags;
+	uint32_t weight;      /* 0 = quiescent */
+	uint32_t id;          /* stable id: counters, sessions */
+};
+
+static inline int dp_server_usable(const struct dp_server *s)
+{
+	return s->weight > 0 && !(s->flags & (DP_RS_DOWN | DP_RS_DRAIN));
+}
+
+struct dp_service {
+	uint32_t id;          /* stable id */
+	uint32_t vip;         /* network order */
+	uint16_t port;        /* network order */
+	uint8_t proto;
+	uint8_t sched;        /* enum dp_sched */
+	uint8_t fwd;          /* enum dp_fwd */
+	uint8_t pad[3];
+	uint32_t n_servers;
+	struct dp_server *servers;
+	uint32_t *table;      /* mh/sh: slot → server index */
+	uint32_t table_size;
+};
+
+/* What a local address is (value of the address map: kind << 24 | index). */
+enum dp_addr_kind {
+	DP_ADDR_PORT = 1,     /* a port's own IP: for the kernel */
+	DP_ADDR_VIP = 2,
+	DP_ADDR_LIP = 3,
+};
+
+#define DP_ADDR_KIND(v)  ((v) >> 24)
+#define DP_ADDR_INDEX(v) ((v) & 0xffffff)
+
+struct dp_snap_port {
+	uint32_t ip;          /* network order */
+	uint32_t mask;        /* network order */
+};
+
+struct dp_snap {
+	uint64_t gen;
+	struct dp_map *addrs;      /* ip → DP_ADDR_* << 24 | index */
+	struct dp_map *svcs;       /* dp_snap_svc_key → index in svc[] */
+	uint32_t n_svc;
+	struct dp_service *svc;
+	struct dp_laddr_map laddr; /* LIPs and who owns their ports */
+	struct dp_routes *routes;  /* shared between snapshots */
+	uint32_t n_ports;
+	struct dp_snap_port port[DP_MAX_PORTS];
+	uint32_t timeout[DP_TIMEOUT_MAX];   /* per TCP state (and UDP), in ms */
+};
+
+static inline uint64_t dp_snap_svc_key(uint8_t proto, uint32_t vip, uint16_t port)
+{
+	return (uint64_t)proto << 48 | (uint64_t)port << 32 | vip;
+}
+
+static inline const struct dp_service *dp_snap_service(const struct dp_snap *s, uint8_t proto,
+							uint32_t vip, uint16_t port)
+{
+	uint32_t i = dp_map_get(s->svcs, dp_snap_svc_key(proto, vip, port));
+
+	return i == DP_MAP_NONE ? NULL : &s->svc[i];
+}
+
+static inline uint32_t dp_snap_addr(const struct dp_snap *s, uint32_t ip)
+{
+	uint32_t v = dp_map_get(s->addrs, ip);
+
+	return v == DP_MAP_NONE ? 0 : v;
+}
+
+#endif

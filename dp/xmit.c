@@ -1,0 +1,161 @@
+/* dp/xmit.c — sending: route, next hop's MAC, per-port tx buffers, and the
+ * packets that wait while a next hop is being resolved.
+ *
+ * A packet whose next hop has no MAC yet is held (up to DP_HOLD_MAX per
+ * lcore, for neigh_hold_ms) and an ARP request goes out at once, then every
+ * 200 ms; the neighbour thread learns the reply from the copy the kernel
+ * gets. What cannot be held or times out is dropped and counted. */
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "dp/arp.h"
+#include "dp/dp_int.h"
+#include "dp/nat.h"
+
+#define ASK_INTERVAL_MS 200
+
+static void flush_one(struct dp_lcore *lc, uint16_t eth_id, struct dp_txbuf *b,
+		      struct dp_port_stats *ps, bool punt)
+{
+	uint16_t sent = rte_eth_tx_burst(eth_id, (uint16_t)lc->idx, b->m, b->n);
+
+	if (ps) {
+		for (uint16_t i = 0; i < sent; i++)
+			ps->tx_bytes += b->m[i]->pkt_len;
+		ps->tx_pkts += sent;
+	}
+	if (punt)
+		lc->stats.punted += sent;
+	else
+		lc->stats.tx_pkts += sent;
+	for (uint16_t i = sent; i < b->n; i++)
+		dp_drop(lc, b->m[i], punt ? DP_DROP_PUNT_FULL : DP_DROP_TX_FULL);
+	b->n = 0;
+}
+
+void dp_tx_flush(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+
+	for (unsigned p = 0; p < dp->n_ports; p++) {
+		if (lc->tx[p].n)
+			flush_one(lc, dp->port[p].eth_id, &lc->tx[p], &lc->stats.port[p], false);
+		if (lc->punt[p].n)
+			flush_one(lc, dp->port[p].tap_id, &lc->punt[p], NULL, true);
+	}
+}
+
+void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &lc->tx[port];
+
+	b->m[b->n++] = m;
+	if (b->n == DP_BURST)
+		flush_one(lc, lc->dp->port[port].eth_id, b, &lc->stats.port[port], false);
+}
+
+void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &lc->punt[port];
+
+	b->m[b->n++] = m;
+	if (b->n == DP_BURST)
+		flush_one(lc, lc->dp->port[port].tap_id, b, NULL, true);
+}
+
+static void ask(struct dp_lcore *lc, uint16_t port, uint32_t nh)
+{
+	const struct dp_snap *s = lc->snap;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
+	uint8_t *buf;
+
+	if (!m) {
+		lc->stats.drops[DP_DROP_NO_MBUF]++;
+		return;
+	}
+	buf = (uint8_t *)rte_pktmbuf_append(m, DP_ARP_FRAME_LEN);
+	dp_arp_build_request(buf, lc->dp->port[port].mac.addr_bytes, s->port[port].ip, nh);
+	lc->stats.arp_requests++;
+	dp_tx(lc, port, m);
+}
+
+static inline void set_l2(struct rte_mbuf *m, const uint8_t dst[6], const struct dp_port *p)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	memcpy(f, dst, 6);
+	memcpy(f + 6, p->mac.addr_bytes, 6);
+}
+
+static void hold(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port, uint32_t nh)
+{
+	struct dp_hold_ent *h;
+	bool asked = false;
+
+	if (lc->n_hold == DP_HOLD_MAX) {
+		dp_drop(lc, m, DP_DROP_NEIGH_HOLD_FULL);
+		return;
+	}
+	/* One request per next hop, however many packets wait for it. */
+	for (unsigned i = 0; i < lc->n_hold; i++)
+		if (lc->hold[i].nh == nh)
+			asked = true;
+	h = &lc->hold[lc->n_hold++];
+	h->m = m;
+	h->nh = nh;
+	h->port = port;
+	h->deadline = lc->now_tsc + (uint64_t)lc->dp->conf.neigh_hold_ms * lc->tsc_per_ms;
+	h->next_ask = lc->now_tsc + ASK_INTERVAL_MS * lc->tsc_per_ms;
+	if (!asked)
+		ask(lc, port, nh);
+}
+
+void dp_hold_run(struct dp_lcore *lc)
+{
+	unsigned i = 0;
+
+	while (i < lc->n_hold) {
+		struct dp_hold_ent *h = &lc->hold[i];
+		uint8_t mac[6];
+
+		if (dp_neigh_lookup(lc->dp->neigh, h->nh, mac, NULL) == 0) {
+			set_l2(h->m, mac, &lc->dp->port[h->port]);
+			dp_tx(lc, h->port, h->m);
+		} else if (lc->now_tsc >= h->deadline) {
+			dp_drop(lc, h->m, DP_DROP_NEIGH_TIMEOUT);
+		} else {
+			if (lc->now_tsc >= h->next_ask) {
+				h->next_ask = lc->now_tsc + ASK_INTERVAL_MS * lc->tsc_per_ms;
+				ask(lc, h->port, h->nh);
+			}
+			i++;
+			continue;
+		}
+		*h = lc->hold[--lc->n_hold];
+	}
+}
+
+void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst)
+{
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, DP_ETH_HLEN);
+	uint8_t mac[6];
+	uint16_t port;
+	uint32_t nh;
+
+	if (dp_routes_lookup(lc->snap->routes, dst, &port, &nh) < 0) {
+		dp_drop(lc, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	if (ip[8] <= 1) {
+		dp_drop(lc, m, DP_DROP_TTL);
+		return;
+	}
+	dp_nat_ttl_dec(ip);
+	if (dp_neigh_lookup(lc->dp->neigh, nh, mac, NULL) < 0) {
+		hold(lc, m, port, nh);
+		return;
+	}
+	set_l2(m, mac, &lc->dp->port[port]);
+	dp_tx(lc, port, m);
+}

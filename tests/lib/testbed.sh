@@ -1,0 +1,170 @@
+# The mgw testbed: a client, the load balancer, a switch and N backends,
+# each in its own network namespace. Source tests/lib/common.sh first.
+#
+#   client (c)  c0 10.0.0.1/24 ──── wan [mgw 10.0.0.2/24]  (lb)
+#                                   lan [mgw 10.1.0.2/24] ──── br0 (sw)
+#   backend i (b<i>)  eth0 10.1.0.(10+i)/24 ─────────────────── br0
+#
+#   VIP 10.0.0.10, local IPs 10.1.0.100.. ; mgw's API: 127.0.0.1:8080 in lb.
+#
+# mgw owns wan and lan through af_packet; the kernel of lb sees them only
+# as the exception path's TAPs mgw-wan and mgw-lan. Senders turn tx
+# checksum offload off (veth would hand mgw partial checksums).
+
+TB_VIP=10.0.0.10
+TB_CLIENT=10.0.0.1
+TB_MGW=${TB_MGW:-$TB_ROOT/mgw}
+
+tb_backend_ip() { echo "10.1.0.$((10 + $1))"; }
+
+# tb_topology N: build the namespaces and links for N backends.
+tb_topology() {
+	local n=$1 i
+	TB_NB=$n
+	tb_ns c; tb_ns lb; tb_ns sw
+	tb_veth c c0 lb wan
+	tb_veth lb lan sw s-lb
+	tb_x sw ip link add br0 type bridge
+	tb_x sw ip link set br0 up
+	tb_x sw ip link set s-lb master br0
+	tb_x c ip addr add $TB_CLIENT/24 dev c0
+	tb_x c ethtool -K c0 tx off >/dev/null
+	for ((i = 1; i <= n; i++)); do
+		tb_ns b$i
+		tb_veth b$i eth0 sw s-b$i
+		tb_x sw ip link set s-b$i master br0
+		tb_x b$i ip addr add "$(tb_backend_ip $i)/24" dev eth0
+		tb_x b$i ethtool -K eth0 tx off >/dev/null
+		tb_x b$i ip route add default via 10.1.0.2
+	done
+	# Replies from mgw reach the client through its connected subnet.
+	tb_x lb sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+	tb_x lb ip link set wan promisc on
+	tb_x lb ip link set lan promisc on
+}
+
+# tb_mgw_config SERVICES_JSON [EXTRA]: write $TB_DIR/mgw.json.
+# EXTRA is more top-level members ("\"timeouts\": {...},"), placed first.
+# MGW_LCORES (default "0@0,1@1") and MGW_LIPS override those parts.
+tb_mgw_config() {
+	local services=$1 extra=${2:-} lips=${MGW_LIPS:-'[ "10.1.0.100" ]'}
+	cat >"$TB_DIR/mgw.json" <<JSON
+{
+  $extra
+  "node": { "id": 1, "drain_s": ${MGW_DRAIN_S:-0} },
+  "api": { "listen": "127.0.0.1:8080" },
+  "dpdk": { "lcores": "${MGW_LCORES:-0@0,1@1}", "args": ["--no-huge", "-m", "${MGW_MEM:-600}", "--file-prefix=$TB_P", "--log-level=*:notice"], "idle_sleep_us": 200 },
+  "ports": [
+    { "name": "wan", "dev": "net_af_packet0,iface=wan", "ip": "10.0.0.2/24" },
+    { "name": "lan", "dev": "net_af_packet1,iface=lan", "ip": "10.1.0.2/24" }
+  ],
+  "localips": $lips,
+  "limits": { "sessions_per_lcore": ${MGW_SESSIONS:-65536}, "servers": 4096, "services": 256 },
+  "services": $services
+}
+JSON
+}
+
+# tb_servers_json PORT N: the "servers" array for backends 1..N on PORT.
+tb_servers_json() {
+	local port=$1 n=$2 i sep="" out="["
+	for ((i = 1; i <= n; i++)); do
+		out+="$sep{ \"ip\": \"$(tb_backend_ip $i)\", \"port\": $port, \"weight\": 1 }"
+		sep=", "
+	done
+	echo "$out]"
+}
+
+# tb_api METHOD PATH [BODY]: call mgw's API in lb; prints the body. Sets
+# TB_HTTP_CODE.
+tb_api() {
+	local method=$1 path=$2 body=${3:-} out
+	local args=(-s -o "$TB_DIR/api.out" -w '%{http_code}' -X "$method" --max-time 10)
+	[[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
+	[[ -n ${MGW_TOKEN:-} ]] && args+=(-H "Authorization: Bearer $MGW_TOKEN")
+	TB_HTTP_CODE=$(tb_x lb curl "${args[@]}" "http://127.0.0.1:8080$path")
+	cat "$TB_DIR/api.out"
+}
+
+# tb_json EXPR: evaluate a Python expression on JSON from stdin (as `j`).
+tb_json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+# tb_mgw_start: start mgw in lb with $TB_DIR/mgw.json; wait until online.
+tb_mgw_start() {
+	tb_bg lb mgw "$TB_MGW" -c "$TB_DIR/mgw.json"
+	MGW_PID=$TB_LAST_PID
+	if ! tb_wait 20 tb_mgw_online; then
+		tb_log "mgw did not come online"; tail -n 30 "$TB_DIR/mgw.log" >&2
+		return 1
+	fi
+	tb_log "mgw online (pid $MGW_PID)"
+}
+
+tb_mgw_online() {
+	kill -0 "$MGW_PID" 2>/dev/null || return 1
+	[[ $(tb_api GET /api/v1/status | tb_json 'j["state"]' 2>/dev/null) == online ]]
+}
+
+# tb_mgw_stop: SIGTERM and wait; prints the exit status.
+tb_mgw_stop() {
+	kill -TERM "$MGW_PID" 2>/dev/null
+	local rc=0
+	wait "$MGW_PID" || rc=$?
+	echo $rc
+}
+
+# tb_stat EXPR: a value from /api/v1/stats (EXPR on `j`).
+tb_stat() { tb_api GET /api/v1/stats | tb_json "$1"; }
+
+# tb_http_backends N [PORT]: nginx in each backend: "/" answers "b<i>",
+# "/big" serves $TB_DIR/big.bin (10 MB, made here).
+tb_http_backends() {
+	local n=$1 port=${2:-8080} i
+	[[ -f $TB_DIR/big.bin ]] || head -c 10485760 /dev/urandom >"$TB_DIR/big.bin"
+	for ((i = 1; i <= n; i++)); do
+		tb_nginx_start "$i" "$port"
+	done
+	for ((i = 1; i <= n; i++)); do
+		tb_wait 10 tb_x b$i bash -c "exec 3<>/dev/tcp/$(tb_backend_ip $i)/$port" ||
+			{ tb_log "nginx b$i not listening"; return 1; }
+	done
+}
+
+tb_nginx_start() {
+	local i=$1 port=$2 d="$TB_DIR/nginx-b$1"
+	mkdir -p "$d"
+	cat >"$d/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $d/body;
+  proxy_temp_path $d/proxy;
+  fastcgi_temp_path $d/fastcgi;
+  uwsgi_temp_path $d/uwsgi;
+  scgi_temp_path $d/scgi;
+  default_type application/octet-stream;
+  keepalive_requests 100000;
+  server {
+    listen $(tb_backend_ip "$i"):$port reuseport backlog=4096;
+    location = / { return 200 "b$i\n"; }
+    location = /big { alias $TB_DIR/big.bin; }
+    location /slow { return 200 "b$i\n"; }
+  }
+}
+NGX
+	tb_bg b$i "nginx-b$i" nginx -c "$d/nginx.conf"
+	eval "TB_NGINX_PID_$i=$TB_LAST_PID"
+}
+
+# tb_udp_echo I PORT: a UDP server in backend I answering "b<I>:<payload>".
+tb_udp_echo() {
+	tb_bg b$1 "udp-b$1" python3 -u "$TB_ROOT/tests/lib/udp_echo.py" "$(tb_backend_ip "$1")" "$2" "b$1"
+}
+
+# tb_client cmd...: run a command on the client.
+tb_client() { tb_x c "$@"; }
