@@ -12,6 +12,8 @@
 # checksum offload off (veth would hand mgw partial checksums).
 
 TB_VIP=10.0.0.10
+# Debian's python3 (with scapy), whatever else is first on PATH.
+TB_PY=/usr/bin/python3
 TB_CLIENT=10.0.0.1
 TB_MGW=${TB_MGW:-$TB_ROOT/mgw}
 
@@ -87,7 +89,7 @@ tb_api() {
 }
 
 # tb_json EXPR: evaluate a Python expression on JSON from stdin (as `j`).
-tb_json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+tb_json() { $TB_PY -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 
 # tb_mgw_start: start mgw in lb with $TB_DIR/mgw.json; wait until online.
 tb_mgw_start() {
@@ -105,12 +107,12 @@ tb_mgw_online() {
 	[[ $(tb_api GET /api/v1/status | tb_json 'j["state"]' 2>/dev/null) == online ]]
 }
 
-# tb_mgw_stop: SIGTERM and wait; prints the exit status.
+# tb_mgw_stop: SIGTERM and wait; the exit status is left in MGW_RC.
+# (Not in $(...): only this shell can wait for its child.)
 tb_mgw_stop() {
 	kill -TERM "$MGW_PID" 2>/dev/null
-	local rc=0
-	wait "$MGW_PID" || rc=$?
-	echo $rc
+	MGW_RC=0
+	wait "$MGW_PID" || MGW_RC=$?
 }
 
 # tb_stat EXPR: a value from /api/v1/stats (EXPR on `j`).
@@ -163,7 +165,7 @@ NGX
 
 # tb_udp_echo I PORT: a UDP server in backend I answering "b<I>:<payload>".
 tb_udp_echo() {
-	tb_bg b$1 "udp-b$1" python3 -u "$TB_ROOT/tests/lib/udp_echo.py" "$(tb_backend_ip "$1")" "$2" "b$1"
+	tb_bg b$1 "udp-b$1" $TB_PY -u "$TB_ROOT/tests/lib/udp_echo.py" "$(tb_backend_ip "$1")" "$2" "b$1"
 }
 
 # tb_client cmd...: run a command on the client.
