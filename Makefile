@@ -55,7 +55,8 @@ $(B)/tests/test_adm_%: tests/unit/test_adm_%.c $(ADM_LIBOBJ)
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS) -lcmocka
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS) -lcmocka
 
 $(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)

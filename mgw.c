@@ -303,7 +303,10 @@ int main(int argc, char **argv)
 	if (parse_args(&m, argc, argv) < 0)
 		return 1;
 	if (cp_config_load(m.cfg_path, &m.cfg, &err) < 0) {
-		fprintf(stderr, "%s: %s\n", err.field, err.msg);
+		if (err.field[0])
+			fprintf(stderr, "%s: %s\n", err.field, err.msg);
+		else
+			fprintf(stderr, "%s: %s\n", m.cfg_path, err.msg);
 		return 1;
 	}
 	if (build_eal_args(&m) < 0) {

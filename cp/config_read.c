@@ -8,10 +8,10 @@
 
 void cp_rd_path(char *buf, size_t cap, const char *path, const char *key)
 {
-	if (!path || !*path)
+	if (!key || !*key)
+		snprintf(buf, cap, "%s", path ? path : "");
+	else if (!path || !*path)
 		snprintf(buf, cap, "%s", key);
-	else if (!key || !*key)
-		snprintf(buf, cap, "%s", path);
 	else
 		snprintf(buf, cap, "%s.%s", path, key);
 }

@@ -29,9 +29,14 @@ int dp_routes_build(const char *name, const struct dp_route_spec *r, unsigned n,
 	}
 	/* One next hop per route keeps the mapping trivial; duplicates are
 	 * harmless at these sizes. */
+	rt->default_nh = -1;
 	for (unsigned i = 0; i < n; i++) {
 		rt->nh[i].gw = r[i].gw;
 		rt->nh[i].port = r[i].port;
+		if (r[i].plen == 0) {
+			rt->default_nh = (int32_t)i;
+			continue;
+		}
 		rc = rte_lpm_add(rt->lpm, __builtin_bswap32(r[i].prefix), r[i].plen, i);
 		if (rc < 0)
 			goto err_lpm;

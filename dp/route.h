@@ -25,6 +25,7 @@ struct dp_route_spec {
 
 struct dp_routes {
 	struct rte_lpm *lpm;
+	int32_t default_nh;     /* rte_lpm has no /0: the default route, or -1 */
 	uint32_t n_routes;
 	uint32_t n_nh;
 	struct dp_nexthop nh[];
@@ -43,8 +44,11 @@ static inline int dp_routes_lookup(const struct dp_routes *rt, uint32_t dst, uin
 {
 	uint32_t idx;
 
-	if (rte_lpm_lookup(rt->lpm, __builtin_bswap32(dst), &idx) != 0)
-		return -ENOENT;
+	if (rte_lpm_lookup(rt->lpm, __builtin_bswap32(dst), &idx) != 0) {
+		if (rt->default_nh < 0)
+			return -ENOENT;
+		idx = (uint32_t)rt->default_nh;
+	}
 	*port = rt->nh[idx].port;
 	*nh_ip = rt->nh[idx].gw ? rt->nh[idx].gw : dst;
 	return 0;

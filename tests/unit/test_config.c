@@ -1,0 +1,270 @@
+/* Unit tests: config validation (cp/config_*.c) — good configs load and
+ * round-trip through JSON; each bad config is refused with the exact field
+ * path and message an operator would see. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cp/config.h"
+
+#define BASE_HEAD                                                                        \
+	"{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"net_af_packet0,iface=wan\", "     \
+	"\"ip\": \"10.0.0.2/24\" }, { \"name\": \"lan\", \"dev\": \"0000:03:00.0\", "     \
+	"\"ip\": \"10.1.0.2/24\", \"mtu\": 9000 } ], "                                    \
+	"\"localips\": [ \"10.1.0.100\", \"10.1.0.101\" ], "                              \
+	"\"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.0.0.1\" } ], "
+
+static json_t *load(const char *s)
+{
+	json_error_t e;
+	json_t *j = json_loads(s, 0, &e);
+
+	if (!j)
+		fail_msg("test JSON does not parse: %s: %s", e.text, s);
+	return j;
+}
+
+static void test_good_minimal_and_defaults(void **state)
+{
+	json_t *j = load(BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", "
+				   "\"port\": 80, \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }");
+	struct cp_config *c;
+	struct cp_err err = { "", "" };
+
+	(void)state;
+	assert_int_equal(cp_config_from_json(j, &c, &err), 0);
+	assert_int_equal(c->n_ports, 2);
+	assert_int_equal(c->ports[1].mtu, 9000);
+	assert_int_equal(c->ports[0].mtu, 1500);
+	assert_int_equal(c->router_id, 0x0a000002);   /* first port's address */
+	assert_int_equal(c->api_addr, 0x7f000001);
+	assert_int_equal(c->api_port, 8080);
+	assert_int_equal(c->n_services, 1);
+	assert_int_equal(c->services[0].sched, CP_SCHED_WLC);   /* ipvsadm's default */
+	assert_int_equal(c->services[0].fwd, CP_FWD_FULLNAT);
+	assert_int_equal(c->services[0].servers[0].port, 80);  /* the service's port */
+	assert_int_equal(c->services[0].servers[0].weight, 1);
+	assert_int_equal(c->services[0].mh_table_size, 65537);
+	assert_int_equal(c->to_tcp_est, 900);
+	cp_config_free(c);
+	json_decref(j);
+}
+
+/* Saved and loaded again: the same JSON. */
+static void test_round_trip(void **state)
+{
+	json_t *j = load(BASE_HEAD
+		"\"node\": { \"id\": 7, \"drain_s\": 5 }, "
+		"\"api\": { \"listen\": \"127.0.0.1:9090\", \"token\": \"s3cret\" }, "
+		"\"dpdk\": { \"lcores\": \"0@0,(1,2)@1\", \"args\": [ \"--no-huge\" ] }, "
+		"\"timeouts\": { \"tcp_established_s\": 120, \"udp_s\": 30 }, "
+		"\"routing\": { \"ospf\": { \"area\": \"0.0.0.1\", \"interfaces\": [ { \"port\": "
+		"\"wan\", \"hello_s\": 1, \"dead_s\": 3 } ] }, \"bgp\": { \"local_as\": 65001, "
+		"\"peers\": [ { \"ip\": \"10.0.0.1\", \"as\": 65000 } ] } }, "
+		"\"services\": [ { \"proto\": \"udp\", \"vip\": \"10.0.0.10\", \"port\": 53, "
+		"\"scheduler\": \"rr\", \"persistence_s\": 300, \"persistence_mask\": "
+		"\"255.255.255.0\", \"health\": { \"type\": \"udp\", \"payload\": \"ping\" }, "
+		"\"sorry_server\": { \"ip\": \"10.1.0.99\" }, "
+		"\"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 5353, \"weight\": 0, "
+		"\"drain\": true } ] } ] }");
+	struct cp_config *c, *c2;
+	struct cp_err err = { "", "" };
+	json_t *out, *out2;
+
+	(void)state;
+	assert_int_equal(cp_config_from_json(j, &c, &err), 0);
+	out = cp_config_to_json(c);
+	assert_int_equal(cp_config_from_json(out, &c2, &err), 0);
+	out2 = cp_config_to_json(c2);
+	assert_true(json_equal(out, out2));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "api"),
+							      "token")), "s3cret");
+	assert_int_equal(c2->ospf.area, 1);
+	assert_int_equal(c2->services[0].sorry_port, 53);
+	cp_config_free(c);
+	cp_config_free(c2);
+	json_decref(j);
+	json_decref(out);
+	json_decref(out2);
+}
+
+struct bad {
+	const char *json;    /* the config */
+	const char *field;
+	const char *msg;
+};
+
+#define SVC(x) BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", " \
+		"\"port\": 80, " x " } ] }"
+
+static const struct bad bad[] = {
+	{ "[]", "", "must be an object, not an array" },
+	{ "{ \"bogus\": 1 }", "bogus", "unknown field" },
+	{ "{ \"services\": [] }", "ports", "needs at least one port" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"sctp\" } ] }", "services[0].proto",
+	  "must be one of tcp, udp" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"port\": 80 } ] }", "services[0].vip",
+	  "is required" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\", \"weight\": 65536 } ]"),
+	  "services[0].servers[0].weight", "must be 0..65535" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\", \"weight\": -1 } ]"),
+	  "services[0].servers[0].weight", "must be 0..65535" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\", \"weight\": 1.5 } ]"),
+	  "services[0].servers[0].weight",
+	  "must be an integer 0..65535, not a number with a fraction" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\", \"weight\": \"7\" } ]"),
+	  "services[0].servers[0].weight", "must be an integer 0..65535, not a string" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.256\" } ]"), "services[0].servers[0].ip",
+	  "must be an IPv4 address like 10.0.0.1" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\", \"colour\": \"red\" } ]"),
+	  "services[0].servers[0].colour", "unknown field" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.1.0.11\" } ]"),
+	  "services[0].servers[1]", "duplicates servers[0]" },
+	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.100\" } ]"), "services[0].servers[0].ip",
+	  "is one of this node's own addresses" },
+	{ SVC("\"scheduler\": \"fastest\""), "services[0].scheduler",
+	  "must be one of rr, wrr, lc, wlc, sh, mh" },
+	{ SVC("\"forward\": \"dr\""), "services[0].forward",
+	  "\"dr\" is not supported by this data plane (only fullnat)" },
+	{ SVC("\"mh_table_size\": 1000"), "services[0].mh_table_size",
+	  "must be one of 65537, 131071, 262147, 524287, 655373, 1048573" },
+	{ SVC("\"persistence_mask\": \"255.0.255.0\""), "services[0].persistence_mask",
+	  "must be a contiguous netmask" },
+	{ SVC("\"health\": { \"type\": \"tcp\", \"interval_ms\": 500, \"timeout_ms\": 500 }"),
+	  "services[0].health.timeout_ms", "must be less than interval_ms (500)" },
+	{ SVC("\"health\": { \"type\": \"http\", \"path\": \"index.html\" }"),
+	  "services[0].health.path", "must start with '/'" },
+	{ SVC("\"health\": { \"kind\": \"tcp\" }"), "services[0].health.kind", "unknown field" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.2\", \"port\": 80 } ] }",
+	  "services[0].vip", "is a port's own address" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80 }, "
+		    "{ \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80 } ] }",
+	  "services[1]", "duplicates services[0] (tcp 10.0.0.10:80)" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 0 } ] }",
+	  "services[0].port", "must be 1..65535" },
+	{ "{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", \"ip\": \"10.0.0.2\" } ] }",
+	  "ports[0].ip", "must be an IPv4 prefix like 10.0.0.0/24" },
+	{ "{ \"ports\": [ { \"name\": \"a-very-long-name\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ] }",
+	  "ports[0].name", "is too long (at most 11 bytes)" },
+	{ "{ \"ports\": [ { \"name\": \"W A N\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ] }",
+	  "ports[0].name", "may hold only a-z, 0-9, '-' and '_'" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" }, "
+	  "{ \"name\": \"b\", \"dev\": \"y\", \"ip\": \"10.0.0.3/16\" } ] }",
+	  "ports[1].ip", "overlaps the subnet of ports[0]" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"mtu\": 100 } ] }",
+	  "ports[0].mtu", "must be 576..9000" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"routes\": [ { \"prefix\": \"10.9.0.1/16\", \"via\": \"10.0.0.1\" } ] }",
+	  "routes[0].prefix", "has host bits set (did you mean 10.9.0.0/16?)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"routes\": [ { \"prefix\": \"10.9.0.0/16\", \"via\": \"10.5.0.1\" } ] }",
+	  "routes[0].via", "is not in the subnet of any port" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80 } ] }",
+	  "localips", "FULLNAT services need at least one local IP" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"localips\": [ \"10.0.0.5\", \"10.0.0.5\" ] }",
+	  "localips[1]", "duplicates localips[0]" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"api\": { \"listen\": \"localhost\" } }",
+	  "api.listen", "must be IPv4:port like 127.0.0.1:8080" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"timeouts\": { \"udp_s\": 0 } }",
+	  "timeouts.udp_s", "must be 1..604800" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"routing\": { \"ospf\": { \"interfaces\": [ { \"port\": \"b\" } ] } } }",
+	  "routing.ospf.interfaces[0].port", "names no port" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"routing\": { \"bgp\": { \"local_as\": 65001, \"hold_s\": 2, \"peers\": [] } } }",
+	  "routing.bgp.hold_s", "must be 0 or at least 3 (RFC 4271 4.2)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"limits\": { \"sessions_per_lcore\": 10 } }",
+	  "limits.sessions_per_lcore", "must be 1024..1073741824" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"selfcheck\": { \"recover\": \"sometimes\" } }",
+	  "selfcheck.recover", "must be one of manual, auto" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"dpdk\": { \"args\": [ 5 ] } }",
+	  "dpdk.args[0]", "must be a string" },
+};
+
+static void test_bad_configs(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *j = load(bad[i].json);
+		struct cp_config *c = NULL;
+		struct cp_err err = { "", "" };
+		int rc = cp_config_from_json(j, &c, &err);
+
+		if (rc != -EINVAL || strcmp(err.field, bad[i].field) != 0 ||
+		    strcmp(err.msg, bad[i].msg) != 0)
+			fail_msg("case %zu: rc %d, got \"%s: %s\", want \"%s: %s\"", i, rc, err.field,
+				 err.msg, bad[i].field, bad[i].msg);
+		assert_null(c);
+		json_decref(j);
+	}
+}
+
+static void test_text_helpers(void **state)
+{
+	uint32_t ip;
+	uint16_t port;
+	uint8_t plen;
+	char b[16];
+
+	(void)state;
+	assert_int_equal(cp_parse_ipv4("10.1.2.3", &ip), 0);
+	assert_int_equal(ip, 0x0a010203);
+	assert_int_equal(cp_parse_ipv4("10.1.2", &ip), -EINVAL);
+	assert_int_equal(cp_parse_ipv4("010.1.2.3", &ip), -EINVAL);
+	assert_int_equal(cp_parse_ipv4(" 10.1.2.3", &ip), -EINVAL);
+	assert_int_equal(cp_parse_prefix("10.0.0.0/8", &ip, &plen), 0);
+	assert_int_equal(plen, 8);
+	assert_int_equal(cp_parse_prefix("10.0.0.0/33", &ip, &plen), -EINVAL);
+	assert_int_equal(cp_parse_prefix("10.0.0.0/", &ip, &plen), -EINVAL);
+	assert_int_equal(cp_parse_prefix("10.0.0.0/-1", &ip, &plen), -EINVAL);
+	assert_int_equal(cp_parse_addr_port("1.2.3.4:65535", &ip, &port), 0);
+	assert_int_equal(port, 65535);
+	assert_int_equal(cp_parse_addr_port("1.2.3.4:65536", &ip, &port), -EINVAL);
+	assert_int_equal(cp_parse_addr_port("1.2.3.4", &ip, &port), -EINVAL);
+	assert_string_equal(cp_ipv4_str(0xc0a80001, b), "192.168.0.1");
+}
+
+static void test_load_file_errors(void **state)
+{
+	char path[] = "/tmp/mgw-ut-config-XXXXXX";
+	int fd = mkstemp(path);
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{ \"ports\": [ }\n", 15), 15);
+	close(fd);
+	assert_int_equal(cp_config_load(path, &c, &err), -EINVAL);
+	assert_string_equal(err.field, path);
+	assert_non_null(strstr(err.msg, "line 1 column"));
+	unlink(path);
+	assert_int_equal(cp_config_load("/nonexistent/mgw.json", &c, &err), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_minimal_and_defaults),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_text_helpers),
+		cmocka_unit_test(test_load_file_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
