@@ -5,12 +5,12 @@
  *  - a canonical order: servers with weight > 0 sorted by (ip, port), their
  *    position there is their "rank";
  *  - a turn scheduler: server of rank r takes its k-th turn (k = 0, 1, ...)
- *    at time k / w_r. Times depend only on a server's
- *    own weight, so adding or removing a server never reorders the turns of
- *    the others (what keeps Maglev's disruption low with weights), scaling
- *    all weights changes nothing, and every server gets a turn at time 0.
- *    Equal times go to the heavier server first, then to the lower rank.
- *    With equal weights this is plain round robin by rank.
+ *    at time k / w_r; equal times go to the heavier server first, then to
+ *    the lower rank. Times depend only on a server's own weight, so adding
+ *    or removing a server never reorders the turns of the others (what keeps
+ *    Maglev's disruption low with weights), scaling all weights changes
+ *    nothing, and every server gets a turn at time 0. With equal weights
+ *    this is plain round robin by rank.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -142,14 +142,16 @@ static void sched_init(struct sched *sc, const uint32_t *w, uint32_t n,
 		keys[i] = (uint64_t)(UINT32_MAX - w[i]) << 32 | i;
 		sorted = sorted && (i == 0 || keys[i] > keys[i - 1]);
 	}
-	if (!sorted)
-		radix_sort(keys, tmp, n, 16, 64);
+	if (!sorted)	/* ranks are in order already: sorting on w is enough */
+		radix_sort(keys, tmp, n, 32, 64);
 	for (i = 0; i < n; i++) {
 		order[i] = (uint32_t)keys[i];
-		if (i == 0 || w[order[i]] != w[order[i - 1]])
-			heap[ng++] = (struct sched_grp){
+		if (i == 0 || w[order[i]] != w[order[i - 1]]) {
+			heap[ng] = (struct sched_grp){
 				.w = w[order[i]], .g = ng, .first = i,
 			};
+			ng++;
+		}
 		heap[ng - 1].count++;
 	}
 	/* All groups at time 0 in group order: already a valid heap. */
@@ -202,7 +204,6 @@ struct mh_perm {
 static struct mh_perm mh_perm_of(const struct cp_mh_server *sv, uint32_t M)
 {
 	uint64_t key = (uint64_t)sv->ip << 16 | sv->port;
-
 	uint64_t ho = cp_mh_mix64(key ^ CP_MH_SEED_OFFSET) >> 32;
 	uint64_t hs = cp_mh_mix64(key ^ CP_MH_SEED_SKIP) >> 32;
 
@@ -213,14 +214,14 @@ static struct mh_perm mh_perm_of(const struct cp_mh_server *sv, uint32_t M)
 }
 
 /*
- * (a + b) mod M for a, b < M, without a branch: the wrap happens with
- * probability b / M, which a branch predictor cannot learn.
+ * (a + b) mod M for a, b < M, written so that compilers emit a conditional
+ * move: the wrap happens with probability b / M, which no branch predictor
+ * learns, and the mask form (x - (M & -(x >= M))) is a 6-cycle chain
+ * against 2 for cmp + cmov. wrap = M - b, hoisted by the caller.
  */
-static inline uint32_t add_mod(uint32_t a, uint32_t b, uint32_t M)
+static inline uint32_t add_mod(uint32_t a, uint32_t b, uint32_t wrap)
 {
-	uint32_t x = a + b;
-
-	return x - (M & -(uint32_t)(x >= M));
+	return a >= wrap ? a - wrap : a + b;
 }
 
 /* a^-1 mod M for prime M < 2^31 and 0 < a < M (extended Euclid). */
@@ -256,8 +257,8 @@ static inline uint32_t mod_bar(uint64_t x, uint32_t M, uint64_t bar)
 /*
  * Empty slots left when the fill switches from probing to the tail solver.
  * Probing costs about M / E probes per turn with E slots empty, the solver
- * about E multiplications: they meet near sqrt(M); the factor is measured
- * (maglev_bench) rather than derived.
+ * about E modular products: they meet near sqrt(M) (0.5 and 2 sqrt(M) both
+ * measured slower).
  */
 static uint32_t mh_tail_len(uint32_t M)
 {
@@ -300,12 +301,11 @@ static void mh_fill_tail(uint32_t *table, uint32_t M, struct mh_perm *perm,
 		if (p->inv == 0)
 			p->inv = inv_mod(p->skip, M);
 		for (i = 0; i < ne; i++) {
-			uint32_t diff = add_mod(empty[i], M - p->pos, M);
+			uint32_t diff = empty[i] >= p->pos ? empty[i] - p->pos :
+				       empty[i] + (M - p->pos);
 			uint32_t d = mod_bar((uint64_t)diff * p->inv, M, bar);
 
-			/* A new minimum is rare (about ln E times): a branch
-			 * beats a conditional-move chain here. */
-			if (__builtin_expect(d < best_d, 0)) {
+			if (d < best_d) {
 				best_d = d;
 				best = i;
 			}
@@ -313,7 +313,7 @@ static void mh_fill_tail(uint32_t *table, uint32_t M, struct mh_perm *perm,
 		e = empty[best];
 		empty[best] = empty[--ne];
 		table[e] = idx[p - perm];
-		p->pos = add_mod(e, p->skip, M);
+		p->pos = add_mod(e, p->skip, M - p->skip);
 	}
 }
 
@@ -330,13 +330,13 @@ static void mh_fill(uint32_t *table, uint32_t M, struct mh_perm *perm,
 
 	for (filled = 0; filled < head; filled++) {
 		uint32_t r = sched_next(sc);
-		uint32_t pos = perm[r].pos, skip = perm[r].skip;
+		uint32_t pos = perm[r].pos, skip = perm[r].skip, wrap = M - skip;
 
 		while (used[pos >> 6] >> (pos & 63) & 1)
-			pos = add_mod(pos, skip, M);
+			pos = add_mod(pos, skip, wrap);
 		used[pos >> 6] |= 1ull << (pos & 63);
 		table[pos] = idx[r];
-		perm[r].pos = add_mod(pos, skip, M);
+		perm[r].pos = add_mod(pos, skip, wrap);
 	}
 	mh_fill_tail(table, M, perm, idx, sc, used, empty);
 }

@@ -313,6 +313,33 @@ static void test_single(void **state)
 	free(t);
 }
 
+/* The largest set: every index is representable and gets its slot. */
+static void test_max_servers(void **state)
+{
+	uint32_t n = CP_MH_MAX_SERVERS, i, *cnt = calloc(n, sizeof(*cnt));
+	struct cp_mh_server *s = calloc(n, sizeof(*s));
+	uint32_t *t = tab_new(M_DEF);
+
+	(void)state;
+	assert_true(cnt && s);
+	for (i = 0; i < n; i++) {
+		s[i].ip = 0xc0000000u + (n - i) * 11u;	/* reverse order */
+		s[i].port = 443;
+		s[i].weight = 1;
+	}
+	assert_int_equal(cp_mh_build(s, n, t, M_DEF), 0);
+	count_shares(t, M_DEF, n, cnt);
+	for (i = 0; i < n; i++)
+		assert_true(cnt[i] == 1 || cnt[i] == 2);
+	assert_int_equal(cp_sh_build(s, n, t, CP_SH_SIZE_DEFAULT), 0);
+	count_shares(t, CP_SH_SIZE_DEFAULT, n, cnt);
+	for (i = 0; i < n; i++)
+		assert_int_equal(cnt[i], 1);
+	free(t);
+	free(s);
+	free(cnt);
+}
+
 /* ---- the table itself -------------------------------------------------- */
 
 static void check_ref(struct cp_mh_server *s, uint32_t n, uint32_t M)
@@ -887,6 +914,7 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_empty_and_weight0),
 		cmocka_unit_test(test_single),
+		cmocka_unit_test(test_max_servers),
 		cmocka_unit_test(test_matches_reference),
 		cmocka_unit_test(test_balance),
 		cmocka_unit_test(test_weighted),
