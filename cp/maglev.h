@@ -1,0 +1,192 @@
+/*
+ * Consistent-hash scheduler tables: Maglev (mh) and LVS-style source hash (sh).
+ *
+ * The control plane builds a flat table, a pure function of the SET of
+ * servers, and publishes it in an immutable snapshot; the data plane only
+ * indexes it:
+ *
+ *     slot = cp_mh_slot(src_ip, src_port, use_port, M);
+ *     idx  = cp_mh_pick(table, M, slot, usable_bitmap, n);  // or CP_MH_NONE
+ *
+ * Determinism contract (what lets two nodes agree without talking):
+ *  - The builders sort a private index array by (ip, port); each server's
+ *    place in the table depends only on its own (ip, port, weight) and on
+ *    which other (ip, port, weight) are present, never on array order,
+ *    addresses or history. Hashes use fixed seeds.
+ *  - The slot -> (ip, port) mapping is therefore identical on every node
+ *    holding the same set, whatever order the servers were given in.
+ *  - Table entries are indices into the caller's array, so the raw bytes are
+ *    identical across nodes only when callers pass servers sorted by
+ *    (ip, port) (cp does). cp_mh_digest() hashes the mapping, not the bytes,
+ *    so it agrees either way.
+ *
+ * Nothing here needs EAL, allocates on the lookup path or keeps state.
+ */
+#ifndef MGW_CP_MAGLEV_H
+#define MGW_CP_MAGLEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Host byte order throughout. weight 0 keeps a server out of the table. */
+struct cp_mh_server {
+	uint32_t ip;
+	uint16_t port;
+	uint32_t weight;
+};
+
+#define CP_MH_NONE		UINT32_MAX
+#define CP_MH_MAX_SERVERS	65536u
+#define CP_MH_SIZE_DEFAULT	65537u
+/* Linear probes cp_mh_pick() makes before it scans the bitmap instead. */
+#define CP_MH_PICK_WALK		32u
+
+/*
+ * Table sizes accepted by cp_mh_build(): primes (each permutation must visit
+ * every slot), all above CP_MH_MAX_SERVERS. Bigger M = less disruption on
+ * change and finer weights, at 4 bytes per slot.
+ */
+#define CP_MH_SIZES { 65537u, 131071u, 262147u, 524287u, 655373u, 1048573u }
+bool cp_mh_size_ok(uint32_t M);
+
+/*
+ * Fill table[0..M-1] with indices into s[0..n-1] (Maglev, NSDI'16 §3.4, with
+ * weights). Each server with weight > 0 gets at least one slot and otherwise
+ * a share proportional to its weight; with no such server every slot is
+ * CP_MH_NONE. Allocates scratch memory (about 60 bytes per server plus
+ * M / 8 bytes) and frees it before returning.
+ *
+ * The table is fully defined by:
+ *  - rank: servers with weight > 0 sorted by (ip, port);
+ *  - preference list of a server: key = ip << 16 | port,
+ *      ho = cp_mh_mix64(key ^ CP_MH_SEED_OFFSET) >> 32,
+ *      hs = cp_mh_mix64(key ^ CP_MH_SEED_SKIP) >> 32,
+ *      offset = (ho * M) >> 32, skip = ((hs * (M - 1)) >> 32) + 1,
+ *    then slots offset, offset + skip, offset + 2 skip, ... (mod M);
+ *  - turns: the k-th turn (k = 0, 1, ...) of a server of weight w is at
+ *    time k / w; equal times go to the heavier server, then the lower rank;
+ *  - at its turn a server takes the first still-empty slot of its list,
+ *    until all M slots are taken.
+ * Removing a server therefore moves its own slots plus the few that the
+ * changed claim order shifts (measured: under 0.8% of the others' slots
+ * for 10 to 30,000 servers), and adding it back restores the table.
+ *
+ * Returns 0, -EINVAL (NULL pointers with n > 0, n > CP_MH_MAX_SERVERS, M not
+ * an allowed size), -EEXIST (two servers with the same ip and port) or
+ * -ENOMEM. On error table is left untouched.
+ */
+#define CP_MH_SEED_OFFSET	0x6d67772d6f666673ull	/* "mgw-offs" */
+#define CP_MH_SEED_SKIP		0x6d67772d736b6970ull	/* "mgw-skip" */
+#define CP_MH_SEED_SLOT		0x6d67772d736c6f74ull	/* "mgw-slot" */
+int cp_mh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
+		uint32_t M);
+
+/*
+ * 64-bit FNV-1a over: M as 4 bytes big-endian, then for every slot the
+ * server's ip (4 bytes, big-endian) and port (2 bytes, big-endian), or six
+ * 0xff bytes for CP_MH_NONE. A stable, documented byte string, so operators
+ * can recompute it from a table dump. Works for sh tables too.
+ * table must come from cp_mh_build()/cp_sh_build() over the same s.
+ */
+uint64_t cp_mh_digest(const uint32_t *table, uint32_t M,
+		      const struct cp_mh_server *s);
+
+/* 64-bit finaliser (murmur3 fmix64 constants); callers xor in a seed. */
+static inline uint64_t cp_mh_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/*
+ * Slot for a new connection. Runs once per new flow on the data lcores; the
+ * seed is fixed so every node maps a client to the same slot (ECMP may send
+ * a client's next flow to another node). Range reduction by multiply-high,
+ * no division. use_port = false hashes the source address alone.
+ */
+static inline uint32_t cp_mh_slot(uint32_t src_ip, uint16_t src_port,
+				  bool use_port, uint32_t M)
+{
+	uint64_t key = (uint64_t)src_ip << 16;
+
+	if (use_port)
+		key |= src_port;
+	key = cp_mh_mix64(key ^ CP_MH_SEED_SLOT);
+	return (uint32_t)(((key >> 32) * (uint64_t)M) >> 32);
+}
+
+/* Out-of-line slow path of cp_mh_pick(): next usable index after `from`. */
+uint32_t cp_mh_pick_scan(const uint64_t *usable, uint32_t n, uint32_t from);
+
+/*
+ * The server for `slot`, or the first usable one in the following slots
+ * when it is down, quiescent or draining. n is the length of the server
+ * array the table was built from; `usable` is a bitmap over its indices
+ * (bit i of word i / 64, (n + 63) / 64 words): the snapshot's. Neighbouring
+ * slots belong to unrelated servers, so a dead server's flows spread over
+ * the survivors instead of landing on one, and every lcore and node with
+ * the same snapshot picks the same one. After CP_MH_PICK_WALK slots it
+ * falls back to scanning the bitmap (at most n / 64 words), so the cost is
+ * bounded and CP_MH_NONE means no server is usable at all.
+ */
+static inline uint32_t cp_mh_pick(const uint32_t *table, uint32_t M,
+				  uint32_t slot, const uint64_t *usable,
+				  uint32_t n)
+{
+	uint32_t s = slot < M ? slot : 0;
+	uint32_t k;
+
+	for (k = 0; k < CP_MH_PICK_WALK; k++) {
+		uint32_t idx = table[s];
+
+		if (idx >= n)		/* CP_MH_NONE: the table is empty */
+			return CP_MH_NONE;
+		if (usable[idx >> 6] >> (idx & 63) & 1)
+			return idx;
+		if (++s == M)
+			s = 0;
+	}
+	return cp_mh_pick_scan(usable, n, table[slot < M ? slot : 0]);
+}
+
+/*
+ * Source hash (LVS "sh"): buckets dealt to servers in proportion to weight
+ * (each weight > 0 gets at least one), then spread over the table by a
+ * fixed-seed shuffle so that neighbouring buckets belong to unrelated
+ * servers. Same order independence as mh; not consistent on change (any
+ * change of the set may move most buckets), which is what sh promises.
+ * size: CP_SH_SIZE_MIN..CP_SH_SIZE_MAX, any value.
+ * Returns 0, -EINVAL, -EEXIST, -ENOSPC (more servers with weight > 0 than
+ * buckets) or -ENOMEM.
+ */
+#define CP_SH_SIZE_MIN		256u
+#define CP_SH_SIZE_DEFAULT	65536u
+#define CP_SH_SIZE_MAX		(1u << 22)
+int cp_sh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
+		uint32_t size);
+
+static inline uint32_t cp_sh_slot(uint32_t src_ip, uint16_t src_port,
+				  bool use_port, uint32_t size)
+{
+	return cp_mh_slot(src_ip, src_port, use_port, size);
+}
+
+static inline uint32_t cp_sh_pick(const uint32_t *table, uint32_t size,
+				  uint32_t slot, const uint64_t *usable,
+				  uint32_t n)
+{
+	return cp_mh_pick(table, size, slot, usable, n);
+}
+
+static inline uint64_t cp_sh_digest(const uint32_t *table, uint32_t size,
+				    const struct cp_mh_server *s)
+{
+	return cp_mh_digest(table, size, s);
+}
+
+#endif /* MGW_CP_MAGLEV_H */
