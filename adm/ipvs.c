@@ -1,0 +1,377 @@
+/* adm/ipvs.c — ipvsadm's model (a service with per-server forwarding,
+ * defaults, edit-replaces-all) mapped onto mgw's service JSON (per-service
+ * forwarding, partial PATCH). The single commands (run.c) and -R (save.c)
+ * both go through these functions, so they behave the same. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "adm/adm.h"
+
+const char *adm_fwd_api_name(enum adm_fwd f)
+{
+	switch (f) {
+	case ADM_FWD_FULLNAT: return "fullnat";
+	case ADM_FWD_NAT: return "nat";
+	case ADM_FWD_DR: return "dr";
+	case ADM_FWD_TUNNEL: return "tunnel";
+	default: return NULL;
+	}
+}
+
+const char *adm_fwd_flag(enum adm_fwd f)
+{
+	switch (f) {
+	case ADM_FWD_FULLNAT: return "-b";
+	case ADM_FWD_NAT: return "-m";
+	case ADM_FWD_DR: return "-g";
+	case ADM_FWD_TUNNEL: return "-i";
+	default: return "";
+	}
+}
+
+/* ipvsadm's Forward column; "FullNat" as DPVS prints it. */
+const char *adm_fwd_list_name(enum adm_fwd f)
+{
+	switch (f) {
+	case ADM_FWD_FULLNAT: return "FullNat";
+	case ADM_FWD_NAT: return "Masq";
+	case ADM_FWD_DR: return "Route";
+	case ADM_FWD_TUNNEL: return "Tunnel";
+	default: return "?";
+	}
+}
+
+enum adm_fwd adm_fwd_from_api(const char *name)
+{
+	for (int f = ADM_FWD_FULLNAT; f <= ADM_FWD_TUNNEL; f++)
+		if (name && strcmp(name, adm_fwd_api_name((enum adm_fwd)f)) == 0)
+			return (enum adm_fwd)f;
+	return ADM_FWD_NONE;
+}
+
+/* A service's forwarding as the API shows it; absent means mgw's default. */
+static enum adm_fwd svc_fwd(const json_t *svc)
+{
+	const json_t *f = json_object_get(svc, "forward");
+
+	return f ? adm_fwd_from_api(json_string_value(f)) : ADM_FWD_FULLNAT;
+}
+
+int adm_sched_check(const char *name, char *err, size_t errlen)
+{
+	static const char *const ours[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", NULL };
+	static const char *const lvs[] = { "lblc", "lblcr", "dh", "sed", "nq", "fo", "ovf",
+					   "twos", NULL };
+
+	for (int i = 0; ours[i]; i++)
+		if (strcmp(name, ours[i]) == 0)
+			return 0;
+	for (int i = 0; lvs[i]; i++) {
+		if (strcmp(name, lvs[i]) == 0) {
+			snprintf(err, errlen, "scheduler '%s' is an LVS scheduler that mgw does "
+				 "not have; mgw has rr wrr lc wlc sh mh", name);
+			return -EINVAL;
+		}
+	}
+	snprintf(err, errlen, "scheduler '%s' not found; mgw has rr wrr lc wlc sh mh", name);
+	return -EINVAL;
+}
+
+static int ip_of(const json_t *v, uint32_t *ip)
+{
+	struct in_addr in;
+	const char *s = json_string_value(v);
+
+	if (!s || inet_pton(AF_INET, s, &in) != 1)
+		return -EBADMSG;
+	*ip = ntohl(in.s_addr);
+	return 0;
+}
+
+static json_t *ip_json(uint32_t ip)
+{
+	struct in_addr in = { .s_addr = htonl(ip) };
+	char buf[INET_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET, &in, buf, sizeof(buf)));
+}
+
+int adm_svc_key(const json_t *svc, uint8_t *proto, uint32_t *vip, uint16_t *port)
+{
+	const char *p = json_string_value(json_object_get(svc, "proto"));
+	json_t *pt = json_object_get(svc, "port");
+
+	if (!p || !json_is_integer(pt) || json_integer_value(pt) < 0 ||
+	    json_integer_value(pt) > 65535 || ip_of(json_object_get(svc, "vip"), vip) < 0)
+		return -EBADMSG;
+	if (strcmp(p, "tcp") == 0)
+		*proto = IPPROTO_TCP;
+	else if (strcmp(p, "udp") == 0)
+		*proto = IPPROTO_UDP;
+	else
+		return -EBADMSG;
+	*port = (uint16_t)json_integer_value(pt);
+	return 0;
+}
+
+int adm_svc_find(const json_t *services, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(services, i, s) {
+		uint8_t p;
+		uint32_t v;
+		uint16_t pt;
+
+		if (adm_svc_key(s, &p, &v, &pt) == 0 && p == proto && v == vip && pt == port)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A server's port; the API always shows it, a config may leave it out. */
+static int rs_key(const json_t *svc, const json_t *rs, uint32_t *ip, uint16_t *port)
+{
+	json_t *pt = json_object_get(rs, "port");
+
+	if (ip_of(json_object_get(rs, "ip"), ip) < 0)
+		return -EBADMSG;
+	if (pt && (!json_is_integer(pt) || json_integer_value(pt) < 0 ||
+		   json_integer_value(pt) > 65535))
+		return -EBADMSG;
+	*port = (uint16_t)json_integer_value(pt ? pt : json_object_get(svc, "port"));
+	return 0;
+}
+
+int adm_rs_find(const json_t *svc, uint32_t ip, uint16_t port)
+{
+	json_t *servers = json_object_get(svc, "servers"), *r;
+	size_t i;
+
+	json_array_foreach(servers, i, r) {
+		uint32_t rip;
+		uint16_t rport;
+
+		if (rs_key(svc, r, &rip, &rport) == 0 && rip == ip && rport == port)
+			return (int)i;
+	}
+	return -1;
+}
+
+static const char *ipstr(uint32_t ip, char *buf)
+{
+	struct in_addr in = { .s_addr = htonl(ip) };
+
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+void adm_svc_path(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	snprintf(buf, len, "/services/%s/%s/%u", proto == IPPROTO_UDP ? "udp" : "tcp",
+		 ipstr(vip, ip), port);
+}
+
+void adm_svc_label(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	snprintf(buf, len, "%s %s:%u", proto == IPPROTO_UDP ? "UDP" : "TCP", ipstr(vip, ip),
+		 port);
+}
+
+json_t *adm_svc_new_json(const struct adm_cmd *c)
+{
+	json_t *o = json_pack("{s:s, s:o, s:i, s:s}", "proto",
+			      c->proto == IPPROTO_UDP ? "udp" : "tcp", "vip", ip_json(c->vip),
+			      "port", (int)c->vport, "scheduler", c->sched);
+
+	if (!o)
+		return NULL;
+	if (c->fwd != ADM_FWD_NONE)
+		json_object_set_new(o, "forward", json_string(adm_fwd_api_name(c->fwd)));
+	json_object_set_new(o, "persistence_s", json_integer(c->persist_s));
+	json_object_set_new(o, "persistence_mask", ip_json(c->mask));
+	if (c->mh_port)
+		json_object_set_new(o, "mh_port", json_true());
+	return o;
+}
+
+/* ipvsadm's edit sets the scheduler, the persistence and its mask, and the
+ * scheduler flags, from the command line or their defaults. */
+json_t *adm_svc_edit_json(const struct adm_cmd *c)
+{
+	json_t *o = json_pack("{s:s, s:i, s:o, s:b}", "scheduler", c->sched, "persistence_s",
+			      (int)c->persist_s, "persistence_mask", ip_json(c->mask), "mh_port",
+			      c->mh_port);
+
+	if (o && c->fwd != ADM_FWD_NONE)
+		json_object_set_new(o, "forward", json_string(adm_fwd_api_name(c->fwd)));
+	return o;
+}
+
+int adm_rs_settle(const json_t *svc, struct adm_cmd *c, enum adm_fwd *adopt, char *err,
+		  size_t errlen)
+{
+	enum adm_fwd have = svc_fwd(svc), want = c->fwd != ADM_FWD_NONE ? c->fwd : have;
+	json_t *servers = json_object_get(svc, "servers"), *r;
+	unsigned others = 0;
+	size_t i;
+
+	*adopt = ADM_FWD_NONE;
+	if (have == ADM_FWD_NONE) {
+		snprintf(err, errlen, "the service's forwarding '%s' is unknown to mgwadm",
+			 json_string_value(json_object_get(svc, "forward")));
+		return -EINVAL;
+	}
+	/* Direct routing and tunnelling cannot change the port: ipvsadm
+	 * gives such a server the service's port whatever -r says. */
+	if (want == ADM_FWD_DR || want == ADM_FWD_TUNNEL)
+		c->rport = c->vport;
+	json_array_foreach(servers, i, r) {
+		uint32_t ip;
+		uint16_t port;
+
+		if (rs_key(svc, r, &ip, &port) < 0 || ip != c->rip || port != c->rport)
+			others++;
+	}
+	if (want != have) {
+		char rs[INET_ADDRSTRLEN], label[64];
+
+		if (others == 0) {
+			*adopt = want;
+			return 0;
+		}
+		adm_svc_label(label, sizeof(label), c->proto, c->vip, c->vport);
+		snprintf(err, errlen, "real server %s:%u: forwarding %s (%s) does not match service "
+			 "%s, which forwards by %s (%s): mgw sets forwarding per service, not per "
+			 "server", ipstr(c->rip, rs), c->rport, adm_fwd_flag(want),
+			 adm_fwd_api_name(want), label, adm_fwd_flag(have), adm_fwd_api_name(have));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+json_t *adm_rs_new_json(const struct adm_cmd *c)
+{
+	json_t *o = json_pack("{s:o, s:i, s:i}", "ip", ip_json(c->rip), "port", (int)c->rport,
+			      "weight", (int)c->weight);
+
+	/* Only when set: an API without thresholds still takes the rest. */
+	if (o && c->u_thr)
+		json_object_set_new(o, "u_threshold", json_integer(c->u_thr));
+	if (o && c->l_thr)
+		json_object_set_new(o, "l_threshold", json_integer(c->l_thr));
+	return o;
+}
+
+json_t *adm_rs_edit_json(const struct adm_cmd *c, const json_t *cur)
+{
+	json_t *o = json_pack("{s:i}", "weight", (int)c->weight);
+
+	if (o && ((c->opts & ADM_O_UTHR) || json_object_get(cur, "u_threshold")))
+		json_object_set_new(o, "u_threshold", json_integer(c->u_thr));
+	if (o && ((c->opts & ADM_O_LTHR) || json_object_get(cur, "l_threshold")))
+		json_object_set_new(o, "l_threshold", json_integer(c->l_thr));
+	return o;
+}
+
+static int fail(char *err, size_t errlen, int rc, const char *msg)
+{
+	snprintf(err, errlen, "%s", msg);
+	return rc;
+}
+
+static int apply_rs(json_t *services, struct adm_cmd *c, char *err, size_t errlen)
+{
+	int si = adm_svc_find(services, c->proto, c->vip, c->vport), ri;
+	enum adm_fwd adopt;
+	json_t *svc, *servers, *o;
+	int rc;
+
+	if (si < 0)
+		return fail(err, errlen, -ESRCH, "Service not defined");
+	svc = json_array_get(services, (size_t)si);
+	if (c->cmd != ADM_CMD_DEL_RS && (rc = adm_rs_settle(svc, c, &adopt, err, errlen)) < 0)
+		return rc;
+	ri = adm_rs_find(svc, c->rip, c->rport);
+	servers = json_object_get(svc, "servers");
+	switch (c->cmd) {
+	case ADM_CMD_ADD_RS:
+		if (ri >= 0)
+			return fail(err, errlen, -EEXIST, "Destination already exists");
+		if (!json_is_array(servers)) {
+			servers = json_array();
+			json_object_set_new(svc, "servers", servers);
+		}
+		o = adm_rs_new_json(c);
+		if (!o || json_array_append_new(servers, o) < 0)
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		break;
+	case ADM_CMD_EDIT_RS:
+		if (ri < 0)
+			return fail(err, errlen, -ENOENT, "No such destination");
+		o = adm_rs_edit_json(c, json_array_get(servers, (size_t)ri));
+		if (!o || json_object_update(json_array_get(servers, (size_t)ri), o) < 0) {
+			json_decref(o);
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		}
+		json_decref(o);
+		break;
+	default:
+		if (ri < 0)
+			return fail(err, errlen, -ENOENT, "No such destination");
+		json_array_remove(servers, (size_t)ri);
+		return 0;
+	}
+	if (adopt != ADM_FWD_NONE)
+		json_object_set_new(svc, "forward", json_string(adm_fwd_api_name(adopt)));
+	return 0;
+}
+
+int adm_apply(json_t *services, struct adm_cmd *c, char *err, size_t errlen)
+{
+	int si;
+	json_t *o;
+
+	switch (c->cmd) {
+	case ADM_CMD_FLUSH:
+		json_array_clear(services);
+		return 0;
+	case ADM_CMD_ADD_SVC:
+		if (adm_svc_find(services, c->proto, c->vip, c->vport) >= 0)
+			return fail(err, errlen, -EEXIST, "Service already exists");
+		o = adm_svc_new_json(c);
+		if (!o || json_array_append_new(services, o) < 0)
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		return 0;
+	case ADM_CMD_EDIT_SVC:
+	case ADM_CMD_DEL_SVC:
+		si = adm_svc_find(services, c->proto, c->vip, c->vport);
+		if (si < 0)
+			return fail(err, errlen, -ESRCH, "No such service");
+		if (c->cmd == ADM_CMD_DEL_SVC) {
+			json_array_remove(services, (size_t)si);
+			return 0;
+		}
+		o = adm_svc_edit_json(c);
+		if (!o || json_object_update(json_array_get(services, (size_t)si), o) < 0) {
+			json_decref(o);
+			return fail(err, errlen, -ENOMEM, "out of memory");
+		}
+		json_decref(o);
+		return 0;
+	case ADM_CMD_ADD_RS:
+	case ADM_CMD_EDIT_RS:
+	case ADM_CMD_DEL_RS:
+		return apply_rs(services, c, err, errlen);
+	default:
+		snprintf(err, errlen, "%s is not a change of the table", adm_cmd_name(c->cmd));
+		return -EINVAL;
+	}
+}
