@@ -283,6 +283,14 @@ static bool is_command_tag(int tag)
 	return tag == T_SET || (tag > 0 && tag < 256 && strchr("AEDCLlZaedhvRS", tag));
 }
 
+/* Options that may come before the command: mgwadm's own, and those
+ * refused anyway (the reason is the better message). */
+static bool is_free_tag(int tag)
+{
+	return tag == T_API || tag == T_TOKEN || tag == T_API_TIMEOUT || tag >= T_UNSUP_SYNC ||
+	       tag == 'f' || tag == '6' || tag == 'o';
+}
+
 /* One option with its value (NULL when none). */
 static int apply(struct pstate *ps, int tag, const char *name, const char *val)
 {
@@ -290,8 +298,7 @@ static int apply(struct pstate *ps, int tag, const char *name, const char *val)
 	int rc;
 
 	/* ipvsadm wants the command first. */
-	if (c->cmd == ADM_CMD_NONE && !is_command_tag(tag) && tag != T_API && tag != T_TOKEN &&
-	    tag != T_API_TIMEOUT)
+	if (c->cmd == ADM_CMD_NONE && !is_command_tag(tag) && !is_free_tag(tag))
 		return fail(ps, "the command (-A -E -D -C -a -e -d -L -Z -S -R --set) must come "
 			    "first, before %s", name);
 	switch (tag) {

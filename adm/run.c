@@ -51,11 +51,39 @@ static unsigned list_fmt(const struct adm_cmd *c)
 	return fmt;
 }
 
+/* Output is rendered whole before it is printed, so that a bad answer
+ * prints no half table. */
+struct obuf {
+	FILE *f;
+	char *p;
+	size_t len;
+};
+
+static int obuf_open(struct obuf *b)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->f = open_memstream(&b->p, &b->len);
+	return b->f ? 0 : -ENOMEM;
+}
+
+/* Close; print it when rc is 0. Returns rc (or -ENOMEM). */
+static int obuf_done(struct obuf *b, int rc, FILE *out)
+{
+	if (fclose(b->f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0)
+		fwrite(b->p, 1, b->len, out);
+	free(b->p);
+	return rc;
+}
+
 static int run_list(struct run *r)
 {
 	struct adm_cmd *c = r->c;
 	unsigned fmt = list_fmt(c);
 	json_t *j = NULL, *stats = NULL, *arr = NULL;
+	struct obuf ob;
 	char path[128];
 	int rc, status = 1;
 
@@ -63,7 +91,7 @@ static int run_list(struct run *r)
 		snprintf(path, sizeof(path), "/sessions?limit=%u", ADM_CONN_LIMIT);
 		if (call(r, "GET", path, NULL, &j) < 0)
 			goto out;
-		if (adm_conn_render(r->out, j, fmt) < 0) {
+		if (obuf_open(&ob) < 0 || obuf_done(&ob, adm_conn_render(ob.f, j, fmt), r->out) < 0) {
 			snprintf(r->err, sizeof(r->err), "unexpected answer from GET /sessions");
 			goto out;
 		}
@@ -99,7 +127,9 @@ static int run_list(struct run *r)
 	}
 	if ((fmt & ADM_FMT_RATE) && call(r, "GET", "/stats", NULL, &stats) < 0)
 		goto out;
-	rc = adm_list_render(r->out, arr, stats, fmt);
+	rc = obuf_open(&ob);
+	if (rc == 0)
+		rc = obuf_done(&ob, adm_list_render(ob.f, arr, stats, fmt), r->out);
 	if (rc < 0) {
 		snprintf(r->err, sizeof(r->err), "unexpected answer from the API: %s",
 			 rc == -EBADMSG ? "not a list of services" : strerror(-rc));
@@ -234,6 +264,7 @@ out:
 int adm_run(struct adm_api *a, struct adm_cmd *c, FILE *in, FILE *out, FILE *errf)
 {
 	struct run r = { .a = a, .c = c, .in = in, .out = out, .errf = errf };
+	struct obuf ob;
 	char path[128];
 	json_t *j = NULL;
 	int status = 0;
@@ -250,7 +281,7 @@ int adm_run(struct adm_api *a, struct adm_cmd *c, FILE *in, FILE *out, FILE *err
 	case ADM_CMD_SAVE:
 		if (call(&r, "GET", "/services", NULL, &j) < 0)
 			return report(&r);
-		if (adm_save_render(out, j, list_fmt(c)) < 0) {
+		if (obuf_open(&ob) < 0 || obuf_done(&ob, adm_save_render(ob.f, j, list_fmt(c)), out) < 0) {
 			snprintf(r.err, sizeof(r.err), "unexpected answer from GET /services");
 			status = report(&r);
 		}
