@@ -60,7 +60,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmgw.a
 
 $(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
 
 deps:
 	@scripts/deps.sh

@@ -47,6 +47,8 @@ struct dp_server {
 	uint16_t flags;
 	uint32_t weight;      /* 0 = quiescent */
 	uint32_t id;          /* stable id: counters, sessions */
+	uint32_t u_thr;       /* per lcore: overloaded at this many open (0 = never) */
+	uint32_t l_thr;       /* per lcore: usable again below this */
 };
 
 static inline int dp_server_usable(const struct dp_server *s)
@@ -61,11 +63,17 @@ struct dp_service {
 	uint8_t proto;
 	uint8_t sched;        /* enum dp_sched */
 	uint8_t fwd;          /* enum dp_fwd */
-	uint8_t pad[3];
+	uint8_t pad[1];
+	uint8_t hash_port;    /* mh/sh: hash the source port too */
+	uint8_t has_thr;      /* a server has connection thresholds */
 	uint32_t n_servers;
 	struct dp_server *servers;
+	uint64_t *usable;     /* bitmap over servers: usable when the snapshot was made */
 	uint32_t *table;      /* mh/sh: slot → server index */
 	uint32_t table_size;
+	uint64_t digest;      /* of the table's slot → address mapping */
+	uint32_t persist_ms;  /* 0 = no persistence */
+	uint32_t persist_mask;/* network order */
 };
 
 /* What a local address is (value of the address map: kind << 24 | index). */
