@@ -373,7 +373,7 @@ void bgp_fsm_chstate(struct bgp_peer *p, enum bgp_state to, const char *why,
 
 	if (from == to)
 		return;
-	BGP_LOG(INFO, "%s: %s -> %s on %s (%s)", p->name, bgp_fsm_state_name(from),
+	BGP_LOG(INFO, "%s: from %s to %s on %s (%s)", p->name, bgp_fsm_state_name(from),
 		bgp_fsm_state_name(to), why, rfc);
 	p->transitions++;
 
