@@ -107,8 +107,8 @@ static void act_hold_restart(struct bgp_peer *p)
 	p->t_hold = p->hold_ms ? deadline(p, p->hold_ms) : 0;
 }
 
-/* OpenConfirm, KeepAliveMsg: the session is up; the peer gets the whole
- * set, then End-of-RIB (RFC 4724 §2). */
+/* OpenConfirm, KeepAliveMsg: the session is up (what is announced goes out
+ * on entering Established, in bgp_fsm_chstate()). */
 static void act_established(struct bgp_peer *p)
 {
 	act_hold_restart(p);
@@ -116,16 +116,21 @@ static void act_established(struct bgp_peer *p)
 		bgp_peer_send_notif(p, &p->cand, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
 		bgp_peer_conn_release(p, &p->cand);
 	}
+}
+
+/* The whole set, then End-of-RIB (RFC 4724 §2). */
+static void send_initial(struct bgp_peer *p)
+{
+	uint8_t eor[BGP_MIN_UPDATE];
+	int n;
+
 	bgp_rib_forget(p);
 	bgp_rib_sync(p);
-	if (p->ipv4) {
-		uint8_t eor[BGP_MIN_UPDATE];
-		int n = bgp_msg_update_encode(eor, sizeof(eor), NULL, NULL, 0, NULL, 0,
-					      NULL, NULL);
-
-		if (n > 0)
-			bgp_peer_send(p, &p->conn, eor, (size_t)n);
-	}
+	if (!p->ipv4)
+		return;
+	n = bgp_msg_update_encode(eor, sizeof(eor), NULL, NULL, 0, NULL, 0, NULL, NULL);
+	if (n > 0)
+		bgp_peer_send(p, &p->conn, eor, (size_t)n);
 }
 
 static void act_refresh(struct bgp_peer *p)
@@ -177,6 +182,7 @@ static void act_notif_received(struct bgp_peer *p)
 
 	if (!n)
 		return;
+	p->notif_rx[n->code <= BGP_ERR_CEASE ? n->code : 0]++;
 	p->has_err = true;
 	p->last_err.code = n->code;
 	p->last_err.sub = n->sub;
@@ -411,6 +417,8 @@ void bgp_fsm_chstate(struct bgp_peer *p, enum bgp_state to, const char *why,
 	}
 	p->state = to;
 	p->since_ms = now;
+	if (to == BGP_ST_ESTABLISHED)
+		send_initial(p);
 }
 
 void bgp_fsm_event(struct bgp_peer *p, enum bgp_event ev)

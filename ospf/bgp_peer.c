@@ -193,6 +193,7 @@ void bgp_peer_send_notif(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 	n = bgp_msg_notif_encode(e->tx, sizeof(e->tx), code, sub, data, len);
 	if (n > 0)
 		bgp_peer_send(p, c, e->tx, (size_t)n);
+	p->notif_sent[code <= BGP_ERR_CEASE ? code : 0]++;
 	if (c == &p->conn) {
 		p->has_err = true;
 		p->last_err.code = code;
@@ -310,6 +311,20 @@ void bgp_eng_stop(struct bgp_eng *e, uint64_t now)
 	}
 }
 
+/* A connection that will not carry a session: say why (RFC 4486 Cease
+ * subcodes), then close it. */
+static void refuse(struct bgp_peer *p, int cid, uint8_t sub)
+{
+	struct bgp_conn c = { .cid = cid, .up = true };
+
+	p->drops[BGP_DROP_ACCEPT_STATE]++;
+	if (bgp_ratelim_ok(&p->log_lim, p->eng->now))
+		BGP_LOG(INFO, "%s: incoming connection refused in %s (%s)", p->name,
+			bgp_fsm_state_name(p->state), bgp_msg_err_name(BGP_ERR_CEASE, sub));
+	bgp_peer_send_notif(p, &c, BGP_ERR_CEASE, sub, NULL, 0);
+	bgp_peer_conn_release(p, &c);
+}
+
 int bgp_eng_accept(struct bgp_eng *e, int cid, uint32_t remote, uint32_t local,
 		   uint64_t now)
 {
@@ -365,18 +380,7 @@ int bgp_eng_accept(struct bgp_eng *e, int cid, uint32_t remote, uint32_t local,
 	default:
 		break;	/* Idle refuses connections (§8.2.2) */
 	}
-	p->drops[BGP_DROP_ACCEPT_STATE]++;
-	if (bgp_ratelim_ok(&p->log_lim, now))
-		BGP_LOG(INFO, "%s: incoming connection refused in %s", p->name,
-			bgp_fsm_state_name(p->state));
-	{
-		struct bgp_conn tmp = { .cid = cid };
-		int n = bgp_msg_notif_encode(e->tx, sizeof(e->tx), BGP_ERR_CEASE, sub, NULL, 0);
-
-		if (n > 0 && e->ops->send(e->ctx, cid, e->tx, (size_t)n) == 0)
-			p->msgs_out[BGP_MSG_NOTIFICATION]++;
-		bgp_peer_conn_release(p, &tmp);
-	}
+	refuse(p, cid, sub);
 	return -ECONNREFUSED;
 }
 

@@ -355,6 +355,7 @@ struct bgp_peer {
 	uint64_t msgs_in[BGP_MSG_TYPES], msgs_out[BGP_MSG_TYPES];
 	uint64_t prefixes_rx, withdrawn_rx, eor_rx, unknown_attrs_rx;
 	uint64_t established_count, transitions;
+	uint64_t notif_sent[BGP_ERR_CEASE + 1], notif_rx[BGP_ERR_CEASE + 1];	/* by code */
 	uint64_t drops[BGP_DROP_MAX];
 	struct bgp_ratelim log_lim;
 };

@@ -40,6 +40,20 @@ static json_t *drops_json(const uint64_t *d)
 	return o;
 }
 
+/* NOTIFICATIONs by error code (0: codes we do not know) */
+static json_t *notifs_json(const uint64_t *n)
+{
+	static const char *const names[BGP_ERR_CEASE + 1] = {
+		"other", "header", "open", "update", "hold_timer", "fsm", "cease",
+	};
+	json_t *o = json_object();
+	unsigned i;
+
+	for (i = 0; i <= BGP_ERR_CEASE && o; i++)
+		json_object_set_new(o, names[i], json_integer((json_int_t)n[i]));
+	return o;
+}
+
 static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 {
 	json_t *o = json_object(), *err;
@@ -82,6 +96,8 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 	json_object_set_new(o, "end_of_rib_received", json_integer((json_int_t)p->eor_rx));
 	json_object_set_new(o, "unknown_attributes_ignored",
 			    json_integer((json_int_t)p->unknown_attrs_rx));
+	json_object_set_new(o, "notifications_sent", notifs_json(p->notif_sent));
+	json_object_set_new(o, "notifications_received", notifs_json(p->notif_rx));
 	json_object_set_new(o, "drops", drops_json(p->drops));
 	json_object_set_new(o, "logs_suppressed", json_integer((json_int_t)p->log_lim.suppressed));
 	return o;

@@ -225,6 +225,7 @@ static void test_hold_timer_expiry(void **state)
 	assert_false(S.c[0].open);
 	assert_int_equal(p->last_err.code, 4);
 	assert_true(p->last_err.sent);
+	assert_int_equal(p->notif_sent[BGP_ERR_HOLD], 1);
 	/* back in 1 s */
 	assert_int_equal(p->t_idle_hold, 6500);
 	bgp_eng_tick(e, 6500);
