@@ -54,6 +54,9 @@ struct bgp {
 	uint64_t accept_overflow;
 	struct io_conn conns[IO_MAX_CONNS];
 	uint8_t rxbuf[65536];
+	/* not rxbuf: the engine may close one connection while it still
+	 * reads another's bytes from rxbuf */
+	uint8_t drainbuf[4096];
 };
 
 static uint64_t now_ms(void)
@@ -246,7 +249,7 @@ static void io_close(void *ctx, int cid)
 				break;
 		}
 		for (i = 0; i < 16; i++)
-			if (recv(c->fd, b->rxbuf, sizeof(b->rxbuf), MSG_DONTWAIT) <= 0)
+			if (recv(c->fd, b->drainbuf, sizeof(b->drainbuf), MSG_DONTWAIT) <= 0)
 				break;
 		shutdown(c->fd, SHUT_RDWR);
 	}

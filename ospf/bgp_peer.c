@@ -454,6 +454,11 @@ static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
 	struct bgp_open o;
 	bool keep_old;
 
+	if (type == BGP_MSG_NOTIFICATION) {
+		/* the peer gave this one up (its own §6.8 choice): no answer */
+		bgp_peer_conn_release(p, &p->cand);
+		return;
+	}
 	if (type != BGP_MSG_OPEN) {
 		cand_drop(p, BGP_ERR_FSM, BGP_FSM_IN_OPENSENT, NULL, 0);
 		return;

@@ -903,9 +903,39 @@ static void collision(uint32_t remote_id, bool peer_wins)
 
 static void test_collision(void **state)
 {
+	uint8_t m[BGP_MAX_MSG];
+	struct bgp_conf c;
+	struct bgp_eng *e;
+	int in, n;
+
 	(void)state;
 	collision(tb_ip(10, 201, 2, 9), true);	/* remote id higher */
 	collision(tb_ip(10, 201, 0, 1), false);	/* ours higher */
+
+	/* the peer drops the colliding connection itself: no answer to it,
+	 * the first connection carries on */
+	tb_conf(&c);
+	e = engine(&c, true);
+	bgp_eng_connected(e, 0, TB_N2, 1000);
+	in = tb_new_incoming(&S);
+	assert_int_equal(bgp_eng_accept(e, in, TB_R, TB_N2, 1001), 0);
+	tb_drain(&S, in);
+	n = bgp_msg_notif_encode(m, sizeof(m), BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
+	bgp_eng_input(e, in, m, (size_t)n, 1002);
+	assert_false(S.c[in].open);
+	assert_int_equal(tb_next(&S, in, m), 0);
+	assert_int_equal(e->peers[0].state, BGP_ST_OPENSENT);
+	assert_int_equal(e->peers[0].conn.cid, 0);
+	/* the colliding connection's own hold timer (4 min in OpenSent) */
+	in = tb_new_incoming(&S);
+	assert_int_equal(bgp_eng_accept(e, in, TB_R, TB_N2, 2000), 0);
+	bgp_eng_input(e, 0, m, tb_open(m, 65000, 0, TB_R, true), 2000);
+	assert_int_equal(e->peers[0].state, BGP_ST_OPENCONFIRM);
+	bgp_eng_tick(e, 2000 + BGP_OPEN_HOLD_MS);
+	tb_expect_notif(&S, in, 4, 0);
+	assert_false(S.c[in].open);
+	assert_int_equal(e->peers[0].state, BGP_ST_OPENCONFIRM);
+	bgp_eng_destroy(e);
 }
 
 /* The first connection dies while the colliding one waits for its OPEN. */

@@ -256,7 +256,7 @@ static inline void tb_expect_notif(struct tb_shell *s, int cid, int code, int su
 /* Transitions are logged at INFO: too chatty for hundreds of sessions */
 static inline void tb_quiet(void)
 {
-	rte_log_set_level(mgw_logtype_bgp, RTE_LOG_WARNING);
+	rte_log_set_level(mgw_logtype_bgp, RTE_LOG_ERR);
 }
 
 static inline uint32_t tb_ip(unsigned a, unsigned b, unsigned c, unsigned d)
