@@ -6,7 +6,6 @@
  * epoll tag carries a generation number so that an event for a slot that
  * was closed and reused within one epoll batch is recognised and skipped.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
