@@ -71,6 +71,7 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 
 	memset(&in, 0, sizeof(in));
 	in.cfg = c;
+	in.prev = cp->snap;
 	in.svc_ids = cp->svc_ids;
 	in.rs_ids = cp->rs_ids;
 	in.rs_down = cp->rs_down;

@@ -89,7 +89,11 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 			snprintf(name, sizeof(name), "dp_rd_%u_%u", a % 100, b % 100);
 			dp->ring[a][b] = rte_ring_create(name, DP_RING_SIZE, SOCKET_ID_ANY,
 							 RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (!dp->ring[a][b]) {
+			snprintf(name, sizeof(name), "dp_pt_%u_%u", a % 100, b % 100);
+			dp->tring[a][b] = rte_ring_create_elem(name, sizeof(struct dp_persist_ent),
+							       DP_RING_SIZE, SOCKET_ID_ANY,
+							       RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!dp->ring[a][b] || !dp->tring[a][b]) {
 				rc = -rte_errno;
 				goto err;
 			}
@@ -157,7 +161,10 @@ void dp_destroy(struct dp *dp)
 			dp_port_close(dp, i);
 	for (unsigned a = 0; a < DP_MAX_LCORES; a++)
 		for (unsigned b = 0; b < DP_MAX_LCORES; b++)
+		{
 			rte_ring_free(dp->ring[a][b]);
+			rte_ring_free(dp->tring[a][b]);
+		}
 	for (unsigned i = 0; i < DP_MAX_LCORES; i++)
 		dp_lcore_free(dp->lc[i]);
 	rte_free(dp->qs);

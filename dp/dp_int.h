@@ -13,6 +13,7 @@
 
 #include "dp/dp.h"
 #include "dp/laddr.h"
+#include "dp/persist.h"
 #include "dp/pkt.h"
 #include "dp/sess.h"
 #include "dp/wheel.h"
@@ -28,6 +29,7 @@ extern int mgw_logtype_dp;
 #define DP_RX_DESC      1024
 #define DP_TX_DESC      1024
 #define DP_TAP_DESC     512
+#define DP_PERSIST_ENTRIES 65536
 
 struct dp_txbuf {
 	uint16_t n;
@@ -59,6 +61,7 @@ struct dp_lcore {
 	struct dp_sess_tab sess;
 	struct dp_wheel wheel;
 	struct dp_laddr laddr;
+	struct dp_persist persist;
 
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf punt[DP_MAX_PORTS];
@@ -95,6 +98,8 @@ struct dp {
 	struct dp_lcore *lc[DP_MAX_LCORES];
 	/* ring[from][to]: packets lcore `from` hands to the owner `to` */
 	struct rte_ring *ring[DP_MAX_LCORES][DP_MAX_LCORES];
+	/* tring[from][to]: persistence templates lcore `from` shares */
+	struct rte_ring *tring[DP_MAX_LCORES][DP_MAX_LCORES];
 	uint64_t tsc_hz;
 	volatile int stop;
 	bool started;
@@ -116,6 +121,7 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
+void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);

@@ -32,8 +32,9 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
 	size_t wrr_sz = dp->conf.max_servers * sizeof(int32_t);
 	size_t ovl_sz = dp->conf.max_servers;
+	size_t persist_sz = dp_persist_memsize(DP_PERSIST_ENTRIES);
 	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + wrr_sz + ovl_sz +
-		       8 * 64;
+		       persist_sz + 9 * 64;
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint8_t *p;
 
@@ -77,6 +78,8 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	p += RTE_ALIGN_CEIL(wrr_sz, 64);
 	lc->ovl = p;
 	memset(lc->ovl, 0, ovl_sz);
+	p += RTE_ALIGN_CEIL(ovl_sz, 64);
+	dp_persist_init(&lc->persist, p, DP_PERSIST_ENTRIES);
 
 	dp->lc[idx] = lc;
 	return 0;
@@ -171,6 +174,38 @@ static unsigned rx_taps(struct dp_lcore *lc)
 	return total;
 }
 
+/* Persistence templates the other lcores made. */
+static void rx_templates(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+	struct dp_persist_ent t[16];
+
+	for (unsigned from = 0; from < dp->n_lcores; from++) {
+		struct rte_ring *r = dp->tring[from][lc->idx];
+		unsigned n;
+
+		if (!r)
+			continue;
+		n = rte_ring_sc_dequeue_burst_elem(r, t, sizeof(t[0]), 16, NULL);
+		for (unsigned i = 0; i < n; i++)
+			dp_persist_put(&lc->persist, &t[i], lc->now_ms);
+	}
+}
+
+void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t)
+{
+	struct dp *dp = lc->dp;
+
+	for (unsigned to = 0; to < dp->n_lcores; to++) {
+		if (to == lc->idx)
+			continue;
+		if (rte_ring_sp_enqueue_elem(dp->tring[lc->idx][to], (void *)(uintptr_t)t, sizeof(*t)) == 0)
+			lc->stats.persist_shared++;
+		else
+			lc->stats.persist_share_lost++;
+	}
+}
+
 /* Replies that arrived on another lcore but belong to our sessions. */
 static unsigned rx_rings(struct dp_lcore *lc)
 {
@@ -212,6 +247,8 @@ int dp_lcore_main(void *arg)
 			snap_changed(lc, s);
 		lc->now_tsc = start;
 
+		if (dp->n_lcores > 1)
+			rx_templates(lc);
 		n = rx_ports(lc);
 		n += rx_rings(lc);
 		n += rx_taps(lc);

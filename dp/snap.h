@@ -117,6 +117,29 @@ static inline const struct dp_service *dp_snap_service(const struct dp_snap *s, 
 	return i == DP_MAP_NONE ? NULL : &s->svc[i];
 }
 
+/* The server at ip:port (network order) in a service, by binary search over
+ * the address-sorted list; port 0 = the first at that address. -1 if none. */
+static inline int dp_snap_find_server(const struct dp_service *svc, uint32_t ip, uint16_t port)
+{
+	uint64_t key = (uint64_t)__builtin_bswap32(ip) << 16 | __builtin_bswap16(port);
+	uint32_t lo = 0, hi = svc->n_servers;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		const struct dp_server *s = &svc->servers[mid];
+		uint64_t k = (uint64_t)__builtin_bswap32(s->ip) << 16 | __builtin_bswap16(s->port);
+
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < svc->n_servers && svc->servers[lo].ip == ip &&
+	    (port == 0 || svc->servers[lo].port == port))
+		return (int)lo;
+	return -1;
+}
+
 static inline uint32_t dp_snap_addr(const struct dp_snap *s, uint32_t ip)
 {
 	uint32_t v = dp_map_get(s->addrs, ip);
