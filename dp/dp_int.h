@@ -4,6 +4,8 @@
 #ifndef MGW_DP_DP_INT_H
 #define MGW_DP_DP_INT_H
 
+#include <pthread.h>
+
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -51,8 +53,19 @@ struct dp_port {
 	struct rte_ether_addr mac;
 };
 
+/* The control plane's command to one lcore: the writer fills cmd, then
+ * bumps seq; the lcore works on it over as many loops as it needs and sets
+ * done = seq. */
+struct dp_cmd_slot {
+	uint32_t seq;
+	uint32_t done;
+	struct dp_cmd cmd;
+	uint32_t cursor;              /* lcore's progress through its table */
+};
+
 struct dp_lcore {
 	unsigned idx;                 /* 0..n_lcores-1 */
+	struct dp_cmd_slot ctl;
 	unsigned lcore_id;            /* EAL lcore */
 	struct dp *dp;
 	const struct dp_snap *snap;
@@ -88,6 +101,7 @@ struct dp_lcore {
 
 struct dp {
 	struct dp_conf conf;
+	pthread_mutex_t cmd_lock;     /* one command at a time */
 	unsigned n_lcores;
 	unsigned n_ports;
 	struct dp_port port[DP_MAX_PORTS];
@@ -122,6 +136,8 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
 void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
+/* End a session now (flush, reset): unlink from the wheel and release. */
+void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);

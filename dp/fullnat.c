@@ -43,7 +43,13 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 		rs->open--;
 	dp_laddr_put(&lc->laddr, s->lip, s->lport);
 	dp_sess_free(&lc->sess, s);
-	lc->stats.sess_expired++;
+}
+
+void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s)
+{
+	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
+	sess_release(lc, s);
+	lc->stats.sess_killed++;
 }
 
 void dp_sess_expired(void *arg, uint32_t idx)
@@ -51,6 +57,7 @@ void dp_sess_expired(void *arg, uint32_t idx)
 	struct dp_lcore *lc = arg;
 
 	sess_release(lc, &lc->sess.sess[idx]);
+	lc->stats.sess_expired++;
 }
 
 static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *svc,

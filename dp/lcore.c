@@ -119,6 +119,30 @@ static void idle_sleep(struct dp_lcore *lc)
 	rte_rcu_qsbr_thread_online(lc->dp->qs, lc->idx);
 }
 
+/* A chunk of the control plane's command; done when the table is covered. */
+static void run_command(struct dp_lcore *lc, uint32_t seq)
+{
+	const struct dp_cmd *c = &lc->ctl.cmd;
+	uint32_t end = lc->ctl.cursor + 4096;
+
+	if (end > lc->sess.capacity)
+		end = lc->sess.capacity;
+	if (c->kind == DP_CMD_FLUSH) {
+		for (uint32_t i = lc->ctl.cursor; i < end; i++) {
+			struct dp_sess *s = &lc->sess.sess[i];
+
+			if ((s->flags & DP_SESS_F_HASHED) && (!c->vip || s->vip == c->vip) &&
+			    (c->rs_id == UINT32_MAX || s->rs_id == c->rs_id))
+				dp_sess_kill(lc, s);
+		}
+	}
+	lc->ctl.cursor = end;
+	if (end == lc->sess.capacity || c->kind != DP_CMD_FLUSH) {
+		lc->ctl.cursor = 0;
+		__atomic_store_n(&lc->ctl.done, seq, __ATOMIC_RELEASE);
+	}
+}
+
 static void timers(struct dp_lcore *lc)
 {
 	lc->now_ms = (uint32_t)((lc->now_tsc - lc->tsc_base) / lc->tsc_per_ms);
@@ -256,6 +280,12 @@ int dp_lcore_main(void *arg)
 
 		if (lc->now_tsc >= lc->next_tick)
 			timers(lc);
+		{
+			uint32_t seq = __atomic_load_n(&lc->ctl.seq, __ATOMIC_ACQUIRE);
+
+			if (unlikely(seq != lc->ctl.done))
+				run_command(lc, seq);
+		}
 
 		lc->stats.polls++;
 		lc->stats.loops++;
