@@ -179,6 +179,10 @@ void ospf_dbd_rx(struct ospf_nbr *n, uint64_t now, const struct ospf_pkt *p)
 		} else if (!(d->flags & (OSPF_DBD_I | OSPF_DBD_MS)) &&
 			   d->seq == n->dd_seq && n->rid < e->rid) {
 			n->master = true;
+		} else if ((d->flags & OSPF_DBD_I) && n->rid < e->rid) {
+			/* Both sides claim mastership at first; the smaller
+			 * yields when it sees ours. Normal, not a drop. */
+			return;
 		} else {
 			ospf_drop(e, now, OSPF_DROP_DBD_IGNORED, n->addr);
 			return;

@@ -301,6 +301,8 @@ struct ospf_lsa {
 	uint64_t install_ms;
 	uint64_t sent_ms;        /* last sent to a neighbour (13 (8)) */
 	bool has_sent;
+	uint64_t lsr_sent_ms;    /* last sent to answer a request */
+	bool lsr_sent;
 	bool flushed;            /* MaxAge and already flooded as such */
 	uint8_t *data;           /* the whole LSA, header included */
 	size_t len;

@@ -250,10 +250,11 @@ void ospf_orig_run(struct ospf_eng *e, uint64_t now)
 		t = now > e->last_orig_ms + OSPF_MIN_LS_INTERVAL_MS ?
 		    now : e->last_orig_ms + OSPF_MIN_LS_INTERVAL_MS;
 	/* A neighbour drops an instance that arrives within MinLSArrival of
-	 * the previous one it installed: don't follow our own too closely. */
-	if (cur && cur->has_sent &&
-	    cur->sent_ms + OSPF_MIN_LS_ARRIVAL_MS + 100 > t)
-		t = cur->sent_ms + OSPF_MIN_LS_ARRIVAL_MS + 100;
+	 * the one it installed before. If it just asked for our current
+	 * instance (a database exchange), give it that second. */
+	if (cur && cur->lsr_sent &&
+	    cur->lsr_sent_ms + OSPF_MIN_LS_ARRIVAL_MS + 100 > t)
+		t = cur->lsr_sent_ms + OSPF_MIN_LS_ARRIVAL_MS + 100;
 	if (t > now) {
 		e->orig_at = t;
 		return;

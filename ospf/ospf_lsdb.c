@@ -150,6 +150,8 @@ int ospf_lsdb_install(struct ospf_lsdb *db, const uint8_t *lsa, size_t len,
 	l->install_ms = now;
 	l->has_sent = false;
 	l->sent_ms = 0;
+	l->lsr_sent = false;
+	l->lsr_sent_ms = 0;
 	l->flushed = h.age >= OSPF_MAX_AGE;
 	db->bytes += len;
 	lsdb_grow(db);

@@ -33,6 +33,10 @@ void ospf_lsr_rx(struct ospf_nbr *n, uint64_t now, const struct ospf_pkt *p)
 		}
 	}
 	ospf_lsu_send_list(n, now, ls, r->n);
+	for (i = 0; i < r->n; i++) {
+		ls[i]->lsr_sent = true;
+		ls[i]->lsr_sent_ms = now;
+	}
 out:
 	free(ls);
 }
