@@ -8,6 +8,10 @@
 
 #include "ospf/ospf_int.h"
 
+/* Two routers starting together cross their opening DBDs within
+ * milliseconds; only a later one suggests ours went unheard. */
+#define DBD_QUICK_RESEND_MS 500
+
 static void dbd_keep(struct ospf_nbr *n, const uint8_t *pkt, size_t len)
 {
 	uint8_t *c = malloc(len);
@@ -70,6 +74,7 @@ static void dbd_send_next(struct ospf_nbr *n, uint64_t now, bool init)
 		dbd_keep(n, buf, w.len);
 		ospf_iface_send(ifa, ospf_nbr_dst(n), OSPF_T_DBD, buf, w.len);
 		n->dbd_rxmt_at = n->master ? now + ifa->rxmt_ms : 0;
+		n->dbd_sent_ms = now;
 	}
 	free(buf);
 }
@@ -181,7 +186,15 @@ void ospf_dbd_rx(struct ospf_nbr *n, uint64_t now, const struct ospf_pkt *p)
 			n->master = true;
 		} else if ((d->flags & OSPF_DBD_I) && n->rid < e->rid) {
 			/* Both sides claim mastership at first; the smaller
-			 * yields when it sees ours. Normal, not a drop. */
+			 * yields when it sees ours. Its claim may mean it
+			 * ignored ours (a LAN router still Waiting), so resend
+			 * now rather than a RxmtInterval later. */
+			if (n->master && n->dbd_last &&
+			    now >= n->dbd_sent_ms + DBD_QUICK_RESEND_MS) {
+				dbd_resend(n);
+				n->dbd_sent_ms = now;
+				n->dbd_rxmt_at = now + n->ifa->rxmt_ms;
+			}
 			return;
 		} else {
 			ospf_drop(e, now, OSPF_DROP_DBD_IGNORED, n->addr);
@@ -234,6 +247,7 @@ void ospf_dbd_tick(struct ospf_nbr *n, uint64_t now)
 		if (n->master && (n->state == OSPF_NS_EXSTART ||
 				  n->state == OSPF_NS_EXCHANGE)) {
 			dbd_resend(n);
+			n->dbd_sent_ms = now;
 			n->ifa->e->cnt.rxmt++;
 			n->dbd_rxmt_at = now + n->ifa->rxmt_ms;
 		} else {

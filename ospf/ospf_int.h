@@ -404,6 +404,7 @@ struct ospf_nbr {
 	size_t dbd_last_len;
 	bool dbd_more;              /* M bit of our last DBD */
 	uint64_t dbd_rxmt_at;       /* master: resend dbd_last */
+	uint64_t dbd_sent_ms;
 	uint64_t dbd_hold_until;    /* slave: keep dbd_last until then */
 
 	struct ospf_klist summary, request, retrans;

@@ -342,6 +342,8 @@ int ospf_status_json(struct ospf *o, json_t **out)
 				    json_boolean(o->started && !o->joined));
 		json_object_set_new(io, "tx_errors", json_integer((json_int_t)o->tx_errors));
 		json_object_set_new(io, "rx_errors", json_integer((json_int_t)o->rx_errors));
+		json_object_set_new(io, "heartbeat",
+				    json_integer((json_int_t)atomic_load(&o->heartbeat)));
 		json_object_set_new(j, "io", io);
 	}
 	pthread_mutex_unlock(&o->mu);
