@@ -57,6 +57,10 @@ tb_x r ip addr add 10.201.3.1/24 dev r-b3
 tb_x n1 ip addr add 10.201.1.2/24 dev n1-r
 tb_x n2 ip addr add 10.201.2.2/24 dev n2-r
 tb_x n3 ip addr add 10.201.3.2/24 dev n3-r
+# BIRD refuses a DBD whose MTU differs from its interface's: n1's link
+# has a non-default MTU, which the speaker must read from the interface.
+tb_x r ip link set r-n1 mtu 1480
+tb_x n1 ip link set n1-r mtu 1480
 
 cat >"$TB_DIR/bird.conf" <<CONF
 router id 10.201.0.1;
@@ -119,7 +123,7 @@ tb_wait 3 lsa_age_at_least n2 0
 tb_expect_eq "n1 was DBD master (larger Router ID)" master "$(status_field n1 '.neighbours[0].role')"
 tb_expect_eq "n2 was DBD slave (smaller Router ID)" slave "$(status_field n2 '.neighbours[0].role')"
 tb_expect_eq "n1 sees bird Full" Full "$(status_field n1 '.neighbours[0].state')"
-tb_expect_eq "n1 MTU taken from the interface" 1500 "$(status_field n1 '.interfaces[0].mtu')"
+tb_expect_eq "n1 MTU taken from the interface" 1480 "$(status_field n1 '.interfaces[0].mtu')"
 hb1=$(status_field n1 '.io.heartbeat')
 sleep 1.2
 hb2=$(status_field n1 '.io.heartbeat')
