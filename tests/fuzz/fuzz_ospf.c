@@ -6,8 +6,11 @@
  *     -I. $(pkg-config --cflags libdpdk jansson) tests/fuzz/fuzz_ospf.c \
  *     ospf/ospf_*.c -o build/fuzz/fuzz_ospf \
  *     $(pkg-config --libs libdpdk jansson) -lpthread
+ *   mkdir -p build/fuzz/corpus_ospf
  *   build/fuzz/fuzz_ospf -max_total_time=60 -max_len=4096 build/fuzz/corpus_ospf
  *
+ * An empty corpus directory works; seeds made of the captures' packets
+ * (one byte of flags, a 2-byte length, the packet) get deeper sooner.
  * Each input is a byte of flags, then packets as [len:2][bytes:len] with
  * a byte of "time passes" between them. The flags pick: the engine's
  * interface type, how far its neighbour got before the packets arrive

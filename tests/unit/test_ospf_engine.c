@@ -605,6 +605,104 @@ static void test_dead_and_flush(void **state)
 	script_free(s);
 }
 
+/* A LAN where BIRD is DR and we are priority 0 (ospf-bcast-n1.pcap):
+ * 2-Way, election, ExStart with the DR only; DBDs and LSRs unicast to
+ * it, floods and delayed acks to AllDRouters; a transit link once Full.
+ * BIRD, still Waiting, ignores our first DBD and sends its own opening a
+ * second later: we resend ours at once instead of after RxmtInterval. */
+static void test_lan_drother(void **state)
+{
+	struct script *s = calloc(1, sizeof(*s));
+	struct ospf_prefix vip = { VIP, 32, 10 };
+	struct ospf_rtr_link l[16];
+	struct ospf_lsa_hdr h, bh;
+	struct ospf_conf c;
+	struct ospf_pkt p;
+	uint8_t lsa[256];
+	uint32_t us, S;
+	struct pbuf b;
+	unsigned n;
+	size_t ll;
+	int at;
+
+	(void)state;
+	assert_non_null(s);
+	s->rid = A(10, 201, 1, 2);
+	s->my_ip = A(10, 201, 1, 2);
+	us = s->rid;
+	conf_one(&c, s->rid, "t0", s->my_ip, 24, OSPF_IF_BCAST);
+	assert_int_equal(ospf_eng_create(&c, collect_cb, &s->col, 9, &s->e), 0);
+	s->now = 1000;
+	assert_int_equal(ospf_eng_announce(s->e, s->now, &vip, 1), 0);
+	ospf_eng_start(s->e, s->now);
+	assert_int_equal(s->e->ifaces[0].state, OSPF_IS_DROTHER);
+	assert_true(collector_find(&s->col, 0, OSPF_T_HELLO, &p) >= 0);
+	assert_int_equal(p.u.hello.prio, 0);
+
+	/* BIRD still Waiting: declares nobody */
+	advance(s, 100);
+	mk_hello(&b, BIRD_RID, 0, 1, 3, 0xffffff00, 1, 0, 0, &us, 1);
+	mark(s);
+	feed(s, &b);
+	assert_int_equal(nbr(s)->state, OSPF_NS_EXSTART);   /* it is DR (and BDR) for us */
+	assert_int_equal(s->e->ifaces[0].dr, BIRD_IP);
+	at = find_new(s, OSPF_T_DBD, &p);
+	assert_true(at >= 0);
+	assert_int_equal(s->col.s[at].dst, BIRD_IP);       /* unicast on a LAN */
+	S = p.u.dbd.seq;
+	/* a second later BIRD opens itself: ours goes out again now */
+	advance(s, 1000);
+	mk_hello(&b, BIRD_RID, 0, 1, 3, 0xffffff00, 1, BIRD_IP, 0, &us, 1);
+	feed(s, &b);
+	mark(s);
+	mk_dbd(&b, BIRD_RID, 1500, 0x42, OSPF_DBD_I | OSPF_DBD_M | OSPF_DBD_MS, 0x678ed374, NULL, 0);
+	feed(s, &b);
+	assert_true(find_new(s, OSPF_T_DBD, &p) >= 0);
+	assert_int_equal(p.u.dbd.seq, S);
+	assert_int_equal(p.u.dbd.flags, OSPF_DBD_I | OSPF_DBD_M | OSPF_DBD_MS);
+	assert_int_equal(s->e->cnt.drops[OSPF_DROP_DBD_IGNORED], 0);
+
+	/* exchange as master */
+	ll = bird_lsa(s, lsa, 0x80000002, 1);
+	lsa_hdr_of(lsa, &bh);
+	mk_dbd(&b, BIRD_RID, 1500, 0x42, 0, S, &bh, 1);
+	mark(s);
+	feed(s, &b);
+	at = find_new(s, OSPF_T_LSR, &p);
+	assert_true(at >= 0);
+	assert_int_equal(s->col.s[at].dst, BIRD_IP);
+	mk_dbd(&b, BIRD_RID, 1500, 0x42, 0, S + 1, NULL, 0);
+	feed(s, &b);
+	assert_int_equal(nbr(s)->state, OSPF_NS_LOADING);
+	mark(s);
+	mk_lsu(&b, BIRD_RID, lsa, ll, 1);
+	feed(s, &b);
+	assert_int_equal(nbr(s)->state, OSPF_NS_FULL);
+	at = find_new(s, OSPF_T_LSU, &p);
+	assert_true(at >= 0);
+	assert_int_equal(s->col.s[at].dst, OSPF_ALL_DR);
+	last_lsu_lsa(s, &h, l, &n);
+	assert_int_equal(n, 2);
+	assert_true(has_link(l, n, OSPF_LINK_TRANSIT, BIRD_IP, s->my_ip, 10));
+	assert_true(has_link(l, n, OSPF_LINK_STUB, VIP, 0xffffffff, 10));
+	mark(s);
+	advance(s, 300);
+	at = find_new(s, OSPF_T_LSACK, &p);
+	assert_true(at >= 0);
+	assert_int_equal(s->col.s[at].dst, OSPF_ALL_DR);
+	/* a packet to AllDRouters is not for a DROther */
+	mk_hello(&b, BIRD_RID, 0, 1, 3, 0xffffff00, 1, BIRD_IP, 0, &us, 1);
+	ospf_eng_input(s->e, s->now, 0, BIRD_IP, OSPF_ALL_DR, b.b, b.len);
+	assert_int_equal(s->e->cnt.drops[OSPF_DROP_DST], 1);
+	/* nor a Hello from off the subnet, nor one with another mask */
+	ospf_eng_input(s->e, s->now, 0, A(10, 9, 9, 9), OSPF_ALL_SPF, b.b, b.len);
+	assert_int_equal(s->e->cnt.drops[OSPF_DROP_SRC], 1);
+	mk_hello(&b, BIRD_RID, 0, 1, 3, 0xffff0000, 1, BIRD_IP, 0, &us, 1);
+	feed(s, &b);
+	assert_int_equal(s->e->cnt.drops[OSPF_DROP_HELLO_MASK], 1);
+	script_free(s);
+}
+
 /* ---- two engines ---- */
 
 struct pair {
@@ -838,6 +936,7 @@ int main(void)
 		cmocka_unit_test(test_bird_slave_role),
 		cmocka_unit_test(test_full_lsa_handling),
 		cmocka_unit_test(test_dead_and_flush),
+		cmocka_unit_test(test_lan_drother),
 		cmocka_unit_test(test_pair_converge),
 		cmocka_unit_test(test_pair_lossy),
 		cmocka_unit_test(test_pair_restart),
