@@ -311,13 +311,14 @@ static void hc_deliver(struct cp_hc *h)
 	tmp = h->deliv;
 	h->deliv = h->pend;
 	h->pend = tmp;
-	pthread_mutex_lock(&h->cb_lock);
+	h->delivering = true;
 	pthread_mutex_unlock(&h->lock);
 	for (i = 0; i < h->deliv.n; i++)
 		h->on_change(h->arg, h->deliv.v[i].key, h->deliv.v[i].up, h->deliv.v[i].reason);
 	h->deliv.n = 0;
-	pthread_mutex_unlock(&h->cb_lock);
 	pthread_mutex_lock(&h->lock);
+	h->delivering = false;
+	pthread_cond_broadcast(&h->delivered);
 }
 
 static void hc_dispatch(struct cp_hc *h, const struct epoll_event *ev)
@@ -392,7 +393,7 @@ int cp_hc_create(void (*on_change)(void *arg, uint64_t key, bool up, const char 
 	rc = -pthread_mutex_init(&h->lock, NULL);
 	if (rc)
 		goto fail_free;
-	rc = -pthread_mutex_init(&h->cb_lock, NULL);
+	rc = -pthread_cond_init(&h->delivered, NULL);
 	if (rc)
 		goto fail_lock;
 	h->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -417,7 +418,7 @@ fail_fds:
 		close(h->tfd);
 	if (h->epfd >= 0)
 		close(h->epfd);
-	pthread_mutex_destroy(&h->cb_lock);
+	pthread_cond_destroy(&h->delivered);
 fail_lock:
 	pthread_mutex_destroy(&h->lock);
 fail_free:
@@ -522,7 +523,7 @@ void cp_hc_destroy(struct cp_hc *h)
 	close(h->evfd);
 	close(h->tfd);
 	close(h->epfd);
-	pthread_mutex_destroy(&h->cb_lock);
+	pthread_cond_destroy(&h->delivered);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -6,6 +6,9 @@
  * one interval. A check opens a kernel socket bound to the target's source
  * address, so in mgw it leaves through the exception-path TAP.
  *
+ * TCP checks end with an RST (SO_LINGER 0), so thousands of checks a second
+ * leave no TIME_WAIT behind; HTTP checks read the status line only.
+ *
  * Results go through a rise/fall filter (keepalived-like): a target that is
  * up goes down after `fall` consecutive failures, one that is down goes up
  * after `rise` consecutive successes. Every transition is logged once and
@@ -27,6 +30,7 @@
 
 struct cp_hc;
 
+/* none: always up, never checked (no I/O, no timer, start_down ignored). */
 enum cp_hc_type { CP_HC_NONE, CP_HC_TCP, CP_HC_UDP, CP_HC_HTTP };
 
 /* One thing to check. Addresses and ports in host byte order. */
@@ -109,7 +113,9 @@ void cp_hc_stats(struct cp_hc *h, struct cp_hc_stats *out);
 /*
  * Optional hook for measuring (tests, tools): on_start(arg, key, sched_ns,
  * start_ns) runs on the checker thread as each check starts, with its
- * scheduled and actual start on CLOCK_MONOTONIC. Set it before cp_hc_start.
+ * scheduled and actual start on CLOCK_MONOTONIC. It runs under the engine's
+ * lock: it must be quick and must not call any cp_hc_* function. Set it
+ * before cp_hc_start.
  */
 void cp_hc_set_trace(struct cp_hc *h,
 		     void (*on_start)(void *arg, uint64_t key, uint64_t sched_ns, uint64_t start_ns),

@@ -114,17 +114,18 @@ struct cp_hc_pendv {
 };
 
 /*
- * Locking: `lock` guards everything but the callback fields; the checker
- * thread holds it except while it sleeps in epoll_wait and while callbacks
- * run. Callbacks run under `cb_lock` only, so that cp_hc_set can wait for
- * a delivery in progress to end (lock, then unlock cb_lock) before it
- * returns. Epoll data points at targets: a removed target is parked in the
+ * Locking: `lock` guards everything; the checker thread holds it except
+ * while it sleeps in epoll_wait and while callbacks run. While callbacks
+ * run, `delivering` is set; cp_hc_set waits on `delivered` for it to clear
+ * before it returns, so that no callback for a removed key comes after.
+ * Epoll data points at targets: a removed target is parked in the
  * graveyard (its socket closed) and freed only by the thread, after it has
  * handled the events of its last wait, so no event can reach freed memory.
  */
 struct cp_hc {
 	pthread_mutex_t lock;
-	pthread_mutex_t cb_lock;
+	pthread_cond_t delivered;    /* signalled when `delivering` clears */
+	bool delivering;
 	void (*on_change)(void *arg, uint64_t key, bool up, const char *reason);
 	void *arg;
 	void (*on_start)(void *arg, uint64_t key, uint64_t sched_ns, uint64_t start_ns);

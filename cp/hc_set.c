@@ -278,15 +278,11 @@ out:
 		}
 	}
 	if (locked) {
-		bool wait_cb = rc == 0 && h->running;
-
-		pthread_mutex_unlock(&h->lock);
 		/* A callback being delivered may still name a removed key:
 		 * wait for it to end, so none comes after we return. */
-		if (wait_cb) {
-			pthread_mutex_lock(&h->cb_lock);
-			pthread_mutex_unlock(&h->cb_lock);
-		}
+		while (rc == 0 && h->delivering)
+			pthread_cond_wait(&h->delivered, &h->lock);
+		pthread_mutex_unlock(&h->lock);
 	}
 	free(ht);
 	free(tg);

@@ -14,6 +14,7 @@
  *   TIME change key=K TYPE:IP:PORT up|down reason=TEXT
  *   TIME start key=K sched_ns=N start_ns=N lag_us=N          (-t)
  *   TIME status key=K up=0|1 checks=N transitions=N last_ok=0|1 rise=N fall=N error=TEXT
+ *   TIME status key=K gone          (in the set before the last reload, not now)
  *   TIME set targets=N rc=N
  * Status lines are printed on SIGUSR1 and at exit (SIGTERM, SIGINT, -d).
  */
@@ -36,6 +37,8 @@ struct probe {
 	pthread_mutex_t mu;          /* guards t and n against the callback */
 	struct cp_hc_target *t;
 	unsigned n;
+	uint64_t *gone;              /* keys of the set before the last reload */
+	unsigned ngone;
 	const char *file;
 	char **argv;
 	int argc;
@@ -248,6 +251,12 @@ static void print_status(struct cp_hc *h, const struct probe *p)
 		       " last_ok=%d rise=%u fall=%u error=%s\n", ts, p->t[i].key, st.up, st.checks,
 		       st.transitions, st.last_ok, st.rise_count, st.fall_count, st.last_error);
 	}
+	for (i = 0; i < p->ngone; i++) {
+		struct cp_hc_status st;
+
+		if (cp_hc_get(h, p->gone[i], &st) == -ENOENT)
+			printf("%s status key=%" PRIu64 " gone\n", ts, p->gone[i]);
+	}
 	fflush(stdout);
 }
 
@@ -318,6 +327,11 @@ int main(int argc, char **argv)
 				printf("%s set rc=%d\n", ts, -EINVAL);
 				continue;
 			}
+			free(p.gone);
+			p.gone = malloc((p.n ? p.n : 1) * sizeof(*p.gone));
+			p.ngone = 0;
+			for (unsigned i = 0; p.gone && i < p.n; i++)
+				p.gone[p.ngone++] = p.t[i].key;
 			/* Swap what the callback reads, then the engine's set. */
 			pthread_mutex_lock(&p.mu);
 			old = p.t;
@@ -339,6 +353,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	cp_hc_destroy(h);
+	free(p.gone);
 	free(p.t);
 	return rc;
 }
