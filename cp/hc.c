@@ -21,6 +21,7 @@ RTE_LOG_REGISTER(mgw_logtype_cp_hc, mgw.cp.hc, INFO);
 
 #define HC_EVENTS  256
 #define HC_WAKE_MS 250   /* the heartbeat moves at least this often */
+#define HC_TIMERS_MAX 1024 /* per round: events and the heartbeat go on under overload */
 
 static const struct cp_hc_ops *hc_ops(enum cp_hc_type type)
 {
@@ -260,8 +261,10 @@ static void hc_run_timers(struct cp_hc *h)
 {
 	struct cp_hc_tnode *top;
 	uint64_t now;
+	unsigned done = 0;
 
-	while ((top = cp_hc_heap_top(&h->heap)) != NULL && top->due <= (now = cp_hc_mono_ns())) {
+	while (done++ < HC_TIMERS_MAX && (top = cp_hc_heap_top(&h->heap)) != NULL &&
+	       top->due <= (now = cp_hc_mono_ns())) {
 		struct cp_hc_tgt *t = container_of(top, struct cp_hc_tgt, tn);
 
 		if (t->phase != HC_IDLE)

@@ -146,7 +146,7 @@ uint64_t cp_hc_first_start(const struct cp_hc *h, const struct cp_hc_tgt *t, uin
 	return now + hc_mix(t->cfg.key ^ h->seed) % interval;
 }
 
-static void hc_fresh(struct cp_hc *h, struct cp_hc_tgt *t, const struct cp_hc_target *cfg)
+static void hc_fresh(struct cp_hc_tgt *t, const struct cp_hc_target *cfg)
 {
 	bool up = cfg->type == CP_HC_NONE || !cfg->start_down;
 
@@ -157,7 +157,6 @@ static void hc_fresh(struct cp_hc *h, struct cp_hc_tgt *t, const struct cp_hc_ta
 	cp_hc_fsm_init(&t->fsm, up);
 	t->st.up = up;
 	t->st.last_ok = cfg->type == CP_HC_NONE;
-	(void)h;
 }
 
 static void hc_retire(struct cp_hc *h, struct cp_hc_tgt *t)
@@ -236,7 +235,7 @@ int cp_hc_set(struct cp_hc *h, const struct cp_hc_target *in, unsigned n)
 			rc = -ENOMEM;
 			goto out;
 		}
-		hc_fresh(h, tg[i], &norm[i]);
+		hc_fresh(tg[i], &norm[i]);
 	}
 
 	for (i = 0; i < h->n; i++)
