@@ -120,6 +120,8 @@ static void serve(const char *type, unsigned ports)
 		int one = 1, fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK, 0);
 
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (udp)
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
 		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 4096) < 0)) {
 			perror("hc_load: listener");
 			_exit(1);
@@ -135,12 +137,30 @@ static void serve(const char *type, unsigned ports)
 			char buf[2048];
 
 			if (udp) {
+				/* Reply from the address asked (IP_PKTINFO): the
+				 * checker's connected socket takes nothing else. */
 				struct sockaddr_in peer;
-				socklen_t sl = sizeof(peer);
+				char cbuf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+				struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+				struct msghdr m;
 				ssize_t r;
 
-				while ((r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer, &sl)) >= 0)
-					sendto(fd, buf, (size_t)r, 0, (struct sockaddr *)&peer, sl);
+				for (;;) {
+					memset(&m, 0, sizeof(m));
+					m.msg_name = &peer;
+					m.msg_namelen = sizeof(peer);
+					m.msg_iov = &iov;
+					m.msg_iovlen = 1;
+					m.msg_control = cbuf;
+					m.msg_controllen = sizeof(cbuf);
+					iov.iov_len = sizeof(buf);
+					r = recvmsg(fd, &m, 0);
+					if (r < 0)
+						break;
+					iov.iov_len = (size_t)r;
+					m.msg_flags = 0;
+					sendmsg(fd, &m, 0);
+				}
 			} else if (ev[k].data.u64 & 1) {
 				int c;
 
