@@ -7,7 +7,6 @@
  *   hc_load [-n TARGETS] [-i INTERVAL_MS] [-T TIMEOUT_MS] [-d SECONDS]
  *           [-y tcp|http|udp] [-p PORTS] [--no-netns]
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>

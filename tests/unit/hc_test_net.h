@@ -4,7 +4,6 @@
 #ifndef MGW_TEST_HC_NET_H
 #define MGW_TEST_HC_NET_H
 
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
