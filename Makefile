@@ -60,7 +60,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmgw.a
 
 $(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
 
 deps:
 	@scripts/deps.sh
@@ -89,6 +90,23 @@ bench: deps
 
 $(B)/bench: $(BENCH_SRC) $(B)/libmgw.a
 	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(B)/libmgw.a $(LDLIBS)
+
+# libFuzzer targets, one per decoder: tests/fuzz/fuzz_<x>.c links the <x>
+# module's sources (ospf_*.c, bgp_*.c, ...). FUZZ_SECONDS per target.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 60
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
+		$(shell pkg-config --cflags libdpdk jansson) $< $(wildcard ospf/$*_*.c) -o $@ \
+		$(shell pkg-config --libs libdpdk jansson) -lpthread
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do echo "== $$f ($(FUZZ_SECONDS) s)"; \
+		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus-$${f##*/} \
+			2>&1 | tail -n 4 || exit 1; done
 
 clean:
 	rm -rf $(B) mgw mgwadm

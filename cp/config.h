@@ -53,6 +53,8 @@ struct cp_server_conf {
 	uint16_t port;
 	uint32_t weight;          /* 0..65535 */
 	bool drain;
+	uint32_t u_threshold;     /* ipvsadm -x: no new sessions at this many open (0 = none) */
+	uint32_t l_threshold;     /* ipvsadm -y: back in service below this (0 = 3/4 of -x) */
 };
 
 struct cp_service_conf {

@@ -22,8 +22,10 @@ static json_t *prefix_json(uint32_t ip, uint8_t plen)
 
 json_t *cp_server_to_json(const struct cp_server_conf *s)
 {
-	return json_pack("{s:o, s:i, s:i, s:b}", "ip", ip_json(s->ip), "port", (int)s->port,
-			 "weight", (json_int_t)s->weight, "drain", s->drain);
+	return json_pack("{s:o, s:i, s:I, s:b, s:I, s:I}", "ip", ip_json(s->ip), "port",
+			 (int)s->port, "weight", (json_int_t)s->weight, "drain", s->drain,
+			 "u_threshold", (json_int_t)s->u_threshold,
+			 "l_threshold", (json_int_t)s->l_threshold);
 }
 
 static json_t *health_json(const struct cp_health_conf *h)

@@ -222,7 +222,8 @@ static void server_defaults(struct cp_server_conf *s, uint16_t port)
 int cp_server_patch_json(const json_t *o, const char *path, struct cp_server_conf *s,
 			 struct cp_err *err)
 {
-	static const char *const keys[] = { "ip", "port", "weight", "drain", NULL };
+	static const char *const keys[] = { "ip", "port", "weight", "drain", "u_threshold",
+					    "l_threshold", NULL };
 
 	RD(cp_rd_object(o, path, err));
 	RD(cp_rd_keys(o, path, keys, err));
@@ -230,6 +231,11 @@ int cp_server_patch_json(const json_t *o, const char *path, struct cp_server_con
 	RD(cp_rd_u16(o, path, "port", 1, 65535, false, &s->port, err));
 	RD(cp_rd_uint(o, path, "weight", 0, 65535, false, &s->weight, err));
 	RD(cp_rd_bool(o, path, "drain", &s->drain, err));
+	RD(cp_rd_uint(o, path, "u_threshold", 0, 1u << 30, false, &s->u_threshold, err));
+	RD(cp_rd_uint(o, path, "l_threshold", 0, 1u << 30, false, &s->l_threshold, err));
+	if (s->u_threshold && s->l_threshold >= s->u_threshold)
+		return cp_rd_fail(err, path, "l_threshold", "must be below u_threshold (%u)",
+				  s->u_threshold);
 	return 0;
 }
 

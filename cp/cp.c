@@ -23,20 +23,68 @@ uint64_t cp_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static bool rs_in_use(void *arg, uint32_t id)
-{
-	struct cp *cp = arg;
-	struct dp_rs_stats st;
-
-	dp_server_stats(cp->dp, id, &st);
-	return st.sessions > 0;
-}
-
 static bool svc_in_use(void *arg, uint32_t id)
 {
 	(void)arg;
 	(void)id;
 	return false;   /* sessions outlive their service without its id */
+}
+
+/* A new service or server (or one whose id was reused) starts from zero. */
+static void reset_fresh(struct cp *cp, const struct dp_snap *s)
+{
+	for (uint32_t i = 0; i < s->n_svc; i++) {
+		const struct dp_service *ds = &s->svc[i];
+
+		if (cp_ids_take_fresh(cp->svc_ids, ds->id)) {
+			dp_service_stats(cp->dp, ds->id, &cp->svc_base[ds->id]);
+			memset(&cp->svc_rate[ds->id], 0, sizeof(cp->svc_rate[0]));
+			cp->svc_rate[ds->id].conns = cp->svc_base[ds->id].conns;
+			cp->svc_rate[ds->id].pkts_in = cp->svc_base[ds->id].pkts_in;
+			cp->svc_rate[ds->id].pkts_out = cp->svc_base[ds->id].pkts_out;
+			cp->svc_rate[ds->id].bytes_in = cp->svc_base[ds->id].bytes_in;
+			cp->svc_rate[ds->id].bytes_out = cp->svc_base[ds->id].bytes_out;
+		}
+		for (uint32_t k = 0; k < ds->n_servers; k++) {
+			uint32_t id = ds->servers[k].id;
+
+			if (!cp_ids_take_fresh(cp->rs_ids, id))
+				continue;
+			dp_server_stats(cp->dp, id, &cp->rs_base[id]);
+			memset(&cp->rs_rate[id], 0, sizeof(cp->rs_rate[0]));
+			cp->rs_rate[id].conns = cp->rs_base[id].conns;
+			cp->rs_rate[id].pkts_in = cp->rs_base[id].pkts_in;
+			cp->rs_rate[id].pkts_out = cp->rs_base[id].pkts_out;
+			cp->rs_rate[id].bytes_in = cp->rs_base[id].bytes_in;
+			cp->rs_rate[id].bytes_out = cp->rs_base[id].bytes_out;
+			cp->rs_drained[id] = 0;
+		}
+	}
+}
+
+void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out)
+{
+	const struct dp_svc_stats *b = &cp->svc_base[id];
+
+	dp_service_stats(cp->dp, id, out);
+	out->conns -= b->conns;
+	out->pkts_in -= b->pkts_in;
+	out->pkts_out -= b->pkts_out;
+	out->bytes_in -= b->bytes_in;
+	out->bytes_out -= b->bytes_out;
+	out->no_server -= b->no_server;
+}
+
+void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out)
+{
+	const struct dp_rs_stats *b = &cp->rs_base[id];
+
+	dp_server_stats(cp->dp, id, out);
+	out->conns -= b->conns;
+	out->pkts_in -= b->pkts_in;
+	out->pkts_out -= b->pkts_out;
+	out->bytes_in -= b->bytes_in;
+	out->bytes_out -= b->bytes_out;
 }
 
 /* Build, publish and retire: the one way a config reaches the data plane.
@@ -71,6 +119,7 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 
 	memset(&in, 0, sizeof(in));
 	in.cfg = c;
+	in.prev = cp->snap;
 	in.svc_ids = cp->svc_ids;
 	in.rs_ids = cp->rs_ids;
 	in.rs_down = cp->rs_down;
@@ -92,10 +141,11 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 		dp_routes_free(old_routes);
 	}
 	cp->snap = snap;
+	reset_fresh(cp, snap);
 	cp_ids_retire_unused(cp->svc_ids, in.gen);
 	cp_ids_retire_unused(cp->rs_ids, in.gen);
+	/* Server ids wait for their sessions to end (maint.c reaps them). */
 	cp_ids_reap(cp->svc_ids, svc_in_use, cp);
-	cp_ids_reap(cp->rs_ids, rs_in_use, cp);
 	return 0;
 }
 
@@ -114,7 +164,13 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	cp->started_ms = cp_now_ms();
 	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
 	cp->rs_down = calloc(cfg->max_servers, 1);
-	if (!cp->rs_down || (cfg_path && !cp->cfg_path))
+	cp->rs_drained = calloc(cfg->max_servers, 1);
+	cp->svc_base = calloc(cfg->max_services, sizeof(*cp->svc_base));
+	cp->rs_base = calloc(cfg->max_servers, sizeof(*cp->rs_base));
+	cp->svc_rate = calloc(cfg->max_services, sizeof(*cp->svc_rate));
+	cp->rs_rate = calloc(cfg->max_servers, sizeof(*cp->rs_rate));
+	if (!cp->rs_down || !cp->rs_drained || !cp->svc_base || !cp->rs_base || !cp->svc_rate ||
+	    !cp->rs_rate || (cfg_path && !cp->cfg_path))
 		goto err;
 	if ((rc = cp_ids_create(cfg->max_services, &cp->svc_ids)) < 0 ||
 	    (rc = cp_ids_create(cfg->max_servers, &cp->rs_ids)) < 0)
@@ -146,6 +202,9 @@ int cp_start(struct cp *cp)
 	rc = cp_neigh_start(cp);
 	if (rc < 0)
 		return rc;
+	rc = cp_maint_start(cp);
+	if (rc < 0)
+		return rc;
 	cp_neigh_kick(cp);
 	cp_set_state(cp, CP_STATE_ONLINE, "started");
 	return 0;
@@ -155,6 +214,7 @@ void cp_stop(struct cp *cp)
 {
 	if (!cp)
 		return;
+	cp_maint_stop(cp);
 	cp_neigh_stop(cp);
 }
 
@@ -170,6 +230,11 @@ void cp_destroy(struct cp *cp)
 	cp_ids_destroy(cp->rs_ids);
 	cp_config_free(cp->cfg);
 	free(cp->rs_down);
+	free(cp->rs_drained);
+	free(cp->svc_base);
+	free(cp->rs_base);
+	free(cp->svc_rate);
+	free(cp->rs_rate);
 	free(cp->cfg_path);
 	pthread_mutex_destroy(&cp->lock);
 	free(cp);

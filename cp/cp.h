@@ -59,5 +59,28 @@ json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit);
  * or NULL when it does not exist. */
 json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);
 json_t *cp_services_view(struct cp *cp);
+json_t *cp_routing_json(struct cp *cp);
+json_t *cp_cluster_json(struct cp *cp);
+/* Prometheus text exposition (malloc'ed). */
+char *cp_metrics_text(struct cp *cp);
+
+/* The server an sh/mh service gives a client (what the data plane would
+ * pick for its next connection). -ENOENT: no such service; -EOPNOTSUPP:
+ * the scheduler's pick is not a function of the client; -EHOSTUNREACH: no
+ * usable server. Addresses host order. */
+int cp_lookup(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t src,
+	      uint16_t sport, uint32_t *rs_ip, uint16_t *rs_port);
+
+/* Write the running config to its file: a temp file, fsync, rename; the
+ * previous file is kept as FILE.bak. */
+int cp_config_save(struct cp *cp, struct cp_err *err);
+
+/* Counters seen through the API start again from zero (ipvsadm -Z). */
+void cp_stats_zero(struct cp *cp);
+
+/* Drop sessions now: all (vip 0) or of a VIP; or those of one server. */
+int cp_sessions_flush(struct cp *cp, uint32_t vip);
+int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
+		    uint16_t rport);
 
 #endif

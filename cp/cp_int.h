@@ -19,6 +19,13 @@ extern int mgw_logtype_cp;
 	rte_log(RTE_LOG_##level, mgw_logtype_cp, "cp: " fmt "\n", ##__VA_ARGS__)
 
 struct cp_neigh;
+struct cp_maint;
+
+/* Rates over the last seconds (exponentially averaged), per id. */
+struct cp_rate {
+	double cps, pps_in, pps_out, bps_in, bps_out;
+	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;   /* last sample */
+};
 
 struct cp {
 	pthread_mutex_t lock;            /* serialises config changes */
@@ -40,7 +47,23 @@ struct cp {
 
 	char tap_name[CP_MAX_PORTS][IF_NAMESIZE];
 	struct cp_neigh *neigh;
+	struct cp_maint *maint;
+
+	/* Counters read minus these = what the API shows: an id reused by
+	 * a new service/server, or zeroed (ipvsadm -Z), starts from 0. */
+	struct dp_svc_stats *svc_base;
+	struct dp_rs_stats *rs_base;
+	struct cp_rate *svc_rate, *rs_rate;
+	uint8_t *rs_drained;              /* per server id: "drained" was logged */
 };
+
+/* Counters of a service / server since its base (lock held). */
+void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out);
+void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out);
+
+/* maint.c: once a second: rates, "drained" events, reaping retired ids. */
+int cp_maint_start(struct cp *cp);
+void cp_maint_stop(struct cp *cp);
 
 uint64_t cp_now_ms(void);
 

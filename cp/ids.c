@@ -13,6 +13,7 @@ struct id_ent {
 	uint64_t k1, k2;
 	uint64_t gen;       /* last config generation using it */
 	uint8_t state;
+	bool fresh;         /* allocated, not yet seen by cp_ids_take_fresh */
 };
 
 struct cp_ids {
@@ -107,6 +108,7 @@ int cp_ids_get(struct cp_ids *ids, uint64_t k1, uint64_t k2, uint64_t gen, uint3
 		e = &ids->ent[*s - 1];
 		e->k1 = k1;
 		e->k2 = k2;
+		e->fresh = true;
 		ids->used++;
 	}
 	e = &ids->ent[*s - 1];
@@ -161,6 +163,15 @@ unsigned cp_ids_reap(struct cp_ids *ids, bool (*in_use)(void *arg, uint32_t id),
 		n++;
 	}
 	return n;
+}
+
+bool cp_ids_take_fresh(struct cp_ids *ids, uint32_t id)
+{
+	bool f = id < ids->cap && ids->ent[id].fresh;
+
+	if (f)
+		ids->ent[id].fresh = false;
+	return f;
 }
 
 uint32_t cp_ids_count(const struct cp_ids *ids)

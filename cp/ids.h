@@ -32,6 +32,10 @@ void cp_ids_retire_unused(struct cp_ids *ids, uint64_t gen);
 /* Free retired ids for which in_use(arg, id) says false. Returns how many. */
 unsigned cp_ids_reap(struct cp_ids *ids, bool (*in_use)(void *arg, uint32_t id), void *arg);
 
+/* True once after an id was newly allocated (the caller resets what it
+ * keeps per id, e.g. the counter base). */
+bool cp_ids_take_fresh(struct cp_ids *ids, uint32_t id);
+
 /* Ids taken (live + retired). */
 uint32_t cp_ids_count(const struct cp_ids *ids);
 bool cp_ids_is_live(const struct cp_ids *ids, uint32_t id);

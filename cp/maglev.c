@@ -511,28 +511,6 @@ out:
 
 /* ---- lookup helpers -------------------------------------------------------- */
 
-uint32_t cp_mh_pick_scan(const uint64_t *usable, uint32_t n, uint32_t from)
-{
-	uint32_t words = (n + 63) / 64, wi, k;
-	uint64_t w;
-
-	if (n == 0)
-		return CP_MH_NONE;
-	from = from < n - 1 ? from + 1 : 0;
-	wi = from >> 6;
-	/* First word: only bits at or above `from`; wrap back to it at the end. */
-	w = usable[wi] & (~0ull << (from & 63));
-	for (k = 0; k <= words; k++) {
-		if (wi == words - 1 && (n & 63))
-			w &= (1ull << (n & 63)) - 1;
-		if (w)
-			return wi * 64 + (uint32_t)__builtin_ctzll(w);
-		wi = wi + 1 == words ? 0 : wi + 1;
-		w = usable[wi];
-	}
-	return CP_MH_NONE;
-}
-
 /* ---- digest -------------------------------------------------------------- */
 
 #define FNV64_OFFSET	0xcbf29ce484222325ull

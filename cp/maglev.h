@@ -29,6 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dp/sched.h"
+
 /* Host byte order throughout. weight 0 keeps a server out of the table. */
 struct cp_mh_server {
 	uint32_t ip;
@@ -78,7 +80,7 @@ bool cp_mh_size_ok(uint32_t M);
  */
 #define CP_MH_SEED_OFFSET	0x6d67772d6f666673ull	/* "mgw-offs" */
 #define CP_MH_SEED_SKIP		0x6d67772d736b6970ull	/* "mgw-skip" */
-#define CP_MH_SEED_SLOT		0x6d67772d736c6f74ull	/* "mgw-slot" */
+#define CP_MH_SEED_SLOT		DP_SCHED_SEED_SLOT
 int cp_mh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
 		uint32_t M);
 
@@ -92,66 +94,35 @@ int cp_mh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
 uint64_t cp_mh_digest(const uint32_t *table, uint32_t M,
 		      const struct cp_mh_server *s);
 
-/* 64-bit finaliser (murmur3 fmix64 constants); callers xor in a seed. */
+/* 64-bit finaliser; callers xor in a seed. (The data plane's, so that both
+ * sides hash alike.) */
 static inline uint64_t cp_mh_mix64(uint64_t x)
 {
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
+	return dp_mix64(x);
 }
 
 /*
- * Slot for a new connection. Runs once per new flow on the data lcores; the
- * seed is fixed so every node maps a client to the same slot (ECMP may send
- * a client's next flow to another node). Range reduction by multiply-high,
- * no division. use_port = false hashes the source address alone.
+ * Slot for a new connection, and the server for a slot with fallback over
+ * unusable servers: these run on the data lcores, so they live in
+ * dp/sched.h (dp_sched_slot, dp_sched_table_pick: read their comments);
+ * the names below are the same functions for the control plane's callers.
  */
 static inline uint32_t cp_mh_slot(uint32_t src_ip, uint16_t src_port,
 				  bool use_port, uint32_t M)
 {
-	uint64_t key = (uint64_t)src_ip << 16;
-
-	if (use_port)
-		key |= src_port;
-	key = cp_mh_mix64(key ^ CP_MH_SEED_SLOT);
-	return (uint32_t)(((key >> 32) * (uint64_t)M) >> 32);
+	return dp_sched_slot(src_ip, src_port, use_port, M);
 }
 
-/* Out-of-line slow path of cp_mh_pick(): next usable index after `from`. */
-uint32_t cp_mh_pick_scan(const uint64_t *usable, uint32_t n, uint32_t from);
-
-/*
- * The server for `slot`, or the first usable one in the following slots
- * when it is down, quiescent or draining. n is the length of the server
- * array the table was built from; `usable` is a bitmap over its indices
- * (bit i of word i / 64, (n + 63) / 64 words): the snapshot's. Neighbouring
- * slots belong to unrelated servers, so a dead server's flows spread over
- * the survivors instead of landing on one, and every lcore and node with
- * the same snapshot picks the same one. After CP_MH_PICK_WALK slots it
- * falls back to scanning the bitmap (at most n / 64 words), so the cost is
- * bounded and CP_MH_NONE means no server is usable at all.
- */
 static inline uint32_t cp_mh_pick(const uint32_t *table, uint32_t M,
 				  uint32_t slot, const uint64_t *usable,
 				  uint32_t n)
 {
-	uint32_t s = slot < M ? slot : 0;
-	uint32_t k;
+	return dp_sched_table_pick(table, M, slot, usable, n);
+}
 
-	for (k = 0; k < CP_MH_PICK_WALK; k++) {
-		uint32_t idx = table[s];
-
-		if (idx >= n)		/* CP_MH_NONE: the table is empty */
-			return CP_MH_NONE;
-		if (usable[idx >> 6] >> (idx & 63) & 1)
-			return idx;
-		if (++s == M)
-			s = 0;
-	}
-	return cp_mh_pick_scan(usable, n, table[slot < M ? slot : 0]);
+static inline uint32_t cp_mh_pick_scan(const uint64_t *usable, uint32_t n, uint32_t from)
+{
+	return dp_sched_scan(usable, n, from);
 }
 
 /*

@@ -4,7 +4,95 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/maglev.h"
 #include "cp/snap.h"
+
+/* A scheduler table and what it was built from. Snapshots point at data[];
+ * the header is found again by offset. */
+struct sched_table {
+	uint32_t refs;
+	uint64_t fp;          /* fingerprint of (scheduler, size, servers, weights) */
+	uint64_t digest;
+	uint32_t size;
+	uint32_t data[];
+};
+
+static struct sched_table *table_hdr(uint32_t *data)
+{
+	return (struct sched_table *)((uint8_t *)data - offsetof(struct sched_table, data));
+}
+
+static void table_put(uint32_t *data)
+{
+	if (data && --table_hdr(data)->refs == 0)
+		free(table_hdr(data));
+}
+
+static uint64_t table_fp(const struct dp_service *ds, uint32_t size)
+{
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)ds->sched << 32 | size);
+
+	for (uint32_t i = 0; i < ds->n_servers; i++) {
+		const struct dp_server *s = &ds->servers[i];
+		uint64_t v[2] = { (uint64_t)s->ip << 16 | s->port, s->weight };
+
+		for (int k = 0; k < 2; k++)
+			h = dp_mix64(h ^ v[k]);
+	}
+	return h;
+}
+
+/* The service's mh/sh table: the previous snapshot's when nothing it
+ * depends on changed (a Maglev table of 65537 slots takes a millisecond or
+ * two to build), else a new one. */
+static int service_table(const struct cp_service_conf *cs, struct dp_service *ds,
+			 const struct dp_snap *prev)
+{
+	uint32_t size = ds->sched == DP_SCHED_MH ? cs->mh_table_size : CP_SH_SIZE_DEFAULT;
+	uint64_t fp = table_fp(ds, size);
+	struct cp_mh_server *ms;
+	struct sched_table *t;
+	int rc;
+
+	for (uint32_t i = 0; prev && i < prev->n_svc; i++) {
+		const struct dp_service *p = &prev->svc[i];
+
+		if (p->id == ds->id && p->table && table_hdr(p->table)->fp == fp) {
+			t = table_hdr(p->table);
+			t->refs++;
+			goto done;
+		}
+	}
+	t = malloc(sizeof(*t) + (size_t)size * sizeof(uint32_t));
+	ms = calloc(ds->n_servers + 1, sizeof(*ms));
+	if (!t || !ms) {
+		free(t);
+		free(ms);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < ds->n_servers; i++) {
+		ms[i].ip = ntohl(ds->servers[i].ip);
+		ms[i].port = ntohs(ds->servers[i].port);
+		ms[i].weight = ds->servers[i].weight;
+	}
+	rc = ds->sched == DP_SCHED_MH ? cp_mh_build(ms, ds->n_servers, t->data, size)
+				      : cp_sh_build(ms, ds->n_servers, t->data, size);
+	if (rc == 0)
+		t->digest = cp_mh_digest(t->data, size, ms);
+	free(ms);
+	if (rc < 0) {
+		free(t);
+		return rc;
+	}
+	t->refs = 1;
+	t->fp = fp;
+	t->size = size;
+done:
+	ds->table = t->data;
+	ds->table_size = t->size;
+	ds->digest = t->digest;
+	return 0;
+}
 
 /* The key of a service's stable id (host order; the data plane's lookup
  * key, in network order, is a different thing). */
@@ -39,8 +127,10 @@ void cp_snap_free(struct dp_snap *s)
 {
 	if (!s)
 		return;
-	for (uint32_t i = 0; i < s->n_svc; i++)
-		free(s->svc[i].table);
+	for (uint32_t i = 0; i < s->n_svc; i++) {
+		table_put(s->svc[i].table);
+		free(s->svc[i].usable);
+	}
 	if (s->n_svc)
 		free(s->svc[0].servers);
 	free(s->svc);
@@ -96,6 +186,9 @@ int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_e
 		ds->proto = cs->proto;
 		ds->sched = sched_of(cs->sched);
 		ds->fwd = cs->fwd;
+		ds->hash_port = cs->mh_port;
+		ds->persist_ms = cs->persistence_s * 1000;
+		ds->persist_mask = htonl(cs->persistence_mask);
 		ds->n_servers = cs->n_servers;
 		for (unsigned k = 0; k < cs->n_servers; k++) {
 			const struct cp_server_conf *r = &cs->servers[k];
@@ -110,10 +203,33 @@ int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_e
 			d->weight = r->weight;
 			d->flags = (uint16_t)((r->drain ? DP_RS_DRAIN : 0) |
 					      (in->rs_down && in->rs_down[d->id] ? DP_RS_DOWN : 0));
+			/* Thresholds hold per lcore: each sees its share of the
+			 * connections. LVS's lower default is 3/4 of the upper. */
+			if (r->u_threshold) {
+				uint32_t n = in->n_lcores ? in->n_lcores : 1;
+
+				d->u_thr = (r->u_threshold + n - 1) / n;
+				d->l_thr = r->l_threshold ? (r->l_threshold + n - 1) / n
+							  : d->u_thr * 3 / 4;
+				ds->has_thr = 1;
+			}
 		}
 		/* Sorted by address: schedulers' tables then depend on the set
 		 * of servers only, not on the order they were added in. */
 		qsort(ds->servers, ds->n_servers, sizeof(*ds->servers), cmp_server);
+		ds->usable = calloc((ds->n_servers + 63) / 64 + 1, sizeof(uint64_t));
+		if (!ds->usable) {
+			rc = -ENOMEM;
+			goto err;
+		}
+		for (uint32_t k = 0; k < ds->n_servers; k++)
+			if (dp_server_usable(&ds->servers[k]))
+				ds->usable[k >> 6] |= 1ull << (k & 63);
+		if (ds->sched == DP_SCHED_MH || ds->sched == DP_SCHED_SH) {
+			rc = service_table(cs, ds, in->prev);
+			if (rc < 0)
+				goto err;
+		}
 		rc = dp_map_put(s->svcs, dp_snap_svc_key(cs->proto, ds->vip, ds->port), i);
 		if (rc < 0)
 			goto err;

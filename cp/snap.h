@@ -12,6 +12,7 @@
 
 struct cp_snap_in {
 	const struct cp_config *cfg;
+	const struct dp_snap *prev;   /* tables of unchanged services are shared */
 	struct cp_ids *svc_ids, *rs_ids;
 	const uint8_t *rs_down;       /* per server id: failed its health check */
 	uint64_t gen;
@@ -20,6 +21,9 @@ struct cp_snap_in {
 };
 
 int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);
+
+/* The scheduler table of a service (mh/sh) comes with its own refcount so
+ * that snapshots share it while the service's servers and weights stay. */
 /* Frees everything but the shared route table. */
 void cp_snap_free(struct dp_snap *s);
 

@@ -67,6 +67,28 @@ static json_t *drops_json(const uint64_t *drops, uint64_t *total)
 	return o;
 }
 
+static json_t *rate_json(const struct cp_rate *r)
+{
+	static const struct cp_rate zero;
+
+	if (!r)
+		r = &zero;
+	return json_pack("{s:I, s:I, s:I, s:I, s:I}", "cps", (json_int_t)(r->cps + 0.5),
+			 "pps_in", (json_int_t)(r->pps_in + 0.5),
+			 "pps_out", (json_int_t)(r->pps_out + 0.5),
+			 "bps_in", (json_int_t)(r->bps_in * 8 + 0.5),
+			 "bps_out", (json_int_t)(r->bps_out * 8 + 0.5));
+}
+
+/* The published service of a stable id (lock held), or NULL. */
+static const struct dp_service *published(struct cp *cp, uint32_t id)
+{
+	for (uint32_t i = 0; i < cp->snap->n_svc; i++)
+		if (cp->snap->svc[i].id == id)
+			return &cp->snap->svc[i];
+	return NULL;
+}
+
 static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 		       const struct cp_server_conf *r, uint32_t id, bool have_id, bool full)
 {
@@ -76,7 +98,7 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 
 	memset(&st, 0, sizeof(st));
 	if (have_id)
-		dp_server_stats(cp->dp, id, &st);
+		cp_rs_counters(cp, id, &st);
 	if (r->drain)
 		status = st.open > 0 ? "draining" : "drained";
 	else if (have_id && cp->rs_down[id])
@@ -97,6 +119,8 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 	json_object_set_new(o, "pkts_out", json_integer((json_int_t)st.pkts_out));
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
+	if (!full)
+		json_object_set_new(o, "rate", rate_json(have_id ? &cp->rs_rate[id] : NULL));
 	return o;
 }
 
@@ -113,9 +137,12 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	struct dp_svc_stats st;
 	uint32_t id;
 
+	bool have = cp_ids_find(cp->svc_ids, svc_key(s), 0, &id) == 0;
+	const struct dp_service *ds = have ? published(cp, id) : NULL;
+
 	memset(&st, 0, sizeof(st));
-	if (cp_ids_find(cp->svc_ids, svc_key(s), 0, &id) == 0)
-		dp_service_stats(cp->dp, id, &st);
+	if (have)
+		cp_svc_counters(cp, id, &st);
 	for (unsigned k = 0; k < s->n_servers; k++) {
 		const struct cp_server_conf *r = &s->servers[k];
 		uint32_t rid;
@@ -137,6 +164,11 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
 	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	if (ds && ds->table && full)
+		json_object_set_new(o, s->sched == CP_SCHED_MH ? "mh_digest" : "sh_digest",
+				    json_sprintf("%016llx", (unsigned long long)ds->digest));
+	if (!full)
+		json_object_set_new(o, "rate", rate_json(have ? &cp->svc_rate[id] : NULL));
 	return o;
 }
 

@@ -35,6 +35,7 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 		return -ENOMEM;
 	dp->conf = *conf;
 	dp->n_ports = conf->n_ports;
+	pthread_mutex_init(&dp->cmd_lock, NULL);
 	dp->tsc_hz = rte_get_tsc_hz();
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (idx == DP_MAX_LCORES) {
@@ -89,7 +90,11 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 			snprintf(name, sizeof(name), "dp_rd_%u_%u", a % 100, b % 100);
 			dp->ring[a][b] = rte_ring_create(name, DP_RING_SIZE, SOCKET_ID_ANY,
 							 RING_F_SP_ENQ | RING_F_SC_DEQ);
-			if (!dp->ring[a][b]) {
+			snprintf(name, sizeof(name), "dp_pt_%u_%u", a % 100, b % 100);
+			dp->tring[a][b] = rte_ring_create_elem(name, sizeof(struct dp_persist_ent),
+							       DP_RING_SIZE, SOCKET_ID_ANY,
+							       RING_F_SP_ENQ | RING_F_SC_DEQ);
+			if (!dp->ring[a][b] || !dp->tring[a][b]) {
 				rc = -rte_errno;
 				goto err;
 			}
@@ -120,6 +125,46 @@ void dp_synchronize(struct dp *dp)
 {
 	if (dp->started)
 		rte_rcu_qsbr_synchronize(dp->qs, RTE_QSBR_THRID_INVALID);
+}
+
+int dp_command(struct dp *dp, const struct dp_cmd *cmd, unsigned timeout_ms)
+{
+	uint64_t deadline = rte_get_tsc_cycles() + (uint64_t)timeout_ms * dp->tsc_hz / 1000;
+	int rc = 0;
+
+	pthread_mutex_lock(&dp->cmd_lock);
+	/* Earlier commands first (one that timed out may still be running). */
+	for (unsigned i = 0; i < dp->n_lcores; i++) {
+		struct dp_cmd_slot *c = &dp->lc[i]->ctl;
+
+		while (dp->started && __atomic_load_n(&c->done, __ATOMIC_ACQUIRE) != c->seq) {
+			if (rte_get_tsc_cycles() > deadline) {
+				rc = -ETIMEDOUT;
+				goto out;
+			}
+			rte_delay_us_sleep(100);
+		}
+	}
+	for (unsigned i = 0; i < dp->n_lcores; i++) {
+		struct dp_cmd_slot *c = &dp->lc[i]->ctl;
+
+		c->cmd = *cmd;
+		__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELEASE);
+	}
+	for (unsigned i = 0; i < dp->n_lcores && dp->started; i++) {
+		struct dp_cmd_slot *c = &dp->lc[i]->ctl;
+
+		while (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE) != c->seq) {
+			if (rte_get_tsc_cycles() > deadline) {
+				rc = -ETIMEDOUT;
+				goto out;
+			}
+			rte_delay_us_sleep(100);
+		}
+	}
+out:
+	pthread_mutex_unlock(&dp->cmd_lock);
+	return rc;
 }
 
 int dp_start(struct dp *dp)
@@ -157,7 +202,10 @@ void dp_destroy(struct dp *dp)
 			dp_port_close(dp, i);
 	for (unsigned a = 0; a < DP_MAX_LCORES; a++)
 		for (unsigned b = 0; b < DP_MAX_LCORES; b++)
+		{
 			rte_ring_free(dp->ring[a][b]);
+			rte_ring_free(dp->tring[a][b]);
+		}
 	for (unsigned i = 0; i < DP_MAX_LCORES; i++)
 		dp_lcore_free(dp->lc[i]);
 	rte_free(dp->qs);

@@ -95,6 +95,24 @@ void dp_service_stats(const struct dp *dp, uint32_t svc_id, struct dp_svc_stats 
 uint64_t dp_sessions(const struct dp *dp, unsigned idx);
 uint64_t dp_tsc_hz(const struct dp *dp);
 
+/* What the control plane may ask every data lcore to do (DESIGN.md: "control
+ * asks lcore N to change anything by a message"). One command at a time;
+ * dp_command() waits until every lcore has done it. */
+enum dp_cmd_kind {
+	DP_CMD_NONE = 0,
+	DP_CMD_FLUSH,          /* drop sessions: all, of a VIP, or of a server id */
+};
+
+struct dp_cmd {
+	uint8_t kind;
+	uint32_t vip;          /* network order; 0 = any */
+	uint32_t rs_id;        /* UINT32_MAX = any */
+};
+
+/* 0, or -ETIMEDOUT when an lcore did not finish in timeout_ms (it goes on;
+ * a later command waits for it). */
+int dp_command(struct dp *dp, const struct dp_cmd *cmd, unsigned timeout_ms);
+
 /* A session as the control plane sees it (a racy copy). */
 struct dp_sess_view {
 	uint8_t proto, state;

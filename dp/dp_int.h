@@ -4,6 +4,8 @@
 #ifndef MGW_DP_DP_INT_H
 #define MGW_DP_DP_INT_H
 
+#include <pthread.h>
+
 #include <rte_common.h>
 #include <rte_ethdev.h>
 #include <rte_log.h>
@@ -13,6 +15,7 @@
 
 #include "dp/dp.h"
 #include "dp/laddr.h"
+#include "dp/persist.h"
 #include "dp/pkt.h"
 #include "dp/sess.h"
 #include "dp/wheel.h"
@@ -28,6 +31,7 @@ extern int mgw_logtype_dp;
 #define DP_RX_DESC      1024
 #define DP_TX_DESC      1024
 #define DP_TAP_DESC     512
+#define DP_PERSIST_ENTRIES 65536
 
 struct dp_txbuf {
 	uint16_t n;
@@ -49,8 +53,19 @@ struct dp_port {
 	struct rte_ether_addr mac;
 };
 
+/* The control plane's command to one lcore: the writer fills cmd, then
+ * bumps seq; the lcore works on it over as many loops as it needs and sets
+ * done = seq. */
+struct dp_cmd_slot {
+	uint32_t seq;
+	uint32_t done;
+	struct dp_cmd cmd;
+	uint32_t cursor;              /* lcore's progress through its table */
+};
+
 struct dp_lcore {
 	unsigned idx;                 /* 0..n_lcores-1 */
+	struct dp_cmd_slot ctl;
 	unsigned lcore_id;            /* EAL lcore */
 	struct dp *dp;
 	const struct dp_snap *snap;
@@ -59,6 +74,7 @@ struct dp_lcore {
 	struct dp_sess_tab sess;
 	struct dp_wheel wheel;
 	struct dp_laddr laddr;
+	struct dp_persist persist;
 
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf punt[DP_MAX_PORTS];
@@ -66,6 +82,8 @@ struct dp_lcore {
 	struct dp_hold_ent hold[DP_HOLD_MAX];
 
 	uint32_t *rr;                 /* per service id: round-robin cursor */
+	int32_t *wrr;                 /* per server id: smooth-wrr credit */
+	uint8_t *ovl;                 /* per server id: overloaded (ipvsadm -x/-y) */
 	struct dp_rs_stats *rs;       /* per server id */
 	struct dp_svc_stats *svc;     /* per service id */
 
@@ -83,6 +101,7 @@ struct dp_lcore {
 
 struct dp {
 	struct dp_conf conf;
+	pthread_mutex_t cmd_lock;     /* one command at a time */
 	unsigned n_lcores;
 	unsigned n_ports;
 	struct dp_port port[DP_MAX_PORTS];
@@ -93,6 +112,8 @@ struct dp {
 	struct dp_lcore *lc[DP_MAX_LCORES];
 	/* ring[from][to]: packets lcore `from` hands to the owner `to` */
 	struct rte_ring *ring[DP_MAX_LCORES][DP_MAX_LCORES];
+	/* tring[from][to]: persistence templates lcore `from` shares */
+	struct rte_ring *tring[DP_MAX_LCORES][DP_MAX_LCORES];
 	uint64_t tsc_hz;
 	volatile int stop;
 	bool started;
@@ -114,6 +135,9 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
+void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
+/* End a session now (flush, reset): unlink from the wheel and release. */
+void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);

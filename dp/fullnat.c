@@ -43,7 +43,13 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 		rs->open--;
 	dp_laddr_put(&lc->laddr, s->lip, s->lport);
 	dp_sess_free(&lc->sess, s);
-	lc->stats.sess_expired++;
+}
+
+void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s)
+{
+	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
+	sess_release(lc, s);
+	lc->stats.sess_killed++;
 }
 
 void dp_sess_expired(void *arg, uint32_t idx)
@@ -51,6 +57,7 @@ void dp_sess_expired(void *arg, uint32_t idx)
 	struct dp_lcore *lc = arg;
 
 	sess_release(lc, &lc->sess.sess[idx]);
+	lc->stats.sess_expired++;
 }
 
 static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *svc,
@@ -62,13 +69,43 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	uint16_t lport;
 	int i;
 
-	i = dp_sched_pick(lc, svc, p->src, p->sport);
+	i = -1;
+	if (svc->persist_ms) {
+		const struct dp_persist_ent *t = dp_persist_get(&lc->persist,
+								p->src & svc->persist_mask, p->dst,
+								p->dport, lc->now_ms);
+		/* The template's server, if it may still take connections (a
+		 * quiescent one may, as in LVS; a down or draining one not).
+		 * A service of another protocol on the same VIP:port goes to
+		 * the same address. */
+		if (t) {
+			i = dp_snap_find_server(svc, t->rip, t->rport);
+			if (i < 0)
+				i = dp_snap_find_server(svc, t->rip, 0);
+			if (i >= 0 && (svc->servers[i].flags & (DP_RS_DOWN | DP_RS_DRAIN)))
+				i = -1;
+			if (i >= 0)
+				lc->stats.persist_hits++;
+		}
+	}
+	if (i < 0)
+		i = dp_sched_pick(lc, svc, p->src, p->sport);
 	if (i < 0) {
 		lc->svc[svc->id].no_server++;
 		*why = DP_DROP_NO_SERVER;
 		return NULL;
 	}
 	rs = &svc->servers[i];
+	if (svc->persist_ms) {
+		struct dp_persist_ent t = {
+			.cip = p->src & svc->persist_mask, .vip = p->dst, .vport = p->dport,
+			.rip = rs->ip, .rport = rs->port, .expire = lc->now_ms + svc->persist_ms,
+		};
+
+		dp_persist_put(&lc->persist, &t, lc->now_ms);
+		if (lc->dp->n_lcores > 1)
+			dp_persist_share(lc, &t);
+	}
 	s = dp_sess_alloc(&lc->sess);
 	if (!s) {
 		*why = DP_DROP_SESS_FULL;

@@ -30,7 +30,11 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	size_t rr_sz = dp->conf.max_services * sizeof(uint32_t);
 	size_t rs_sz = dp->conf.max_servers * sizeof(struct dp_rs_stats);
 	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
-	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + 6 * 64;
+	size_t wrr_sz = dp->conf.max_servers * sizeof(int32_t);
+	size_t ovl_sz = dp->conf.max_servers;
+	size_t persist_sz = dp_persist_memsize(DP_PERSIST_ENTRIES);
+	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + wrr_sz + ovl_sz +
+		       persist_sz + 9 * 64;
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint8_t *p;
 
@@ -68,6 +72,14 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	p += RTE_ALIGN_CEIL(rs_sz, 64);
 	lc->svc = (struct dp_svc_stats *)p;
 	memset(lc->svc, 0, svc_sz);
+	p += RTE_ALIGN_CEIL(svc_sz, 64);
+	lc->wrr = (int32_t *)p;
+	memset(lc->wrr, 0, wrr_sz);
+	p += RTE_ALIGN_CEIL(wrr_sz, 64);
+	lc->ovl = p;
+	memset(lc->ovl, 0, ovl_sz);
+	p += RTE_ALIGN_CEIL(ovl_sz, 64);
+	dp_persist_init(&lc->persist, p, DP_PERSIST_ENTRIES);
 
 	dp->lc[idx] = lc;
 	return 0;
@@ -105,6 +117,30 @@ static void idle_sleep(struct dp_lcore *lc)
 	rte_rcu_qsbr_thread_offline(lc->dp->qs, lc->idx);
 	nanosleep(&ts, NULL);
 	rte_rcu_qsbr_thread_online(lc->dp->qs, lc->idx);
+}
+
+/* A chunk of the control plane's command; done when the table is covered. */
+static void run_command(struct dp_lcore *lc, uint32_t seq)
+{
+	const struct dp_cmd *c = &lc->ctl.cmd;
+	uint32_t end = lc->ctl.cursor + 4096;
+
+	if (end > lc->sess.capacity)
+		end = lc->sess.capacity;
+	if (c->kind == DP_CMD_FLUSH) {
+		for (uint32_t i = lc->ctl.cursor; i < end; i++) {
+			struct dp_sess *s = &lc->sess.sess[i];
+
+			if ((s->flags & DP_SESS_F_HASHED) && (!c->vip || s->vip == c->vip) &&
+			    (c->rs_id == UINT32_MAX || s->rs_id == c->rs_id))
+				dp_sess_kill(lc, s);
+		}
+	}
+	lc->ctl.cursor = end;
+	if (end == lc->sess.capacity || c->kind != DP_CMD_FLUSH) {
+		lc->ctl.cursor = 0;
+		__atomic_store_n(&lc->ctl.done, seq, __ATOMIC_RELEASE);
+	}
 }
 
 static void timers(struct dp_lcore *lc)
@@ -162,6 +198,38 @@ static unsigned rx_taps(struct dp_lcore *lc)
 	return total;
 }
 
+/* Persistence templates the other lcores made. */
+static void rx_templates(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+	struct dp_persist_ent t[16];
+
+	for (unsigned from = 0; from < dp->n_lcores; from++) {
+		struct rte_ring *r = dp->tring[from][lc->idx];
+		unsigned n;
+
+		if (!r)
+			continue;
+		n = rte_ring_sc_dequeue_burst_elem(r, t, sizeof(t[0]), 16, NULL);
+		for (unsigned i = 0; i < n; i++)
+			dp_persist_put(&lc->persist, &t[i], lc->now_ms);
+	}
+}
+
+void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t)
+{
+	struct dp *dp = lc->dp;
+
+	for (unsigned to = 0; to < dp->n_lcores; to++) {
+		if (to == lc->idx)
+			continue;
+		if (rte_ring_sp_enqueue_elem(dp->tring[lc->idx][to], (void *)(uintptr_t)t, sizeof(*t)) == 0)
+			lc->stats.persist_shared++;
+		else
+			lc->stats.persist_share_lost++;
+	}
+}
+
 /* Replies that arrived on another lcore but belong to our sessions. */
 static unsigned rx_rings(struct dp_lcore *lc)
 {
@@ -203,6 +271,8 @@ int dp_lcore_main(void *arg)
 			snap_changed(lc, s);
 		lc->now_tsc = start;
 
+		if (dp->n_lcores > 1)
+			rx_templates(lc);
 		n = rx_ports(lc);
 		n += rx_rings(lc);
 		n += rx_taps(lc);
@@ -210,6 +280,12 @@ int dp_lcore_main(void *arg)
 
 		if (lc->now_tsc >= lc->next_tick)
 			timers(lc);
+		{
+			uint32_t seq = __atomic_load_n(&lc->ctl.seq, __ATOMIC_ACQUIRE);
+
+			if (unlikely(seq != lc->ctl.done))
+				run_command(lc, seq);
+		}
 
 		lc->stats.polls++;
 		lc->stats.loops++;

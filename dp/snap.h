@@ -47,6 +47,8 @@ struct dp_server {
 	uint16_t flags;
 	uint32_t weight;      /* 0 = quiescent */
 	uint32_t id;          /* stable id: counters, sessions */
+	uint32_t u_thr;       /* per lcore: overloaded at this many open (0 = never) */
+	uint32_t l_thr;       /* per lcore: usable again below this */
 };
 
 static inline int dp_server_usable(const struct dp_server *s)
@@ -61,11 +63,17 @@ struct dp_service {
 	uint8_t proto;
 	uint8_t sched;        /* enum dp_sched */
 	uint8_t fwd;          /* enum dp_fwd */
-	uint8_t pad[3];
+	uint8_t pad[1];
+	uint8_t hash_port;    /* mh/sh: hash the source port too */
+	uint8_t has_thr;      /* a server has connection thresholds */
 	uint32_t n_servers;
 	struct dp_server *servers;
+	uint64_t *usable;     /* bitmap over servers: usable when the snapshot was made */
 	uint32_t *table;      /* mh/sh: slot → server index */
 	uint32_t table_size;
+	uint64_t digest;      /* of the table's slot → address mapping */
+	uint32_t persist_ms;  /* 0 = no persistence */
+	uint32_t persist_mask;/* network order */
 };
 
 /* What a local address is (value of the address map: kind << 24 | index). */
@@ -107,6 +115,29 @@ static inline const struct dp_service *dp_snap_service(const struct dp_snap *s, 
 	uint32_t i = dp_map_get(s->svcs, dp_snap_svc_key(proto, vip, port));
 
 	return i == DP_MAP_NONE ? NULL : &s->svc[i];
+}
+
+/* The server at ip:port (network order) in a service, by binary search over
+ * the address-sorted list; port 0 = the first at that address. -1 if none. */
+static inline int dp_snap_find_server(const struct dp_service *svc, uint32_t ip, uint16_t port)
+{
+	uint64_t key = (uint64_t)__builtin_bswap32(ip) << 16 | __builtin_bswap16(port);
+	uint32_t lo = 0, hi = svc->n_servers;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		const struct dp_server *s = &svc->servers[mid];
+		uint64_t k = (uint64_t)__builtin_bswap32(s->ip) << 16 | __builtin_bswap16(s->port);
+
+		if (k < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < svc->n_servers && svc->servers[lo].ip == ip &&
+	    (port == 0 || svc->servers[lo].port == port))
+		return (int)lo;
+	return -1;
 }
 
 static inline uint32_t dp_snap_addr(const struct dp_snap *s, uint32_t ip)

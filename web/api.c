@@ -1,6 +1,14 @@
-/* web/api.c — the route table and the read-only resources. */
+/* web/api.c — the route table, and the resources that only show state:
+ * status, stats, sessions, routing, cluster, metrics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cp/cp.h"
 #include "web/web_int.h"
+
+extern const struct web_route web_service_routes[];
+extern const struct web_route web_config_routes[];
 
 static int get_status(struct web_req *rq, struct web_resp *rs)
 {
@@ -12,8 +20,87 @@ static int get_stats(struct web_req *rq, struct web_resp *rs)
 	return web_ok(rs, 200, cp_stats_json(rq->cp));
 }
 
-const struct web_route web_routes[] = {
+static int delete_stats(struct web_req *rq, struct web_resp *rs)
+{
+	cp_stats_zero(rq->cp);
+	return web_ok(rs, 200, json_pack("{s:b}", "zeroed", 1));
+}
+
+static int parse_vip_query(struct web_req *rq, struct web_resp *rs, uint32_t *vip)
+{
+	const char *v = web_query(rq, "vip");
+
+	*vip = 0;
+	if (v && *v && cp_parse_ipv4(v, vip) < 0)
+		return web_error(rs, 400, "invalid_argument", "vip", "'%s' is not an IPv4 address",
+				 v), -1;
+	return 0;
+}
+
+static int get_sessions(struct web_req *rq, struct web_resp *rs)
+{
+	const char *l = web_query(rq, "limit");
+	uint64_t limit = 1000;
+	uint32_t vip;
+
+	if (parse_vip_query(rq, rs, &vip) < 0)
+		return 0;
+	if (l) {
+		char *end;
+		unsigned long long v = strtoull(l, &end, 10);
+
+		if (end == l || *end || v == 0 || v > 1000000)
+			return web_error(rs, 400, "invalid_argument", "limit", "limit must be 1..1000000");
+		limit = v;
+	}
+	return web_ok(rs, 200, cp_sessions_json(rq->cp, vip, limit));
+}
+
+static int delete_sessions(struct web_req *rq, struct web_resp *rs)
+{
+	uint32_t vip;
+	int rc;
+
+	if (parse_vip_query(rq, rs, &vip) < 0)
+		return 0;
+	rc = cp_sessions_flush(rq->cp, vip);
+	if (rc < 0)
+		return web_error(rs, 500, "internal", NULL, "flush did not finish: %s",
+				 strerror(-rc));
+	return web_ok(rs, 200, json_pack("{s:b}", "flushed", 1));
+}
+
+static int get_routing(struct web_req *rq, struct web_resp *rs)
+{
+	return web_ok(rs, 200, cp_routing_json(rq->cp));
+}
+
+static int get_cluster(struct web_req *rq, struct web_resp *rs)
+{
+	return web_ok(rs, 200, cp_cluster_json(rq->cp));
+}
+
+static int get_metrics(struct web_req *rq, struct web_resp *rs)
+{
+	rs->status = 200;
+	rs->text = cp_metrics_text(rq->cp);
+	rs->content_type = "text/plain; version=0.0.4";
+	return rs->text ? 0 : -ENOMEM;
+}
+
+static const struct web_route misc_routes[] = {
 	{ "GET", "/api/v1/status", get_status },
 	{ "GET", "/api/v1/stats", get_stats },
+	{ "DELETE", "/api/v1/stats", delete_stats },
+	{ "GET", "/api/v1/sessions", get_sessions },
+	{ "DELETE", "/api/v1/sessions", delete_sessions },
+	{ "GET", "/api/v1/routing", get_routing },
+	{ "GET", "/api/v1/cluster", get_cluster },
+	{ "GET", "/metrics", get_metrics },
 	{ NULL, NULL, NULL },
+};
+
+/* All tables, searched in order. */
+const struct web_route *const web_route_tables[] = {
+	misc_routes, web_service_routes, web_config_routes, NULL,
 };

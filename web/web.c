@@ -115,17 +115,19 @@ static const struct web_route *route(char *path, const char *method, struct web_
 
 	*path_known = false;
 	allow[0] = 0;
-	for (const struct web_route *r = web_routes; r->method; r++) {
-		struct web_req tmp = *rq;
+	for (const struct web_route *const *t = web_route_tables; *t; t++) {
+		for (const struct web_route *r = *t; r->method; r++) {
+			struct web_req tmp = *rq;
 
-		if (!match(r->pattern, path, &tmp))
-			continue;
-		*path_known = true;
-		used += (size_t)snprintf(allow + used, used < allow_cap ? allow_cap - used : 0,
-					 "%s%s", used ? ", " : "", r->method);
-		if (!found && strcmp(r->method, method) == 0) {
-			found = r;
-			*rq = tmp;
+			if (!match(r->pattern, path, &tmp))
+				continue;
+			*path_known = true;
+			used += (size_t)snprintf(allow + used, used < allow_cap ? allow_cap - used : 0,
+						 "%s%s", used ? ", " : "", r->method);
+			if (!found && strcmp(r->method, method) == 0) {
+				found = r;
+				*rq = tmp;
+			}
 		}
 	}
 	if (found) {

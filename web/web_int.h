@@ -42,7 +42,8 @@ struct web_route {
 	int (*fn)(struct web_req *rq, struct web_resp *rs);
 };
 
-extern const struct web_route web_routes[];
+/* NULL-terminated list of NULL-terminated route tables (web/api.c). */
+extern const struct web_route *const web_route_tables[];
 
 /* Fill an API.md error body. Always returns 0 (handlers return it). */
 int web_error(struct web_resp *rs, unsigned status, const char *code, const char *field,

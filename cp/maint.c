@@ -1,0 +1,153 @@
+/* cp/maint.c — the control plane's once-a-second chores: rates (connections,
+ * packets and bytes per second per service and server, averaged like IPVS's
+ * estimator), the "drained" event of a server being drained, and freeing
+ * the ids of removed servers whose last session has ended. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cp/cp_int.h"
+
+#define MAINT_PERIOD_MS 1000
+
+struct cp_maint {
+	struct cp *cp;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	uint64_t last_ms;
+};
+
+static void rate_update(struct cp_rate *r, uint64_t conns, uint64_t pin, uint64_t pout,
+			uint64_t bin, uint64_t bout, double dt)
+{
+	/* New samples weigh a quarter: a few seconds of memory, like IPVS. */
+	const double a = 0.25;
+
+	r->cps += a * ((double)(conns - r->conns) / dt - r->cps);
+	r->pps_in += a * ((double)(pin - r->pkts_in) / dt - r->pps_in);
+	r->pps_out += a * ((double)(pout - r->pkts_out) / dt - r->pps_out);
+	r->bps_in += a * ((double)(bin - r->bytes_in) / dt - r->bps_in);
+	r->bps_out += a * ((double)(bout - r->bytes_out) / dt - r->bps_out);
+	r->conns = conns;
+	r->pkts_in = pin;
+	r->pkts_out = pout;
+	r->bytes_in = bin;
+	r->bytes_out = bout;
+}
+
+static bool rs_in_use(void *arg, uint32_t id)
+{
+	struct cp *cp = arg;
+	struct dp_rs_stats st;
+
+	dp_server_stats(cp->dp, id, &st);
+	return st.sessions > 0;
+}
+
+static void tick(struct cp_maint *m, double dt)
+{
+	struct cp *cp = m->cp;
+	const struct dp_snap *s;
+
+	pthread_mutex_lock(&cp->lock);
+	s = cp->snap;
+	for (uint32_t i = 0; i < s->n_svc; i++) {
+		const struct dp_service *ds = &s->svc[i];
+		struct dp_svc_stats st;
+
+		dp_service_stats(cp->dp, ds->id, &st);
+		rate_update(&cp->svc_rate[ds->id], st.conns, st.pkts_in, st.pkts_out, st.bytes_in,
+			    st.bytes_out, dt);
+		for (uint32_t k = 0; k < ds->n_servers; k++) {
+			const struct dp_server *r = &ds->servers[k];
+			struct dp_rs_stats rs;
+
+			dp_server_stats(cp->dp, r->id, &rs);
+			rate_update(&cp->rs_rate[r->id], rs.conns, rs.pkts_in, rs.pkts_out,
+				    rs.bytes_in, rs.bytes_out, dt);
+			if (!(r->flags & DP_RS_DRAIN)) {
+				cp->rs_drained[r->id] = 0;
+			} else if (rs.open <= 0 && !cp->rs_drained[r->id]) {
+				char a[16], b[16];
+
+				cp->rs_drained[r->id] = 1;
+				CP_LOG(NOTICE, "event: server %s:%u of %s %s:%u is drained "
+				       "(no open session left)", cp_ipv4_str(ntohl(r->ip), a),
+				       ntohs(r->port), cp_proto_name(ds->proto),
+				       cp_ipv4_str(ntohl(ds->vip), b), ntohs(ds->port));
+			}
+		}
+	}
+	cp_ids_reap(cp->rs_ids, rs_in_use, cp);
+	pthread_mutex_unlock(&cp->lock);
+}
+
+static void *maint_main(void *arg)
+{
+	struct cp_maint *m = arg;
+
+	pthread_setname_np(pthread_self(), "mgw-maint");
+	pthread_mutex_lock(&m->mu);
+	while (!m->stop) {
+		struct timespec ts;
+		uint64_t now;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+		if (m->stop)
+			break;
+		now = cp_now_ms();
+		pthread_mutex_unlock(&m->mu);
+		tick(m, (double)(now - m->last_ms) / 1000.0);
+		pthread_mutex_lock(&m->mu);
+		m->last_ms = now;
+	}
+	pthread_mutex_unlock(&m->mu);
+	return NULL;
+}
+
+int cp_maint_start(struct cp *cp)
+{
+	struct cp_maint *m = calloc(1, sizeof(*m));
+	pthread_condattr_t ca;
+	int rc;
+
+	if (!m)
+		return -ENOMEM;
+	m->cp = cp;
+	m->last_ms = cp_now_ms();
+	pthread_mutex_init(&m->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&m->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	rc = pthread_create(&m->thread, NULL, maint_main, m);
+	if (rc) {
+		free(m);
+		return -rc;
+	}
+	cp->maint = m;
+	return 0;
+}
+
+void cp_maint_stop(struct cp *cp)
+{
+	struct cp_maint *m = cp->maint;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->stop = true;
+	pthread_cond_signal(&m->cv);
+	pthread_mutex_unlock(&m->mu);
+	pthread_join(m->thread, NULL);
+	pthread_mutex_destroy(&m->mu);
+	pthread_cond_destroy(&m->cv);
+	free(m);
+	cp->maint = NULL;
+}

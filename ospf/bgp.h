@@ -1,0 +1,86 @@
+/* BGP-4 speaker (RFC 4271) that announces mgw's VIPs and local IPs.
+ *
+ * mgw installs nothing it learns: received UPDATEs are validated and
+ * counted, never used. What it announces is one set of prefixes, the same
+ * to every peer, each with its own MED. Addresses are in host byte order.
+ *
+ * Threads: bgp_start() creates one control thread (epoll over the listen
+ * socket and the peer sockets, plus timers). bgp_announce(),
+ * bgp_status_json() and bgp_heartbeat() may be called from any thread.
+ */
+#ifndef MGW_BGP_H
+#define MGW_BGP_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <jansson.h>
+
+#define BGP_MAX_PEERS     8
+#define BGP_PORT          179
+#define BGP_MAX_PREFIXES  65536
+
+/* bgp_peer_conf.flags */
+#define BGP_PEER_NO_CAPS  0x1	/* OPEN without capabilities (2-octet AS) */
+
+struct bgp_peer_conf {
+	uint32_t addr;		/* the peer's address: we connect to it and
+				 * accept connections only from it */
+	uint32_t as;
+	uint16_t port;		/* remote port; 0 means 179 */
+	uint16_t flags;		/* BGP_PEER_* */
+};
+
+struct bgp_conf {
+	uint32_t local_as;
+	uint32_t router_id;	/* BGP Identifier, non-zero unicast address */
+	uint16_t hold_s;	/* proposed hold time: 0 (none) or 3..65535 */
+	uint16_t listen_port;	/* 0 means 179 */
+	uint32_t local_addr;	/* bind address of the sockets, 0 = any */
+	uint32_t next_hop;	/* NEXT_HOP, 0 = the local address of each
+				 * TCP session */
+	unsigned n_peers;
+	struct bgp_peer_conf peers[BGP_MAX_PEERS];
+};
+
+struct bgp_prefix {
+	uint32_t addr;
+	uint8_t plen;		/* 0..32; host bits are cleared */
+	uint32_t med;		/* MULTI_EXIT_DISC sent with this prefix */
+};
+
+struct bgp;
+
+/* Checks c; on error returns -EINVAL and writes "field: reason" to msg
+ * (which may be NULL). */
+int bgp_conf_validate(const struct bgp_conf *c, char *msg, size_t len);
+
+/* Validates the config and allocates; no I/O. */
+int bgp_create(const struct bgp_conf *c, struct bgp **out);
+
+/* Opens the listen socket and starts the thread, which connects to every
+ * peer. Returns 0 or -errno (e.g. the listen port is taken). */
+int bgp_start(struct bgp *b);
+
+/* Replaces the announced set by p[0..n) (copied; duplicates keep the first
+ * occurrence). Every Established peer gets the difference at once:
+ * withdrawals, then announcements grouped by MED. n = 0 withdraws all.
+ * Returns 0, -EINVAL (plen > 32) or -E2BIG (n > BGP_MAX_PREFIXES). */
+int bgp_announce(struct bgp *b, const struct bgp_prefix *p, unsigned n);
+
+/* A new JSON object: local settings, peers (addr, as, state, since_s,
+ * uptime_s, last_error, msgs_in/out, negotiated parameters), the announced
+ * prefixes and counters. The caller owns the reference. */
+int bgp_status_json(struct bgp *b, json_t **out);
+
+/* A counter the thread bumps on every loop turn (at least every 100 ms). */
+uint64_t bgp_heartbeat(const struct bgp *b);
+
+/* Withdraws everything, sends NOTIFICATION Cease (administrative
+ * shutdown) to every peer, closes the sockets and joins the thread.
+ * Safe to call twice, or without bgp_start(). */
+void bgp_stop(struct bgp *b);
+
+/* Stops if needed, then frees. NULL is fine. */
+void bgp_destroy(struct bgp *b);
+
+#endif

@@ -1,0 +1,716 @@
+/* BGP message codec (RFC 4271 §4, §6; RFC 5492, 6793, 4760, 9072).
+ *
+ * Every decoder takes a whole message with its length and reads it only
+ * through explicit bounds checks; every failure names the NOTIFICATION
+ * (code, subcode, data) that §6 prescribes. Nothing here allocates or logs.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "bgp_priv.h"
+
+static int fail(struct bgp_err *err, uint8_t code, uint8_t sub,
+		const uint8_t *data, size_t len)
+{
+	if (len > sizeof(err->data))
+		len = sizeof(err->data);
+	err->code = code;
+	err->sub = sub;
+	err->len = (uint16_t)len;
+	if (len)
+		memcpy(err->data, data, len);
+	return -EBADMSG;
+}
+
+static int fail_u16(struct bgp_err *err, uint8_t code, uint8_t sub, uint16_t v)
+{
+	uint8_t b[2];
+
+	bgp_put_u16(b, v);
+	return fail(err, code, sub, b, 2);
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+int bgp_msg_hdr_decode(const uint8_t *msg, size_t len, struct bgp_hdr *h,
+		       struct bgp_err *err)
+{
+	static const uint16_t min_len[BGP_MSG_TYPES] = {
+		[BGP_MSG_OPEN] = BGP_MIN_OPEN,
+		[BGP_MSG_UPDATE] = BGP_MIN_UPDATE,
+		[BGP_MSG_NOTIFICATION] = BGP_MIN_NOTIF,
+		[BGP_MSG_KEEPALIVE] = BGP_HDR_LEN,
+		[BGP_MSG_ROUTE_REFRESH] = BGP_RR_LEN,
+	};
+	uint16_t mlen;
+	uint8_t type;
+	unsigned i;
+
+	if (len < BGP_HDR_LEN)
+		return fail(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, NULL, 0);
+	for (i = 0; i < 16; i++)
+		if (msg[i] != 0xff)
+			return fail(err, BGP_ERR_HEADER, BGP_HDR_NOT_SYNC, NULL, 0);
+	mlen = bgp_get_u16(msg + 16);
+	type = msg[18];
+	if (mlen < BGP_HDR_LEN || mlen > BGP_MAX_MSG)
+		return fail(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, msg + 16, 2);
+	if (type == 0 || type >= BGP_MSG_TYPES)
+		return fail(err, BGP_ERR_HEADER, BGP_HDR_BAD_TYPE, &msg[18], 1);
+	/* KEEPALIVE and ROUTE-REFRESH have one fixed length, the others a
+	 * minimum (§6.1) */
+	if (mlen < min_len[type] ||
+	    ((type == BGP_MSG_KEEPALIVE || type == BGP_MSG_ROUTE_REFRESH) &&
+	     mlen != min_len[type]))
+		return fail(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, msg + 16, 2);
+	h->len = mlen;
+	h->type = type;
+	return 0;
+}
+
+static void put_hdr(uint8_t *buf, uint16_t len, uint8_t type)
+{
+	memset(buf, 0xff, 16);
+	bgp_put_u16(buf + 16, len);
+	buf[18] = type;
+}
+
+/* ---- OPEN (§4.2, §6.2) -------------------------------------------------- */
+
+static int open_cap(struct bgp_open *o, uint8_t code, uint8_t clen,
+		    const uint8_t *val, struct bgp_err *err)
+{
+	switch (code) {
+	case BGP_CAP_MP:
+		if (clen != 4)
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+		o->mp_any = true;
+		if (bgp_get_u16(val) == 1 && val[3] == 1)
+			o->mp_ipv4 = true;
+		break;
+	case BGP_CAP_AS4:
+		if (clen != 4)
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+		o->as4 = true;
+		o->as4_val = bgp_get_u32(val);
+		break;
+	default:
+		break;	/* RFC 5492 §3: ignore what we do not know */
+	}
+	if (o->n_caps < BGP_MAX_CAPS)
+		o->caps[o->n_caps++] = (struct bgp_cap){ code, clen, val };
+	return 0;
+}
+
+/* One Capabilities optional parameter: a list of (code, length, value). */
+static int open_caps(struct bgp_open *o, const uint8_t *p, size_t len,
+		     struct bgp_err *err)
+{
+	size_t off = 0;
+	int rc;
+
+	o->has_caps = true;
+	while (off < len) {
+		if (len - off < 2 || len - off - 2 < p[off + 1])
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+		rc = open_cap(o, p[off], p[off + 1], p + off + 2, err);
+		if (rc)
+			return rc;
+		off += 2 + (size_t)p[off + 1];
+	}
+	return 0;
+}
+
+int bgp_msg_open_decode(const uint8_t *msg, size_t len, struct bgp_open *o,
+			struct bgp_err *err)
+{
+	size_t off, end, plen_size;
+	uint8_t optlen;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if (len < BGP_MIN_OPEN || len > BGP_MAX_MSG)
+		return fail_u16(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, (uint16_t)len);
+	o->version = msg[19];
+	o->my_as = bgp_get_u16(msg + 20);
+	o->hold_s = bgp_get_u16(msg + 22);
+	o->id = bgp_get_u32(msg + 24);
+	optlen = msg[28];
+	if (o->version != BGP_VERSION)
+		return fail_u16(err, BGP_ERR_OPEN, BGP_OPEN_BAD_VERSION, BGP_VERSION);
+	if (o->hold_s == 1 || o->hold_s == 2)
+		return fail(err, BGP_ERR_OPEN, BGP_OPEN_BAD_HOLD, NULL, 0);
+	/* §6.2: the identifier must be a valid unicast host address */
+	if (o->id == 0 || o->id >= 0xe0000000u)
+		return fail(err, BGP_ERR_OPEN, BGP_OPEN_BAD_ID, NULL, 0);
+
+	off = BGP_MIN_OPEN;
+	end = off + optlen;
+	plen_size = 1;
+	/* RFC 9072: extended optional parameters length */
+	if (optlen == 255 && len > off && msg[off] == 255) {
+		if (len - off < 3)
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+		end = off + 3 + bgp_get_u16(msg + off + 1);
+		off += 3;
+		plen_size = 2;
+	}
+	if (end != len)
+		return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+	while (off < end) {
+		uint8_t type;
+		size_t plen;
+
+		if (end - off < 1 + plen_size)
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+		type = msg[off];
+		plen = plen_size == 1 ? msg[off + 1] : bgp_get_u16(msg + off + 1);
+		off += 1 + plen_size;
+		if (end - off < plen)
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
+		if (type != BGP_OPT_CAPS)
+			return fail(err, BGP_ERR_OPEN, BGP_OPEN_BAD_PARAM, NULL, 0);
+		rc = open_caps(o, msg + off, plen, err);
+		if (rc)
+			return rc;
+		off += plen;
+	}
+	return 0;
+}
+
+int bgp_msg_open_encode(uint8_t *buf, size_t cap, const struct bgp_open *o)
+{
+	size_t len = BGP_MIN_OPEN, caps_len = 0;
+	unsigned i;
+
+	for (i = 0; i < o->n_caps; i++)
+		caps_len += 2 + (size_t)o->caps[i].len;
+	if (caps_len)
+		len += 2 + caps_len;
+	/* one parameter of at most 255 bytes; we never need more */
+	if (caps_len > 253 || len > cap)
+		return -ENOSPC;
+	put_hdr(buf, (uint16_t)len, BGP_MSG_OPEN);
+	buf[19] = o->version;
+	bgp_put_u16(buf + 20, o->my_as);
+	bgp_put_u16(buf + 22, o->hold_s);
+	bgp_put_u32(buf + 24, o->id);
+	buf[28] = caps_len ? (uint8_t)(2 + caps_len) : 0;
+	if (caps_len) {
+		uint8_t *p = buf + BGP_MIN_OPEN;
+
+		*p++ = BGP_OPT_CAPS;
+		*p++ = (uint8_t)caps_len;
+		for (i = 0; i < o->n_caps; i++) {
+			*p++ = o->caps[i].code;
+			*p++ = o->caps[i].len;
+			if (o->caps[i].len)
+				memcpy(p, o->caps[i].val, o->caps[i].len);
+			p += o->caps[i].len;
+		}
+	}
+	return (int)len;
+}
+
+/* ---- KEEPALIVE, NOTIFICATION ---------------------------------------------- */
+
+int bgp_msg_keepalive_encode(uint8_t *buf, size_t cap)
+{
+	if (cap < BGP_HDR_LEN)
+		return -ENOSPC;
+	put_hdr(buf, BGP_HDR_LEN, BGP_MSG_KEEPALIVE);
+	return BGP_HDR_LEN;
+}
+
+int bgp_msg_notif_decode(const uint8_t *msg, size_t len, struct bgp_notif *n)
+{
+	if (len < BGP_MIN_NOTIF || len > BGP_MAX_MSG)
+		return -EBADMSG;
+	n->code = msg[19];
+	n->sub = msg[20];
+	n->len = (uint16_t)(len - BGP_MIN_NOTIF);
+	n->data = msg + BGP_MIN_NOTIF;
+	return 0;
+}
+
+int bgp_msg_notif_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t sub,
+			 const uint8_t *data, size_t len)
+{
+	if (len > BGP_MAX_ERR_DATA)
+		len = BGP_MAX_ERR_DATA;
+	if (cap < BGP_MIN_NOTIF + len)
+		return -ENOSPC;
+	put_hdr(buf, (uint16_t)(BGP_MIN_NOTIF + len), BGP_MSG_NOTIFICATION);
+	buf[19] = code;
+	buf[20] = sub;
+	if (len)
+		memcpy(buf + BGP_MIN_NOTIF, data, len);
+	return (int)(BGP_MIN_NOTIF + len);
+}
+
+/* ---- UPDATE (§4.3, §6.3) -------------------------------------------------- */
+
+/* Checks a withdrawn-routes or NLRI field of IPv4 prefixes; counts them. */
+static int prefixes_check(const uint8_t *p, size_t len, unsigned *n)
+{
+	size_t off = 0;
+
+	*n = 0;
+	while (off < len) {
+		uint8_t plen = p[off];
+
+		if (plen > 32 || len - off - 1 < (size_t)(plen + 7) / 8)
+			return -1;
+		off += 1 + (size_t)(plen + 7) / 8;
+		(*n)++;
+	}
+	return 0;
+}
+
+int bgp_msg_prefix_next(const uint8_t *field, size_t len, size_t *off,
+			struct bgp_prefix *out)
+{
+	size_t o = *off, nb, i;
+	uint32_t a = 0;
+
+	if (o >= len)
+		return 0;
+	out->plen = field[o];
+	nb = (size_t)(out->plen + 7) / 8;
+	if (out->plen > 32 || len - o - 1 < nb)
+		return 0;
+	for (i = 0; i < nb; i++)
+		a |= (uint32_t)field[o + 1 + i] << (24 - 8 * i);
+	out->addr = out->plen ? a & (0xffffffffu << (32 - out->plen)) : 0;
+	out->med = 0;
+	*off = o + 1 + nb;
+	return 1;
+}
+
+/* AS_PATH (as4 = 4-octet members) or AS4_PATH. */
+static int as_path_check(const uint8_t *v, size_t len, bool as4,
+			 struct bgp_update *u)
+{
+	size_t asz = as4 ? 4 : 2, off = 0;
+	bool first = true;
+
+	while (off < len) {
+		uint8_t type, cnt;
+		unsigned i;
+
+		if (len - off < 2)
+			return -1;
+		type = v[off];
+		cnt = v[off + 1];
+		if (type < 1 || type > 4 || cnt == 0 || len - off - 2 < cnt * asz)
+			return -1;
+		for (i = 0; i < cnt; i++) {
+			const uint8_t *a = v + off + 2 + i * asz;
+
+			if (u && first && type == BGP_AS_SEQUENCE && u->path_len < BGP_MAX_PATH)
+				u->path[u->path_len++] = as4 ? bgp_get_u32(a) : bgp_get_u16(a);
+		}
+		if (u)
+			u->path_total += cnt;
+		first = false;
+		off += 2 + cnt * asz;
+	}
+	return 0;
+}
+
+/* MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760 §3, §4): the framing only; we
+ * take no routes from them. */
+static int mp_check(uint8_t type, const uint8_t *v, size_t len)
+{
+	if (type == BGP_ATTR_MP_UNREACH)
+		return len >= 3 ? 0 : -1;
+	if (len < 5 || len - 4 < (size_t)v[3] + 1)
+		return -1;
+	return 0;
+}
+
+/* Flags that a recognised attribute must carry: optional and transitive
+ * bits exactly; partial only where it is allowed (optional transitive). */
+static int attr_flags_ok(uint8_t type, uint8_t flags)
+{
+	uint8_t ot = flags & (BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE);
+
+	switch (type) {
+	case BGP_ATTR_ORIGIN:
+	case BGP_ATTR_AS_PATH:
+	case BGP_ATTR_NEXT_HOP:
+	case BGP_ATTR_LOCAL_PREF:
+	case BGP_ATTR_ATOMIC_AGGR:
+		return ot == BGP_AF_TRANSITIVE && !(flags & BGP_AF_PARTIAL);
+	case BGP_ATTR_MED:
+	case BGP_ATTR_MP_REACH:
+	case BGP_ATTR_MP_UNREACH:
+		return ot == BGP_AF_OPTIONAL && !(flags & BGP_AF_PARTIAL);
+	case BGP_ATTR_AGGREGATOR:
+		return ot == (BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE);
+	default:
+		return 1;
+	}
+}
+
+/* One attribute: flags, type, value of vlen bytes at v; whole is the
+ * attribute as it appears on the wire (the NOTIFICATION data). */
+static int attr_one(struct bgp_update *u, bool as4, uint8_t flags, uint8_t type,
+		    const uint8_t *v, size_t vlen, const uint8_t *whole,
+		    size_t wlen, struct bgp_err *err)
+{
+	size_t want;
+
+	if (bgp_update_has(u, type))
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+	u->seen[type >> 3] |= (uint8_t)(1u << (type & 7));
+
+	switch (type) {
+	case BGP_ATTR_ORIGIN:
+	case BGP_ATTR_AS_PATH:
+	case BGP_ATTR_NEXT_HOP:
+	case BGP_ATTR_MED:
+	case BGP_ATTR_LOCAL_PREF:
+	case BGP_ATTR_ATOMIC_AGGR:
+	case BGP_ATTR_AGGREGATOR:
+	case BGP_ATTR_MP_REACH:
+	case BGP_ATTR_MP_UNREACH:
+		break;
+	default:
+		/* §6.3: an unknown well-known attribute is an error; unknown
+		 * optional ones (and AS4_PATH, which RFC 6793 §6 says to drop
+		 * rather than reset on) are ignored */
+		if (!(flags & BGP_AF_OPTIONAL))
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_UNKNOWN_WELLKNOWN,
+				    whole, wlen);
+		u->n_unknown++;
+		return 0;
+	}
+	if (!attr_flags_ok(type, flags))
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_FLAGS, whole, wlen);
+
+	switch (type) {
+	case BGP_ATTR_ORIGIN:
+		want = 1;
+		break;
+	case BGP_ATTR_NEXT_HOP:
+	case BGP_ATTR_MED:
+	case BGP_ATTR_LOCAL_PREF:
+		want = 4;
+		break;
+	case BGP_ATTR_ATOMIC_AGGR:
+		want = 0;
+		break;
+	case BGP_ATTR_AGGREGATOR:
+		want = as4 ? 8 : 6;
+		break;
+	default:
+		want = vlen;
+		break;
+	}
+	if (vlen != want)
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_LENGTH, whole, wlen);
+
+	switch (type) {
+	case BGP_ATTR_ORIGIN:
+		if (v[0] > 2)
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_ORIGIN, whole, wlen);
+		u->origin = v[0];
+		break;
+	case BGP_ATTR_AS_PATH:
+		if (as_path_check(v, vlen, as4, u))
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_AS_PATH, NULL, 0);
+		break;
+	case BGP_ATTR_NEXT_HOP:
+		u->next_hop = bgp_get_u32(v);
+		/* not a unicast host address: 0/8, multicast, class E */
+		if ((u->next_hop >> 24) == 0 || u->next_hop >= 0xe0000000u)
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_NEXT_HOP, whole, wlen);
+		break;
+	case BGP_ATTR_MED:
+		u->med = bgp_get_u32(v);
+		break;
+	case BGP_ATTR_LOCAL_PREF:
+		u->local_pref = bgp_get_u32(v);
+		break;
+	case BGP_ATTR_MP_REACH:
+	case BGP_ATTR_MP_UNREACH:
+		if (mp_check(type, v, vlen))
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_OPTIONAL, whole, wlen);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static int attrs_parse(struct bgp_update *u, const uint8_t *a, size_t len,
+		       bool as4, struct bgp_err *err)
+{
+	size_t off = 0;
+	int rc;
+
+	while (off < len) {
+		uint8_t flags, type;
+		size_t hl, vlen;
+
+		if (len - off < 3)
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+		flags = a[off];
+		type = a[off + 1];
+		hl = flags & BGP_AF_EXTLEN ? 4 : 3;
+		if (len - off < hl)
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+		vlen = hl == 4 ? bgp_get_u16(a + off + 2) : a[off + 2];
+		/* an attribute running past the attribute field: its length
+		 * and the field's disagree; §6.3 calls that a malformed list */
+		if (len - off - hl < vlen)
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+		rc = attr_one(u, as4, flags, type, a + off + hl, vlen, a + off,
+			      hl + vlen, err);
+		if (rc)
+			return rc;
+		off += hl + vlen;
+	}
+	return 0;
+}
+
+int bgp_msg_update_decode(const uint8_t *msg, size_t len, bool as4,
+			  struct bgp_update *u, struct bgp_err *err)
+{
+	static const uint8_t mandatory[] = {
+		BGP_ATTR_ORIGIN, BGP_ATTR_AS_PATH, BGP_ATTR_NEXT_HOP,
+	};
+	size_t off = BGP_HDR_LEN, alen;
+	unsigned i;
+	int rc;
+
+	memset(u, 0, sizeof(*u));
+	if (len < BGP_MIN_UPDATE || len > BGP_MAX_MSG)
+		return fail_u16(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, (uint16_t)len);
+	u->wd_len = bgp_get_u16(msg + off);
+	off += 2;
+	if (len - off < (size_t)u->wd_len + 2)
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+	u->wd = msg + off;
+	off += u->wd_len;
+	alen = bgp_get_u16(msg + off);
+	off += 2;
+	if (len - off < alen)
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+	u->attrs_len = (uint16_t)alen;
+	u->nlri = msg + off + alen;
+	u->nlri_len = (uint16_t)(len - off - alen);
+
+	if (prefixes_check(u->wd, u->wd_len, &u->n_wd))
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0);
+	rc = attrs_parse(u, msg + off, alen, as4, err);
+	if (rc)
+		return rc;
+	if (prefixes_check(u->nlri, u->nlri_len, &u->n_nlri))
+		return fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0);
+
+	/* §6.3 / RFC 4760 §3: NLRI needs ORIGIN, AS_PATH and NEXT_HOP;
+	 * MP_REACH_NLRI alone needs the first two */
+	for (i = 0; i < sizeof(mandatory); i++) {
+		bool need = u->n_nlri > 0 ||
+			    (bgp_update_has(u, BGP_ATTR_MP_REACH) &&
+			     mandatory[i] != BGP_ATTR_NEXT_HOP);
+
+		if (need && !bgp_update_has(u, mandatory[i]))
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MISSING_WELLKNOWN,
+				    &mandatory[i], 1);
+	}
+	u->eor = u->wd_len == 0 && alen == 0 && u->nlri_len == 0;
+	return 0;
+}
+
+/* Writes the path attributes; returns their length or -ENOSPC. */
+static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
+{
+	bool trans = false;
+	size_t asz = a->as4 ? 4 : 2, off = 0, plen;
+	unsigned i, n = a->path_len > BGP_MAX_PATH ? BGP_MAX_PATH : a->path_len;
+
+	if (!a->as4)
+		for (i = 0; i < n; i++)
+			trans |= a->path[i] > 0xffff;
+	plen = n ? 2 + n * asz : 0;
+	if (cap < 4 + 3 + plen + 7 + (a->has_med ? 7 : 0) +
+		  (a->has_local_pref ? 7 : 0) + (trans ? 3 + 2 + n * 4 : 0))
+		return -ENOSPC;
+
+	buf[off++] = BGP_AF_TRANSITIVE;
+	buf[off++] = BGP_ATTR_ORIGIN;
+	buf[off++] = 1;
+	buf[off++] = a->origin;
+
+	buf[off++] = BGP_AF_TRANSITIVE;
+	buf[off++] = BGP_ATTR_AS_PATH;
+	buf[off++] = (uint8_t)plen;
+	if (n) {
+		buf[off++] = BGP_AS_SEQUENCE;
+		buf[off++] = (uint8_t)n;
+		for (i = 0; i < n; i++) {
+			if (a->as4) {
+				bgp_put_u32(buf + off, a->path[i]);
+			} else {
+				uint32_t as = a->path[i] > 0xffff ? BGP_AS_TRANS : a->path[i];
+
+				bgp_put_u16(buf + off, (uint16_t)as);
+			}
+			off += asz;
+		}
+	}
+
+	buf[off++] = BGP_AF_TRANSITIVE;
+	buf[off++] = BGP_ATTR_NEXT_HOP;
+	buf[off++] = 4;
+	bgp_put_u32(buf + off, a->next_hop);
+	off += 4;
+
+	if (a->has_med) {
+		buf[off++] = BGP_AF_OPTIONAL;
+		buf[off++] = BGP_ATTR_MED;
+		buf[off++] = 4;
+		bgp_put_u32(buf + off, a->med);
+		off += 4;
+	}
+	if (a->has_local_pref) {
+		buf[off++] = BGP_AF_TRANSITIVE;
+		buf[off++] = BGP_ATTR_LOCAL_PREF;
+		buf[off++] = 4;
+		bgp_put_u32(buf + off, a->local_pref);
+		off += 4;
+	}
+	/* RFC 6793 §4.2.2: to an old speaker, the real path rides in AS4_PATH */
+	if (trans) {
+		buf[off++] = BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE;
+		buf[off++] = BGP_ATTR_AS4_PATH;
+		buf[off++] = (uint8_t)(2 + n * 4);
+		buf[off++] = BGP_AS_SEQUENCE;
+		buf[off++] = (uint8_t)n;
+		for (i = 0; i < n; i++, off += 4)
+			bgp_put_u32(buf + off, a->path[i]);
+	}
+	return (int)off;
+}
+
+static size_t prefix_put(uint8_t *p, const struct bgp_prefix *x)
+{
+	size_t nb = (size_t)(x->plen + 7) / 8, i;
+
+	p[0] = x->plen;
+	for (i = 0; i < nb; i++)
+		p[1 + i] = (uint8_t)(x->addr >> (24 - 8 * i));
+	return 1 + nb;
+}
+
+int bgp_msg_update_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a,
+			  const struct bgp_prefix *wd, unsigned n_wd,
+			  const struct bgp_prefix *nlri, unsigned n_nlri,
+			  unsigned *wd_done, unsigned *nlri_done)
+{
+	size_t off = BGP_HDR_LEN, wstart, limit = cap < BGP_MAX_MSG ? cap : BGP_MAX_MSG;
+	unsigned i, nw = 0, nn = 0;
+	int alen = 0;
+
+	if (limit < BGP_MIN_UPDATE)
+		return -ENOSPC;
+	wstart = off + 2;
+	off = wstart;
+	for (i = 0; i < n_wd && wd[i].plen <= 32; i++) {
+		if (limit - off < 2u + 1 + (wd[i].plen + 7u) / 8)
+			break;
+		off += prefix_put(buf + off, &wd[i]);
+		nw++;
+	}
+	bgp_put_u16(buf + BGP_HDR_LEN, (uint16_t)(off - wstart));
+
+	if (a && n_nlri) {
+		alen = attrs_encode(buf + off + 2, limit - off - 2, a);
+		if (alen < 0)
+			alen = 0;	/* no room left: NLRI go in the next one */
+	}
+	bgp_put_u16(buf + off, (uint16_t)alen);
+	off += 2 + (size_t)alen;
+	if (alen > 0)
+		for (i = 0; i < n_nlri && nlri[i].plen <= 32; i++) {
+			if (limit - off < 1 + (nlri[i].plen + 7u) / 8)
+				break;
+			off += prefix_put(buf + off, &nlri[i]);
+			nn++;
+		}
+	if (alen > 0 && nn == 0) {
+		/* attributes without NLRI would be noise: take them back */
+		off -= 2 + (size_t)alen;
+		bgp_put_u16(buf + off, 0);
+		off += 2;
+	}
+	put_hdr(buf, (uint16_t)off, BGP_MSG_UPDATE);
+	if (wd_done)
+		*wd_done = nw;
+	if (nlri_done)
+		*nlri_done = nn;
+	return (int)off;
+}
+
+/* ---- names for logs and JSON ---------------------------------------------- */
+
+const char *bgp_msg_type_name(unsigned type)
+{
+	static const char *const names[BGP_MSG_TYPES] = {
+		[BGP_MSG_OPEN] = "open",
+		[BGP_MSG_UPDATE] = "update",
+		[BGP_MSG_NOTIFICATION] = "notification",
+		[BGP_MSG_KEEPALIVE] = "keepalive",
+		[BGP_MSG_ROUTE_REFRESH] = "route_refresh",
+	};
+
+	return type < BGP_MSG_TYPES && names[type] ? names[type] : "unknown";
+}
+
+const char *bgp_msg_err_name(uint8_t code, uint8_t sub)
+{
+	static const char *const hdr[] = {
+		"Message Header Error", "Connection Not Synchronized",
+		"Bad Message Length", "Bad Message Type",
+	};
+	static const char *const open[] = {
+		"OPEN Message Error", "Unsupported Version Number", "Bad Peer AS",
+		"Bad BGP Identifier", "Unsupported Optional Parameter", NULL,
+		"Unacceptable Hold Time", "Unsupported Capability",
+	};
+	static const char *const upd[] = {
+		"UPDATE Message Error", "Malformed Attribute List",
+		"Unrecognized Well-known Attribute", "Missing Well-known Attribute",
+		"Attribute Flags Error", "Attribute Length Error",
+		"Invalid ORIGIN Attribute", NULL, "Invalid NEXT_HOP Attribute",
+		"Optional Attribute Error", "Invalid Network Field",
+		"Malformed AS_PATH",
+	};
+	static const char *const fsm[] = {
+		"Finite State Machine Error",
+		"Unexpected Message in OpenSent",
+		"Unexpected Message in OpenConfirm",
+		"Unexpected Message in Established",
+	};
+	static const char *const cease[] = {
+		"Cease", "Maximum Number of Prefixes Reached",
+		"Administrative Shutdown", "Peer De-configured",
+		"Administrative Reset", "Connection Rejected",
+		"Other Configuration Change", "Connection Collision Resolution",
+		"Out of Resources",
+	};
+#define PICK(t) (sub < sizeof(t) / sizeof(t[0]) && t[sub] ? t[sub] : t[0])
+	switch (code) {
+	case BGP_ERR_HEADER: return PICK(hdr);
+	case BGP_ERR_OPEN: return PICK(open);
+	case BGP_ERR_UPDATE: return PICK(upd);
+	case BGP_ERR_HOLD: return "Hold Timer Expired";
+	case BGP_ERR_FSM: return PICK(fsm);
+	case BGP_ERR_CEASE: return PICK(cease);
+	default: return "Unknown Error";
+	}
+#undef PICK
+}

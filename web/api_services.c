@@ -1,0 +1,580 @@
+/* web/api_services.c — /services, /services/{proto}/{vip}/{port},
+ * .../servers, .../servers/{ip}/{port}, .../lookup. Every change is a
+ * cp_edit(): the running config is copied, changed, validated whole and
+ * applied, or nothing is. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp/cp.h"
+#include "web/web_int.h"
+
+struct svc_id {
+	uint8_t proto;
+	uint32_t vip;
+	uint16_t port;
+};
+
+/* What an edit needs: the request's identity and body, parsed. */
+struct edit {
+	struct svc_id id;
+	uint32_t rs_ip;
+	uint16_t rs_port;
+	const json_t *body;
+	struct cp_service_conf svc;     /* POST/PUT service */
+	struct cp_server_conf rs;       /* POST server */
+	int index;                      /* where the change landed */
+};
+
+static int path_port(const char *s, uint16_t *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < 1 || v > 65535)
+		return -EINVAL;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+/* {proto}/{vip}/{port} from the path's first three variables. */
+static int parse_svc(struct web_req *rq, struct web_resp *rs, struct svc_id *id)
+{
+	if (cp_parse_proto(rq->arg[0], &id->proto) < 0)
+		return web_error(rs, 404, "not_found", "proto", "no protocol '%s' (tcp or udp)",
+				 rq->arg[0]), -1;
+	if (cp_parse_ipv4(rq->arg[1], &id->vip) < 0)
+		return web_error(rs, 404, "not_found", "vip", "'%s' is not an IPv4 address",
+				 rq->arg[1]), -1;
+	if (path_port(rq->arg[2], &id->port) < 0)
+		return web_error(rs, 404, "not_found", "port", "'%s' is not a port", rq->arg[2]), -1;
+	return 0;
+}
+
+static int parse_rs(struct web_req *rq, struct web_resp *rs, struct edit *e)
+{
+	if (parse_svc(rq, rs, &e->id) < 0)
+		return -1;
+	if (cp_parse_ipv4(rq->arg[3], &e->rs_ip) < 0 || path_port(rq->arg[4], &e->rs_port) < 0)
+		return web_error(rs, 404, "not_found", NULL, "no server %s:%s", rq->arg[3],
+				 rq->arg[4]), -1;
+	return 0;
+}
+
+static int not_found_svc(struct web_resp *rs, const struct svc_id *id)
+{
+	char b[16];
+
+	return web_error(rs, 404, "not_found", NULL, "no service %s %s:%u",
+			 cp_proto_name(id->proto), cp_ipv4_str(id->vip, b), id->port);
+}
+
+/* A whole-config validation error names "services[i]..."; for a request
+ * about service i, the caller wants the path inside its own body. */
+static void rebase_field(struct cp_err *err, int index, const char *prefix)
+{
+	char head[32];
+	size_t n;
+
+	if (index < 0)
+		return;
+	snprintf(head, sizeof(head), "services[%d]", index);
+	n = strlen(head);
+	if (strncmp(err->field, head, n) != 0)
+		return;
+	if (err->field[n] == '.')
+		n++;
+	else if (err->field[n] != 0)
+		return;
+	{
+		char rest[sizeof(err->field)];
+
+		snprintf(rest, sizeof(rest), "%s%s%s", prefix, *prefix && err->field[n] ? "." : "",
+			 err->field + n);
+		snprintf(err->field, sizeof(err->field), "%s", rest);
+	}
+}
+
+/* Map cp_edit's result to a response; 0 means success, nothing written. */
+static int edit_result(struct web_resp *rs, int rc, struct cp_err *err, const struct edit *e,
+		       const char *prefix)
+{
+	if (rc == 0)
+		return 0;
+	if (rc == -EINVAL) {
+		rebase_field(err, e->index, prefix);
+		return web_error(rs, 400, "invalid_argument", err->field, "%s", err->msg), -1;
+	}
+	if (rc == -EEXIST)
+		return web_error(rs, 409, "conflict", err->field, "%s", err->msg), -1;
+	if (rc == -ENOENT)
+		return web_error(rs, 404, "not_found", err->field, "%s", err->msg), -1;
+	return web_error(rs, 500, "internal", NULL, "%s", strerror(-rc)), -1;
+}
+
+static int find_svc(struct cp_config *c, const struct svc_id *id, struct cp_err *err)
+{
+	int i = cp_config_find_service(c, id->proto, id->vip, id->port);
+
+	if (i < 0) {
+		char b[16];
+
+		snprintf(err->field, sizeof(err->field), "%s", "");
+		snprintf(err->msg, sizeof(err->msg), "no service %s %s:%u", cp_proto_name(id->proto),
+			 cp_ipv4_str(id->vip, b), id->port);
+		return -ENOENT;
+	}
+	return i;
+}
+
+/* ---- services ----------------------------------------------------------- */
+
+static int get_services(struct web_req *rq, struct web_resp *rs)
+{
+	return web_ok(rs, 200, cp_services_view(rq->cp));
+}
+
+static int do_add_service(struct cp_config *c, void *arg, struct cp_err *err)
+{
+	struct edit *e = arg;
+	struct cp_service_conf *ns;
+	char b[16];
+
+	if (cp_config_find_service(c, e->svc.proto, e->svc.vip, e->svc.port) >= 0) {
+		snprintf(err->field, sizeof(err->field), "%s", "");
+		snprintf(err->msg, sizeof(err->msg), "service %s %s:%u exists",
+			 cp_proto_name(e->svc.proto), cp_ipv4_str(e->svc.vip, b), e->svc.port);
+		return -EEXIST;
+	}
+	ns = realloc(c->services, (c->n_services + 1) * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	c->services = ns;
+	e->index = (int)c->n_services;
+	/* the config takes the servers array */
+	ns[c->n_services++] = e->svc;
+	e->svc.servers = NULL;
+	e->svc.n_servers = 0;
+	return 0;
+}
+
+static int post_services(struct web_req *rq, struct web_resp *rs)
+{
+	struct cp_err err = { "", "" };
+	struct edit e = { .index = -1 };
+	json_t *j = web_body_json(rq, rs);
+	int rc;
+
+	if (!j)
+		return 0;
+	rc = cp_service_from_json(j, "", &e.svc, &err);
+	json_decref(j);
+	if (rc < 0)
+		return web_error(rs, 400, "invalid_argument", err.field, "%s", err.msg);
+	e.id.proto = e.svc.proto;
+	e.id.vip = e.svc.vip;
+	e.id.port = e.svc.port;
+	rc = cp_edit(rq->cp, do_add_service, &e, &err);
+	cp_service_free(&e.svc);
+	if (edit_result(rs, rc, &err, &e, "") < 0)
+		return 0;
+	return web_ok(rs, 201, cp_service_view(rq->cp, e.id.proto, e.id.vip, e.id.port));
+}
+
+static int get_service(struct web_req *rq, struct web_resp *rs)
+{
+	struct svc_id id;
+	json_t *o;
+
+	if (parse_svc(rq, rs, &id) < 0)
+		return 0;
+	o = cp_service_view(rq->cp, id.proto, id.vip, id.port);
+	if (!o)
+		return not_found_svc(rs, &id);
+	return web_ok(rs, 200, o);
+}
+
+static int do_replace_service(struct cp_config *c, void *arg, struct cp_err *err)
+{
+	struct edit *e = arg;
+	int i = find_svc(c, &e->id, err);
+
+	if (i < 0)
+		return i;
+	e->index = i;
+	cp_service_free(&c->services[i]);
+	c->services[i] = e->svc;
+	e->svc.servers = NULL;
+	e->svc.n_servers = 0;
+	return 0;
+}
+
+/* PUT takes a whole service; PATCH some of its fields, laid over the
+ * running ones and parsed as a whole by the one parser. */
+static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool patch)
+{
+	struct cp_err err = { "", "" };
+	struct edit e = { .index = -1 };
+	json_t *j, *full;
+	int rc;
+
+	if (parse_svc(rq, rs, &e.id) < 0)
+		return 0;
+	j = web_body_json(rq, rs);
+	if (!j)
+		return 0;
+	if (!json_is_object(j)) {
+		json_decref(j);
+		return web_error(rs, 400, "invalid_argument", NULL, "the body must be an object");
+	}
+	if (patch) {
+		struct cp_config *c = cp_config_get(rq->cp);
+		int i = c ? cp_config_find_service(c, e.id.proto, e.id.vip, e.id.port) : -1;
+		json_t *h;
+
+		if (i < 0) {
+			cp_config_free(c);
+			json_decref(j);
+			return not_found_svc(rs, &e.id);
+		}
+		full = cp_service_to_json(&c->services[i]);
+		cp_config_free(c);
+		/* health is merged field by field; the rest replaced */
+		h = json_object_get(j, "health");
+		if (json_is_object(h) && json_is_object(json_object_get(full, "health"))) {
+			json_t *merged = json_deep_copy(json_object_get(full, "health"));
+
+			json_object_update(merged, h);
+			json_object_set_new(j, "health", merged);
+		}
+		json_object_update(full, j);
+		json_decref(j);
+		j = full;
+	} else {
+		/* identity from the path when the body leaves it out */
+		char b[16];
+
+		if (!json_object_get(j, "proto"))
+			json_object_set_new(j, "proto", json_string(cp_proto_name(e.id.proto)));
+		if (!json_object_get(j, "vip"))
+			json_object_set_new(j, "vip", json_string(cp_ipv4_str(e.id.vip, b)));
+		if (!json_object_get(j, "port"))
+			json_object_set_new(j, "port", json_integer(e.id.port));
+	}
+	rc = cp_service_from_json(j, "", &e.svc, &err);
+	json_decref(j);
+	if (rc < 0)
+		return web_error(rs, 400, "invalid_argument", err.field, "%s", err.msg);
+	if (e.svc.proto != e.id.proto || e.svc.vip != e.id.vip || e.svc.port != e.id.port) {
+		cp_service_free(&e.svc);
+		return web_error(rs, 400, "invalid_argument", NULL,
+				 "proto, vip and port name the service: delete it and create "
+				 "another to change them");
+	}
+	rc = cp_edit(rq->cp, do_replace_service, &e, &err);
+	cp_service_free(&e.svc);
+	if (edit_result(rs, rc, &err, &e, "") < 0)
+		return 0;
+	return web_ok(rs, 200, cp_service_view(rq->cp, e.id.proto, e.id.vip, e.id.port));
+}
+
+static int put_service(struct web_req *rq, struct web_resp *rs)
+{
+	return put_or_patch_service(rq, rs, false);
+}
+
+static int patch_service(struct web_req *rq, struct web_resp *rs)
+{
+	return put_or_patch_service(rq, rs, true);
+}
+
+static int do_delete_service(struct cp_config *c, void *arg, struct cp_err *err)
+{
+	struct edit *e = arg;
+	int i = find_svc(c, &e->id, err);
+
+	if (i < 0)
+		return i;
+	cp_service_free(&c->services[i]);
+	memmove(&c->services[i], &c->services[i + 1],
+		(c->n_services - (unsigned)i - 1) * sizeof(c->services[0]));
+	c->n_services--;
+	return 0;
+}
+
+static int delete_service(struct web_req *rq, struct web_resp *rs)
+{
+	struct cp_err err = { "", "" };
+	struct edit e = { .index = -1 };
+	char b[16];
+	int rc;
+
+	if (parse_svc(rq, rs, &e.id) < 0)
+		return 0;
+	rc = cp_edit(rq->cp, do_delete_service, &e, &err);
+	if (edit_result(rs, rc, &err, &e, "") < 0)
+		return 0;
+	return web_ok(rs, 200, json_pack("{s:s, s:s, s:i}", "deleted", cp_proto_name(e.id.proto),
+					 "vip", cp_ipv4_str(e.id.vip, b), "port", (int)e.id.port));
+}
+
+/* ---- servers ------------------------------------------------------------ */
+
+static json_t *server_view(struct cp *cp, const struct svc_id *id, uint32_t ip, uint16_t port)
+{
+	json_t *svc = cp_service_view(cp, id->proto, id->vip, id->port), *found = NULL, *r;
+	char b[16];
+	size_t i;
+
+	if (!svc)
+		return NULL;
+	cp_ipv4_str(ip, b);
+	json_array_foreach(json_object_get(svc, "servers"), i, r) {
+		if (strcmp(json_string_value(json_object_get(r, "ip")), b) == 0 &&
+		    json_integer_value(json_object_get(r, "port")) == port) {
+			found = json_incref(r);
+			break;
+		}
+	}
+	json_decref(svc);
+	return found;
+}
+
+static int get_servers(struct web_req *rq, struct web_resp *rs)
+{
+	struct svc_id id;
+	json_t *o;
+
+	if (parse_svc(rq, rs, &id) < 0)
+		return 0;
+	o = cp_service_view(rq->cp, id.proto, id.vip, id.port);
+	if (!o)
+		return not_found_svc(rs, &id);
+	web_ok(rs, 200, json_incref(json_object_get(o, "servers")));
+	json_decref(o);
+	return 0;
+}
+
+static int do_add_server(struct cp_config *c, void *arg, struct cp_err *err)
+{
+	struct edit *e = arg;
+	struct cp_service_conf *s;
+	struct cp_server_conf *ns;
+	int i = find_svc(c, &e->id, err);
+	char b[16];
+
+	if (i < 0)
+		return i;
+	s = &c->services[i];
+	e->index = i;
+	if (cp_service_find_server(s, e->rs.ip, e->rs.port) >= 0) {
+		snprintf(err->field, sizeof(err->field), "%s", "");
+		snprintf(err->msg, sizeof(err->msg), "server %s:%u exists",
+			 cp_ipv4_str(e->rs.ip, b), e->rs.port);
+		return -EEXIST;
+	}
+	ns = realloc(s->servers, (s->n_servers + 1) * sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	s->servers = ns;
+	ns[s->n_servers++] = e->rs;
+	return 0;
+}
+
+static int post_servers(struct web_req *rq, struct web_resp *rs)
+{
+	struct cp_err err = { "", "" };
+	struct edit e = { .index = -1 };
+	struct cp_config *c;
+	json_t *j;
+	int rc;
+
+	if (parse_svc(rq, rs, &e.id) < 0)
+		return 0;
+	c = cp_config_get(rq->cp);
+	if (!c || cp_config_find_service(c, e.id.proto, e.id.vip, e.id.port) < 0) {
+		cp_config_free(c);
+		return not_found_svc(rs, &e.id);
+	}
+	cp_config_free(c);
+	j = web_body_json(rq, rs);
+	if (!j)
+		return 0;
+	rc = cp_server_from_json(j, "", e.id.port, &e.rs, &err);
+	json_decref(j);
+	if (rc < 0)
+		return web_error(rs, 400, "invalid_argument", err.field, "%s", err.msg);
+	rc = cp_edit(rq->cp, do_add_server, &e, &err);
+	if (rc == -EINVAL) {
+		/* "services[i].servers[k].x" → "x": the body is one server */
+		char head[48];
+		const char *dot;
+
+		snprintf(head, sizeof(head), "services[%d].servers[", e.index);
+		if (strncmp(err.field, head, strlen(head)) == 0) {
+			dot = strchr(err.field + strlen(head), ']');
+			if (dot)
+				memmove(err.field, dot[1] == '.' ? dot + 2 : dot + 1,
+					strlen(dot[1] == '.' ? dot + 2 : dot + 1) + 1);
+			e.index = -1;
+		}
+	}
+	if (edit_result(rs, rc, &err, &e, "") < 0)
+		return 0;
+	return web_ok(rs, 201, server_view(rq->cp, &e.id, e.rs.ip, e.rs.port));
+}
+
+static int get_server(struct web_req *rq, struct web_resp *rs)
+{
+	struct edit e;
+	json_t *o;
+
+	if (parse_rs(rq, rs, &e) < 0)
+		return 0;
+	o = server_view(rq->cp, &e.id, e.rs_ip, e.rs_port);
+	if (!o)
+		return web_error(rs, 404, "not_found", NULL, "no server %s:%s in that service",
+				 rq->arg[3], rq->arg[4]);
+	return web_ok(rs, 200, o);
+}
+
+static int find_rs(struct cp_config *c, struct edit *e, struct cp_err *err)
+{
+	int i = find_svc(c, &e->id, err), k;
+	char b[16];
+
+	if (i < 0)
+		return i;
+	e->index = i;
+	k = cp_service_find_server(&c->services[i], e->rs_ip, e->rs_port);
+	if (k < 0) {
+		snprintf(err->field, sizeof(err->field), "%s", "");
+		snprintf(err->msg, sizeof(err->msg), "no server %s:%u in that service",
+			 cp_ipv4_str(e->rs_ip, b), e->rs_port);
+		return -ENOENT;
+	}
+	return k;
+}
+
+static int do_patch_server(struct cp_config *c, void *arg, struct cp_err *err)
+{
+	struct edit *e = arg;
+	int k = find_rs(c, e, err), rc;
+	struct cp_server_conf *r;
+
+	if (k < 0)
+		return k;
+	r = &c->services[e->index].servers[k];
+	rc = cp_server_patch_json(e->body, "", r, err);
+	if (rc < 0)
+		return rc;
+	if (r->ip != e->rs_ip || r->port != e->rs_port) {
+		snprintf(err->field, sizeof(err->field), "%s", "");
+		snprintf(err->msg, sizeof(err->msg),
+			 "ip and port name the server: delete it and add another to change them");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int patch_server(struct web_req *rq, struct web_resp *rs)
+{
+	struct cp_err err = { "", "" };
+	struct edit e = { .index = -1 };
+	json_t *j;
+	int rc;
+
+	if (parse_rs(rq, rs, &e) < 0)
+		return 0;
+	j = web_body_json(rq, rs);
+	if (!j)
+		return 0;
+	e.body = j;
+	rc = cp_edit(rq->cp, do_patch_server, &e, &err);
+	json_decref(j);
+	if (rc == -EINVAL && strncmp(err.field, "services[", 9) != 0)
+		e.index = -1;   /* the patch's own field path */
+	if (edit_result(rs, rc, &err, &e, "") < 0)
+		return 0;
+	return web_ok(rs, 200, server_view(rq->cp, &e.id, e.rs_ip, e.rs_port));
+}
+
+static int do_delete_server(struct cp_config *c, void *arg, struct cp_err *err)
+{
+	struct edit *e = arg;
+	int k = find_rs(c, e, err);
+	struct cp_service_conf *s;
+
+	if (k < 0)
+		return k;
+	s = &c->services[e->index];
+	memmove(&s->servers[k], &s->servers[k + 1],
+		(s->n_servers - (unsigned)k - 1) * sizeof(s->servers[0]));
+	s->n_servers--;
+	return 0;
+}
+
+/* Its sessions live on until they end, as in LVS; ?flush=1 ends them now. */
+static int delete_server(struct web_req *rq, struct web_resp *rs)
+{
+	struct cp_err err = { "", "" };
+	struct edit e = { .index = -1 };
+	const char *flush = web_query(rq, "flush");
+	char b[16];
+	int rc;
+
+	if (parse_rs(rq, rs, &e) < 0)
+		return 0;
+	rc = cp_edit(rq->cp, do_delete_server, &e, &err);
+	if (edit_result(rs, rc, &err, &e, "") < 0)
+		return 0;
+	if (flush && (strcmp(flush, "1") == 0 || strcmp(flush, "true") == 0))
+		cp_server_flush(rq->cp, e.id.proto, e.id.vip, e.id.port, e.rs_ip, e.rs_port);
+	return web_ok(rs, 200, json_pack("{s:s, s:i, s:b}", "deleted", cp_ipv4_str(e.rs_ip, b),
+					 "port", (int)e.rs_port, "sessions_flushed",
+					 flush && (strcmp(flush, "1") == 0 || strcmp(flush, "true") == 0)));
+}
+
+static int get_lookup(struct web_req *rq, struct web_resp *rs)
+{
+	const char *src = web_query(rq, "src");
+	struct svc_id id;
+	uint32_t ip, rip;
+	uint16_t port = 0, rport;
+	char b[16];
+	int rc;
+
+	if (parse_svc(rq, rs, &id) < 0)
+		return 0;
+	if (!src || (cp_parse_addr_port(src, &ip, &port) < 0 && cp_parse_ipv4(src, &ip) < 0))
+		return web_error(rs, 400, "invalid_argument", "src",
+				 "src must be a client address, IP:PORT (e.g. 10.0.0.1:40000)");
+	rc = cp_lookup(rq->cp, id.proto, id.vip, id.port, ip, port, &rip, &rport);
+	if (rc == -ENOENT)
+		return not_found_svc(rs, &id);
+	if (rc == -EOPNOTSUPP)
+		return web_error(rs, 409, "conflict", "scheduler",
+				 "this service's scheduler does not pick by client (only sh and mh do)");
+	if (rc == -EHOSTUNREACH)
+		return web_error(rs, 409, "conflict", NULL, "no usable server");
+	return web_ok(rs, 200, json_pack("{s:{s:s, s:i}}", "server", "ip", cp_ipv4_str(rip, b),
+					 "port", (int)rport));
+}
+
+const struct web_route web_service_routes[] = {
+	{ "GET", "/api/v1/services", get_services },
+	{ "POST", "/api/v1/services", post_services },
+	{ "GET", "/api/v1/services/*/*/*", get_service },
+	{ "PUT", "/api/v1/services/*/*/*", put_service },
+	{ "PATCH", "/api/v1/services/*/*/*", patch_service },
+	{ "DELETE", "/api/v1/services/*/*/*", delete_service },
+	{ "GET", "/api/v1/services/*/*/*/servers", get_servers },
+	{ "POST", "/api/v1/services/*/*/*/servers", post_servers },
+	{ "GET", "/api/v1/services/*/*/*/servers/*/*", get_server },
+	{ "PATCH", "/api/v1/services/*/*/*/servers/*/*", patch_server },
+	{ "DELETE", "/api/v1/services/*/*/*/servers/*/*", delete_server },
+	{ "GET", "/api/v1/services/*/*/*/lookup", get_lookup },
+	{ NULL, NULL, NULL },
+};
