@@ -11,6 +11,9 @@
 
 #include "adm/adm.h"
 
+/* ipvsadm's InBPS/OutBPS are bytes per second; the API's bps_* are bits. */
+#define BYTES(bits) ((bits) / 8)
+
 /* A JSON number as a counter: absent, negative or not a number is 0. */
 static unsigned long long num(const json_t *o, const char *key)
 {
@@ -213,8 +216,8 @@ static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc,
 		adm_print_largenum(f, num(rate, "cps"), fmt);
 		adm_print_largenum(f, num(rate, "pps_in"), fmt);
 		adm_print_largenum(f, num(rate, "pps_out"), fmt);
-		adm_print_largenum(f, num(rate, "bps_in"), fmt);
-		adm_print_largenum(f, num(rate, "bps_out"), fmt);
+		adm_print_largenum(f, BYTES(num(rate, "bps_in")), fmt);
+		adm_print_largenum(f, BYTES(num(rate, "bps_out")), fmt);
 	} else {
 		const char *sched = json_string_value(json_object_get(o, "scheduler"));
 		unsigned long long persist = num(o, "persistence_s");
@@ -251,8 +254,8 @@ static void print_rs_line(FILE *f, const struct entry *r, enum adm_fwd fwd, cons
 	} else if (fmt & ADM_FMT_RATE) {
 		fprintf(f, "  -> %-28s %8llu %8llu %8llu", name, num(rate, "cps"),
 			num(rate, "pps_in"), num(rate, "pps_out"));
-		adm_print_largenum(f, num(rate, "bps_in"), fmt);
-		adm_print_largenum(f, num(rate, "bps_out"), fmt);
+		adm_print_largenum(f, BYTES(num(rate, "bps_in")), fmt);
+		adm_print_largenum(f, BYTES(num(rate, "bps_out")), fmt);
 		fputc('\n', f);
 	} else if (fmt & ADM_FMT_THRESH) {
 		fprintf(f, "  -> %-28s %-10llu %-10llu %-10llu %-10llu\n", name,

@@ -86,7 +86,8 @@ static const char services_json[] =
 	"'bytes_in': 0, 'bytes_out': 0}"
 	"]";
 
-/* GET /stats: rates for two services (the rest have none). */
+/* GET /stats: rates for two services (the rest have none); the API's
+ * bps_in/bps_out are bits per second, ipvsadm's InBPS/OutBPS bytes. */
 static const char stats_json[] =
 	"{'totals': {'rx_pkts': 1}, 'services': [{'proto': 'tcp', 'vip': '10.0.0.10', "
 	"'port': 80, 'conns': 17, 'rate': {'cps': 12, 'pps_in': 340, 'pps_out': 320, "
@@ -160,9 +161,9 @@ static const char want_rate[] =
 	"Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n"
 	"  -> RemoteAddress:Port\n"
 	"TCP  9.0.0.1:25                          0        0        0        0        0\n"
-	"TCP  10.0.0.10:80                       12      340      320   170000    1600M\n"
+	"TCP  10.0.0.10:80                       12      340      320    21250  200000K\n"
 	"  -> 10.1.0.9:8080                       0        0        0        0        0\n"
-	"  -> 10.1.0.11:8080                     12      340      320   170000    1600M\n"
+	"  -> 10.1.0.11:8080                     12      340      320    21250  200000K\n"
 	"TCP  10.0.0.10:443                       0        0        0        0        0\n"
 	"  -> 10.1.0.11:443                       0        0        0        0        0\n"
 	"  -> 10.1.0.12:443                       0        0        0        0        0\n"
@@ -170,8 +171,8 @@ static const char want_rate[] =
 	"  -> 10.1.0.31:3306                      0        0        0        0        0\n"
 	"TCP  10.0.0.30:8080                      0        0        0        0        0\n"
 	"  -> 10.1.0.41:8080                      0        0        0        0        0\n"
-	"UDP  10.0.0.10:53                        5        5        5      400      800\n"
-	"  -> 10.1.0.21:53                        2        2        2      160      320\n"
+	"UDP  10.0.0.10:53                        5        5        5       50      100\n"
+	"  -> 10.1.0.21:53                        2        2        2       20       40\n"
 	"  -> 10.1.0.22:53                        0        0        0        0        0\n";
 
 static const char want_thresh[] =

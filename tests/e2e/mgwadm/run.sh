@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# mgwadm against a real mgw: the ipvsadm command line drives the API.
+# - -R of a realistic ipvsadm-save dump (dump.txt), then -S gives it back
+# - -L -n prints exactly list.txt
+# - -A -a -e -E -d -D change what the API shows, and traffic follows
+#   (rr over two nginx backends; -w 0 takes one out of new connections)
+# - -L -n -c shows the client's connections; --stats counts them; -Z zeroes
+# - a -R with a bad line, and a -R that mgw's validator refuses, apply
+#   nothing; usage errors exit 2, refusals 1
+# - -C empties the table
+# (This data plane forwards FULLNAT only, so the dump is FULLNAT; the unit
+# tests round-trip -g -m -i dumps.)
+source "$(dirname "$0")/../../lib/common.sh"
+source "$(dirname "$0")/../../lib/testbed.sh"
+tb_init mgwadm 100
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ADM=$TB_ROOT/mgwadm
+[[ -x $ADM ]] || { tb_log "no $ADM: run make"; exit 1; }
+
+# mgwadm in the namespace where the API listens; status in ADM_RC.
+adm() { ADM_RC=0; tb_x lb "$ADM" "$@" 2>"$TB_DIR/adm.err" || ADM_RC=$?; }
+adm_in() { local f=$1; shift; ADM_RC=0; tb_x lb "$ADM" "$@" <"$f" 2>"$TB_DIR/adm.err" || ADM_RC=$?; }
+adm_err() { cat "$TB_DIR/adm.err"; }
+svc_json() { tb_api GET "/api/v1/services/$1" | tb_json "$2"; }
+
+tb_topology 2
+tb_http_backends 2
+tb_mgw_config "[]"
+tb_mgw_start || exit 1
+
+# ---- -R a realistic dump, -S gives it back, -L -n as ipvsadm prints it
+adm_in "$HERE/dump.txt" -R
+tb_expect_eq "-R of the dump: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "the API holds the dump's 7 services" 7 \
+	"$(tb_api GET /api/v1/services | tb_json 'len(j)')"
+tb_expect_eq "persistence and mask reached mgw" "300 255.255.255.0" \
+	"$(svc_json tcp/10.0.0.20/3306 'j["persistence_s"], j["persistence_mask"]' | tr -d "(),'")"
+tb_expect_eq "thresholds reached mgw" "1000 800" \
+	"$(svc_json udp/10.0.0.10/123 'j["servers"][0]["u_threshold"], j["servers"][0]["l_threshold"]' | tr -d "(),'")"
+tb_expect_eq "mh-port reached mgw" True "$(svc_json tcp/10.0.0.30/8080 'j["mh_port"]')"
+adm -S -n >"$TB_DIR/saved.txt"
+tb_check "-S reproduces the dump" diff -u "$HERE/dump.txt" "$TB_DIR/saved.txt"
+adm -L -n >"$TB_DIR/list.txt"
+tb_check "-L -n prints the expected table" diff -u "$HERE/list.txt" "$TB_DIR/list.txt"
+# ipvsadm with no arguments lists too (numbers either way)
+tb_check "no arguments = -L" bash -c "ip netns exec $(tb_nsname lb) $ADM | diff -q - $HERE/list.txt"
+
+# ---- a bad line: nothing applied, the line named
+printf '%s\n' "-A -t 10.0.0.50:80 -s rr" "-a -t 10.0.0.50:80 -r 10.1.0.11:80 -b" \
+	"-A -t 10.0.0.51:80 -s sed" >"$TB_DIR/bad.txt"
+adm_in "$TB_DIR/bad.txt" -R
+tb_expect_eq "-R with a bad line: exit 1" 1 "$ADM_RC"
+tb_check "the message names line 3 ($(adm_err))" grep -q "^mgwadm: line 3: .*sed.*nothing applied" "$TB_DIR/adm.err"
+adm -S -n >"$TB_DIR/saved2.txt"
+tb_check "nothing of it applied" diff -u "$HERE/dump.txt" "$TB_DIR/saved2.txt"
+
+# ---- mgw's validator refuses the whole: nothing applied either
+printf '%s\n' "-A -t 10.0.0.60:80 -s rr" "-A -t 10.0.0.61:80 -s rr -p 60 -M 255.0.255.0" \
+	>"$TB_DIR/refused.txt"
+adm_in "$TB_DIR/refused.txt" -R
+tb_expect_eq "-R refused by mgw: exit 1" 1 "$ADM_RC"
+tb_check "mgw's reason and field shown ($(adm_err))" \
+	grep -q "^mgwadm: .*contiguous.*(services\[[0-9]*\]\.persistence_mask)" "$TB_DIR/adm.err"
+adm -S -n >"$TB_DIR/saved3.txt"
+tb_check "still nothing applied" diff -u "$HERE/dump.txt" "$TB_DIR/saved3.txt"
+
+# ---- single commands change what the API shows, and traffic follows
+adm -A -t 10.0.0.10:8000 -s rr
+tb_expect_eq "-A: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-A: the API shows it" "rr fullnat 0" \
+	"$(svc_json tcp/10.0.0.10/8000 'j["scheduler"], j["forward"], len(j["servers"])' | tr -d "(),'")"
+adm -a -t 10.0.0.10:8000 -r 10.1.0.11:8080 -w 1
+tb_expect_eq "-a b1: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -a -t 10.0.0.10:8000 -r 10.1.0.12:8080 --fullnat -w 1
+tb_expect_eq "-a b2 --fullnat: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-a: the API shows two servers" "10.1.0.11:8080 10.1.0.12:8080" \
+	"$(svc_json tcp/10.0.0.10/8000 '" ".join(s["ip"]+":"+str(s["port"]) for s in j["servers"])')"
+for i in 1 2 3 4; do tb_client curl -s --max-time 5 "http://$TB_VIP:8000/"; done >"$TB_DIR/rr.txt"
+tb_expect_eq "rr over both servers" "b1 b1 b2 b2" "$(sort "$TB_DIR/rr.txt" | xargs)"
+
+adm -a -t 10.0.0.10:8000 -r 10.1.0.13:8080 -g
+tb_expect_eq "-a -g on a FULLNAT service with servers: exit 1" 1 "$ADM_RC"
+tb_check "the message says forwarding is per service ($(adm_err))" \
+	grep -q "forwarding -g (dr) does not match.*per service" "$TB_DIR/adm.err"
+adm -a -t 10.0.0.10:8000 -r 10.1.0.11:8080
+tb_expect_eq "-a of an existing server: exit 1" 1 "$ADM_RC"
+
+adm -e -t 10.0.0.10:8000 -r 10.1.0.12:8080 -w 0
+tb_expect_eq "-e -w 0: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-e: the API shows weight 0" 0 \
+	"$(svc_json tcp/10.0.0.10/8000 '[s["weight"] for s in j["servers"] if s["ip"]=="10.1.0.12"][0]')"
+for i in 1 2 3 4; do tb_client curl -s --max-time 5 "http://$TB_VIP:8000/"; done >"$TB_DIR/w0.txt"
+tb_expect_eq "weight 0: new connections avoid b2" "b1 b1 b1 b1" "$(sort "$TB_DIR/w0.txt" | xargs)"
+
+adm -E -t 10.0.0.10:8000 -s wrr -p 60
+tb_expect_eq "-E: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-E: the API shows wrr, persistence 60" "wrr 60" \
+	"$(svc_json tcp/10.0.0.10/8000 'j["scheduler"], j["persistence_s"]' | tr -d "(),'")"
+
+# ---- connections, counters, zero
+adm -L -n -c >"$TB_DIR/conns.txt"
+tb_expect_eq "-L -n -c: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-L -n -c header" "IPVS connection entries|pro expire state       source             virtual            destination" \
+	"$(head -2 "$TB_DIR/conns.txt" | paste -sd'|')"
+tb_check "-L -n -c lists the client's connections to 10.0.0.10:8000" \
+	grep -Eq "^TCP [0-9]{2,}:[0-9]{2} +[A-Z_]+ +10\.0\.0\.1:[0-9]+ +10\.0\.0\.10:8000 +10\.1\.0\.1[12]:8080$" "$TB_DIR/conns.txt"
+adm -L -n --stats -t 10.0.0.10:8000 >"$TB_DIR/stats.txt"
+conns=$(awk '$1 == "TCP" {print $3}' "$TB_DIR/stats.txt")
+tb_expect_eq "--stats: 8 connections counted" 8 "$conns"
+adm -L -n --rate >/dev/null
+tb_expect_eq "--rate: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -Z
+tb_expect_eq "-Z: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -L -n --stats -t 10.0.0.10:8000 >"$TB_DIR/stats0.txt"
+tb_expect_eq "-Z: counters zeroed" 0 "$(awk '$1 == "TCP" {print $3}' "$TB_DIR/stats0.txt")"
+
+adm -d -t 10.0.0.10:8000 -r 10.1.0.12:8080
+tb_expect_eq "-d: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-d: one server left" 1 "$(svc_json tcp/10.0.0.10/8000 'len(j["servers"])')"
+adm -d -t 10.0.0.10:8000 -r 10.1.0.12:8080
+tb_expect_eq "-d again: exit 1" 1 "$ADM_RC"
+adm -D -t 10.0.0.10:8000
+tb_expect_eq "-D: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_api GET /api/v1/services/tcp/10.0.0.10/8000 >/dev/null
+tb_expect_eq "-D: the API has no such service" 404 "$TB_HTTP_CODE"
+adm -D -t 10.0.0.10:8000
+tb_expect_eq "-D again: exit 1" 1 "$ADM_RC"
+
+# ---- usage errors exit 2; an unreachable API exits 1
+adm -A -t 10.0.0.10:80 -s sed
+tb_expect_eq "an LVS scheduler mgw lacks: exit 2" 2 "$ADM_RC"
+adm -A -f 1
+tb_expect_eq "-f: exit 2" 2 "$ADM_RC"
+adm --api http://127.0.0.1:1 -L -n
+tb_expect_eq "no API there: exit 1" 1 "$ADM_RC"
+tb_check "it says so ($(adm_err))" grep -q "cannot reach mgw's API" "$TB_DIR/adm.err"
+
+# ---- -C: one atomic change to an empty table
+adm -C
+tb_expect_eq "-C: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-C: no services left" 0 "$(tb_api GET /api/v1/services | tb_json 'len(j)')"
+tb_expect_eq "-S of an empty table prints nothing" "" "$(tb_x lb "$ADM" -S -n)"
+
+tb_mgw_stop
+tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
+tb_done
