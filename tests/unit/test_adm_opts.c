@@ -307,6 +307,65 @@ static void test_errors(void **state)
 	bad("-A --sctp-service 10.0.0.10:80", "SCTP");
 }
 
+/* Every command with every option, one at a time: accepted exactly where
+ * ipvsadm (and mgwadm's additions: forwarding and -b flags on -A/-E,
+ * --timeout on -L) accept it. */
+static void test_every_combination(void **state)
+{
+	static const struct {
+		const char *name, *words;
+	} opt[] = {
+		{ "numeric", "-n" }, { "connection", "-c" }, { "service", "-t 10.0.0.9:81" },
+		{ "scheduler", "-s rr" }, { "persistent", "-p 60" },
+		{ "netmask", "-M 255.255.255.0" }, { "real-server", "-r 10.1.0.9:80" },
+		{ "forward", "-m" }, { "weight", "-w 2" }, { "u-threshold", "-x 10" },
+		{ "l-threshold", "-y 5" }, { "stats", "--stats" }, { "rate", "--rate" },
+		{ "thresholds", "--thresholds" }, { "exact", "--exact" }, { "nosort", "--nosort" },
+		{ "timeout", "--timeout" }, { "sched-flags", "-s mh --sched-flags mh-port" },
+	};
+	/* base command line; options it takes alone (by name, space separated) */
+	static const struct {
+		const char *base, *takes, *has;
+	} cmd[] = {
+		{ "-A -t 10.0.0.10:80", "scheduler persistent netmask forward sched-flags", "service" },
+		{ "-E -t 10.0.0.10:80", "scheduler persistent netmask forward sched-flags", "service" },
+		{ "-D -t 10.0.0.10:80", "", "service" },
+		{ "-C", "", "" },
+		{ "-L", "numeric connection service stats rate thresholds exact nosort timeout", "" },
+		{ "-a -t 10.0.0.10:80 -r 10.1.0.1", "forward weight u-threshold l-threshold",
+		  "service real-server" },
+		{ "-e -t 10.0.0.10:80 -r 10.1.0.1", "forward weight u-threshold l-threshold",
+		  "service real-server" },
+		{ "-d -t 10.0.0.10:80 -r 10.1.0.1", "", "service real-server" },
+		{ "-Z", "service", "" },
+		{ "-S", "numeric", "" },
+		{ "-R", "", "" },
+		{ "--set 1 2 3", "", "" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmd) / sizeof(cmd[0]); i++) {
+		struct adm_cmd c;
+
+		ok(cmd[i].base, &c);
+		for (size_t k = 0; k < sizeof(opt) / sizeof(opt[0]); k++) {
+			char line[256], name[32];
+			bool want, got;
+
+			snprintf(name, sizeof(name), " %s ", opt[k].name);
+			snprintf(line, sizeof(line), " %s ", cmd[i].has);
+			if (strstr(line, name))
+				continue;       /* part of the base */
+			snprintf(line, sizeof(line), " %s ", cmd[i].takes);
+			want = strstr(line, name) != NULL;
+			snprintf(line, sizeof(line), "%s %s", cmd[i].base, opt[k].words);
+			got = parse_line(line, &c) == 0;
+			if (got != want)
+				fail_msg("'%s': %s (%s)", line, got ? "accepted" : "refused", err);
+		}
+	}
+}
+
 static void test_restore_line(void **state)
 {
 	char *argv[] = { "x", "-A", "-t", "10.0.0.10:80", "--api", "http://1.2.3.4", NULL };
@@ -353,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_list_and_others),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_every_combination),
 		cmocka_unit_test(test_restore_line),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_usage),

@@ -8,6 +8,7 @@
 # - a -R with a bad line, and a -R that mgw's validator refuses, apply
 #   nothing; usage errors exit 2, refusals 1
 # - -C empties the table
+# - the API wants a token: MGW_TOKEN and --token
 # (This data plane forwards FULLNAT only, so the dump is FULLNAT; the unit
 # tests round-trip -g -m -i dumps.)
 source "$(dirname "$0")/../../lib/common.sh"
@@ -27,7 +28,21 @@ svc_json() { tb_api GET "/api/v1/services/$1" | tb_json "$2"; }
 tb_topology 2
 tb_http_backends 2
 tb_mgw_config "[]"
+# The API wants a token: mgwadm takes it from MGW_TOKEN (as tb_api does).
+sed -i 's|"listen": "127.0.0.1:8080" }|"listen": "127.0.0.1:8080", "token": "s3cret-adm" }|' \
+	"$TB_DIR/mgw.json"
+grep -q s3cret-adm "$TB_DIR/mgw.json" || { tb_log "could not set api.token"; exit 1; }
+export MGW_TOKEN=s3cret-adm
 tb_mgw_start || exit 1
+
+# ---- the token: from MGW_TOKEN, --token wins, none is refused
+adm -L -n >/dev/null
+tb_expect_eq "MGW_TOKEN: -L works ($(adm_err))" 0 "$ADM_RC"
+adm --token wrong -L -n
+tb_expect_eq "--token wrong: exit 1" 1 "$ADM_RC"
+tb_check "it says a token is needed ($(adm_err))" grep -q "Bearer" "$TB_DIR/adm.err"
+ADM_RC=0; tb_x lb env -u MGW_TOKEN "$ADM" -S 2>"$TB_DIR/adm.err" || ADM_RC=$?
+tb_expect_eq "no token: exit 1" 1 "$ADM_RC"
 
 # ---- -R a realistic dump, -S gives it back, -L -n as ipvsadm prints it
 adm_in "$HERE/dump.txt" -R
@@ -135,6 +150,14 @@ tb_expect_eq "-f: exit 2" 2 "$ADM_RC"
 adm --api http://127.0.0.1:1 -L -n
 tb_expect_eq "no API there: exit 1" 1 "$ADM_RC"
 tb_check "it says so ($(adm_err))" grep -q "cannot reach mgw's API" "$TB_DIR/adm.err"
+
+# ---- --set and -L --timeout: mgw's timeouts through PUT /config
+adm --set 1000 0 120
+tb_expect_eq "--set: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-L --timeout shows them (0 left tcpfin as it was)" \
+	"Timeout (tcp tcpfin udp): 1000 60 120" "$(tb_x lb "$ADM" -L --timeout)"
+tb_expect_eq "the API shows them" "1000 60 120" \
+	"$(tb_api GET /api/v1/config | tb_json 'j["timeouts"]["tcp_established_s"], j["timeouts"]["tcp_fin_s"], j["timeouts"]["udp_s"]' | tr -d "(),'")"
 
 # ---- -C: one atomic change to an empty table
 adm -C
