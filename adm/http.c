@@ -213,16 +213,24 @@ static int parse_head(const char *buf, const char *end, struct framing *fr)
 			fr->have_length = true;
 			fr->length = n;
 		} else if (token_eq(p, (size_t)(colon - p), "Transfer-Encoding")) {
-			/* The last coding decides: "gzip, chunked" is chunked. */
-			const char *last = ve;
+			/* chunked (last) and identity we read; a compression we
+			 * could not undo, so it is refused. */
+			const char *t = v;
 
-			while (last > v && last[-1] != ',')
-				last--;
-			trim(&last, &ve);
-			if (token_eq(last, (size_t)(ve - last), "chunked"))
-				fr->chunked = true;
-			else if (!token_eq(last, (size_t)(ve - last), "identity"))
-				return -EBADMSG;        /* a coding we cannot undo */
+			fr->chunked = false;
+			while (t < ve) {
+				const char *te = memchr(t, ',', (size_t)(ve - t)), *ts = t;
+
+				te = te ? te : ve;
+				t = te < ve ? te + 1 : ve;
+				trim(&ts, &te);
+				if (token_eq(ts, (size_t)(te - ts), "chunked"))
+					fr->chunked = true;
+				else if (!token_eq(ts, (size_t)(te - ts), "identity"))
+					return -EBADMSG;
+				else if (fr->chunked)
+					return -EBADMSG;        /* chunked must be last */
+			}
 		}
 	}
 	fr->body = next;

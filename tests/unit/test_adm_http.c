@@ -194,8 +194,8 @@ static void test_chunked(void **state)
 	adm_http_resp_free(&r);
 	incremental(s, 200, "[1, 2, 3]");
 
-	/* hex sizes in either case, trailers, "gzip, chunked" is chunked; it
-	 * wins over a Content-Length */
+	/* hex sizes in either case, trailers; "identity, chunked" is chunked
+	 * and wins over a Content-Length */
 	assert_int_equal(parse("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
 			       "Transfer-Encoding: identity, chunked\r\n\r\n"
 			       "A\r\n0123456789\r\na\r\nabcdefghij\r\n0\r\nX-Trailer: 1\r\n\r\n",
@@ -223,6 +223,10 @@ static void test_chunked(void **state)
 			       "7fffffff\r\nab", false, &r), -EFBIG);
 	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", false, &r),
 			 -EBADMSG);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+			       false, &r), -EBADMSG);
+	assert_int_equal(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, identity\r\n"
+			       "\r\n", false, &r), -EBADMSG);
 }
 
 static void test_close_framed_and_1xx(void **state)
