@@ -78,6 +78,13 @@ int cp_config_save(struct cp *cp, struct cp_err *err);
 /* Counters seen through the API start again from zero (ipvsadm -Z). */
 void cp_stats_zero(struct cp *cp);
 
+/* Fault injection for tests (POST /debug/fault): -EPERM unless
+ * debug.fault_injection; -EINVAL with msg for an unknown kind. */
+int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len);
+
+/* Clear a faulty state (POST /status/recover): -EALREADY when not faulty. */
+int cp_recover(struct cp *cp);
+
 /* Drop sessions now: all (vip 0) or of a VIP; or those of one server. */
 int cp_sessions_flush(struct cp *cp, uint32_t vip);
 int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,

@@ -88,7 +88,33 @@ static int get_metrics(struct web_req *rq, struct web_resp *rs)
 	return rs->text ? 0 : -ENOMEM;
 }
 
+static int post_recover(struct web_req *rq, struct web_resp *rs)
+{
+	if (cp_recover(rq->cp) == -EALREADY)
+		return web_error(rs, 409, "conflict", NULL, "the node is not faulty");
+	return web_ok(rs, 200, cp_status_json(rq->cp));
+}
+
+static int post_fault(struct web_req *rq, struct web_resp *rs)
+{
+	char msg[256];
+	json_t *j = web_body_json(rq, rs);
+	int rc;
+
+	if (!j)
+		return 0;
+	rc = cp_fault(rq->cp, j, msg, sizeof(msg));
+	json_decref(j);
+	if (rc == -EPERM)
+		return web_error(rs, 403, "forbidden", NULL, "%s", msg);
+	if (rc < 0)
+		return web_error(rs, 400, "invalid_argument", "kind", "%s", msg);
+	return web_ok(rs, 200, json_pack("{s:s}", "injected", msg));
+}
+
 static const struct web_route misc_routes[] = {
+	{ "POST", "/api/v1/status/recover", post_recover },
+	{ "POST", "/api/v1/debug/fault", post_fault },
 	{ "GET", "/api/v1/status", get_status },
 	{ "GET", "/api/v1/stats", get_stats },
 	{ "DELETE", "/api/v1/stats", delete_stats },
