@@ -45,13 +45,15 @@ mgw: $(B)/mgw.o $(B)/libmgw.a
 	$(Q)$(CC) -o $@ $^ $(LDLIBS)
 
 mgwadm: $(ADM_SRC:%.c=$(B)/%.o)
-	$(CC) -o $@ $^ $(shell pkg-config --libs jansson)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(shell pkg-config --libs jansson)
 
 # mgwadm's own tests link its objects (all but its main) instead of libmgw.
 ADM_LIBOBJ := $(filter-out $(B)/adm/main.o,$(ADM_SRC:%.c=$(B)/%.o))
 $(B)/tests/test_adm_%: tests/unit/test_adm_%.c $(ADM_LIBOBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(ADM_LIBOBJ) $(shell pkg-config --libs jansson) -lcmocka
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(ADM_LIBOBJ) $(shell pkg-config --libs jansson) -lcmocka
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)

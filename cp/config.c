@@ -123,6 +123,48 @@ err:
 	return -ENOMEM;
 }
 
+static uint64_t rs_key(const struct cp_server_conf *r)
+{
+	return (uint64_t)r->ip << 16 | r->port;
+}
+
+static int cmp_rs(const void *a, const void *b)
+{
+	uint64_t x = rs_key(a), y = rs_key(b);
+
+	return x < y ? -1 : x > y;
+}
+
+bool cp_service_sorted(const struct cp_service_conf *s)
+{
+	for (unsigned i = 1; i < s->n_servers; i++)
+		if (rs_key(&s->servers[i - 1]) >= rs_key(&s->servers[i]))
+			return false;
+	return true;
+}
+
+void cp_service_sort_servers(struct cp_service_conf *s)
+{
+	if (!cp_service_sorted(s))
+		qsort(s->servers, s->n_servers, sizeof(s->servers[0]), cmp_rs);
+}
+
+unsigned cp_service_server_pos(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
+{
+	uint64_t key = (uint64_t)ip << 16 | port;
+	unsigned lo = 0, hi = s->n_servers;
+
+	while (lo < hi) {
+		unsigned mid = (lo + hi) / 2;
+
+		if (rs_key(&s->servers[mid]) < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip, uint16_t port)
 {
 	for (unsigned i = 0; i < c->n_services; i++) {
@@ -136,10 +178,11 @@ int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vi
 
 int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
 {
-	for (unsigned i = 0; i < s->n_servers; i++)
-		if (s->servers[i].ip == ip && s->servers[i].port == port)
-			return (int)i;
-	return -ENOENT;
+	/* The lists cp keeps are sorted (cp_service_sort_servers). */
+	unsigned i = cp_service_server_pos(s, ip, port);
+
+	return i < s->n_servers && s->servers[i].ip == ip && s->servers[i].port == port ? (int)i
+										       : -ENOENT;
 }
 
 int cp_parse_ipv4(const char *s, uint32_t *out)

@@ -186,9 +186,18 @@ int cp_service_copy(const struct cp_service_conf *src, struct cp_service_conf *d
  * cp_config_from_json() runs it; API changes run it on the changed copy. */
 int cp_config_validate(const struct cp_config *c, struct cp_err *err);
 
+/* Servers are kept in address order (ip, then port): the order every node
+ * sees the same set in, which schedulers' tables and ipvsadm -S rely on,
+ * and which keeps checks of big services linear. Cheap when sorted. */
+void cp_service_sort_servers(struct cp_service_conf *s);
+bool cp_service_sorted(const struct cp_service_conf *s);
+/* Where ip:port is or would go in a sorted list. */
+unsigned cp_service_server_pos(const struct cp_service_conf *s, uint32_t ip, uint16_t port);
+
 /* Lookups. */
 int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip,
 			   uint16_t port);
+/* In a sorted list (binary search). */
 int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port);
 
 /* Text helpers shared with the API. */

@@ -119,12 +119,94 @@ static int check_lips(const struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The first server (in list order) whose ip:port an earlier one has: -1 if
+ * none, else its index and *first the earlier one's. Sorting keeps this
+ * O(n log n): a service of 10,000 servers is checked on every API call. */
+static int first_duplicate(const struct cp_service_conf *s, unsigned *first)
+{
+	uint64_t *k;
+	int dup = -1;
+
+	if (s->n_servers < 2 || cp_service_sorted(s))
+		return -1;   /* strictly increasing: no two alike */
+	k = malloc(s->n_servers * sizeof(*k));
+	if (!k)
+		return -1;
+	/* ip:port in the high 48 bits, the index in the low 16 (n ≤ 65535
+	 * here; larger lists fall back to comparing pairs below). */
+	if (s->n_servers <= 65535) {
+		for (unsigned i = 0; i < s->n_servers; i++)
+			k[i] = ((uint64_t)s->servers[i].ip << 16 | s->servers[i].port) << 16 | i;
+		qsort(k, s->n_servers, sizeof(*k), cmp_u64);
+		for (unsigned i = 1; i < s->n_servers; i++) {
+			if (k[i] >> 16 == k[i - 1] >> 16) {
+				unsigned later = k[i] & 0xffff;
+
+				if (dup < 0 || later < (unsigned)dup) {
+					dup = (int)later;
+					/* the earliest with this key is the first of its run */
+					for (unsigned j = i; j > 0 && k[j - 1] >> 16 == k[i] >> 16; j--)
+						*first = k[j - 1] & 0xffff;
+				}
+			}
+		}
+	} else {
+		for (unsigned r = 1; r < s->n_servers && dup < 0; r++)
+			for (unsigned q = 0; q < r; q++)
+				if (s->servers[q].ip == s->servers[r].ip &&
+				    s->servers[q].port == s->servers[r].port) {
+					dup = (int)r;
+					*first = q;
+					break;
+				}
+	}
+	free(k);
+	return dup;
+}
+
 static bool contiguous_mask(uint32_t m)
 {
 	return (m | (m - 1)) == 0xffffffff || m == 0;
 }
 
-static int check_service(const struct cp_config *c, unsigned i, struct cp_err *err)
+/* This node's own addresses (ports' and local IPs), sorted: servers are
+ * checked against them by binary search, thousands per API call. */
+struct own_addrs {
+	unsigned n;
+	uint32_t a[CP_MAX_PORTS + CP_MAX_LIPS];
+};
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void own_addrs(const struct cp_config *c, struct own_addrs *o)
+{
+	o->n = 0;
+	for (unsigned i = 0; i < c->n_ports; i++)
+		o->a[o->n++] = c->ports[i].ip;
+	for (unsigned i = 0; i < c->n_lips; i++)
+		o->a[o->n++] = c->lips[i];
+	qsort(o->a, o->n, sizeof(o->a[0]), cmp_u32);
+}
+
+static bool is_own(const struct own_addrs *o, uint32_t ip)
+{
+	return bsearch(&ip, o->a, o->n, sizeof(o->a[0]), cmp_u32) != NULL;
+}
+
+static int check_service(const struct cp_config *c, const struct own_addrs *own, unsigned i,
+			 struct cp_err *err)
 {
 	const struct cp_service_conf *s = &c->services[i];
 	char p[32], sp[64];
@@ -165,14 +247,21 @@ static int check_service(const struct cp_config *c, unsigned i, struct cp_err *e
 	for (unsigned r = 0; r < s->n_servers; r++) {
 		const struct cp_server_conf *rs = &s->servers[r];
 
+		if (usable_host(rs->ip) && rs->ip != s->vip && !is_own(own, rs->ip))
+			continue;
 		cp_rd_index(sp, sizeof(sp), p, "servers", r);
 		if (!usable_host(rs->ip))
 			return cp_rd_fail(err, sp, "ip", "must be a unicast host address");
-		if (rs->ip == s->vip || is_port_ip(c, rs->ip) || is_lip(c, rs->ip))
-			return cp_rd_fail(err, sp, "ip", "is one of this node's own addresses");
-		for (unsigned q = 0; q < r; q++)
-			if (s->servers[q].ip == rs->ip && s->servers[q].port == rs->port)
-				return cp_rd_fail(err, sp, NULL, "duplicates servers[%u]", q);
+		return cp_rd_fail(err, sp, "ip", "is one of this node's own addresses");
+	}
+	{
+		unsigned first = 0;
+		int r = first_duplicate(s, &first);
+
+		if (r >= 0) {
+			cp_rd_index(sp, sizeof(sp), p, "servers", (size_t)r);
+			return cp_rd_fail(err, sp, NULL, "duplicates servers[%u]", first);
+		}
 	}
 	return 0;
 }
@@ -208,6 +297,7 @@ static int check_routing(const struct cp_config *c, struct cp_err *err)
 
 int cp_config_validate(const struct cp_config *c, struct cp_err *err)
 {
+	struct own_addrs own;
 	uint64_t n_servers = 0;
 	int rc;
 
@@ -217,8 +307,9 @@ int cp_config_validate(const struct cp_config *c, struct cp_err *err)
 	if (c->n_services > c->max_services)
 		return cp_rd_fail(err, NULL, "services", "has %u services, limits.services is %u",
 				  c->n_services, c->max_services);
+	own_addrs(c, &own);
 	for (unsigned i = 0; i < c->n_services; i++) {
-		if ((rc = check_service(c, i, err)) < 0)
+		if ((rc = check_service(c, &own, i, err)) < 0)
 			return rc;
 		n_servers += c->services[i].n_servers;
 	}

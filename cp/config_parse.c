@@ -487,6 +487,8 @@ static int parse_debug(const json_t *o, struct cp_config *c, struct cp_err *err)
 
 static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 {
+	int rc;
+
 	static const char *const keys[] = { "node", "api", "dpdk", "ports", "routes", "localips",
 					    "timeouts", "services", "routing", "limits",
 					    "selfcheck", "debug", NULL };
@@ -529,7 +531,12 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 		c->ospf.router_id = c->router_id;
 	if (c->bgp.enabled && !c->bgp.router_id)
 		c->bgp.router_id = c->router_id;
-	return cp_config_validate(c, err);
+	rc = cp_config_validate(c, err);
+	/* Validated in the order given (errors name the operator's indices),
+	 * kept in address order from here on. */
+	for (unsigned i = 0; rc == 0 && i < c->n_services; i++)
+		cp_service_sort_servers(&c->services[i]);
+	return rc;
 }
 
 int cp_config_from_json(const json_t *j, struct cp_config **out, struct cp_err *err)

@@ -31,34 +31,28 @@ static bool svc_in_use(void *arg, uint32_t id)
 }
 
 /* A new service or server (or one whose id was reused) starts from zero. */
-static void reset_fresh(struct cp *cp, const struct dp_snap *s)
+static void reset_fresh(struct cp *cp)
 {
-	for (uint32_t i = 0; i < s->n_svc; i++) {
-		const struct dp_service *ds = &s->svc[i];
+	uint32_t id;
 
-		if (cp_ids_take_fresh(cp->svc_ids, ds->id)) {
-			dp_service_stats(cp->dp, ds->id, &cp->svc_base[ds->id]);
-			memset(&cp->svc_rate[ds->id], 0, sizeof(cp->svc_rate[0]));
-			cp->svc_rate[ds->id].conns = cp->svc_base[ds->id].conns;
-			cp->svc_rate[ds->id].pkts_in = cp->svc_base[ds->id].pkts_in;
-			cp->svc_rate[ds->id].pkts_out = cp->svc_base[ds->id].pkts_out;
-			cp->svc_rate[ds->id].bytes_in = cp->svc_base[ds->id].bytes_in;
-			cp->svc_rate[ds->id].bytes_out = cp->svc_base[ds->id].bytes_out;
-		}
-		for (uint32_t k = 0; k < ds->n_servers; k++) {
-			uint32_t id = ds->servers[k].id;
-
-			if (!cp_ids_take_fresh(cp->rs_ids, id))
-				continue;
-			dp_server_stats(cp->dp, id, &cp->rs_base[id]);
-			memset(&cp->rs_rate[id], 0, sizeof(cp->rs_rate[0]));
-			cp->rs_rate[id].conns = cp->rs_base[id].conns;
-			cp->rs_rate[id].pkts_in = cp->rs_base[id].pkts_in;
-			cp->rs_rate[id].pkts_out = cp->rs_base[id].pkts_out;
-			cp->rs_rate[id].bytes_in = cp->rs_base[id].bytes_in;
-			cp->rs_rate[id].bytes_out = cp->rs_base[id].bytes_out;
-			cp->rs_drained[id] = 0;
-		}
+	while (cp_ids_pop_fresh(cp->svc_ids, &id) == 0) {
+		dp_service_stats(cp->dp, id, &cp->svc_base[id]);
+		memset(&cp->svc_rate[id], 0, sizeof(cp->svc_rate[0]));
+		cp->svc_rate[id].conns = cp->svc_base[id].conns;
+		cp->svc_rate[id].pkts_in = cp->svc_base[id].pkts_in;
+		cp->svc_rate[id].pkts_out = cp->svc_base[id].pkts_out;
+		cp->svc_rate[id].bytes_in = cp->svc_base[id].bytes_in;
+		cp->svc_rate[id].bytes_out = cp->svc_base[id].bytes_out;
+	}
+	while (cp_ids_pop_fresh(cp->rs_ids, &id) == 0) {
+		dp_server_stats(cp->dp, id, &cp->rs_base[id]);
+		memset(&cp->rs_rate[id], 0, sizeof(cp->rs_rate[0]));
+		cp->rs_rate[id].conns = cp->rs_base[id].conns;
+		cp->rs_rate[id].pkts_in = cp->rs_base[id].pkts_in;
+		cp->rs_rate[id].pkts_out = cp->rs_base[id].pkts_out;
+		cp->rs_rate[id].bytes_in = cp->rs_base[id].bytes_in;
+		cp->rs_rate[id].bytes_out = cp->rs_base[id].bytes_out;
+		cp->rs_drained[id] = 0;
 	}
 }
 
@@ -129,11 +123,16 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	rc = cp_snap_build(&in, &snap, err);
 	if (rc < 0) {
 		dp_routes_free(new_routes);
+		/* Give back the ids the failed build made live. */
+		for (uint32_t i = 0; i < in.got_svc.n; i++)
+			cp_ids_retire(cp->svc_ids, in.got_svc.v[i]);
+		for (uint32_t i = 0; i < in.got_rs.n; i++)
+			cp_ids_retire(cp->rs_ids, in.got_rs.v[i]);
+		cp_snap_in_done(&in);
 		return rc;
 	}
 	old = dp_publish(cp->dp, snap);
 	dp_synchronize(cp->dp);
-	cp_snap_free(old);
 	if (new_routes) {
 		old_routes = cp->routes;
 		cp->routes = new_routes;
@@ -141,9 +140,14 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 		dp_routes_free(old_routes);
 	}
 	cp->snap = snap;
-	reset_fresh(cp, snap);
-	cp_ids_retire_unused(cp->svc_ids, in.gen);
-	cp_ids_retire_unused(cp->rs_ids, in.gen);
+	reset_fresh(cp);
+	/* Ids the previous snapshot used and this one does not: retired. */
+	for (uint32_t i = 0; i < in.gone_svc.n; i++)
+		cp_ids_retire(cp->svc_ids, in.gone_svc.v[i]);
+	for (uint32_t i = 0; i < in.gone_rs.n; i++)
+		cp_ids_retire(cp->rs_ids, in.gone_rs.v[i]);
+	cp_snap_in_done(&in);
+	cp_snap_free(old);
 	/* Server ids wait for their sessions to end (maint.c reaps them). */
 	cp_ids_reap(cp->svc_ids, svc_in_use, cp);
 	return 0;
@@ -272,6 +276,8 @@ static int commit_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	int rc;
 
 	rc = cp_config_validate(c, err);
+	for (unsigned i = 0; rc == 0 && i < c->n_services; i++)
+		cp_service_sort_servers(&c->services[i]);
 	if (rc == 0)
 		rc = restart_only(old, c, err);
 	if (rc == 0)

@@ -59,6 +59,9 @@ json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit);
  * or NULL when it does not exist. */
 json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);
 json_t *cp_services_view(struct cp *cp);
+/* One server of a service with its live state, or NULL. */
+json_t *cp_server_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
+		       uint16_t rport);
 json_t *cp_routing_json(struct cp *cp);
 json_t *cp_cluster_json(struct cp *cp);
 /* Prometheus text exposition (malloc'ed). */

@@ -11,9 +11,8 @@ enum { ID_FREE = 0, ID_LIVE, ID_RETIRED };
 
 struct id_ent {
 	uint64_t k1, k2;
-	uint64_t gen;       /* last config generation using it */
 	uint8_t state;
-	bool fresh;         /* allocated, not yet seen by cp_ids_take_fresh */
+	bool fresh;         /* allocated, not yet popped by cp_ids_pop_fresh */
 };
 
 struct cp_ids {
@@ -21,6 +20,8 @@ struct cp_ids {
 	uint32_t used;
 	uint32_t n_free;
 	uint32_t *free;     /* stack of free ids */
+	uint32_t n_fresh;
+	uint32_t *fresh;    /* stack of newly allocated ids */
 	struct id_ent *ent; /* by id */
 	uint32_t mask;
 	uint32_t *index;    /* slot → id + 1 (0 = empty) */
@@ -47,9 +48,10 @@ int cp_ids_create(uint32_t cap, struct cp_ids **out)
 	ids->cap = cap;
 	ids->mask = size - 1;
 	ids->free = malloc(cap * sizeof(uint32_t));
+	ids->fresh = malloc(cap * sizeof(uint32_t));
 	ids->ent = calloc(cap, sizeof(struct id_ent));
 	ids->index = calloc(size, sizeof(uint32_t));
-	if (!ids->free || !ids->ent || !ids->index) {
+	if (!ids->free || !ids->fresh || !ids->ent || !ids->index) {
 		cp_ids_destroy(ids);
 		return -ENOMEM;
 	}
@@ -66,6 +68,7 @@ void cp_ids_destroy(struct cp_ids *ids)
 	if (!ids)
 		return;
 	free(ids->free);
+	free(ids->fresh);
 	free(ids->ent);
 	free(ids->index);
 	free(ids);
@@ -96,10 +99,11 @@ int cp_ids_find(const struct cp_ids *ids, uint64_t k1, uint64_t k2, uint32_t *id
 	return 0;
 }
 
-int cp_ids_get(struct cp_ids *ids, uint64_t k1, uint64_t k2, uint64_t gen, uint32_t *id)
+int cp_ids_get(struct cp_ids *ids, uint64_t k1, uint64_t k2, uint32_t *id)
 {
 	uint32_t *s = slot_of(ids, k1, k2);
 	struct id_ent *e;
+	int changed;
 
 	if (*s == 0) {
 		if (ids->n_free == 0)
@@ -108,21 +112,22 @@ int cp_ids_get(struct cp_ids *ids, uint64_t k1, uint64_t k2, uint64_t gen, uint3
 		e = &ids->ent[*s - 1];
 		e->k1 = k1;
 		e->k2 = k2;
+		if (!e->fresh && ids->n_fresh < ids->cap)
+			ids->fresh[ids->n_fresh++] = *s - 1;
 		e->fresh = true;
 		ids->used++;
 	}
 	e = &ids->ent[*s - 1];
+	changed = e->state != ID_LIVE;
 	e->state = ID_LIVE;
-	e->gen = gen;
 	*id = *s - 1;
-	return 0;
+	return changed;
 }
 
-void cp_ids_retire_unused(struct cp_ids *ids, uint64_t gen)
+void cp_ids_retire(struct cp_ids *ids, uint32_t id)
 {
-	for (uint32_t i = 0; i < ids->cap; i++)
-		if (ids->ent[i].state == ID_LIVE && ids->ent[i].gen != gen)
-			ids->ent[i].state = ID_RETIRED;
+	if (id < ids->cap && ids->ent[id].state == ID_LIVE)
+		ids->ent[id].state = ID_RETIRED;
 }
 
 /* Backward-shift deletion keeps probe chains unbroken without tombstones. */
@@ -165,13 +170,13 @@ unsigned cp_ids_reap(struct cp_ids *ids, bool (*in_use)(void *arg, uint32_t id),
 	return n;
 }
 
-bool cp_ids_take_fresh(struct cp_ids *ids, uint32_t id)
+int cp_ids_pop_fresh(struct cp_ids *ids, uint32_t *id)
 {
-	bool f = id < ids->cap && ids->ent[id].fresh;
-
-	if (f)
-		ids->ent[id].fresh = false;
-	return f;
+	if (ids->n_fresh == 0)
+		return -ENOENT;
+	*id = ids->fresh[--ids->n_fresh];
+	ids->ent[*id].fresh = false;
+	return 0;
 }
 
 uint32_t cp_ids_count(const struct cp_ids *ids)

@@ -18,23 +18,24 @@ struct cp_ids;
 int cp_ids_create(uint32_t cap, struct cp_ids **out);
 void cp_ids_destroy(struct cp_ids *ids);
 
-/* The id for key (k1, k2), live or retired, or a new one. Marks it in use by
- * the config being built (generation `gen`). -ENOSPC when exhausted. */
-int cp_ids_get(struct cp_ids *ids, uint64_t k1, uint64_t k2, uint64_t gen, uint32_t *id);
+/* The id for key (k1, k2), live or retired, or a new one; it becomes live.
+ * 1 when it was not live before (new, or back from retirement), 0 when it
+ * was; -ENOSPC when the space is exhausted. */
+int cp_ids_get(struct cp_ids *ids, uint64_t k1, uint64_t k2, uint32_t *id);
 
 /* Look up without allocating: -ENOENT. */
 int cp_ids_find(const struct cp_ids *ids, uint64_t k1, uint64_t k2, uint32_t *id);
 
-/* After a config of generation `gen` is live: ids not used by it become
- * retired. */
-void cp_ids_retire_unused(struct cp_ids *ids, uint64_t gen);
+/* The config no longer uses it: live → retired (freed later by reap). */
+void cp_ids_retire(struct cp_ids *ids, uint32_t id);
 
 /* Free retired ids for which in_use(arg, id) says false. Returns how many. */
 unsigned cp_ids_reap(struct cp_ids *ids, bool (*in_use)(void *arg, uint32_t id), void *arg);
 
-/* True once after an id was newly allocated (the caller resets what it
- * keeps per id, e.g. the counter base). */
-bool cp_ids_take_fresh(struct cp_ids *ids, uint32_t id);
+/* Ids newly allocated since the last call, one per call: 0 and *id, or
+ * -ENOENT when none is left (the caller resets what it keeps per id, e.g.
+ * the counter base). */
+int cp_ids_pop_fresh(struct cp_ids *ids, uint32_t *id);
 
 /* Ids taken (live + retired). */
 uint32_t cp_ids_count(const struct cp_ids *ids);

@@ -28,6 +28,7 @@
 #define PROBE_MS     15000     /* re-ask in the last 15 s of its life */
 #define MAX_PROBES   3
 #define AGE_EVERY_MS 1000
+#define RESOLVE_EVERY_MS 200
 
 struct cp_neigh {
 	struct cp *cp;
@@ -135,7 +136,7 @@ static void *neigh_main(void *arg)
 {
 	struct cp_neigh *nb = arg;
 	struct pollfd pfd[CP_MAX_PORTS + 1];
-	uint64_t next_age = cp_now_ms() + AGE_EVERY_MS;
+	uint64_t next_age = cp_now_ms() + AGE_EVERY_MS, next_resolve = 0;
 
 	pthread_setname_np(pthread_self(), "mgw-neigh");
 	for (unsigned i = 0; i < nb->n; i++) {
@@ -148,6 +149,10 @@ static void *neigh_main(void *arg)
 		uint64_t now = cp_now_ms();
 		int wait = next_age > now ? (int)(next_age - now) : 0;
 
+		if (__atomic_load_n(&nb->kick, __ATOMIC_ACQUIRE) && next_resolve > now &&
+		    (int)(next_resolve - now) < wait)
+			wait = (int)(next_resolve - now);
+
 		if (poll(pfd, nb->n + 1, wait) < 0 && errno != EINTR)
 			break;
 		if (pfd[nb->n].revents & POLLIN) {
@@ -158,8 +163,13 @@ static void *neigh_main(void *arg)
 			}
 			if (!__atomic_load_n(&nb->running, __ATOMIC_ACQUIRE))
 				break;
-			if (__atomic_exchange_n(&nb->kick, 0, __ATOMIC_ACQ_REL))
-				resolve_config(nb);
+		}
+		/* A burst of config changes (an API script adding thousands of
+		 * servers) makes one pass over the config, not thousands. */
+		now = cp_now_ms();
+		if (now >= next_resolve && __atomic_exchange_n(&nb->kick, 0, __ATOMIC_ACQ_REL)) {
+			resolve_config(nb);
+			next_resolve = now + RESOLVE_EVERY_MS;
 		}
 		for (unsigned i = 0; i < nb->n; i++)
 			if (pfd[i].revents & POLLIN)

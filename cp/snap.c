@@ -101,14 +101,75 @@ static uint64_t svc_key(const struct cp_service_conf *s)
 	return dp_snap_svc_key(s->proto, s->vip, s->port);
 }
 
-static int cmp_server(const void *a, const void *b)
+static int list_add(struct cp_id_list *l, uint32_t id)
 {
-	const struct dp_server *x = a, *y = b;
-	uint32_t xi = ntohl(x->ip), yi = ntohl(y->ip);
+	if (l->n == l->cap) {
+		uint32_t cap = l->cap ? l->cap * 2 : 64;
+		uint32_t *v = realloc(l->v, cap * sizeof(*v));
 
-	if (xi != yi)
-		return xi < yi ? -1 : 1;
-	return (int)ntohs(x->port) - (int)ntohs(y->port);
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = id;
+	return 0;
+}
+
+void cp_snap_in_done(struct cp_snap_in *in)
+{
+	free(in->got_svc.v);
+	free(in->got_rs.v);
+	free(in->gone_svc.v);
+	free(in->gone_rs.v);
+	in->got_svc.v = in->got_rs.v = in->gone_svc.v = in->gone_rs.v = NULL;
+}
+
+/* Ids of the previous snapshot that the new one does not use. */
+static int list_gone(struct cp_snap_in *in, const struct dp_snap *s)
+{
+	const struct dp_snap *prev = in->prev;
+	uint8_t *seen;
+	uint32_t cap = 0;
+	int rc = 0;
+
+	if (!prev)
+		return 0;
+	for (uint32_t i = 0; i < s->n_svc; i++)
+		cap = s->svc[i].id + 1 > cap ? s->svc[i].id + 1 : cap;
+	for (uint32_t i = 0; i < prev->n_svc; i++)
+		cap = prev->svc[i].id + 1 > cap ? prev->svc[i].id + 1 : cap;
+	seen = calloc(cap + 1, 1);
+	if (!seen)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < s->n_svc; i++)
+		seen[s->svc[i].id] = 1;
+	for (uint32_t i = 0; rc == 0 && i < prev->n_svc; i++) {
+		const struct dp_service *p = &prev->svc[i];
+
+		if (seen[p->id])
+			continue;   /* its servers were walked against the new list */
+		rc = list_add(&in->gone_svc, p->id);
+		for (uint32_t k = 0; rc == 0 && k < p->n_servers; k++)
+			rc = list_add(&in->gone_rs, p->servers[k].id);
+	}
+	free(seen);
+	return rc;
+}
+
+static uint64_t host_key(const struct dp_server *s)
+{
+	return (uint64_t)ntohl(s->ip) << 16 | ntohs(s->port);
+}
+
+/* The previous snapshot's service of a stable id, if its servers are in
+ * address order (they are whenever the config's were). */
+static const struct dp_service *prev_service(const struct dp_snap *prev, uint32_t id)
+{
+	for (uint32_t i = 0; prev && i < prev->n_svc; i++)
+		if (prev->svc[i].id == id)
+			return &prev->svc[i];
+	return NULL;
 }
 
 static uint8_t sched_of(uint8_t s)
@@ -147,7 +208,7 @@ static int add_addr(struct dp_map *m, uint32_t ip, uint32_t kind, uint32_t idx)
 	return rc == -EEXIST ? 0 : rc;
 }
 
-int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
+int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
 {
 	const struct cp_config *c = in->cfg;
 	struct dp_server *block = NULL, *servers;
@@ -174,13 +235,17 @@ int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_e
 	for (unsigned i = 0; i < c->n_services; i++) {
 		const struct cp_service_conf *cs = &c->services[i];
 		struct dp_service *ds = &s->svc[i];
+		const struct dp_service *prev_svc;
+		uint32_t pk;
 
 		ds->servers = servers;
 		servers += cs->n_servers;
 		s->n_svc++;
-		rc = cp_ids_get(in->svc_ids, svc_key(cs), 0, in->gen, &ds->id);
+		rc = cp_ids_get(in->svc_ids, svc_key(cs), 0, &ds->id);
 		if (rc < 0)
 			goto err_ids;
+		if (rc > 0 && (rc = list_add(&in->got_svc, ds->id)) < 0)
+			goto err;
 		ds->vip = htonl(cs->vip);
 		ds->port = htons(cs->port);
 		ds->proto = cs->proto;
@@ -190,14 +255,39 @@ int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_e
 		ds->persist_ms = cs->persistence_s * 1000;
 		ds->persist_mask = htonl(cs->persistence_mask);
 		ds->n_servers = cs->n_servers;
+		if (!cp_service_sorted(cs)) {
+			rc = -EINVAL;
+			snprintf(err->field, sizeof(err->field), "services[%u].servers", i);
+			snprintf(err->msg, sizeof(err->msg), "internal: servers not in address order");
+			goto err;
+		}
+		prev_svc = prev_service(in->prev, ds->id);
+		pk = 0;
 		for (unsigned k = 0; k < cs->n_servers; k++) {
 			const struct cp_server_conf *r = &cs->servers[k];
 			struct dp_server *d = &ds->servers[k];
+			uint64_t key = (uint64_t)r->ip << 16 | r->port;
 
-			rc = cp_ids_get(in->rs_ids, svc_key(cs), (uint64_t)r->ip << 16 | r->port,
-					in->gen, &d->id);
-			if (rc < 0)
-				goto err_ids;
+			/* Both lists are in address order: walk the previous one
+			 * alongside and take a server's id from it when it was
+			 * there (no hash lookup for the thousands that stay). */
+			while (prev_svc && pk < prev_svc->n_servers &&
+			       host_key(&prev_svc->servers[pk]) < key) {
+				/* in the old list, not in the new: removed */
+				rc = list_add(&in->gone_rs, prev_svc->servers[pk++].id);
+				if (rc < 0)
+					goto err;
+			}
+			if (prev_svc && pk < prev_svc->n_servers &&
+			    host_key(&prev_svc->servers[pk]) == key) {
+				d->id = prev_svc->servers[pk++].id;
+			} else {
+				rc = cp_ids_get(in->rs_ids, svc_key(cs), key, &d->id);
+				if (rc < 0)
+					goto err_ids;
+				if (rc > 0 && (rc = list_add(&in->got_rs, d->id)) < 0)
+					goto err;
+			}
 			d->ip = htonl(r->ip);
 			d->port = htons(r->port);
 			d->weight = r->weight;
@@ -216,7 +306,14 @@ int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_e
 		}
 		/* Sorted by address: schedulers' tables then depend on the set
 		 * of servers only, not on the order they were added in. */
-		qsort(ds->servers, ds->n_servers, sizeof(*ds->servers), cmp_server);
+		while (prev_svc && pk < prev_svc->n_servers) {
+			rc = list_add(&in->gone_rs, prev_svc->servers[pk++].id);
+			if (rc < 0)
+				goto err;
+		}
+		/* Address order (which cp keeps: cp_service_sort_servers) is
+		 * what makes tables order-independent and the walk above
+		 * right; servers[] is built in that order. */
 		ds->usable = calloc((ds->n_servers + 63) / 64 + 1, sizeof(uint64_t));
 		if (!ds->usable) {
 			rc = -ENOMEM;
@@ -267,6 +364,9 @@ int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_e
 	s->timeout[DP_TCP_TIME_WAIT] = c->to_tcp_time_wait * 1000;
 	s->timeout[DP_TCP_CLOSE] = c->to_tcp_close * 1000;
 	s->timeout[DP_UDP_STATE] = c->to_udp * 1000;
+	rc = list_gone(in, s);
+	if (rc < 0)
+		goto err;
 	*out = s;
 	return 0;
 err_ids:

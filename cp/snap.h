@@ -10,6 +10,12 @@
 #include "cp/ids.h"
 #include "dp/snap.h"
 
+/* A growing list of ids. */
+struct cp_id_list {
+	uint32_t *v;
+	uint32_t n, cap;
+};
+
 struct cp_snap_in {
 	const struct cp_config *cfg;
 	const struct dp_snap *prev;   /* tables of unchanged services are shared */
@@ -18,9 +24,15 @@ struct cp_snap_in {
 	uint64_t gen;
 	uint16_t n_lcores;
 	struct dp_routes *routes;     /* route table to use (built by the caller) */
+	/* out: ids this build made live (give them back if it is not
+	 * published) and ids the previous snapshot used that it does not
+	 * (retire them once it is). Freed by cp_snap_in_done(). */
+	struct cp_id_list got_svc, got_rs, gone_svc, gone_rs;
 };
 
-int cp_snap_build(const struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);
+void cp_snap_in_done(struct cp_snap_in *in);
+
+int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);
 
 /* The scheduler table of a service (mh/sh) comes with its own refcount so
  * that snapshots share it while the service's servers and weights stay. */

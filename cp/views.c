@@ -185,6 +185,27 @@ json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t por
 	return o;
 }
 
+json_t *cp_server_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
+		       uint16_t rport)
+{
+	json_t *o = NULL;
+	int i, k;
+
+	pthread_mutex_lock(&cp->lock);
+	i = cp_config_find_service(cp->cfg, proto, vip, port);
+	k = i < 0 ? -1 : cp_service_find_server(&cp->cfg->services[i], ip, rport);
+	if (k >= 0) {
+		const struct cp_service_conf *s = &cp->cfg->services[i];
+		uint32_t rid;
+		bool have = cp_ids_find(cp->rs_ids, svc_key(s), (uint64_t)ip << 16 | rport,
+					&rid) == 0;
+
+		o = rs_json(cp, s, &s->servers[k], rid, have, true);
+	}
+	pthread_mutex_unlock(&cp->lock);
+	return o;
+}
+
 json_t *cp_services_view(struct cp *cp)
 {
 	json_t *a = json_array();

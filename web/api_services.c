@@ -324,22 +324,7 @@ static int delete_service(struct web_req *rq, struct web_resp *rs)
 
 static json_t *server_view(struct cp *cp, const struct svc_id *id, uint32_t ip, uint16_t port)
 {
-	json_t *svc = cp_service_view(cp, id->proto, id->vip, id->port), *found = NULL, *r;
-	char b[16];
-	size_t i;
-
-	if (!svc)
-		return NULL;
-	cp_ipv4_str(ip, b);
-	json_array_foreach(json_object_get(svc, "servers"), i, r) {
-		if (strcmp(json_string_value(json_object_get(r, "ip")), b) == 0 &&
-		    json_integer_value(json_object_get(r, "port")) == port) {
-			found = json_incref(r);
-			break;
-		}
-	}
-	json_decref(svc);
-	return found;
+	return cp_server_view(cp, id->proto, id->vip, id->port, ip, port);
 }
 
 static int get_servers(struct web_req *rq, struct web_resp *rs)
@@ -379,7 +364,13 @@ static int do_add_server(struct cp_config *c, void *arg, struct cp_err *err)
 	if (!ns)
 		return -ENOMEM;
 	s->servers = ns;
-	ns[s->n_servers++] = e->rs;
+	{
+		unsigned at = cp_service_server_pos(s, e->rs.ip, e->rs.port);
+
+		memmove(&ns[at + 1], &ns[at], (s->n_servers - at) * sizeof(*ns));
+		ns[at] = e->rs;
+		s->n_servers++;
+	}
 	return 0;
 }
 
