@@ -53,6 +53,7 @@ static void reset_fresh(struct cp *cp)
 		cp->rs_rate[id].bytes_in = cp->rs_base[id].bytes_in;
 		cp->rs_rate[id].bytes_out = cp->rs_base[id].bytes_out;
 		cp->rs_drained[id] = 0;
+		cp->rs_down[id] = 0;
 	}
 }
 
@@ -153,6 +154,16 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
+int cp_republish_locked(struct cp *cp)
+{
+	struct cp_err err = { "", "" };
+	int rc = apply_locked(cp, cp->cfg, &err);
+
+	if (rc < 0)
+		CP_LOG(ERR, "republishing: %s: %s", err.field, err.msg);
+	return rc;
+}
+
 int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, struct dp *dp,
 	      struct cp **out)
 {
@@ -167,6 +178,7 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	cp->version = version;
 	cp->started_ms = cp_now_ms();
 	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
+	cp->cfg_max_servers = cfg->max_servers;
 	cp->rs_down = calloc(cfg->max_servers, 1);
 	cp->rs_drained = calloc(cfg->max_servers, 1);
 	cp->svc_base = calloc(cfg->max_services, sizeof(*cp->svc_base));
@@ -209,6 +221,12 @@ int cp_start(struct cp *cp)
 	rc = cp_maint_start(cp);
 	if (rc < 0)
 		return rc;
+	rc = cp_health_start(cp);
+	if (rc < 0)
+		return rc;
+	pthread_mutex_lock(&cp->lock);
+	cp_health_sync(cp);
+	pthread_mutex_unlock(&cp->lock);
 	cp_neigh_kick(cp);
 	cp_set_state(cp, CP_STATE_ONLINE, "started");
 	return 0;
@@ -218,6 +236,7 @@ void cp_stop(struct cp *cp)
 {
 	if (!cp)
 		return;
+	cp_health_stop(cp);
 	cp_maint_stop(cp);
 	cp_neigh_stop(cp);
 }
@@ -287,6 +306,7 @@ static int commit_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	cp->cfg = c;
 	cp_tapif_routes(cp, old, c);
 	cp_config_free(old);
+	cp_health_sync(cp);
 	cp_neigh_kick(cp);
 	return 0;
 }

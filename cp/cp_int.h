@@ -20,6 +20,7 @@ extern int mgw_logtype_cp;
 
 struct cp_neigh;
 struct cp_maint;
+struct cp_hc;
 
 /* Rates over the last seconds (exponentially averaged), per id. */
 struct cp_rate {
@@ -48,6 +49,8 @@ struct cp {
 	char tap_name[CP_MAX_PORTS][IF_NAMESIZE];
 	struct cp_neigh *neigh;
 	struct cp_maint *maint;
+	struct cp_hc *hc;
+	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
 
 	/* Counters read minus these = what the API shows: an id reused by
 	 * a new service/server, or zeroed (ipvsadm -Z), starts from 0. */
@@ -61,9 +64,21 @@ struct cp {
 void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out);
 void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out);
 
-/* maint.c: once a second: rates, "drained" events, reaping retired ids. */
+/* maint.c: once a second: rates, "drained" events, reaping retired ids;
+ * and at once when kicked: a new snapshot with the servers' health. */
 int cp_maint_start(struct cp *cp);
 void cp_maint_stop(struct cp *cp);
+void cp_maint_kick(struct cp *cp);
+
+/* cp.c: build and publish a snapshot of the running config again (its
+ * servers' health changed). Lock held. */
+int cp_republish_locked(struct cp *cp);
+
+/* health.c: the health checker over the running config's servers. */
+int cp_health_start(struct cp *cp);
+void cp_health_stop(struct cp *cp);
+int cp_health_sync(struct cp *cp);              /* lock held */
+json_t *cp_health_json(struct cp *cp, uint32_t rs_id);
 
 uint64_t cp_now_ms(void);
 

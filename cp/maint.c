@@ -18,6 +18,7 @@ struct cp_maint {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
+	bool kicked;
 	uint64_t last_ms;
 };
 
@@ -98,9 +99,22 @@ static void *maint_main(void *arg)
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += 1;
-		pthread_cond_timedwait(&m->cv, &m->mu, &ts);
+		if (!m->kicked)
+			pthread_cond_timedwait(&m->cv, &m->mu, &ts);
 		if (m->stop)
 			break;
+		if (m->kicked) {
+			/* Health changed: the data plane must know now, not in
+			 * a second. */
+			m->kicked = false;
+			pthread_mutex_unlock(&m->mu);
+			pthread_mutex_lock(&m->cp->lock);
+			cp_republish_locked(m->cp);
+			pthread_mutex_unlock(&m->cp->lock);
+			pthread_mutex_lock(&m->mu);
+			if (cp_now_ms() < m->last_ms + MAINT_PERIOD_MS)
+				continue;
+		}
 		now = cp_now_ms();
 		pthread_mutex_unlock(&m->mu);
 		tick(m, (double)(now - m->last_ms) / 1000.0);
@@ -133,6 +147,18 @@ int cp_maint_start(struct cp *cp)
 	}
 	cp->maint = m;
 	return 0;
+}
+
+void cp_maint_kick(struct cp *cp)
+{
+	struct cp_maint *m = cp->maint;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->kicked = true;
+	pthread_cond_signal(&m->cv);
+	pthread_mutex_unlock(&m->mu);
 }
 
 void cp_maint_stop(struct cp *cp)

@@ -111,6 +111,12 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 						    "port", (int)r->port);
 	(void)s;
 	json_object_set_new(o, "status", json_string(status));
+	if (full && have_id) {
+		json_t *h = cp_health_json(cp, id);
+
+		if (h)
+			json_object_set_new(o, "health", h);
+	}
 	json_object_set_new(o, "conns", json_integer((json_int_t)st.conns));
 	json_object_set_new(o, "active_conns", json_integer(st.open > 0 ? st.open : 0));
 	json_object_set_new(o, "inactive_conns",

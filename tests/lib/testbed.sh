@@ -155,7 +155,8 @@ http {
     listen $(tb_backend_ip "$i"):$port reuseport backlog=4096;
     location = / { return 200 "b$i\n"; }
     location = /big { alias $TB_DIR/big.bin; }
-    location /slow { return 200 "b$i\n"; }
+    location = /health { return 200 "ok\n"; }
+    location = /health503 { return 503 "no\n"; }
   }
 }
 NGX
