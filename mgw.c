@@ -20,6 +20,7 @@
 
 #include "cp/cp.h"
 #include "dp/dp.h"
+#include "ospf/routing.h"
 #include "web/web.h"
 
 #define MGW_VERSION "0.1.0"
@@ -40,6 +41,7 @@ struct mgw {
 	struct dp *dp;
 	struct cp *cp;
 	struct web *web;
+	struct ospf_routing *routing;
 };
 
 static void usage(FILE *f)
@@ -358,6 +360,16 @@ int main(int argc, char **argv)
 		MGW_LOG(ERR, "control plane start: %s", strerror(-rc));
 		goto out_stop;
 	}
+	{
+		struct cp_config *c = cp_config_get(m.cp);
+
+		rc = c ? ospf_routing_start(m.cp, c, &m.routing) : -ENOMEM;
+		cp_config_free(c);
+		if (rc < 0) {
+			MGW_LOG(ERR, "routing: %s", strerror(-rc));
+			goto out_stop;
+		}
+	}
 	rc = web_create(&wconf, m.cp, &m.web);
 	if (rc < 0)
 		goto out_stop;
@@ -365,10 +377,22 @@ int main(int argc, char **argv)
 
 	sig = wait_for_stop(&sigs);
 	MGW_LOG(NOTICE, "%s: stopping", strsignal(sig));
+	/* Routes go first (the state change withdraws them); the data plane
+	 * keeps forwarding for node.drain_s while the routers move away. */
 	cp_set_state(m.cp, CP_STATE_STOPPING, strsignal(sig));
+	if (sig == SIGTERM) {
+		struct cp_config *c = cp_config_get(m.cp);
+		unsigned drain = c ? c->drain_s : 0;
+
+		cp_config_free(c);
+		if (drain)
+			MGW_LOG(NOTICE, "draining for %u s", drain);
+		sleep(drain);
+	}
 	web_destroy(m.web);
 	rc = 0;
 out_stop:
+	ospf_routing_stop(m.routing);
 	cp_stop(m.cp);
 	dp_stop(m.dp);
 out_cp:

@@ -263,7 +263,19 @@ void cp_destroy(struct cp *cp)
 	free(cp);
 }
 
-/* Fields only a restart can change: they shape EAL, ports and tables. */
+/* The speakers are made from the routing section at start. */
+static bool routing_equal(const struct cp_config *a, const struct cp_config *b)
+{
+	json_t *ja = cp_config_to_json(a), *jb = cp_config_to_json(b);
+	bool eq = json_equal(json_object_get(ja, "routing"), json_object_get(jb, "routing"));
+
+	json_decref(ja);
+	json_decref(jb);
+	return eq;
+}
+
+/* Fields only a restart can change: they shape EAL, ports, tables and the
+ * routing speakers. */
 static int restart_only(const struct cp_config *a, const struct cp_config *b, struct cp_err *err)
 {
 	const char *what = NULL;
@@ -275,6 +287,8 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 	else if (a->api_addr != b->api_addr || a->api_port != b->api_port ||
 		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0)
 		what = "api";
+	else if (!routing_equal(a, b))
+		what = "routing";
 	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
 		 a->max_services != b->max_services || a->max_servers != b->max_servers ||
 		 a->mbufs != b->mbufs)
@@ -307,6 +321,7 @@ static int commit_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	cp_tapif_routes(cp, old, c);
 	cp_config_free(old);
 	cp_health_sync(cp);
+	cp_announce_locked(cp);
 	cp_neigh_kick(cp);
 	return 0;
 }
@@ -365,7 +380,15 @@ void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)
 	int old = __atomic_exchange_n(&cp->state, (int)s, __ATOMIC_ACQ_REL);
 
 	snprintf(cp->state_reason, sizeof(cp->state_reason), "%s", reason ? reason : "");
-	if (old != (int)s)
-		CP_LOG(NOTICE, "node state %s -> %s (%s)", cp_state_names[old], cp_state_names[s],
-		       cp->state_reason);
+	if (old == (int)s)
+		return;
+	CP_LOG(NOTICE, "node state %s -> %s (%s)", cp_state_names[old], cp_state_names[s],
+	       cp->state_reason);
+	/* Routes follow the state: withdrawn as soon as the node is no
+	 * longer online (before the fail-safe downs the ports). */
+	if (old == CP_STATE_ONLINE || s == CP_STATE_ONLINE) {
+		pthread_mutex_lock(&cp->lock);
+		cp_announce_locked(cp);
+		pthread_mutex_unlock(&cp->lock);
+	}
 }

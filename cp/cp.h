@@ -51,6 +51,33 @@ const char *cp_config_path(const struct cp *cp);
 enum cp_node_state cp_state(const struct cp *cp);
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason);
 
+/* What the node announces to its routers: its VIPs (equal cost on every
+ * node) and its local IPs, while it is online; nothing otherwise. */
+enum cp_ann_kind { CP_ANN_VIP = 1, CP_ANN_LIP = 2 };
+
+struct cp_ann {
+	uint32_t addr;           /* host order, a /32 */
+	uint8_t kind;            /* enum cp_ann_kind */
+	uint16_t ospf_cost;
+	uint32_t bgp_med;
+};
+
+/* A routing speaker: told the announced set on every change (config or
+ * node state), with cp's lock held — it must only copy and return; asked
+ * for its status and heartbeat by the API and the self-check. */
+struct cp_speaker {
+	const char *name;        /* "ospf", "bgp" */
+	void (*announce)(void *arg, const struct cp_ann *a, unsigned n);
+	json_t *(*status)(void *arg);
+	uint64_t (*heartbeat)(void *arg);
+	void *arg;
+};
+
+/* Register a speaker (at most 4); it is told the current set at once. */
+int cp_speaker_add(struct cp *cp, const struct cp_speaker *s);
+/* Forget every speaker (before stopping them). */
+void cp_speakers_clear(struct cp *cp);
+
 /* Views for the API (new references). */
 json_t *cp_status_json(struct cp *cp);
 json_t *cp_stats_json(struct cp *cp);

@@ -50,6 +50,8 @@ struct cp {
 	struct cp_neigh *neigh;
 	struct cp_maint *maint;
 	struct cp_hc *hc;
+	unsigned n_speakers;
+	struct cp_speaker speaker[4];
 	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
 
 	/* Counters read minus these = what the API shows: an id reused by
@@ -73,6 +75,9 @@ void cp_maint_kick(struct cp *cp);
 /* cp.c: build and publish a snapshot of the running config again (its
  * servers' health changed). Lock held. */
 int cp_republish_locked(struct cp *cp);
+
+/* routes.c: tell the speakers what to announce now. Lock held. */
+void cp_announce_locked(struct cp *cp);
 
 /* health.c: the health checker over the running config's servers. */
 int cp_health_start(struct cp *cp);

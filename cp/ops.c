@@ -188,20 +188,6 @@ int cp_recover(struct cp *cp)
 	return 0;
 }
 
-json_t *cp_routing_json(struct cp *cp)
-{
-	json_t *o;
-
-	pthread_mutex_lock(&cp->lock);
-	o = json_pack("{s:o, s:o}",
-		      "ospf", cp->cfg->ospf.enabled ? json_pack("{s:s}", "state", "not running")
-						    : json_null(),
-		      "bgp", cp->cfg->bgp.enabled ? json_pack("{s:s}", "state", "not running")
-						  : json_null());
-	pthread_mutex_unlock(&cp->lock);
-	return o;
-}
-
 json_t *cp_cluster_json(struct cp *cp)
 {
 	uint64_t sessions = 0;

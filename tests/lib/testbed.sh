@@ -77,42 +77,49 @@ tb_servers_json() {
 	echo "$out]"
 }
 
-# tb_api METHOD PATH [BODY]: call mgw's API in lb; prints the body. Sets
-# TB_HTTP_CODE.
+# tb_api METHOD PATH [BODY]: call mgw's API in $TB_LB (default lb); prints
+# the body. Sets TB_HTTP_CODE.
 tb_api() {
 	local method=$1 path=$2 body=${3:-} out
 	local args=(-s -o "$TB_DIR/api.out" -w '%{http_code}' -X "$method" --max-time 10)
 	[[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	[[ -n ${MGW_TOKEN:-} ]] && args+=(-H "Authorization: Bearer $MGW_TOKEN")
-	TB_HTTP_CODE=$(tb_x lb curl "${args[@]}" "http://127.0.0.1:8080$path")
+	TB_HTTP_CODE=$(tb_x "${TB_LB:-lb}" curl "${args[@]}" "http://127.0.0.1:8080$path")
 	cat "$TB_DIR/api.out"
 }
 
 # tb_json EXPR: evaluate a Python expression on JSON from stdin (as `j`).
 tb_json() { $TB_PY -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
 
-# tb_mgw_start: start mgw in lb with $TB_DIR/mgw.json; wait until online.
+# tb_mgw_start [ROLE]: start mgw in namespace ROLE (default lb) with
+# $TB_DIR/mgw.json (or mgw-ROLE.json for another role); wait until online.
+# MGW_PID (and MGW_PID_<role>) get its PID; its log is $TB_DIR/mgw[-ROLE].log.
 tb_mgw_start() {
-	tb_bg lb mgw "$TB_MGW" -c "$TB_DIR/mgw.json"
+	local role=${1:-lb} sfx=""
+	[[ $role == lb ]] || sfx="-$role"
+	tb_bg "$role" "mgw$sfx" "$TB_MGW" -c "$TB_DIR/mgw$sfx.json"
 	MGW_PID=$TB_LAST_PID
-	if ! tb_wait 20 tb_mgw_online; then
-		tb_log "mgw did not come online"; tail -n 30 "$TB_DIR/mgw.log" >&2
+	eval "MGW_PID_$role=$MGW_PID"
+	if ! TB_LB=$role tb_wait 20 tb_mgw_online "$MGW_PID"; then
+		tb_log "mgw in $role did not come online"; tail -n 30 "$TB_DIR/mgw$sfx.log" >&2
 		return 1
 	fi
-	tb_log "mgw online (pid $MGW_PID)"
+	tb_log "mgw online in $role (pid $MGW_PID)"
 }
 
 tb_mgw_online() {
-	kill -0 "$MGW_PID" 2>/dev/null || return 1
+	kill -0 "${1:-$MGW_PID}" 2>/dev/null || return 1
 	[[ $(tb_api GET /api/v1/status | tb_json 'j["state"]' 2>/dev/null) == online ]]
 }
 
-# tb_mgw_stop: SIGTERM and wait; the exit status is left in MGW_RC.
+# tb_mgw_stop [ROLE]: SIGTERM and wait; the exit status is left in MGW_RC.
 # (Not in $(...): only this shell can wait for its child.)
 tb_mgw_stop() {
-	kill -TERM "$MGW_PID" 2>/dev/null
+	local pid=$MGW_PID
+	[[ -n ${1:-} ]] && eval "pid=\$MGW_PID_$1"
+	kill -TERM "$pid" 2>/dev/null
 	MGW_RC=0
-	wait "$MGW_PID" || MGW_RC=$?
+	wait "$pid" || MGW_RC=$?
 }
 
 # tb_stat EXPR: a value from /api/v1/stats (EXPR on `j`).
@@ -171,3 +178,83 @@ tb_udp_echo() {
 
 # tb_client cmd...: run a command on the client.
 tb_client() { tb_x c "$@"; }
+
+# ---------------------------------------------------------------------------
+# A two-node cluster behind a router (issue 8):
+#
+#   client (c)  c0 10.9.0.2/24 ── r-c 10.9.0.1 ┐
+#                                               router (r): bird, ECMP
+#   lb1  wan 10.201.1.2/24 ── r-n1 10.201.1.1 ──┤
+#   lb2  wan 10.201.2.2/24 ── r-n2 10.201.2.1 ──┘
+#   lb1  lan 10.1.0.2/24, lb2 lan 10.1.0.3/24 ── br0 (sw) ── backends 10.1.0.(10+i)
+#
+#   VIP 10.255.0.10 (announced by both nodes); LIPs 10.1.0.100 (lb1), 10.1.0.101 (lb2)
+TB_CVIP=10.255.0.10
+
+tb_cluster() {
+	local n=$1 i
+	tb_ns c; tb_ns r; tb_ns lb1; tb_ns lb2; tb_ns sw
+	tb_veth c c0 r r-c
+	tb_veth r r-n1 lb1 wan
+	tb_veth r r-n2 lb2 wan
+	tb_veth lb1 lan sw s-lb1
+	tb_veth lb2 lan sw s-lb2
+	tb_x sw ip link add br0 type bridge
+	tb_x sw ip link set br0 up
+	tb_x sw ip link set s-lb1 master br0
+	tb_x sw ip link set s-lb2 master br0
+	tb_x c ip addr add 10.9.0.2/24 dev c0
+	tb_x c ip route add default via 10.9.0.1
+	tb_x c ethtool -K c0 tx off >/dev/null
+	tb_x r ip addr add 10.9.0.1/24 dev r-c
+	tb_x r ip addr add 10.201.1.1/24 dev r-n1
+	tb_x r ip addr add 10.201.2.1/24 dev r-n2
+	for i in r-c r-n1 r-n2; do tb_x r ethtool -K $i tx off >/dev/null; done
+	tb_x r sysctl -qw net.ipv4.ip_forward=1
+	tb_x r sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	for i in lb1 lb2; do
+		tb_x $i sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		tb_x $i ip link set wan promisc on
+		tb_x $i ip link set lan promisc on
+	done
+	for ((i = 1; i <= n; i++)); do
+		tb_ns b$i
+		tb_veth b$i eth0 sw s-b$i
+		tb_x sw ip link set s-b$i master br0
+		tb_x b$i ip addr add "$(tb_backend_ip $i)/24" dev eth0
+		tb_x b$i ethtool -K eth0 tx off >/dev/null
+	done
+}
+
+# tb_node_config K SERVICES ROUTING: $TB_DIR/mgw-lbK.json for node K (1, 2).
+tb_node_config() {
+	local k=$1 services=$2 routing=$3
+	cat >"$TB_DIR/mgw-lb$k.json" <<JSON
+{
+  "node": { "id": $k, "drain_s": ${MGW_DRAIN_S:-2} },
+  "api": { "listen": "127.0.0.1:8080" },
+  "dpdk": { "lcores": "${MGW_LCORES:-0@0,1@1}", "args": ["--no-huge", "-m", "${MGW_MEM:-600}", "--file-prefix=$TB_P-lb$k", "--log-level=*:notice"], "idle_sleep_us": 200 },
+  "ports": [
+    { "name": "wan", "dev": "net_af_packet0,iface=wan", "ip": "10.201.$k.2/24" },
+    { "name": "lan", "dev": "net_af_packet1,iface=lan", "ip": "10.1.0.$((k + 1))/24" }
+  ],
+  "routes": [ { "prefix": "0.0.0.0/0", "via": "10.201.$k.1" } ],
+  "localips": [ "10.1.0.$((99 + k))" ],
+  "limits": { "sessions_per_lcore": 65536, "servers": 4096, "services": 256 },
+  "routing": $routing,
+  "services": $services
+}
+JSON
+}
+
+# tb_router_gateways PREFIX: the prefix's nexthops in r's kernel, sorted,
+# comma-separated ("" when no route).
+tb_router_gateways() {
+	tb_x r ip -j route show "$1" | $TB_PY -c '
+import json, sys
+r = json.load(sys.stdin)
+if not r:
+    print(""); sys.exit()
+hops = r[0].get("nexthops") or [r[0]]
+print(",".join(sorted(h.get("gateway", "") for h in hops)))'
+}

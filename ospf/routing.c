@@ -1,0 +1,203 @@
+/* ospf/routing.c — wiring the OSPF and BGP speakers into mgw (see routing.h).
+ *
+ * Each speaker talks through the exception path: its sockets are bound to
+ * the TAP of the port it runs on ("mgw-<port>"), whose kernel side holds the
+ * port's address, so its packets go out of and come back through the data
+ * plane like any kernel traffic. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_log.h>
+
+#include "cp/cp.h"
+#include "ospf/bgp.h"
+#include "ospf/ospf.h"
+#include "ospf/routing.h"
+
+RTE_LOG_REGISTER(mgw_logtype_routing, mgw.routing, INFO);
+#define RT_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, mgw_logtype_routing, "routing: " fmt "\n", ##__VA_ARGS__)
+
+struct ospf_routing {
+	struct cp *cp;
+	struct ospf *ospf;
+	struct bgp *bgp;
+};
+
+static void ospf_ann(void *arg, const struct cp_ann *a, unsigned n)
+{
+	struct ospf_routing *r = arg;
+	struct ospf_prefix *p = calloc(n + 1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		p[i].addr = a[i].addr;
+		p[i].plen = 32;
+		p[i].cost = a[i].ospf_cost;
+	}
+	rc = ospf_announce(r->ospf, p, n);
+	if (rc < 0)
+		RT_LOG(ERR, "ospf: cannot announce %u prefixes: %s", n, strerror(-rc));
+	free(p);
+}
+
+static void bgp_ann(void *arg, const struct cp_ann *a, unsigned n)
+{
+	struct ospf_routing *r = arg;
+	struct bgp_prefix *p = calloc(n + 1, sizeof(*p));
+	int rc;
+
+	if (!p)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		p[i].addr = a[i].addr;
+		p[i].plen = 32;
+		p[i].med = a[i].bgp_med;
+	}
+	rc = bgp_announce(r->bgp, p, n);
+	if (rc < 0)
+		RT_LOG(ERR, "bgp: cannot announce %u prefixes: %s", n, strerror(-rc));
+	free(p);
+}
+
+static json_t *ospf_st(void *arg)
+{
+	struct ospf_routing *r = arg;
+	json_t *j = NULL;
+
+	return ospf_status_json(r->ospf, &j) == 0 ? j : NULL;
+}
+
+static json_t *bgp_st(void *arg)
+{
+	struct ospf_routing *r = arg;
+	json_t *j = NULL;
+
+	return bgp_status_json(r->bgp, &j) == 0 ? j : NULL;
+}
+
+static uint64_t ospf_hb(void *arg)
+{
+	return ospf_heartbeat(((struct ospf_routing *)arg)->ospf);
+}
+
+static uint64_t bgp_hb(void *arg)
+{
+	return bgp_heartbeat(((struct ospf_routing *)arg)->bgp);
+}
+
+static int port_index(const struct cp_config *c, const char *name)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (strcmp(c->ports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int start_ospf(struct ospf_routing *r, const struct cp_config *c)
+{
+	struct ospf_conf oc;
+	struct cp_speaker sp = { "ospf", ospf_ann, ospf_st, ospf_hb, r };
+	char msg[256] = "";
+	int rc;
+
+	memset(&oc, 0, sizeof(oc));
+	oc.router_id = c->ospf.router_id;
+	oc.area = c->ospf.area;
+	for (unsigned i = 0; i < c->ospf.n_ifaces; i++) {
+		const struct cp_ospf_iface_conf *f = &c->ospf.ifaces[i];
+		struct ospf_iface_conf *o = &oc.ifaces[oc.n_ifaces++];
+		int p = port_index(c, f->port);
+
+		snprintf(o->ifname, sizeof(o->ifname), "mgw-%s", f->port);
+		o->addr = c->ports[p].ip;
+		o->plen = c->ports[p].plen;
+		o->mtu = c->ports[p].mtu;
+		o->type = f->type ? OSPF_IF_BCAST : OSPF_IF_PTP;
+		o->hello_s = f->hello_s;
+		o->dead_s = f->dead_s;
+		o->cost = f->cost;
+	}
+	rc = ospf_create_err(&oc, &r->ospf, msg, sizeof(msg));
+	if (rc < 0) {
+		RT_LOG(ERR, "ospf: %s", msg);
+		return rc;
+	}
+	rc = ospf_start(r->ospf);
+	if (rc < 0)
+		return rc;
+	return cp_speaker_add(r->cp, &sp);
+}
+
+static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
+{
+	struct bgp_conf bc;
+	struct cp_speaker sp = { "bgp", bgp_ann, bgp_st, bgp_hb, r };
+	char msg[256] = "";
+	int rc;
+
+	memset(&bc, 0, sizeof(bc));
+	bc.local_as = c->bgp.local_as;
+	bc.router_id = c->bgp.router_id;
+	bc.hold_s = c->bgp.hold_s;
+	for (unsigned i = 0; i < c->bgp.n_peers; i++) {
+		bc.peers[i].addr = c->bgp.peers[i].ip;
+		bc.peers[i].as = c->bgp.peers[i].as;
+		bc.peers[i].port = c->bgp.peers[i].port;
+		bc.n_peers++;
+	}
+	/* Sockets are bound to no address: each session takes the source
+	 * address of the port facing its peer, the NEXT_HOP it announces. */
+	rc = bgp_conf_validate(&bc, msg, sizeof(msg));
+	if (rc < 0) {
+		RT_LOG(ERR, "bgp: %s", msg);
+		return rc;
+	}
+	rc = bgp_create(&bc, &r->bgp);
+	if (rc < 0)
+		return rc;
+	rc = bgp_start(r->bgp);
+	if (rc < 0)
+		return rc;
+	return cp_speaker_add(r->cp, &sp);
+}
+
+int ospf_routing_start(struct cp *cp, const struct cp_config *c, struct ospf_routing **out)
+{
+	struct ospf_routing *r = calloc(1, sizeof(*r));
+	int rc = 0;
+
+	if (!r)
+		return -ENOMEM;
+	r->cp = cp;
+	if (c->ospf.enabled)
+		rc = start_ospf(r, c);
+	if (rc == 0 && c->bgp.enabled)
+		rc = start_bgp(r, c);
+	if (rc < 0) {
+		ospf_routing_stop(r);
+		return rc;
+	}
+	*out = r;
+	return 0;
+}
+
+void ospf_routing_stop(struct ospf_routing *r)
+{
+	if (!r)
+		return;
+	cp_speakers_clear(r->cp);
+	if (r->bgp) {
+		bgp_stop(r->bgp);
+		bgp_destroy(r->bgp);
+	}
+	if (r->ospf) {
+		ospf_stop(r->ospf);
+		ospf_destroy(r->ospf);
+	}
+	free(r);
+}
