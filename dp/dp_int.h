@@ -26,7 +26,7 @@ extern int mgw_logtype_dp;
 
 #define DP_BURST        32
 #define DP_HOLD_MAX     64
-#define DP_RING_SIZE    1024
+#define DP_RING_SIZE    4096
 #define DP_WHEEL_SLOTS  65536     /* 1 ms ticks: a 65 s horizon */
 #define DP_RX_DESC      1024
 #define DP_TX_DESC      1024

@@ -243,11 +243,17 @@ static unsigned rx_rings(struct dp_lcore *lc)
 
 		if (!r)
 			continue;
-		n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST, NULL);
-		total += n;
-		lc->stats.redirect_in += n;
-		for (unsigned i = 0; i < n; i++)
-			dp_input(lc, pkts[i], pkts[i]->port, true);
+		/* Up to four bursts a loop: another lcore can hand us a burst
+		 * per port per loop, more than one burst of our own. */
+		for (int k = 0; k < 4; k++) {
+			n = rte_ring_sc_dequeue_burst(r, (void **)pkts, DP_BURST, NULL);
+			total += n;
+			lc->stats.redirect_in += n;
+			for (unsigned i = 0; i < n; i++)
+				dp_input(lc, pkts[i], pkts[i]->port, true);
+			if (n < DP_BURST)
+				break;
+		}
 	}
 	return total;
 }

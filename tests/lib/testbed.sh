@@ -130,6 +130,7 @@ tb_stat() { tb_api GET /api/v1/stats | tb_json "$1"; }
 tb_http_backends() {
 	local n=$1 port=${2:-8080} i
 	[[ -f $TB_DIR/big.bin ]] || head -c 10485760 /dev/urandom >"$TB_DIR/big.bin"
+	[[ -f $TB_DIR/mid.bin ]] || head -c 65536 /dev/urandom >"$TB_DIR/mid.bin"
 	for ((i = 1; i <= n; i++)); do
 		tb_nginx_start "$i" "$port"
 	done
@@ -162,6 +163,7 @@ http {
     listen $(tb_backend_ip "$i"):$port reuseport backlog=4096;
     location = / { return 200 "b$i\n"; }
     location = /big { alias $TB_DIR/big.bin; }
+    location = /mid { alias $TB_DIR/mid.bin; }
     location = /health { return 200 "ok\n"; }
     location = /health503 { return 503 "no\n"; }
   }
