@@ -183,6 +183,16 @@ void dp_flow_sync(struct dp *dp, const struct dp_laddr_map *m)
 		rules_create(dp, f->n);
 		f->n++;
 	}
+	/* An lcore with no LIP of its own has no port to give a new flow. */
+	for (unsigned l = 0; l < dp->n_lcores; l++) {
+		bool has = false;
+
+		for (unsigned i = 0; i < f->n && !has; i++)
+			has = f->owner[i] == l;
+		if (!has)
+			DP_LOG(WARNING, "reply steering: lcore %u owns no local IP: new flows it "
+			       "receives fail (lport_exhausted) until one is added", l);
+	}
 }
 
 void dp_flow_destroy(struct dp *dp)
