@@ -156,6 +156,10 @@ void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void dp_tx_flush(struct dp_lcore *lc);
 void dp_hold_run(struct dp_lcore *lc);
 
+/* TTL of the packets mgw originates (echo replies, resets, ICMP errors):
+ * dp_xmit_ip() takes one off on the way out, as for what it forwards. */
+#define DP_ORIGIN_TTL 65
+
 /* icmp_path.c: ICMP to a VIP or a LIP (echo, errors about sessions) */
 void dp_icmp_input(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
 		   bool redirected);

@@ -19,13 +19,9 @@
 #include "dp/dp_int.h"
 #include "dp/icmp.h"
 
-/* TTL of what mgw originates: dp_xmit_ip() takes one off on the way out,
- * as it does for what it forwards. */
-#define ORIGIN_TTL 65
-
 static void echo(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 {
-	dp_icmp_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), p, ORIGIN_TTL);
+	dp_icmp_echo_reply(rte_pktmbuf_mtod(m, uint8_t *), p, DP_ORIGIN_TTL);
 	lc->stats.icmp_echo_replies++;
 	dp_xmit_ip(lc, m, p->dst);
 }

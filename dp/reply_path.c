@@ -11,7 +11,6 @@
 #include "dp/reply.h"
 #include "dp/tcp.h"
 
-#define ORIGIN_TTL        65       /* 64 once dp_xmit_ip() took its hop */
 #define UNREACH_PER_MS    1        /* 1000 a second per lcore ... */
 #define UNREACH_BURST     100      /* ... after a burst of this many */
 
@@ -44,9 +43,11 @@ static bool unreach_allowed(struct dp_lcore *lc)
 {
 	uint32_t dt = lc->now_ms - lc->unreach_ms;
 
-	if (dt) {
+	if (dt || !lc->unreach_ms) {
 		uint64_t t = (uint64_t)lc->unreach_tokens + (uint64_t)dt * UNREACH_PER_MS;
 
+		if (!lc->unreach_ms)
+			t = UNREACH_BURST;   /* never topped up yet: a full bucket */
 		lc->unreach_tokens = t > UNREACH_BURST ? UNREACH_BURST : (uint32_t)t;
 		lc->unreach_ms = lc->now_ms;
 	}
@@ -68,11 +69,11 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	if (!r) {
 		lc->stats.refused_quiet++;
 	} else if (tcp) {
-		reply_send(lc, r, dp_reply_rst_back(buf, f, p, ORIGIN_TTL), p->src);
+		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
 		lc->stats.refused_rst++;
 	} else {
 		reply_send(lc, r, dp_reply_unreach(buf, f, p, DP_ICMP_PORT_UNREACH, p->dst,
-						   ORIGIN_TTL), p->src);
+						   DP_ORIGIN_TTL), p->src);
 		lc->stats.refused_unreach++;
 	}
 	dp_drop(lc, m, DP_DROP_NO_SERVER);
@@ -95,15 +96,15 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 		/* back to the sender of this packet ... */
 		r = reply_alloc(lc, &buf);
 		if (r)
-			reply_send(lc, r, dp_reply_rst_back(buf, f, p, ORIGIN_TTL), p->src);
+			reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
 		/* ... and on to the other end, as if the sender had reset */
 		r = reply_alloc(lc, &buf);
 		if (r && dir == DP_DIR_IN)
 			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip,
-							  s->rport, ORIGIN_TTL), s->rip);
+							  s->rport, DP_ORIGIN_TTL), s->rip);
 		else if (r)
 			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->vip, s->vport, s->cip,
-							  s->cport, ORIGIN_TTL), s->cip);
+							  s->cport, DP_ORIGIN_TTL), s->cip);
 	}
 	dp_sess_kill(lc, s);
 	lc->stats.sess_reset++;
