@@ -10,6 +10,7 @@
 
 #include "cp/cp_int.h"
 #include "cp/snap.h"
+#include "dp/flow.h"
 
 RTE_LOG_REGISTER(mgw_logtype_cp, mgw.cp, INFO);
 
@@ -132,6 +133,7 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 		cp_snap_in_done(&in);
 		return rc;
 	}
+	snap->laddr.mode = (uint8_t)dp_laddr_mode(cp->dp, &snap->laddr);
 	old = dp_publish(cp->dp, snap);
 	dp_synchronize(cp->dp);
 	if (new_routes) {

@@ -6,6 +6,7 @@
 
 #include "cp/maglev.h"
 #include "cp/snap.h"
+#include "dp/flow.h"
 
 /* A scheduler table and what it was built from. Snapshots point at data[];
  * the header is found again by offset. */
@@ -101,6 +102,11 @@ static uint64_t svc_key(const struct cp_service_conf *s)
 	return dp_snap_svc_key(s->proto, s->vip, s->port);
 }
 
+uint64_t cp_snap_sorry_key(const struct cp_service_conf *s)
+{
+	return 1ull << 48 | (uint64_t)s->sorry_ip << 16 | s->sorry_port;
+}
+
 static int list_add(struct cp_id_list *l, uint32_t id)
 {
 	if (l->n == l->cap) {
@@ -152,6 +158,8 @@ static int list_gone(struct cp_snap_in *in, const struct dp_snap *s)
 		rc = list_add(&in->gone_svc, p->id);
 		for (uint32_t k = 0; rc == 0 && k < p->n_servers; k++)
 			rc = list_add(&in->gone_rs, p->servers[k].id);
+		if (rc == 0 && p->has_sorry)
+			rc = list_add(&in->gone_rs, p->sorry.id);
 	}
 	free(seen);
 	return rc;
@@ -195,6 +203,7 @@ void cp_snap_free(struct dp_snap *s)
 	if (s->n_svc)
 		free(s->svc[0].servers);
 	free(s->svc);
+	free(s->rs_reset);
 	dp_map_free(s->addrs);
 	dp_map_free(s->svcs);
 	free(s);
@@ -206,6 +215,59 @@ static int add_addr(struct dp_map *m, uint32_t ip, uint32_t kind, uint32_t idx)
 
 	/* Several services share a VIP: the first entry is enough. */
 	return rc == -EEXIST ? 0 : rc;
+}
+
+/* The service's sorry server, with a server id of its own so that its
+ * counters and sessions are kept like any server's. The previous
+ * snapshot's, if it is another one (or none now), is retired. */
+static int sorry_server(struct cp_snap_in *in, const struct cp_service_conf *cs,
+			struct dp_service *ds, const struct dp_service *prev_svc)
+{
+	int rc;
+
+	if (cs->has_sorry) {
+		rc = cp_ids_get(in->rs_ids, svc_key(cs), cp_snap_sorry_key(cs), &ds->sorry.id);
+		if (rc < 0)
+			return rc;
+		if (rc > 0 && (rc = list_add(&in->got_rs, ds->sorry.id)) < 0)
+			return rc;
+		ds->has_sorry = 1;
+		ds->sorry.ip = htonl(cs->sorry_ip);
+		ds->sorry.port = htons(cs->sorry_port);
+		ds->sorry.weight = 1;
+	}
+	if (prev_svc && prev_svc->has_sorry && (!ds->has_sorry || prev_svc->sorry.id != ds->sorry.id))
+		return list_add(&in->gone_rs, prev_svc->sorry.id);
+	return 0;
+}
+
+/* Which servers' sessions the data plane resets: down, in a service that
+ * says on_down: reset. */
+static int reset_map(struct dp_snap *s)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < s->n_svc; i++) {
+		const struct dp_service *ds = &s->svc[i];
+
+		for (uint32_t k = 0; ds->on_down == DP_ON_DOWN_RESET && k < ds->n_servers; k++)
+			if ((ds->servers[k].flags & DP_RS_DOWN) && ds->servers[k].id >= n)
+				n = ds->servers[k].id + 1;
+	}
+	if (!n)
+		return 0;
+	s->rs_reset = calloc(n, 1);
+	if (!s->rs_reset)
+		return -ENOMEM;
+	s->n_rs_reset = n;
+	for (uint32_t i = 0; i < s->n_svc; i++) {
+		const struct dp_service *ds = &s->svc[i];
+
+		for (uint32_t k = 0; ds->on_down == DP_ON_DOWN_RESET && k < ds->n_servers; k++)
+			if (ds->servers[k].flags & DP_RS_DOWN)
+				s->rs_reset[ds->servers[k].id] = 1;
+	}
+	return 0;
 }
 
 int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
@@ -251,6 +313,7 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 		ds->proto = cs->proto;
 		ds->sched = sched_of(cs->sched);
 		ds->fwd = cs->fwd;
+		ds->on_down = cs->on_down == CP_ON_DOWN_RESET ? DP_ON_DOWN_RESET : DP_ON_DOWN_KEEP;
 		ds->hash_port = cs->mh_port;
 		ds->persist_ms = cs->persistence_s * 1000;
 		ds->persist_mask = htonl(cs->persistence_mask);
@@ -311,6 +374,9 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 			if (rc < 0)
 				goto err;
 		}
+		rc = sorry_server(in, cs, ds, prev_svc);
+		if (rc < 0)
+			goto err_ids;
 		/* Address order (which cp keeps: cp_service_sort_servers) is
 		 * what makes tables order-independent and the walk above
 		 * right; servers[] is built in that order. */
@@ -343,16 +409,24 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 			goto err;
 	}
 	s->n_ports = c->n_ports;
-	s->laddr.mode = DP_LADDR_SOFT;
+	/* The mode is the data plane's choice (dp_laddr_mode), which the
+	 * caller sets before publishing; it keeps that of the last snapshot
+	 * until then. */
+	s->laddr.mode = in->prev ? in->prev->laddr.mode : DP_LADDR_SOFT;
 	s->laddr.n_lcores = in->n_lcores ? in->n_lcores : 1;
 	for (unsigned i = 0; i < c->n_lips; i++) {
 		s->laddr.lip[i] = htonl(c->lips[i]);
-		s->laddr.lip_owner[i] = (uint16_t)(i % s->laddr.n_lcores);
 		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i);
 		if (rc < 0)
 			goto err;
 	}
 	s->laddr.n_lips = c->n_lips;
+	/* In flow mode a LIP's owner is its rx queue: LIPs that stay keep
+	 * theirs, whatever was added or removed around them. */
+	dp_flow_assign_owners(&s->laddr, in->prev ? &in->prev->laddr : NULL);
+	rc = reset_map(s);
+	if (rc < 0)
+		goto err;
 
 	s->timeout[DP_TCP_NONE] = c->to_tcp_syn * 1000;
 	s->timeout[DP_TCP_SYN_RECV] = c->to_tcp_syn * 1000;

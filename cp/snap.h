@@ -32,6 +32,11 @@ struct cp_snap_in {
 
 void cp_snap_in_done(struct cp_snap_in *in);
 
+/* The second half of a sorry server's key in the server id space (apart
+ * from the servers' ip << 16 | port): its id is cp_ids_find(rs_ids, the
+ * service's key, this). */
+uint64_t cp_snap_sorry_key(const struct cp_service_conf *s);
+
 int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);
 
 /* The scheduler table of a service (mh/sh) comes with its own refcount so

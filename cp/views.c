@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cp/cp_int.h"
+#include "cp/snap.h"
 
 static json_t *ip_json(uint32_t ip_host)
 {
@@ -51,8 +52,35 @@ json_t *cp_status_json(struct cp *cp)
 		      "state", cp_state_names[state], "state_reason", cp->state_reason,
 		      "uptime_s", (json_int_t)((cp_now_ms() - cp->started_ms) / 1000),
 		      "lcores", lcores, "ports", ports);
+	json_object_set_new(o, "reply_steering", json_string(cp->snap->laddr.mode == DP_LADDR_FLOW
+							     ? "flow" : "software"));
 	pthread_mutex_unlock(&cp->lock);
 	return o;
+}
+
+/* Counters of ICMP, fragments, refused flows and resets (dp/stats.h). */
+static void feat_sum(struct dp_lcore_stats *t, const struct dp_lcore_stats *s)
+{
+	t->icmp_xlated += s->icmp_xlated;
+	t->frag_tracked += s->frag_tracked;
+	t->frag_forwarded += s->frag_forwarded;
+	t->frag_held += s->frag_held;
+	t->refused_rst += s->refused_rst;
+	t->refused_unreach += s->refused_unreach;
+	t->refused_quiet += s->refused_quiet;
+	t->sess_reset += s->sess_reset;
+}
+
+static void feat_json(json_t *o, const struct dp_lcore_stats *s)
+{
+	json_object_set_new(o, "icmp_errors_translated", json_integer((json_int_t)s->icmp_xlated));
+	json_object_set_new(o, "fragments_tracked", json_integer((json_int_t)s->frag_tracked));
+	json_object_set_new(o, "fragments_forwarded", json_integer((json_int_t)s->frag_forwarded));
+	json_object_set_new(o, "fragments_held", json_integer((json_int_t)s->frag_held));
+	json_object_set_new(o, "refused_rst", json_integer((json_int_t)s->refused_rst));
+	json_object_set_new(o, "refused_unreach", json_integer((json_int_t)s->refused_unreach));
+	json_object_set_new(o, "refused_quiet", json_integer((json_int_t)s->refused_quiet));
+	json_object_set_new(o, "sessions_reset", json_integer((json_int_t)s->sess_reset));
 }
 
 static json_t *drops_json(const uint64_t *drops, uint64_t *total)
@@ -170,6 +198,20 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
 	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	if (s->has_sorry && full) {
+		json_t *so = json_object_get(o, "sorry_server");
+		struct dp_rs_stats rs;
+		uint32_t rid;
+
+		memset(&rs, 0, sizeof(rs));
+		if (cp_ids_find(cp->rs_ids, svc_key(s), cp_snap_sorry_key(s), &rid) == 0)
+			cp_rs_counters(cp, rid, &rs);
+		if (json_is_object(so)) {
+			json_object_set_new(so, "conns", json_integer((json_int_t)rs.conns));
+			json_object_set_new(so, "active_conns",
+					    json_integer(rs.open > 0 ? rs.open : 0));
+		}
+	}
 	if (ds && ds->table && full)
 		json_object_set_new(o, s->sched == CP_SCHED_MH ? "mh_digest" : "sh_digest",
 				    json_sprintf("%016llx", (unsigned long long)ds->digest));
@@ -251,6 +293,7 @@ json_t *cp_stats_json(struct cp *cp)
 		tot.icmp_echo_replies += st.icmp_echo_replies;
 		tot.sess_created += st.sess_created;
 		tot.sess_expired += st.sess_expired;
+		feat_sum(&tot, &st);
 		for (unsigned d = 0; d < DP_DROP_MAX; d++)
 			tot.drops[d] += st.drops[d];
 		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
@@ -276,6 +319,8 @@ json_t *cp_stats_json(struct cp *cp)
 			      "idle_sleeps", (json_int_t)st.idle_sleeps,
 			      "loops", (json_int_t)st.loops,
 			      "cycles_per_pkt", (json_int_t)(st.busy_pkts ? st.busy_cycles / st.busy_pkts : 0));
+		json_object_set_new(l, "icmp_echo_replies", json_integer((json_int_t)st.icmp_echo_replies));
+		feat_json(l, &st);
 		json_object_set_new(l, "drops", drops_json(st.drops, &dt));
 		json_object_set_new(l, "drops_total", json_integer((json_int_t)dt));
 		json_array_append_new(lcores, l);
@@ -311,6 +356,7 @@ json_t *cp_stats_json(struct cp *cp)
 		      "sessions", (json_int_t)sessions,
 		      "sessions_created", (json_int_t)tot.sess_created,
 		      "sessions_expired", (json_int_t)tot.sess_expired);
+	feat_json(t, &tot);
 	json_object_set_new(t, "drops", drops_json(tot.drops, &dt));
 	json_object_set_new(t, "drops_total", json_integer((json_int_t)dt));
 	return json_pack("{s:o, s:o, s:o, s:o}", "totals", t, "lcores", lcores, "ports", ports,

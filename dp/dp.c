@@ -118,6 +118,7 @@ err:
 
 struct dp_snap *dp_publish(struct dp *dp, struct dp_snap *snap)
 {
+	dp_flow_sync(dp, &snap->laddr);
 	return __atomic_exchange_n(&dp->snap, snap, __ATOMIC_ACQ_REL);
 }
 
@@ -197,6 +198,7 @@ void dp_destroy(struct dp *dp)
 	if (!dp)
 		return;
 	dp_stop(dp);
+	dp_flow_destroy(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++)
 		if (dp->port[i].conf.name[0])
 			dp_port_close(dp, i);

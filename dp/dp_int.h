@@ -14,6 +14,8 @@
 #include <rte_ring.h>
 
 #include "dp/dp.h"
+#include "dp/flow.h"
+#include "dp/frag.h"
 #include "dp/laddr.h"
 #include "dp/persist.h"
 #include "dp/pkt.h"
@@ -97,6 +99,11 @@ struct dp_lcore {
 
 	struct dp_lcore_stats stats;
 	void *mem;                    /* one block for the tables above */
+
+	/* icmp_path.c, frag_path.c, reply_path.c (rare paths, kept last) */
+	struct dp_frag_tab frag;
+	uint32_t unreach_tokens;      /* ICMP errors we may originate now */
+	uint32_t unreach_ms;          /* when the tokens were last topped up */
 } __rte_cache_aligned;
 
 struct dp {
@@ -117,6 +124,7 @@ struct dp {
 	uint64_t tsc_hz;
 	volatile int stop;
 	bool started;
+	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
 };
 
 /* port.c */
@@ -130,6 +138,8 @@ void dp_lcore_free(struct dp_lcore *lc);
 
 /* input.c: one received frame (from a data port, or a redirected one) */
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
+/* Hand a packet to the lcore `owner` over the redirect ring. */
+void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner);
 
 /* fullnat.c */
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
@@ -145,6 +155,37 @@ void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void dp_tx_flush(struct dp_lcore *lc);
 void dp_hold_run(struct dp_lcore *lc);
+
+/* TTL of the packets mgw originates (echo replies, resets, ICMP errors):
+ * dp_xmit_ip() takes one off on the way out, as for what it forwards. */
+#define DP_ORIGIN_TTL 65
+
+/* icmp_path.c: ICMP to a VIP or a LIP (echo, errors about sessions) */
+void dp_icmp_input(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
+		   bool redirected);
+
+/* frag_path.c: later fragments follow their first (see dp/frag.h) */
+void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
+		   bool redirected);
+/* A first fragment (p not yet rewritten) of session s, direction dir. */
+void dp_frag_track(struct dp_lcore *lc, const struct dp_pkt *p, const struct dp_sess *s,
+		   unsigned dir);
+/* A first fragment handed to lcore owner. */
+void dp_frag_track_owner(struct dp_lcore *lc, const struct dp_pkt *p, unsigned owner);
+void dp_frag_tick(struct dp_lcore *lc);
+void dp_frag_flush(struct dp_lcore *lc);
+
+/* reply_path.c: a new flow without a usable server gets a RST or an ICMP
+ * port unreachable; a session whose server is down (on_down reset) is
+ * reset. dp_reply_reset returns false when the session was ended and the
+ * packet should be scheduled afresh (a client's UDP datagram or SYN). */
+void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p);
+bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,
+		    unsigned dir);
+
+/* flow.c: rules follow the LIPs of each published snapshot (flow mode) */
+void dp_flow_sync(struct dp *dp, const struct dp_laddr_map *m);
+void dp_flow_destroy(struct dp *dp);
 
 static inline void dp_drop(struct dp_lcore *lc, struct rte_mbuf *m, enum dp_drop why)
 {

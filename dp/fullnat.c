@@ -90,13 +90,16 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	}
 	if (i < 0)
 		i = dp_sched_pick(lc, svc, p->src, p->sport);
-	if (i < 0) {
+	if (i >= 0) {
+		rs = &svc->servers[i];
+	} else if (svc->has_sorry) {
+		rs = &svc->sorry;   /* FULLNAT like any server; never remembered */
+	} else {
 		lc->svc[svc->id].no_server++;
 		*why = DP_DROP_NO_SERVER;
 		return NULL;
 	}
-	rs = &svc->servers[i];
-	if (svc->persist_ms) {
+	if (svc->persist_ms && i >= 0) {
 		struct dp_persist_ent t = {
 			.cip = p->src & svc->persist_mask, .vip = p->dst, .vport = p->dport,
 			.rip = rs->ip, .rport = rs->port, .expire = lc->now_ms + svc->persist_ms,
@@ -185,6 +188,11 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 		sess_release(lc, s);
 		s = NULL;
 	}
+	if (s && unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {
+		if (dp_reply_reset(lc, m, p, s, DP_DIR_IN))
+			return;
+		s = NULL;   /* ended: the packet starts a new session */
+	}
 	if (!s) {
 		svc = dp_snap_service(lc->snap, p->proto, p->dst, p->dport);
 		if (!svc) {
@@ -197,11 +205,16 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 		}
 		s = sess_new(lc, svc, p, &why);
 		if (!s) {
-			dp_drop(lc, m, why);
+			if (why == DP_DROP_NO_SERVER)
+				dp_reply_refuse(lc, m, p);
+			else
+				dp_drop(lc, m, why);
 			return;
 		}
 	}
 	sess_track(lc, s, p, DP_DIR_IN);
+	if (unlikely(p->frag == DP_FRAG_FIRST))
+		dp_frag_track(lc, p, s, DP_DIR_IN);
 	lc->rs[s->rs_id].pkts_in++;
 	lc->rs[s->rs_id].bytes_in += p->ip_len;
 	lc->svc[s->svc_id].pkts_in++;
@@ -229,7 +242,13 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
 	}
+	if (unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {
+		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
+		return;
+	}
 	sess_track(lc, s, p, DP_DIR_OUT);
+	if (unlikely(p->frag == DP_FRAG_FIRST))
+		dp_frag_track(lc, p, s, DP_DIR_OUT);
 	lc->rs[s->rs_id].pkts_out++;
 	lc->rs[s->rs_id].bytes_out += p->ip_len;
 	lc->svc[s->svc_id].pkts_out++;

@@ -4,6 +4,7 @@
  *                    us) go to the kernel, where the neighbour thread learns
  *   IPv4 to a VIP  → FULLNAT, client side
  *   IPv4 to a LIP  → FULLNAT, server side (handed to the owning lcore first)
+ *   ICMP to a VIP or LIP → icmp_path.c; later fragments → frag_path.c
  *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
  *   anything else  → dropped and counted */
 #include <string.h>
@@ -47,7 +48,7 @@ static void input_arp(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 	dp_punt(lc, in_port, m);
 }
 
-static void redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner)
+void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner)
 {
 	struct rte_ring *r = lc->dp->ring[lc->idx][owner];
 
@@ -92,15 +93,35 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 	v = dp_snap_addr(s, p.dst);
 	switch (DP_ADDR_KIND(v)) {
 	case DP_ADDR_VIP:
+		if (unlikely(p.proto == DP_IPPROTO_ICMP)) {
+			dp_icmp_input(lc, m, &p, in_port, redirected);
+			return;
+		}
+		if (unlikely(p.frag == DP_FRAG_LATER) &&
+		    (p.proto == DP_IPPROTO_TCP || p.proto == DP_IPPROTO_UDP)) {
+			dp_frag_later(lc, m, &p, in_port, redirected);
+			return;
+		}
 		dp_fullnat_in(lc, m, &p);
 		return;
 	case DP_ADDR_LIP:
-		if (!redirected && (p.proto == DP_IPPROTO_TCP || p.proto == DP_IPPROTO_UDP) &&
-		    p.frag != DP_FRAG_LATER) {
-			unsigned owner = dp_laddr_owner(&s->laddr, p.dst, p.dport);
+		if (unlikely(p.proto == DP_IPPROTO_ICMP)) {
+			dp_icmp_input(lc, m, &p, in_port, redirected);
+			return;
+		}
+		if (p.proto == DP_IPPROTO_TCP || p.proto == DP_IPPROTO_UDP) {
+			unsigned owner;
 
+			if (unlikely(p.frag == DP_FRAG_LATER)) {
+				dp_frag_later(lc, m, &p, in_port, redirected);
+				return;
+			}
+			owner = redirected ? lc->idx : dp_laddr_owner(&s->laddr, p.dst, p.dport);
 			if (owner != lc->idx) {
-				redirect(lc, m, in_port, owner);
+				dp_redirect(lc, m, in_port, owner);
+				/* later fragments have no port: they follow */
+				if (unlikely(p.frag == DP_FRAG_FIRST))
+					dp_frag_track_owner(lc, &p, owner);
 				return;
 			}
 		}

@@ -91,6 +91,7 @@ void dp_lcore_free(struct dp_lcore *lc)
 		return;
 	for (unsigned i = 0; i < lc->n_hold; i++)
 		rte_pktmbuf_free(lc->hold[i].m);
+	dp_frag_flush(lc);
 	rte_free(lc->mem);
 	rte_free(lc);
 }
@@ -150,6 +151,8 @@ static void timers(struct dp_lcore *lc)
 	dp_wheel_advance(&lc->wheel, lc->now_ms, 4096, dp_sess_expired, lc);
 	if (lc->n_hold)
 		dp_hold_run(lc);
+	if (lc->frag.n_held)
+		dp_frag_tick(lc);
 	lc->stats.sess_active = lc->sess.n_used;
 }
 

@@ -37,6 +37,12 @@ enum dp_fwd {
 	DP_FWD_MAX
 };
 
+/* What happens to the sessions of a server that goes down. */
+enum dp_on_down {
+	DP_ON_DOWN_KEEP = 0,  /* they live on */
+	DP_ON_DOWN_RESET,     /* reset on their next packet (IPVS expire_nodest_conn) */
+};
+
 /* server flags */
 #define DP_RS_DOWN   0x01   /* failed its health check */
 #define DP_RS_DRAIN  0x02   /* no new sessions, old ones live on */
@@ -63,7 +69,7 @@ struct dp_service {
 	uint8_t proto;
 	uint8_t sched;        /* enum dp_sched */
 	uint8_t fwd;          /* enum dp_fwd */
-	uint8_t pad[1];
+	uint8_t on_down;      /* enum dp_on_down */
 	uint8_t hash_port;    /* mh/sh: hash the source port too */
 	uint8_t has_thr;      /* a server has connection thresholds */
 	uint32_t n_servers;
@@ -74,6 +80,8 @@ struct dp_service {
 	uint64_t digest;      /* of the table's slot → address mapping */
 	uint32_t persist_ms;  /* 0 = no persistence */
 	uint32_t persist_mask;/* network order */
+	uint32_t has_sorry;   /* new flows go to `sorry` when no server is usable */
+	struct dp_server sorry;
 };
 
 /* What a local address is (value of the address map: kind << 24 | index). */
@@ -102,7 +110,16 @@ struct dp_snap {
 	uint32_t n_ports;
 	struct dp_snap_port port[DP_MAX_PORTS];
 	uint32_t timeout[DP_TIMEOUT_MAX];   /* per TCP state (and UDP), in ms */
+	/* Per server id below n_rs_reset: 1 = down in an on_down: reset
+	 * service, its sessions are reset. NULL when there is none. */
+	uint32_t n_rs_reset;
+	uint8_t *rs_reset;
 };
+
+static inline int dp_snap_rs_reset(const struct dp_snap *s, uint32_t rs_id)
+{
+	return s->rs_reset && rs_id < s->n_rs_reset && s->rs_reset[rs_id];
+}
 
 static inline uint64_t dp_snap_svc_key(uint8_t proto, uint32_t vip, uint16_t port)
 {

@@ -37,7 +37,13 @@
 	X(REDIRECT_FULL,   "redirect_ring_full")                                   \
 	X(NO_MBUF,         "no_mbuf")                                              \
 	X(FRAG,            "fragment_unmatched")                                   \
-	X(ICMP,            "icmp_unmatched")
+	X(ICMP,            "icmp_unmatched")                                       \
+	X(FRAG_TIMEOUT,    "fragment_timeout") /* held; its first never came */    \
+	X(FRAG_HOLD_FULL,  "fragment_hold_full")                                   \
+	X(ICMP_BAD,        "icmp_malformed")   /* quote too short, not IPv4 */     \
+	X(ICMP_CSUM,       "icmp_bad_checksum")                                    \
+	X(ICMP_TYPE,       "icmp_unsupported") /* type, quoted proto, fragment */  \
+	X(SERVER_DOWN,     "server_down_reset") /* on_down: reset */
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, str) DP_DROP_##name,
@@ -69,6 +75,14 @@ struct dp_lcore_stats {
 	uint64_t idle_sleeps;
 	uint64_t persist_hits, persist_shared, persist_share_lost;
 	uint64_t loops;           /* heartbeat: moves every loop iteration */
+	uint64_t icmp_xlated;     /* ICMP errors translated to the other side */
+	uint64_t frag_tracked;    /* first fragments recorded */
+	uint64_t frag_forwarded;  /* later fragments sent the first one's way */
+	uint64_t frag_held;       /* later fragments that waited for their first */
+	uint64_t refused_rst;     /* new TCP flows without a server: RST sent */
+	uint64_t refused_unreach; /* new UDP flows without a server: ICMP sent */
+	uint64_t refused_quiet;   /* ... ICMP not sent (rate limit, no mbuf) */
+	uint64_t sess_reset;      /* sessions ended because their server is down */
 	uint64_t drops[DP_DROP_MAX];
 	struct dp_port_stats port[DP_MAX_PORTS];
 };

@@ -1,0 +1,131 @@
+/* dp/frag_path.c — fragments on the FULLNAT path (see dp/frag.h).
+ *
+ * Fragments of one datagram share (src, dst, IP id, protocol), which is
+ * all RSS and af_packet's fanout hash them by, so they reach one lcore.
+ * There the first fragment goes through the session path and leaves a
+ * record (fullnat.c, or input.c when it is handed to the owner of its LIP);
+ * the later ones find the record here. Later fragments that come before
+ * their first wait in the lcore's hold list and are fed back through
+ * dp_input() when the record appears.
+ *
+ * Note: af_packet ports reassemble before mgw sees anything (the PMD joins
+ * its fanout group with PACKET_FANOUT_FLAG_DEFRAG) and truncate what does
+ * not fit a frame, so fragments are seen as such only on other PMDs
+ * (af_xdp, NICs). */
+#include "dp/dp_int.h"
+#include "dp/nat.h"
+
+static inline void key_of(const struct dp_pkt *p, struct dp_frag_key *k)
+{
+	k->src = p->src;
+	k->dst = p->dst;
+	k->id = p->ip_id;
+	k->proto = p->proto;
+	k->pad = 0;
+}
+
+void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
+		   bool redirected)
+{
+	struct dp_frag_key k;
+	struct dp_frag_rec *r;
+
+	key_of(p, &k);
+	r = dp_frag_find(&lc->frag, &k, lc->now_ms);
+	if (!r) {
+		if (dp_frag_hold(&lc->frag, m, &k, in_port, redirected, lc->now_ms) < 0) {
+			dp_drop(lc, m, DP_DROP_FRAG_HOLD_FULL);
+			return;
+		}
+		lc->stats.frag_held++;
+		return;
+	}
+	if (r->kind == DP_FRAG_OWNER) {
+		/* Handed over already once: never bounce between lcores. */
+		if (redirected || r->owner == lc->idx) {
+			dp_drop(lc, m, DP_DROP_FRAG);
+			return;
+		}
+		dp_redirect(lc, m, in_port, r->owner);
+		return;
+	}
+	if (r->dir == DP_DIR_IN) {
+		lc->rs[r->rs_id].pkts_in++;
+		lc->rs[r->rs_id].bytes_in += p->ip_len;
+		lc->svc[r->svc_id].pkts_in++;
+		lc->svc[r->svc_id].bytes_in += p->ip_len;
+	} else {
+		lc->rs[r->rs_id].pkts_out++;
+		lc->rs[r->rs_id].bytes_out += p->ip_len;
+		lc->svc[r->svc_id].pkts_out++;
+		lc->svc[r->svc_id].bytes_out += p->ip_len;
+	}
+	lc->stats.frag_forwarded++;
+	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, r->src, 0, r->dst, 0);
+	dp_xmit_ip(lc, m, r->dst);
+}
+
+/* Feed the fragments that waited for key back in, now that it has a
+ * record. They are later fragments: they end in dp_frag_later(), which
+ * takes nothing from the hold list, so this does not recurse further. */
+static void resume(struct dp_lcore *lc, const struct dp_frag_key *k)
+{
+	struct dp_frag_held h[DP_FRAG_HOLD];
+	unsigned n;
+
+	if (!lc->frag.n_held)
+		return;
+	n = dp_frag_take(&lc->frag, k, h, DP_FRAG_HOLD);
+	for (unsigned i = 0; i < n; i++)
+		dp_input(lc, h[i].pkt, h[i].port, h[i].redirected);
+}
+
+void dp_frag_track(struct dp_lcore *lc, const struct dp_pkt *p, const struct dp_sess *s,
+		   unsigned dir)
+{
+	struct dp_frag_key k;
+	struct dp_frag_rec *r;
+
+	key_of(p, &k);
+	r = dp_frag_add(&lc->frag, &k, lc->now_ms);
+	r->kind = DP_FRAG_LOCAL;
+	r->dir = (uint8_t)dir;
+	r->src = dir == DP_DIR_IN ? s->lip : s->vip;
+	r->dst = dir == DP_DIR_IN ? s->rip : s->cip;
+	r->rs_id = s->rs_id;
+	r->svc_id = s->svc_id;
+	lc->stats.frag_tracked++;
+	resume(lc, &k);
+}
+
+void dp_frag_track_owner(struct dp_lcore *lc, const struct dp_pkt *p, unsigned owner)
+{
+	struct dp_frag_key k;
+	struct dp_frag_rec *r;
+
+	key_of(p, &k);
+	r = dp_frag_add(&lc->frag, &k, lc->now_ms);
+	r->kind = DP_FRAG_OWNER;
+	r->owner = (uint16_t)owner;
+	lc->stats.frag_tracked++;
+	resume(lc, &k);
+}
+
+static void drop_expired(struct dp_lcore *lc, int flush)
+{
+	struct dp_frag_held h[DP_FRAG_HOLD];
+	unsigned n = dp_frag_take_expired(&lc->frag, lc->now_ms, flush, h, DP_FRAG_HOLD);
+
+	for (unsigned i = 0; i < n; i++)
+		dp_drop(lc, h[i].pkt, DP_DROP_FRAG_TIMEOUT);
+}
+
+void dp_frag_tick(struct dp_lcore *lc)
+{
+	drop_expired(lc, 0);
+}
+
+void dp_frag_flush(struct dp_lcore *lc)
+{
+	drop_expired(lc, 1);
+}

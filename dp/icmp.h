@@ -1,0 +1,76 @@
+/* dp/icmp.h — ICMP on the FULLNAT path: echo replies for our addresses, and
+ * ICMP errors about a session's packets translated for the other side.
+ *
+ * FULLNAT hides each side from the other, so an ICMP error about a packet
+ * is useless where it arrives: a server's "fragmentation needed" quotes
+ * LIP:lport → server, which the client never sent. The error is rewritten
+ * as the other side would have seen it (outer header from mgw's address on
+ * that side, quoted packet client:cport → VIP:vport) and sent on. FULLNAT
+ * adds no header, so the MTU a "fragmentation needed" carries is passed on
+ * unchanged.
+ *
+ * Pure functions over a frame already parsed by dp/pkt.h: no mbuf, no EAL.
+ * The quoted packet is untrusted: every offset is checked against the ICMP
+ * message's own length, and nothing past it is read. */
+#ifndef MGW_DP_ICMP_H
+#define MGW_DP_ICMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dp/pkt.h"
+
+#define DP_ICMP_ECHO_REPLY     0
+#define DP_ICMP_UNREACH        3
+#define DP_ICMP_ECHO           8
+#define DP_ICMP_TIME_EXCEEDED  11
+#define DP_ICMP_PARAM_PROBLEM  12
+
+/* codes of DP_ICMP_UNREACH */
+#define DP_ICMP_PORT_UNREACH   3
+#define DP_ICMP_FRAG_NEEDED    4
+
+#define DP_ICMP_HLEN           8
+
+/* The packet an ICMP error quotes (RFC 792: its IPv4 header and at least
+ * the first 8 bytes of its payload; RFC 1812 routers send more). Offsets
+ * are into the frame; addresses and ports in network order, as quoted. */
+struct dp_icmp_quote {
+	uint16_t ip_off;      /* quoted IPv4 header */
+	uint16_t l4_off;      /* quoted TCP/UDP header */
+	uint16_t l4_len;      /* quoted L4 bytes: often less than the packet had */
+	uint8_t proto;
+	uint32_t src, dst;
+	uint16_t sport, dport;
+};
+
+/* The ICMP types that report a problem with a packet we forwarded. */
+static inline bool dp_icmp_is_error(uint8_t type)
+{
+	return type == DP_ICMP_UNREACH || type == DP_ICMP_TIME_EXCEEDED ||
+	       type == DP_ICMP_PARAM_PROBLEM;
+}
+
+/* Check an ICMP error (p: its parse, a whole datagram of protocol ICMP) and
+ * find the packet it quotes. 0; or -EBADMSG with *why: ICMP_BAD (quote too
+ * short, not IPv4, bad quoted header length), ICMP_CSUM (the ICMP checksum
+ * is wrong), ICMP_TYPE (the quote is neither TCP nor UDP), ICMP (the quote
+ * is a later fragment: no ports to match). */
+int dp_icmp_parse_error(const uint8_t *frame, const struct dp_pkt *p, struct dp_icmp_quote *q,
+			enum dp_drop *why);
+
+/* Translate an ICMP error in place: the outer header goes from src to dst;
+ * the quoted packet becomes q_src:q_sport → q_dst:q_dport. The quoted IPv4
+ * checksum and, where the quote holds it, the quoted TCP/UDP checksum are
+ * updated incrementally (they cover bytes the quote does not have); the
+ * ICMP checksum is recomputed over the message. Everything else (type,
+ * code, the MTU of "fragmentation needed", the rest of the quote) stays. */
+void dp_icmp_xlate(uint8_t *frame, struct dp_pkt *p, const struct dp_icmp_quote *q,
+		   uint32_t src, uint32_t dst, uint32_t q_src, uint16_t q_sport, uint32_t q_dst,
+		   uint16_t q_dport);
+
+/* Turn an echo request into its reply in place: addresses swapped, type 0,
+ * TTL set to ttl, checksums fixed. */
+void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl);
+
+#endif

@@ -1,0 +1,100 @@
+/* dp/reply.c — resets and ICMP errors that mgw originates (see reply.h). */
+#include <stdbool.h>
+#include <string.h>
+
+#include "dp/csum.h"
+#include "dp/icmp.h"
+#include "dp/reply.h"
+
+static void put_ipv4(uint8_t *ip, uint16_t tot, uint8_t proto, uint8_t ttl, uint32_t src,
+		     uint32_t dst, bool df)
+{
+	uint16_t c;
+
+	ip[0] = 0x45;
+	ip[1] = 0;
+	dp_put_u16(ip + 2, tot);
+	dp_put_u16(ip + 4, 0);
+	dp_put_u16(ip + 6, df ? 0x4000 : 0);
+	ip[8] = ttl;
+	ip[9] = proto;
+	ip[10] = ip[11] = 0;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	c = dp_csum(ip, 20);
+	memcpy(ip + 10, &c, 2);
+}
+
+uint32_t dp_reply_tcp(uint8_t *out, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
+		      uint32_t seq, uint32_t ack, uint8_t flags, uint8_t ttl)
+{
+	uint8_t *ip = out + DP_ETH_HLEN, *t = ip + 20;
+	uint8_t ph[12];
+	uint16_t c;
+
+	memset(out, 0, DP_REPLY_RST_LEN);
+	dp_put_u16(out + 12, DP_ETH_P_IPV4);
+	put_ipv4(ip, 40, DP_IPPROTO_TCP, ttl, src, dst, true);
+	memcpy(t, &sport, 2);
+	memcpy(t + 2, &dport, 2);
+	dp_put_u32(t + 4, seq);
+	dp_put_u32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	/* window, checksum, urgent pointer: zero */
+	memcpy(ph, &src, 4);
+	memcpy(ph + 4, &dst, 4);
+	ph[8] = 0;
+	ph[9] = DP_IPPROTO_TCP;
+	dp_put_u16(ph + 10, 20);
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(t, 20, dp_csum_partial(ph, 12, 0)));
+	memcpy(t + 16, &c, 2);
+	return DP_REPLY_RST_LEN;
+}
+
+uint32_t dp_reply_rst_back(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			   uint8_t ttl)
+{
+	const uint8_t *t = frame + p->l4_off;
+	uint32_t seq = dp_get_u32(t + 4), ack = dp_get_u32(t + 8);
+	uint32_t doff = (uint32_t)(t[12] >> 4) * 4;
+	uint32_t seglen;
+
+	if (t[13] & DP_TCP_ACK)
+		return dp_reply_tcp(out, p->dst, p->dport, p->src, p->sport, ack, 0, DP_TCP_RST,
+				    ttl);
+	seglen = (p->l4_len > doff ? p->l4_len - doff : 0) + !!(t[13] & DP_TCP_SYN) +
+		 !!(t[13] & DP_TCP_FIN);
+	return dp_reply_tcp(out, p->dst, p->dport, p->src, p->sport, 0, seq + seglen,
+			    DP_TCP_RST | DP_TCP_ACK, ttl);
+}
+
+uint32_t dp_reply_rst_on(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			 uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport, uint8_t ttl)
+{
+	const uint8_t *t = frame + p->l4_off;
+	bool has_ack = t[13] & DP_TCP_ACK;
+
+	return dp_reply_tcp(out, src, sport, dst, dport, dp_get_u32(t + 4),
+			    has_ack ? dp_get_u32(t + 8) : 0,
+			    (uint8_t)(DP_TCP_RST | (has_ack ? DP_TCP_ACK : 0)), ttl);
+}
+
+uint32_t dp_reply_unreach(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			  uint8_t code, uint32_t src, uint8_t ttl)
+{
+	uint32_t q = p->ip_len < DP_REPLY_QUOTE_MAX ? p->ip_len : DP_REPLY_QUOTE_MAX;
+	uint8_t *ip = out + DP_ETH_HLEN, *icmp = ip + 20;
+	uint16_t c;
+
+	memset(out, 0, DP_ETH_HLEN);
+	dp_put_u16(out + 12, DP_ETH_P_IPV4);
+	put_ipv4(ip, (uint16_t)(20 + DP_ICMP_HLEN + q), DP_IPPROTO_ICMP, ttl, src, p->src, false);
+	memset(icmp, 0, DP_ICMP_HLEN);
+	icmp[0] = DP_ICMP_UNREACH;
+	icmp[1] = code;
+	memcpy(icmp + DP_ICMP_HLEN, frame + p->l3_off, q);
+	c = dp_csum(icmp, DP_ICMP_HLEN + q);
+	memcpy(icmp + 2, &c, 2);
+	return DP_ETH_HLEN + 20 + DP_ICMP_HLEN + q;
+}

@@ -1,0 +1,115 @@
+/* dp/reply_path.c — sending what dp/reply.c builds: a refused new flow's
+ * RST or ICMP port unreachable, and the resets of on_down: reset.
+ *
+ * Replies come from the lcore's mempool and leave through dp_xmit_ip()
+ * like forwarded packets. A RST answers a SYN one for one, as a closed port
+ * would; ICMP errors are rate-limited per lcore (as a host limits its own,
+ * RFC 1812 4.3.2.8) so a flood of datagrams to a dead service does not
+ * turn into a flood of errors. */
+#include "dp/dp_int.h"
+#include "dp/icmp.h"
+#include "dp/reply.h"
+#include "dp/tcp.h"
+
+#define UNREACH_PER_MS    1        /* 1000 a second per lcore ... */
+#define UNREACH_BURST     100      /* ... after a burst of this many */
+
+/* An mbuf to build a reply of up to DP_REPLY_MAX bytes in, or NULL
+ * (counted). */
+static struct rte_mbuf *reply_alloc(struct dp_lcore *lc, uint8_t **buf)
+{
+	struct rte_mbuf *r = rte_pktmbuf_alloc(lc->dp->pool);
+
+	if (r && rte_pktmbuf_tailroom(r) < DP_REPLY_MAX) {
+		rte_pktmbuf_free(r);
+		r = NULL;
+	}
+	if (!r) {
+		lc->stats.drops[DP_DROP_NO_MBUF]++;
+		return NULL;
+	}
+	*buf = rte_pktmbuf_mtod(r, uint8_t *);
+	return r;
+}
+
+static void reply_send(struct dp_lcore *lc, struct rte_mbuf *r, uint32_t len, uint32_t dst)
+{
+	r->data_len = (uint16_t)len;
+	r->pkt_len = len;
+	dp_xmit_ip(lc, r, dst);
+}
+
+static bool unreach_allowed(struct dp_lcore *lc)
+{
+	uint32_t dt = lc->now_ms - lc->unreach_ms;
+
+	if (dt || !lc->unreach_ms) {
+		uint64_t t = (uint64_t)lc->unreach_tokens + (uint64_t)dt * UNREACH_PER_MS;
+
+		if (!lc->unreach_ms)
+			t = UNREACH_BURST;   /* never topped up yet: a full bucket */
+		lc->unreach_tokens = t > UNREACH_BURST ? UNREACH_BURST : (uint32_t)t;
+		lc->unreach_ms = lc->now_ms;
+	}
+	if (!lc->unreach_tokens)
+		return false;
+	lc->unreach_tokens--;
+	return true;
+}
+
+void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool tcp = p->proto == DP_IPPROTO_TCP;
+	struct rte_mbuf *r = NULL;
+	uint8_t *buf;
+
+	if (tcp || (p->proto == DP_IPPROTO_UDP && unreach_allowed(lc)))
+		r = reply_alloc(lc, &buf);
+	if (!r) {
+		lc->stats.refused_quiet++;
+	} else if (tcp) {
+		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
+		lc->stats.refused_rst++;
+	} else {
+		reply_send(lc, r, dp_reply_unreach(buf, f, p, DP_ICMP_PORT_UNREACH, p->dst,
+						   DP_ORIGIN_TTL), p->src);
+		lc->stats.refused_unreach++;
+	}
+	dp_drop(lc, m, DP_DROP_NO_SERVER);
+}
+
+bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,
+		    unsigned dir)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool fresh = dir == DP_DIR_IN && (p->proto == DP_IPPROTO_UDP ||
+					  dp_tcp_event(p->tcp_flags) == DP_TCP_EV_SYN);
+
+	/* A client's datagram or SYN needs no reset: the session goes and
+	 * the packet is scheduled afresh, to a server that is up. */
+	if (p->proto == DP_IPPROTO_TCP && !fresh && !(p->tcp_flags & DP_TCP_RST) &&
+	    p->frag != DP_FRAG_LATER) {
+		struct rte_mbuf *r;
+		uint8_t *buf;
+
+		/* back to the sender of this packet ... */
+		r = reply_alloc(lc, &buf);
+		if (r)
+			reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
+		/* ... and on to the other end, as if the sender had reset */
+		r = reply_alloc(lc, &buf);
+		if (r && dir == DP_DIR_IN)
+			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip,
+							  s->rport, DP_ORIGIN_TTL), s->rip);
+		else if (r)
+			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->vip, s->vport, s->cip,
+							  s->cport, DP_ORIGIN_TTL), s->cip);
+	}
+	dp_sess_kill(lc, s);
+	lc->stats.sess_reset++;
+	if (fresh)
+		return false;
+	dp_drop(lc, m, DP_DROP_SERVER_DOWN);
+	return true;
+}
