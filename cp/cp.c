@@ -188,6 +188,9 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	}
 	cp->cfg = cfg;
 	cp->state = CP_STATE_STARTING;
+	rc = cp_selfcheck_create(cp);
+	if (rc < 0)
+		goto err;
 	*out = cp;
 	return 0;
 err:
@@ -209,6 +212,9 @@ int cp_start(struct cp *cp)
 	rc = cp_maint_start(cp);
 	if (rc < 0)
 		return rc;
+	rc = cp_selfcheck_start(cp);
+	if (rc < 0)
+		return rc;
 	cp_neigh_kick(cp);
 	cp_set_state(cp, CP_STATE_ONLINE, "started");
 	return 0;
@@ -218,6 +224,7 @@ void cp_stop(struct cp *cp)
 {
 	if (!cp)
 		return;
+	cp_selfcheck_stop(cp);
 	cp_maint_stop(cp);
 	cp_neigh_stop(cp);
 }
@@ -227,6 +234,7 @@ void cp_destroy(struct cp *cp)
 	if (!cp)
 		return;
 	cp_stop(cp);
+	cp_selfcheck_destroy(cp);
 	/* The data plane is stopped: nobody reads the snapshot any more. */
 	cp_snap_free(cp->snap);
 	dp_routes_free(cp->routes);

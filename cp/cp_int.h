@@ -20,6 +20,7 @@ extern int mgw_logtype_cp;
 
 struct cp_neigh;
 struct cp_maint;
+struct cp_selfcheck;
 
 /* Rates over the last seconds (exponentially averaged), per id. */
 struct cp_rate {
@@ -48,6 +49,7 @@ struct cp {
 	char tap_name[CP_MAX_PORTS][IF_NAMESIZE];
 	struct cp_neigh *neigh;
 	struct cp_maint *maint;
+	struct cp_selfcheck *sc;
 
 	/* Counters read minus these = what the API shows: an id reused by
 	 * a new service/server, or zeroed (ipvsadm -Z), starts from 0. */
@@ -66,6 +68,19 @@ int cp_maint_start(struct cp *cp);
 void cp_maint_stop(struct cp *cp);
 
 uint64_t cp_now_ms(void);
+
+/* selfcheck.c: the self-check thread and the node's fault state. */
+int cp_selfcheck_create(struct cp *cp);
+int cp_selfcheck_start(struct cp *cp);
+void cp_selfcheck_stop(struct cp *cp);
+void cp_selfcheck_destroy(struct cp *cp);
+/* For fault.c: fake a port's link down (port -1: clear all); a port's
+ * index by name; the self-check's lock around an injection; whether
+ * debug.fault_injection is on. */
+int cp_selfcheck_fake_link(struct cp *cp, int port, bool down);
+int cp_selfcheck_port_index(struct cp *cp, const char *name);
+void cp_selfcheck_lock(struct cp *cp, bool lock);
+bool cp_selfcheck_injection_allowed(struct cp *cp);
 
 /* tapif.c: address, MTU, routes of the kernel side of each TAP. */
 int cp_tapif_setup(struct cp *cp);
