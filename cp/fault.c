@@ -5,6 +5,8 @@
  *                                                  spins without looping
  *   {"kind": "exhaust_mbufs", "leave": K}          hold mbufs until K are free
  *   {"kind": "link_down", "port": "wan"}           the self-check sees it down
+ *   {"kind": "crash_lcore", "lcore": N,            the lcore crashes: a NULL write,
+ *    "how": "null" | "overflow"}                   or its stack overrun
  *   {"kind": "clear"}                              all of them undone
  *
  * Each makes a fault the self-check must find by itself: nothing here
@@ -26,28 +28,63 @@ static int bad(char *msg, size_t len, const char *what)
 	return -EINVAL;
 }
 
-static int stall(struct cp *cp, const json_t *req, char *msg, size_t len)
+/* "lcore" (EAL id) or "index" (data lcore index); the first by default. */
+static int pick_lcore(struct cp *cp, const json_t *req, unsigned *idx, char *msg, size_t len)
 {
 	const json_t *jl = json_object_get(req, "lcore"), *ji = json_object_get(req, "index");
-	const json_t *jm = json_object_get(req, "ms");
-	unsigned n = dp_n_lcores(cp->dp), idx = n;
-	json_int_t ms = STALL_DEFAULT_MS;
-	int rc;
+	unsigned n = dp_n_lcores(cp->dp);
 
+	*idx = n;
 	if (ji) {
 		if (!json_is_integer(ji) || json_integer_value(ji) < 0 ||
 		    json_integer_value(ji) >= (json_int_t)n)
 			return bad(msg, len, "index: not a data lcore index");
-		idx = (unsigned)json_integer_value(ji);
+		*idx = (unsigned)json_integer_value(ji);
 	} else if (jl) {
 		for (unsigned i = 0; json_is_integer(jl) && i < n; i++)
 			if ((json_int_t)dp_lcore_id(cp->dp, i) == json_integer_value(jl))
-				idx = i;
-		if (idx == n)
+				*idx = i;
+		if (*idx == n)
 			return bad(msg, len, "lcore: not a data lcore (see GET /status)");
 	} else {
-		idx = 0;
+		*idx = 0;
 	}
+	return 0;
+}
+
+static int crash(struct cp *cp, const json_t *req, char *msg, size_t len)
+{
+	const char *how = json_string_value(json_object_get(req, "how"));
+	bool overflow = how && strcmp(how, "overflow") == 0;
+	unsigned idx;
+	int rc;
+
+	if (json_object_get(req, "how") && !overflow && (!how || strcmp(how, "null") != 0))
+		return bad(msg, len, "how: null or overflow");
+	rc = pick_lcore(cp, req, &idx, msg, len);
+	if (rc < 0)
+		return rc;
+	CP_LOG(WARNING, "fault injected: data lcore %u (EAL lcore %u) crashes (%s)", idx,
+	       dp_lcore_id(cp->dp, idx), overflow ? "stack overflow" : "NULL write");
+	rc = dp_fault_crash(cp->dp, idx, overflow);
+	if (rc < 0) {
+		snprintf(msg, len, "cannot crash data lcore %u: %s", idx, strerror(-rc));
+		return -EINVAL;
+	}
+	snprintf(msg, len, "data lcore %u crashes", idx);
+	return 0;
+}
+
+static int stall(struct cp *cp, const json_t *req, char *msg, size_t len)
+{
+	const json_t *jm = json_object_get(req, "ms");
+	json_int_t ms = STALL_DEFAULT_MS;
+	unsigned idx;
+	int rc;
+
+	rc = pick_lcore(cp, req, &idx, msg, len);
+	if (rc < 0)
+		return rc;
 	if (jm) {
 		if (!json_is_integer(jm) || json_integer_value(jm) < 1 ||
 		    json_integer_value(jm) > STALL_MAX_MS)
@@ -110,7 +147,8 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 		return -EPERM;
 	}
 	if (!kind)
-		return bad(msg, len, "kind: one of stall_lcore, exhaust_mbufs, link_down, clear");
+		return bad(msg, len, "kind: one of stall_lcore, exhaust_mbufs, link_down, "
+			   "crash_lcore, clear");
 	cp_selfcheck_lock(cp, true);
 	if (strcmp(kind, "stall_lcore") == 0) {
 		rc = stall(cp, req, msg, len);
@@ -118,6 +156,8 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 		rc = exhaust(cp, req, msg, len);
 	} else if (strcmp(kind, "link_down") == 0) {
 		rc = link_down(cp, req, msg, len);
+	} else if (strcmp(kind, "crash_lcore") == 0) {
+		rc = crash(cp, req, msg, len);
 	} else if (strcmp(kind, "clear") == 0) {
 		dp_fault_clear(cp->dp);
 		cp_selfcheck_fake_link(cp, -1, false);
@@ -126,7 +166,7 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 		rc = 0;
 	} else {
 		snprintf(msg, len, "unknown fault kind '%s' (stall_lcore, exhaust_mbufs, "
-			 "link_down, clear)", kind);
+			 "link_down, crash_lcore, clear)", kind);
 		rc = -EINVAL;
 	}
 	cp_selfcheck_lock(cp, false);

@@ -17,10 +17,13 @@
 #include "dp/dp_int.h"
 #include "dp/fault.h"
 
+enum { CRASH_NONE, CRASH_NULL, CRASH_OVERFLOW };
+
 struct dp_fault {
 	uint32_t clear_gen;                    /* bumped by dp_fault_clear */
 	uint32_t stall_gen[DP_MAX_LCORES];     /* clear_gen when the stall was posted */
 	uint64_t stall_until[DP_MAX_LCORES];   /* tsc; UINT64_MAX: until cleared */
+	uint8_t crash[DP_MAX_LCORES];          /* CRASH_*: crash instead of stalling */
 	struct rte_mbuf **held;
 	uint32_t n_held, cap;
 };
@@ -71,6 +74,19 @@ void dp_fault_mbufs(const struct dp *dp, uint32_t *avail, uint32_t *size)
 	*size = dp->pool->size;
 }
 
+/* Deep enough to pass any stack's end; not a tail call, so every level
+ * keeps its frame. */
+static uint64_t __attribute__((noinline)) recurse(volatile uint8_t *prev, uint64_t depth)
+{
+	volatile uint8_t frame[1024];
+
+	frame[0] = (uint8_t)depth;
+	frame[sizeof(frame) - 1] = prev ? prev[0] : 0;
+	if (depth > (1ull << 40))
+		return frame[0];
+	return recurse(frame, depth + 1) + frame[sizeof(frame) - 1];
+}
+
 /* On the lcore, from its command handler. */
 void dp_fault_run(struct dp_lcore *lc, uint32_t seq)
 {
@@ -78,6 +94,14 @@ void dp_fault_run(struct dp_lcore *lc, uint32_t seq)
 	struct dp_fault *f = dp->fault;
 	uint64_t until = f->stall_until[lc->idx];
 	uint32_t gen = f->stall_gen[lc->idx];
+
+	if (f->crash[lc->idx] == CRASH_NULL) {
+		uint64_t *volatile p = NULL;   /* volatile: a real store, not a trap */
+
+		*p = until;
+	}
+	if (f->crash[lc->idx] == CRASH_OVERFLOW)
+		f->stall_until[lc->idx] = recurse(NULL, 0);
 
 	/* Acknowledge first: whoever posted it does not wait, and a later
 	 * command waits behind the stall as it would behind a hung lcore. */
@@ -87,7 +111,7 @@ void dp_fault_run(struct dp_lcore *lc, uint32_t seq)
 		rte_pause();
 }
 
-int dp_fault_stall(struct dp *dp, unsigned idx, uint32_t ms)
+static int post(struct dp *dp, unsigned idx, uint32_t ms, uint8_t crash)
 {
 	struct dp_fault *f = fault_get(dp);
 	struct dp_cmd_slot *c;
@@ -106,6 +130,7 @@ int dp_fault_stall(struct dp *dp, unsigned idx, uint32_t ms)
 		goto out;
 	}
 	f->stall_gen[idx] = __atomic_load_n(&f->clear_gen, __ATOMIC_RELAXED);
+	f->crash[idx] = crash;
 	f->stall_until[idx] = ms ? rte_rdtsc() + (uint64_t)ms * dp->tsc_hz / 1000 : UINT64_MAX;
 	memset(&c->cmd, 0, sizeof(c->cmd));
 	c->cmd.kind = DP_CMD_STALL;
@@ -113,6 +138,16 @@ int dp_fault_stall(struct dp *dp, unsigned idx, uint32_t ms)
 out:
 	pthread_mutex_unlock(&dp->cmd_lock);
 	return rc;
+}
+
+int dp_fault_stall(struct dp *dp, unsigned idx, uint32_t ms)
+{
+	return post(dp, idx, ms, CRASH_NONE);
+}
+
+int dp_fault_crash(struct dp *dp, unsigned idx, bool overflow)
+{
+	return post(dp, idx, 1, overflow ? CRASH_OVERFLOW : CRASH_NULL);
 }
 
 int dp_fault_exhaust(struct dp *dp, uint32_t leave, uint32_t *taken)

@@ -7,6 +7,7 @@
 #ifndef MGW_DP_FAULT_H
 #define MGW_DP_FAULT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct dp;
@@ -36,6 +37,11 @@ void dp_fault_mbufs(const struct dp *dp, uint32_t *avail, uint32_t *size);
  * dp_fault_clear), as a hung lcore would. -ENOENT: no such lcore; -EBUSY:
  * its command slot is still busy with an earlier command. */
 int dp_fault_stall(struct dp *dp, unsigned idx, uint32_t ms);
+
+/* Make data lcore idx crash for real: a NULL write, or (overflow) a
+ * runaway recursion through its stack's guard page — what only a handler
+ * on an alternate stack survives to report. -ENOENT, -EBUSY as above. */
+int dp_fault_crash(struct dp *dp, unsigned idx, bool overflow);
 
 /* Take mbufs from the pool until at most `leave` remain free (or none can
  * be had) and hold them. *taken: how many are held now in all. */

@@ -4,7 +4,10 @@
 # - SIGTERM: the API shows state "stopping" at once; traffic still flows and
 #   the ports keep their links during the drain; mgw exits 0 after drain_s;
 #   only then do the ports' peers lose their carrier;
-# - SIGINT: no drain, exit 0 at once, links down as well.
+# - SIGINT: no drain, exit 0 at once, links down as well;
+# - SIGKILL cannot be caught: the links stay up until the supervisor's
+#   `mgw --down-ports -c FILE` (ExecStopPost= in packaging/mgw.service)
+#   sets them down; the next start brings them up again.
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init drain 60
@@ -65,4 +68,18 @@ t1=$(now_ms)
 tb_expect_eq "SIGINT: exit status 0" 0 "$rc"
 tb_check "SIGINT: no drain ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 2500 ]
 tb_check "SIGINT: links down" bash -c "ip -n $(tb_nsname c) link show c0 | grep -q NO-CARRIER"
+
+# SIGKILL, then what the supervisor runs.
+tb_mgw_start || exit 1
+tb_check "restart: the peers have their carrier back" $CARRIER --up --timeout 3 $PEERS
+kill -KILL "$MGW_PID"
+wait "$MGW_PID" 2>/dev/null
+tb_check "SIGKILL: the links stay up (nobody left to down them)" \
+	bash -c "! ip -n $(tb_nsname c) link show c0 | grep -q NO-CARRIER"
+out=$($CARRIER --timeout 3 $PEERS --run ip netns exec "$(tb_nsname lb)" "$TB_MGW" --down-ports \
+	-c "$TB_DIR/mgw.json")
+tb_log "mgw --down-ports: carrier lost after (ms): $(tr '\n' ' ' <<<"$out")"
+tb_expect_eq "mgw --down-ports: both peers NO-CARRIER" 2 "$(grep -cv timeout <<<"$out")"
+tb_expect_eq "mgw --down-ports: exit 0 and a count" "2 kernel interfaces down" \
+	"$(tb_x lb "$TB_MGW" --down-ports -c "$TB_DIR/mgw.json" 2>/dev/null)"
 tb_done

@@ -105,7 +105,7 @@ tb_expect_eq "link_down: still faulty while the fault lasts" faulty "$(state)"
 out=$($CARRIER --up --timeout 5 $PEERS --run ip netns exec "$(tb_nsname lb)" curl -s -o /dev/null \
 	-X POST --data '{"kind": "clear"}' "$API/debug/fault")
 tb_log "auto recovery: carrier back after (ms): $(tr '\n' ' ' <<<"$out")"
-tb_check "link_down cleared: the peers' carrier back by itself" grep -qv timeout <<<"$out"
+tb_expect_eq "link_down cleared: both peers' carrier back by itself" 2 "$(grep -cv timeout <<<"$out")"
 tb_expect_eq "link_down cleared: online again" online "$(state)"
 tb_check "auto: traffic flows again" tb_wait 10 http_ok
 
