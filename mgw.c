@@ -4,7 +4,12 @@
  * main: read and validate the config, build the EAL command line from it,
  * start the modules in order (data plane, control plane, API) and stop them
  * in reverse on SIGINT/SIGTERM. The context below is the only mutable state
- * that is not owned by a module. */
+ * that is not owned by a module (the crash handler's, cp/crash.c, aside).
+ *
+ * SIGTERM stops gracefully: state `stopping`, routes withdrawn, node.drain_s
+ * of forwarding, then the ports' links down and exit 0. SIGINT skips the
+ * drain. `mgw --down-ports -c FILE` sets the kernel interfaces of the
+ * config's ports down, for a supervisor after a SIGKILL. */
 #include <errno.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -12,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -19,6 +25,8 @@
 #include <rte_log.h>
 
 #include "cp/cp.h"
+#include "cp/crash.h"
+#include "cp/selfcheck.h"
 #include "dp/dp.h"
 #include "ospf/routing.h"
 #include "web/web.h"
@@ -33,6 +41,7 @@ RTE_LOG_REGISTER(mgw_logtype_main, mgw.main, INFO);
 struct mgw {
 	const char *cfg_path;
 	bool check_only;
+	bool down_ports;
 	int n_extra;                  /* EAL args after "--" */
 	char **extra;
 	struct cp_config *cfg;        /* until cp_create takes it */
@@ -48,6 +57,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mgw -c FILE [-- EAL args]   run\n"
 		   "       mgw --check -c FILE          validate a config file\n"
+		   "       mgw --down-ports -c FILE     set the ports' kernel interfaces down\n"
 		   "       mgw --version\n");
 }
 
@@ -63,6 +73,8 @@ static int parse_args(struct mgw *m, int argc, char **argv)
 			exit(0);
 		} else if (strcmp(argv[i], "--check") == 0) {
 			m->check_only = true;
+		} else if (strcmp(argv[i], "--down-ports") == 0) {
+			m->down_ports = true;
 		} else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			m->cfg_path = argv[++i];
 		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -293,6 +305,38 @@ static int wait_for_stop(sigset_t *set)
 	return sig;
 }
 
+/* SIGTERM: the routes are withdrawn; the data plane forwards on for
+ * node.drain_s while the routers move the flows away. SIGINT or another
+ * SIGTERM cuts it short. */
+static void drain(struct mgw *m, const sigset_t *set)
+{
+	struct cp_config *c = cp_config_get(m->cp);
+	uint64_t end_ms, now_ms;
+	struct timespec ts;
+	unsigned s = c ? c->drain_s : 0;
+
+	cp_config_free(c);
+	if (!s)
+		return;
+	MGW_LOG(NOTICE, "draining for %u s (SIGINT stops at once)", s);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000 + s * 1000ull;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		now_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+		if (now_ms >= end_ms)
+			break;
+		ts.tv_sec = (time_t)((end_ms - now_ms) / 1000);
+		ts.tv_nsec = (long)((end_ms - now_ms) % 1000) * 1000000;
+		if (sigtimedwait(set, NULL, &ts) >= 0) {
+			MGW_LOG(NOTICE, "drain cut short");
+			break;
+		}
+		if (errno != EINTR && errno != EAGAIN)
+			break;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct mgw m = { 0 };
@@ -310,6 +354,16 @@ int main(int argc, char **argv)
 		else
 			fprintf(stderr, "%s: %s\n", m.cfg_path, err.msg);
 		return 1;
+	}
+	if (m.down_ports) {
+		rc = cp_crash_down_config(m.cfg);
+		cp_config_free(m.cfg);
+		if (rc < 0) {
+			fprintf(stderr, "mgw: --down-ports: %s\n", strerror(-rc));
+			return 1;
+		}
+		printf("%d kernel interfaces down\n", rc);
+		return 0;
 	}
 	if (build_eal_args(&m) < 0) {
 		cp_config_free(m.cfg);
@@ -346,6 +400,9 @@ int main(int argc, char **argv)
 		MGW_LOG(ERR, "data plane: %s", strerror(-rc));
 		goto out_cfg;
 	}
+	rc = cp_crash_install(m.cfg, m.dp);
+	if (rc < 0)
+		goto out_dp;
 	rc = cp_create(m.cfg, m.cfg_path, MGW_VERSION, m.dp, &m.cp);
 	if (rc < 0) {
 		MGW_LOG(ERR, "control plane: %s", strerror(-rc));
@@ -377,21 +434,16 @@ int main(int argc, char **argv)
 
 	sig = wait_for_stop(&sigs);
 	MGW_LOG(NOTICE, "%s: stopping", strsignal(sig));
-	/* Routes go first (the state change withdraws them); the data plane
-	 * keeps forwarding for node.drain_s while the routers move away. */
-	cp_set_state(m.cp, CP_STATE_STOPPING, strsignal(sig));
-	if (sig == SIGTERM) {
-		struct cp_config *c = cp_config_get(m.cp);
-		unsigned drain = c ? c->drain_s : 0;
-
-		cp_config_free(c);
-		if (drain)
-			MGW_LOG(NOTICE, "draining for %u s", drain);
-		sleep(drain);
-	}
+	cp_selfcheck_stopping(m.cp, strsignal(sig));
+	if (sig == SIGTERM)
+		drain(&m, &sigs);
+	cp_selfcheck_ports_down(m.cp);
 	web_destroy(m.web);
 	rc = 0;
 out_stop:
+	/* (Again, for the error paths:) a stopping node's self-check judges
+	 * nothing, so it no longer reads the speakers' heartbeats. */
+	cp_set_state(m.cp, CP_STATE_STOPPING, "stopping");
 	ospf_routing_stop(m.routing);
 	cp_stop(m.cp);
 	dp_stop(m.dp);

@@ -43,6 +43,8 @@ int cp_config_new(struct cp_config **out)
 	c->selfcheck_ms = 500;
 	c->recover = CP_RECOVER_MANUAL;
 	c->recover_after = 3;
+	c->mbuf_min_free_pct = 5;
+	c->max_loss_pct = 50;
 	*out = c;
 	return 0;
 }

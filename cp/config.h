@@ -151,6 +151,8 @@ struct cp_config {
 	uint32_t selfcheck_ms;
 	uint8_t recover;
 	uint32_t recover_after;
+	uint32_t mbuf_min_free_pct;   /* mbuf headroom under this: faulty */
+	uint32_t max_loss_pct;        /* sustained rx loss / ring overflow over this: faulty (0 off) */
 	/* debug */
 	bool fault_injection;
 };

@@ -159,10 +159,13 @@ json_t *cp_config_to_json(const struct cp_config *c)
 						   "services", (json_int_t)c->max_services,
 						   "servers", (json_int_t)c->max_servers,
 						   "mbufs", (json_int_t)c->mbufs));
-	json_object_set_new(o, "selfcheck", json_pack("{s:I, s:s, s:I}",
+	json_object_set_new(o, "selfcheck", json_pack("{s:I, s:s, s:I, s:I, s:I}",
 						      "interval_ms", (json_int_t)c->selfcheck_ms,
 						      "recover", c->recover ? "auto" : "manual",
-						      "recover_after", (json_int_t)c->recover_after));
+						      "recover_after", (json_int_t)c->recover_after,
+						      "mbuf_min_free_pct",
+						      (json_int_t)c->mbuf_min_free_pct,
+						      "max_loss_pct", (json_int_t)c->max_loss_pct));
 	json_object_set_new(o, "debug", json_pack("{s:b}", "fault_injection", c->fault_injection));
 	return o;
 }

@@ -464,7 +464,8 @@ static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err
 
 static int parse_selfcheck(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
-	static const char *const keys[] = { "interval_ms", "recover", "recover_after", NULL };
+	static const char *const keys[] = { "interval_ms", "recover", "recover_after",
+					    "mbuf_min_free_pct", "max_loss_pct", NULL };
 	static const char *const rec[] = { "manual", "auto" };
 
 	RD(cp_rd_object(o, "selfcheck", err));
@@ -472,6 +473,9 @@ static int parse_selfcheck(const json_t *o, struct cp_config *c, struct cp_err *
 	RD(cp_rd_uint(o, "selfcheck", "interval_ms", 50, 60000, false, &c->selfcheck_ms, err));
 	RD(cp_rd_enum(o, "selfcheck", "recover", rec, 2, &c->recover, err));
 	RD(cp_rd_uint(o, "selfcheck", "recover_after", 1, 1000, false, &c->recover_after, err));
+	RD(cp_rd_uint(o, "selfcheck", "mbuf_min_free_pct", 0, 90, false, &c->mbuf_min_free_pct,
+		      err));
+	RD(cp_rd_uint(o, "selfcheck", "max_loss_pct", 0, 100, false, &c->max_loss_pct, err));
 	return 0;
 }
 

@@ -176,6 +176,7 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	if (!cp)
 		return -ENOMEM;
 	pthread_mutex_init(&cp->lock, NULL);
+	pthread_mutex_init(&cp->ann_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
 	cp->started_ms = cp_now_ms();
@@ -202,6 +203,10 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	}
 	cp->cfg = cfg;
 	cp->state = CP_STATE_STARTING;
+	cp_announce_locked(cp);
+	rc = cp_selfcheck_create(cp);
+	if (rc < 0)
+		goto err;
 	*out = cp;
 	return 0;
 err:
@@ -229,6 +234,9 @@ int cp_start(struct cp *cp)
 	pthread_mutex_lock(&cp->lock);
 	cp_health_sync(cp);
 	pthread_mutex_unlock(&cp->lock);
+	rc = cp_selfcheck_start(cp);
+	if (rc < 0)
+		return rc;
 	cp_neigh_kick(cp);
 	cp_set_state(cp, CP_STATE_ONLINE, "started");
 	return 0;
@@ -239,6 +247,7 @@ void cp_stop(struct cp *cp)
 	if (!cp)
 		return;
 	cp_health_stop(cp);
+	cp_selfcheck_stop(cp);
 	cp_maint_stop(cp);
 	cp_neigh_stop(cp);
 }
@@ -248,6 +257,7 @@ void cp_destroy(struct cp *cp)
 	if (!cp)
 		return;
 	cp_stop(cp);
+	cp_selfcheck_destroy(cp);
 	/* The data plane is stopped: nobody reads the snapshot any more. */
 	cp_snap_free(cp->snap);
 	dp_routes_free(cp->routes);
@@ -261,6 +271,8 @@ void cp_destroy(struct cp *cp)
 	free(cp->svc_rate);
 	free(cp->rs_rate);
 	free(cp->cfg_path);
+	free(cp->ann);
+	pthread_mutex_destroy(&cp->ann_mu);
 	pthread_mutex_destroy(&cp->lock);
 	free(cp);
 }
@@ -387,10 +399,8 @@ void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)
 	CP_LOG(NOTICE, "node state %s -> %s (%s)", cp_state_names[old], cp_state_names[s],
 	       cp->state_reason);
 	/* Routes follow the state: withdrawn as soon as the node is no
-	 * longer online (before the fail-safe downs the ports). */
-	if (old == CP_STATE_ONLINE || s == CP_STATE_ONLINE) {
-		pthread_mutex_lock(&cp->lock);
-		cp_announce_locked(cp);
-		pthread_mutex_unlock(&cp->lock);
-	}
+	 * longer online (before the fail-safe downs the ports). Without the
+	 * config lock: a config change may be stuck on a stalled lcore. */
+	if (old == CP_STATE_ONLINE || s == CP_STATE_ONLINE)
+		cp_announce_push(cp);
 }

@@ -21,6 +21,7 @@ extern int mgw_logtype_cp;
 struct cp_neigh;
 struct cp_maint;
 struct cp_hc;
+struct cp_selfcheck;
 
 /* Rates over the last seconds (exponentially averaged), per id. */
 struct cp_rate {
@@ -50,9 +51,16 @@ struct cp {
 	struct cp_neigh *neigh;
 	struct cp_maint *maint;
 	struct cp_hc *hc;
+	/* The speakers and what they announce while online: its own lock, so
+	 * a state change (the self-check going faulty) never waits for a
+	 * config change. */
+	pthread_mutex_t ann_mu;
 	unsigned n_speakers;
 	struct cp_speaker speaker[4];
+	unsigned n_ann;
+	struct cp_ann *ann;
 	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
+	struct cp_selfcheck *sc;
 
 	/* Counters read minus these = what the API shows: an id reused by
 	 * a new service/server, or zeroed (ipvsadm -Z), starts from 0. */
@@ -76,8 +84,11 @@ void cp_maint_kick(struct cp *cp);
  * servers' health changed). Lock held. */
 int cp_republish_locked(struct cp *cp);
 
-/* routes.c: tell the speakers what to announce now. Lock held. */
+/* routes.c: recompute what the node announces from the running config
+ * (lock held) and tell the speakers; cp_announce_push() tells them again
+ * after a state change (no lock needed). */
 void cp_announce_locked(struct cp *cp);
+void cp_announce_push(struct cp *cp);
 
 /* health.c: the health checker over the running config's servers. */
 int cp_health_start(struct cp *cp);
@@ -86,6 +97,19 @@ int cp_health_sync(struct cp *cp);              /* lock held */
 json_t *cp_health_json(struct cp *cp, uint32_t rs_id);
 
 uint64_t cp_now_ms(void);
+
+/* selfcheck.c: the self-check thread and the node's fault state. */
+int cp_selfcheck_create(struct cp *cp);
+int cp_selfcheck_start(struct cp *cp);
+void cp_selfcheck_stop(struct cp *cp);
+void cp_selfcheck_destroy(struct cp *cp);
+/* For fault.c: fake a port's link down (port -1: clear all); a port's
+ * index by name; the self-check's lock around an injection; whether
+ * debug.fault_injection is on. */
+int cp_selfcheck_fake_link(struct cp *cp, int port, bool down);
+int cp_selfcheck_port_index(struct cp *cp, const char *name);
+void cp_selfcheck_lock(struct cp *cp, bool lock);
+bool cp_selfcheck_injection_allowed(struct cp *cp);
 
 /* tapif.c: address, MTU, routes of the kernel side of each TAP. */
 int cp_tapif_setup(struct cp *cp);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cp/crash.h"
 #include "cp/hc_priv.h"
 
 RTE_LOG_REGISTER(mgw_logtype_cp_hc, mgw.cp.hc, INFO);
@@ -349,6 +350,7 @@ static void *hc_thread(void *arg)
 	struct epoll_event ev[HC_EVENTS];
 	int n, i;
 
+	cp_crash_thread_init();
 	prctl(PR_SET_NAME, "mgw-hc", 0, 0, 0);
 	pthread_mutex_lock(&h->lock);
 	while (!h->stopping) {

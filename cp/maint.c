@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cp/cp_int.h"
+#include "cp/crash.h"
 
 #define MAINT_PERIOD_MS 1000
 
@@ -91,6 +92,7 @@ static void *maint_main(void *arg)
 {
 	struct cp_maint *m = arg;
 
+	cp_crash_thread_init();
 	pthread_setname_np(pthread_self(), "mgw-maint");
 	pthread_mutex_lock(&m->mu);
 	while (!m->stop) {

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cp/cp_int.h"
+#include "cp/crash.h"
 #include "dp/arp.h"
 #include "dp/pkt.h"
 
@@ -138,6 +139,7 @@ static void *neigh_main(void *arg)
 	struct pollfd pfd[CP_MAX_PORTS + 1];
 	uint64_t next_age = cp_now_ms() + AGE_EVERY_MS, next_resolve = 0;
 
+	cp_crash_thread_init();
 	pthread_setname_np(pthread_self(), "mgw-neigh");
 	for (unsigned i = 0; i < nb->n; i++) {
 		pfd[i].fd = nb->fd[i];

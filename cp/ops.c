@@ -1,6 +1,7 @@
 /* cp/ops.c — operations the API asks for beyond config changes: scheduler
  * lookups, saving the config, zeroing counters, flushing sessions, and the
- * routing, cluster and metrics views. */
+ * routing, cluster and metrics views. (Fault injection and recovery: fault.c
+ * and selfcheck.c.) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -164,29 +165,6 @@ int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, u
 	return dp_command(cp->dp, &c, 5000);
 }
 
-int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
-{
-	const char *kind = json_string_value(json_object_get(req, "kind"));
-	bool allowed;
-
-	pthread_mutex_lock(&cp->lock);
-	allowed = cp->cfg->fault_injection;
-	pthread_mutex_unlock(&cp->lock);
-	if (!allowed) {
-		snprintf(msg, len, "fault injection is off (debug.fault_injection)");
-		return -EPERM;
-	}
-	snprintf(msg, len, "unknown fault kind '%s'", kind ? kind : "");
-	return -EINVAL;
-}
-
-int cp_recover(struct cp *cp)
-{
-	if (cp_state(cp) != CP_STATE_FAULTY)
-		return -EALREADY;
-	cp_set_state(cp, CP_STATE_ONLINE, "recovered by the operator");
-	return 0;
-}
 
 json_t *cp_cluster_json(struct cp *cp)
 {

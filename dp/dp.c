@@ -199,6 +199,7 @@ void dp_destroy(struct dp *dp)
 		return;
 	dp_stop(dp);
 	dp_flow_destroy(dp);
+	dp_fault_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++)
 		if (dp->port[i].conf.name[0])
 			dp_port_close(dp, i);

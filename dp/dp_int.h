@@ -65,6 +65,9 @@ struct dp_cmd_slot {
 	uint32_t cursor;              /* lcore's progress through its table */
 };
 
+/* A command kind dp_command() never posts: fault injection (fault.c). */
+#define DP_CMD_STALL 0xf0
+
 struct dp_lcore {
 	unsigned idx;                 /* 0..n_lcores-1 */
 	struct dp_cmd_slot ctl;
@@ -125,6 +128,7 @@ struct dp {
 	volatile int stop;
 	bool started;
 	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
+	struct dp_fault *fault;       /* fault injection (fault.c); NULL until used */
 };
 
 /* port.c */
@@ -135,6 +139,10 @@ void dp_port_close(struct dp *dp, unsigned i);
 int dp_lcore_main(void *arg);
 int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id);
 void dp_lcore_free(struct dp_lcore *lc);
+
+/* fault.c */
+void dp_fault_run(struct dp_lcore *lc, uint32_t seq);
+void dp_fault_free(struct dp *dp);
 
 /* input.c: one received frame (from a data port, or a redirected one) */
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);

@@ -126,6 +126,10 @@ static void run_command(struct dp_lcore *lc, uint32_t seq)
 	const struct dp_cmd *c = &lc->ctl.cmd;
 	uint32_t end = lc->ctl.cursor + 4096;
 
+	if (unlikely(c->kind == DP_CMD_STALL)) {
+		dp_fault_run(lc, seq);   /* fault injection: spin, as a hung lcore */
+		return;
+	}
 	if (end > lc->sess.capacity)
 		end = lc->sess.capacity;
 	if (c->kind == DP_CMD_FLUSH) {

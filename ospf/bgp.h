@@ -40,6 +40,9 @@ struct bgp_conf {
 				 * TCP session */
 	unsigned n_peers;
 	struct bgp_peer_conf peers[BGP_MAX_PEERS];
+	/* called first thing in the speaker's thread (mgw: the crash
+	 * handler's alternate signal stack); NULL for none */
+	int (*thread_init)(void);
 };
 
 struct bgp_prefix {

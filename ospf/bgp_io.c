@@ -345,6 +345,8 @@ static void *bgp_thread(void *arg)
 	uint64_t next = 0, now;
 	int n, i, timeout;
 
+	if (b->conf.thread_init)
+		b->conf.thread_init();
 	while (!atomic_load(&b->stopping)) {
 		now = now_ms();
 		timeout = next <= now ? 0 : next - now > IO_TICK_MS ? IO_TICK_MS :

@@ -35,6 +35,9 @@ struct ospf_conf {
 	uint32_t router_id, area;
 	unsigned n_ifaces;
 	struct ospf_iface_conf ifaces[OSPF_MAX_IFACES];
+	/* called first thing in the speaker's thread (mgw: the crash
+	 * handler's alternate signal stack); NULL for none */
+	int (*thread_init)(void);
 };
 
 struct ospf_prefix {

@@ -197,6 +197,8 @@ static void *io_thread(void *arg)
 	uint64_t deadline = 0;
 	bool flushing = false;
 
+	if (o->conf.thread_init)
+		o->conf.thread_init();
 	for (i = 0; i < n; i++) {
 		pfd[i].fd = o->fd[i];
 		pfd[i].events = POLLIN;

@@ -12,6 +12,8 @@
 #include <rte_log.h>
 
 #include "cp/cp.h"
+#include "cp/crash.h"
+#include "cp/selfcheck.h"
 #include "ospf/bgp.h"
 #include "ospf/ospf.h"
 #include "ospf/routing.h"
@@ -106,6 +108,7 @@ static int start_ospf(struct ospf_routing *r, const struct cp_config *c)
 	int rc;
 
 	memset(&oc, 0, sizeof(oc));
+	oc.thread_init = cp_crash_thread_init;
 	oc.router_id = c->ospf.router_id;
 	oc.area = c->ospf.area;
 	for (unsigned i = 0; i < c->ospf.n_ifaces; i++) {
@@ -130,6 +133,10 @@ static int start_ospf(struct ospf_routing *r, const struct cp_config *c)
 	rc = ospf_start(r->ospf);
 	if (rc < 0)
 		return rc;
+	/* the self-check wants its thread alive */
+	rc = cp_selfcheck_watch(r->cp, "ospf", ospf_hb, r, 0);
+	if (rc < 0)
+		return rc;
 	return cp_speaker_add(r->cp, &sp);
 }
 
@@ -141,6 +148,7 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 	int rc;
 
 	memset(&bc, 0, sizeof(bc));
+	bc.thread_init = cp_crash_thread_init;
 	bc.local_as = c->bgp.local_as;
 	bc.router_id = c->bgp.router_id;
 	bc.hold_s = c->bgp.hold_s;
@@ -161,6 +169,9 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 	if (rc < 0)
 		return rc;
 	rc = bgp_start(r->bgp);
+	if (rc < 0)
+		return rc;
+	rc = cp_selfcheck_watch(r->cp, "bgp", bgp_hb, r, 0);
 	if (rc < 0)
 		return rc;
 	return cp_speaker_add(r->cp, &sp);

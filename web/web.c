@@ -10,6 +10,7 @@
 
 #include <microhttpd.h>
 
+#include "cp/crash.h"
 #include "web/web_int.h"
 
 RTE_LOG_REGISTER(mgw_logtype_web, mgw.web, INFO);
@@ -207,6 +208,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	(void)version;
 	if (!ctx) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+
+		/* MHD's thread: a crash needs an alternate stack there too. */
+		cp_crash_thread_init();
 
 		ctx = calloc(1, sizeof(*ctx));
 		if (!ctx)
