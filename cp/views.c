@@ -69,6 +69,8 @@ static void feat_sum(struct dp_lcore_stats *t, const struct dp_lcore_stats *s)
 	t->refused_unreach += s->refused_unreach;
 	t->refused_quiet += s->refused_quiet;
 	t->sess_reset += s->sess_reset;
+	t->sess_killed += s->sess_killed;
+	t->sess_reused += s->sess_reused;
 }
 
 static void feat_json(json_t *o, const struct dp_lcore_stats *s)
@@ -81,6 +83,8 @@ static void feat_json(json_t *o, const struct dp_lcore_stats *s)
 	json_object_set_new(o, "refused_unreach", json_integer((json_int_t)s->refused_unreach));
 	json_object_set_new(o, "refused_quiet", json_integer((json_int_t)s->refused_quiet));
 	json_object_set_new(o, "sessions_reset", json_integer((json_int_t)s->sess_reset));
+	json_object_set_new(o, "sessions_flushed", json_integer((json_int_t)s->sess_killed));
+	json_object_set_new(o, "sessions_reused", json_integer((json_int_t)s->sess_reused));
 }
 
 static json_t *drops_json(const uint64_t *drops, uint64_t *total)

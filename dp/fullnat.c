@@ -186,6 +186,7 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 	    (s->state == DP_TCP_TIME_WAIT || s->state == DP_TCP_CLOSE)) {
 		dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
 		sess_release(lc, s);
+		lc->stats.sess_reused++;
 		s = NULL;
 	}
 	if (s && unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {

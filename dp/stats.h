@@ -70,7 +70,9 @@ struct dp_lcore_stats {
 	uint64_t redirect_out;    /* handed to the owning lcore */
 	uint64_t redirect_in;     /* received from another lcore */
 	uint64_t arp_replies, arp_requests, icmp_echo_replies;
-	uint64_t sess_created, sess_expired, sess_killed, sess_active;
+	uint64_t sess_created, sess_expired, sess_active;
+	uint64_t sess_killed;     /* flushed by the operator */
+	uint64_t sess_reused;     /* a closed one's tuple taken by a new SYN */
 	uint64_t polls, busy_polls, busy_cycles, busy_pkts;
 	uint64_t idle_sleeps;
 	uint64_t persist_hits, persist_shared, persist_share_lost;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_log.h>
 
@@ -177,6 +178,19 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 	return cp_speaker_add(r->cp, &sp);
 }
 
+/* The state change already handed the speakers an empty set; give their
+ * threads a moment to put the UPDATE / LSU on the wire before the fail-safe
+ * takes the links down, so the router learns it from us, not from a dead
+ * interval. */
+static void withdraw_grace(void *arg, const char *why)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	(void)arg;
+	(void)why;
+	nanosleep(&ts, NULL);
+}
+
 int ospf_routing_start(struct cp *cp, const struct cp_config *c, struct ospf_routing **out)
 {
 	struct ospf_routing *r = calloc(1, sizeof(*r));
@@ -189,6 +203,8 @@ int ospf_routing_start(struct cp *cp, const struct cp_config *c, struct ospf_rou
 		rc = start_ospf(r, c);
 	if (rc == 0 && c->bgp.enabled)
 		rc = start_bgp(r, c);
+	if (rc == 0 && (r->ospf || r->bgp))
+		rc = cp_selfcheck_hook(cp, CP_SC_WITHDRAW, withdraw_grace, r);
 	if (rc < 0) {
 		ospf_routing_stop(r);
 		return rc;

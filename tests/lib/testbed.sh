@@ -90,6 +90,8 @@ tb_api() {
 
 # tb_json EXPR: evaluate a Python expression on JSON from stdin (as `j`).
 tb_json() { $TB_PY -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+# tb_jtrue EXPR: succeed iff the expression on JSON from stdin is true.
+tb_jtrue() { $TB_PY -c "import json,sys; j=json.load(sys.stdin); sys.exit(0 if ($1) else 1)"; }
 
 # tb_mgw_start [ROLE]: start mgw in namespace ROLE (default lb) with
 # $TB_DIR/mgw.json (or mgw-ROLE.json for another role); wait until online.
@@ -244,6 +246,7 @@ tb_node_config() {
   "localips": [ "10.1.0.$((99 + k))" ],
   "limits": { "sessions_per_lcore": 65536, "servers": 4096, "services": 256 },
   "routing": $routing,
+  "debug": { "fault_injection": ${MGW_FAULTS:-false} },
   "services": $services
 }
 JSON

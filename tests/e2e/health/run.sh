@@ -44,7 +44,7 @@ tb_check "all three up at start" [ "$(status $S/servers/10.1.0.11/8080)" = up ]
 kill "$TB_NGINX_PID_1"
 t=$(wait_status $S/servers/10.1.0.11/8080 down 5)
 tb_log "b1 down after $t ms (interval 500 × fall 2 + timeout 300 = 1300 ms, + one interval of phase)"
-tb_check "killed backend down within 1800 ms ($t)" [ "$t" != timeout ] && [ "${t:-9999}" -le 1800 ]
+tb_check "killed backend down within 1800 ms ($t)" [ "${t/timeout/9999}" -le 1800 ]
 tb_api GET $S/servers/10.1.0.11/8080 | tb_json 'j["health"]' >&2
 ok=0; wrong=0
 for i in $(seq 50); do
@@ -95,7 +95,7 @@ tb_check "the long-lived connections kept exchanging data" bash -c "! grep -q '^
 touch "$stop/4"
 t=$(wait_status $S/servers/10.1.0.11/8080 drained 3)
 tb_log "drained $t ms after the last connection closed"
-tb_check "drained within a second of the last close ($t)" [ "$t" != timeout ] && [ "${t:-9999}" -le 1000 ]
+tb_check "drained within a second of the last close ($t)" [ "${t/timeout/9999}" -le 1000 ]
 tb_check "the drained event is logged" tb_wait 3 grep -q "10.1.0.11:8080 .* is drained" "$TB_DIR/mgw.log"
 tb_api PATCH $S/servers/10.1.0.11/8080 '{"drain": false}' >/dev/null
 tb_expect_eq "undrained: up again" up "$(status $S/servers/10.1.0.11/8080)"

@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""New HTTP connections one after another for SECONDS; one line each:
+"<start_ms> <end_ms> ok|fail <why>" (wall clock ms). Usage: seqconn.py VIP SECONDS"""
+import socket
+import sys
+import time
+
+vip, secs = sys.argv[1], float(sys.argv[2])
+end = time.time() + secs
+while time.time() < end:
+    t0 = int(time.time() * 1000)
+    res = "ok -"
+    try:
+        s = socket.create_connection((vip, 80), timeout=2)
+        s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+        data = b""
+        while True:
+            c = s.recv(4096)
+            if not c:
+                break
+            data += c
+        s.close()
+        if not data.endswith(b"\n") or b"200 OK" not in data:
+            res = "fail short-answer"
+    except OSError as e:
+        res = "fail " + type(e).__name__
+    print(t0, int(time.time() * 1000), res, flush=True)
