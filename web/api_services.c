@@ -183,17 +183,25 @@ static int post_services(struct web_req *rq, struct web_resp *rs)
 	return web_ok(rs, 201, cp_service_view(rq->cp, e.id.proto, e.id.vip, e.id.port));
 }
 
-static int get_service(struct web_req *rq, struct web_resp *rs)
+/* The path's service as the API shows it, or NULL with rs set (400/404). */
+static json_t *service_of_path(struct web_req *rq, struct web_resp *rs)
 {
 	struct svc_id id;
 	json_t *o;
 
 	if (parse_svc(rq, rs, &id) < 0)
-		return 0;
+		return NULL;
 	o = cp_service_view(rq->cp, id.proto, id.vip, id.port);
 	if (!o)
-		return not_found_svc(rs, &id);
-	return web_ok(rs, 200, o);
+		not_found_svc(rs, &id);
+	return o;
+}
+
+static int get_service(struct web_req *rq, struct web_resp *rs)
+{
+	json_t *o = service_of_path(rq, rs);
+
+	return o ? web_ok(rs, 200, o) : 0;
 }
 
 static int do_replace_service(struct cp_config *c, void *arg, struct cp_err *err)
@@ -329,14 +337,10 @@ static json_t *server_view(struct cp *cp, const struct svc_id *id, uint32_t ip, 
 
 static int get_servers(struct web_req *rq, struct web_resp *rs)
 {
-	struct svc_id id;
-	json_t *o;
+	json_t *o = service_of_path(rq, rs);
 
-	if (parse_svc(rq, rs, &id) < 0)
-		return 0;
-	o = cp_service_view(rq->cp, id.proto, id.vip, id.port);
 	if (!o)
-		return not_found_svc(rs, &id);
+		return 0;
 	web_ok(rs, 200, json_incref(json_object_get(o, "servers")));
 	json_decref(o);
 	return 0;
