@@ -130,6 +130,9 @@ void dp_lcore_free(struct dp_lcore *lc);
 
 /* input.c: one received frame (from a data port, or a redirected one) */
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
+/* input.c: a burst from data port `port` (what the lcore loop and the bench
+ * call) */
+void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port);
 
 /* fullnat.c */
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
