@@ -29,7 +29,6 @@ static inline void sess_track(struct dp_lcore *lc, struct dp_sess *s, const stru
 			s->state = st;
 		}
 	}
-	s->pkts++;
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
 }
 
@@ -138,7 +137,7 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	s->svc_id = svc->id;
 	s->rs_id = rs->id;
 	s->created = lc->now_ms;
-	s->pkts = 0;
+	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		dp_laddr_put(&lc->laddr, lip, lport);
 		dp_sess_free(&lc->sess, s);
@@ -207,7 +206,7 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 	lc->svc[s->svc_id].pkts_in++;
 	lc->svc[s->svc_id].bytes_in += p->ip_len;
 	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
-	dp_xmit_ip(lc, m, s->rip);
+	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 }
 
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected)
@@ -235,5 +234,5 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 	lc->svc[s->svc_id].pkts_out++;
 	lc->svc[s->svc_id].bytes_out += p->ip_len;
 	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
-	dp_xmit_ip(lc, m, s->cip);
+	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
 }

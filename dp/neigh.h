@@ -30,6 +30,7 @@ struct dp_neigh_entry {
 struct dp_neigh {
 	uint32_t mask;      /* buckets - 1 */
 	uint32_t count;     /* entries in use (writer) */
+	uint32_t gen;       /* moves on each change of an entry (readers' caches) */
 	struct dp_neigh_entry e[];
 };
 
