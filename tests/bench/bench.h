@@ -45,6 +45,7 @@ struct bench {
 	double secs;                 /* seconds per measurement */
 	bool hugepages;
 	const char *only;            /* --only: the parts to run */
+	uint64_t measured_pkts;      /* packets of the timed polls, so far */
 
 	struct rte_mempool *pool;
 	uint16_t port_id, tap_id;
