@@ -115,12 +115,19 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	for (int tries = 0;; tries++) {
 		unsigned dir;
 
+		uint32_t h;
+
 		if (tries == 4 || dp_laddr_get(&lc->laddr, &lip, &lport) < 0) {
 			dp_sess_free(&lc->sess, s);
 			*why = DP_DROP_LPORT_EXHAUSTED;
 			return NULL;
 		}
-		if (!dp_sess_lookup(&lc->sess, rs->ip, lip, rs->port, lport, p->proto, &dir))
+		/* A new tuple is looked for in both its buckets: fetch them
+		 * together (the insert below uses them too). */
+		h = dp_sess_hash(rs->ip, lip, rs->port, lport, p->proto);
+		dp_sess_prefetch(&lc->sess, h);
+		dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h, lc->sess.mask)]);
+		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport, p->proto, &dir))
 			break;
 	}
 	s->cip = p->src;

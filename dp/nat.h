@@ -21,15 +21,19 @@ void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t spo
  * Returns the new TTL. */
 static inline uint8_t dp_nat_ttl_dec(uint8_t *ip)
 {
+	uint8_t w[2] = { ip[8], ip[9] };     /* TTL and protocol share a word */
 	uint16_t hc, old, new_;
 
+	/* The new word is made in a register: reading it back from memory
+	 * right after a one-byte store stalls store-to-load forwarding. */
 	__builtin_memcpy(&hc, ip + 10, 2);
-	__builtin_memcpy(&old, ip + 8, 2);   /* TTL and protocol share a word */
-	ip[8]--;
-	__builtin_memcpy(&new_, ip + 8, 2);
+	__builtin_memcpy(&old, w, 2);
+	w[0]--;
+	__builtin_memcpy(&new_, w, 2);
 	hc = dp_csum_update16(hc, old, new_);
+	ip[8] = w[0];
 	__builtin_memcpy(ip + 10, &hc, 2);
-	return ip[8];
+	return w[0];
 }
 
 #endif
