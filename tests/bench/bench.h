@@ -23,7 +23,8 @@
 #define BENCH_LIPS      CP_MAX_LIPS
 #define BENCH_VPORT     80
 #define BENCH_RPORT     8080
-#define BENCH_ROUNDS    5          /* repeats of each measurement; the median is kept */
+#define BENCH_ROUNDS    7          /* repeats of each measurement; the median is kept */
+#define BENCH_TRIES     6          /* attempts at a round the thread was not descheduled in */
 
 /* Addresses (host order). Clients sit behind the gateway (default route),
  * servers and the gateway on the port's /16. */
@@ -46,6 +47,7 @@ struct bench {
 	bool hugepages;
 	const char *only;            /* --only: the parts to run */
 	uint64_t measured_pkts;      /* packets of the timed polls, so far */
+	uint64_t rounds, rounds_redone, rounds_noisy;
 
 	struct rte_mempool *pool;
 	uint16_t port_id, tap_id;
@@ -65,7 +67,19 @@ struct bench {
 	json_t *res;                 /* every number, printed as the last line */
 };
 
+/* A round of a measurement. The box is shared: a round in which this
+ * thread was off the CPU for more than 10 % of the wall-clock time is done
+ * again, up to BENCH_TRIES times (then kept and counted as noisy). */
+struct bench_round {
+	uint64_t tsc;
+	uint64_t cpu_ns;
+	unsigned tries;
+};
+
 /* main.c */
+void bench_round_begin(struct bench_round *r);
+/* true: keep the round; false: measure it again */
+bool bench_round_done(struct bench *b, struct bench_round *r);
 int bench_lcore_new(struct bench *b, uint32_t capacity);
 void bench_lcore_free(struct bench *b);
 /* One iteration of the data core on what is in the wire: rx, FULLNAT,

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -30,6 +31,38 @@
 void bench_result(struct bench *b, const char *key, double v)
 {
 	json_object_set_new(b->res, key, json_real(round(v * 100) / 100));
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+void bench_round_begin(struct bench_round *r)
+{
+	r->tsc = rte_rdtsc();
+	r->cpu_ns = thread_cpu_ns();
+}
+
+bool bench_round_done(struct bench *b, struct bench_round *r)
+{
+	double wall = (double)(rte_rdtsc() - r->tsc) * b->ns_per_cycle;
+	double cpu = (double)(thread_cpu_ns() - r->cpu_ns);
+
+	if (cpu >= 0.9 * wall) {
+		b->rounds++;
+		return true;
+	}
+	if (++r->tries >= BENCH_TRIES) {
+		b->rounds++;
+		b->rounds_noisy++;
+		return true;
+	}
+	b->rounds_redone++;
+	return false;
 }
 
 static void result_int(struct bench *b, const char *key, uint64_t v)
@@ -442,6 +475,12 @@ int main(int argc, char **argv)
 	if (rc == 0 && want(b, "maglev"))
 		rc = bench_maglev(b);
 	json_object_set_new(b->res, "hugepages", json_boolean(b->hugepages));
+	result_int(b, "rounds", b->rounds);
+	result_int(b, "rounds_redone", b->rounds_redone);
+	result_int(b, "rounds_noisy", b->rounds_noisy);
+	printf("\n%" PRIu64 " measurement rounds; %" PRIu64 " done again because the thread lost the "
+	       "CPU in them, %" PRIu64 " kept although it did\n", b->rounds, b->rounds_redone,
+	       b->rounds_noisy);
 	result_int(b, "burst", DP_BURST);
 	if (rc == 0)
 		summary(b);
