@@ -165,7 +165,8 @@ void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
 /* The same for a packet of session s going in direction dir (DP_DIR_IN:
- * to the server): through the next hop s remembers, when it still holds. */
+ * to the server), whose TTL the caller checked and decremented already
+ * (dp_nat_forward): through the next hop s remembers, when it still holds. */
 void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
 		  uint32_t dst);
 void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);

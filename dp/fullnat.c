@@ -7,6 +7,16 @@
 #include "dp/sched.h"
 #include "dp/tcp.h"
 
+/* A packet that may not be forwarded (TTL 1 or 0): dropped and counted. */
+static inline bool dp_fwd_ttl_expired(struct dp_lcore *lc, struct rte_mbuf *m,
+				      const struct dp_pkt *p)
+{
+	if (likely(rte_pktmbuf_mtod(m, const uint8_t *)[p->l3_off + 8] > 1))
+		return false;
+	dp_drop(lc, m, DP_DROP_TTL);
+	return true;
+}
+
 static inline void rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *s, uint8_t old,
 				  uint8_t new_)
 {
@@ -212,7 +222,9 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 	lc->rs[s->rs_id].bytes_in += p->ip_len;
 	lc->svc[s->svc_id].pkts_in++;
 	lc->svc[s->svc_id].bytes_in += p->ip_len;
-	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
 	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 }
 
@@ -240,6 +252,8 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 	lc->rs[s->rs_id].bytes_out += p->ip_len;
 	lc->svc[s->svc_id].pkts_out++;
 	lc->svc[s->svc_id].bytes_out += p->ip_len;
-	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
 	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
 }

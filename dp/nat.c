@@ -21,19 +21,30 @@ static inline uint16_t apply(uint16_t hc, uint64_t delta)
 	return (uint16_t)~s;
 }
 
-void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
-		    uint32_t dst, uint16_t dport)
+static inline void rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+			   uint32_t dst, uint16_t dport, bool ttl)
 {
 	uint8_t *ip = frame + p->l3_off;
 	uint8_t *l4 = frame + p->l4_off;
 	/* One sum of the changes (RFC 1624 eqn. 3 for several fields at
 	 * once): the addresses for both checksums, the ports (one 32-bit
-	 * word in the header) for L4's. */
+	 * word in the header) for L4's, the TTL for the header's. */
 	uint64_t addrs = delta32(p->src, src) + delta32(p->dst, dst);
 	uint16_t hc;
 
 	memcpy(&hc, ip + 10, 2);
-	hc = apply(hc, addrs);
+	if (ttl) {
+		uint8_t w[2] = { ip[8], ip[9] };   /* TTL and protocol share a word */
+		uint16_t old, new_;
+
+		memcpy(&old, w, 2);
+		w[0]--;
+		memcpy(&new_, w, 2);
+		ip[8] = w[0];
+		hc = apply(hc, addrs + (uint16_t)~old + new_);
+	} else {
+		hc = apply(hc, addrs);
+	}
 	memcpy(ip + 10, &hc, 2);
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);
@@ -62,4 +73,16 @@ void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t spo
 	}
 	p->src = src;
 	p->dst = dst;
+}
+
+void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+		    uint32_t dst, uint16_t dport)
+{
+	rewrite(frame, p, src, sport, dst, dport, false);
+}
+
+void dp_nat_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+		    uint32_t dst, uint16_t dport)
+{
+	rewrite(frame, p, src, sport, dst, dport, true);
 }

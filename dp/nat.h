@@ -3,6 +3,7 @@
 #ifndef MGW_DP_NAT_H
 #define MGW_DP_NAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp/csum.h"
@@ -15,6 +16,11 @@
  * addresses changed: their L4 checksum lives in the first fragment. The
  * parse result is updated to match. */
 void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+		    uint32_t dst, uint16_t dport);
+
+/* dp_nat_rewrite and dp_nat_ttl_dec in one: what a forwarded packet
+ * gets, with one update of the header checksum. The TTL must be > 1. */
+void dp_nat_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 		    uint32_t dst, uint16_t dport);
 
 /* Decrement the TTL of the IPv4 header at `ip` and fix its checksum.

@@ -211,7 +211,6 @@ static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, uint16_t port, const ui
 static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct rte_mbuf *m,
 						    struct dp_sess *s, unsigned dir, uint32_t dst)
 {
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, DP_ETH_HLEN);
 	uint8_t mac[6];
 	uint16_t port, k;
 	uint32_t nh, slot;
@@ -220,11 +219,6 @@ static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct r
 		dp_drop(lc, m, DP_DROP_NO_ROUTE);
 		return;
 	}
-	if (ip[8] <= 1) {
-		dp_drop(lc, m, DP_DROP_TTL);
-		return;
-	}
-	dp_nat_ttl_dec(ip);
 	k = nh_find(lc, nh, port, &slot);
 	if (!k) {
 		if (dp_neigh_lookup(lc->dp->neigh, nh, mac, NULL) < 0) {
@@ -250,7 +244,6 @@ static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct r
 void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
 		  uint32_t dst)
 {
-	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, DP_ETH_HLEN);
 	uint32_t gen = __atomic_load_n(&lc->dp->neigh->gen, __ATOMIC_ACQUIRE);
 	const struct dp_nh *h;
 
@@ -261,11 +254,6 @@ void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, un
 		return;
 	}
 	h = &lc->nh[s->nh[dir]];
-	if (unlikely(ip[8] <= 1)) {
-		dp_drop(lc, m, DP_DROP_TTL);
-		return;
-	}
-	dp_nat_ttl_dec(ip);
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), h->l2, 12);
 	dp_tx(lc, h->port, m);
 }
