@@ -23,7 +23,7 @@
 #define BENCH_LIPS      CP_MAX_LIPS
 #define BENCH_VPORT     80
 #define BENCH_RPORT     8080
-#define BENCH_ROUNDS    7          /* repeats of each measurement; the median is kept */
+#define BENCH_ROUNDS    9          /* repeats of each measurement; the median is kept */
 #define BENCH_TRIES     6          /* attempts at a round the thread was not descheduled in */
 
 /* Addresses (host order). Clients sit behind the gateway (default route),
