@@ -98,6 +98,11 @@ struct dp_lcore {
 	struct dp_rs_stats *rs;       /* per server id */
 	struct dp_svc_stats *svc;     /* per service id */
 
+	/* While dp_input_burst hands a packet to dp_input: the session its
+	 * tuple's bucket pointed at (a hint, checked before use), else NULL. */
+	struct dp_sess *rx_cand;
+	unsigned rx_cand_dir;
+
 	uint64_t tsc_per_ms;
 	uint64_t tsc_base;
 	uint64_t next_tick;           /* tsc */

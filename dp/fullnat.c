@@ -7,6 +7,22 @@
 #include "dp/sched.h"
 #include "dp/tcp.h"
 
+/* The session of a packet's tuple: the candidate dp_input_burst found for
+ * it when that one matches (it was fetched into the cache ahead), else a
+ * lookup. */
+static inline __attribute__((always_inline)) struct dp_sess *
+sess_find(struct dp_lcore *lc, const struct dp_pkt *p, unsigned *dir)
+{
+	struct dp_sess *s = lc->rx_cand;
+
+	if (s && (s->flags & DP_SESS_F_HASHED) &&
+	    dp_sess_match(s, lc->rx_cand_dir, p->src, p->dst, p->sport, p->dport, p->proto)) {
+		*dir = lc->rx_cand_dir;
+		return s;
+	}
+	return dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, dir);
+}
+
 /* A packet that may not be forwarded (TTL 1 or 0): dropped and counted. */
 static inline bool dp_fwd_ttl_expired(struct dp_lcore *lc, struct rte_mbuf *m,
 				      const struct dp_pkt *p)
@@ -187,7 +203,7 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 		dp_drop(lc, m, DP_DROP_FRAG);
 		return;
 	}
-	s = dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, &dir);
+	s = sess_find(lc, p, &dir);
 	if (s && dir != DP_DIR_IN) {
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
@@ -242,7 +258,7 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 		dp_drop(lc, m, DP_DROP_FRAG);
 		return;
 	}
-	s = dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, &dir);
+	s = sess_find(lc, p, &dir);
 	if (!s || dir != DP_DIR_OUT) {
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;

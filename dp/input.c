@@ -147,11 +147,15 @@ static inline bool peek_hash(const struct rte_mbuf *m, uint32_t *h)
  * lines are fetched together, then the session buckets of their tuples,
  * then the sessions those point at, so that the cache misses of a burst
  * overlap instead of each packet waiting for its own; then each packet is
- * handled to completion, finding what it needs in the cache. */
+ * handled to completion, finding what it needs in the cache. The session a
+ * bucket pointed at is handed on as a candidate (lc->rx_cand), which
+ * FULLNAT checks against the parsed tuple instead of looking up again. */
 void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port)
 {
 	struct dp_port_stats *ps = &lc->stats.port[port];
 	uint32_t h[DP_BURST];
+	struct dp_sess *cand[DP_BURST];
+	unsigned cand_dir[DP_BURST];
 	uint32_t hashed = 0;     /* bit i: h[i] is set */
 	uint64_t bytes = 0;
 
@@ -163,13 +167,18 @@ void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uin
 			hashed |= 1u << i;
 		}
 	}
-	for (uint16_t i = 0; i < n && i < DP_BURST; i++)
+	for (uint16_t i = 0; i < n && i < DP_BURST; i++) {
+		cand[i] = NULL;
 		if (hashed >> i & 1)
-			dp_sess_prefetch2(&lc->sess, h[i]);
+			cand[i] = dp_sess_prefetch2(&lc->sess, h[i], &cand_dir[i]);
+	}
 	for (uint16_t i = 0; i < n; i++) {
 		bytes += pkts[i]->pkt_len;
+		lc->rx_cand = i < DP_BURST ? cand[i] : NULL;
+		lc->rx_cand_dir = i < DP_BURST ? cand_dir[i] : 0;
 		dp_input(lc, pkts[i], port, false);
 	}
+	lc->rx_cand = NULL;
 	ps->rx_pkts += n;
 	ps->rx_bytes += bytes;
 	lc->stats.rx_pkts += n;

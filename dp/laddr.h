@@ -52,6 +52,9 @@ static inline unsigned dp_laddr_owner(const struct dp_laddr_map *m, uint32_t lip
 
 		return i < 0 ? 0 : m->lip_owner[i];
 	}
+	/* every reply asks this: no division for one lcore */
+	if (m->n_lcores <= 1)
+		return 0;
 	return (unsigned)__builtin_bswap16(lport) % m->n_lcores;
 }
 

@@ -193,7 +193,11 @@ static inline void dp_sess_prefetch(const struct dp_sess_tab *t, uint32_t h)
 	dp_sess_prefetch_line(&t->bkt[h & t->mask]);
 }
 
-static inline void dp_sess_prefetch2(const struct dp_sess_tab *t, uint32_t h)
+/* Returns that session as a candidate for the tuple (*dir its direction;
+ * unverified: the caller checks it with dp_sess_match once it is in the
+ * cache), or NULL. */
+static inline struct dp_sess *dp_sess_prefetch2(const struct dp_sess_tab *t, uint32_t h,
+						unsigned *dir)
 {
 	const struct dp_sess_bucket *bk = &t->bkt[h & t->mask];
 
@@ -202,10 +206,12 @@ static inline void dp_sess_prefetch2(const struct dp_sess_tab *t, uint32_t h)
 
 		if (ref != DP_SESS_NONE) {
 			dp_sess_prefetch_line(&t->sess[ref >> 1]);
-			return;
+			*dir = ref & 1;
+			return &t->sess[ref >> 1];
 		}
 	}
 	dp_sess_prefetch_line(&t->bkt[dp_sess_alt(h & t->mask, h, t->mask)]);
+	return NULL;
 }
 
 static inline uint32_t dp_sess_index(const struct dp_sess_tab *t, const struct dp_sess *s)
