@@ -48,6 +48,7 @@ struct bench {
 	const char *only;            /* --only: the parts to run */
 	uint64_t measured_pkts;      /* packets of the timed polls, so far */
 	uint64_t rounds, rounds_redone, rounds_noisy;
+	double ghz[2];               /* the core's clock at the start and the end */
 
 	struct rte_mempool *pool;
 	uint16_t port_id, tap_id;

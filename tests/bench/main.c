@@ -171,6 +171,26 @@ void bench_lcore_free(struct bench *b)
 	b->lc = NULL;
 }
 
+/* The core's clock as this thread sees it: a chain of dependent 64-bit
+ * multiply-adds takes 4 cycles a link (imul 3 + add 1) on any recent x86,
+ * so links per ns x 4 = GHz. The TSC ticks at a fixed rate whatever the
+ * core does; on a shared VM the clock a thread gets moves with its
+ * neighbours, and every ns figure of a run moves with it. Median of 9. */
+static double core_ghz(struct bench *b)
+{
+	double g[9];
+
+	for (unsigned k = 0; k < 9; k++) {
+		uint64_t x = k, t0 = rte_rdtsc();
+
+		for (unsigned i = 0; i < 2000000; i++)
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+		__asm__ volatile("" : : "r"(x));
+		g[k] = 4.0 * 2000000 / ((double)(rte_rdtsc() - t0) * b->ns_per_cycle);
+	}
+	return bench_median(g, 9);
+}
+
 static int port_start(struct bench *b, const char *name, uint16_t *id)
 {
 	struct rte_eth_conf conf;
@@ -463,6 +483,8 @@ int main(int argc, char **argv)
 	       rte_lcore_id(), (double)b->hz / 1e9,
 	       b->hugepages ? "hugepages" : "no hugepages (4 KB pages)", DP_BURST);
 
+	b->ghz[0] = core_ghz(b);
+	printf("core clock for this thread: %.2f GHz (4-cycle multiply-add chain)\n", b->ghz[0]);
 	rc = setup(b);
 	if (rc == 0 && want(b, "floor"))
 		rc = bench_floor(b);
@@ -474,6 +496,11 @@ int main(int argc, char **argv)
 		rc = bench_sched(b);
 	if (rc == 0 && want(b, "maglev"))
 		rc = bench_maglev(b);
+	b->ghz[1] = core_ghz(b);
+	printf("\ncore clock for this thread: %.2f GHz at the start, %.2f GHz at the end\n",
+	       b->ghz[0], b->ghz[1]);
+	bench_result(b, "core_ghz_start", b->ghz[0]);
+	bench_result(b, "core_ghz_end", b->ghz[1]);
 	json_object_set_new(b->res, "hugepages", json_boolean(b->hugepages));
 	result_int(b, "rounds", b->rounds);
 	result_int(b, "rounds_redone", b->rounds_redone);
