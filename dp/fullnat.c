@@ -140,7 +140,6 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	 * added back while old sessions lived on) is skipped. */
 	for (int tries = 0;; tries++) {
 		unsigned dir;
-
 		uint32_t h;
 
 		if (tries == 4 || dp_laddr_get(&lc->laddr, &lip, &lport) < 0) {
