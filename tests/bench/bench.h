@@ -44,7 +44,7 @@ struct bench {
 	bool quick;                  /* small sizes and short runs (valgrind) */
 	uint32_t max_sessions;       /* the largest table of the sweep */
 	double secs;                 /* seconds per measurement */
-	bool hugepages;
+	const char *hugepages;       /* "1G", "2M" (what run.sh gave EAL), NULL: 4 KB */
 	const char *only;            /* --only: the parts to run */
 	uint64_t measured_pkts;      /* packets of the timed polls, so far */
 	uint64_t rounds, rounds_redone, rounds_noisy;

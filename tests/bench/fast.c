@@ -330,22 +330,33 @@ again:
 }
 
 /* Both directions over flows [0, n), their rounds alternating so that a
- * noisy neighbour hits both alike: median and best round of each. */
-static int est_run(struct bench *b, const struct est *e, uint32_t n, double ns[4])
+ * noisy neighbour hits both alike: ns[0], ns[1] the medians, ns[2], ns[3]
+ * the best rounds. With ref (< n), rounds over flows [0, ref) of the same
+ * table alternate with them too (ns[4], ns[5]: medians): the neighbours'
+ * noise comes in phases of seconds, and the ratio of two sizes is only
+ * worth something when their rounds were interleaved. */
+static int est_run(struct bench *b, const struct est *e, uint32_t n, uint32_t ref, double ns[6])
 {
 	struct rte_mbuf *m[DP_BURST];
-	double r[2][BENCH_ROUNDS];
+	double r[4][BENCH_ROUNDS];
 	uint64_t seed = 0x9e3779b97f4a7c15ull ^ n;
+	unsigned parts = ref ? 4 : 2;
 	int rc = 0;
 
 	if (rte_pktmbuf_alloc_bulk(b->pool, m, DP_BURST) < 0)
 		return -ENOMEM;
 	for (unsigned k = 0; k < BENCH_ROUNDS && rc == 0; k++)
-		for (unsigned d = 0; d < 2 && rc == 0; d++)
-			rc = est_round(b, e, n, d, m, &seed, &r[d][k]);
-	for (unsigned d = 0; rc == 0 && d < 2; d++) {
-		ns[d] = bench_median(r[d], BENCH_ROUNDS);
-		ns[2 + d] = r[d][0];    /* sorted by bench_median */
+		for (unsigned d = 0; d < parts && rc == 0; d++)
+			rc = est_round(b, e, d < 2 ? n : ref, d & 1, m, &seed, &r[d][k]);
+	for (unsigned d = 0; rc == 0 && d < parts; d++) {
+		double med = bench_median(r[d], BENCH_ROUNDS);
+
+		if (d < 2) {
+			ns[d] = med;
+			ns[2 + d] = r[d][0];    /* sorted by bench_median */
+		} else {
+			ns[d + 2] = med;
+		}
 	}
 	free_all(m, DP_BURST);
 	return rc;
@@ -402,7 +413,7 @@ int bench_established(struct bench *b)
 	for (unsigned s = 0; rc == 0 && s < 3; s++) {
 		uint32_t n = sizes[s].n < cap ? sizes[s].n : cap;
 		uint64_t t0 = rte_rdtsc();
-		double est, reply, ns[4];
+		double est, reply, ns[6];
 
 		if (b->quick && s == 1)
 			n = cap;
@@ -425,7 +436,7 @@ int bench_established(struct bench *b)
 			       "%.1f s)\n", done - n_pipe, (double)(t1 - t0) / (double)b->hz,
 			       (double)(rte_rdtsc() - t1) / (double)b->hz);
 		}
-		rc = est_run(b, &e, n, ns);
+		rc = est_run(b, &e, n, s > 0 ? sizes[0].n : 0, ns);
 		if (rc < 0)
 			break;
 		est = ns[0];
@@ -433,6 +444,20 @@ int bench_established(struct bench *b)
 		printf("  %8u live  client->server %7.2f ns/packet %6.2f Mpps (best %6.2f)   "
 		       "server->client %7.2f ns/packet %6.2f Mpps (best %6.2f)\n", n, est, 1e3 / est,
 		       ns[2], reply, 1e3 / reply, ns[3]);
+		if (s > 0) {
+			/* the first 10 k flows again, in rounds between these */
+			printf("  %8s       the first %u of them in rounds in between: %.2f and %.2f "
+			       "ns/packet, so %u live cost %.2fx and %.2fx that\n", "",
+			       sizes[0].n, ns[4], ns[5], n, est / ns[4], reply / ns[5]);
+			if (!b->quick) {
+				char key[40];
+
+				snprintf(key, sizeof(key), "est_ratio_%s_10k", s == 1 ? "1m" : "10m");
+				bench_result(b, key, est / ns[4]);
+				snprintf(key, sizeof(key), "reply_ratio_%s_10k", s == 1 ? "1m" : "10m");
+				bench_result(b, key, reply / ns[5]);
+			}
+		}
 		if (b->quick && s > 0)
 			continue;   /* --quick's second table is no 1 M one */
 		bench_result(b, sizes[s].est, est);
