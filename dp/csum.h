@@ -18,24 +18,51 @@ static inline uint16_t dp_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* One's-complement sum of a buffer, in the byte order of the buffer. */
+/* One's-complement sum of a buffer, in the byte order of the buffer: 32
+ * bits at a time into 64 (a 32-bit word is congruent to the sum of its two
+ * halves modulo 0xffff), folded back to at most 17 bits so that callers
+ * may go on adding to it. */
 static inline uint32_t dp_csum_partial(const void *buf, size_t len, uint32_t sum)
 {
 	const uint8_t *p = buf;
+	uint64_t s = sum;
 
-	while (len >= 2) {
+	while (len >= 4) {
+		uint32_t w;
+		__builtin_memcpy(&w, p, 4);
+		s += w;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
 		uint16_t w;
 		__builtin_memcpy(&w, p, 2);
-		sum += w;
+		s += w;
 		p += 2;
 		len -= 2;
 	}
 	if (len) {
 		uint16_t w = 0;
 		__builtin_memcpy(&w, p, 1);
-		sum += w;
+		s += w;
 	}
-	return sum;
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
+
+/* The same for the 20 bytes of an IPv4 header without options. */
+static inline uint32_t dp_csum_partial20(const uint8_t *p)
+{
+	uint32_t w[5];
+	uint64_t s;
+
+	__builtin_memcpy(w, p, 20);
+	s = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
 }
 
 /* Full checksum of a buffer (what goes into a header's checksum field). */

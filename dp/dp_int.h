@@ -35,6 +35,17 @@ extern int mgw_logtype_dp;
 #define DP_TAP_DESC     512
 #define DP_PERSIST_ENTRIES 65536
 
+/* A next hop an lcore has resolved: where its packets go and the Ethernet
+ * addresses they get (xmit.c). */
+#define DP_NH_MAX   1024      /* per lcore; index 0 means none */
+#define DP_NH_HASH  2048      /* power of two, > DP_NH_MAX */
+
+struct dp_nh {
+	uint8_t l2[12];           /* destination MAC, then the port's own */
+	uint16_t port;
+	uint32_t ip;              /* network order */
+};
+
 struct dp_txbuf {
 	uint16_t n;
 	struct rte_mbuf *m[DP_BURST];
@@ -92,6 +103,11 @@ struct dp_lcore {
 	struct dp_rs_stats *rs;       /* per server id */
 	struct dp_svc_stats *svc;     /* per service id */
 
+	/* While dp_input_burst hands a packet to dp_input: the session its
+	 * tuple's bucket pointed at (a hint, checked before use), else NULL. */
+	struct dp_sess *rx_cand;
+	unsigned rx_cand_dir;
+
 	uint64_t tsc_per_ms;
 	uint64_t tsc_base;
 	uint64_t next_tick;           /* tsc */
@@ -99,6 +115,15 @@ struct dp_lcore {
 	uint64_t now_tsc;             /* at the top of this loop */
 	uint32_t idle_polls;
 	uint32_t sleep_us;
+
+	/* The next-hop cache (xmit.c): void as a whole, and nh_epoch moved on,
+	 * when the route table or the neighbour table changes. */
+	uint32_t nh_epoch;
+	uint32_t n_nh;
+	uint32_t nh_neigh_gen;
+	const struct dp_routes *nh_routes;
+	uint16_t nh_slot[DP_NH_HASH]; /* by (ip, port) hash: index into nh[], 0 = empty */
+	struct dp_nh nh[DP_NH_MAX];
 
 	struct dp_lcore_stats stats;
 	void *mem;                    /* one block for the tables above */
@@ -148,6 +173,9 @@ void dp_fault_free(struct dp *dp);
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
 /* Hand a packet to the lcore `owner` over the redirect ring. */
 void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner);
+/* input.c: a burst from data port `port` (what the lcore loop and the bench
+ * call) */
+void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port);
 
 /* fullnat.c */
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
@@ -159,6 +187,11 @@ void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
+/* The same for a packet of session s going in direction dir (DP_DIR_IN:
+ * to the server), whose TTL the caller checked and decremented already
+ * (dp_nat_forward): through the next hop s remembers, when it still holds. */
+void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
+		  uint32_t dst);
 void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
 void dp_tx_flush(struct dp_lcore *lc);

@@ -7,6 +7,32 @@
 #include "dp/sched.h"
 #include "dp/tcp.h"
 
+/* The session of a packet's tuple: the candidate dp_input_burst found for
+ * it when that one matches (it was fetched into the cache ahead), else a
+ * lookup. */
+static inline __attribute__((always_inline)) struct dp_sess *
+sess_find(struct dp_lcore *lc, const struct dp_pkt *p, unsigned *dir)
+{
+	struct dp_sess *s = lc->rx_cand;
+
+	if (s && (s->flags & DP_SESS_F_HASHED) &&
+	    dp_sess_match(s, lc->rx_cand_dir, p->src, p->dst, p->sport, p->dport, p->proto)) {
+		*dir = lc->rx_cand_dir;
+		return s;
+	}
+	return dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, dir);
+}
+
+/* A packet that may not be forwarded (TTL 1 or 0): dropped and counted. */
+static inline bool dp_fwd_ttl_expired(struct dp_lcore *lc, struct rte_mbuf *m,
+				      const struct dp_pkt *p)
+{
+	if (likely(rte_pktmbuf_mtod(m, const uint8_t *)[p->l3_off + 8] > 1))
+		return false;
+	dp_drop(lc, m, DP_DROP_TTL);
+	return true;
+}
+
 static inline void rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *s, uint8_t old,
 				  uint8_t new_)
 {
@@ -29,7 +55,6 @@ static inline void sess_track(struct dp_lcore *lc, struct dp_sess *s, const stru
 			s->state = st;
 		}
 	}
-	s->pkts++;
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
 }
 
@@ -118,13 +143,19 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	 * added back while old sessions lived on) is skipped. */
 	for (int tries = 0;; tries++) {
 		unsigned dir;
+		uint32_t h;
 
 		if (tries == 4 || dp_laddr_get(&lc->laddr, &lip, &lport) < 0) {
 			dp_sess_free(&lc->sess, s);
 			*why = DP_DROP_LPORT_EXHAUSTED;
 			return NULL;
 		}
-		if (!dp_sess_lookup(&lc->sess, rs->ip, lip, rs->port, lport, p->proto, &dir))
+		/* A new tuple is looked for in both its buckets: fetch them
+		 * together (the insert below uses them too). */
+		h = dp_sess_hash(rs->ip, lip, rs->port, lport, p->proto);
+		dp_sess_prefetch(&lc->sess, h);
+		dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h, lc->sess.mask)]);
+		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport, p->proto, &dir))
 			break;
 	}
 	s->cip = p->src;
@@ -141,7 +172,7 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	s->svc_id = svc->id;
 	s->rs_id = rs->id;
 	s->created = lc->now_ms;
-	s->pkts = 0;
+	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		dp_laddr_put(&lc->laddr, lip, lport);
 		dp_sess_free(&lc->sess, s);
@@ -174,7 +205,7 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 		dp_drop(lc, m, DP_DROP_FRAG);
 		return;
 	}
-	s = dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, &dir);
+	s = sess_find(lc, p, &dir);
 	if (s && dir != DP_DIR_IN) {
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
@@ -220,8 +251,10 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 	lc->rs[s->rs_id].bytes_in += p->ip_len;
 	lc->svc[s->svc_id].pkts_in++;
 	lc->svc[s->svc_id].bytes_in += p->ip_len;
-	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
-	dp_xmit_ip(lc, m, s->rip);
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
+	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 }
 
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected)
@@ -238,7 +271,7 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 		dp_drop(lc, m, DP_DROP_FRAG);
 		return;
 	}
-	s = dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, &dir);
+	s = sess_find(lc, p, &dir);
 	if (!s || dir != DP_DIR_OUT) {
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
@@ -254,6 +287,8 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 	lc->rs[s->rs_id].bytes_out += p->ip_len;
 	lc->svc[s->svc_id].pkts_out++;
 	lc->svc[s->svc_id].bytes_out += p->ip_len;
-	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
-	dp_xmit_ip(lc, m, s->cip);
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
+	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
 }

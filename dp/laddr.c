@@ -34,6 +34,27 @@ static void pool_fill(struct dp_lpool *p, uint32_t lip, const struct dp_laddr_ma
 	}
 }
 
+static uint32_t lip_hash(uint32_t lip)
+{
+	return (uint32_t)(((uint64_t)lip * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+static void index_pools(struct dp_laddr *a)
+{
+	memset(a->by_lip, 0, sizeof(a->by_lip));
+	a->n_active = 0;
+	for (unsigned i = 0; i < DP_MAX_LIPS; i++) {
+		uint32_t h = lip_hash(a->pool[i].lip);
+
+		if (!a->pool[i].lip)
+			continue;
+		a->active[a->n_active++] = (uint8_t)i;
+		while (a->by_lip[h & (DP_LADDR_HASH - 1)])
+			h++;
+		a->by_lip[h & (DP_LADDR_HASH - 1)] = (uint8_t)(i + 1);
+	}
+}
+
 void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m)
 {
 	/* Drop pools whose LIP is gone. */
@@ -53,18 +74,22 @@ void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m)
 		if (i == DP_MAX_LIPS && free_slot < DP_MAX_LIPS)
 			pool_fill(&a->pool[free_slot], m->lip[l], m, a->me);
 	}
+	index_pools(a);
 }
 
 int dp_laddr_get(struct dp_laddr *a, uint32_t *lip, uint16_t *lport)
 {
-	for (unsigned n = 0; n < DP_MAX_LIPS; n++) {
-		struct dp_lpool *p = &a->pool[a->rr++ % DP_MAX_LIPS];
+	for (unsigned n = 0; n < a->n_active; n++) {
+		struct dp_lpool *p;
 
-		if (!p->lip || p->count == 0)
+		if (a->rr >= a->n_active)
+			a->rr = 0;
+		p = &a->pool[a->active[a->rr++]];
+		if (p->count == 0)
 			continue;
 		*lip = p->lip;
 		*lport = p->ring[p->head];
-		p->head = (p->head + 1) % a->cap;
+		p->head = p->head + 1 == a->cap ? 0 : p->head + 1;
 		p->count--;
 		return 0;
 	}
@@ -74,13 +99,19 @@ int dp_laddr_get(struct dp_laddr *a, uint32_t *lip, uint16_t *lport)
 
 void dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport)
 {
-	for (unsigned i = 0; i < DP_MAX_LIPS; i++) {
-		struct dp_lpool *p = &a->pool[i];
+	for (uint32_t h = lip_hash(lip);; h++) {
+		unsigned k = a->by_lip[h & (DP_LADDR_HASH - 1)];
+		struct dp_lpool *p;
 
+		if (!k)
+			return;   /* its LIP has gone */
+		p = &a->pool[k - 1];
 		if (p->lip != lip)
 			continue;
 		if (p->count < a->cap) {
-			p->ring[(p->head + p->count) % a->cap] = lport;
+			uint32_t at = p->head + p->count;
+
+			p->ring[at >= a->cap ? at - a->cap : at] = lport;
 			p->count++;
 		}
 		return;

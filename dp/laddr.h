@@ -52,6 +52,9 @@ static inline unsigned dp_laddr_owner(const struct dp_laddr_map *m, uint32_t lip
 
 		return i < 0 ? 0 : m->lip_owner[i];
 	}
+	/* every reply asks this: no division for one lcore */
+	if (m->n_lcores <= 1)
+		return 0;
 	return (unsigned)__builtin_bswap16(lport) % m->n_lcores;
 }
 
@@ -61,12 +64,22 @@ struct dp_lpool {
 	uint16_t *ring;            /* cap ports, FIFO */
 };
 
+#define DP_LADDR_HASH 256       /* power of two, > DP_MAX_LIPS */
+
 struct dp_laddr {
 	uint16_t me;               /* this lcore's index */
 	uint32_t cap;              /* ports per pool */
 	uint32_t rr;               /* next pool to try */
 	uint64_t exhausted;
 	struct dp_lpool pool[DP_MAX_LIPS];
+	/* LIP → pool, open addressing (index + 1, 0 = empty): a port comes
+	 * back at every session's end, and a walk over 64 pools to find its
+	 * LIP was most of that cost. Rebuilt by dp_laddr_sync. */
+	uint8_t by_lip[DP_LADDR_HASH];
+	/* The pools in use, so that taking a port with one LIP does not walk
+	 * 63 empty pools. */
+	uint32_t n_active;
+	uint8_t active[DP_MAX_LIPS];
 };
 
 /* Bytes of port rings an lcore needs (one ring per possible LIP). */

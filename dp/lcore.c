@@ -172,18 +172,8 @@ static unsigned rx_ports(struct dp_lcore *lc)
 		if (!n)
 			continue;
 		total += n;
-		for (uint16_t i = 0; i < n && i < 3; i++)
-			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-		for (uint16_t i = 0; i < n; i++) {
-			if (i + 3 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 3], void *));
-			lc->stats.port[p].rx_pkts++;
-			lc->stats.port[p].rx_bytes += pkts[i]->pkt_len;
-			lc->stats.rx_bytes += pkts[i]->pkt_len;
-			dp_input(lc, pkts[i], (uint16_t)p, false);
-		}
+		dp_input_burst(lc, pkts, n, (uint16_t)p);
 	}
-	lc->stats.rx_pkts += total;
 	return total;
 }
 

@@ -3,6 +3,7 @@
 #ifndef MGW_DP_NAT_H
 #define MGW_DP_NAT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp/csum.h"
@@ -17,19 +18,28 @@
 void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 		    uint32_t dst, uint16_t dport);
 
+/* dp_nat_rewrite and dp_nat_ttl_dec in one: what a forwarded packet
+ * gets, with one update of the header checksum. The TTL must be > 1. */
+void dp_nat_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+		    uint32_t dst, uint16_t dport);
+
 /* Decrement the TTL of the IPv4 header at `ip` and fix its checksum.
  * Returns the new TTL. */
 static inline uint8_t dp_nat_ttl_dec(uint8_t *ip)
 {
+	uint8_t w[2] = { ip[8], ip[9] };     /* TTL and protocol share a word */
 	uint16_t hc, old, new_;
 
+	/* The new word is made in a register: reading it back from memory
+	 * right after a one-byte store stalls store-to-load forwarding. */
 	__builtin_memcpy(&hc, ip + 10, 2);
-	__builtin_memcpy(&old, ip + 8, 2);   /* TTL and protocol share a word */
-	ip[8]--;
-	__builtin_memcpy(&new_, ip + 8, 2);
+	__builtin_memcpy(&old, w, 2);
+	w[0]--;
+	__builtin_memcpy(&new_, w, 2);
 	hc = dp_csum_update16(hc, old, new_);
+	ip[8] = w[0];
 	__builtin_memcpy(ip + 10, &hc, 2);
-	return ip[8];
+	return w[0];
 }
 
 #endif

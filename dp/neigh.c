@@ -31,9 +31,13 @@ static void write_begin(struct dp_neigh_entry *e)
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 }
 
-static void write_end(struct dp_neigh_entry *e)
+/* Tell readers that cache what they looked up (the lcores' next hops) to
+ * look again: after the entry is written, so a reader that sees the new
+ * generation finds the new entry. */
+static void write_end(struct dp_neigh *n, struct dp_neigh_entry *e)
 {
 	__atomic_store_n(&e->seq, e->seq + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->gen, n->gen + 1, __ATOMIC_RELEASE);
 }
 
 int dp_neigh_learn(struct dp_neigh *n, uint32_t ip, const uint8_t mac[6], uint16_t port,
@@ -64,7 +68,7 @@ int dp_neigh_learn(struct dp_neigh *n, uint32_t ip, const uint8_t mac[6], uint16
 		__atomic_store_n(&e->ip, ip, __ATOMIC_RELAXED);
 		memcpy(e->mac, mac, 6);
 		__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
-		write_end(e);
+		write_end(n, e);
 	}
 	e->expire_ms = now_ms + reachable_ms;
 	e->probes = 0;
@@ -85,7 +89,7 @@ static void remove_entry(struct dp_neigh *n, struct dp_neigh_entry *e)
 {
 	write_begin(e);
 	__atomic_store_n(&e->ip, 0, __ATOMIC_RELAXED);
-	write_end(e);
+	write_end(n, e);
 	e->expire_ms = 0;
 	e->probes = 0;
 	n->count--;

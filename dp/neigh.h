@@ -30,6 +30,7 @@ struct dp_neigh_entry {
 struct dp_neigh {
 	uint32_t mask;      /* buckets - 1 */
 	uint32_t count;     /* entries in use (writer) */
+	uint32_t gen;       /* moves on each change of an entry (readers' caches) */
 	struct dp_neigh_entry e[];
 };
 
@@ -39,7 +40,11 @@ void dp_neigh_destroy(struct dp_neigh *n);
 
 static inline uint32_t dp_neigh_bucket(const struct dp_neigh *n, uint32_t ip)
 {
-	return ((ip * 0x9e3779b1u) >> 7) & n->mask;
+	/* The address is in network order: its last byte, the one that
+	 * differs between hosts of a subnet, is the top byte of the word. A
+	 * 32-bit product shifted right would drop it (every host of a /24 in
+	 * one 4-way bucket); the high half of a 64-bit product keeps it. */
+	return (uint32_t)(((uint64_t)ip * 0x9e3779b97f4a7c15ull) >> 32) & n->mask;
 }
 
 /* Reader (any lcore): the MAC for ip, or -ENOENT. */

@@ -11,13 +11,6 @@
 		return -EBADMSG;     \
 	} while (0)
 
-int dp_pkt_ethertype(const uint8_t *frame, uint32_t len, enum dp_drop *why)
-{
-	if (len < DP_ETH_HLEN)
-		DROP(RUNT);
-	return dp_get_u16(frame + 12);
-}
-
 int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 		      bool verify_csum, struct dp_pkt *p, enum dp_drop *why)
 {
@@ -38,7 +31,8 @@ int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 	 * frame, or shorter than its own header, is not. */
 	if (tot < ihl || tot > avail)
 		DROP(IP_LEN);
-	if (verify_csum && dp_csum_fold(dp_csum_partial(ip, ihl, 0)) != 0xffff)
+	if (verify_csum && dp_csum_fold(ihl == 20 ? dp_csum_partial20(ip)
+						  : dp_csum_partial(ip, ihl, 0)) != 0xffff)
 		DROP(IP_CSUM);
 
 	memset(p, 0, sizeof(*p));

@@ -7,6 +7,7 @@
 #ifndef MGW_DP_PKT_H
 #define MGW_DP_PKT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -50,7 +51,14 @@ struct dp_pkt {
 };
 
 /* Ethertype of a frame, or -EBADMSG (*why set) when it is too short. */
-int dp_pkt_ethertype(const uint8_t *frame, uint32_t len, enum dp_drop *why);
+static inline int dp_pkt_ethertype(const uint8_t *frame, uint32_t len, enum dp_drop *why)
+{
+	if (len < DP_ETH_HLEN) {
+		*why = DP_DROP_RUNT;
+		return -EBADMSG;
+	}
+	return (int)((uint32_t)frame[12] << 8 | frame[13]);
+}
 
 /* Parse the IPv4 packet starting at frame[l3_off]. `len` is the frame's
  * length; trailing bytes beyond the IP total length (Ethernet padding) are

@@ -168,8 +168,13 @@ void dp_sess_free(struct dp_sess_tab *t, struct dp_sess *s)
 	if (!(s->flags & DP_SESS_F_USED))
 		return;
 	if (s->flags & DP_SESS_F_HASHED) {
-		unplace(t, tuple_hash(s, 0), idx << 1);
-		unplace(t, tuple_hash(s, 1), idx << 1 | 1);
+		uint32_t h0 = tuple_hash(s, 0), h1 = tuple_hash(s, 1);
+
+		/* the two buckets' misses overlap rather than follow */
+		dp_sess_prefetch(t, h0);
+		dp_sess_prefetch(t, h1);
+		unplace(t, h0, idx << 1);
+		unplace(t, h1, idx << 1 | 1);
 		t->n_used--;
 	}
 	s->flags = 0;

@@ -20,6 +20,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "dp/wheel.h"
 
@@ -46,8 +49,12 @@ struct dp_sess {
 	uint32_t rs_id;          /* stable server id */
 	struct dp_wheel_link tl; /* expiry */
 	uint32_t created;        /* tick */
-	uint32_t pkts;           /* both directions (wraps) */
-	uint32_t spare;
+	/* The next hop of each direction as the lcore resolved it (an index
+	 * into its next-hop cache, 0 = none), valid while nh_epoch is the
+	 * lcore's: packets of the session then skip the route and neighbour
+	 * lookups (dp/xmit.c). */
+	uint32_t nh_epoch;
+	uint16_t nh[2];
 };
 
 struct dp_sess_bucket {
@@ -103,29 +110,50 @@ static inline bool dp_sess_match(const struct dp_sess *s, unsigned dir, uint32_t
 	return s->rip == saddr && s->lip == daddr && s->rport == sport && s->lport == dport;
 }
 
-static inline struct dp_sess *dp_sess_bucket_find(const struct dp_sess_tab *t, uint32_t b,
+/* Bit i set: the bucket's signature i equals sig (all eight compared at
+ * once where SSE2 is there, which is every x86-64). */
+static inline unsigned dp_sess_sig_mask(const struct dp_sess_bucket *bk, uint32_t sig)
+{
+#ifdef __SSE2__
+	__m128i s = _mm_set1_epi32((int)sig);
+	__m128i a = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)bk->sig), s);
+	__m128i b = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(bk->sig + 4)), s);
+
+	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(a)) |
+	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(b)) << 4;
+#else
+	unsigned m = 0;
+
+	for (unsigned i = 0; i < DP_SESS_BUCKET; i++)
+		m |= (unsigned)(bk->sig[i] == sig) << i;
+	return m;
+#endif
+}
+
+static inline __attribute__((always_inline)) struct dp_sess *dp_sess_bucket_find(const struct dp_sess_tab *t, uint32_t b,
 						  uint32_t sig, uint32_t saddr, uint32_t daddr,
 						  uint16_t sport, uint16_t dport, uint8_t proto,
 						  unsigned *dir)
 {
 	const struct dp_sess_bucket *bk = &t->bkt[b];
 
-	for (unsigned i = 0; i < DP_SESS_BUCKET; i++) {
-		if (bk->sig[i] == sig && bk->ref[i] != DP_SESS_NONE) {
-			struct dp_sess *s = &t->sess[bk->ref[i] >> 1];
-			unsigned d = bk->ref[i] & 1;
+	for (unsigned m = dp_sess_sig_mask(bk, sig); m; m &= m - 1) {
+		uint32_t ref = bk->ref[__builtin_ctz(m)];
+		struct dp_sess *s;
 
-			if (dp_sess_match(s, d, saddr, daddr, sport, dport, proto)) {
-				*dir = d;
-				return s;
-			}
+		if (ref == DP_SESS_NONE)
+			continue;
+		s = &t->sess[ref >> 1];
+		if (dp_sess_match(s, ref & 1, saddr, daddr, sport, dport, proto)) {
+			*dir = ref & 1;
+			return s;
 		}
 	}
 	return NULL;
 }
 
 /* Find the session of a packet's tuple; *dir gets 0 (IN) or 1 (OUT). */
-static inline struct dp_sess *dp_sess_lookup_h(const struct dp_sess_tab *t, uint32_t h,
+static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup_h(const struct dp_sess_tab *t, uint32_t h,
 					       uint32_t saddr, uint32_t daddr, uint16_t sport,
 					       uint16_t dport, uint8_t proto, unsigned *dir)
 {
@@ -138,7 +166,7 @@ static inline struct dp_sess *dp_sess_lookup_h(const struct dp_sess_tab *t, uint
 				   dport, proto, dir);
 }
 
-static inline struct dp_sess *dp_sess_lookup(const struct dp_sess_tab *t, uint32_t saddr,
+static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup(const struct dp_sess_tab *t, uint32_t saddr,
 					     uint32_t daddr, uint16_t sport, uint16_t dport,
 					     uint8_t proto, unsigned *dir)
 {
@@ -146,9 +174,44 @@ static inline struct dp_sess *dp_sess_lookup(const struct dp_sess_tab *t, uint32
 				daddr, sport, dport, proto, dir);
 }
 
+/* A prefetch the compiler keeps: GCC 12 drops __builtin_prefetch when
+ * the loop around it does nothing else (as in dp_sess_prefetch2). */
+static inline void dp_sess_prefetch_line(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetcht0 %0" : : "m"(*(const volatile char *)p));
+#else
+	__builtin_prefetch(p);
+#endif
+}
+
+/* Prefetch hints for a burst (results never depend on them): first the
+ * primary bucket of a hash; later, once that has arrived, the session a
+ * signature there points at, or else the other bucket. */
 static inline void dp_sess_prefetch(const struct dp_sess_tab *t, uint32_t h)
 {
-	__builtin_prefetch(&t->bkt[h & t->mask]);
+	dp_sess_prefetch_line(&t->bkt[h & t->mask]);
+}
+
+/* Returns that session as a candidate for the tuple (*dir its direction;
+ * unverified: the caller checks it with dp_sess_match once it is in the
+ * cache), or NULL. */
+static inline struct dp_sess *dp_sess_prefetch2(const struct dp_sess_tab *t, uint32_t h,
+						unsigned *dir)
+{
+	const struct dp_sess_bucket *bk = &t->bkt[h & t->mask];
+
+	for (unsigned m = dp_sess_sig_mask(bk, h); m; m &= m - 1) {
+		uint32_t ref = bk->ref[__builtin_ctz(m)];
+
+		if (ref != DP_SESS_NONE) {
+			dp_sess_prefetch_line(&t->sess[ref >> 1]);
+			*dir = ref & 1;
+			return &t->sess[ref >> 1];
+		}
+	}
+	dp_sess_prefetch_line(&t->bkt[dp_sess_alt(h & t->mask, h, t->mask)]);
+	return NULL;
 }
 
 static inline uint32_t dp_sess_index(const struct dp_sess_tab *t, const struct dp_sess *s)

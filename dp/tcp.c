@@ -25,7 +25,7 @@
 #define TW DP_TCP_TIME_WAIT
 #define CL DP_TCP_CLOSE
 
-static const uint8_t tcp_next[2][DP_TCP_EV_MAX][DP_TCP_STATE_MAX] = {
+const uint8_t dp_tcp_next_table[2][DP_TCP_EV_MAX][DP_TCP_STATE_MAX] = {
 	[DP_DIR_IN] = {
 		/*                    N   SR  SS  ES  FW  CW  LA  TW  CL */
 		[DP_TCP_EV_SYN]    = { SR, SR, SR, ES, FW, CW, LA, TW, CL },
@@ -56,10 +56,3 @@ const char *const dp_tcp_state_names[DP_TIMEOUT_MAX] = {
 	[DP_TCP_CLOSE] = "CLOSE",
 	[DP_UDP_STATE] = "UDP",
 };
-
-uint8_t dp_tcp_next(uint8_t state, enum dp_dir dir, enum dp_tcp_event ev)
-{
-	if (state >= DP_TCP_STATE_MAX || ev >= DP_TCP_EV_MAX || (dir != DP_DIR_IN && dir != DP_DIR_OUT))
-		return DP_TCP_CLOSE;
-	return tcp_next[dir][ev][state];
-}

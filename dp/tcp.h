@@ -50,8 +50,17 @@ static inline enum dp_tcp_event dp_tcp_event(uint8_t flags)
 	return DP_TCP_EV_ACK;
 }
 
-/* Next state for an event seen in a direction. */
-uint8_t dp_tcp_next(uint8_t state, enum dp_dir dir, enum dp_tcp_event ev);
+/* The machine, in tcp.c: [direction][event][state] → next state. */
+extern const uint8_t dp_tcp_next_table[2][DP_TCP_EV_MAX][DP_TCP_STATE_MAX];
+
+/* Next state for an event seen in a direction (inline: every TCP packet
+ * of a session goes through it). */
+static inline uint8_t dp_tcp_next(uint8_t state, enum dp_dir dir, enum dp_tcp_event ev)
+{
+	if (state >= DP_TCP_STATE_MAX || ev >= DP_TCP_EV_MAX || (dir != DP_DIR_IN && dir != DP_DIR_OUT))
+		return DP_TCP_CLOSE;
+	return dp_tcp_next_table[dir][ev][state];
+}
 
 /* Is a connection in this state still open (counts as an active connection;
  * a server being drained is "drained" only when none is)? */

@@ -68,6 +68,10 @@ unsigned dp_wheel_advance(struct dp_wheel *w, uint32_t now, unsigned budget,
 			if (budget == 0)
 				return n_expired;
 			budget--;
+			/* A list walk misses the cache node by node: start
+			 * fetching the next one while this one is handled. */
+			if (l->next != DP_WHEEL_NIL)
+				__builtin_prefetch(dp_wheel_link(w, l->next));
 			dp_wheel_del(w, i);
 			if (dp_wheel_cmp(l->expire, tick) <= 0) {
 				n_expired++;

@@ -159,3 +159,101 @@ void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst)
 	set_l2(m, mac, &lc->dp->port[port]);
 	dp_tx(lc, port, m);
 }
+
+/* The route or neighbour table changed: forget every resolved next hop.
+ * Sessions notice by their epoch and resolve again. */
+static void nh_flush(struct dp_lcore *lc, uint32_t gen)
+{
+	lc->nh_epoch++;
+	lc->n_nh = 1;
+	lc->nh_routes = lc->snap->routes;
+	lc->nh_neigh_gen = gen;
+	memset(lc->nh_slot, 0, sizeof(lc->nh_slot));
+}
+
+/* The cache index of next hop (ip, port), or 0; *slot gets where to add
+ * it. */
+static uint16_t nh_find(const struct dp_lcore *lc, uint32_t ip, uint16_t port, uint32_t *slot)
+{
+	uint32_t i = (uint32_t)(((uint64_t)(ip ^ (uint32_t)port << 16) * 0x9e3779b97f4a7c15ull) >> 32);
+
+	for (;; i++) {
+		uint16_t k = lc->nh_slot[i & (DP_NH_HASH - 1)];
+
+		if (!k || (lc->nh[k].ip == ip && lc->nh[k].port == port)) {
+			*slot = i & (DP_NH_HASH - 1);
+			return k;
+		}
+	}
+}
+
+/* Add next hop (ip, port) with this MAC at slot (from nh_find); 0 when the
+ * cache is full (its sessions then take the slow path every time). */
+static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, uint16_t port, const uint8_t mac[6],
+		       uint32_t i)
+{
+	struct dp_nh *h;
+
+	if (lc->n_nh == DP_NH_MAX)
+		return 0;
+	h = &lc->nh[lc->n_nh];
+	memcpy(h->l2, mac, 6);
+	memcpy(h->l2 + 6, lc->dp->port[port].mac.addr_bytes, 6);
+	h->port = port;
+	h->ip = ip;
+	lc->nh_slot[i] = (uint16_t)lc->n_nh;
+	return (uint16_t)lc->n_nh++;
+}
+
+/* The first packet of a session in a direction, or one after the tables
+ * changed: as dp_xmit_ip (the route, then the next hop's MAC: from the
+ * cache when another session resolved it already), then remember it. */
+static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct rte_mbuf *m,
+						    struct dp_sess *s, unsigned dir, uint32_t dst)
+{
+	uint8_t mac[6];
+	uint16_t port, k;
+	uint32_t nh, slot;
+
+	if (dp_routes_lookup(lc->snap->routes, dst, &port, &nh) < 0) {
+		dp_drop(lc, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	k = nh_find(lc, nh, port, &slot);
+	if (!k) {
+		if (dp_neigh_lookup(lc->dp->neigh, nh, mac, NULL) < 0) {
+			hold(lc, m, port, nh);
+			return;
+		}
+		k = nh_add(lc, nh, port, mac, slot);
+		if (!k) {
+			set_l2(m, mac, &lc->dp->port[port]);
+			dp_tx(lc, port, m);
+			return;
+		}
+	}
+	if (s->nh_epoch != lc->nh_epoch) {
+		s->nh_epoch = lc->nh_epoch;
+		s->nh[0] = s->nh[1] = 0;
+	}
+	s->nh[dir] = k;
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), lc->nh[k].l2, 12);
+	dp_tx(lc, lc->nh[k].port, m);
+}
+
+void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
+		  uint32_t dst)
+{
+	uint32_t gen = __atomic_load_n(&lc->dp->neigh->gen, __ATOMIC_ACQUIRE);
+	const struct dp_nh *h;
+
+	if (unlikely(lc->nh_routes != lc->snap->routes || lc->nh_neigh_gen != gen))
+		nh_flush(lc, gen);
+	if (unlikely(s->nh_epoch != lc->nh_epoch || !s->nh[dir])) {
+		xmit_resolve(lc, m, s, dir, dst);
+		return;
+	}
+	h = &lc->nh[s->nh[dir]];
+	memcpy(rte_pktmbuf_mtod(m, uint8_t *), h->l2, 12);
+	dp_tx(lc, h->port, m);
+}

@@ -133,6 +133,23 @@ static void test_neigh_full_bucket_evicts_oldest(void **state)
 	dp_neigh_destroy(n);
 }
 
+/* Hosts of one subnet differ in the address's last byte: they must spread
+ * over the buckets, not evict each other. */
+static void test_neigh_subnet_fits(void **state)
+{
+	struct dp_neigh *n;
+	uint8_t mac[6];
+
+	(void)state;
+	assert_int_equal(dp_neigh_create(4096, &n), 0);
+	for (uint32_t h = 1; h < 255; h++)
+		dp_neigh_learn(n, htonl(0x0a000100 + h), mac_a, 0, 0, 1000);
+	for (uint32_t h = 1; h < 255; h++)
+		assert_int_equal(dp_neigh_lookup(n, htonl(0x0a000100 + h), mac, NULL), 0);
+	assert_int_equal(n->count, 254);
+	dp_neigh_destroy(n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_neigh_learn_lookup_age),
 		cmocka_unit_test(test_neigh_full_bucket_evicts_oldest),
+		cmocka_unit_test(test_neigh_subnet_fits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -276,8 +276,17 @@ static void test_nat_checksums_random(void **state)
 		assert_true(verifies(ip));
 
 		assert_int_equal(parse(f, len, &p, &why), 0);
-		dp_nat_rewrite(f, &p, ns, nsp, nd, ndp);
-		dp_nat_ttl_dec(ip);
+		{
+			/* forward = rewrite + TTL decrement, byte for byte */
+			uint8_t g[1600];
+			struct dp_pkt q = p;
+
+			memcpy(g, f, len);
+			dp_nat_forward(g, &q, ns, nsp, nd, ndp);
+			dp_nat_rewrite(f, &p, ns, nsp, nd, ndp);
+			dp_nat_ttl_dec(ip);
+			assert_memory_equal(f, g, len);
+		}
 		assert_true(verifies(ip));
 		assert_memory_equal(ip + 12, &ns, 4);
 		assert_memory_equal(ip + 16, &nd, 4);
