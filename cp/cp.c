@@ -277,15 +277,39 @@ void cp_destroy(struct cp *cp)
 	free(cp);
 }
 
-/* The speakers are made from the routing section at start. */
+/* The speakers are made from the routing section at start. Compared
+ * field by field: a config change must not cost a walk of every server. */
+static bool ospf_equal(const struct cp_ospf_conf *a, const struct cp_ospf_conf *b)
+{
+	if (a->enabled != b->enabled || a->router_id != b->router_id || a->area != b->area ||
+	    a->n_ifaces != b->n_ifaces || a->vip_cost != b->vip_cost || a->lip_cost != b->lip_cost)
+		return false;
+	for (unsigned i = 0; i < a->n_ifaces; i++) {
+		const struct cp_ospf_iface_conf *x = &a->ifaces[i], *y = &b->ifaces[i];
+
+		if (strcmp(x->port, y->port) != 0 || x->type != y->type || x->hello_s != y->hello_s ||
+		    x->dead_s != y->dead_s || x->cost != y->cost)
+			return false;
+	}
+	return true;
+}
+
+static bool bgp_equal(const struct cp_bgp_conf *a, const struct cp_bgp_conf *b)
+{
+	if (a->enabled != b->enabled || a->local_as != b->local_as ||
+	    a->router_id != b->router_id || a->hold_s != b->hold_s || a->vip_med != b->vip_med ||
+	    a->lip_med != b->lip_med || a->n_peers != b->n_peers)
+		return false;
+	for (unsigned i = 0; i < a->n_peers; i++)
+		if (a->peers[i].ip != b->peers[i].ip || a->peers[i].as != b->peers[i].as ||
+		    a->peers[i].port != b->peers[i].port)
+			return false;
+	return true;
+}
+
 static bool routing_equal(const struct cp_config *a, const struct cp_config *b)
 {
-	json_t *ja = cp_config_to_json(a), *jb = cp_config_to_json(b);
-	bool eq = json_equal(json_object_get(ja, "routing"), json_object_get(jb, "routing"));
-
-	json_decref(ja);
-	json_decref(jb);
-	return eq;
+	return ospf_equal(&a->ospf, &b->ospf) && bgp_equal(&a->bgp, &b->bgp);
 }
 
 /* Fields only a restart can change: they shape EAL, ports, tables and the
