@@ -51,6 +51,7 @@ struct cp {
 	struct cp_neigh *neigh;
 	struct cp_maint *maint;
 	struct cp_hc *hc;
+	unsigned hc_targets;              /* servers checked now */
 	/* The speakers and what they announce while online: its own lock, so
 	 * a state change (the self-check going faulty) never waits for a
 	 * config change. */

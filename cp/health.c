@@ -99,6 +99,10 @@ int cp_health_sync(struct cp *cp)
 	for (unsigned i = 0; i < c->n_services; i++)
 		if (c->services[i].health.type != CP_HEALTH_NONE)
 			cap += c->services[i].n_servers;
+	/* No checks now and none before: nothing can be down, nothing to do
+	 * (an API script adding thousands of servers calls this each time). */
+	if (cap == 0 && cp->hc_targets == 0)
+		return 0;
 	t = calloc(cap + 1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
@@ -140,6 +144,8 @@ int cp_health_sync(struct cp *cp)
 		}
 	}
 	rc = cp_hc_set(cp->hc, t, n);
+	if (rc == 0)
+		cp->hc_targets = n;
 	if (rc < 0)
 		CP_LOG(ERR, "health: cannot set %u targets: %s", n, strerror(-rc));
 	free(t);

@@ -318,12 +318,8 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 		ds->persist_ms = cs->persistence_s * 1000;
 		ds->persist_mask = htonl(cs->persistence_mask);
 		ds->n_servers = cs->n_servers;
-		if (!cp_service_sorted(cs)) {
-			rc = -EINVAL;
-			snprintf(err->field, sizeof(err->field), "services[%u].servers", i);
-			snprintf(err->msg, sizeof(err->msg), "internal: servers not in address order");
-			goto err;
-		}
+		/* (cp keeps every list sorted: cp_service_sort_servers runs on
+		 * each config before it gets here; the walk below needs it) */
 		prev_svc = prev_service(in->prev, ds->id);
 		pk = 0;
 		for (unsigned k = 0; k < cs->n_servers; k++) {
