@@ -23,6 +23,8 @@ tb_mgw_config "[
     \"servers\": [ { \"ip\": \"10.1.0.13\", \"port\": 8080 } ] },
   { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 82, \"scheduler\": \"rr\",
     \"health\": { \"type\": \"http\", \"path\": \"/health\", \"host\": \"app.example\", \"interval_ms\": 500, \"timeout_ms\": 300, \"rise\": 1, \"fall\": 2 },
+    \"servers\": [ { \"ip\": \"10.1.0.13\", \"port\": 8080 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 83, \"scheduler\": \"rr\", \"on_down\": \"reset\", $H_TCP,
     \"servers\": [ { \"ip\": \"10.1.0.13\", \"port\": 8080 } ] } ]"
 tb_mgw_start || exit 1
 S=/api/v1/services/tcp/$TB_VIP/80
@@ -74,6 +76,42 @@ t=$(wait_status /api/v1/services/tcp/$TB_VIP/81/servers/10.1.0.13/8080 down 4)
 tb_check "HTTP check answered 503 ⇒ down ($t ms)" [ "$t" != timeout ]
 tb_check "reason names the status" bash -c "ip netns exec $(tb_nsname lb) curl -s http://127.0.0.1:8080/api/v1/services/tcp/$TB_VIP/81/servers/10.1.0.13/8080 | grep -q '503'"
 tb_check "HTTP check answered 200 ⇒ up" [ "$(status /api/v1/services/tcp/$TB_VIP/82/servers/10.1.0.13/8080)" = up ]
+
+# --- every server down; on_down reset ------------------------------------------
+# A connection open to b3 through :83; then b3 vanishes from the network
+# (its link down: no RST from its kernel, checks time out).
+tb_bg c held $TB_PY -u -c "
+import socket, time, os
+s = socket.create_connection(('$TB_VIP', 83), timeout=3)
+s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'); print('first', s.recv(4096).split(b'\r\n\r\n')[1].decode().strip(), flush=True)
+while not os.path.exists('$TB_DIR/go83'): time.sleep(0.05)
+t = time.monotonic(); s.settimeout(10)
+try:
+    s.sendall(b'GET / HTTP/1.1\r\nHost: x\r\n\r\n'); r = s.recv(4096); how = 'answered' if r else 'closed'
+except ConnectionResetError: how = 'reset'
+except OSError as e: how = type(e).__name__
+print('second', how, int((time.monotonic() - t) * 1000), flush=True)"
+tb_check "a connection open to b3 through :83" tb_wait 5 grep -q "first b3" "$TB_DIR/held.log"
+tb_x b3 ip link set eth0 down
+t=$(wait_status /api/v1/services/tcp/$TB_VIP/83/servers/10.1.0.13/8080 down 5)
+tb_check "b3 unreachable ⇒ down ($t ms)" [ "$t" != timeout ]
+touch "$TB_DIR/go83"
+tb_check "on_down reset: the open connection is reset, not left hanging" tb_wait 5 grep -q "second reset" "$TB_DIR/held.log"
+tb_log "$(grep second "$TB_DIR/held.log")"
+how=$(tb_client $TB_PY -c "
+import socket, time
+t = time.monotonic()
+try: socket.create_connection(('$TB_VIP', 83), timeout=5).close(); r = 'connected'
+except ConnectionRefusedError: r = 'refused'
+except OSError as e: r = type(e).__name__
+print(r, int((time.monotonic() - t) * 1000))")
+tb_log "new connection with every server down: $how"
+tb_check "all servers down ⇒ the client gets a RST quickly ($how)" [ "${how%% *}" = refused -a "${how##* }" -lt 1000 ]
+tb_check "counted" [ "$(tb_stat "j['totals']['refused_rst']")" -ge 1 ]
+tb_x b3 ip link set eth0 up
+tb_x b3 ip route add default via 10.1.0.2 2>/dev/null
+t=$(wait_status /api/v1/services/tcp/$TB_VIP/83/servers/10.1.0.13/8080 up 6)
+tb_check "b3 back ⇒ up ($t ms)" [ "$t" != timeout ]
 
 # --- drain with 5 long-lived connections -------------------------------------
 stop="$TB_DIR/stop"; mkdir -p "$stop"
