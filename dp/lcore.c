@@ -1,7 +1,9 @@
 /* dp/lcore.c — a data lcore: its state and its loop.
  *
- * The loop has l3fwd's shape: rx a burst from each port's queue, handle each
- * packet to completion (prefetching the next), drain the redirect rings from
+ * The loop has l3fwd's shape: rx a burst from each port's queue and hand it
+ * to dp_input_burst() (input.c: headers, session buckets and sessions
+ * prefetched a stage ahead, then each packet to completion), drain the
+ * redirect rings from
  * the other lcores and the TAPs' queues, flush the tx buffers, run the timer
  * wheel once per millisecond, report RCU quiescence. No lock, no malloc, no
  * syscall, no log on this path. When nothing arrives for a while the lcore
@@ -14,7 +16,6 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "dp/dp_int.h"
 
