@@ -12,6 +12,7 @@
  *   10.0.0.12:80  tcp nat     → 10.1.0.13:8080
  *   10.0.0.12:53  udp nat     → 10.1.0.13:5353
  *   10.0.0.13:80  tcp nat     → 10.1.0.13:8080 (the same server)
+ *   10.0.0.10:82  tcp dr      → 10.1.0.11 at weight 0, sorry server 10.1.0.12
  *   10.0.0.10:81  tcp fullnat → 10.1.0.11:81 (LIP 10.1.0.100) */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -62,6 +63,9 @@ static const char *const config_json =
 	"    \"scheduler\": \"rr\", \"servers\": [ { \"ip\": \"10.1.0.13\", \"port\": 5353 } ] },"
 	"  { \"proto\": \"tcp\", \"vip\": \"10.0.0.13\", \"port\": 80, \"forward\": \"nat\","
 	"    \"scheduler\": \"rr\", \"servers\": [ { \"ip\": \"10.1.0.13\", \"port\": 8080 } ] },"
+	"  { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 82, \"forward\": \"dr\","
+	"    \"on_down\": \"reset\", \"sorry_server\": { \"ip\": \"10.1.0.12\" },"
+	"    \"scheduler\": \"rr\", \"servers\": [ { \"ip\": \"10.1.0.11\", \"weight\": 0 } ] },"
 	"  { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 81, \"forward\": \"fullnat\","
 	"    \"scheduler\": \"rr\", \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }";
 
@@ -658,6 +662,90 @@ static void test_nat_icmp(void **state)
 	tx_clear(l0);
 }
 
+/* on_down: reset: a session whose server went down is reset on its next
+ * packet, each end getting a RST as the other would have sent it; the
+ * server's goes the mode's way (to its MAC, tunnelled, or from the client's
+ * address for NAT). */
+static void reset_case(struct fix *f, const char *vip, uint16_t cport, unsigned nh_id,
+		       const char *rst_src, const char *rst_dst, uint16_t rst_dport, bool tunnelled)
+{
+	struct dp_lcore *lc = f->dp->lc[0];
+	uint64_t dropped = lc->stats.drops[DP_DROP_SERVER_DOWN];
+	const uint8_t *fr, *ip4;
+	struct dp_sess *s;
+	unsigned dir;
+
+	if (dp_nat_owner(ip("10.9.0.7"), htons(cport), 2) != 0)
+		fail_msg("pick a client port lcore 0 owns");
+	dp_input(lc, pkt(f, WAN, DP_IPPROTO_TCP, "10.9.0.7", cport, vip, 80, DP_TCP_SYN, 0, true),
+		 WAN, false);
+	s = find(lc, DP_IPPROTO_TCP, "10.9.0.7", cport, vip, 80, &dir);
+	assert_non_null(s);
+	free(f->snap->rs_reset);
+	f->snap->n_rs_reset = s->rs_id + 1;
+	f->snap->rs_reset = calloc(f->snap->n_rs_reset, 1);
+	f->snap->rs_reset[s->rs_id] = 1;
+	tx_clear(lc);
+	dp_input(lc, pkt(f, WAN, DP_IPPROTO_TCP, "10.9.0.7", cport, vip, 80,
+			 DP_TCP_ACK | DP_TCP_PSH, 10, true), WAN, false);
+	assert_int_equal(lc->stats.drops[DP_DROP_SERVER_DOWN], dropped + 1);
+	assert_null(find(lc, DP_IPPROTO_TCP, "10.9.0.7", cport, vip, 80, &dir));
+	/* to the client, from the VIP */
+	assert_int_equal(queued(lc, WAN), 1);
+	ip4 = sent(lc, WAN, 0) + DP_ETH_HLEN;
+	assert_addrs(ip4, vip, "10.9.0.7");
+	assert_true(ip4[33] & DP_TCP_RST);
+	assert_csums(ip4);
+	/* to the server */
+	assert_int_equal(queued(lc, LAN), 1);
+	fr = sent(lc, LAN, 0);
+	assert_l2(fr, LAN, (uint8_t)nh_id);
+	ip4 = fr + DP_ETH_HLEN;
+	if (tunnelled) {
+		assert_int_equal(ip4[9], DP_IPPROTO_IPIP);
+		assert_addrs(ip4, "10.1.0.2", "10.7.0.5");
+		assert_int_equal(ip4[8], DP_IPIP_TTL);
+		assert_int_equal(dp_csum(ip4, 20), 0);
+		ip4 += DP_IPIP_HLEN;
+	}
+	assert_addrs(ip4, rst_src, rst_dst);
+	assert_int_equal(dp_get_u16(ip4 + 20), cport);
+	assert_int_equal(dp_get_u16(ip4 + 22), rst_dport);
+	assert_true(ip4[33] & DP_TCP_RST);
+	assert_csums(ip4);
+	tx_clear(lc);
+	free(f->snap->rs_reset);
+	f->snap->rs_reset = NULL;
+	f->snap->n_rs_reset = 0;
+}
+
+static void test_on_down_reset(void **state)
+{
+	struct fix *f = *state;
+	uint16_t p = port_owned_by(0, 44000);
+
+	reset_case(f, "10.0.0.10", p, 11, "10.9.0.7", "10.0.0.10", 80, false);      /* dr */
+	reset_case(f, "10.0.0.11", p, 2, "10.9.0.7", "10.0.0.11", 80, true);        /* tunnel */
+	reset_case(f, "10.0.0.12", p, 13, "10.9.0.7", "10.1.0.13", 8080, false);    /* nat */
+}
+
+/* No usable server: new flows go to the sorry server, the mode's way. */
+static void test_dr_sorry(void **state)
+{
+	struct fix *f = *state;
+	struct dp_lcore *lc = f->dp->lc[0];
+	const uint8_t *fr;
+
+	dp_input(lc, pkt(f, WAN, DP_IPPROTO_TCP, "10.9.0.7", 45000, "10.0.0.10", 82, DP_TCP_SYN,
+			 0, true), WAN, false);
+	assert_int_equal(queued(lc, LAN), 1);
+	fr = sent(lc, LAN, 0);
+	assert_l2(fr, LAN, 12);
+	assert_addrs(fr + DP_ETH_HLEN, "10.9.0.7", "10.0.0.10");
+	assert_int_equal(dp_get_u16(fr + DP_ETH_HLEN + 22), 82);
+	tx_clear(lc);
+}
+
 /* FULLNAT beside them: unchanged (LIP source, reply to the LIP). */
 static void test_fullnat_beside(void **state)
 {
@@ -681,6 +769,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tunnel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_two_lcores, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_icmp, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_on_down_reset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dr_sorry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fullnat_beside, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, eal_up, eal_down);
