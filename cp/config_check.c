@@ -205,6 +205,67 @@ static bool is_own(const struct own_addrs *o, uint32_t ip)
 	return bsearch(&ip, o->a, o->n, sizeof(o->a[0]), cmp_u32) != NULL;
 }
 
+/* How this node reaches ip: on-link (in a port's subnet, no static route
+ * more specific), routed (*route: the static route that takes it), or not
+ * at all. */
+enum reach { REACH_NONE, REACH_LINK, REACH_ROUTED };
+
+static enum reach reach_of(const struct cp_config *c, uint32_t ip, unsigned *route)
+{
+	int port = port_of_addr(c, ip);
+	int best = port >= 0 ? c->ports[port].plen : -1;
+	enum reach r = port >= 0 ? REACH_LINK : REACH_NONE;
+
+	for (unsigned k = 0; k < c->n_routes; k++) {
+		const struct cp_route_conf *rt = &c->routes[k];
+
+		if (((ip ^ rt->prefix) & mask_of(rt->plen)) == 0 && (int)rt->plen > best) {
+			best = rt->plen;
+			r = REACH_ROUTED;
+			*route = k;
+		}
+	}
+	return r;
+}
+
+/* What a mode needs of a server (or the sorry server) at ip:port, checked
+ * under path (its "ip" and "port" fields):
+ * - dr: on-link (the packet goes to its MAC) and the service's port (the
+ *   packet is not changed);
+ * - tunnel: the service's port, and a route to it;
+ * - nat: a route to it (on-link or routed; its replies must come back
+ *   through mgw: the server's default route, docs/config.md).
+ * FULLNAT servers are reached like any destination. */
+static int check_fwd_target(const struct cp_config *c, const struct cp_service_conf *s,
+			    const char *path, const char *ip_field, const char *port_field,
+			    uint32_t ip, uint16_t port, struct cp_err *err)
+{
+	const char *mode = cp_fwd_names[s->fwd];
+	unsigned route = 0;
+	enum reach r;
+
+	if (s->fwd == CP_FWD_FULLNAT)
+		return 0;
+	if ((s->fwd == CP_FWD_DR || s->fwd == CP_FWD_TUNNEL) && port != s->port)
+		return cp_rd_fail(err, path, port_field,
+				  "must be the service's port (%u): %s forwards the client's packet "
+				  "unchanged", s->port, mode);
+	r = reach_of(c, ip, &route);
+	if (s->fwd == CP_FWD_DR && r == REACH_NONE)
+		return cp_rd_fail(err, path, ip_field,
+				  "is not in the subnet of any port: dr sends to the server's MAC, so "
+				  "it must be on-link (use tunnel for a routed server)");
+	if (s->fwd == CP_FWD_DR && r == REACH_ROUTED)
+		return cp_rd_fail(err, path, ip_field,
+				  "is reached through routes[%u]: dr needs the server on-link (use "
+				  "tunnel for a routed server)", route);
+	if (r == REACH_NONE)
+		return cp_rd_fail(err, path, ip_field,
+				  "is neither in the subnet of a port nor behind a route: %s needs a "
+				  "way to the server", mode);
+	return 0;
+}
+
 static int check_service(const struct cp_config *c, const struct own_addrs *own, unsigned i,
 			 struct cp_err *err)
 {
@@ -227,10 +288,6 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 					  cp_proto_name(s->proto), cp_ipv4_str(s->vip, sp),
 					  s->port);
 	}
-	if (s->fwd != CP_FWD_FULLNAT)
-		return cp_rd_fail(err, p, "forward",
-				  "\"%s\" is not supported by this data plane (only fullnat)",
-				  cp_fwd_names[s->fwd]);
 	if (s->fwd == CP_FWD_FULLNAT && c->n_lips == 0)
 		return cp_rd_fail(err, NULL, "localips",
 				  "FULLNAT services need at least one local IP");
@@ -244,11 +301,20 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 				  "must be one of 65537, 131071, 262147, 524287, 655373, 1048573");
 	if (s->has_sorry && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
+	if (s->has_sorry && check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port",
+					     s->sorry_ip, s->sorry_port, err) < 0)
+		return -EINVAL;
 	for (unsigned r = 0; r < s->n_servers; r++) {
 		const struct cp_server_conf *rs = &s->servers[r];
 
-		if (usable_host(rs->ip) && rs->ip != s->vip && !is_own(own, rs->ip))
-			continue;
+		if (usable_host(rs->ip) && rs->ip != s->vip && !is_own(own, rs->ip)) {
+			/* the path is made only for the message */
+			if (s->fwd == CP_FWD_FULLNAT ||
+			    check_fwd_target(c, s, NULL, "ip", "port", rs->ip, rs->port, NULL) == 0)
+				continue;
+			cp_rd_index(sp, sizeof(sp), p, "servers", r);
+			return check_fwd_target(c, s, sp, "ip", "port", rs->ip, rs->port, err);
+		}
 		cp_rd_index(sp, sizeof(sp), p, "servers", r);
 		if (!usable_host(rs->ip))
 			return cp_rd_fail(err, sp, "ip", "must be a unicast host address");

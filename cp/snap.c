@@ -313,6 +313,8 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 		ds->proto = cs->proto;
 		ds->sched = sched_of(cs->sched);
 		ds->fwd = cs->fwd;
+		if (ds->fwd == DP_FWD_NAT)
+			s->has_nat = 1;
 		ds->on_down = cs->on_down == CP_ON_DOWN_RESET ? DP_ON_DOWN_RESET : DP_ON_DOWN_KEEP;
 		ds->hash_port = cs->mh_port;
 		ds->persist_ms = cs->persistence_s * 1000;

@@ -71,6 +71,8 @@ static void feat_sum(struct dp_lcore_stats *t, const struct dp_lcore_stats *s)
 	t->sess_reset += s->sess_reset;
 	t->sess_killed += s->sess_killed;
 	t->sess_reused += s->sess_reused;
+	t->frag_needed += s->frag_needed;
+	t->tunnel_fragmented += s->tunnel_fragmented;
 }
 
 static void feat_json(json_t *o, const struct dp_lcore_stats *s)
@@ -85,6 +87,8 @@ static void feat_json(json_t *o, const struct dp_lcore_stats *s)
 	json_object_set_new(o, "sessions_reset", json_integer((json_int_t)s->sess_reset));
 	json_object_set_new(o, "sessions_flushed", json_integer((json_int_t)s->sess_killed));
 	json_object_set_new(o, "sessions_reused", json_integer((json_int_t)s->sess_reused));
+	json_object_set_new(o, "tunnel_frag_needed_sent", json_integer((json_int_t)s->frag_needed));
+	json_object_set_new(o, "tunnel_fragmented", json_integer((json_int_t)s->tunnel_fragmented));
 }
 
 static json_t *drops_json(const uint64_t *drops, uint64_t *total)
@@ -375,12 +379,13 @@ static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
 
-	json_array_append_new(c->a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:I, s:i}",
+	json_array_append_new(c->a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i}",
 			"proto", cp_proto_name(v->proto),
 			"client", ipport_json(v->cip, v->cport),
 			"vip", ipport_json(v->vip, v->vport),
 			"local", ipport_json(v->lip, v->lport),
 			"server", ipport_json(v->rip, v->rport),
+			"forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
 			"state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
 			"expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore));
 }

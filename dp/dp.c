@@ -328,6 +328,7 @@ uint64_t dp_sessions_foreach(struct dp *dp, uint32_t vip, uint64_t limit,
 				continue;
 			v.proto = s.proto;
 			v.state = s.state;
+			v.fwd = s.fwd;
 			v.lcore = (uint16_t)l;
 			v.cip = s.cip;
 			v.vip = s.vip;

@@ -116,6 +116,7 @@ int dp_command(struct dp *dp, const struct dp_cmd *cmd, unsigned timeout_ms);
 /* A session as the control plane sees it (a racy copy). */
 struct dp_sess_view {
 	uint8_t proto, state;
+	uint8_t fwd;                      /* enum dp_fwd */
 	uint16_t lcore;
 	uint32_t cip, vip, lip, rip;      /* network order */
 	uint16_t cport, vport, lport, rport;

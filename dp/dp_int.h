@@ -1,6 +1,7 @@
 /* dp/dp_int.h — the data plane's private structures, shared by its files
  * (dp.c set-up, port.c ports, lcore.c loop, input.c classification,
- * fullnat.c sessions, xmit.c output). Not for use outside dp/. */
+ * fullnat.c sessions, fwd.c the other forwarding modes, xmit.c output).
+ * Not for use outside dp/. */
 #ifndef MGW_DP_DP_INT_H
 #define MGW_DP_DP_INT_H
 
@@ -132,6 +133,7 @@ struct dp_lcore {
 	struct dp_frag_tab frag;
 	uint32_t unreach_tokens;      /* ICMP errors we may originate now */
 	uint32_t unreach_ms;          /* when the tokens were last topped up */
+	uint16_t ipip_id;             /* fwd.c: IP id of the next outer header */
 } __rte_cache_aligned;
 
 struct dp {
@@ -177,13 +179,34 @@ void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsi
  * call) */
 void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port);
 
-/* fullnat.c */
-void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p);
+/* fullnat.c: sessions, the client side of every mode (a packet to a VIP:
+ * find or make its session, then forward by the session's mode), and
+ * FULLNAT's replies (to a LIP) */
+void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
 void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
 /* End a session now (flush, reset): unlink from the wheel and release. */
 void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
+
+/* fwd.c: the modes beside FULLNAT (NAT, DR, TUNNEL) */
+/* A client's packet of session s (not FULLNAT), found or made by dp_vip_in. */
+void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
+/* A packet to an address that is not ours while NAT services exist: a
+ * NAT server's reply to its client, or an ICMP error about a NAT packet. */
+void dp_nat_routed(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
+		   bool redirected);
+/* A later fragment of a DR or TUNNEL datagram (frag_path.c), to dst. */
+void dp_fwd_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint8_t fwd,
+		  uint32_t dst);
+/* A packet for the server of DR or TUNNEL session s as it is (an ICMP
+ * error, a reset mgw made): to its MAC, or tunnelled. */
+void dp_fwd_to_server(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_sess *s);
+/* An ICMP error from the client side about session s (not FULLNAT), q its
+ * quote: on to the server as that mode needs it. */
+struct dp_icmp_quote;
+void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+		    const struct dp_icmp_quote *q, struct dp_sess *s);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
@@ -221,6 +244,11 @@ void dp_frag_flush(struct dp_lcore *lc);
  * reset. dp_reply_reset returns false when the session was ended and the
  * packet should be scheduled afresh (a client's UDP datagram or SYN). */
 void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p);
+/* A DF packet too big for a tunnel of inner MTU mtu: ICMP "fragmentation
+ * needed" back to its sender, from the address it was sent to; m is
+ * dropped (tunnel_too_big). */
+void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		      uint16_t mtu);
 bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,
 		    unsigned dir);
 
@@ -232,6 +260,76 @@ static inline void dp_drop(struct dp_lcore *lc, struct rte_mbuf *m, enum dp_drop
 {
 	lc->stats.drops[why]++;
 	rte_pktmbuf_free(m);
+}
+
+/* The session of a packet's tuple: the candidate dp_input_burst found for
+ * it when that one matches (it was fetched into the cache ahead), else a
+ * lookup. */
+static inline __attribute__((always_inline)) struct dp_sess *
+dp_sess_find(struct dp_lcore *lc, const struct dp_pkt *p, unsigned *dir)
+{
+	struct dp_sess *s = lc->rx_cand;
+
+	if (s && (s->flags & DP_SESS_F_HASHED) &&
+	    dp_sess_match(s, lc->rx_cand_dir, p->src, p->dst, p->sport, p->dport, p->proto)) {
+		*dir = lc->rx_cand_dir;
+		return s;
+	}
+	return dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, dir);
+}
+
+/* A packet that may not be forwarded (TTL 1 or 0): dropped and counted. */
+static inline bool dp_fwd_ttl_expired(struct dp_lcore *lc, struct rte_mbuf *m,
+				      const struct dp_pkt *p)
+{
+	if (likely(rte_pktmbuf_mtod(m, const uint8_t *)[p->l3_off + 8] > 1))
+		return false;
+	dp_drop(lc, m, DP_DROP_TTL);
+	return true;
+}
+
+/* A session's state moved from old to new_: its server's count of open
+ * connections follows. */
+static inline void dp_rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *s, uint8_t old,
+				     uint8_t new_)
+{
+	int was = old == DP_UDP_STATE || dp_tcp_state_open(old);
+	int is = new_ == DP_UDP_STATE || dp_tcp_state_open(new_);
+
+	if (was != is)
+		lc->rs[s->rs_id].open += is - was;
+}
+
+/* A packet of session s seen going in direction dir: TCP state, timer. */
+static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p,
+				 enum dp_dir dir)
+{
+	uint8_t st = s->state;
+
+	if (s->proto == DP_IPPROTO_TCP) {
+		st = dp_tcp_next(s->state, dir, dp_tcp_event(p->tcp_flags));
+		if (st != s->state) {
+			dp_rs_open_adjust(lc, s, s->state, st);
+			s->state = st;
+		}
+	}
+	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
+}
+
+static inline void dp_count_in(struct dp_lcore *lc, const struct dp_sess *s, const struct dp_pkt *p)
+{
+	lc->rs[s->rs_id].pkts_in++;
+	lc->rs[s->rs_id].bytes_in += p->ip_len;
+	lc->svc[s->svc_id].pkts_in++;
+	lc->svc[s->svc_id].bytes_in += p->ip_len;
+}
+
+static inline void dp_count_out(struct dp_lcore *lc, const struct dp_sess *s, const struct dp_pkt *p)
+{
+	lc->rs[s->rs_id].pkts_out++;
+	lc->rs[s->rs_id].bytes_out += p->ip_len;
+	lc->svc[s->svc_id].pkts_out++;
+	lc->svc[s->svc_id].bytes_out += p->ip_len;
 }
 
 #endif

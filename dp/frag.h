@@ -5,11 +5,11 @@
  * lcore that handles a first fragment records, under that key, what the
  * later ones must get:
  * - LOCAL: the session is here: the rewritten addresses (the L4 checksum is
- *   in the first fragment, so later ones change addresses only) and the
- *   ids to count them under;
- * - OWNER: a reply to a LIP whose session another lcore owns: later
- *   fragments carry no port to compute owner() from, so they follow the
- *   first to that lcore.
+ *   in the first fragment, so later ones change addresses only), or for DR
+ *   and TUNNEL the server they go to, and the ids to count them under;
+ * - OWNER: a reply to a LIP (or a NAT packet) whose session another lcore
+ *   owns: later fragments carry no port to compute the owner from, so they
+ *   follow the first to that lcore.
  * The first fragment's server is thus the server of every fragment.
  *
  * A later fragment that arrives before its first (reordering) is held, a
@@ -50,8 +50,11 @@ struct dp_frag_rec {
 	struct dp_frag_key key;
 	uint8_t kind;             /* enum dp_frag_kind */
 	uint8_t dir;              /* LOCAL: enum dp_dir of the datagram */
+	uint8_t fwd;              /* LOCAL: the session's enum dp_fwd */
 	uint16_t owner;           /* OWNER: lcore index */
-	uint32_t src, dst;        /* LOCAL: addresses after translation */
+	/* LOCAL: FULLNAT and NAT: the addresses after translation; DR and
+	 * TUNNEL (nothing translated): src unused, dst the server it goes to */
+	uint32_t src, dst;
 	uint32_t rs_id, svc_id;   /* LOCAL: whose counters */
 	uint32_t expire;          /* ms */
 };

@@ -1,9 +1,10 @@
-/* dp/frag_path.c — fragments on the FULLNAT path (see dp/frag.h).
+/* dp/frag_path.c — fragments on the session paths (see dp/frag.h).
  *
  * Fragments of one datagram share (src, dst, IP id, protocol), which is
  * all RSS and af_packet's fanout hash them by, so they reach one lcore.
  * There the first fragment goes through the session path and leaves a
- * record (fullnat.c, or input.c when it is handed to the owner of its LIP);
+ * record (fullnat.c, fwd.c, or where it is handed to the owner of its LIP
+ * or NAT session);
  * the later ones find the record here. Later fragments that come before
  * their first wait in the lcore's hold list and are fed back through
  * dp_input() when the record appears.
@@ -61,6 +62,10 @@ void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, ui
 		lc->svc[r->svc_id].bytes_out += p->ip_len;
 	}
 	lc->stats.frag_forwarded++;
+	if (unlikely(r->fwd == DP_FWD_DR || r->fwd == DP_FWD_TUNNEL)) {
+		dp_fwd_later(lc, m, p, r->fwd, r->dst);
+		return;
+	}
 	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, r->src, 0, r->dst, 0);
 	dp_xmit_ip(lc, m, r->dst);
 }
@@ -90,6 +95,9 @@ void dp_frag_track(struct dp_lcore *lc, const struct dp_pkt *p, const struct dp_
 	r = dp_frag_add(&lc->frag, &k, lc->now_ms);
 	r->kind = DP_FRAG_LOCAL;
 	r->dir = (uint8_t)dir;
+	r->fwd = s->fwd;
+	/* lip is the LIP (FULLNAT) or the client (NAT: the source stays;
+	 * DR, TUNNEL: unused, dst is the server the fragments go to) */
 	r->src = dir == DP_DIR_IN ? s->lip : s->vip;
 	r->dst = dir == DP_DIR_IN ? s->rip : s->cip;
 	r->rs_id = s->rs_id;

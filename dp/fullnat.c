@@ -1,62 +1,17 @@
-/* dp/fullnat.c — FULLNAT sessions: a client's connection to a VIP becomes
- * LIP:lport → server, and the server's replies become VIP → client.
+/* dp/fullnat.c — sessions, and FULLNAT: a client's connection to a VIP
+ * becomes LIP:lport → server, and the server's replies become VIP → client.
  *
- * Runs on the lcore that owns the session (input.c hands replies over). */
+ * Every mode's client side comes through dp_vip_in(): find the session or
+ * make one (scheduler, persistence, sorry server, on_down are the same for
+ * all), then forward. The session's mode is looked at in one place: FULLNAT
+ * goes on here, the others in fwd.c.
+ *
+ * Runs on the lcore that owns the session (input.c hands replies over; a
+ * NAT session's owner is dp_nat_owner()). */
 #include "dp/dp_int.h"
 #include "dp/nat.h"
 #include "dp/sched.h"
 #include "dp/tcp.h"
-
-/* The session of a packet's tuple: the candidate dp_input_burst found for
- * it when that one matches (it was fetched into the cache ahead), else a
- * lookup. */
-static inline __attribute__((always_inline)) struct dp_sess *
-sess_find(struct dp_lcore *lc, const struct dp_pkt *p, unsigned *dir)
-{
-	struct dp_sess *s = lc->rx_cand;
-
-	if (s && (s->flags & DP_SESS_F_HASHED) &&
-	    dp_sess_match(s, lc->rx_cand_dir, p->src, p->dst, p->sport, p->dport, p->proto)) {
-		*dir = lc->rx_cand_dir;
-		return s;
-	}
-	return dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, dir);
-}
-
-/* A packet that may not be forwarded (TTL 1 or 0): dropped and counted. */
-static inline bool dp_fwd_ttl_expired(struct dp_lcore *lc, struct rte_mbuf *m,
-				      const struct dp_pkt *p)
-{
-	if (likely(rte_pktmbuf_mtod(m, const uint8_t *)[p->l3_off + 8] > 1))
-		return false;
-	dp_drop(lc, m, DP_DROP_TTL);
-	return true;
-}
-
-static inline void rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *s, uint8_t old,
-				  uint8_t new_)
-{
-	int was = old == DP_UDP_STATE || dp_tcp_state_open(old);
-	int is = new_ == DP_UDP_STATE || dp_tcp_state_open(new_);
-
-	if (was != is)
-		lc->rs[s->rs_id].open += is - was;
-}
-
-static inline void sess_track(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p,
-			      enum dp_dir dir)
-{
-	uint8_t st = s->state;
-
-	if (s->proto == DP_IPPROTO_TCP) {
-		st = dp_tcp_next(s->state, dir, dp_tcp_event(p->tcp_flags));
-		if (st != s->state) {
-			rs_open_adjust(lc, s, s->state, st);
-			s->state = st;
-		}
-	}
-	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
-}
 
 /* Release everything a session holds. The wheel link is already undone. */
 static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
@@ -66,7 +21,8 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 	rs->sessions--;
 	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 		rs->open--;
-	dp_laddr_put(&lc->laddr, s->lip, s->lport);
+	if (s->fwd == DP_FWD_FULLNAT)
+		dp_laddr_put(&lc->laddr, s->lip, s->lport);
 	dp_sess_free(&lc->sess, s);
 }
 
@@ -83,6 +39,19 @@ void dp_sess_expired(void *arg, uint32_t idx)
 
 	sess_release(lc, &lc->sess.sess[idx]);
 	lc->stats.sess_expired++;
+}
+
+/* May a NAT session of this client be made to server rs? Its reverse tuple
+ * (server → client) must be free: the same client:cport on another VIP of
+ * the same server would be the same connection to the server, and the
+ * client must not be one of our addresses, whose packets are no reply. */
+static bool nat_tuple_free(struct dp_lcore *lc, const struct dp_server *rs, const struct dp_pkt *p)
+{
+	unsigned dir;
+
+	if (dp_snap_addr(lc->snap, p->src))
+		return false;
+	return !dp_sess_lookup(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, &dir);
 }
 
 static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *svc,
@@ -139,6 +108,19 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 		*why = DP_DROP_SESS_FULL;
 		return NULL;
 	}
+	if (unlikely(svc->fwd != DP_FWD_FULLNAT)) {
+		/* The server sees the client itself (NAT, DR, TUNNEL). */
+		lip = p->src;
+		lport = p->sport;
+		if (svc->fwd != DP_FWD_NAT) {
+			s->flags |= DP_SESS_F_ONEWAY;
+		} else if (!nat_tuple_free(lc, rs, p)) {
+			dp_sess_free(&lc->sess, s);
+			*why = DP_DROP_NAT_CONFLICT;
+			return NULL;
+		}
+		goto fill;
+	}
 	/* A port whose reverse tuple is still in use (its LIP was removed and
 	 * added back while old sessions lived on) is skipped. */
 	for (int tries = 0;; tries++) {
@@ -158,6 +140,7 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport, p->proto, &dir))
 			break;
 	}
+fill:
 	s->cip = p->src;
 	s->vip = p->dst;
 	s->cport = p->sport;
@@ -174,7 +157,8 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	s->created = lc->now_ms;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
-		dp_laddr_put(&lc->laddr, lip, lport);
+		if (s->fwd == DP_FWD_FULLNAT)
+			dp_laddr_put(&lc->laddr, lip, lport);
 		dp_sess_free(&lc->sess, s);
 		*why = DP_DROP_SESS_FULL;
 		return NULL;
@@ -190,7 +174,7 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 	return s;
 }
 
-void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
+void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected)
 {
 	const struct dp_service *svc;
 	struct dp_sess *s;
@@ -205,7 +189,7 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 		dp_drop(lc, m, DP_DROP_FRAG);
 		return;
 	}
-	s = sess_find(lc, p, &dir);
+	s = dp_sess_find(lc, p, &dir);
 	if (s && dir != DP_DIR_IN) {
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
@@ -231,6 +215,16 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 			dp_drop(lc, m, DP_DROP_NO_SERVICE);
 			return;
 		}
+		if (unlikely(svc->fwd == DP_FWD_NAT) && !redirected && lc->dp->n_lcores > 1) {
+			unsigned owner = dp_nat_owner(p->src, p->sport, lc->dp->n_lcores);
+
+			if (owner != lc->idx) {
+				dp_redirect(lc, m, m->port, owner);
+				if (unlikely(p->frag == DP_FRAG_FIRST))
+					dp_frag_track_owner(lc, p, owner);
+				return;
+			}
+		}
 		if (p->proto == DP_IPPROTO_TCP && dp_tcp_event(p->tcp_flags) != DP_TCP_EV_SYN) {
 			dp_drop(lc, m, DP_DROP_NO_SESSION);
 			return;
@@ -244,13 +238,14 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p)
 			return;
 		}
 	}
-	sess_track(lc, s, p, DP_DIR_IN);
+	if (unlikely(s->fwd != DP_FWD_FULLNAT)) {
+		dp_fwd_in(lc, m, p, s);
+		return;
+	}
+	dp_sess_track(lc, s, p, DP_DIR_IN);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_IN);
-	lc->rs[s->rs_id].pkts_in++;
-	lc->rs[s->rs_id].bytes_in += p->ip_len;
-	lc->svc[s->svc_id].pkts_in++;
-	lc->svc[s->svc_id].bytes_in += p->ip_len;
+	dp_count_in(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
 	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
@@ -271,7 +266,7 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 		dp_drop(lc, m, DP_DROP_FRAG);
 		return;
 	}
-	s = sess_find(lc, p, &dir);
+	s = dp_sess_find(lc, p, &dir);
 	if (!s || dir != DP_DIR_OUT) {
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
@@ -280,13 +275,10 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
 		return;
 	}
-	sess_track(lc, s, p, DP_DIR_OUT);
+	dp_sess_track(lc, s, p, DP_DIR_OUT);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_OUT);
-	lc->rs[s->rs_id].pkts_out++;
-	lc->rs[s->rs_id].bytes_out += p->ip_len;
-	lc->svc[s->svc_id].pkts_out++;
-	lc->svc[s->svc_id].bytes_out += p->ip_len;
+	dp_count_out(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
 	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);

@@ -11,7 +11,11 @@
  *                         the error goes round the lcores until one has it
  *                         (at most n_lcores - 1 hand-overs, counted in the
  *                         mbuf); sent on to the server, quoting
- *                         server:rport → LIP:lport, from the LIP
+ *                         server:rport → LIP:lport, from the LIP (NAT:
+ *                         server:rport → client:cport; DR and TUNNEL: the
+ *                         error as it is, to the server's MAC or tunnelled:
+ *                         the server sent the quoted packet itself)
+ *   (a NAT server's errors go to the client's address, not ours: fwd.c)
  *   anything else       → dropped and counted
  *
  * The session's state and timers are left alone: an error about one
@@ -56,7 +60,8 @@ static void from_server_side(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_
 }
 
 /* An error a router on the client's side sent about our packet
- * VIP:vport → client:cport. */
+ * VIP:vport → client:cport (NAT: ours too; DR, TUNNEL: the server's, which
+ * gets the error as it is). */
 static void from_client_side(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 			     const struct dp_icmp_quote *q, uint16_t in_port, bool redirected)
 {
@@ -75,6 +80,10 @@ static void from_client_side(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_
 			return;
 		}
 		dp_drop(lc, m, DP_DROP_ICMP);
+		return;
+	}
+	if (s->fwd != DP_FWD_FULLNAT) {
+		dp_fwd_icmp_in(lc, m, p, q, s);
 		return;
 	}
 	dp_icmp_xlate(rte_pktmbuf_mtod(m, uint8_t *), p, q, s->lip, s->rip, s->rip, s->rport,

@@ -2,10 +2,11 @@
  *
  *   ARP            → answer for our addresses; replies (and requests not for
  *                    us) go to the kernel, where the neighbour thread learns
- *   IPv4 to a VIP  → FULLNAT, client side
+ *   IPv4 to a VIP  → client side of every mode (fullnat.c)
  *   IPv4 to a LIP  → FULLNAT, server side (handed to the owning lcore first)
  *   ICMP to a VIP or LIP → icmp_path.c; later fragments → frag_path.c
  *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
+ *   IPv4 to another address, with NAT services → NAT replies (fwd.c)
  *   anything else  → dropped and counted */
 #include <string.h>
 
@@ -104,7 +105,7 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 			dp_frag_later(lc, m, &p, in_port, redirected);
 			return;
 		}
-		dp_fullnat_in(lc, m, &p);
+		dp_vip_in(lc, m, &p, redirected);
 		return;
 	case DP_ADDR_LIP:
 		if (unlikely(p.proto == DP_IPPROTO_ICMP)) {
@@ -138,6 +139,12 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 	/* Multicast (OSPF) and broadcast are the kernel's business. */
 	if ((rte_be_to_cpu_32(p.dst) >> 28) == 0xe || p.dst == 0xffffffff) {
 		dp_punt(lc, in_port, m);
+		return;
+	}
+	/* Not ours: a NAT server's reply to its client, if any NAT service
+	 * exists (FULLNAT traffic never comes this way). */
+	if (s->has_nat) {
+		dp_nat_routed(lc, m, &p, in_port, redirected);
 		return;
 	}
 	dp_drop(lc, m, DP_DROP_NOT_LOCAL);

@@ -23,6 +23,20 @@ void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t spo
 void dp_nat_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 		    uint32_t dst, uint16_t dport);
 
+/* The lcore (0..n-1) that owns a NAT session. There is no LIP:lport to
+ * encode an owner in (FULLNAT's way), and the rx hash of the client's
+ * packets (client → VIP) and of the server's replies (server → client)
+ * differ, so they land on unrelated lcores. What both directions carry is
+ * the client's address and port (source of the one, destination of the
+ * other): a hash of those names the owner, and either direction's packet
+ * reaches it in at most one hand-over. */
+static inline unsigned dp_nat_owner(uint32_t cip, uint16_t cport, unsigned n)
+{
+	uint64_t h = ((uint64_t)cip << 16 | cport) * 0x9e3779b97f4a7c15ull;
+
+	return (unsigned)(((h >> 32) * n) >> 32);
+}
+
 /* Decrement the TTL of the IPv4 header at `ip` and fix its checksum.
  * Returns the new TTL. */
 static inline uint8_t dp_nat_ttl_dec(uint8_t *ip)

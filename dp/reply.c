@@ -98,3 +98,19 @@ uint32_t dp_reply_unreach(uint8_t *out, const uint8_t *frame, const struct dp_pk
 	memcpy(icmp + 2, &c, 2);
 	return DP_ETH_HLEN + 20 + DP_ICMP_HLEN + q;
 }
+
+uint32_t dp_reply_frag_needed(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			      uint16_t mtu, uint32_t src, uint8_t ttl)
+{
+	uint32_t len = dp_reply_unreach(out, frame, p, DP_ICMP_FRAG_NEEDED, src, ttl);
+	uint8_t *icmp = out + DP_ETH_HLEN + 20;
+	uint16_t c, m;
+
+	/* bytes 6-7 of the header were zero: the checksum gains the MTU */
+	dp_put_u16(icmp + 6, mtu);
+	memcpy(&m, icmp + 6, 2);
+	memcpy(&c, icmp + 2, 2);
+	c = dp_csum_update16(c, 0, m);
+	memcpy(icmp + 2, &c, 2);
+	return len;
+}

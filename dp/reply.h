@@ -1,5 +1,5 @@
-/* dp/reply.h — packets mgw answers with on its own: TCP resets and ICMP
- * "port unreachable".
+/* dp/reply.h — packets mgw answers with on its own: TCP resets, ICMP
+ * "port unreachable" and "fragmentation needed".
  *
  * A new connection to a service with no usable server is refused at once
  * (TCP RST, or ICMP port unreachable for UDP), so the client fails fast
@@ -46,5 +46,11 @@ uint32_t dp_reply_rst_on(uint8_t *out, const uint8_t *frame, const struct dp_pkt
  * out must hold DP_REPLY_MAX bytes. Returns the frame length. */
 uint32_t dp_reply_unreach(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
 			  uint8_t code, uint32_t src, uint8_t ttl);
+
+/* The same with code "fragmentation needed and DF set" and the next-hop
+ * MTU (RFC 1191 4) in its header: what a DF packet too big for a tunnel
+ * gets back. */
+uint32_t dp_reply_frag_needed(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			      uint16_t mtu, uint32_t src, uint8_t ttl);
 
 #endif

@@ -1,5 +1,6 @@
 /* dp/reply_path.c — sending what dp/reply.c builds: a refused new flow's
- * RST or ICMP port unreachable, and the resets of on_down: reset.
+ * RST or ICMP port unreachable, the resets of on_down: reset, and the
+ * "fragmentation needed" of a DF packet too big for a tunnel.
  *
  * Replies come from the lcore's mempool and leave through dp_xmit_ip()
  * like forwarded packets. A RST answers a SYN one for one, as a closed port
@@ -79,6 +80,23 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	dp_drop(lc, m, DP_DROP_NO_SERVER);
 }
 
+void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		      uint16_t mtu)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_mbuf *r = NULL;
+	uint8_t *buf;
+
+	if (unreach_allowed(lc))
+		r = reply_alloc(lc, &buf);
+	if (r) {
+		reply_send(lc, r, dp_reply_frag_needed(buf, f, p, mtu, p->dst, DP_ORIGIN_TTL),
+			   p->src);
+		lc->stats.frag_needed++;
+	}
+	dp_drop(lc, m, DP_DROP_TOO_BIG);
+}
+
 bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,
 		    unsigned dir)
 {
@@ -97,12 +115,22 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 		r = reply_alloc(lc, &buf);
 		if (r)
 			reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
-		/* ... and on to the other end, as if the sender had reset */
+		/* ... and on to the other end, as if the sender had reset: to
+		 * the server as it sees the client (FULLNAT: from LIP:lport;
+		 * NAT: from client:cport, which lip:lport holds), or for DR and
+		 * TUNNEL the client's own packet to the VIP, sent their way */
 		r = reply_alloc(lc, &buf);
-		if (r && dir == DP_DIR_IN)
+		if (r && dir == DP_DIR_IN && (s->fwd == DP_FWD_FULLNAT || s->fwd == DP_FWD_NAT)) {
 			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip,
 							  s->rport, DP_ORIGIN_TTL), s->rip);
-		else if (r)
+		} else if (r && dir == DP_DIR_IN) {
+			uint32_t len = dp_reply_rst_on(buf, f, p, s->cip, s->cport, s->vip, s->vport,
+						       DP_ORIGIN_TTL);
+
+			r->data_len = (uint16_t)len;
+			r->pkt_len = len;
+			dp_fwd_to_server(lc, r, s);
+		} else if (r)
 			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->vip, s->vport, s->cip,
 							  s->cport, DP_ORIGIN_TTL), s->cip);
 	}

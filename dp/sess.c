@@ -151,11 +151,14 @@ int dp_sess_insert(struct dp_sess_tab *t, struct dp_sess *s)
 	rc = place(t, h0, idx << 1);
 	if (rc < 0)
 		return rc;
+	if (s->flags & DP_SESS_F_ONEWAY)
+		goto placed;
 	rc = place(t, h1, idx << 1 | 1);
 	if (rc < 0) {
 		unplace(t, h0, idx << 1);
 		return rc;
 	}
+placed:
 	s->flags |= DP_SESS_F_HASHED;
 	t->n_used++;
 	return 0;
@@ -168,13 +171,18 @@ void dp_sess_free(struct dp_sess_tab *t, struct dp_sess *s)
 	if (!(s->flags & DP_SESS_F_USED))
 		return;
 	if (s->flags & DP_SESS_F_HASHED) {
-		uint32_t h0 = tuple_hash(s, 0), h1 = tuple_hash(s, 1);
+		uint32_t h0 = tuple_hash(s, 0), h1;
 
-		/* the two buckets' misses overlap rather than follow */
-		dp_sess_prefetch(t, h0);
-		dp_sess_prefetch(t, h1);
-		unplace(t, h0, idx << 1);
-		unplace(t, h1, idx << 1 | 1);
+		if (s->flags & DP_SESS_F_ONEWAY) {
+			unplace(t, h0, idx << 1);
+		} else {
+			h1 = tuple_hash(s, 1);
+			/* the two buckets' misses overlap rather than follow */
+			dp_sess_prefetch(t, h0);
+			dp_sess_prefetch(t, h1);
+			unplace(t, h0, idx << 1);
+			unplace(t, h1, idx << 1 | 1);
+		}
 		t->n_used--;
 	}
 	s->flags = 0;

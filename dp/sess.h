@@ -1,11 +1,12 @@
 /* dp/sess.h — one lcore's session table: a pool of sessions and a cuckoo
  * hash keyed in both directions.
  *
- * A session is one FULLNAT connection: client:cport → VIP:vport on the way
- * in, rewritten to LIP:lport → server:rport; the reply server:rport →
+ * A session is one connection: for FULLNAT client:cport → VIP:vport on the
+ * way in, rewritten to LIP:lport → server:rport; the reply server:rport →
  * LIP:lport is rewritten back to VIP:vport → client:cport. The table holds
  * two entries per session, one per direction, so a packet's own 5-tuple
- * finds its session whichever way it travels.
+ * finds its session whichever way it travels (one entry for the one-way
+ * DR and TUNNEL sessions).
  *
  * The table belongs to one lcore and is touched by that lcore alone: no
  * locks, no atomics. Its memory is sized once, from the configured
@@ -33,12 +34,17 @@
 #define DP_SESS_F_USED    0x01   /* allocated */
 #define DP_SESS_F_HASHED  0x02   /* both tuples are in the hash */
 #define DP_SESS_F_ACTIVE  0x04   /* counted as an open connection of its server */
+#define DP_SESS_F_ONEWAY  0x08   /* only the forward tuple is hashed (DR, TUNNEL) */
 
 struct dp_sess {
 	/* forward tuple: client → VIP (network order) */
 	uint32_t cip, vip;
 	uint16_t cport, vport;
-	/* reverse tuple: server → local IP (network order) */
+	/* reverse tuple: what the server sends, server → local IP (network
+	 * order): FULLNAT's LIP:lport; NAT's client:cport (the server answers
+	 * the client itself, through mgw). DR and TUNNEL sessions keep
+	 * client:cport here too but are one-way: the server answers the
+	 * client directly, and only the forward tuple is in the hash. */
 	uint32_t rip, lip;
 	uint16_t rport, lport;
 	uint8_t proto;

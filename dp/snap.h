@@ -29,6 +29,16 @@ enum dp_sched {
 	DP_SCHED_MAX
 };
 
+/* How a service forwards (the config's "forward", same order):
+ * FULLNAT  client → VIP becomes LIP:lport → server; replies come back to
+ *          the LIP (fullnat.c);
+ * NAT      only the destination becomes the server; its replies come back
+ *          through mgw (its default route) to the client and get the VIP
+ *          as source (fwd.c);
+ * DR       the packet goes unchanged to the server's MAC (it has the VIP
+ *          on a loopback and answers the client itself);
+ * TUNNEL   the packet goes unchanged inside IPv4 (IPIP) to the server,
+ *          which answers the client itself. */
 enum dp_fwd {
 	DP_FWD_FULLNAT = 0,
 	DP_FWD_NAT,
@@ -114,6 +124,10 @@ struct dp_snap {
 	 * service, its sessions are reset. NULL when there is none. */
 	uint32_t n_rs_reset;
 	uint8_t *rs_reset;
+	/* A NAT service exists: packets to addresses not ours may be its
+	 * servers' replies (to the client), looked up before they are
+	 * dropped as not for us. */
+	uint8_t has_nat;
 };
 
 static inline int dp_snap_rs_reset(const struct dp_snap *s, uint32_t rs_id)

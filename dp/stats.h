@@ -43,7 +43,10 @@
 	X(ICMP_BAD,        "icmp_malformed")   /* quote too short, not IPv4 */     \
 	X(ICMP_CSUM,       "icmp_bad_checksum")                                    \
 	X(ICMP_TYPE,       "icmp_unsupported") /* type, quoted proto, fragment */  \
-	X(SERVER_DOWN,     "server_down_reset") /* on_down: reset */
+	X(SERVER_DOWN,     "server_down_reset") /* on_down: reset */               \
+	X(TOO_BIG,         "tunnel_too_big")   /* DF, too big for the tunnel */    \
+	X(NAT_CONFLICT,    "nat_tuple_in_use") /* server side of a new NAT session taken */ \
+	X(NAT_NO_SESSION,  "nat_no_session")   /* routed through us, no NAT session */
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, str) DP_DROP_##name,
@@ -85,6 +88,8 @@ struct dp_lcore_stats {
 	uint64_t refused_unreach; /* new UDP flows without a server: ICMP sent */
 	uint64_t refused_quiet;   /* ... ICMP not sent (rate limit, no mbuf) */
 	uint64_t sess_reset;      /* sessions ended because their server is down */
+	uint64_t frag_needed;     /* TUNNEL: "fragmentation needed" sent to a client */
+	uint64_t tunnel_fragmented; /* TUNNEL: datagrams sent as outer fragments */
 	uint64_t drops[DP_DROP_MAX];
 	struct dp_port_stats port[DP_MAX_PORTS];
 };

@@ -44,6 +44,28 @@ const uint8_t dp_tcp_next_table[2][DP_TCP_EV_MAX][DP_TCP_STATE_MAX] = {
 	},
 };
 
+/* Input only (DR, TUNNEL): the client's packets alone must tell the
+ * connection's life.
+ * - SYN_RECV until the client's ACK: that ACK is its answer to the server's
+ *   SYN+ACK (which we never see), so the handshake is complete; a spoofed
+ *   SYN never gets there and stays on the short SYN timeout.
+ * - The client's FIN: FIN_WAIT (the server may still be sending; the
+ *   connection counts as open, on the FIN timeout). The client's next ACK
+ *   after its FIN is, in the usual close, its acknowledgement of the
+ *   server's FIN: TIME_WAIT. A half-closed client that keeps acknowledging
+ *   data stays forwarded in TIME_WAIT, each ACK re-arming the timer.
+ * - RST: CLOSE at once.
+ * - SYN_SENT (a SYN from the server side) cannot happen: its row only keeps
+ *   the table total. */
+const uint8_t dp_tcp_oneway_table[DP_TCP_EV_MAX][DP_TCP_STATE_MAX] = {
+	/*                    N   SR  SS  ES  FW  CW  LA  TW  CL */
+	[DP_TCP_EV_SYN]    = { SR, SR, SS, ES, FW, CW, LA, TW, CL },
+	[DP_TCP_EV_SYNACK] = { CL, SR, SS, ES, FW, CW, LA, TW, CL },
+	[DP_TCP_EV_FIN]    = { CL, FW, SS, FW, FW, LA, LA, TW, CL },
+	[DP_TCP_EV_ACK]    = { CL, ES, SS, ES, TW, CW, TW, TW, CL },
+	[DP_TCP_EV_RST]    = { CL, CL, CL, CL, CL, CL, CL, CL, CL },
+};
+
 const char *const dp_tcp_state_names[DP_TIMEOUT_MAX] = {
 	[DP_TCP_NONE] = "NONE",
 	[DP_TCP_SYN_RECV] = "SYN_RECV",

@@ -62,6 +62,18 @@ static inline uint8_t dp_tcp_next(uint8_t state, enum dp_dir dir, enum dp_tcp_ev
 	return dp_tcp_next_table[dir][ev][state];
 }
 
+/* The input-only machine of DR and TUNNEL sessions, in tcp.c: the server
+ * answers the client directly, so only the client's packets are ever seen
+ * (IPVS's "input only" idea). [event][state] → next state. */
+extern const uint8_t dp_tcp_oneway_table[DP_TCP_EV_MAX][DP_TCP_STATE_MAX];
+
+static inline uint8_t dp_tcp_next_oneway(uint8_t state, enum dp_tcp_event ev)
+{
+	if (state >= DP_TCP_STATE_MAX || ev >= DP_TCP_EV_MAX)
+		return DP_TCP_CLOSE;
+	return dp_tcp_oneway_table[ev][state];
+}
+
 /* Is a connection in this state still open (counts as an active connection;
  * a server being drained is "drained" only when none is)? */
 static inline int dp_tcp_state_open(uint8_t state)

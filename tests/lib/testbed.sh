@@ -142,8 +142,14 @@ tb_http_backends() {
 	done
 }
 
+# tb_nginx_start I PORT [ADDRS]: nginx in backend I as above, listening on
+# PORT of each address in ADDRS (default: the backend's own; DR and TUNNEL
+# backends listen on the VIP).
 tb_nginx_start() {
-	local i=$1 port=$2 d="$TB_DIR/nginx-b$1"
+	local i=$1 port=$2 d="$TB_DIR/nginx-b$1" a listen=""
+	for a in ${3:-$(tb_backend_ip "$i")}; do
+		listen+="    listen $a:$port reuseport backlog=4096;"$'\n'
+	done
 	mkdir -p "$d"
 	cat >"$d/nginx.conf" <<NGX
 daemon off;
@@ -162,8 +168,7 @@ http {
   default_type application/octet-stream;
   keepalive_requests 100000;
   server {
-    listen $(tb_backend_ip "$i"):$port reuseport backlog=4096;
-    location = / { return 200 "b$i\n"; }
+$listen    location = / { return 200 "b$i\n"; }
     location = /big { alias $TB_DIR/big.bin; }
     location = /mid { alias $TB_DIR/mid.bin; }
     location = /health { return 200 "ok\n"; }

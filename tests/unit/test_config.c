@@ -102,6 +102,12 @@ struct bad {
 	const char *msg;
 };
 
+/* A node with no static route: only its ports' subnets are reachable. */
+#define NOROUTE_SVC(x) "{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", " \
+		"\"ip\": \"10.0.0.2/24\" }, { \"name\": \"lan\", \"dev\": \"y\", " \
+		"\"ip\": \"10.1.0.2/24\" } ], \"services\": [ { \"proto\": \"tcp\", " \
+		"\"vip\": \"10.0.0.10\", \"port\": 80, " x " } ] }"
+
 #define SVC(x) BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", " \
 		"\"port\": 80, " x " } ] }"
 
@@ -132,8 +138,30 @@ static const struct bad bad[] = {
 	  "is one of this node's own addresses" },
 	{ SVC("\"scheduler\": \"fastest\""), "services[0].scheduler",
 	  "must be one of rr, wrr, lc, wlc, sh, mh" },
-	{ SVC("\"forward\": \"dr\""), "services[0].forward",
-	  "\"dr\" is not supported by this data plane (only fullnat)" },
+	{ SVC("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ]"),
+	  "services[0].servers[0].port",
+	  "must be the service's port (80): dr forwards the client's packet unchanged" },
+	{ SVC("\"forward\": \"tunnel\", \"sorry_server\": { \"ip\": \"10.1.0.99\", \"port\": 81 }"),
+	  "services[0].sorry_server.port",
+	  "must be the service's port (80): tunnel forwards the client's packet unchanged" },
+	{ SVC("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.7.0.11\" } ]"),
+	  "services[0].servers[1].ip",
+	  "is reached through routes[0]: dr needs the server on-link (use tunnel for a routed "
+	  "server)" },
+	{ NOROUTE_SVC("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"10.7.0.11\" } ]"),
+	  "services[0].servers[0].ip",
+	  "is not in the subnet of any port: dr sends to the server's MAC, so it must be on-link "
+	  "(use tunnel for a routed server)" },
+	{ NOROUTE_SVC("\"forward\": \"tunnel\", \"servers\": [ { \"ip\": \"10.7.0.11\" } ]"),
+	  "services[0].servers[0].ip",
+	  "is neither in the subnet of a port nor behind a route: tunnel needs a way to the server" },
+	{ NOROUTE_SVC("\"forward\": \"nat\", \"sorry_server\": { \"ip\": \"10.7.0.1\" }"),
+	  "services[0].sorry_server.ip",
+	  "is neither in the subnet of a port nor behind a route: nat needs a way to the server" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, "
+	  "\"forward\": \"dr\" }, { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 81 } ] }",
+	  "localips", "FULLNAT services need at least one local IP" },
 	{ SVC("\"mh_table_size\": 1000"), "services[0].mh_table_size",
 	  "must be one of 65537, 131071, 262147, 524287, 655373, 1048573" },
 	{ SVC("\"persistence_mask\": \"255.0.255.0\""), "services[0].persistence_mask",
@@ -195,6 +223,41 @@ static const struct bad bad[] = {
 	  "\"dpdk\": { \"args\": [ 5 ] } }",
 	  "dpdk.args[0]", "must be a string" },
 };
+
+/* Each forwarding mode with what it needs: DR servers on-link, TUNNEL and
+ * NAT servers on-link or routed, none of them needing a local IP. */
+static void test_good_modes(void **state)
+{
+	json_t *j = load("{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", "
+		"\"ip\": \"10.0.0.2/24\" }, { \"name\": \"lan\", \"dev\": \"y\", "
+		"\"ip\": \"10.1.0.2/24\" } ], "
+		"\"routes\": [ { \"prefix\": \"10.7.0.0/16\", \"via\": \"10.1.0.1\" } ], "
+		"\"services\": [ "
+		"{ \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, \"forward\": \"dr\", "
+		"  \"sorry_server\": { \"ip\": \"10.1.0.99\" }, "
+		"  \"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.1.0.12\", \"port\": 80 } ] }, "
+		"{ \"proto\": \"udp\", \"vip\": \"10.0.0.11\", \"port\": 53, \"forward\": \"tunnel\", "
+		"  \"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.7.3.4\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"10.0.0.12\", \"port\": 80, \"forward\": \"nat\", "
+		"  \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 }, "
+		"  { \"ip\": \"10.7.3.4\", \"port\": 8081 } ] } ] }");
+	struct cp_config *c;
+	struct cp_err err = { "", "" };
+	json_t *out;
+
+	(void)state;
+	assert_int_equal(cp_config_from_json(j, &c, &err), 0);
+	assert_int_equal(c->n_lips, 0);
+	assert_int_equal(c->services[0].fwd, CP_FWD_DR);
+	assert_int_equal(c->services[1].fwd, CP_FWD_TUNNEL);
+	assert_int_equal(c->services[2].fwd, CP_FWD_NAT);
+	out = cp_config_to_json(c);
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(json_object_get(out, "services"), 1), "forward")), "tunnel");
+	json_decref(out);
+	cp_config_free(c);
+	json_decref(j);
+}
 
 static void test_bad_configs(void **state)
 {
@@ -262,6 +325,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_minimal_and_defaults),
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_good_modes),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_text_helpers),
 		cmocka_unit_test(test_load_file_errors),

@@ -9,8 +9,8 @@
 #   nothing; usage errors exit 2, refusals 1
 # - -C empties the table
 # - the API wants a token: MGW_TOKEN and --token
-# (This data plane forwards FULLNAT only, so the dump is FULLNAT; the unit
-# tests round-trip -g -m -i dumps.)
+# The dump mixes every forwarding method: -g (dr), -i (tunnel), -m (nat)
+# and FULLNAT (-b as -S prints it; --fullnat spelled out gives the same).
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init mgwadm 100
@@ -47,8 +47,13 @@ tb_expect_eq "no token: exit 1" 1 "$ADM_RC"
 # ---- -R a realistic dump, -S gives it back, -L -n as ipvsadm prints it
 adm_in "$HERE/dump.txt" -R
 tb_expect_eq "-R of the dump: exit 0 ($(adm_err))" 0 "$ADM_RC"
-tb_expect_eq "the API holds the dump's 7 services" 7 \
+tb_expect_eq "the API holds the dump's 8 services" 8 \
 	"$(tb_api GET /api/v1/services | tb_json 'len(j)')"
+tb_expect_eq "each service forwards as its servers' flags say" \
+	"dr tunnel nat fullnat fullnat dr fullnat nat" \
+	"$(for s in tcp/10.0.0.10/80 tcp/10.0.0.10/443 tcp/10.0.0.20/3306 tcp/10.0.0.30/8080 \
+		tcp/10.0.0.40/25 udp/10.0.0.10/53 udp/10.0.0.10/123 udp/10.0.0.20/514; do
+		svc_json $s 'j["forward"]'; done | xargs)"
 tb_expect_eq "persistence and mask reached mgw" "300 255.255.255.0" \
 	"$(svc_json tcp/10.0.0.20/3306 'j["persistence_s"], j["persistence_mask"]' | tr -d "(),'")"
 tb_expect_eq "thresholds reached mgw" "1000 800" \
@@ -56,6 +61,14 @@ tb_expect_eq "thresholds reached mgw" "1000 800" \
 tb_expect_eq "mh-port reached mgw" True "$(svc_json tcp/10.0.0.30/8080 'j["mh_port"]')"
 adm -S -n >"$TB_DIR/saved.txt"
 tb_check "-S reproduces the dump" diff -u "$HERE/dump.txt" "$TB_DIR/saved.txt"
+# the same dump with FULLNAT spelled --fullnat, restored on an empty table
+sed 's/ -b -w / --fullnat -w /' "$HERE/dump.txt" >"$TB_DIR/dump-long.txt"
+tb_check "(the long spelling is in it)" grep -q -- "--fullnat -w 5" "$TB_DIR/dump-long.txt"
+adm -C
+adm_in "$TB_DIR/dump-long.txt" -R
+tb_expect_eq "-R of it on an empty table: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -S -n >"$TB_DIR/saved-long.txt"
+tb_check "-S gives the dump back, FULLNAT as -b" diff -u "$HERE/dump.txt" "$TB_DIR/saved-long.txt"
 adm -L -n >"$TB_DIR/list.txt"
 tb_check "-L -n prints the expected table" diff -u "$HERE/list.txt" "$TB_DIR/list.txt"
 # ipvsadm with no arguments lists too (numbers either way)

@@ -1,0 +1,331 @@
+/* dp/fwd.c — the forwarding modes beside FULLNAT: NAT, DR and TUNNEL.
+ *
+ * Sessions, scheduling, persistence, sorry servers and on_down are the
+ * same for every mode (fullnat.c); what differs is what a client's packet
+ * becomes and what comes back:
+ *
+ *   NAT     client:cport → VIP:vport becomes client:cport → server:rport
+ *           (only the destination changes). The server's default route is
+ *           mgw, so its replies server:rport → client:cport reach us at an
+ *           address that is not ours (dp_nat_routed): they become
+ *           VIP:vport → client:cport. Two-way TCP tracking, as FULLNAT.
+ *   DR      the packet goes to the server's MAC unchanged (one TTL less);
+ *           the server has the VIP on a loopback and answers the client
+ *           directly. Only the client's packets are ever seen: one-way
+ *           sessions and the input-only TCP table (dp/tcp.h).
+ *   TUNNEL  as DR, but inside an outer IPv4 header (dp/ipip.h) from the
+ *           address of the port it leaves by to the server, which may be
+ *           routed. A DF packet that no longer fits the egress MTU gets
+ *           "fragmentation needed" back (inner MTU = link MTU - 20); one
+ *           without DF is sent as outer fragments.
+ *
+ * Who owns a NAT session (several lcores, software steering): the client's
+ * packets land on the lcore their rx hash picks, and the server's replies
+ * on an unrelated one; there is no LIP:lport to encode an owner in. Both
+ * directions carry the client's address and port, so dp_nat_owner(client,
+ * cport) names the owner: the lcore that receives either direction's packet
+ * hands it over (one ring hop at most; (n-1)/n of the packets of each
+ * direction take it), and a packet that is no session's is dropped by the
+ * owner after one lookup. The alternative — keep the session where the
+ * client's packets land and send a reply round the lcores until one knows
+ * it, as ICMP errors to a VIP do — saves the client side's hops but costs a
+ * reply up to n-1 hops and lookups, and every stray packet all of them.
+ *
+ * mgw is no router: a NAT server's traffic that belongs to no session (its
+ * own DNS lookups, updates) is dropped and counted (nat_no_session). */
+#include <string.h>
+
+#include "dp/dp_int.h"
+#include "dp/icmp.h"
+#include "dp/ipip.h"
+#include "dp/nat.h"
+#include "dp/tcp.h"
+
+#define DEFAULT_MTU 1500
+
+/* A client's packet of a one-way session: the input-only TCP table. */
+static inline void track_oneway(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p)
+{
+	uint8_t st = s->state;
+
+	if (s->proto == DP_IPPROTO_TCP) {
+		st = dp_tcp_next_oneway(s->state, dp_tcp_event(p->tcp_flags));
+		if (st != s->state) {
+			dp_rs_open_adjust(lc, s, s->state, st);
+			s->state = st;
+		}
+	}
+	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
+}
+
+/* The port a packet to dst leaves by: from the session's next hop while
+ * the route table it was resolved with is the one in use, else a lookup. */
+static int egress_port(struct dp_lcore *lc, const struct dp_sess *s, uint32_t dst, uint16_t *port)
+{
+	uint32_t nh;
+
+	if (s && s->nh_epoch == lc->nh_epoch && s->nh[DP_DIR_IN] &&
+	    lc->nh_routes == lc->snap->routes) {
+		*port = lc->nh[s->nh[DP_DIR_IN]].port;
+		return 0;
+	}
+	return dp_routes_lookup(lc->snap->routes, dst, port, &nh);
+}
+
+/* To the server at dst: through the session's cached next hop (TTL already
+ * handled), or through dp_xmit_ip, which takes one off. */
+static inline void send_to(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s,
+			   uint32_t dst)
+{
+	if (s)
+		dp_xmit_sess(lc, m, s, DP_DIR_IN, dst);
+	else
+		dp_xmit_ip(lc, m, dst);
+}
+
+/* The IP id of an outer header that may be fragmented on the way; the
+ * lcore's index in the low bits keeps lcores from reusing each other's. */
+static inline uint16_t next_id(struct dp_lcore *lc)
+{
+	return (uint16_t)(lc->ipip_id++ << 4 | (lc->idx & 0xf));
+}
+
+/* The inner packet in m does not fit the link with an outer header and may
+ * be fragmented: the outer datagram goes as fragments of `chunk` bytes,
+ * the first one in m itself (its head is prepended; the rest copied out
+ * first). */
+static void tunnel_fragment(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s,
+			    uint32_t src, uint32_t rip, uint16_t mtu, uint8_t ttl)
+{
+	const uint8_t *inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, DP_ETH_HLEN);
+	uint16_t len = dp_get_u16(inner + 2), chunk = dp_ipip_chunk(mtu), id = next_id(lc);
+	uint8_t *f;
+
+	for (uint32_t off = chunk; off < len; off += chunk) {
+		struct rte_mbuf *n = rte_pktmbuf_alloc(lc->dp->pool);
+		uint32_t flen;
+
+		if (n && rte_pktmbuf_tailroom(n) < DP_ETH_HLEN + DP_IPIP_HLEN + chunk) {
+			rte_pktmbuf_free(n);
+			n = NULL;
+		}
+		if (!n) {
+			/* the fragments sent already die in the server's
+			 * reassembly queue */
+			dp_drop(lc, m, DP_DROP_NO_MBUF);
+			return;
+		}
+		flen = dp_ipip_fragment(rte_pktmbuf_mtod(n, uint8_t *), inner, len, (uint16_t)off,
+					chunk, src, rip, id, ttl);
+		n->data_len = (uint16_t)flen;
+		n->pkt_len = flen;
+		send_to(lc, n, s, rip);
+	}
+	f = (uint8_t *)rte_pktmbuf_prepend(m, DP_IPIP_HLEN);
+	if (!f) {
+		dp_drop(lc, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	dp_put_u16(f + 12, DP_ETH_P_IPV4);
+	dp_ipip_header(f + DP_ETH_HLEN, src, rip, chunk, id, 0x2000, ttl);
+	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (DP_ETH_HLEN + DP_IPIP_HLEN + chunk)));
+	lc->stats.tunnel_fragmented++;
+	send_to(lc, m, s, rip);
+}
+
+/* Send the IPv4 frame m to server rip inside an outer header. s: the
+ * session whose packet it is (its inner TTL handled, its next hop cached);
+ * NULL for packets that go through dp_xmit_ip (which takes one off the
+ * outer TTL: it starts one higher). p: the packet as a client sent it, for
+ * "fragmentation needed"; NULL for what mgw made or passes on. */
+static void tunnel_xmit(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+			struct dp_sess *s, uint32_t rip)
+{
+	const uint8_t *inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, DP_ETH_HLEN);
+	uint16_t port, mtu, len = dp_get_u16(inner + 2);
+	uint8_t ttl = s ? DP_IPIP_TTL : DP_IPIP_TTL + 1;
+	uint32_t src;
+	uint8_t *f;
+
+	if (egress_port(lc, s, rip, &port) < 0) {
+		dp_drop(lc, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	src = lc->snap->port[port].ip;
+	mtu = lc->dp->port[port].conf.mtu ? lc->dp->port[port].conf.mtu : DEFAULT_MTU;
+	if (unlikely(len + DP_IPIP_HLEN > mtu)) {
+		if (!dp_ipip_df(inner))
+			tunnel_fragment(lc, m, s, src, rip, mtu, ttl);
+		else if (p)
+			dp_reply_too_big(lc, m, p, dp_ipip_mtu(mtu));
+		else
+			dp_drop(lc, m, DP_DROP_TOO_BIG);
+		return;
+	}
+	f = (uint8_t *)rte_pktmbuf_prepend(m, DP_IPIP_HLEN);
+	if (unlikely(!f)) {
+		dp_drop(lc, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	/* A DF packet's outer header cannot be fragmented: its id does not
+	 * matter (RFC 6864). */
+	dp_ipip_encap(f, src, rip, dp_ipip_df(inner) ? 0 : next_id(lc), ttl);
+	send_to(lc, m, s, rip);
+}
+
+void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	if (s->fwd == DP_FWD_NAT)
+		dp_sess_track(lc, s, p, DP_DIR_IN);
+	else
+		track_oneway(lc, s, p);
+	if (unlikely(p->frag == DP_FRAG_FIRST))
+		dp_frag_track(lc, p, s, DP_DIR_IN);
+	dp_count_in(lc, s, p);
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	switch (s->fwd) {
+	case DP_FWD_NAT:
+		dp_nat_forward(f, p, p->src, p->sport, s->rip, s->rport);
+		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
+		return;
+	case DP_FWD_DR:
+		/* on-link (cp checks it): the next hop is the server itself */
+		dp_nat_ttl_dec(f + p->l3_off);
+		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
+		return;
+	default:
+		/* RFC 2003 3.1: forwarded, the inner packet loses one TTL */
+		dp_nat_ttl_dec(f + p->l3_off);
+		tunnel_xmit(lc, m, p, s, s->rip);
+		return;
+	}
+}
+
+void dp_fwd_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint8_t fwd,
+		  uint32_t dst)
+{
+	if (fwd == DP_FWD_DR) {
+		dp_xmit_ip(lc, m, dst);
+		return;
+	}
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	dp_nat_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *) + p->l3_off);
+	tunnel_xmit(lc, m, p, NULL, dst);
+}
+
+void dp_fwd_to_server(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_sess *s)
+{
+	if (s->fwd == DP_FWD_TUNNEL)
+		tunnel_xmit(lc, m, NULL, NULL, s->rip);
+	else
+		dp_xmit_ip(lc, m, s->rip);   /* DR: routed by the server, sent as it is */
+}
+
+void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+		    const struct dp_icmp_quote *q, struct dp_sess *s)
+{
+	lc->stats.icmp_xlated++;
+	if (s->fwd != DP_FWD_NAT) {
+		dp_fwd_to_server(lc, m, s);
+		return;
+	}
+	/* The server sent server:rport → client:cport; the reporter (outer
+	 * source) stays, as the server routes back through us anyway. */
+	dp_icmp_xlate(rte_pktmbuf_mtod(m, uint8_t *), p, q, p->src, s->rip, s->rip, s->rport,
+		      s->cip, s->cport);
+	dp_xmit_ip(lc, m, s->rip);
+}
+
+/* Hand a packet of the NAT session of client:cport to its owner. True when
+ * it went (it is no longer ours). */
+static bool nat_hand_over(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+			  uint32_t cip, uint16_t cport, uint16_t in_port, bool redirected)
+{
+	unsigned n = lc->dp->n_lcores, owner;
+
+	if (n == 1 || redirected)
+		return false;
+	owner = dp_nat_owner(cip, cport, n);
+	if (owner == lc->idx)
+		return false;
+	dp_redirect(lc, m, in_port, owner);
+	/* later fragments have no port: they follow */
+	if (unlikely(p->frag == DP_FRAG_FIRST))
+		dp_frag_track_owner(lc, p, owner);
+	return true;
+}
+
+/* An ICMP error from a NAT server (or a router on its side) about our
+ * packet client:cport → server:rport, sent to the client: on to the client
+ * from the VIP, quoting client:cport → VIP:vport. */
+static void nat_icmp(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
+		     bool redirected)
+{
+	struct dp_icmp_quote q;
+	enum dp_drop why;
+	struct dp_sess *s;
+	unsigned dir;
+
+	if (p->frag != DP_FRAG_NONE || !dp_icmp_is_error(p->icmp_type)) {
+		dp_drop(lc, m, DP_DROP_NAT_NO_SESSION);
+		return;
+	}
+	if (dp_icmp_parse_error(rte_pktmbuf_mtod(m, uint8_t *), p, &q, &why) < 0) {
+		dp_drop(lc, m, why);
+		return;
+	}
+	if (nat_hand_over(lc, m, p, q.src, q.sport, in_port, redirected))
+		return;
+	s = dp_sess_lookup(&lc->sess, q.dst, q.src, q.dport, q.sport, q.proto, &dir);
+	if (!s || dir != DP_DIR_OUT || s->fwd != DP_FWD_NAT) {
+		dp_drop(lc, m, DP_DROP_ICMP);
+		return;
+	}
+	dp_icmp_xlate(rte_pktmbuf_mtod(m, uint8_t *), p, &q, s->vip, s->cip, s->cip, s->cport,
+		      s->vip, s->vport);
+	lc->stats.icmp_xlated++;
+	dp_xmit_ip(lc, m, s->cip);
+}
+
+void dp_nat_routed(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
+		   bool redirected)
+{
+	struct dp_sess *s;
+	unsigned dir;
+
+	if (p->proto == DP_IPPROTO_ICMP) {
+		nat_icmp(lc, m, p, in_port, redirected);
+		return;
+	}
+	if (p->proto != DP_IPPROTO_TCP && p->proto != DP_IPPROTO_UDP) {
+		dp_drop(lc, m, DP_DROP_NOT_LOCAL);
+		return;
+	}
+	if (unlikely(p->frag == DP_FRAG_LATER)) {
+		dp_frag_later(lc, m, p, in_port, redirected);
+		return;
+	}
+	if (nat_hand_over(lc, m, p, p->dst, p->dport, in_port, redirected))
+		return;
+	s = dp_sess_find(lc, p, &dir);
+	if (!s || dir != DP_DIR_OUT || s->fwd != DP_FWD_NAT) {
+		dp_drop(lc, m, DP_DROP_NAT_NO_SESSION);
+		return;
+	}
+	if (unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {
+		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
+		return;
+	}
+	dp_sess_track(lc, s, p, DP_DIR_OUT);
+	if (unlikely(p->frag == DP_FRAG_FIRST))
+		dp_frag_track(lc, p, s, DP_DIR_OUT);
+	dp_count_out(lc, s, p);
+	if (dp_fwd_ttl_expired(lc, m, p))
+		return;
+	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
+	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
+}
