@@ -33,6 +33,7 @@
 
 #define MGW_VERSION "0.1.0"
 #define MGW_MAX_EAL_ARGS 128
+#define AFP_FRAMES 4096   /* af_packet ring frames per queue, unless dev says */
 
 RTE_LOG_REGISTER(mgw_logtype_main, mgw.main, INFO);
 #define MGW_LOG(level, fmt, ...) \
@@ -254,11 +255,19 @@ static int build_eal_args(struct mgw *m)
 
 		if (strncmp(dev, "net_", 4) == 0) {
 			/* af_packet spreads flows over qpairs with PACKET_FANOUT:
-			 * one queue pair per data lcore. */
-			if (strncmp(dev, "net_af_packet", 13) == 0 && !strstr(dev, "qpairs="))
-				rc |= add_arg(m, "--vdev=%s,qpairs=%d", dev, n_data);
-			else
-				rc |= add_arg(m, "--vdev=%s", dev);
+			 * one queue pair per data lcore. Its default ring (512
+			 * frames) overflows in the kernel, silently, whenever an
+			 * lcore is late by a millisecond or two at line rate,
+			 * and the fanout then rolls flows over to the other
+			 * queues: 4096 frames (8 MB per queue) ride that out. */
+			bool afp = strncmp(dev, "net_af_packet", 13) == 0;
+			char q[32] = "", f[32] = "";
+
+			if (afp && !strstr(dev, "qpairs="))
+				snprintf(q, sizeof(q), ",qpairs=%d", n_data);
+			if (afp && !strstr(dev, "framecnt="))
+				snprintf(f, sizeof(f), ",framecnt=%d", AFP_FRAMES);
+			rc |= add_arg(m, "--vdev=%s%s%s", dev, q, f);
 		} else {
 			rc |= add_arg(m, "-a");
 			rc |= add_arg(m, "%s", dev);

@@ -73,6 +73,7 @@ static void feat_sum(struct dp_lcore_stats *t, const struct dp_lcore_stats *s)
 	t->sess_reused += s->sess_reused;
 	t->frag_needed += s->frag_needed;
 	t->tunnel_fragmented += s->tunnel_fragmented;
+	t->miss_passed += s->miss_passed;
 }
 
 static void feat_json(json_t *o, const struct dp_lcore_stats *s)
@@ -89,6 +90,7 @@ static void feat_json(json_t *o, const struct dp_lcore_stats *s)
 	json_object_set_new(o, "sessions_reused", json_integer((json_int_t)s->sess_reused));
 	json_object_set_new(o, "tunnel_frag_needed_sent", json_integer((json_int_t)s->frag_needed));
 	json_object_set_new(o, "tunnel_fragmented", json_integer((json_int_t)s->tunnel_fragmented));
+	json_object_set_new(o, "misses_passed", json_integer((json_int_t)s->miss_passed));
 }
 
 static json_t *drops_json(const uint64_t *drops, uint64_t *total)

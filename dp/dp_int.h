@@ -175,6 +175,11 @@ void dp_fault_free(struct dp *dp);
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
 /* Hand a packet to the lcore `owner` over the redirect ring. */
 void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner);
+/* A packet whose session this lcore lacks but another may hold (its flow's
+ * packets reached two queues: af_packet rolls a busy socket's packets over
+ * to the next one; a NIC's RSS table may change): hand it to the next lcore,
+ * round the ring once. False when every lcore has looked: drop it. */
+bool dp_miss_pass(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
 /* input.c: a burst from data port `port` (what the lcore loop and the bench
  * call) */
 void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port);
@@ -185,6 +190,9 @@ void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uin
 void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
+/* A server's packet of session s (direction OUT), on to the client as from
+ * the VIP: FULLNAT's and NAT's replies alike. */
+void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
 void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
 /* End a session now (flush, reset): unlink from the wheel and release. */
 void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);

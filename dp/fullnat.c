@@ -226,7 +226,8 @@ void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool r
 			}
 		}
 		if (p->proto == DP_IPPROTO_TCP && dp_tcp_event(p->tcp_flags) != DP_TCP_EV_SYN) {
-			dp_drop(lc, m, DP_DROP_NO_SESSION);
+			if (!dp_miss_pass(lc, m, m->port, redirected))
+				dp_drop(lc, m, DP_DROP_NO_SESSION);
 			return;
 		}
 		s = sess_new(lc, svc, p, &why);
@@ -271,6 +272,13 @@ void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, b
 		dp_drop(lc, m, DP_DROP_NO_SESSION);
 		return;
 	}
+	dp_sess_reply(lc, m, p, s);
+}
+
+/* A server's packet of session s, back to the client as from the VIP:
+ * FULLNAT's and NAT's replies alike. */
+void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
+{
 	if (unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {
 		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
 		return;

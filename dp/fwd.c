@@ -316,16 +316,5 @@ void dp_nat_routed(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, ui
 		dp_drop(lc, m, DP_DROP_NAT_NO_SESSION);
 		return;
 	}
-	if (unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {
-		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
-		return;
-	}
-	dp_sess_track(lc, s, p, DP_DIR_OUT);
-	if (unlikely(p->frag == DP_FRAG_FIRST))
-		dp_frag_track(lc, p, s, DP_DIR_OUT);
-	dp_count_out(lc, s, p);
-	if (dp_fwd_ttl_expired(lc, m, p))
-		return;
-	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
-	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
+	dp_sess_reply(lc, m, p, s);
 }

@@ -70,16 +70,8 @@ static void from_client_side(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_
 
 	s = dp_sess_lookup(&lc->sess, q->dst, q->src, q->dport, q->sport, q->proto, &dir);
 	if (!s || dir != DP_DIR_IN) {
-		/* hash.usr: lcores this error has visited before this one
-		 * (ours to use: nothing reads the RSS hash once it is in). */
-		uint32_t hops = redirected ? m->hash.usr : 0;
-
-		if (hops + 1 < lc->dp->n_lcores) {
-			m->hash.usr = hops + 1;
-			dp_redirect(lc, m, in_port, (lc->idx + 1) % lc->dp->n_lcores);
-			return;
-		}
-		dp_drop(lc, m, DP_DROP_ICMP);
+		if (!dp_miss_pass(lc, m, in_port, redirected))
+			dp_drop(lc, m, DP_DROP_ICMP);
 		return;
 	}
 	if (s->fwd != DP_FWD_FULLNAT) {

@@ -51,16 +51,37 @@ static void input_arp(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 	dp_punt(lc, in_port, m);
 }
 
-void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner)
+/* hops (in hash.usr of a handed-over packet): how many lcores looked for its
+ * session before the receiver; ours to use, nothing reads the RSS hash once
+ * the packet is in. */
+static void redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner,
+		     uint32_t hops)
 {
 	struct rte_ring *r = lc->dp->ring[lc->idx][owner];
 
 	m->port = in_port;   /* our port index, for the owner's input */
+	m->hash.usr = hops;
 	if (rte_ring_sp_enqueue(r, m) != 0) {
 		dp_drop(lc, m, DP_DROP_REDIRECT_FULL);
 		return;
 	}
 	lc->stats.redirect_out++;
+}
+
+void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner)
+{
+	redirect(lc, m, in_port, owner, 0);
+}
+
+bool dp_miss_pass(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected)
+{
+	uint32_t hops = redirected ? m->hash.usr : 0;
+
+	if (hops + 1 >= lc->dp->n_lcores)
+		return false;
+	lc->stats.miss_passed++;
+	redirect(lc, m, in_port, (lc->idx + 1) % lc->dp->n_lcores, hops + 1);
+	return true;
 }
 
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected)

@@ -72,6 +72,7 @@ struct dp_lcore_stats {
 	uint64_t from_kernel;     /* from the TAP out to the wire */
 	uint64_t redirect_out;    /* handed to the owning lcore */
 	uint64_t redirect_in;     /* received from another lcore */
+	uint64_t miss_passed;     /* no session here: asked the next lcore */
 	uint64_t arp_replies, arp_requests, icmp_echo_replies;
 	uint64_t sess_created, sess_expired, sess_active;
 	uint64_t sess_killed;     /* flushed by the operator */

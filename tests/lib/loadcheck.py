@@ -63,6 +63,8 @@ def long_worker(secs, want, barrier):
             note(True)
         except OSError as e:
             note(False, str(e) or type(e).__name__)
+            with lock:
+                res.setdefault("failed_ports", []).append(s.getsockname()[1])  # for a capture
             break
     s.close()
 

@@ -3,7 +3,7 @@
 # fragments and ICMP errors that land on the lcore without the session are
 # handed to the one with it, refused flows get RST / port unreachable, a
 # sorry server takes over, on_down: reset sends each end a RST it accepts,
-# and reply steering falls back to software without rte_flow. Runs in a
+# a client packet on the lcore without its session is handed on, and reply steering falls back to software without rte_flow. Runs in a
 # namespace of its own (its memif sockets are abstract, per namespace).
 source "$(dirname "$0")/../../lib/common.sh"
 tb_init dp_inproc 60

@@ -22,6 +22,7 @@ tb_expect_eq "two data lcores" 2 "$(tb_api GET /api/v1/status | tb_json 'len(j["
 load() { tb_client $TB_PY "$TB_ROOT/tests/lib/loadcheck.py" "$@"; }
 out=$(load long $TB_VIP 200 6 "$sha")
 tb_log "200 long-lived: $out"
+tb_log "drops so far, misses passed on: $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}, j["totals"]["misses_passed"]')"
 tb_expect_eq "200 long-lived connections: no failure" 0 "$(tb_json 'j["fail"]' <<<"$out")"
 tb_check "and many requests each" [ "$(tb_json 'j["ok"]' <<<"$out")" -ge 1000 ]
 out=$(load short $TB_VIP 2000 20 "$sha")
