@@ -643,7 +643,7 @@ void adm_usage(FILE *f, const char *prog)
 		"  %1$s -a|e -t|u service-address -r server-address [options]\n"
 		"  %1$s -d -t|u service-address -r server-address\n"
 		"  %1$s -L|l [options]\n"
-		"  %1$s -Z\n"
+		"  %1$s -Z [-t|u service-address]\n"
 		"  %1$s --set tcp tcpfin udp\n"
 		"  %1$s -h\n\n", prog);
 	fprintf(f,
@@ -659,7 +659,7 @@ void adm_usage(FILE *f, const char *prog)
 		"  --edit-server     -e        edit real server with options\n"
 		"  --delete-server   -d        delete real server\n"
 		"  --list            -L|-l     list the table\n"
-		"  --zero            -Z        zero the counters (all services at once)\n"
+		"  --zero            -Z        zero the counters (of one service, or all)\n"
 		"  --set tcp tcpfin udp        set connection timeout values (0: unchanged)\n"
 		"  --help            -h        display this help message\n"
 		"  --version         -v        display the version\n\n");
@@ -714,6 +714,5 @@ void adm_usage(FILE *f, const char *prog)
 		"    followed by its servers sorted by address and port; -x/-y are printed\n"
 		"    when set (ipvsadm's -S drops them). -R of that text then -S gives it back.\n"
 		"  - Not supported: -f (fwmark), IPv6, --pe, -o, the sync daemon options,\n"
-		"    --persistent-conn, schedulers other than rr wrr lc wlc sh mh, -Z of\n"
-		"    one service.\n");
+		"    --persistent-conn, schedulers other than rr wrr lc wlc sh mh.\n");
 }

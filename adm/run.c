@@ -316,9 +316,11 @@ int adm_run(struct adm_api *a, struct adm_cmd *c, FILE *in, FILE *out, FILE *err
 	}
 	case ADM_CMD_ZERO:
 		if (c->opts & ADM_O_SERVICE) {
-			snprintf(r.err, sizeof(r.err), "mgw zeroes all counters at once: use -Z "
-				 "without -t/-u");
-			return report(&r);
+			char zpath[256];
+
+			adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
+			snprintf(zpath, sizeof(zpath), "%s/stats", path);
+			return call(&r, "DELETE", zpath, NULL, NULL) < 0 ? report(&r) : 0;
 		}
 		return call(&r, "DELETE", "/stats", NULL, NULL) < 0 ? report(&r) : 0;
 	case ADM_CMD_FLUSH:

@@ -107,6 +107,9 @@ int cp_config_save(struct cp *cp, struct cp_err *err);
 
 /* Counters seen through the API start again from zero (ipvsadm -Z). */
 void cp_stats_zero(struct cp *cp);
+/* The same for one service and its servers (ipvsadm -Z -t VIP:PORT);
+ * -ENOENT when there is no such service. Addresses host order. */
+int cp_service_stats_zero(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);
 
 /* Fault injection for tests (POST /debug/fault): -EPERM unless
  * debug.fault_injection; -EINVAL with msg for an unknown kind. */

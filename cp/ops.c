@@ -129,17 +129,31 @@ out:
 	return rc;
 }
 
+static void zero_service(struct cp *cp, const struct dp_service *ds)
+{
+	dp_service_stats(cp->dp, ds->id, &cp->svc_base[ds->id]);
+	for (uint32_t k = 0; k < ds->n_servers; k++)
+		dp_server_stats(cp->dp, ds->servers[k].id, &cp->rs_base[ds->servers[k].id]);
+}
+
 void cp_stats_zero(struct cp *cp)
 {
 	pthread_mutex_lock(&cp->lock);
-	for (uint32_t i = 0; i < cp->snap->n_svc; i++) {
-		const struct dp_service *ds = &cp->snap->svc[i];
-
-		dp_service_stats(cp->dp, ds->id, &cp->svc_base[ds->id]);
-		for (uint32_t k = 0; k < ds->n_servers; k++)
-			dp_server_stats(cp->dp, ds->servers[k].id, &cp->rs_base[ds->servers[k].id]);
-	}
+	for (uint32_t i = 0; i < cp->snap->n_svc; i++)
+		zero_service(cp, &cp->snap->svc[i]);
 	pthread_mutex_unlock(&cp->lock);
+}
+
+int cp_service_stats_zero(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	uint32_t i;
+
+	pthread_mutex_lock(&cp->lock);
+	i = dp_map_get(cp->snap->svcs, svc_key(proto, htonl(vip), htons(port)));
+	if (i != DP_MAP_NONE)
+		zero_service(cp, &cp->snap->svc[i]);
+	pthread_mutex_unlock(&cp->lock);
+	return i == DP_MAP_NONE ? -ENOENT : 0;
 }
 
 int cp_sessions_flush(struct cp *cp, uint32_t vip)

@@ -1,5 +1,5 @@
 /* web/api_services.c — /services, /services/{proto}/{vip}/{port},
- * .../servers, .../servers/{ip}/{port}, .../lookup. Every change is a
+ * .../servers, .../servers/{ip}/{port}, .../lookup, .../stats. Every change is a
  * cp_edit(): the running config is copied, changed, validated whole and
  * applied, or nothing is. */
 #include <errno.h>
@@ -558,6 +558,18 @@ static int get_lookup(struct web_req *rq, struct web_resp *rs)
 					 "port", (int)rport));
 }
 
+/* ipvsadm -Z -t VIP:PORT: this service's counters and its servers' from 0. */
+static int delete_service_stats(struct web_req *rq, struct web_resp *rs)
+{
+	struct svc_id id;
+
+	if (parse_svc(rq, rs, &id) < 0)
+		return 0;
+	if (cp_service_stats_zero(rq->cp, id.proto, id.vip, id.port) < 0)
+		return not_found_svc(rs, &id);
+	return web_ok(rs, 200, json_pack("{s:b}", "zeroed", 1));
+}
+
 const struct web_route web_service_routes[] = {
 	{ "GET", "/api/v1/services", get_services },
 	{ "POST", "/api/v1/services", post_services },
@@ -571,5 +583,6 @@ const struct web_route web_service_routes[] = {
 	{ "PATCH", "/api/v1/services/*/*/*/servers/*/*", patch_server },
 	{ "DELETE", "/api/v1/services/*/*/*/servers/*/*", delete_server },
 	{ "GET", "/api/v1/services/*/*/*/lookup", get_lookup },
+	{ "DELETE", "/api/v1/services/*/*/*/stats", delete_service_stats },
 	{ NULL, NULL, NULL },
 };

@@ -293,6 +293,7 @@ static const struct route api[] = {
 	{ "PATCH", "/services/tcp/10.0.0.10/80/servers/10.1.0.11/8080", 200, "{}" },
 	{ "DELETE", "/services/tcp/10.0.0.10/80/servers/10.1.0.11/8080", 200, "{}" },
 	{ "DELETE", "/stats", 200, "{}" },
+	{ "DELETE", "/services/tcp/10.0.0.10/80/stats", 200, "{}" },
 	{ "GET", "/config", 200,
 	  "{'node': {'id': 1}, 'timeouts': {'tcp_established_s': 900, 'tcp_fin_s': 60, "
 	  "'udp_s': 300}, 'services': [{'proto': 'tcp', 'vip': '10.0.0.10', 'port': 80, "
@@ -338,8 +339,8 @@ static void test_run_services(void **state)
 	       "\"persistence_mask\":\"255.255.255.0\",\"mh_port\":false}\n", "", "");
 	expect(api, "-D -t 10.0.0.10:80", NULL, 0, "DELETE /services/tcp/10.0.0.10/80\n", "", "");
 	expect(api, "-Z", NULL, 0, "DELETE /stats\n", "", "");
-	expect(api, "-Z -t 10.0.0.10:80", NULL, 1, "", "",
-	       "mgwadm: mgw zeroes all counters at once: use -Z without -t/-u\n");
+	expect(api, "-Z -t 10.0.0.10:80", NULL, 0, "DELETE /services/tcp/10.0.0.10/80/stats\n", "",
+	       "");
 }
 
 static void test_run_servers(void **state)

@@ -58,6 +58,8 @@ tb_expect_eq "PUT replaced the servers" "10.1.0.12 9" "$(field 'j["servers"][0][
 expect 409 GET "/api/v1/services/udp/10.0.0.11/53/lookup?src=10.0.0.1:1"
 expect 200 GET "/api/v1/sessions?limit=10"
 expect 200 DELETE "/api/v1/sessions?vip=$TB_VIP"
+expect 200 DELETE $S/stats
+expect 404 DELETE /api/v1/services/tcp/10.0.0.99/80/stats
 expect 200 DELETE /api/v1/stats
 expect 200 GET /api/v1/routing
 expect 200 GET /api/v1/cluster

@@ -4,7 +4,7 @@
 # - -L -n prints exactly list.txt
 # - -A -a -e -E -d -D change what the API shows, and traffic follows
 #   (rr over two nginx backends; -w 0 takes one out of new connections)
-# - -L -n -c shows the client's connections; --stats counts them; -Z zeroes
+# - -L -n -c shows the client's connections; --stats counts them; -Z -t zeroes one service, -Z all
 # - a -R with a bad line, and a -R that mgw's validator refuses, apply
 #   nothing; usage errors exit 2, refusals 1
 # - -C empties the table
@@ -138,10 +138,23 @@ conns=$(awk '$1 == "TCP" {print $3}' "$TB_DIR/stats.txt")
 tb_expect_eq "--stats: 8 connections counted" 8 "$conns"
 adm -L -n --rate >/dev/null
 tb_expect_eq "--rate: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -A -t 10.0.0.10:8001 -s rr
+adm -a -t 10.0.0.10:8001 -r 10.1.0.11:8080 -m
+for i in 1 2; do tb_client curl -s --max-time 5 "http://$TB_VIP:8001/"; done >/dev/null
+conns1() { adm -L -n --stats -t 10.0.0.10:"$1" | awk '$1 == "TCP" {print $3}'; }
+tb_expect_eq "a second service counted its 2 connections" 2 "$(conns1 8001)"
+adm -Z -t 10.0.0.10:8000
+tb_expect_eq "-Z -t: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-Z -t: that service's counters zeroed" 0 "$(conns1 8000)"
+tb_expect_eq "-Z -t: its servers' too" 0 \
+	"$(adm -L -n --stats -t 10.0.0.10:8000 | awk '$1 == "->" && $2 ~ /^[0-9]/ {print $3}' | sort -u | xargs)"
+tb_expect_eq "-Z -t: the other service's kept" 2 "$(conns1 8001)"
+adm -Z -t 10.0.0.10:8002
+tb_expect_eq "-Z -t of no service: exit 1" 1 "$ADM_RC"
 adm -Z
 tb_expect_eq "-Z: exit 0 ($(adm_err))" 0 "$ADM_RC"
-adm -L -n --stats -t 10.0.0.10:8000 >"$TB_DIR/stats0.txt"
-tb_expect_eq "-Z: counters zeroed" 0 "$(awk '$1 == "TCP" {print $3}' "$TB_DIR/stats0.txt")"
+tb_expect_eq "-Z: every counter zeroed" "0 0" "$(conns1 8000) $(conns1 8001)"
+adm -D -t 10.0.0.10:8001
 
 adm -d -t 10.0.0.10:8000 -r 10.1.0.12:8080
 tb_expect_eq "-d: exit 0 ($(adm_err))" 0 "$ADM_RC"
