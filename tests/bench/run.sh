@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/bench/run.sh — `make bench`: the in-process data-plane benchmark
 # (build/bench), then, when a netns testbed can be made, the API at scale
-# (tests/bench/api.sh). Prints numbers, asserts none; the last line is one
-# JSON object with every number (README.md says what each one means).
+# (tests/bench/api.sh) and requests through the VIP (tests/bench/vip.sh).
+# Prints numbers, asserts none; the last line is one JSON object with every
+# number (docs/bench.md says what each one means).
 #
 # Hugepages: 1 GB pages if it can have them, else 2 MB pages; when fewer
 # than the run needs are free it raises the pool for the run and puts the
@@ -11,6 +12,7 @@
 #
 #   BENCH_ARGS="--quick"   small tables, short runs
 #   BENCH_API=0            skip the API numbers
+#   BENCH_VIP=0            skip the requests through the VIP
 #   BENCH_LCORE=1          the core the data core runs on
 set -uo pipefail
 
@@ -35,7 +37,7 @@ hp_give_back() {
 
 cleanup() {
 	hp_give_back
-	rm -f "$out" "$out.api"
+	rm -f "$out" "$out.api" "$out.vip"
 }
 trap cleanup EXIT
 
@@ -91,11 +93,22 @@ if [[ ${BENCH_API:-1} != 0 ]]; then
 		tail -n 5 "$out.api"
 	fi
 fi
+vip="{}"
+if [[ ${BENCH_VIP:-1} != 0 ]]; then
+	if tests/bench/vip.sh >"$out.vip" 2>&1; then
+		vip=$(tail -n 1 "$out.vip")
+		grep -E "^(Requests|vip:)" "$out.vip"
+	else
+		echo "bench: requests through the VIP not measured:"
+		tail -n 5 "$out.vip"
+	fi
+fi
 echo "bench: $(($(date +%s) - start)) s in all"
-/usr/bin/python3 - "$(tail -n 1 "$out")" "$api" <<'PY'
+/usr/bin/python3 - "$(tail -n 1 "$out")" "$api" "$vip" <<'PY'
 import json, sys
 r = json.loads(sys.argv[1])
 for k, v in json.loads(sys.argv[2]).items():
     r["api_" + k if not k.startswith("api_") else k] = v
+r.update(json.loads(sys.argv[3]))
 print(json.dumps(r, separators=(",", ":")))
 PY
