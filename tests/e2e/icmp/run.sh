@@ -59,7 +59,9 @@ tb_check "ping of the VIP answered" grep -q "3 packets received" <<<"$ping_out"
 tb_check "echo replies counted" [ "$(stat "['icmp_echo_replies']")" -ge $((echo0 + 3)) ]
 
 # --- path MTU discovery through the VIP
-tb_bg c tcpdump tcpdump -U -n -i c0 -w "$TB_DIR/client.pcap"
+# (tcpdump --immediate-mode: else libpcap may hand a lone packet over a
+# second late, after the capture has been stopped)
+tb_bg c tcpdump tcpdump --immediate-mode -U -n -i c0 -w "$TB_DIR/client.pcap"
 tb_wait 5 grep -q "listening on" "$TB_DIR/tcpdump.log"
 TCPDUMP_C=$TB_LAST_PID
 x0=$(stat "['icmp_errors_translated']")
@@ -85,7 +87,7 @@ tb_check "the client's route to the VIP learnt MTU 1000" \
 	bash -c "ip netns exec $(tb_nsname c) ip route get $TB_VIP | grep -q 'mtu 1000'"
 
 # --- the other way: an error about a reply goes to the backend
-tb_bg b1 tcpdump-b1 tcpdump -U -n -i eth0 -w "$TB_DIR/b1.pcap" icmp
+tb_bg b1 tcpdump-b1 tcpdump --immediate-mode -U -n -i eth0 -w "$TB_DIR/b1.pcap" icmp
 tb_wait 5 grep -q "listening on" "$TB_DIR/tcpdump-b1.log"
 TCPDUMP_B=$TB_LAST_PID
 cport=$(tb_client $TB_PY -c "
