@@ -47,10 +47,15 @@ mac=$(tb_api GET /api/v1/status | tb_json '[p["mac"] for p in j["ports"] if p["n
 before=$(tb_api GET /api/v1/stats)
 sent=$(tb_client $TB_PY "$TB_ROOT/tests/lib/malformed.py" c0 "$mac" $TB_CLIENT $TB_VIP 20)
 tb_log "sent $sent malformed frames"
-sleep 0.5
+reasons="ip_truncated ip_bad_ihl ip_bad_total_length ip_version ip_bad_checksum l4_truncated tcp_bad_offset udp_bad_length"
+# until every reason has moved by 20 (or 5 s: then the checks below say which not)
+all_counted() {
+	tb_api GET /api/v1/stats | $TB_PY -c "import json,sys; a=json.loads(sys.argv[1]); b=json.load(sys.stdin)
+sys.exit(0 if all(b['totals']['drops'][r] - a['totals']['drops'][r] >= 20 for r in sys.argv[2].split()) else 1)" "$before" "$reasons"
+}
+tb_wait 5 all_counted
 after=$(tb_api GET /api/v1/stats)
-for reason in ip_truncated ip_bad_ihl ip_bad_total_length ip_version ip_bad_checksum \
-	      l4_truncated tcp_bad_offset udp_bad_length; do
+for reason in $reasons; do
 	d=$($TB_PY -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]);
 print(b['totals']['drops']['$reason'] - a['totals']['drops']['$reason'])" "$before" "$after")
 	tb_check "malformed: $reason counted ($d)" [ "$d" -ge 20 ]

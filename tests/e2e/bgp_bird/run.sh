@@ -154,7 +154,8 @@ tb_log "measure: restart of n1 -> ECMP again ${t_back} ms"
 
 # ---- the speaker's own view -----------------------------------------------
 kill -HUP "$PID_n2"
-sleep 0.3
+n2_says_established() { grep -q '"state": "Established"' "$(ls -t "$TB_DIR"/n2-*.log | head -1)"; }
+tb_wait 3 n2_says_established
 st=$(grep -c '"state": "Established"' "$(ls -t "$TB_DIR"/n2-*.log | head -1)")
 tb_expect_eq "n2's status JSON shows the peer Established" 1 "$st"
 

@@ -30,10 +30,11 @@ tb_wait 5 grep -q ' 200$' "$TB_DIR/traffic.log" || { tb_log "no traffic"; exit 1
 t0=$(now_ms)
 $CARRIER --timeout 10 --kill "$MGW_PID" TERM $PEERS >"$TB_DIR/carrier.out" &
 cpid=$!
-sleep 0.5
+stopping() { [[ $(tb_api GET /api/v1/status | tb_json 'j["state"]') == stopping ]]; }
+tb_wait 1 stopping
 tb_expect_eq "SIGTERM: the API shows stopping" stopping \
 	"$(tb_api GET /api/v1/status | tb_json 'j["state"]')"
-sleep 1.5
+while (($(now_ms) < t0 + 2000)); do sleep 0.05; done
 tb_check "2 s into the drain: the client's link still has its carrier" \
 	bash -c "! ip -n $(tb_nsname c) link show c0 | grep -q NO-CARRIER"
 rc=0
