@@ -9,8 +9,9 @@
 
 #include "dp/dp_int.h"
 
+/* hw: a PCI NIC (RSS and checksum offload asked for where it has them). */
 static int setup_queues(struct dp *dp, uint16_t id, uint16_t mtu, uint16_t nb_desc_rx,
-			uint16_t nb_desc_tx, bool rss)
+			uint16_t nb_desc_tx, bool hw)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
@@ -27,12 +28,16 @@ static int setup_queues(struct dp *dp, uint16_t id, uint16_t mtu, uint16_t nb_de
 		return -EINVAL;
 	}
 	memset(&conf, 0, sizeof(conf));
-	if (rss && nq > 1 && info.flow_type_rss_offloads) {
+	if (hw && nq > 1 && info.flow_type_rss_offloads) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf =
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP) &
 			info.flow_type_rss_offloads;
 	}
+	/* The NIC checks IPv4 header checksums and marks the good ones: the
+	 * parser then skips its own sum (input.c). */
+	if (hw && (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM))
+		conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	if (mtu && info.max_mtu >= mtu && info.min_mtu <= mtu)
 		conf.rxmode.mtu = mtu;
 	rc = rte_eth_dev_configure(id, nq, nq, &conf);
