@@ -3,7 +3,7 @@
 #   make            build ./mgw and ./mgwadm
 #   make check      install what is missing, run unit and end-to-end tests
 #   make demo       install what is missing, run the demo on a netns testbed
-#   make bench      in-process data-plane benchmark (prints numbers)
+#   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
 #   make fuzz       libFuzzer targets (clang)
 
 PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c
@@ -86,7 +86,7 @@ demo: test-deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo/run.sh
 
-bench: deps
+bench: test-deps
 	@$(MAKE) --no-print-directory all $(B)/bench
 	@tests/bench/run.sh
 
