@@ -1,5 +1,6 @@
 /*
- * Maglev and source-hash table builders. See maglev.h for the contract.
+ * Maglev, source-hash and weighted round-robin table builders. See maglev.h
+ * for the contract.
  *
  * Both builders share two pieces:
  *  - a canonical order: servers with weight > 0 sorted by (ip, port), their
@@ -444,6 +445,105 @@ out:
 	return rc;
 }
 
+/* ---- dealing turns: sh buckets and the wrr cycle ------------------------ */
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * How weights become turns in one cycle of the table. Divided by their gcd;
+ * when that still sums to more than CP_WRR_SIZE_MAX, first scaled to about
+ * that sum (rounded, at least 1 each). A function of the set of weights
+ * alone, like everything here.
+ */
+struct wrr_norm {
+	uint64_t sum;		/* of the weights > 0 */
+	uint64_t g;		/* gcd of the weights the table is dealt with */
+	bool scaled;
+};
+
+static uint64_t wrr_scaled(uint32_t w, const struct wrr_norm *nm)
+{
+	uint64_t v;
+
+	if (!nm->scaled || w == 0)
+		return w;
+	v = ((uint64_t)w * CP_WRR_SIZE_MAX + nm->sum / 2) / nm->sum;
+	return v ? v : 1;
+}
+
+static uint32_t wrr_turns(uint32_t w, const struct wrr_norm *nm)
+{
+	return (uint32_t)(wrr_scaled(w, nm) / nm->g);
+}
+
+/* The table's size; 0 when no server has a weight. */
+static uint32_t wrr_norm_of(const struct cp_mh_server *s, uint32_t n, struct wrr_norm *nm)
+{
+	uint64_t total = 0;
+	uint32_t i;
+
+	memset(nm, 0, sizeof(*nm));
+	for (i = 0; i < n; i++) {
+		nm->sum += s[i].weight;
+		nm->g = gcd64(nm->g, s[i].weight);
+	}
+	if (nm->sum == 0)
+		return 0;
+	if (nm->sum / nm->g > CP_WRR_SIZE_MAX) {
+		nm->scaled = true;
+		nm->g = 0;
+		for (i = 0; i < n; i++)
+			if (s[i].weight)
+				nm->g = gcd64(nm->g, wrr_scaled(s[i].weight, nm));
+	}
+	for (i = 0; i < n; i++)
+		if (s[i].weight)
+			total += wrr_turns(s[i].weight, nm);
+	return (uint32_t)total;
+}
+
+/*
+ * table[0..size-1]: the turn order of the servers with weight > 0 — turns in
+ * proportion to their weights, or wrr's turns per cycle when nm is given —
+ * as indices into s; all CP_MH_NONE when there are none. -ENOSPC when more
+ * servers than entries.
+ */
+static int deal_turns(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
+		      uint32_t size, const struct wrr_norm *nm)
+{
+	struct scratch sc;
+	struct sched sched;
+	uint32_t na, r, i;
+	int rc;
+
+	rc = scratch_get(&sc, n, 0, 0);
+	if (rc < 0)
+		return rc;
+	rc = canon_order(s, n, sc.keys, sc.tmp, sc.idx, &na);
+	if (rc == 0 && na > size)
+		rc = -ENOSPC;
+	if (rc == 0 && na == 0)
+		fill_none(table, size);
+	if (rc == 0 && na > 0) {
+		for (r = 0; r < na; r++)
+			sc.w[r] = nm ? wrr_turns(s[sc.idx[r]].weight, nm) : s[sc.idx[r]].weight;
+		sched_init(&sched, sc.w, na, sc.keys, sc.tmp, sc.order, sc.heap);
+		for (i = 0; i < size; i++)
+			table[i] = sc.idx[sched_next(&sched)];
+	}
+	free(sc.mem);
+	return rc;
+}
+
 /* ---- source hash ------------------------------------------------------- */
 
 static inline uint64_t splitmix64(uint64_t *st)
@@ -458,38 +558,18 @@ static inline uint64_t splitmix64(uint64_t *st)
 int cp_sh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
 		uint32_t size)
 {
-	struct scratch sc;
-	struct sched sched;
 	uint64_t st = SH_SEED_SHUFFLE;
-	uint32_t na, r, i;
+	uint32_t i;
 	int rc;
 
 	rc = check_args(s, n, table);
 	if (rc < 0)
-		goto out;
-	if (size < CP_SH_SIZE_MIN || size > CP_SH_SIZE_MAX) {
-		rc = -EINVAL;
-		goto out;
-	}
-	rc = scratch_get(&sc, n, 0, 0);
+		return rc;
+	if (size < CP_SH_SIZE_MIN || size > CP_SH_SIZE_MAX)
+		return -EINVAL;
+	rc = deal_turns(s, n, table, size, NULL);
 	if (rc < 0)
-		goto out;
-	rc = canon_order(s, n, sc.keys, sc.tmp, sc.idx, &na);
-	if (rc < 0)
-		goto out_free;
-	if (na > size) {
-		rc = -ENOSPC;
-		goto out_free;
-	}
-	if (na == 0) {
-		fill_none(table, size);
-		goto out_free;
-	}
-	for (r = 0; r < na; r++)
-		sc.w[r] = s[sc.idx[r]].weight;
-	sched_init(&sched, sc.w, na, sc.keys, sc.tmp, sc.order, sc.heap);
-	for (i = 0; i < size; i++)
-		table[i] = sc.idx[sched_next(&sched)];
+		return rc;
 	/*
 	 * Fisher-Yates with a fixed seed: a function of size alone, so the
 	 * result stays a function of the set, and neighbours of a bucket are
@@ -503,13 +583,32 @@ int cp_sh_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table,
 		table[i] = table[j];
 		table[j] = t;
 	}
-out_free:
-	free(sc.mem);
-out:
-	return rc;
+	return 0;
 }
 
-/* ---- lookup helpers -------------------------------------------------------- */
+/* ---- weighted round robin ------------------------------------------------- */
+
+uint32_t cp_wrr_size(const struct cp_mh_server *s, uint32_t n)
+{
+	struct wrr_norm nm;
+
+	return s || n == 0 ? wrr_norm_of(s, n, &nm) : 0;
+}
+
+int cp_wrr_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table, uint32_t size)
+{
+	struct wrr_norm nm;
+	int rc;
+
+	rc = check_args(s, n, table);
+	if (rc < 0)
+		return rc;
+	if (size == 0 || size != wrr_norm_of(s, n, &nm))
+		return -EINVAL;
+	/* The turn order is the cycle: server r's k-th turn at k / w_r
+	 * spreads each server's turns evenly over it. */
+	return deal_turns(s, n, table, size, &nm);
+}
 
 /* ---- digest -------------------------------------------------------------- */
 

@@ -1,5 +1,6 @@
 /*
- * Consistent-hash scheduler tables: Maglev (mh) and LVS-style source hash (sh).
+ * Scheduler tables: Maglev (mh), LVS-style source hash (sh), and the cycle
+ * of weighted round robin (wrr) at the end.
  *
  * The control plane builds a flat table, a pure function of the SET of
  * servers, and publishes it in an immutable snapshot; the data plane only
@@ -159,5 +160,22 @@ static inline uint64_t cp_sh_digest(const uint32_t *table, uint32_t size,
 {
 	return cp_mh_digest(table, size, s);
 }
+
+/*
+ * Weighted round robin (LVS "wrr", smooth): the cycle of turns, one entry
+ * each, that the data lcores walk with a cursor of their own. A server of
+ * weight w takes its k-th turn at time k / w (the builders' turn order
+ * above), so its turns are spread evenly and no server gets a run longer
+ * than heaviest / lightest weight, rounded up. The cycle holds w / g turns
+ * of each server (g: the weights' gcd): shares are exact. Where that would
+ * exceed CP_WRR_SIZE_MAX entries the weights are first scaled to sum to
+ * about CP_WRR_SIZE_MAX (each at least 1): shares then within 0.5 / turns.
+ * cp_wrr_size() gives the size the table must have (0: no server has a
+ * weight; no table then); cp_wrr_build() fills it, or returns -EINVAL (a
+ * size other than that), -EEXIST or -ENOMEM.
+ */
+#define CP_WRR_SIZE_MAX		65536u
+uint32_t cp_wrr_size(const struct cp_mh_server *s, uint32_t n);
+int cp_wrr_build(const struct cp_mh_server *s, uint32_t n, uint32_t *table, uint32_t size);
 
 #endif /* MGW_CP_MAGLEV_H */

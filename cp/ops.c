@@ -34,7 +34,7 @@ int cp_lookup(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_
 		goto out;
 	ds = &cp->snap->svc[i];
 	rc = -EOPNOTSUPP;
-	if (!ds->table)
+	if (!ds->table || (ds->sched != DP_SCHED_MH && ds->sched != DP_SCHED_SH))
 		goto out;
 	/* The data plane's own functions: the answer is what it does. */
 	i = dp_sched_table_pick(ds->table, ds->table_size,

@@ -43,56 +43,66 @@ static uint64_t table_fp(const struct dp_service *ds, uint32_t size)
 	return h;
 }
 
-/* The service's mh/sh table: the previous snapshot's when nothing it
+/* The service's mh/sh/wrr table: the previous snapshot's when nothing it
  * depends on changed (a Maglev table of 65537 slots takes a millisecond or
- * two to build), else a new one. */
+ * two to build), else a new one. A wrr service whose servers all weigh 0
+ * has none. */
 static int service_table(const struct cp_service_conf *cs, struct dp_service *ds,
 			 const struct dp_snap *prev)
 {
-	uint32_t size = ds->sched == DP_SCHED_MH ? cs->mh_table_size : CP_SH_SIZE_DEFAULT;
-	uint64_t fp = table_fp(ds, size);
-	struct cp_mh_server *ms;
-	struct sched_table *t;
-	int rc;
+	struct cp_mh_server *ms = calloc(ds->n_servers + 1, sizeof(*ms));
+	struct sched_table *t = NULL;
+	uint32_t size;
+	uint64_t fp;
+	int rc = 0;
 
+	if (!ms)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < ds->n_servers; i++) {
+		ms[i].ip = ntohl(ds->servers[i].ip);
+		ms[i].port = ntohs(ds->servers[i].port);
+		ms[i].weight = ds->servers[i].weight;
+	}
+	size = ds->sched == DP_SCHED_MH	 ? cs->mh_table_size :
+	       ds->sched == DP_SCHED_WRR ? cp_wrr_size(ms, ds->n_servers) :
+					   CP_SH_SIZE_DEFAULT;
+	if (size == 0)
+		goto out;
+	fp = table_fp(ds, size);
 	for (uint32_t i = 0; prev && i < prev->n_svc; i++) {
 		const struct dp_service *p = &prev->svc[i];
 
 		if (p->id == ds->id && p->table && table_hdr(p->table)->fp == fp) {
 			t = table_hdr(p->table);
 			t->refs++;
-			goto done;
+			goto out;
 		}
 	}
 	t = malloc(sizeof(*t) + (size_t)size * sizeof(uint32_t));
-	ms = calloc(ds->n_servers + 1, sizeof(*ms));
-	if (!t || !ms) {
-		free(t);
-		free(ms);
-		return -ENOMEM;
+	if (!t) {
+		rc = -ENOMEM;
+		goto out;
 	}
-	for (uint32_t i = 0; i < ds->n_servers; i++) {
-		ms[i].ip = ntohl(ds->servers[i].ip);
-		ms[i].port = ntohs(ds->servers[i].port);
-		ms[i].weight = ds->servers[i].weight;
-	}
-	rc = ds->sched == DP_SCHED_MH ? cp_mh_build(ms, ds->n_servers, t->data, size)
-				      : cp_sh_build(ms, ds->n_servers, t->data, size);
-	if (rc == 0)
-		t->digest = cp_mh_digest(t->data, size, ms);
-	free(ms);
+	rc = ds->sched == DP_SCHED_MH  ? cp_mh_build(ms, ds->n_servers, t->data, size) :
+	     ds->sched == DP_SCHED_WRR ? cp_wrr_build(ms, ds->n_servers, t->data, size) :
+					 cp_sh_build(ms, ds->n_servers, t->data, size);
 	if (rc < 0) {
 		free(t);
-		return rc;
+		t = NULL;
+		goto out;
 	}
+	t->digest = ds->sched == DP_SCHED_WRR ? 0 : cp_mh_digest(t->data, size, ms);
 	t->refs = 1;
 	t->fp = fp;
 	t->size = size;
-done:
-	ds->table = t->data;
-	ds->table_size = t->size;
-	ds->digest = t->digest;
-	return 0;
+out:
+	free(ms);
+	if (t) {
+		ds->table = t->data;
+		ds->table_size = t->size;
+		ds->digest = t->digest;
+	}
+	return rc;
 }
 
 /* The key of a service's stable id (host order; the data plane's lookup
@@ -386,7 +396,8 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 		for (uint32_t k = 0; k < ds->n_servers; k++)
 			if (dp_server_usable(&ds->servers[k]))
 				ds->usable[k >> 6] |= 1ull << (k & 63);
-		if (ds->sched == DP_SCHED_MH || ds->sched == DP_SCHED_SH) {
+		if (ds->sched == DP_SCHED_MH || ds->sched == DP_SCHED_SH ||
+		    ds->sched == DP_SCHED_WRR) {
 			rc = service_table(cs, ds, in->prev);
 			if (rc < 0)
 				goto err;

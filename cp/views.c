@@ -222,7 +222,7 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 					    json_integer(rs.open > 0 ? rs.open : 0));
 		}
 	}
-	if (ds && ds->table && full)
+	if (ds && ds->table && full && (s->sched == CP_SCHED_MH || s->sched == CP_SCHED_SH))
 		json_object_set_new(o, s->sched == CP_SCHED_MH ? "mh_digest" : "sh_digest",
 				    json_sprintf("%016llx", (unsigned long long)ds->digest));
 	if (!full)

@@ -98,8 +98,7 @@ struct dp_lcore {
 	unsigned n_hold;
 	struct dp_hold_ent hold[DP_HOLD_MAX];
 
-	uint32_t *rr;                 /* per service id: round-robin cursor */
-	int32_t *wrr;                 /* per server id: smooth-wrr credit */
+	uint32_t *rr;                 /* per service id: rr and wrr cursor */
 	uint8_t *ovl;                 /* per server id: overloaded (ipvsadm -x/-y) */
 	struct dp_rs_stats *rs;       /* per server id */
 	struct dp_svc_stats *svc;     /* per service id */

@@ -31,11 +31,10 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	size_t rr_sz = dp->conf.max_services * sizeof(uint32_t);
 	size_t rs_sz = dp->conf.max_servers * sizeof(struct dp_rs_stats);
 	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
-	size_t wrr_sz = dp->conf.max_servers * sizeof(int32_t);
 	size_t ovl_sz = dp->conf.max_servers;
 	size_t persist_sz = dp_persist_memsize(DP_PERSIST_ENTRIES);
-	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + wrr_sz + ovl_sz +
-		       persist_sz + 9 * 64;
+	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + ovl_sz +
+		       persist_sz + 8 * 64;
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint8_t *p;
 
@@ -74,9 +73,6 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	lc->svc = (struct dp_svc_stats *)p;
 	memset(lc->svc, 0, svc_sz);
 	p += RTE_ALIGN_CEIL(svc_sz, 64);
-	lc->wrr = (int32_t *)p;
-	memset(lc->wrr, 0, wrr_sz);
-	p += RTE_ALIGN_CEIL(wrr_sz, 64);
 	lc->ovl = p;
 	memset(lc->ovl, 0, ovl_sz);
 	p += RTE_ALIGN_CEIL(ovl_sz, 64);

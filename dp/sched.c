@@ -41,28 +41,32 @@ int dp_sched_rr(const struct dp_service *svc, uint32_t *cursor, const uint8_t *o
 	return -1;
 }
 
-/* Smooth weighted round-robin: every pick adds each server's weight to its
- * credit, takes the server with the most credit and charges it the total.
- * A server of weight w among total W is picked w times in every W picks,
- * spread out rather than in a run. */
-int dp_sched_wrr(const struct dp_service *svc, int32_t *credit, const uint8_t *ovl)
+/* Smooth weighted round robin by walking the cycle of turns the control
+ * plane dealt (each server's turns spread evenly; see cp_wrr_build): one
+ * step per pick while every server is usable. An unusable server's turns
+ * fall to the turns after them, which are spread like everyone's, so the
+ * others keep shares close to their weights. Nothing usable: one lap, -1
+ * (the bitmap answers first unless only overload (-x) stops them). */
+int dp_sched_wrr(const struct dp_service *svc, uint32_t *cursor, const uint8_t *ovl)
 {
-	int64_t total = 0;
-	int best = -1;
+	uint32_t size = svc->table_size, c = *cursor;
 
-	for (uint32_t i = 0; i < svc->n_servers; i++) {
-		const struct dp_server *s = &svc->servers[i];
+	if (!svc->table || dp_sched_scan(svc->usable, svc->n_servers, svc->n_servers - 1) ==
+				   DP_SCHED_NONE)
+		return -1;
+	if (c >= size)   /* a new cycle (weights changed) is shorter */
+		c = 0;
+	for (uint32_t k = 0; k < size; k++) {
+		uint32_t i = svc->table[c];
 
-		if (!dp_sched_usable(s, ovl))
-			continue;
-		credit[s->id] += (int32_t)s->weight;
-		total += s->weight;
-		if (best < 0 || credit[s->id] > credit[svc->servers[best].id])
-			best = (int)i;
+		c = c + 1 == size ? 0 : c + 1;
+		if (i < svc->n_servers && dp_sched_usable(&svc->servers[i], ovl)) {
+			*cursor = c;
+			return (int)i;
+		}
 	}
-	if (best >= 0)
-		credit[svc->servers[best].id] -= (int32_t)total;
-	return best;
+	*cursor = c;
+	return -1;
 }
 
 /* Least connections, as LVS counts them: an open connection weighs 256 and
@@ -124,7 +128,7 @@ int dp_sched_pick(struct dp_lcore *lc, const struct dp_service *svc, uint32_t ci
 			dp_sched_overload(&svc->servers[i], lc->rs[svc->servers[i].id].open, lc->ovl);
 	switch (svc->sched) {
 	case DP_SCHED_WRR:
-		return dp_sched_wrr(svc, lc->wrr, lc->ovl);
+		return dp_sched_wrr(svc, &lc->rr[svc->id], lc->ovl);
 	case DP_SCHED_LC:
 		return dp_sched_lc(svc, lc->rs, false, lc->ovl);
 	case DP_SCHED_WLC:

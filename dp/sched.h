@@ -1,9 +1,9 @@
 /* dp/sched.h — picking a real server for a new connection.
  *
- * The schedulers' tables (mh, sh) are built by the control plane into the
- * snapshot as pure functions of the server set (cp/maglev.c); the data lcore
- * only indexes them. What changes per pick — round-robin cursors, smooth-wrr
- * credits, open-connection counts, overload flags — is the lcore's own state,
+ * The schedulers' tables (mh, sh, and wrr's cycle of turns) are built by the
+ * control plane into the snapshot as pure functions of the server set
+ * (cp/maglev.c); the data lcore only indexes them. What changes per pick —
+ * rr/wrr cursors, open-connection counts, overload flags — is the lcore's own state,
  * so a pick takes no lock. The pick functions below take that state as
  * arrays indexed by server id, so the unit tests drive them without an lcore.
  *
@@ -84,7 +84,9 @@ static inline bool dp_sched_usable(const struct dp_server *s, const uint8_t *ovl
 
 /* The pure pickers: index into svc->servers, or -1. */
 int dp_sched_rr(const struct dp_service *svc, uint32_t *cursor, const uint8_t *ovl);
-int dp_sched_wrr(const struct dp_service *svc, int32_t *credit, const uint8_t *ovl);
+/* wrr: the next usable turn of svc->table (the cycle the control plane
+ * dealt, cp_wrr_build) from *cursor on, which it advances. */
+int dp_sched_wrr(const struct dp_service *svc, uint32_t *cursor, const uint8_t *ovl);
 int dp_sched_lc(const struct dp_service *svc, const struct dp_rs_stats *rs, bool weighted,
 		const uint8_t *ovl);
 int dp_sched_hash(const struct dp_service *svc, uint32_t cip_host, uint16_t cport_host,

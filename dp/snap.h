@@ -85,7 +85,7 @@ struct dp_service {
 	uint32_t n_servers;
 	struct dp_server *servers;
 	uint64_t *usable;     /* bitmap over servers: usable when the snapshot was made */
-	uint32_t *table;      /* mh/sh: slot → server index */
+	uint32_t *table;      /* mh/sh: slot → server index; wrr: the cycle of turns */
 	uint32_t table_size;
 	uint64_t digest;      /* of the table's slot → address mapping */
 	uint32_t persist_ms;  /* 0 = no persistence */

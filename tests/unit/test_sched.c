@@ -23,9 +23,30 @@ struct fixture {
 	struct dp_server rs[MAXS];
 	uint64_t usable[MAXS / 64 + 1];
 	struct dp_rs_stats st[MAXS];
-	int32_t credit[MAXS];
+	uint32_t cursor;
+	uint32_t *table;
 	uint8_t ovl[MAXS];
 };
+
+/* The wrr cycle, dealt by the control plane's builder as cp/snap.c does. */
+static void wrr_table(struct fixture *f)
+{
+	struct cp_mh_server ms[MAXS];
+	uint32_t n = f->svc.n_servers, size;
+
+	for (uint32_t i = 0; i < n; i++)
+		ms[i] = (struct cp_mh_server){ .ip = ntohl(f->rs[i].ip),
+					       .port = ntohs(f->rs[i].port),
+					       .weight = f->rs[i].weight };
+	size = cp_wrr_size(ms, n);
+	assert_true(size > 0);
+	free(f->table);
+	f->table = malloc(size * sizeof(uint32_t));
+	assert_non_null(f->table);
+	assert_int_equal(cp_wrr_build(ms, n, f->table, size), 0);
+	f->svc.table = f->table;
+	f->svc.table_size = size;
+}
 
 static void setup(struct fixture *f, const uint32_t *weights, unsigned n, uint8_t sched)
 {
@@ -87,8 +108,9 @@ static void test_wrr_smooth(void **state)
 			total += sets[k][n++];
 		}
 		setup(&f, sets[k], n, DP_SCHED_WRR);
+		wrr_table(&f);
 		for (unsigned i = 0; i < 3 * total; i++) {
-			int p = dp_sched_wrr(&f.svc, f.credit, f.ovl);
+			int p = dp_sched_wrr(&f.svc, &f.cursor, f.ovl);
 
 			assert_true(p >= 0);
 			count[p]++;
@@ -102,11 +124,101 @@ static void test_wrr_smooth(void **state)
 		{
 			unsigned bound = (sets[k][0] + wmin - 1) / wmin;
 
-			print_message("   weights %u..%u: longest run %u, bound %u\n", sets[k][0], wmin,
-				      longest, bound);
+			print_message("   weights %u..%u: cycle %u, longest run %u, bound %u\n",
+				      sets[k][0], wmin, f.svc.table_size, longest, bound);
 			assert_true(longest <= bound);
 		}
+		free(f.table);
 	}
+}
+
+/* The cycle is a function of the set (ip, port, weight): any order of the
+ * same servers deals the same addresses in the same order; weights that
+ * sum past CP_WRR_SIZE_MAX are scaled, shares stay within 0.1 %. */
+static void test_wrr_table(void **state)
+{
+	struct cp_mh_server a[40], b[40];
+	uint32_t *ta, *tb, size, n = 40;
+	uint64_t sum = 0;
+
+	(void)state;
+	for (uint32_t i = 0; i < n; i++) {
+		a[i] = (struct cp_mh_server){ .ip = 0x0a010000 + i * 7, .port = 80,
+					      .weight = 20000 + i * 977 };
+		b[n - 1 - i] = a[i];
+		sum += a[i].weight;
+	}
+	size = cp_wrr_size(a, n);
+	print_message("   40 servers, weights summing to %llu: a cycle of %u turns\n",
+		      (unsigned long long)sum, size);
+	assert_true(size <= CP_WRR_SIZE_MAX + n && size >= CP_WRR_SIZE_MAX - n);
+	assert_int_equal(cp_wrr_size(b, n), size);
+	ta = malloc(size * sizeof(*ta));
+	tb = malloc(size * sizeof(*tb));
+	assert_non_null(ta);
+	assert_non_null(tb);
+	assert_int_equal(cp_wrr_build(a, n, ta, size), 0);
+	assert_int_equal(cp_wrr_build(b, n, tb, size), 0);
+	assert_int_equal(cp_wrr_build(a, n, ta, size + 1), -EINVAL);
+	for (uint32_t i = 0; i < size; i++)
+		assert_int_equal(a[ta[i]].ip, b[tb[i]].ip);
+	for (uint32_t s = 0; s < n; s++) {
+		uint32_t c = 0;
+		double want = (double)a[s].weight / (double)sum, got;
+
+		for (uint32_t i = 0; i < size; i++)
+			c += ta[i] == s;
+		got = (double)c / size;
+		assert_true(got > want * 0.999 && got < want * 1.001);
+	}
+	/* weight 0 is no turn; none at all is no table */
+	a[3].weight = 0;
+	size = cp_wrr_size(a, n);
+	assert_int_equal(cp_wrr_build(a, n, ta, size), 0);
+	for (uint32_t i = 0; i < size; i++)
+		assert_int_not_equal(ta[i], 3);
+	for (uint32_t i = 0; i < n; i++)
+		a[i].weight = 0;
+	assert_int_equal(cp_wrr_size(a, n), 0);
+	free(ta);
+	free(tb);
+}
+
+/* A down server's turns fall to the others, whose shares stay as their
+ * weights say to within a few percent; nothing usable gives -1. */
+static void test_wrr_unusable(void **state)
+{
+	const uint32_t w[4] = { 4, 3, 2, 1 };
+	struct fixture f;
+	unsigned count[4] = { 0 };
+
+	(void)state;
+	setup(&f, w, 4, DP_SCHED_WRR);
+	wrr_table(&f);
+	f.rs[0].flags = DP_RS_DOWN;
+	f.usable[0] &= ~1ull;
+	for (unsigned i = 0; i < 6000; i++) {
+		int p = dp_sched_wrr(&f.svc, &f.cursor, f.ovl);
+
+		assert_true(p > 0);
+		count[p]++;
+	}
+	print_message("   weights 4 3 2 1, the 4 down: %u %u %u of 6000 (3000 2000 1000 ideal)\n",
+		      count[1], count[2], count[3]);
+	assert_true(count[1] > 2700 && count[1] < 3300);
+	assert_true(count[2] > 1800 && count[2] < 2200);
+	assert_true(count[3] > 900 && count[3] < 1100);
+	for (unsigned i = 1; i < 4; i++)
+		f.rs[i].flags = DP_RS_DRAIN;
+	f.usable[0] = 0;
+	assert_int_equal(dp_sched_wrr(&f.svc, &f.cursor, f.ovl), -1);
+	/* usable by the bitmap but overloaded (-x) on this lcore: one lap */
+	f.rs[1].flags = 0;
+	f.usable[0] = 2;
+	f.rs[1].u_thr = 1;
+	f.ovl[f.rs[1].id] = 1;
+	assert_int_equal(dp_sched_wrr(&f.svc, &f.cursor, f.ovl), -1);
+	free(f.table);
 }
 
 static void test_lc_wlc_rules(void **state)
@@ -261,6 +373,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rr_skips_unusable),
 		cmocka_unit_test(test_wrr_smooth),
+		cmocka_unit_test(test_wrr_table),
+		cmocka_unit_test(test_wrr_unusable),
 		cmocka_unit_test(test_lc_wlc_rules),
 		cmocka_unit_test(test_overload_hysteresis),
 		cmocka_unit_test(test_hash_pick),
