@@ -6,7 +6,7 @@
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
 #   make fuzz       libFuzzer targets (clang)
 
-PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c
+PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c libcrypto
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP
