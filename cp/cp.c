@@ -16,13 +16,6 @@ RTE_LOG_REGISTER(mgw_logtype_cp, mgw.cp, INFO);
 
 const char *const cp_state_names[] = { "starting", "pre-online", "online", "faulty", "stopping" };
 
-uint64_t cp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static bool svc_in_use(void *arg, uint32_t id)
 {
@@ -179,7 +172,7 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	pthread_mutex_init(&cp->ann_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
-	cp->started_ms = cp_now_ms();
+	cp->started_ms = dp_mono_ms();
 	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
 	cp->cfg_max_servers = cfg->max_servers;
 	cp->rs_down = calloc(cfg->max_servers, 1);

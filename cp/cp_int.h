@@ -12,6 +12,7 @@
 
 #include "cp/cp.h"
 #include "cp/ids.h"
+#include "dp/bytes.h"
 #include "dp/dp.h"
 
 extern int mgw_logtype_cp;
@@ -97,7 +98,6 @@ void cp_health_stop(struct cp *cp);
 int cp_health_sync(struct cp *cp);              /* lock held */
 json_t *cp_health_json(struct cp *cp, uint32_t rs_id);
 
-uint64_t cp_now_ms(void);
 
 /* selfcheck.c: the self-check thread and the node's fault state. */
 int cp_selfcheck_create(struct cp *cp);

@@ -50,7 +50,7 @@ json_t *cp_status_json(struct cp *cp)
 	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}",
 		      "version", cp->version, "node_id", (json_int_t)cp->cfg->node_id,
 		      "state", cp_state_names[state], "state_reason", cp->state_reason,
-		      "uptime_s", (json_int_t)((cp_now_ms() - cp->started_ms) / 1000),
+		      "uptime_s", (json_int_t)((dp_mono_ms() - cp->started_ms) / 1000),
 		      "lcores", lcores, "ports", ports);
 	json_object_set_new(o, "reply_steering", json_string(cp->snap->laddr.mode == DP_LADDR_FLOW
 							     ? "flow" : "software"));
