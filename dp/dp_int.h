@@ -1,6 +1,7 @@
 /* dp/dp_int.h — the data plane's private structures, shared by its files
  * (dp.c set-up, port.c ports, lcore.c loop, input.c classification,
- * fullnat.c sessions, fwd.c the other forwarding modes, xmit.c output).
+ * conn.c sessions, fullnat.c FULLNAT, fwd.c the other forwarding modes,
+ * xmit.c output).
  * Not for use outside dp/. */
 #ifndef MGW_DP_DP_INT_H
 #define MGW_DP_DP_INT_H
@@ -183,18 +184,21 @@ bool dp_miss_pass(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, boo
  * call) */
 void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port);
 
-/* fullnat.c: sessions, the client side of every mode (a packet to a VIP:
- * find or make its session, then forward by the session's mode), and
- * FULLNAT's replies (to a LIP) */
+/* conn.c: sessions of every mode; the client side of every mode (a packet
+ * to a VIP: find or make its session, then forward by the session's mode) */
 void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
-void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
+/* End a session now (flush, reset): unlink from the wheel and release. */
+void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
+void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
+
+/* fullnat.c: FULLNAT's client side (session s found or made by
+ * dp_vip_in) and its replies (to a LIP) */
+void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
+void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 /* A server's packet of session s (direction OUT), on to the client as from
  * the VIP: FULLNAT's and NAT's replies alike. */
 void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
-void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
-/* End a session now (flush, reset): unlink from the wheel and release. */
-void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 
 /* fwd.c: the modes beside FULLNAT (NAT, DR, TUNNEL) */
 /* A client's packet of session s (not FULLNAT), found or made by dp_vip_in. */
@@ -219,7 +223,7 @@ void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
 /* The same for a packet of session s going in direction dir (DP_DIR_IN:
  * to the server), whose TTL the caller checked and decremented already
- * (dp_nat_forward): through the next hop s remembers, when it still holds. */
+ * (dp_rw_forward): through the next hop s remembers, when it still holds. */
 void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
 		  uint32_t dst);
 void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);

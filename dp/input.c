@@ -2,7 +2,7 @@
  *
  *   ARP            → answer for our addresses; replies (and requests not for
  *                    us) go to the kernel, where the neighbour thread learns
- *   IPv4 to a VIP  → client side of every mode (fullnat.c)
+ *   IPv4 to a VIP  → client side of every mode (conn.c)
  *   IPv4 to a LIP  → FULLNAT, server side (handed to the owning lcore first)
  *   ICMP to a VIP or LIP → icmp_path.c; later fragments → frag_path.c
  *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
