@@ -189,11 +189,11 @@ static void dump_lcore(struct cp_selfcheck *sc, unsigned idx)
 
 	if (dp_fault_lcore_state(sc->cp->dp, idx, &d) < 0)
 		return;
-	CP_LOG(ERR, "watchdog: data lcore %u (EAL lcore %u) stuck: loops %llu polls %llu "
+	CP_LOG(ERR, "watchdog: data lcore %u (EAL lcore %u) stuck: loops %llu busy polls %llu "
 	       "idle_sleeps %llu | rx %llu tx %llu punted %llu from_kernel %llu redirect in %llu "
 	       "out %llu | sessions %llu hold %u | command slot seq %u done %u kind %u cursor %u "
 	       "| wheel %u ms snapshot %llu sleep %u us", d.idx, d.lcore_id,
-	       (unsigned long long)d.loops, (unsigned long long)d.polls,
+	       (unsigned long long)d.loops, (unsigned long long)d.busy_polls,
 	       (unsigned long long)d.idle_sleeps, (unsigned long long)d.rx_pkts,
 	       (unsigned long long)d.tx_pkts, (unsigned long long)d.punted,
 	       (unsigned long long)d.from_kernel, (unsigned long long)d.redirect_in,

@@ -154,7 +154,6 @@ static void timers(struct dp_lcore *lc)
 		dp_hold_run(lc);
 	if (lc->frag.n_held)
 		dp_frag_tick(lc);
-	lc->stats.sess_active = lc->sess.n_used;
 }
 
 static unsigned rx_ports(struct dp_lcore *lc)
@@ -287,7 +286,6 @@ int dp_lcore_main(void *arg)
 				run_command(lc, seq);
 		}
 
-		lc->stats.polls++;
 		lc->stats.loops++;
 		rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
 		if (n) {
