@@ -133,7 +133,7 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 		}
 		/* A new tuple is looked for in both its buckets: fetch them
 		 * together (the insert below uses them too). */
-		h = dp_sess_hash(rs->ip, lip, rs->port, lport, p->proto);
+		h = dp_sess_hash(lc->sess.seed, rs->ip, lip, rs->port, lport, p->proto);
 		dp_sess_prefetch(&lc->sess, h);
 		dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h, lc->sess.mask)]);
 		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport, p->proto, &dir))

@@ -63,11 +63,11 @@ struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t)
 	return s;
 }
 
-static uint32_t tuple_hash(const struct dp_sess *s, unsigned dir)
+static uint32_t tuple_hash(const struct dp_sess_tab *t, const struct dp_sess *s, unsigned dir)
 {
 	if (dir == 0)
-		return dp_sess_hash(s->cip, s->vip, s->cport, s->vport, s->proto);
-	return dp_sess_hash(s->rip, s->lip, s->rport, s->lport, s->proto);
+		return dp_sess_hash(t->seed, s->cip, s->vip, s->cport, s->vport, s->proto);
+	return dp_sess_hash(t->seed, s->rip, s->lip, s->rport, s->lport, s->proto);
 }
 
 static int bucket_free_slot(const struct dp_sess_bucket *bk)
@@ -145,7 +145,7 @@ static void unplace(struct dp_sess_tab *t, uint32_t sig, uint32_t ref)
 int dp_sess_insert(struct dp_sess_tab *t, struct dp_sess *s)
 {
 	uint32_t idx = dp_sess_index(t, s);
-	uint32_t h0 = tuple_hash(s, 0), h1 = tuple_hash(s, 1);
+	uint32_t h0 = tuple_hash(t, s, 0), h1 = tuple_hash(t, s, 1);
 	int rc;
 
 	rc = place(t, h0, idx << 1);
@@ -171,12 +171,12 @@ void dp_sess_free(struct dp_sess_tab *t, struct dp_sess *s)
 	if (!(s->flags & DP_SESS_F_USED))
 		return;
 	if (s->flags & DP_SESS_F_HASHED) {
-		uint32_t h0 = tuple_hash(s, 0), h1;
+		uint32_t h0 = tuple_hash(t, s, 0), h1;
 
 		if (s->flags & DP_SESS_F_ONEWAY) {
 			unplace(t, h0, idx << 1);
 		} else {
-			h1 = tuple_hash(s, 1);
+			h1 = tuple_hash(t, s, 1);
 			/* the two buckets' misses overlap rather than follow */
 			dp_sess_prefetch(t, h0);
 			dp_sess_prefetch(t, h1);

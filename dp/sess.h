@@ -76,6 +76,7 @@ struct dp_sess_tab {
 	struct dp_sess *sess;    /* capacity */
 	uint32_t *free;          /* stack of free indices */
 	struct dp_sess_bucket *bkt;
+	uint64_t seed;           /* of dp_sess_hash: random, set once before use */
 	uint64_t kicks;          /* cuckoo displacements done */
 	uint64_t insert_fail;    /* both buckets full after displacement */
 };
@@ -87,10 +88,12 @@ size_t dp_sess_tab_memsize(uint32_t capacity);
  * need not be zeroed). */
 void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity);
 
-static inline uint32_t dp_sess_hash(uint32_t saddr, uint32_t daddr, uint16_t sport,
+/* A tuple's hash in a table keyed by seed (random per start and lcore, so
+ * that nobody outside can aim tuples at one bucket). */
+static inline uint32_t dp_sess_hash(uint64_t seed, uint32_t saddr, uint32_t daddr, uint16_t sport,
 				    uint16_t dport, uint8_t proto)
 {
-	uint64_t a = (uint64_t)saddr << 32 | daddr;
+	uint64_t a = ((uint64_t)saddr << 32 | daddr) ^ seed;
 	uint64_t b = (uint64_t)sport << 24 | (uint64_t)dport << 8 | proto;
 	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
 
@@ -176,7 +179,7 @@ static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup(cons
 					     uint32_t daddr, uint16_t sport, uint16_t dport,
 					     uint8_t proto, unsigned *dir)
 {
-	return dp_sess_lookup_h(t, dp_sess_hash(saddr, daddr, sport, dport, proto), saddr,
+	return dp_sess_lookup_h(t, dp_sess_hash(t->seed, saddr, daddr, sport, dport, proto), saddr,
 				daddr, sport, dport, proto, dir);
 }
 
