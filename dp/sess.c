@@ -26,6 +26,7 @@ static size_t align64(size_t n)
 size_t dp_sess_tab_memsize(uint32_t capacity)
 {
 	return align64((size_t)capacity * sizeof(struct dp_sess)) +
+	       align64((size_t)capacity * sizeof(struct dp_sess_x)) +
 	       align64((size_t)capacity * sizeof(uint32_t)) +
 	       (size_t)buckets_for(capacity) * sizeof(struct dp_sess_bucket);
 }
@@ -40,6 +41,8 @@ void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity)
 	t->mask = nb - 1;
 	t->sess = (struct dp_sess *)p;
 	p += align64((size_t)capacity * sizeof(struct dp_sess));
+	t->x = (struct dp_sess_x *)p;
+	p += align64((size_t)capacity * sizeof(struct dp_sess_x));
 	t->free = (uint32_t *)p;
 	p += align64((size_t)capacity * sizeof(uint32_t));
 	t->bkt = (struct dp_sess_bucket *)p;
@@ -60,6 +63,7 @@ struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t)
 		return NULL;
 	s = &t->sess[t->free[--t->n_free]];
 	s->flags = DP_SESS_F_USED;
+	memset(dp_sess_x(t, s), 0, sizeof(struct dp_sess_x));
 	return s;
 }
 
