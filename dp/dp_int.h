@@ -101,6 +101,8 @@ struct dp_lcore_sync {
 	uint8_t sweep_on, sweep_peer, sweep_origin, sweep_all;
 	uint32_t sweep_cursor;
 	uint64_t sweep_removed;
+	uint8_t n_sweep_q;
+	struct { uint8_t peer, origin, all; } sweep_q[DP_SYNC_MAX_PEERS];
 	/* foreign sessions per (peer slot, origin lcore): count, identity sum,
 	 * and the resync generation their records must carry */
 	uint64_t fcount[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
