@@ -109,6 +109,7 @@ struct dp_lcore_sync {
 	uint64_t fhash[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint8_t gen[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint32_t fused[DP_SYNC_MAX_PEERS];   /* foreign sessions per peer (the quota) */
+	uint32_t lose;                /* fault injection: live records still to lose */
 };
 
 struct dp_lcore {
