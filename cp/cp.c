@@ -115,6 +115,8 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	in.gen = ++cp->gen;
 	in.n_lcores = (uint16_t)dp_n_lcores(cp->dp);
 	in.routes = new_routes ? new_routes : cp->routes;
+	in.lip_hold = cp->lip_hold;
+	in.n_lip_hold = cp->n_lip_hold;
 	rc = cp_snap_build(&in, &snap, err);
 	if (rc < 0) {
 		dp_routes_free(new_routes);
@@ -156,6 +158,24 @@ int cp_republish_locked(struct cp *cp)
 
 	if (rc < 0)
 		CP_LOG(ERR, "republishing: %s: %s", err.field, err.msg);
+	return rc;
+}
+
+int cp_lips_set(struct cp *cp, const struct cp_lip_hold *v, unsigned n)
+{
+	int rc;
+
+	if (n > CP_MAX_LIP_HOLDS)
+		return -E2BIG;
+	pthread_mutex_lock(&cp->lock);
+	if (n == cp->n_lip_hold && !memcmp(cp->lip_hold, v, n * sizeof(*v))) {
+		pthread_mutex_unlock(&cp->lock);
+		return 0;
+	}
+	memcpy(cp->lip_hold, v, n * sizeof(*v));
+	cp->n_lip_hold = n;
+	rc = cp_republish_locked(cp);
+	pthread_mutex_unlock(&cp->lock);
 	return rc;
 }
 
