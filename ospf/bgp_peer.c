@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_priv.h"
 
 RTE_LOG_REGISTER(mgw_logtype_bgp, mgw.bgp, INFO);
 

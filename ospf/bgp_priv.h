@@ -22,7 +22,7 @@
 #include <rte_log.h>
 
 #include "dp/bytes.h"
-#include "bgp.h"
+#include "ospf/bgp.h"
 
 extern int mgw_logtype_bgp;
 #define BGP_LOG(level, fmt, ...) \

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_priv.h"
 
 static json_t *ip_json(uint32_t a)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_int.h"
+#include "ospf/ospf_priv.h"
 
 #define LSDB_BUCKETS_MIN 64
 
