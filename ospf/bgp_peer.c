@@ -75,6 +75,8 @@ int bgp_conf_validate(const struct bgp_conf *c, char *msg, size_t len)
 			return bad(msg, len, "peers[%u].as", i, "must be 1..4294967295, not 23456 (AS_TRANS)");
 		if (p->flags & ~BGP_PEER_NO_CAPS)
 			return bad(msg, len, "peers[%u].flags", i, "unknown flag");
+		if (p->md5_key_len > BGP_MD5_KEY_MAX)
+			return bad(msg, len, "peers[%u].auth", i, "a TCP-MD5 key is 1..80 bytes");
 		for (j = 0; j < i; j++)
 			if (c->peers[j].addr == p->addr)
 				return bad(msg, len, "peers[%u].ip", i, "duplicate peer");
@@ -133,6 +135,9 @@ void bgp_eng_destroy(struct bgp_eng *e)
 		free(e->peers[i].adv);
 	}
 	free(e->rib);
+	explicit_bzero(&e->conf, sizeof(e->conf));      /* the keys */
+	for (i = 0; i < BGP_MAX_PEERS; i++)
+		explicit_bzero(&e->peers[i].conf, sizeof(e->peers[i].conf));
 	free(e);
 }
 

@@ -76,6 +76,9 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 		json_object_set_new(o, "ipv4_unicast", json_boolean(p->ipv4));
 	}
 	json_object_set_new(o, "capabilities_sent", json_boolean(p->send_caps));
+	/* never the key */
+	json_object_set_new(o, "auth", json_string(p->conf.md5_key_len ? "tcp-md5" : "none"));
+	json_object_set_new(o, "ttl_security", json_boolean(p->conf.ttl_security));
 	if (p->has_err) {
 		err = json_object();
 		json_object_set_new(err, "code", json_integer(p->last_err.code));

@@ -195,6 +195,14 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 		bc.peers[i].addr = c->bgp.peers[i].ip;
 		bc.peers[i].as = c->bgp.peers[i].as;
 		bc.peers[i].port = c->bgp.peers[i].port;
+		bc.peers[i].ttl_security = c->bgp.peers[i].ttl_security;
+		if (c->bgp.peers[i].auth == CP_BGP_AUTH_TCP_MD5) {
+			rc = read_key("routing.bgp.peers", i, c->bgp.peers[i].key_file,
+				      bc.peers[i].md5_key, sizeof(bc.peers[i].md5_key),
+				      &bc.peers[i].md5_key_len);
+			if (rc < 0)
+				goto out;
+		}
 		bc.n_peers++;
 	}
 	/* Sockets are bound to no address: each session takes the source
@@ -202,18 +210,18 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 	rc = bgp_conf_validate(&bc, msg, sizeof(msg));
 	if (rc < 0) {
 		RT_LOG(ERR, "bgp: %s", msg);
-		return rc;
+		goto out;
 	}
 	rc = bgp_create(&bc, &r->bgp);
-	if (rc < 0)
-		return rc;
-	rc = bgp_start(r->bgp);
-	if (rc < 0)
-		return rc;
-	rc = cp_selfcheck_watch(r->cp, "bgp", bgp_hb, r, 0);
-	if (rc < 0)
-		return rc;
-	return cp_speaker_add(r->cp, &sp);
+	if (rc == 0)
+		rc = bgp_start(r->bgp);
+	if (rc == 0)
+		rc = cp_selfcheck_watch(r->cp, "bgp", bgp_hb, r, 0);
+	if (rc == 0)
+		rc = cp_speaker_add(r->cp, &sp);
+out:
+	explicit_bzero(&bc, sizeof(bc));
+	return rc;
 }
 
 /* The state change already handed the speakers an empty set; give their
