@@ -497,12 +497,49 @@ static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
 	p->rx_open = NULL;
 }
 
+/* RFC 7606 §6: the operator hears of every malformed UPDATE (here, at a
+ * bounded rate; the counters see them all). */
+static void log_7606(struct bgp_peer *p, const struct bgp_update *u)
+{
+	char why[160];
+	size_t n = 0;
+
+	why[0] = 0;
+	for (unsigned i = 0; i < BGP_7606_MAX && n < sizeof(why); i++)
+		if (u->reasons & (1u << i))
+			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s", n ? ", " : "",
+					      bgp_7606_names[i]);
+	if (bgp_ratelim_ok(&p->log_lim, p->eng->now))
+		BGP_LOG(WARNING, "%s: malformed UPDATE (%s; attribute type %u): %s (RFC 7606)",
+			p->name, why, u->first_type,
+			u->verdict == BGP_UPD_TREAT_AS_WITHDRAW ?
+			"its routes are treated as withdrawn" : "attribute discarded");
+}
+
 static void update_rx(struct bgp_peer *p, const uint8_t *msg, size_t len)
 {
+	unsigned opts = (p->as4 ? BGP_UPD_AS4 : 0) |
+			(p->conf.as != p->eng->conf.local_as ? BGP_UPD_EBGP : 0);
 	struct bgp_update u;
 
-	if (bgp_msg_update_decode(msg, len, p->as4, &u, &p->err)) {
+	if (bgp_msg_update_decode(msg, len, opts, &u, &p->err)) {
 		bgp_fsm_event(p, BGP_EV_UPDATE_ERR);
+		return;
+	}
+	if (u.verdict != BGP_UPD_OK) {
+		for (unsigned i = 0; i < BGP_7606_MAX; i++)
+			if (u.reasons & (1u << i))
+				p->rfc7606_reasons[i]++;
+		p->rfc7606_discarded += u.n_discarded;
+		log_7606(p, &u);
+	}
+	if (u.verdict == BGP_UPD_TREAT_AS_WITHDRAW) {
+		/* the session stays up; mgw holds no route to withdraw,
+		 * so it counts them as what they now are */
+		p->rfc7606_withdraw_updates++;
+		p->rfc7606_withdrawn += u.n_nlri;
+		p->withdrawn_rx += u.n_wd + u.n_nlri;
+		bgp_fsm_event(p, BGP_EV_UPDATE);
 		return;
 	}
 	/* mgw installs nothing: count and move on */
