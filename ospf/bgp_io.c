@@ -15,8 +15,12 @@
  * - GTSM (RFC 5082): TTL 255 out, IP_MINTTL 255 in (TcpExt TCPMinTTLDrop
  *   counts the rest). The listen socket sends its SYN-ACKs with 255 when
  *   any peer asks for GTSM, and refuses less only when every peer does;
- *   otherwise a GTSM peer's accepted socket gets IP_MINTTL at once, so
- *   no segment after the handshake gets through with less.
+ *   otherwise it keeps each SYN (TCP_SAVE_SYN) and a GTSM peer's
+ *   connection whose SYN came with less is closed at once (counted in
+ *   gtsm_refused): left open, it would sit in OpenSent, every later
+ *   segment dropped, and win the collision against the peer's next,
+ *   good connection (RFC 4271 §6.8 keeps the older one we did not open).
+ *   Its accepted socket gets IP_MINTTL at once as well.
  * The kernel's counters are shown in the status ("kernel": this network
  * namespace's totals, not per peer).
  */
@@ -66,6 +70,7 @@ struct bgp {
 	atomic_bool stopping;
 	atomic_uint_fast64_t heartbeat;
 	uint64_t accept_overflow;
+	uint64_t gtsm_refused;		/* GTSM peers' connections with a SYN below 255 */
 	struct io_conn conns[IO_MAX_CONNS];
 	uint8_t rxbuf[65536];
 	/* not rxbuf: the engine may close one connection while it still
@@ -155,6 +160,20 @@ static int sock_gtsm(int fd, bool send, bool recv)
 	if (!rc && recv)
 		rc = sopt(fd, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl));
 	return rc;
+}
+
+/* The TTL of the SYN that opened an accepted connection (TCP_SAVE_SYN on
+ * the listener: the SYN's IPv4 header first); a SYN that was not kept
+ * passes, as the listener's IP_MINTTL has seen to it then. */
+static bool syn_ttl_ok(int fd)
+{
+	uint8_t syn[128];
+	socklen_t len = sizeof(syn);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len) < 0 || len < 20 ||
+	    (syn[0] >> 4) != 4)
+		return true;
+	return syn[8] >= GTSM_TTL;
 }
 
 static const struct bgp_peer_conf *peer_conf(const struct bgp *b, uint32_t addr)
@@ -340,7 +359,12 @@ static void on_accept(struct bgp *b, uint64_t now)
 		{
 			const struct bgp_peer_conf *pc = peer_conf(b, ntohl(sa.sin_addr.s_addr));
 
-			/* the listener let its SYN in; nothing more with less than 255 */
+			if (pc && pc->ttl_security && !syn_ttl_ok(fd)) {
+				b->gtsm_refused++;
+				close(fd);
+				continue;
+			}
+			/* nothing more with less than 255 */
 			if (pc && pc->ttl_security)
 				sock_gtsm(fd, true, true);
 		}
@@ -507,6 +531,11 @@ static int listen_open(struct bgp *b)
 		close(fd);
 		return rc;
 	}
+	if (gtsm && gtsm < b->conf.n_peers &&
+	    (rc = sopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof(one))) < 0) {
+		close(fd);
+		return rc;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 8) ||
 	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		int rc = -errno;
@@ -619,6 +648,7 @@ int bgp_status_json(struct bgp *b, json_t **out)
 				    json_integer((json_int_t)atomic_load(&b->heartbeat)));
 		json_object_set_new(*out, "accept_overflow",
 				    json_integer((json_int_t)b->accept_overflow));
+		json_object_set_new(*out, "gtsm_refused", json_integer((json_int_t)b->gtsm_refused));
 		json_object_set_new(*out, "kernel", kernel_counters());
 	}
 	pthread_mutex_unlock(&b->lock);

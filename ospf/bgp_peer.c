@@ -450,6 +450,16 @@ static void cand_drop(struct bgp_peer *p, uint8_t code, uint8_t sub,
 	bgp_peer_conn_release(p, &p->cand);
 }
 
+/* How long a connection in OpenSent may go without the peer's OPEN before
+ * a colliding connection that has one replaces it: the hold time we
+ * propose (90 s when none), at least 3 s; an OPEN takes a round trip. */
+static uint64_t opensent_stale_ms(const struct bgp_peer *p)
+{
+	uint64_t h = p->eng->conf.hold_s ? p->eng->conf.hold_s : 90;
+
+	return (h < 3 ? 3 : h) * 1000;
+}
+
 /* The colliding connection's first message. §6.8: the connection that the
  * speaker with the higher BGP Identifier opened survives. */
 static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
@@ -477,9 +487,19 @@ static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
 		return;
 	}
 	keep_old = !p->conn.outgoing || conf->router_id > o.id;
-	BGP_LOG(INFO, "%s: collision resolved: keep the connection opened by %s (local id %08x, remote %08x, RFC 4271 §6.8)",
-		p->name, keep_old == p->conn.outgoing ? "us" : "the peer",
-		conf->router_id, o.id);
+	/* §6.8 compares connections in OpenConfirm; one still in OpenSent
+	 * has shown no OPEN. Silent there for longer than a hold time, it
+	 * is dead but for its socket (GTSM or TCP-MD5 drop the peer's
+	 * segments, FIN included, without a word): the live one wins. */
+	if (p->state == BGP_ST_OPENSENT && p->eng->now - p->since_ms > opensent_stale_ms(p)) {
+		BGP_LOG(NOTICE, "%s: collision: no OPEN in %llu ms on the first connection, the new one replaces it",
+			p->name, (unsigned long long)(p->eng->now - p->since_ms));
+		keep_old = false;
+	} else {
+		BGP_LOG(INFO, "%s: collision resolved: keep the connection opened by %s (local id %08x, remote %08x, RFC 4271 §6.8)",
+			p->name, keep_old == p->conn.outgoing ? "us" : "the peer",
+			conf->router_id, o.id);
+	}
 	if (keep_old) {
 		cand_drop(p, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
 		return;

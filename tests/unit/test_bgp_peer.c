@@ -980,6 +980,37 @@ static void test_collision(void **state)
 	bgp_eng_destroy(e);
 }
 
+/* A first connection stuck in OpenSent (the peer's segments dropped, as a
+ * GTSM or TCP-MD5 mismatch does) loses to a colliding one that brings an
+ * OPEN, whatever the identifiers say; a fresh one does not (above). */
+static void test_collision_stale_opensent(void **state)
+{
+	uint8_t m[BGP_MAX_MSG];
+	struct bgp_conf c;
+	struct bgp_eng *e;
+	struct bgp_peer *p;
+	int in;
+
+	(void)state;
+	tb_conf(&c);                                     /* hold 3 s */
+	e = engine(&c, true);
+	p = &e->peers[0];
+	bgp_eng_connected(e, 0, TB_N2, 1000);            /* ours, OpenSent */
+	assert_int_equal(p->state, BGP_ST_OPENSENT);
+	in = tb_new_incoming(&S);
+	assert_int_equal(bgp_eng_accept(e, in, TB_R, TB_N2, 5000), 0);
+	tb_drain(&S, in);
+	/* our id (10.201.2.2) is higher: §6.8 alone would keep ours */
+	bgp_eng_input(e, in, m, tb_open(m, 65000, 90, tb_ip(10, 201, 0, 1), true), 5001);
+	tb_expect_notif(&S, 0, 6, 7);
+	assert_false(S.c[0].open);
+	assert_int_equal(p->conn.cid, in);
+	assert_int_equal(p->state, BGP_ST_OPENCONFIRM);
+	bgp_eng_input(e, in, m, tb_keepalive(m), 5002);
+	assert_int_equal(p->state, BGP_ST_ESTABLISHED);
+	bgp_eng_destroy(e);
+}
+
 /* The first connection dies while the colliding one waits for its OPEN. */
 static void test_collision_first_dies(void **state)
 {
@@ -1222,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_collision),
 		cmocka_unit_test(test_collision_first_dies),
+		cmocka_unit_test(test_collision_stale_opensent),
 		cmocka_unit_test(test_announce_diff),
 		cmocka_unit_test(test_announce_many_and_invalid),
 		cmocka_unit_test(test_status_json),
