@@ -335,8 +335,8 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 
 /* A key file must be there and hold a key of 1..max bytes when the config
  * is checked, not first when the speaker starts. */
-static int check_key_file(const char *path, const char *file, size_t max, const char *what,
-			  struct cp_err *err)
+static int check_routing_key(const char *path, const char *file, size_t max, const char *what,
+			     struct cp_err *err)
 {
 	uint8_t key[CP_KEY_MAX];
 	size_t len = 0;
@@ -362,7 +362,7 @@ int cp_config_check_keys(const struct cp_config *c, struct cp_err *err)
 			continue;
 		cp_rd_index(p, sizeof(p), "routing.ospf", "interfaces", i);
 		cp_rd_path(ap, sizeof(ap), p, "auth");
-		if (check_key_file(ap, c->ospf.ifaces[i].key_file, cp_ospf_auth_key_max[t],
+		if (check_routing_key(ap, c->ospf.ifaces[i].key_file, cp_ospf_auth_key_max[t],
 				   cp_ospf_auth_names[t], err) < 0)
 			return -EINVAL;
 	}
@@ -371,7 +371,7 @@ int cp_config_check_keys(const struct cp_config *c, struct cp_err *err)
 			continue;
 		cp_rd_index(p, sizeof(p), "routing.bgp", "peers", i);
 		cp_rd_path(ap, sizeof(ap), p, "auth");
-		if (check_key_file(ap, c->bgp.peers[i].key_file, CP_KEY_MAX, "tcp-md5", err) < 0)
+		if (check_routing_key(ap, c->bgp.peers[i].key_file, CP_KEY_MAX, "tcp-md5", err) < 0)
 			return -EINVAL;
 	}
 	return 0;
