@@ -13,11 +13,14 @@
 #   (mgw: counters.drops.auth_digest in GET /routing; BIRD's log);
 # - the right keys but BIRD without TTL security (it sends TTL 1): mgw
 #   refuses every packet (drops.ttl_security), no adjacency;
-# - everything put back: Full and routed again.
+# - everything put back: Full and routed again;
+# - a new key written to mgw's key file and given to BIRD: the running mgw
+#   keeps the key it read at start (refused both ways), and after a restart
+#   it is Full and routed with the new one.
 set -u
 . "$(dirname "$0")/../../lib/common.sh"
 . "$(dirname "$0")/../../lib/testbed.sh"
-tb_init ospf_auth 60
+tb_init ospf_auth 90
 
 SPEAKER=$TB_ROOT/build/tools/ospf_speaker
 [[ -x $SPEAKER && -x $TB_MGW ]] || { tb_log "FAIL - build first (make)"; exit 1; }
@@ -158,6 +161,28 @@ tb_check "everything back: mgw Full" tb_wait 15 is_full 10.201.1.2; tb_log "afte
 tb_check "everything back: the VIP routed via mgw" tb_wait 15 routed $VIP 10.201.1.2
 tb_log "back: routed $(( $(now_ms) - t2 )) ms after birdc configure"
 tb_log "mgw's refusals: $(routing | jq -c '.ospf.counters.drops | with_entries(select(.value > 0))')"
+
+# ---- a new key in the file: read at start, so taken at the restart -----------
+# (docs/config.md: the routing section, keys included, takes a restart)
+KEY1B=rotated-$KEY1
+bird_fails() { grep -ci 'authentication failed' "$TB_DIR/bird.log"; }
+f1=$(bird_fails)
+printf '%s\n' "$KEY1B" >"$TB_DIR/ospf-wan.key"
+bird_conf "$KEY1B" "$KEY2" "ttl security yes;"
+bird_reconf
+d1=$(mgw_drop auth_digest)
+tb_check "new key in the file and bird, mgw running: the adjacency goes" tb_wait 8 not_full 10.201.1.2
+tb_check "the running mgw still signs with the old key (bird refuses it)" tb_wait 3 above bird_fails "" "$f1"
+tb_check "and refuses bird's new digests (auth_digest $d1 -> $(mgw_drop auth_digest))" tb_wait 3 above mgw_drop auth_digest "$d1"
+tb_mgw_stop
+tb_expect_eq "mgw exits 0 on SIGTERM" 0 "$MGW_RC"
+t3=$(now_ms)
+tb_mgw_start lb || exit 1
+tb_check "restarted with the new key: Full" tb_wait 15 is_full 10.201.1.2
+tb_check "restarted with the new key: the VIP routed via mgw" tb_wait 15 routed $VIP 10.201.1.2
+tb_log "new key: routed $(( $(now_ms) - t3 )) ms after the restart"
+tb_expect_eq "the restarted mgw refused nothing" "" \
+	"$(routing | jq -r '[.ospf.counters.drops | to_entries[] | select(.value > 0) | .key] | join(",")')"
 if ((TB_FAILED)); then	# what a failure needs to be understood
 	routing | jq -c '.ospf | {interfaces, neighbours, auth_seq}' >&2
 	bc show ospf interface r-n1 >&2
