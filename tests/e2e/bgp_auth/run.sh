@@ -19,11 +19,14 @@
 # - all put back: Established and routed again;
 # - x sends an UPDATE with a malformed ORIGIN, then a good one: the session
 #   stays up, the first counted as treat-as-withdraw (bgp.peers[1].rfc7606),
-#   the second as a prefix received, no NOTIFICATION sent.
+#   the second as a prefix received, no NOTIFICATION sent;
+# - a new key written to mgw's key file and given to BIRD: the running mgw
+#   keeps the key it read at start (refused), and after a restart the
+#   session is Established and routed with the new one.
 set -u
 . "$(dirname "$0")/../../lib/common.sh"
 . "$(dirname "$0")/../../lib/testbed.sh"
-tb_init bgp_auth 70
+tb_init bgp_auth 100
 
 [[ -x $TB_MGW ]] || { tb_log "FAIL - build first (make)"; exit 1; }
 command -v bird >/dev/null || { tb_log "FAIL - bird2 is not installed"; exit 1; }
@@ -171,6 +174,26 @@ tb_check "everything back: Established" tb_wait 15 established
 tb_check "everything back: the VIP routed via mgw" tb_wait 5 routed $VIP 10.201.1.2
 tb_log "back: routed $(( $(now_ms) - t2 )) ms after birdc configure"
 tb_expect_eq "x Established all along" 1 "$(x_st .established_count)"
+
+# ---- a new key in the file: read at start, so taken at the restart -----------
+# (docs/config.md: the routing section, keys included, takes a restart)
+KEYB=rotated-$KEY
+printf '%s\n' "$KEYB" >"$TB_DIR/bgp-r.key"
+f1=$(kern tcp_md5_failure)
+bird_conf "$KEYB" "ttl security yes;"
+bird_reconf
+tb_check "new key in the file and bird, mgw running: the session drops" tb_wait 5 bash -c "! [[ \$(ip netns exec $(tb_nsname r) birdc -s '$TB_DIR/bird.ctl' show protocols n1 | awk '\$1 == \"n1\" { print \$6 }') == Established ]]"
+tb_check "the running mgw keeps the old key: not Established for 5 s" stays_down 5
+tb_check "the kernel refused bird's new-key segments (tcp_md5_failure $f1 -> $(kern tcp_md5_failure))" above kern tcp_md5_failure "$f1"
+tb_mgw_stop
+tb_expect_eq "mgw exits 0 on SIGTERM" 0 "$MGW_RC"
+t3=$(now_ms)
+tb_mgw_start lb || exit 1
+tb_check "restarted with the new key: Established" tb_wait 15 established
+tb_check "restarted with the new key: the VIP routed via mgw" tb_wait 5 routed $VIP 10.201.1.2
+tb_log "new key: routed $(( $(now_ms) - t3 )) ms after the restart"
+tb_expect_eq "GET /routing: peer r Established with tcp-md5" "tcp-md5 Established" \
+	"$(routing | jq -r '.bgp.peers[0] | "\(.auth) \(.state)"')"
 if ((TB_FAILED)); then	# what a failure needs to be understood
 	routing | jq -c '.bgp | {peers: [.peers[] | {addr, state, since_s, last_error}], kernel, gtsm_refused}' >&2
 	bc show protocols all n1 >&2
