@@ -194,6 +194,17 @@ tb_check "restarted with the new key: the VIP routed via mgw" tb_wait 5 routed $
 tb_log "new key: routed $(( $(now_ms) - t3 )) ms after the restart"
 tb_expect_eq "GET /routing: peer r Established with tcp-md5" "tcp-md5 Established" \
 	"$(routing | jq -r '.bgp.peers[0] | "\(.auth) \(.state)"')"
+# and the API cannot swap the key of the running speaker: another key file
+# is refused as a restart-only change, the same config is taken
+cp "$TB_DIR/bgp-r.key" "$TB_DIR/bgp-r2.key"
+tb_api GET /api/v1/config >"$TB_DIR/cfg.json"
+jq -c ".routing.bgp.peers[0].auth.key_file = \"$TB_DIR/bgp-r2.key\"" "$TB_DIR/cfg.json" >"$TB_DIR/cfg2.json"
+tb_api PUT /api/v1/config "$(cat "$TB_DIR/cfg2.json")" >"$TB_DIR/put.out"	# not in $(...): TB_HTTP_CODE
+tb_expect_eq "PUT /config with another key_file: 400 on field routing" "400 routing" \
+	"$TB_HTTP_CODE $(jq -r .error.field "$TB_DIR/put.out")"
+tb_api PUT /api/v1/config "$(cat "$TB_DIR/cfg.json")" >/dev/null
+tb_expect_eq "PUT /config of GET /config: 200" 200 "$TB_HTTP_CODE"
+tb_check "and the session stayed up" established
 if ((TB_FAILED)); then	# what a failure needs to be understood
 	routing | jq -c '.bgp | {peers: [.peers[] | {addr, state, since_s, last_error}], kernel, gtsm_refused}' >&2
 	bc show protocols all n1 >&2
