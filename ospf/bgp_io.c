@@ -41,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 #define IO_MAX_CONNS     (2 * BGP_MAX_PEERS + 4)
 #define IO_TX_MAX        (1u << 20)	/* queued output beyond this: drop */

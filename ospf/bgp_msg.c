@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 static int fail(struct bgp_err *err, uint8_t code, uint8_t sub,
 		const uint8_t *data, size_t len)

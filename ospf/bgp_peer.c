@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 RTE_LOG_REGISTER(mgw_logtype_bgp, mgw.bgp, INFO);
 

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 static json_t *ip_json(uint32_t a)
 {

@@ -24,7 +24,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 #define OSPF_MD5_KEY_LEN 16
 #define OSPF_APAD        0x878fe1f3u

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 /* Two routers starting together cross their opening DBDs within
  * milliseconds; only a later one suggests ours went unheard. */

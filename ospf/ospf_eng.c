@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 RTE_LOG_REGISTER(mgw_logtype_ospf, mgw.ospf, INFO);
 

@@ -1,7 +1,7 @@
 /* mgw OSPF — Hello packets (RFC 2328 9.5, 10.5). The peer checks
  * HelloInterval and RouterDeadInterval for exact equality, and so do we.
  */
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 #define QUICK_HELLO_MIN_MS 100
 

@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 static const char *const if_state_names[OSPF_IS_MAX] = {
 	[OSPF_IS_DOWN] = "Down",

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 #define IO_MAX_WAIT_MS   100     /* the heartbeat's period at worst */
 #define IO_RX_BURST      64

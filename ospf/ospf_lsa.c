@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 /* The checksum covers the LSA but its age (the first two bytes); the
  * checksum field sits at offset 16 of the LSA, 14 of the covered part. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 void ospf_lsack_rx(struct ospf_nbr *n, uint64_t now, const struct ospf_pkt *p)
 {

@@ -1,7 +1,7 @@
 /* mgw OSPF — Link State Request packets (RFC 2328 10.7, 10.9). */
 #include <stdlib.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 void ospf_lsr_rx(struct ospf_nbr *n, uint64_t now, const struct ospf_pkt *p)
 {

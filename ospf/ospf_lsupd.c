@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 /* Packs LSAs into as few LSUs as fit the MTU; each LSA's age grows by
  * InfTransDelay on the way out (13.3 (5)). */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 static const char *const state_names[OSPF_NS_MAX] = {
 	[OSPF_NS_DOWN] = "Down",

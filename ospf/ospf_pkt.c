@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 const char *const ospf_drop_names[OSPF_DROP_MAX] = {
 #define OSPF_DROP_NAME(n, s) [OSPF_DROP_##n] = s,

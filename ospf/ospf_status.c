@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 static const char *const type_names[OSPF_T_MAX + 1] = {
 	"unknown", "hello", "dbd", "lsr", "lsu", "lsack",

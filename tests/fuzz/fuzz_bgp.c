@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 struct fz_shell {
 	int next_cid;

@@ -32,7 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 #define ME    0x0ac90102u      /* 10.201.1.2 */
 #define PEER  0x0ac90001u      /* 10.201.0.1 */

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ospf/ospf_priv.h"
+#include "ospf/ospf_int.h"
 
 #define REF_DIR "../shared/ref/routing"
 

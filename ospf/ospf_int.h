@@ -4,8 +4,8 @@
  * milliseconds and received packets, and hands the packets it wants sent
  * to a callback. ospf_io.c is only the socket and thread shell around it.
  */
-#ifndef MGW_OSPF_PRIV_H
-#define MGW_OSPF_PRIV_H
+#ifndef MGW_OSPF_INT_H
+#define MGW_OSPF_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>

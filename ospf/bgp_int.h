@@ -13,8 +13,8 @@
  * bytes received on each connection, and asks for bytes to be sent and
  * connections to be opened or closed through struct bgp_eng_ops.
  */
-#ifndef MGW_BGP_PRIV_H
-#define MGW_BGP_PRIV_H
+#ifndef MGW_BGP_INT_H
+#define MGW_BGP_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
