@@ -90,6 +90,9 @@ tb_x lb ip link set lan promisc on
 
 printf '%s\n' "$KEY" >"$TB_DIR/bgp-r.key"
 chmod 600 "$TB_DIR/bgp-r.key"
+# (a slow self-check that recovers by itself: what is tested here is
+# routing, and a data lcore descheduled for half a second on a busy box
+# must not take the links down for the rest of the run)
 cat >"$TB_DIR/mgw.json" <<JSON
 {
   "node": { "id": 1, "drain_s": 0 },
@@ -99,6 +102,7 @@ cat >"$TB_DIR/mgw.json" <<JSON
              { "name": "lan", "dev": "net_af_packet1,iface=lan", "ip": "10.202.0.2/24" } ],
   "localips": [ "$LIP" ],
   "services": [ { "proto": "tcp", "vip": "$VIP", "port": 80, "servers": [] } ],
+  "selfcheck": { "interval_ms": 2000, "recover": "auto" },
   "routing": { "bgp": { "local_as": 65001, "hold_s": 3, "peers": [
     { "ip": "10.201.1.1", "as": 65000, "ttl_security": true,
       "auth": { "type": "tcp-md5", "key_file": "$TB_DIR/bgp-r.key" } },
@@ -206,6 +210,8 @@ tb_api PUT /api/v1/config "$(cat "$TB_DIR/cfg.json")" >/dev/null
 tb_expect_eq "PUT /config of GET /config: 200" 200 "$TB_HTTP_CODE"
 tb_check "and the session stayed up" established
 if ((TB_FAILED)); then	# what a failure needs to be understood
+	tb_x lb curl -s --max-time 3 http://127.0.0.1:8080/api/v1/status | jq -c '{state, state_reason}' >&2
+	grep -E 'self-check|node state|watchdog' "$TB_DIR/mgw.log" | tail -n 5 >&2
 	routing | jq -c '.bgp | {peers: [.peers[] | {addr, state, since_s, last_error}], kernel, gtsm_refused}' >&2
 	bc show protocols all n1 >&2
 	tail -n 20 "$TB_DIR/bird.log" >&2

@@ -86,6 +86,9 @@ tb_x lb ip link set wan promisc on
 printf '%s\n' "$KEY1" >"$TB_DIR/ospf-wan.key"
 printf '%s\n' "$KEY2" >"$TB_DIR/ospf-n2.key"
 chmod 600 "$TB_DIR"/*.key
+# (a slow self-check that recovers by itself: what is tested here is
+# routing, and a data lcore descheduled for half a second on a busy box
+# must not take the links down for the rest of the run)
 cat >"$TB_DIR/mgw.json" <<JSON
 {
   "node": { "id": 1, "drain_s": 0 },
@@ -94,6 +97,7 @@ cat >"$TB_DIR/mgw.json" <<JSON
   "ports": [ { "name": "wan", "dev": "net_af_packet0,iface=wan", "ip": "10.201.1.2/24" } ],
   "localips": [ "$LIP" ],
   "services": [ { "proto": "tcp", "vip": "$VIP", "port": 80, "servers": [] } ],
+  "selfcheck": { "interval_ms": 2000, "recover": "auto" },
   "routing": { "ospf": { "interfaces": [ { "port": "wan", "type": "ptp", "hello_s": 1, "dead_s": 3,
     "ttl_security": true,
     "auth": { "type": "hmac-sha256", "key_id": 1, "key_file": "$TB_DIR/ospf-wan.key" } } ] } }
@@ -181,9 +185,11 @@ tb_mgw_start lb || exit 1
 tb_check "restarted with the new key: Full" tb_wait 15 is_full 10.201.1.2
 tb_check "restarted with the new key: the VIP routed via mgw" tb_wait 15 routed $VIP 10.201.1.2
 tb_log "new key: routed $(( $(now_ms) - t3 )) ms after the restart"
-tb_expect_eq "the restarted mgw refused nothing" "" \
-	"$(routing | jq -r '[.ospf.counters.drops | to_entries[] | select(.value > 0) | .key] | join(",")')"
+tb_expect_eq "the restarted mgw refused nothing for authentication or TTL" "" \
+	"$(routing | jq -r '[.ospf.counters.drops | to_entries[] | select(.value > 0 and (.key | test("^auth_|^ttl_security$"))) | .key] | join(",")')"
 if ((TB_FAILED)); then	# what a failure needs to be understood
+	tb_x lb curl -s --max-time 3 http://127.0.0.1:8080/api/v1/status | jq -c '{state, state_reason}' >&2
+	grep -E 'self-check|node state|watchdog' "$TB_DIR/mgw.log" | tail -n 5 >&2
 	routing | jq -c '.ospf | {interfaces, neighbours, auth_seq}' >&2
 	bc show ospf interface r-n1 >&2
 	bc show ospf neighbors >&2
