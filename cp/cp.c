@@ -307,7 +307,9 @@ static bool ospf_equal(const struct cp_ospf_conf *a, const struct cp_ospf_conf *
 		const struct cp_ospf_iface_conf *x = &a->ifaces[i], *y = &b->ifaces[i];
 
 		if (strcmp(x->port, y->port) != 0 || x->type != y->type || x->hello_s != y->hello_s ||
-		    x->dead_s != y->dead_s || x->cost != y->cost)
+		    x->dead_s != y->dead_s || x->cost != y->cost || x->auth != y->auth ||
+		    x->key_id != y->key_id || strcmp(x->key_file, y->key_file) != 0 ||
+		    x->ttl_security != y->ttl_security)
 			return false;
 	}
 	return true;
@@ -321,7 +323,9 @@ static bool bgp_equal(const struct cp_bgp_conf *a, const struct cp_bgp_conf *b)
 		return false;
 	for (unsigned i = 0; i < a->n_peers; i++)
 		if (a->peers[i].ip != b->peers[i].ip || a->peers[i].as != b->peers[i].as ||
-		    a->peers[i].port != b->peers[i].port)
+		    a->peers[i].port != b->peers[i].port || a->peers[i].auth != b->peers[i].auth ||
+		    strcmp(a->peers[i].key_file, b->peers[i].key_file) != 0 ||
+		    a->peers[i].ttl_security != b->peers[i].ttl_security)
 			return false;
 	return true;
 }
