@@ -168,7 +168,6 @@ static int est_add(struct bench *b, const struct est *e, uint32_t i)
 	s->fwd = e->svc->fwd;
 	s->svc_id = e->svc->id;
 	s->rs_id = rs->id;
-	s->created = lc->now_ms;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		dp_sess_free(&lc->sess, s);
