@@ -53,7 +53,9 @@ struct bench {
 	struct rte_mempool *pool;
 	uint16_t port_id, tap_id;
 	struct rte_ring *wire;       /* net_ring0's ring: tx puts, rx takes */
-	struct rte_ring *tap_wire;
+	const char *tap_name;        /* the TAP's ethdev: net_tap0, or net_ring1 without one */
+	bool tap;                    /* --tap: make a TAP (in the bench's own netns) */
+	uint32_t tap_poll_us;        /* --tap-poll-us, as dpdk.tap_poll_us */
 	struct rte_ether_addr port_mac;
 	uint8_t gw_mac[6];
 

@@ -390,7 +390,7 @@ int bench_established(struct bench *b)
 		 * parts: the pool, the free list, the buckets, the wheel. */
 		size_t sess = dp_sess_tab_memsize(cap);
 		size_t bkt = (size_t)(b->lc->sess.mask + 1) * sizeof(struct dp_sess_bucket);
-		size_t total = sess + DP_WHEEL_SLOTS * sizeof(uint32_t) + dp_laddr_memsize() +
+		size_t total = sess + DP_WHEEL_SLOTS * sizeof(uint32_t) + dp_laddr_memsize(b->dp->conf.lport_guards ? b->dp->conf.lport_guards : cap, b->dp->conf.max_servers) +
 			       dp_persist_memsize(DP_PERSIST_ENTRIES) +
 			       b->dp->conf.max_services * (sizeof(uint32_t) + sizeof(struct dp_svc_stats)) +
 			       b->dp->conf.max_servers * (sizeof(struct dp_rs_stats) + sizeof(int32_t) + 1);
