@@ -212,9 +212,8 @@ static uint64_t memory_mb(const struct cp_config *c, int n_data)
 	uint64_t sess = (uint64_t)c->sessions_per_lcore * per_sess * (uint64_t)n_data;
 	uint64_t stats = (uint64_t)(c->max_servers * 64 + c->max_services * 72) * (uint64_t)n_data;
 	uint64_t guards = c->lport_guards ? c->lport_guards : c->sessions_per_lcore;
-	/* guard slots of 16 B (up to twice that: a power of two of buckets),
-	 * and a port cursor per server id */
-	uint64_t laddr = (guards * 32 + (uint64_t)c->max_servers * 4) * (uint64_t)n_data;
+	/* guard slots of 16 B and a port cursor per server id */
+	uint64_t laddr = (guards * 16 + (uint64_t)c->max_servers * 4) * (uint64_t)n_data;
 
 	/* + two route tables (64 MB each while one replaces the other), mbufs
 	 * and EAL's own needs */

@@ -6,11 +6,9 @@
 
 static uint32_t guard_buckets(uint32_t slots)
 {
-	uint32_t b = 1;
+	uint32_t b = (uint32_t)(((uint64_t)slots + DP_LGUARD_WAYS - 1) / DP_LGUARD_WAYS);
 
-	while ((uint64_t)b * DP_LGUARD_WAYS < slots && b < (1u << 30))
-		b <<= 1;
-	return b;
+	return b ? b : 1;
 }
 
 size_t dp_laddr_memsize(uint32_t guard_slots, uint32_t n_dests)
@@ -43,7 +41,7 @@ void dp_laddr_init(struct dp_laddr *a, void *mem, uint32_t guard_slots, uint32_t
 	for (uint32_t d = 0; d < n_dests; d++)
 		a->cur[d] = (uint32_t)mix(seed + d);
 	a->g = (struct dp_lguard_bkt *)((uint8_t *)mem + cur);
-	a->g_mask = nb - 1;
+	a->g_n = nb;
 	memset(a->g, 0, (size_t)nb * sizeof(*a->g));
 }
 

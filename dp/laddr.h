@@ -116,13 +116,13 @@ struct dp_laddr {
 	uint8_t by_lip[DP_LADDR_HASH];
 	uint32_t n_dests;
 	uint32_t *cur;             /* per destination: port index << 8 | LIP index */
-	uint32_t g_mask;           /* guard buckets - 1 */
+	uint32_t g_n;              /* guard buckets */
 	struct dp_lguard_bkt *g;
 	uint64_t seed;
 };
 
-/* Bytes for guard_slots guards (rounded up to a power of two of buckets)
- * and n_dests destination cursors. */
+/* Bytes for guard_slots guards (rounded up to buckets of four) and n_dests
+ * destination cursors. */
 size_t dp_laddr_memsize(uint32_t guard_slots, uint32_t n_dests);
 
 /* Lay it out in mem (dp_laddr_memsize bytes, 64-byte aligned). Cursors
@@ -199,11 +199,14 @@ static inline uint64_t dp_laddr_guard_hash(const struct dp_laddr *a, uint32_t li
 static inline const struct dp_lguard_bkt *dp_laddr_guard_bkt(const struct dp_laddr *a, uint64_t h,
 							     unsigned i)
 {
-	uint32_t b1 = (uint32_t)h & a->g_mask, b2 = (uint32_t)(h >> 32) & a->g_mask;
+	/* a multiply, not a mask: the table is sized as asked, not to a
+	 * power of two */
+	uint32_t b1 = (uint32_t)(((h & 0xffffffffu) * a->g_n) >> 32);
+	uint32_t b2 = (uint32_t)(((h >> 32) * a->g_n) >> 32);
 
 	if (i == 0)
 		return &a->g[b1];
-	return &a->g[b2 != b1 ? b2 : b1 ^ (a->g_mask & 1)];
+	return &a->g[b2 != b1 ? b2 : b1 + 1 < a->g_n ? b1 + 1 : 0];
 }
 
 static inline bool dp_lguard_live(const struct dp_lguard *e, uint32_t now)
@@ -259,7 +262,7 @@ uint32_t dp_laddr_guards_walk(const struct dp_laddr *a, uint32_t lip, uint32_t f
 /* Guard slots in the table. */
 static inline uint64_t dp_laddr_guard_slots(const struct dp_laddr *a)
 {
-	return ((uint64_t)a->g_mask + 1) * DP_LGUARD_WAYS;
+	return (uint64_t)a->g_n * DP_LGUARD_WAYS;
 }
 
 #endif

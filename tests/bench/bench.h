@@ -44,6 +44,7 @@ struct bench {
 	bool quick;                  /* small sizes and short runs (valgrind) */
 	uint32_t max_sessions;       /* the largest table of the sweep */
 	double secs;                 /* seconds per measurement */
+	double wrap_secs;            /* --wrap-secs: the ports-wrapping run */
 	const char *hugepages;       /* "1G", "2M" (what run.sh gave EAL), NULL: 4 KB */
 	const char *only;            /* --only: the parts to run */
 	uint64_t measured_pkts;      /* packets of the timed polls, so far */
@@ -125,6 +126,7 @@ static inline uint32_t bench_rand_below(uint64_t *s, uint32_t n)
 int bench_floor(struct bench *b);
 int bench_established(struct bench *b);
 int bench_new_conn(struct bench *b);
+int bench_lport_wrap(struct bench *b);
 
 /* sched.c */
 int bench_sched(struct bench *b);

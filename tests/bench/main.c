@@ -4,7 +4,7 @@
  *   build/bench [EAL args] [-- [--quick] [--max-sessions N] [--secs S] [--only PARTS]
  *                               [--hugepages 1G|2M]]
  *
- * PARTS: a list of floor, est, new, sched, maglev (default: all).
+ * PARTS: a list of floor, est, new, sched, maglev, wrap (default: all).
  *
  * tests/bench/run.sh picks the EAL memory options (hugepages when it can
  * get them). The binary adds its own ports: net_ring0 (the data port) and
@@ -427,6 +427,8 @@ static int bench_args(struct bench *b, int argc, char **argv)
 			b->secs = strtod(argv[++i], NULL);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			b->only = argv[++i];
+		} else if (!strcmp(argv[i], "--wrap-secs") && i + 1 < argc) {
+			b->wrap_secs = strtod(argv[++i], NULL);
 		} else if (!strcmp(argv[i], "--tap")) {
 			b->tap = true;
 		} else if (!strcmp(argv[i], "--tap-poll-us") && i + 1 < argc) {
@@ -443,7 +445,8 @@ static int bench_args(struct bench *b, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct bench bench = { .max_sessions = 10000000, .secs = 0.5, .tap_poll_us = 50 };
+	struct bench bench = { .max_sessions = 10000000, .secs = 0.5, .tap_poll_us = 50,
+				 .wrap_secs = 60 };
 	struct bench *b = &bench;
 	char *eal[MAX_EAL_ARGS];
 	int n = 0, used, rc;
@@ -500,6 +503,8 @@ int main(int argc, char **argv)
 		rc = bench_sched(b);
 	if (rc == 0 && want(b, "maglev"))
 		rc = bench_maglev(b);
+	if (rc == 0 && want(b, "wrap"))
+		rc = bench_lport_wrap(b);
 	b->ghz[1] = core_ghz(b);
 	printf("\ncore clock for this thread: %.2f GHz at the start, %.2f GHz at the end\n",
 	       b->ghz[0], b->ghz[1]);
