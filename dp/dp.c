@@ -364,6 +364,8 @@ uint64_t dp_sessions_foreach(struct dp *dp, uint32_t vip, uint64_t limit,
 			v.lport = s.lport;
 			v.rport = s.rport;
 			v.expires_ms = dp_wheel_cmp(s.tl.expire, now) > 0 ? s.tl.expire - now : 0;
+			v.foreign = !!(s.flags & DP_SESS_F_FOREIGN);
+			v.peer = lc->sess.x[i].peer;
 			fn(arg, &v);
 			n++;
 		}

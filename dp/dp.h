@@ -124,6 +124,8 @@ struct dp_sess_view {
 	uint32_t cip, vip, lip, rip;      /* network order */
 	uint16_t cport, vport, lport, rport;
 	uint32_t expires_ms;              /* from now */
+	uint8_t foreign;                  /* a peer's (sync) */
+	uint8_t peer;                     /* then its peer slot (sync.peers index) */
 };
 
 /* Call fn for up to `limit` live sessions (of vip if non-zero). Returns

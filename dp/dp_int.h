@@ -101,12 +101,15 @@ struct dp_lcore_sync {
 	uint8_t sweep_on, sweep_peer, sweep_origin, sweep_all;
 	uint32_t sweep_cursor;
 	uint64_t sweep_removed;
+	uint8_t n_sweep_q;
+	struct { uint8_t peer, origin, all; } sweep_q[DP_SYNC_MAX_PEERS];
 	/* foreign sessions per (peer slot, origin lcore): count, identity sum,
 	 * and the resync generation their records must carry */
 	uint64_t fcount[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint64_t fhash[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint8_t gen[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint32_t fused[DP_SYNC_MAX_PEERS];   /* foreign sessions per peer (the quota) */
+	uint32_t lose;                /* fault injection: live records still to lose */
 };
 
 struct dp_lcore {
@@ -385,8 +388,11 @@ static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const s
 				       lc->now_ms + sn->timeout[st] + sn->sync_lease[st]);
 			return;
 		}
+		dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
+		/* after the touch: the record carries the new expiry */
 		if (changed || lc->now_ms - s->lease >= sn->sync_lease[st])
 			dp_sync_changed(lc, s);
+		return;
 	}
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
 }

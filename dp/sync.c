@@ -26,6 +26,11 @@ static uint64_t sess_ident(const struct dp_sess *s)
 
 static bool ev_put(struct dp_lcore *lc, const struct dp_sync_rec *r)
 {
+	if (unlikely(lc->sync.lose) && r->kind != DP_SYNC_MARKER) {
+		__atomic_fetch_sub(&lc->sync.lose, 1, __ATOMIC_RELAXED);
+		lc->stats.sync_lost++;
+		return false;
+	}
 	if (rte_ring_sp_enqueue_elem(lc->sync.ev, (void *)(uintptr_t)r, sizeof(*r)) == 0) {
 		lc->stats.sync_records++;
 		return true;
@@ -355,6 +360,22 @@ static void bulk_next(struct dp_lcore *lc)
 	y->n_bulk_q--;
 }
 
+static void sweep_next(struct dp_lcore *lc)
+{
+	struct dp_lcore_sync *y = &lc->sync;
+
+	if (y->sweep_on || !y->n_sweep_q)
+		return;
+	y->sweep_on = 1;
+	y->sweep_peer = y->sweep_q[0].peer;
+	y->sweep_origin = y->sweep_q[0].origin;
+	y->sweep_all = y->sweep_q[0].all;
+	y->sweep_cursor = 0;
+	y->sweep_removed = 0;
+	memmove(&y->sweep_q[0], &y->sweep_q[1], (size_t)(y->n_sweep_q - 1) * sizeof(y->sweep_q[0]));
+	y->n_sweep_q--;
+}
+
 static void take(struct dp_lcore *lc, const struct dp_sync_rec *r)
 {
 	struct dp_lcore_sync *y = &lc->sync;
@@ -393,13 +414,17 @@ static void take(struct dp_lcore *lc, const struct dp_sync_rec *r)
 		gen_bump(lc, r);
 		break;
 	case DP_SYNC_SWEEP_END:
-		/* One sweep at a time: the thread waits for SWEPT. */
-		y->sweep_on = 1;
-		y->sweep_peer = r->peer;
-		y->sweep_origin = r->lcore;
-		y->sweep_all = !!(r->flags & DP_SYNC_R_ALL);
-		y->sweep_cursor = 0;
-		y->sweep_removed = 0;
+		/* One walk at a time, the others queued (one per peer at most:
+		 * the thread pulls from a peer one bulk at a time). */
+		if (y->n_sweep_q < RTE_DIM(y->sweep_q)) {
+			y->sweep_q[y->n_sweep_q].peer = r->peer;
+			y->sweep_q[y->n_sweep_q].origin = r->lcore;
+			y->sweep_q[y->n_sweep_q].all = !!(r->flags & DP_SYNC_R_ALL);
+			y->n_sweep_q++;
+		} else {
+			lc->stats.sync_refused_bad++;
+		}
+		sweep_next(lc);
 		break;
 	default:
 		lc->stats.sync_refused_bad++;
@@ -482,6 +507,7 @@ static void sweep_walk(struct dp_lcore *lc)
 	if (rte_ring_sp_enqueue_elem(y->ev, &r, sizeof(r)) != 0)
 		return;
 	y->sweep_on = 0;
+	sweep_next(lc);
 }
 
 void dp_sync_run(struct dp_lcore *lc)
@@ -536,6 +562,24 @@ unsigned dp_sync_room(struct dp *dp, unsigned idx)
 	struct rte_ring *r = idx < dp->n_lcores ? dp->lc[idx]->sync.in : NULL;
 
 	return r ? rte_ring_free_count(r) : 0;
+}
+
+void dp_sync_fault_lose(struct dp *dp, unsigned idx, uint32_t n)
+{
+	if (idx < dp->n_lcores)
+		__atomic_store_n(&dp->lc[idx]->sync.lose, n, __ATOMIC_RELAXED);
+}
+
+void dp_sync_totals(const struct dp *dp, uint64_t *own, uint64_t *foreign)
+{
+	*own = *foreign = 0;
+	for (unsigned i = 0; i < dp->n_lcores; i++) {
+		const struct dp_lcore_sync *y = &dp->lc[i]->sync;
+
+		*own += y->own_count;
+		for (unsigned p = 0; p < DP_SYNC_MAX_PEERS; p++)
+			*foreign += y->fused[p];
+	}
 }
 
 unsigned dp_sync_owner(struct dp *dp, uint8_t fwd, uint32_t cip, uint16_t cport, uint32_t lip,
