@@ -49,7 +49,7 @@ measure() {
 	c1=$( ((pid)) && cpu "$pid" || echo 0)
 	R[$p.new_conn_per_s]=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
 	n=$(echo "$out" | awk '/requests in/ {print $1}')
-	R[$p.cpu_us_per_conn]=$(awk -v a="$c0" -v b="$c1" -v n="${n:-0}" 'BEGIN { printf "%.1f", n ? (b - a) * 1e6 / n : 0 }')
+	((pid)) && R[$p.cpu_us_per_conn]=$(awk -v a="$c0" -v b="$c1" -v n="${n:-0}" 'BEGIN { printf "%.1f", n ? (b - a) * 1e6 / n : 0 }')
 	echo "$out" | grep -E "Socket errors|Non-2xx" | sed "s/^/  $p close: /"
 	out=$(tb_client taskset -c $gencore wrk -t2 -c50 -d${secs}s "http://$TB_VIP/" 2>&1)
 	R[$p.keepalive_req_per_s]=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
@@ -57,7 +57,7 @@ measure() {
 	out=$(tb_client taskset -c $gencore wrk -t1 -c1 -d${secs}s --latency "http://$TB_VIP/" 2>&1)
 	R[$p.p50_us]=$(echo "$out" | awk '$1 == "50%" {print $2}' | us)
 	R[$p.p99_us]=$(echo "$out" | awk '$1 == "99%" {print $2}' | us)
-	echo "peers: $p: ${R[$p.new_conn_per_s]} new conn/s (${R[$p.cpu_us_per_conn]} us LB CPU each)," \
+	echo "peers: $p: ${R[$p.new_conn_per_s]} new conn/s (${R[$p.cpu_us_per_conn]:--} us LB CPU each)," \
 		"${R[$p.keepalive_req_per_s]} keep-alive req/s, p50 ${R[$p.p50_us]} us, p99 ${R[$p.p99_us]} us"
 }
 # wrk's "117.00us" / "1.20ms" → microseconds
@@ -95,10 +95,14 @@ for p in $peers; do
 		kernel_lb
 		tb_x lb nft -f - <<NFT
 table ip fnat {
-	chain pre { type nat hook prerouting priority dstnat;
-		ip daddr $TB_VIP tcp dport 80 dnat to numgen inc mod 2 map { 0 : 10.1.0.11, 1 : 10.1.0.12 } : 8080 }
-	chain post { type nat hook postrouting priority srcnat;
-		oifname "lan" ip daddr 10.1.0.0/24 snat to 10.1.0.100 }
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip daddr $TB_VIP tcp dport 80 dnat to numgen inc mod 2 map { 0 : 10.1.0.11, 1 : 10.1.0.12 } : 8080
+	}
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "lan" ip daddr 10.1.0.0/24 snat to 10.1.0.100
+	}
 }
 NFT
 		measure nft 0
@@ -110,7 +114,7 @@ NFT
 		cat >"$TB_DIR/haproxy.cfg" <<HAP
 global
 	nbthread 1
-	maxconn 20000
+	maxconn 8000
 defaults
 	mode tcp
 	timeout connect 5s
@@ -125,7 +129,7 @@ listen vip
 HAP
 		tb_bg lb haproxy taskset -c $lbcore haproxy -db -f "$TB_DIR/haproxy.cfg"
 		hp=$TB_LAST_PID
-		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: haproxy not listening"; kill "$hp"; continue; }
+		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: haproxy not listening"; tail -5 "$TB_DIR/haproxy.log"; kill "$hp"; kernel_lb_off; continue; }
 		measure haproxy "$hp"
 		kill "$hp"; wait "$hp" 2>/dev/null
 		kernel_lb_off ;;
@@ -149,7 +153,7 @@ stream {
 NGX
 		tb_bg lb ngx-lb taskset -c $lbcore nginx -c "$TB_DIR/ngx-lb/nginx.conf"
 		np=$TB_LAST_PID
-		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: nginx stream not listening"; kill "$np"; continue; }
+		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: nginx stream not listening"; tail -5 "$TB_DIR/ngx-lb.log" "$TB_DIR/ngx-lb/error.log"; kill "$np"; kernel_lb_off; continue; }
 		measure nginx "$np"
 		kill "$np"; wait "$np" 2>/dev/null
 		kernel_lb_off ;;
