@@ -11,7 +11,11 @@
  * the exception path's: the TAP PMD reads a queue with read() (when its
  * signal says the kernel sent something) and writes each punted frame with
  * write(), which only the kernel's own traffic (ARP, OSPF, BGP, health
- * checks) pays. When nothing arrives for a while the lcore sleeps in
+ * checks) pays. The kernel-interface PMDs make system calls of their
+ * own: af_packet's tx is a sendto() per burst and, in DPDK 22.11, waits in
+ * poll(fd, -1) when its tx ring is full (tests/e2e/lport_reuse saw the
+ * lcore stop 500 ms that way under load); af_xdp kicks tx with a sendto()
+ * only when the kernel asks (need_wakeup). When nothing arrives for a while the lcore sleeps in
  * growing steps up to idle_sleep_us, so a small box is not burnt by
  * polling; one packet brings it back to busy polling. */
 #include <errno.h>

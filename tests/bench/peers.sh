@@ -17,7 +17,7 @@
 # Prints numbers, asserts none; the last line is one JSON object.
 #
 #   BENCH_PEERS_S=5      seconds per wrk run
-#   BENCH_PEERS="mgw_xdp mgw_packet nft haproxy nginx"   which LBs
+#   BENCH_PEERS="mgw_xdp nft mgw_packet haproxy nginx"   which LBs, in order
 set -uo pipefail
 source "$(dirname "$0")/../lib/common.sh"
 source "$TB_ROOT/tests/lib/testbed.sh"
@@ -25,7 +25,7 @@ source "$TB_ROOT/tests/lib/testbed.sh"
 secs=${BENCH_PEERS_S:-5}
 lbcore=${BENCH_LB_CORE:-1}
 gencore=$((1 - lbcore))
-peers=${BENCH_PEERS:-mgw_xdp mgw_packet nft haproxy nginx}
+peers=${BENCH_PEERS:-mgw_xdp nft mgw_packet haproxy nginx}
 tb_init benchpeers 600
 cd "$TB_ROOT" || exit 1
 command -v wrk >/dev/null || { echo "peers: wrk not installed"; exit 1; }
@@ -64,6 +64,13 @@ measure() {
 us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us/, "", v); print v + 0 } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1e6 } else print 0 }'; }
 
 kernel_lb() {   # the kernel's addresses on wan and lan, forwarding on
+	local d
+	for d in wan lan; do   # as mgw left them: links down, maybe an XDP program,
+		# ARP off and strict rp_filter (cp/tapif.c)
+		tb_x lb ip link set dev $d xdp off 2>/dev/null
+		tb_x lb ip link set dev $d up
+		tb_x lb sysctl -qw net.ipv4.conf.$d.arp_ignore=0 net.ipv4.conf.$d.rp_filter=0
+	done
 	tb_x lb ip addr add 10.0.0.2/24 dev wan
 	tb_x lb ip addr add $TB_VIP/32 dev wan
 	tb_x lb ip addr add 10.1.0.2/24 dev lan
@@ -84,6 +91,8 @@ for p in $peers; do
 	case $p in
 	mgw_xdp|mgw_packet)
 		MGW_LCORES="0@$gencore,1@$lbcore" tb_mgw_config "$svc"
+		# the LB has its core: busy-poll (the tests' config sleeps when idle)
+		sed -i 's/"idle_sleep_us": [0-9]*/"idle_sleep_us": 0/' "$TB_DIR/mgw.json"
 		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet\([01]\),iface=\([a-z]*\)/net_af_xdp\1,iface=\2/' "$TB_DIR/mgw.json"
 		tb_mgw_start || { echo "peers: $p did not start"; continue; }
 		measure "$p" "$MGW_PID"
@@ -129,7 +138,7 @@ listen vip
 HAP
 		tb_bg lb haproxy taskset -c $lbcore haproxy -db -f "$TB_DIR/haproxy.cfg"
 		hp=$TB_LAST_PID
-		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: haproxy not listening"; tail -5 "$TB_DIR/haproxy.log"; kill "$hp"; kernel_lb_off; continue; }
+		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: haproxy not listening"; tail -n 5 "$TB_DIR/haproxy.log"; kill "$hp"; kernel_lb_off; continue; }
 		measure haproxy "$hp"
 		kill "$hp"; wait "$hp" 2>/dev/null
 		kernel_lb_off ;;
@@ -153,7 +162,7 @@ stream {
 NGX
 		tb_bg lb ngx-lb taskset -c $lbcore nginx -c "$TB_DIR/ngx-lb/nginx.conf"
 		np=$TB_LAST_PID
-		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: nginx stream not listening"; tail -5 "$TB_DIR/ngx-lb.log" "$TB_DIR/ngx-lb/error.log"; kill "$np"; kernel_lb_off; continue; }
+		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: nginx stream not listening"; tail -n 5 "$TB_DIR/ngx-lb.log" "$TB_DIR/ngx-lb/error.log"; kill "$np"; kernel_lb_off; continue; }
 		measure nginx "$np"
 		kill "$np"; wait "$np" 2>/dev/null
 		kernel_lb_off ;;
