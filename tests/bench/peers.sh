@@ -96,7 +96,8 @@ for p in $peers; do
 		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet\([01]\),iface=\([a-z]*\)/net_af_xdp\1,iface=\2/' "$TB_DIR/mgw.json"
 		tb_mgw_start || { echo "peers: $p did not start"; continue; }
 		measure "$p" "$MGW_PID"
-		echo "peers: $p: mgw's drops $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}')"
+		echo "peers: $p: mgw's drops $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}'), state $(tb_api GET /api/v1/status | tb_json 'j["state"] + " " + j["state_reason"]')"
+		grep -E "watchdog|self-check failed" "$TB_DIR/mgw.log" | head -n 3 | sed "s/^/peers: $p: /"
 		tb_mgw_stop
 		sleep 1 ;;
 	nft)
