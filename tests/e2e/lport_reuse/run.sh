@@ -37,7 +37,7 @@ tw() { tb_x b1 ss -Htan state time-wait | wc -l; }
 # load NAME MIN_TOTAL: the runs and the checks; MIN_TOTAL connections at
 # least (the wrap case: more than the tuples there are)
 load() {
-	local name=$1 want=$2 r0 k out rate n errs rates=() total=0 syn exh cut min first r
+	local name=$1 want=$2 r0 k out rate n errs rates=() total=0 syn exh cut min max first r
 	r0=$(synretrans)
 	for ((k = 1; k <= runs; k++)); do
 		out=$(tb_client wrk -t2 -c20 -d${secs}s -H 'Connection: close' "http://$TB_VIP/" 2>&1)
@@ -54,16 +54,17 @@ load() {
 	cut=$(tb_json 'j["totals"]["lport_guard_cut"]' <"$TB_DIR/stats.json")
 	tb_log "$name: rates per ${secs} s run: ${rates[*]} conn/s; $total connections, $syn client SYN retransmissions"
 	tb_log "$name: mgw $(tb_json '"lport_guard_skips %d, lport_busy_skips %d, drops %s" % (j["totals"]["lport_guard_skips"], j["totals"]["lport_busy_skips"], {k: v for k, v in j["totals"]["drops"].items() if v})' <"$TB_DIR/stats.json")"
-	min=${rates[0]} first=${rates[0]}
-	for r in "${rates[@]}"; do ((r < min)) && min=$r; done
+	min=${rates[0]} first=${rates[0]} max=0
+	for r in "${rates[@]}"; do ((r < min)) && min=$r; ((r > max)) && max=$r; done
 	tb_check "$name: traffic flowed (first run $first conn/s)" [ "$first" -ge 200 ]
 	tb_check "$name: $total connections ≥ $want" [ "$total" -ge "$want" ]
-	# a collapse is 1 % of the first run's rate (a second per SYN); other
-	# work on the box moves a run by half
-	tb_check "$name: no run below a quarter of the first (slowest $min, first $first)" \
-		[ $((min * 4)) -ge "$first" ]
-	tb_check "$name: the last run holds the rate (${rates[runs - 1]} vs $first)" \
-		[ $((rates[runs - 1] * 4)) -ge "$first" ]
+	# a collapse is ~1 % of the rate (a second per SYN: 40 conn/s against
+	# 6,400 when this test found it); other jobs on a shared box move a run
+	# by 3-6x, so the bound is a tenth of the best run
+	tb_check "$name: no run below a tenth of the best (slowest $min, best $max)" \
+		[ $((min * 10)) -ge "$max" ]
+	tb_check "$name: the last run holds the rate (${rates[runs - 1]} vs best $max)" \
+		[ $((rates[runs - 1] * 10)) -ge "$max" ]
 	# a SYN lost to the box's noise can happen; reuse would make thousands
 	tb_check "$name: client SYN retransmissions $syn ≤ 0.2 % of $total" [ $((syn * 500)) -le "$total" ]
 	tb_expect_eq "$name: no connection refused for want of a port" 0 "$exh"
