@@ -58,13 +58,16 @@ load() {
 	for r in "${rates[@]}"; do ((r < min)) && min=$r; ((r > max)) && max=$r; done
 	tb_check "$name: traffic flowed (first run $first conn/s)" [ "$first" -ge 200 ]
 	tb_check "$name: $total connections ≥ $want" [ "$total" -ge "$want" ]
-	# a collapse is ~1 % of the rate (a second per SYN: 40 conn/s against
-	# 6,400 when this test found it); other jobs on a shared box move a run
-	# by 3-6x, so the bound is a tenth of the best run
-	tb_check "$name: no run below a tenth of the best (slowest $min, best $max)" \
-		[ $((min * 10)) -ge "$max" ]
-	tb_check "$name: the last run holds the rate (${rates[runs - 1]} vs best $max)" \
-		[ $((rates[runs - 1] * 10)) -ge "$max" ]
+	# a collapse is every run after the wrap at ~1 % of the rate (a second
+	# per SYN: 40 conn/s against 6,400 when this test found it, with
+	# thousands of SYN retransmissions); other jobs on a shared box move a
+	# run by 3-6x and now and then stall one for seconds: so the median run
+	# against the best, and at most one run below a tenth of it
+	med=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$((runs / 2 + 1))p")
+	low=$(printf '%s\n' "${rates[@]}" | awk -v m="$max" '$1 * 10 < m' | wc -l)
+	tb_check "$name: the median run holds a quarter of the best ($med, best $max)" \
+		[ $((med * 4)) -ge "$max" ]
+	tb_check "$name: at most one run below a tenth of the best ($low; slowest $min)" [ "$low" -le 1 ]
 	# a SYN lost to the box's noise can happen; reuse would make thousands
 	tb_check "$name: client SYN retransmissions $syn ≤ 0.2 % of $total" [ $((syn * 500)) -le "$total" ]
 	tb_expect_eq "$name: no connection refused for want of a port" 0 "$exh"
@@ -110,7 +113,7 @@ lp() { tb_api GET /api/v1/status | tb_json '"[%d, %d] %d" % (j["local_ports"]["r
 # known quirk of the API's start, not of the data path)
 for ((i = 0; i < 50; i++)); do [[ $(lp) == "[$pmin, $pmax] 2" ]] && break; sleep 0.1; done
 tb_expect_eq "/status: the range and guard" "[$pmin, $pmax] 2" "$(lp)"
-load wrap $((2 * 4 * (pmax - pmin + 1)))
+load wrap $((3 * 4 * (pmax - pmin + 1) / 2))   # every cursor round 1.5 times
 tb_mgw_stop
 tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
 tb_done
