@@ -21,9 +21,7 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 	/* A connection that got as far as established leaves its tuple
 	 * guarded (the server may hold it in TIME-WAIT); a peer's session on
 	 * one of our LIPs too (after a restart: ours not to reuse). */
-	if (s->fwd == DP_FWD_FULLNAT && s->state >= DP_TCP_ESTABLISHED &&
-	    s->state <= DP_TCP_TIME_WAIT && s->proto == DP_IPPROTO_TCP &&
-	    dp_laddr_put(&lc->laddr, s->lip, s->lport, s->rip, s->rport, lc->now_ms) > 0)
+	if (dp_sess_guard(lc, s) > 0)
 		lc->stats.lport_guard_cut++;
 	/* A peer's session is not counted (lc/wlc, active connections). */
 	if (!(s->flags & DP_SESS_F_FOREIGN)) {

@@ -90,9 +90,9 @@ struct dp_lcore_sync {
 	uint32_t marker_ms;           /* when the next marker is due */
 	uint32_t marker_seq;
 	/* a bulk walk for a peer, and the requests waiting behind it */
-	uint8_t bulk_on, bulk_dest;
+	uint8_t bulk_on, bulk_dest, bulk_guards;   /* bulk_guards: past the sessions, on the guards */
 	uint16_t bulk_id;
-	uint32_t bulk_cursor;
+	uint32_t bulk_cursor, bulk_gcursor;
 	uint64_t bulk_count, bulk_hash;
 	uint8_t n_bulk_q;
 	struct { uint8_t dest; uint16_t id; } bulk_q[8];
@@ -356,6 +356,25 @@ static inline void dp_rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *
 
 	if (was != is)
 		lc->rs[s->rs_id].open += is - was;
+}
+
+/* A FULLNAT TCP connection that got as far as established leaves its tuple
+ * guarded when its session ends (the server may hold it in TIME-WAIT): on
+ * our LIPs for our own allocator; with sync, on a peer's too, kept for it
+ * (its bulk carries them when it starts, or we inherit the LIP). 1 when a
+ * live guard was cut short to make room. */
+static inline int dp_sess_guard(struct dp_lcore *lc, const struct dp_sess *s)
+{
+	int rc;
+
+	if (s->fwd != DP_FWD_FULLNAT || s->proto != DP_IPPROTO_TCP ||
+	    s->state < DP_TCP_ESTABLISHED || s->state > DP_TCP_TIME_WAIT)
+		return 0;
+	rc = dp_laddr_put(&lc->laddr, s->lip, s->lport, s->rip, s->rport, (uint32_t)lc->now_ms);
+	if (rc == -ENOENT && lc->snap->sync_on && lc->laddr.guard_ms)
+		rc = dp_laddr_mark(&lc->laddr, s->lip, s->lport, s->rip, s->rport,
+				   (uint32_t)lc->now_ms + lc->laddr.guard_ms, (uint32_t)lc->now_ms);
+	return rc;
 }
 
 /* sync.c: a session this lcore owns was made, changed or ended (records

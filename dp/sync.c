@@ -304,6 +304,9 @@ static void uninstall(struct dp_lcore *lc, const struct dp_sync_rec *r)
 	    s->lip != r->s.lip)
 		return;
 	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
+	/* the owner guards its tuple; so do we, for the LIP's sake */
+	s->state = r->state < DP_TIMEOUT_MAX ? r->state : s->state;
+	dp_sess_guard(lc, s);
 	dp_sync_gone(lc, s);
 	dp_sess_free(&lc->sess, s);
 	lc->stats.sync_deleted++;
@@ -354,6 +357,7 @@ static void bulk_next(struct dp_lcore *lc)
 	y->bulk_dest = y->bulk_q[0].dest;
 	y->bulk_id = y->bulk_q[0].id;
 	y->bulk_cursor = 0;
+	y->bulk_guards = 0;
 	y->bulk_count = 0;
 	y->bulk_hash = 0;
 	memmove(&y->bulk_q[0], &y->bulk_q[1], (size_t)(y->n_bulk_q - 1) * sizeof(y->bulk_q[0]));
@@ -411,6 +415,13 @@ static void take(struct dp_lcore *lc, const struct dp_sync_rec *r)
 			dp_persist_put(&lc->persist, &t, lc->now_ms);
 		break;
 	}
+	case DP_SYNC_GUARD:
+		/* a peer's guard (its bulk): the server may still hold the
+		 * tuple in TIME-WAIT, whoever makes the next connection */
+		if (lc->laddr.guard_ms && r->s.expire_ms && r->s.expire_ms <= lc->laddr.guard_ms)
+			dp_laddr_mark(&lc->laddr, r->s.lip, r->s.lport, r->s.rip, r->s.rport,
+				      lc->now_ms + r->s.expire_ms, lc->now_ms);
+		break;
 	case DP_SYNC_BULK_REQ:
 		if (y->n_bulk_q < RTE_DIM(y->bulk_q)) {
 			y->bulk_q[y->n_bulk_q].dest = r->dest;
@@ -460,6 +471,50 @@ static void take(struct dp_lcore *lc, const struct dp_sync_rec *r)
 	}
 }
 
+struct guard_emit {
+	struct dp_lcore *lc;
+};
+
+static void guard_emit(void *arg, const struct dp_lguard *g)
+{
+	struct dp_lcore *lc = ((struct guard_emit *)arg)->lc;
+	struct dp_lcore_sync *y = &lc->sync;
+	struct dp_sync_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_SYNC_GUARD;
+	r.proto = DP_IPPROTO_TCP;
+	r.fwd = DP_FWD_FULLNAT;
+	r.lcore = (uint8_t)lc->idx;
+	r.flags = DP_SYNC_R_BULK;
+	r.dest = y->bulk_dest;
+	r.bulk_id = y->bulk_id;
+	r.s.lip = g->lip;
+	r.s.lport = g->lport;
+	r.s.rip = g->rip;
+	r.s.rport = g->rport;
+	r.s.expire_ms = g->until == DP_LADDR_IN_USE ? 0 : g->until - lc->now_ms;
+	if (r.s.expire_ms && rte_ring_sp_enqueue_elem(y->ev, &r, sizeof(r)) == 0)
+		lc->stats.sync_bulk_guards++;
+}
+
+/* After a bulk's sessions, the TIME-WAIT guards (of every LIP: the peer
+ * keeps them for whichever it may own): a chunk of slots a loop while the
+ * ring has room for all it may emit. True once done. */
+static bool bulk_guards(struct dp_lcore *lc)
+{
+	struct dp_lcore_sync *y = &lc->sync;
+	struct guard_emit ge = { lc };
+
+	if (!dp_laddr_guard_slots(&lc->laddr))
+		return true;
+	if (rte_ring_free_count(y->ev) < WALK_CHUNK + EV_RESERVE)
+		return false;
+	y->bulk_gcursor = dp_laddr_guards_walk(&lc->laddr, 0, y->bulk_gcursor, WALK_CHUNK,
+					       lc->now_ms, guard_emit, &ge);
+	return y->bulk_gcursor == 0;
+}
+
 static void bulk_walk(struct dp_lcore *lc)
 {
 	struct dp_lcore_sync *y = &lc->sync;
@@ -486,6 +541,12 @@ static void bulk_walk(struct dp_lcore *lc)
 		lc->stats.sync_bulk_records++;
 	}
 	if (y->bulk_cursor < lc->sess.capacity)
+		return;
+	if (!y->bulk_guards) {
+		y->bulk_guards = 1;
+		y->bulk_gcursor = 0;
+	}
+	if (!bulk_guards(lc))
 		return;
 	memset(&r, 0, sizeof(r));
 	r.kind = DP_SYNC_BULK_END;

@@ -51,6 +51,9 @@ enum dp_sync_kind {
 	                        * DP_SYNC_R_NODE the other modes' sessions of peer */
 	DP_SYNC_HANDBACK,      /* FULLNAT sessions of ours on s.lip are peer's again */
 	DP_SYNC_WALKED,        /* ev: an ADOPT/HANDBACK is done (m.count: sessions moved) */
+	/* both rings: a TIME-WAIT guard (s.lip, lport, rip, rport; s.expire_ms left),
+	 * from a bulk walk (flags BULK, dest) or to be marked */
+	DP_SYNC_GUARD,
 	DP_SYNC_KIND_MAX
 };
 

@@ -214,7 +214,11 @@ static void rx_arp(struct sync *s, uint64_t now)
 
 static void tick_own(struct sync *s, struct sync_lip *l, uint64_t now)
 {
-	bool want = self_candidate(s) && !listed_elsewhere(s, l->ip, -1);
+	/* online, or joining with every table here (it goes online once it
+	 * holds them: sync_join_tick) */
+	bool ready = self_candidate(s) ||
+		     (s->fo.joined && !s->fo.releasing && cp_state(s->cp) == CP_STATE_PRE_ONLINE);
+	bool want = ready && !listed_elsewhere(s, l->ip, -1);
 
 	switch (l->state) {
 	case SYNC_LIP_IDLE:
@@ -277,8 +281,8 @@ static void tick_peer(struct sync *s, struct sync_lip *l, uint64_t now)
 	case SYNC_LIP_HELD:
 		if (s->fo.releasing)
 			release(s, l, now, "this node is stopping");
-		else if (o->state == SYNC_PEER_UP)
-			release(s, l, now, "handed back to its node, online again");
+		else if (!gone && o->joined)
+			release(s, l, now, "handed back to its node, which holds the tables again");
 		break;
 	case SYNC_LIP_RELEASED:
 		/* Received until its node answers for it again, or a grace. */
@@ -422,6 +426,14 @@ bool sync_fo_released(struct sync *s)
 				return false;
 		}
 	}
+	return true;
+}
+
+bool sync_fo_own_held(const struct sync *s)
+{
+	for (unsigned i = 0; i < s->fo.n; i++)
+		if (s->fo.lip[i].owner_slot < 0 && s->fo.lip[i].state != SYNC_LIP_HELD)
+			return false;
 	return true;
 }
 

@@ -247,6 +247,8 @@ static void pull_timeouts(struct sync *s, uint64_t now)
 	}
 }
 
+#define OWN_LIPS_WAIT_MS 5000   /* joined: at most this long for the local IPs */
+
 void sync_join_tick(struct sync *s, uint64_t now)
 {
 	int st = cp_state(s->cp);
@@ -262,6 +264,7 @@ void sync_join_tick(struct sync *s, uint64_t now)
 		s->joining = true;
 		s->join_start_ms = now;
 		s->force_online = false;
+		s->fo.joined = false;
 		for (unsigned i = 0; i < s->n_peers; i++)
 			s->peer[i].synced = false;
 		SYNC_LOG(NOTICE, "pre-online: joining the cluster again");
@@ -302,7 +305,16 @@ void sync_join_tick(struct sync *s, uint64_t now)
 	if (ready) {
 		char why[160];
 
-		snprintf(why, sizeof(why), "joined: the sessions of %u peers (%u down)", synced, down);
+		/* The tables are here: the own local IPs come back (after their
+		 * heirs hand them over) before the routes bring new flows. */
+		if (!s->fo.joined) {
+			s->fo.joined = true;
+			s->fo.joined_ms = now;
+		}
+		if (!sync_fo_own_held(s) && now - s->fo.joined_ms < OWN_LIPS_WAIT_MS)
+			return;
+		snprintf(why, sizeof(why), "joined: the sessions of %u peers (%u down)%s", synced, down,
+			 sync_fo_own_held(s) ? "" : "; not every local IP handed back in time");
 		if (cp_set_state_if(s->cp, CP_STATE_PRE_ONLINE, CP_STATE_ONLINE, why))
 			SYNC_LOG(NOTICE, "%s", why);
 		s->joining = false;

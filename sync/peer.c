@@ -97,6 +97,13 @@ void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r, uint64_t 
 	case DP_SYNC_WALKED:
 		sync_fo_walked(s, r);
 		break;
+	case DP_SYNC_GUARD:
+		memset(&it, 0, sizeof(it));
+		it.kind = SYNC_ITEM_GUARD;
+		it.rec = *r;
+		if (r->dest < s->n_peers)
+			sync_peer_queue(s, &s->peer[r->dest], &it);
+		break;
 	default:
 		break;
 	}
@@ -174,6 +181,7 @@ void sync_peer_control(struct sync *s, struct sync_peer *p, uint64_t now)
 	if (p->rx.started)
 		c.n_nacks = sync_rx_nacks(&p->rx, p->peer_next_seq, c.nacks, SYNC_MAX_NACKS);
 	c.n_lips = sync_fo_holds(s, c.lips, SYNC_MAX_LIPHOLD);
+	c.joined = s->fo.joined || cp_state(s->cp) == CP_STATE_ONLINE;
 	if (p->pull.active && !p->pull.sweeping) {
 		c.bulk[0].bulk_id = p->pull.id;
 		c.bulk[0].lcore = p->pull.lcore;
@@ -224,6 +232,11 @@ static void apply_batch(struct sync *s, struct sync_peer *p, const uint8_t *pl, 
 			r->peer = (uint8_t)p->slot;
 			sync_to_all_lcores(s, r);
 			break;
+		case SYNC_ITEM_GUARD:
+			r->peer = (uint8_t)p->slot;
+			sync_to_lcore(s, dp_sync_owner(s->dp, DP_FWD_FULLNAT, 0, 0, r->s.lip,
+						       r->s.lport), r);
+			break;
 		case SYNC_ITEM_MARKER:
 			sync_ae_marker(s, p, r, now);
 			break;
@@ -242,6 +255,7 @@ void sync_peer_went_down(struct sync *s, struct sync_peer *p, const char *why)
 	SYNC_LOG(WARNING, "%s down: %s", p->name, why);
 	p->state = SYNC_PEER_DOWN;
 	p->heard = false;
+	p->joined = false;
 	p->down_since_ms = sync_now_ms();
 	/* What it missed is gone: a new stream when it is back, and it
 	 * resyncs from us; what we pulled from it starts again too. */
@@ -300,6 +314,7 @@ static void on_control(struct sync *s, struct sync_peer *p, const struct sync_co
 	unsigned n;
 
 	p->node_state = c->state;
+	p->joined = c->joined;
 	p->lcores = c->lcores;
 	sync_fo_heard_holds(p, c->lips, c->n_lips);
 	if (c->config_digest != s->config_digest && p->config_digest != c->config_digest)

@@ -83,6 +83,7 @@ struct sync_peer {
 	uint64_t epoch;           /* its boot epoch */
 	uint64_t ctl_seq;         /* the last control message taken (replay) */
 	uint32_t node_state;      /* what it says it is (cp's enum) */
+	bool joined;              /* it holds every table: its local IPs go back to it */
 	uint64_t config_digest;
 	uint32_t lcores;
 	bool synced;              /* a whole bulk from it arrived since it (or we) started */
@@ -145,6 +146,8 @@ struct sync_fo {
 	uint32_t port_ip[CP_MAX_PORTS];   /* host order */
 	bool dirty;               /* the list the data plane has is out of date */
 	bool releasing;           /* stopping: let every address go */
+	bool joined;              /* every peer's table is here: take the own addresses */
+	uint64_t joined_ms;
 	bool node_adopted[CP_SYNC_MAX_PEERS];
 	uint64_t claims, releases, handbacks, probes, probe_answers, garps, send_errors;
 	uint64_t adopted, handed_back;
@@ -236,6 +239,8 @@ bool sync_fo_lip_allowed(const struct sync *s, const struct sync_peer *p, uint32
 void sync_fo_walked(struct sync *s, const struct dp_sync_rec *r);
 /* Stopping: every address let go and taken by an heir (or none alive). */
 bool sync_fo_released(struct sync *s);
+/* Joining: every own address held (the node may go online). */
+bool sync_fo_own_held(const struct sync *s);
 json_t *sync_fo_json(const struct sync *s);
 
 /* status.c */

@@ -147,6 +147,7 @@ struct pb_item {
 	Mgw__Sync__Template t;
 	Mgw__Sync__Marker m;
 	Mgw__Sync__Finish f;
+	Mgw__Sync__Guard g;
 };
 
 /* What one encode or decode needs besides its input: the caller's. */
@@ -212,6 +213,14 @@ static void to_pb(const struct sync_item *it, struct pb_item *pb)
 		pb->m.hash = r->m.hash;
 		pb->m.seq = r->m.seq;
 		break;
+	case SYNC_ITEM_GUARD:
+		mgw__sync__guard__init(&pb->g);
+		pb->g.lip = addr_bytes(&r->s.lip);
+		pb->g.rip = addr_bytes(&r->s.rip);
+		pb->g.lport = __builtin_bswap16(r->s.lport);
+		pb->g.rport = __builtin_bswap16(r->s.rport);
+		pb->g.left_ms = r->s.expire_ms;
+		break;
 	default:
 		mgw__sync__finish__init(&pb->f);
 		pb->f.bulk_id = it->fin.bulk_id;
@@ -241,6 +250,7 @@ static size_t pb_size(const struct sync_item *it, const struct pb_item *pb)
 	case SYNC_ITEM_SESSION: n = mgw__sync__session__get_packed_size(&pb->s); break;
 	case SYNC_ITEM_TEMPLATE: n = mgw__sync__template__get_packed_size(&pb->t); break;
 	case SYNC_ITEM_MARKER: n = mgw__sync__marker__get_packed_size(&pb->m); break;
+	case SYNC_ITEM_GUARD: n = mgw__sync__guard__get_packed_size(&pb->g); break;
 	default: n = mgw__sync__finish__get_packed_size(&pb->f); break;
 	}
 	return 1 + varint_len(n) + n;   /* field tag, length, message */
@@ -262,6 +272,7 @@ unsigned sync_wire_batch_encode(struct sync_scratch *sc, const struct sync_item 
 	Mgw__Sync__Template *ts[SYNC_MAX_ITEMS];
 	Mgw__Sync__Marker *ms[SYNC_MAX_ITEMS];
 	Mgw__Sync__Finish *fs[SYNC_MAX_ITEMS];
+	Mgw__Sync__Guard *gs[SYNC_MAX_ITEMS];
 	Mgw__Sync__Batch b = MGW__SYNC__BATCH__INIT;
 	size_t total = 0;
 	unsigned k;
@@ -278,6 +289,7 @@ unsigned sync_wire_batch_encode(struct sync_scratch *sc, const struct sync_item 
 		case SYNC_ITEM_SESSION: ss[b.n_sessions++] = &pb[k].s; break;
 		case SYNC_ITEM_TEMPLATE: ts[b.n_templates++] = &pb[k].t; break;
 		case SYNC_ITEM_MARKER: ms[b.n_markers++] = &pb[k].m; break;
+		case SYNC_ITEM_GUARD: gs[b.n_guards++] = &pb[k].g; break;
 		default: fs[b.n_finishes++] = &pb[k].f; break;
 		}
 	}
@@ -285,6 +297,7 @@ unsigned sync_wire_batch_encode(struct sync_scratch *sc, const struct sync_item 
 	b.templates = ts;
 	b.markers = ms;
 	b.finishes = fs;
+	b.guards = gs;
 	*len = mgw__sync__batch__pack(&b, out);
 	return k;
 }
@@ -349,6 +362,24 @@ static int template_from(const Mgw__Sync__Template *t, struct sync_item *it)
 	return 0;
 }
 
+static int guard_from(const Mgw__Sync__Guard *g, struct sync_item *it)
+{
+	struct dp_sync_rec *r = &it->rec;
+
+	memset(it, 0, sizeof(*it));
+	it->kind = SYNC_ITEM_GUARD;
+	r->kind = DP_SYNC_GUARD;
+	r->proto = 6;
+	r->fwd = DP_FWD_FULLNAT;
+	if (!port_ok(g->lport) || !port_ok(g->rport) || g->left_ms > 3600000u ||
+	    !addr_of(g->lip, &r->s.lip) || !addr_of(g->rip, &r->s.rip))
+		return REFUSE(LIMIT);
+	r->s.lport = __builtin_bswap16((uint16_t)g->lport);
+	r->s.rport = __builtin_bswap16((uint16_t)g->rport);
+	r->s.expire_ms = g->left_ms;
+	return 0;
+}
+
 int sync_wire_batch_decode(struct sync_scratch *sc, const uint8_t *p, size_t len,
 			   struct sync_item *items, unsigned max)
 {
@@ -361,13 +392,16 @@ int sync_wire_batch_decode(struct sync_scratch *sc, const uint8_t *p, size_t len
 	b = mgw__sync__batch__unpack(&al, len, p);
 	if (!b)
 		return REFUSE(DECODE);
-	if (b->n_sessions + b->n_templates + b->n_markers + b->n_finishes > max ||
-	    b->n_sessions + b->n_templates + b->n_markers + b->n_finishes > SYNC_MAX_ITEMS)
+	if (b->n_sessions + b->n_templates + b->n_markers + b->n_finishes + b->n_guards > max ||
+	    b->n_sessions + b->n_templates + b->n_markers + b->n_finishes + b->n_guards >
+		    SYNC_MAX_ITEMS)
 		return REFUSE(LIMIT);
 	for (size_t i = 0; rc == 0 && i < b->n_sessions; i++)
 		rc = session_from(b->sessions[i], &items[n++]);
 	for (size_t i = 0; rc == 0 && i < b->n_templates; i++)
 		rc = template_from(b->templates[i], &items[n++]);
+	for (size_t i = 0; rc == 0 && i < b->n_guards; i++)
+		rc = guard_from(b->guards[i], &items[n++]);
 	for (size_t i = 0; rc == 0 && i < b->n_markers; i++) {
 		struct sync_item *it = &items[n++];
 
@@ -415,6 +449,7 @@ int sync_wire_control_encode(const struct sync_control *c, uint8_t *out, size_t 
 	m.ack_stream = c->ack_stream;
 	m.ack_cum = c->ack_cum;
 	m.handback_seq = c->handback_seq;
+	m.joined = c->joined;
 	for (unsigned i = 0; i < c->n_nacks && i < SYNC_MAX_NACKS; i++) {
 		mgw__sync__nack__init(&nk[i]);
 		nk[i].first = c->nacks[i].first;
@@ -466,6 +501,7 @@ int sync_wire_control_decode(struct sync_scratch *sc, const uint8_t *p, size_t l
 	c->ack_stream = m->ack_stream;
 	c->ack_cum = m->ack_cum;
 	c->handback_seq = m->handback_seq;
+	c->joined = m->joined;
 	for (size_t i = 0; i < m->n_nacks; i++) {
 		if (m->nacks[i]->first > m->nacks[i]->last)
 			return REFUSE(LIMIT);

@@ -92,6 +92,7 @@ enum sync_item_kind {
 	SYNC_ITEM_TEMPLATE,      /* rec: TEMPLATE */
 	SYNC_ITEM_MARKER,        /* rec: MARKER (lcore, m) */
 	SYNC_ITEM_FINISH,        /* fin */
+	SYNC_ITEM_GUARD,         /* rec: GUARD (s.lip, lport, rip, rport; s.expire_ms left) */
 };
 
 struct sync_finish {
@@ -161,6 +162,7 @@ struct sync_control {
 	unsigned n_lips;
 	struct sync_liphold lips[SYNC_MAX_LIPHOLD];
 	uint64_t handback_seq;
+	bool joined;
 };
 
 int sync_wire_control_encode(const struct sync_control *c, uint8_t *out, size_t cap, size_t *len);
