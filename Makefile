@@ -24,6 +24,9 @@ BENCH_SRC:= $(sort $(wildcard tests/bench/*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 ADM_SRC  := $(sort $(wildcard adm/*.c))
+# Unit tests read reference captures from tests/data (tests/data/README.md),
+# found by absolute path so a test binary runs from any directory.
+TEST_CFLAGS := -DMGW_TEST_DATA='"$(CURDIR)/tests/data"'
 
 .PHONY: all deps test-deps check unit e2e demo bench fuzz clean
 all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
@@ -53,12 +56,12 @@ ADM_LIBOBJ := $(filter-out $(B)/adm/main.o,$(ADM_SRC:%.c=$(B)/%.o))
 $(B)/tests/test_adm_%: tests/unit/test_adm_%.c $(ADM_LIBOBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(ADM_LIBOBJ) $(shell pkg-config --libs jansson) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(ADM_LIBOBJ) $(shell pkg-config --libs jansson) -lcmocka
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) $(TEST_CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS) -lcmocka
 
 $(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
 	@mkdir -p $(dir $@)

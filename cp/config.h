@@ -1,5 +1,6 @@
 /* cp/config.h — the configuration model: what the JSON config file holds
- * and what the API reads and changes (API.md: "Config file = API state").
+ * and what the API reads and changes (docs/config.md: the file is what
+ * GET /api/v1/config returns).
  *
  * One schema, one validator: the file loader and every API request go
  * through cp_config_from_json() (or its parts for one service or server)

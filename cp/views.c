@@ -1,6 +1,6 @@
 /* cp/views.c — what the API shows: status, stats, sessions, services with
  * their servers' live state. Counters are read racily from the lcores (as
- * DESIGN.md allows) and summed here. */
+ * docs/design.md "Who owns what" allows) and summed here. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>

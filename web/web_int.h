@@ -45,7 +45,7 @@ struct web_route {
 /* NULL-terminated list of NULL-terminated route tables (web/api.c). */
 extern const struct web_route *const web_route_tables[];
 
-/* Fill an API.md error body. Always returns 0 (handlers return it). */
+/* Fill an error body as docs/api.md defines it. Always returns 0 (handlers return it). */
 int web_error(struct web_resp *rs, unsigned status, const char *code, const char *field,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int web_ok(struct web_resp *rs, unsigned status, json_t *body);

@@ -70,7 +70,7 @@ expect 403 POST /api/v1/debug/fault '{"kind": "stall_lcore", "lcore": 1}'
 expect 200 DELETE $S/servers/10.1.0.13/8080
 expect 200 DELETE /api/v1/services/udp/10.0.0.11/53
 
-# --- errors, exactly as API.md says ------------------------------------------
+# --- errors, exactly as docs/api.md says -------------------------------------
 expect 400 POST $S/servers '{"ip": "10.1.0.14", "weight": 70000}'
 tb_expect_eq "400 names the field" "weight: must be 0..65535" "$(field 'j["error"]["field"] + ": " + j["error"]["message"]')"
 tb_expect_eq "400 code" invalid_argument "$(field 'j["error"]["code"]')"
