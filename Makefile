@@ -4,7 +4,9 @@
 #   make check      install what is missing, run unit and end-to-end tests
 #   make demo       install what is missing, run the demo on a netns testbed
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
-#   make fuzz       libFuzzer targets (clang)
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make check SAN=1  the same tests built with ASan+UBSan into build-san/
+#   make tsan       the control-plane unit tests under ThreadSanitizer (build-tsan/)
 
 PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c libcrypto
 CC       ?= cc
@@ -13,6 +15,31 @@ CFLAGS   += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -I. -MMD -MP
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 B        := build
+
+# SAN=1: AddressSanitizer + UndefinedBehaviorSanitizer, a report ends the
+# program (no recovery), objects and binaries under build-san/ so the normal
+# build is left alone. TSAN=1 (used by `make tsan`): ThreadSanitizer under
+# build-tsan/. docs/testbed.md "Sanitizers" says what they see of DPDK.
+ifeq ($(SAN),1)
+B        := build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(TSAN),1)
+B        := build-tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+# TSan does not model fences (dp/neigh.c's seqlock, rte_rcu_qsbr): say so,
+# do not fail the build. The data plane is built without TSan: its
+# hand-offs to the control plane go through DPDK's uninstrumented rings,
+# RCU and launch code, which TSan cannot see (every report would be false);
+# what TSan checks is the control threads against each other.
+CFLAGS   += -Wno-tsan
+$(B)/dp/%.o: SANFLAGS :=
+endif
+CFLAGS   += $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+# The binaries: ./mgw and ./mgwadm, or inside the sanitizer's build dir.
+BIN      := $(if $(SANFLAGS),$(B)/)
+MGW      := $(BIN)mgw
+MGWADM   := $(BIN)mgwadm
 
 # Every module's .c goes into one archive; binaries and tests take what they use.
 LIB_SRC  := $(sort $(wildcard dp/*.c cp/*.c ospf/*.c sync/*.c web/*.c))
@@ -28,8 +55,8 @@ ADM_SRC  := $(sort $(wildcard adm/*.c))
 # found by absolute path so a test binary runs from any directory.
 TEST_CFLAGS := -DMGW_TEST_DATA='"$(CURDIR)/tests/data"'
 
-.PHONY: all deps test-deps check unit e2e demo bench fuzz clean
-all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
+.PHONY: all deps test-deps check unit e2e demo bench fuzz fuzz-ci tsan clean
+all: $(MGW) $(if $(ADM_SRC),$(MGWADM)) $(TOOL_BIN)
 
 # `make V=1` shows the commands.
 Q        := $(if $(V),,@)
@@ -43,13 +70,13 @@ $(B)/libmgw.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-mgw: $(B)/mgw.o $(B)/libmgw.a
+$(MGW): $(B)/mgw.o $(B)/libmgw.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-mgwadm: $(ADM_SRC:%.c=$(B)/%.o)
+$(MGWADM): $(ADM_SRC:%.c=$(B)/%.o)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $^ $(shell pkg-config --libs jansson)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs jansson)
 
 # mgwadm's own tests link its objects (all but its main) instead of libmgw.
 ADM_LIBOBJ := $(filter-out $(B)/adm/main.o,$(ADM_SRC:%.c=$(B)/%.o))
@@ -68,6 +95,19 @@ $(B)/tools/%: tests/tools/%.c $(B)/libmgw.a
 	@$(if $(Q),echo "  TOOL    $@")
 	$(Q)$(CC) $(CFLAGS) -o $@ $< $(B)/libmgw.a $(LDLIBS)
 
+# Where the e2e scripts find what they run (tests/lib/common.sh), and the
+# sanitizers' options: any report fails the program, hence the test.
+# LeakSanitizer reads tests/san/lsan.supp (DPDK's EAL keeps memory to exit).
+E2E_ENV  := TB_BUILD=$(CURDIR)/$(B) TB_MGW=$(CURDIR)/$(MGW) TB_MGWADM=$(CURDIR)/$(MGWADM)
+SAN_ENV  := TB_SAN=1 ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:strict_string_checks=1 \
+	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/san/lsan.supp:print_suppressions=0
+TSAN_ENV := TB_SAN=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/san/tsan.supp
+# The scenarios `make check SAN=1` runs (fast ones that cover the packet
+# path, the API and mgwadm); E2E= overrides.
+SAN_E2E  := basic api mgwadm icmp frag
+TSAN_UNIT:= $(addprefix $(B)/tests/,test_hc_checks test_hc_set test_hc_timer test_hc_fsm test_selfcheck test_ospf_api test_adm_http test_snap)
+
 deps:
 	@scripts/deps.sh
 
@@ -75,15 +115,26 @@ test-deps:
 	@scripts/deps.sh --test
 
 unit: $(UNIT_BIN)
-	@tests/run-unit.sh $(UNIT_BIN)
+	@$(if $(SANFLAGS),$(SAN_ENV)) tests/run-unit.sh $(UNIT_BIN)
 
 e2e: all
-	@tests/run-e2e.sh $(E2E)
+	@$(E2E_ENV) $(if $(SANFLAGS),$(SAN_ENV)) tests/run-e2e.sh $(or $(E2E),$(if $(SANFLAGS),$(SAN_E2E)))
 
 check: test-deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@tests/run-unit.sh $(UNIT_BIN)
-	@tests/run-e2e.sh $(E2E)
+	@$(if $(SANFLAGS),$(SAN_ENV)) tests/run-unit.sh $(UNIT_BIN)
+	@$(E2E_ENV) $(if $(SANFLAGS),$(SAN_ENV)) tests/run-e2e.sh $(or $(E2E),$(if $(SANFLAGS),$(SAN_E2E)))
+
+# ThreadSanitizer over the tests whose code runs control threads (health
+# checker, self-check, OSPF I/O, mgwadm's client, snapshots), then mgw
+# itself through the api scenario (web, config, health and self-check
+# threads at once) — a separate build.
+TSAN_E2E := api
+tsan: test-deps
+	@$(MAKE) --no-print-directory TSAN=1 tsan-run
+tsan-run: all $(TSAN_UNIT)
+	@$(TSAN_ENV) tests/run-unit.sh $(TSAN_UNIT)
+	@$(E2E_ENV) $(TSAN_ENV) tests/run-e2e.sh $(or $(E2E),$(TSAN_E2E))
 
 demo: test-deps
 	@$(MAKE) --no-print-directory all
@@ -114,6 +165,6 @@ fuzz: $(FUZZ_BIN)
 			2>&1 | tail -n 4 || exit 1; done
 
 clean:
-	rm -rf $(B) mgw mgwadm
+	rm -rf build build-san build-tsan mgw mgwadm
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -7,6 +7,10 @@
 # the namespaces it made (tb_ns), whatever way the script ends.
 
 TB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# What the scenarios run; `make check SAN=1` points these at build-san/.
+TB_BUILD=${TB_BUILD:-$TB_ROOT/build}
+TB_MGW=${TB_MGW:-$TB_ROOT/mgw}
+TB_MGWADM=${TB_MGWADM:-$TB_ROOT/mgwadm}
 TB_PIDS=()
 TB_NSS=()
 TB_FAILED=0

@@ -113,7 +113,13 @@ garbage 30
 after=$(rss)
 tb_log "RSS before $before kB, after 300 more garbage requests $after kB"
 tb_check "mgw alive after garbage" kill -0 "$MGW_PID"
-tb_check "no leak: RSS grew < 2 MB" [ $((after - before)) -lt 2048 ]
+if [[ -n ${TB_SAN:-} ]]; then
+	# ASan holds freed memory in quarantine, so RSS grows by design; its
+	# LeakSanitizer fails mgw's exit (the SIGTERM check) on a real leak.
+	tb_log "RSS bound not checked under ASan (LeakSanitizer checks at exit)"
+else
+	tb_check "no leak: RSS grew < 2 MB" [ $((after - before)) -lt 2048 ]
+fi
 expect 200 GET /api/v1/status
 
 # --- config round trips --------------------------------------------------------

@@ -13,7 +13,7 @@ set -u
 . "$(dirname "$0")/../../lib/common.sh"
 tb_init bgp_bird 80
 
-SPEAKER=$TB_ROOT/build/tools/bgp_speaker
+SPEAKER=$TB_BUILD/tools/bgp_speaker
 [[ -x $SPEAKER ]] || { echo "missing $SPEAKER: run make"; exit 1; }
 command -v bird >/dev/null || { echo "bird2 is not installed"; exit 1; }
 VIP=10.255.0.1

@@ -16,10 +16,10 @@ source "$(dirname "$0")/../../lib/common.sh"
 tb_init hc_engine 55
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-PROBE=$TB_ROOT/build/tools/hc_probe
+PROBE=$TB_BUILD/tools/hc_probe
 PY=/usr/bin/python3
 if [[ ! -x $PROBE ]]; then
-	make -C "$TB_ROOT" -s build/tools/hc_probe >/dev/null || { tb_log "cannot build hc_probe"; exit 1; }
+	make -C "$TB_ROOT" -s "${PROBE#"$TB_ROOT"/}" >/dev/null || { tb_log "cannot build hc_probe"; exit 1; }
 fi
 
 tb_ns hc

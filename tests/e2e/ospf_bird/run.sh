@@ -18,7 +18,7 @@ set -u
 . "$(dirname "$0")/../../lib/common.sh"
 tb_init ospf_bird 80
 
-SPEAKER=$TB_ROOT/build/tools/ospf_speaker
+SPEAKER=$TB_BUILD/tools/ospf_speaker
 VIP=10.255.0.1
 [[ -x $SPEAKER ]] || { tb_log "FAIL - $SPEAKER not built (run make)"; exit 1; }
 command -v bird >/dev/null && command -v birdc >/dev/null ||
