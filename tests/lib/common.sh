@@ -97,6 +97,25 @@ tb_wait() {
 	return 1
 }
 
+# tb_wait_check DESCRIPTION SECONDS cmd...: poll cmd every 0.1 s until it
+# succeeds (FRR topotests' run_and_expect) and record the result like
+# tb_check: "ok" with the time it took, or FAIL if it never did. Leaves the
+# milliseconds waited in TB_WAITED_MS; returns cmd's last verdict. Use it
+# instead of a tb_wait whose result is dropped followed by a re-query.
+tb_wait_check() {
+	local what=$1 secs=$2 t0 rc=0; shift 2
+	t0=$(date +%s%N)
+	tb_wait "$secs" "$@" || rc=1
+	TB_WAITED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+	if ((rc == 0)); then
+		tb_log "ok   - $what (after $TB_WAITED_MS ms)"
+	else
+		tb_log "FAIL - $what (not within $secs s)"
+		TB_FAILED=1
+	fi
+	return $rc
+}
+
 tb_time_left() { echo $(( TB_DEADLINE - $(date +%s) )); }
 
 # tb_check DESCRIPTION cmd...: run an assertion; record and print the result.
