@@ -147,24 +147,60 @@ bench: test-deps
 $(B)/bench: $(BENCH_SRC) $(B)/libmgw.a
 	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(B)/libmgw.a $(LDLIBS)
 
-# libFuzzer targets, one per decoder: tests/fuzz/fuzz_<x>.c links the <x>
-# module's sources (ospf_*.c, bgp_*.c, ...). FUZZ_SECONDS per target.
+# libFuzzer targets, one per decoder: tests/fuzz/fuzz_<x>.c, seeded from
+# tests/fuzz/corpus/<x>/. The library and mgwadm's objects are compiled
+# once more with clang, instrumented for coverage and with ASan+UBSan,
+# under build/fuzz/; each target links what it uses of them. `make fuzz`
+# runs each for FUZZ_SECONDS (new inputs go to build/fuzz/corpus-<x>, a
+# crash to build/fuzz/crash-<x>-*, and fails the run); `make fuzz-ci` is
+# the same for 30 s each. Niced: the box is shared.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FB       := build/fuzz
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FB)/%)
 FUZZ_SECONDS ?= 60
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
+FUZZ_CC  := clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I. -MMD -MP $(FUZZ_SAN) \
+	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB := $(FB)/libmgw.a $(FB)/libadm.a
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FB)/obj/%.o)
+FUZZ_ADM_OBJ := $(filter-out $(FB)/obj/adm/main.o,$(ADM_SRC:%.c=$(FB)/obj/%.o))
+
+$(FB)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
-		$(shell pkg-config --cflags libdpdk jansson) $< $(wildcard ospf/$*_*.c) -o $@ \
-		$(shell pkg-config --libs libdpdk jansson) -lpthread
+	@$(if $(Q),echo "  CLANG   $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FB)/libmgw.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FB)/libadm.a: $(FUZZ_ADM_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+# One target: its stats line (executions, coverage) and the verdict.
+FUZZ_RUN = d=$(FB)/corpus-$${f\#\#*/}; mkdir -p $$d; \
+	echo "== $${f\#\#*/} ($(1) s)"; \
+	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	nice -n 19 $$f -max_total_time=$(1) -print_final_stats=1 -artifact_prefix=$(FB)/crash-$${f\#\#*/}- \
+		$$d tests/fuzz/corpus/$${f\#\#*/fuzz_} >$$d.log 2>&1; rc=$$?; \
+	grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|cov: " $$d.log | tail -n 5; \
+	if [ $$rc -ne 0 ]; then tail -n 40 $$d.log; echo "!! $${f\#\#*/} failed (log $$d.log)"; exit 1; fi
 
 fuzz: $(FUZZ_BIN)
-	@for f in $(FUZZ_BIN); do echo "== $$f ($(FUZZ_SECONDS) s)"; \
-		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \
-		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus-$${f##*/} \
-			2>&1 | tail -n 4 || exit 1; done
+	@for f in $(FUZZ_BIN); do $(call FUZZ_RUN,$(FUZZ_SECONDS)); done
+
+fuzz-ci: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do $(call FUZZ_RUN,30); done
 
 clean:
 	rm -rf build build-san build-tsan mgw mgwadm
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(FB)/obj -name '*.d' 2>/dev/null)

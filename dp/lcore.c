@@ -252,6 +252,38 @@ static unsigned rx_rings(struct dp_lcore *lc)
 	return total;
 }
 
+/* One turn of the loop at now_tsc; io: poll the ports and TAPs too. */
+static unsigned turn(struct dp_lcore *lc, uint64_t now_tsc, bool io)
+{
+	const struct dp_snap *s = __atomic_load_n(&lc->dp->snap, __ATOMIC_ACQUIRE);
+	uint32_t seq;
+	unsigned n = 0;
+
+	lc->snap = s;
+	if (unlikely(s->gen != lc->snap_gen))
+		snap_changed(lc, s);
+	lc->now_tsc = now_tsc;
+	if (lc->dp->n_lcores > 1)
+		rx_templates(lc);
+	if (io)
+		n += rx_ports(lc);
+	n += rx_rings(lc);
+	if (io)
+		n += rx_taps(lc);
+	dp_tx_flush(lc);
+	if (lc->now_tsc >= lc->next_tick)
+		timers(lc);
+	seq = __atomic_load_n(&lc->ctl.seq, __ATOMIC_ACQUIRE);
+	if (unlikely(seq != lc->ctl.done))
+		run_command(lc, seq);
+	return n;
+}
+
+unsigned dp_lcore_turn(struct dp_lcore *lc, uint64_t now_tsc)
+{
+	return turn(lc, now_tsc, false);
+}
+
 int dp_lcore_main(void *arg)
 {
 	struct dp_lcore *lc = arg;
@@ -262,30 +294,8 @@ int dp_lcore_main(void *arg)
 	DP_LOG(INFO, "data lcore %u (index %u) running", lc->lcore_id, lc->idx);
 
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
-		const struct dp_snap *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
 		uint64_t start = rte_rdtsc();
-		unsigned n;
-
-		lc->snap = s;
-		if (unlikely(s->gen != lc->snap_gen))
-			snap_changed(lc, s);
-		lc->now_tsc = start;
-
-		if (dp->n_lcores > 1)
-			rx_templates(lc);
-		n = rx_ports(lc);
-		n += rx_rings(lc);
-		n += rx_taps(lc);
-		dp_tx_flush(lc);
-
-		if (lc->now_tsc >= lc->next_tick)
-			timers(lc);
-		{
-			uint32_t seq = __atomic_load_n(&lc->ctl.seq, __ATOMIC_ACQUIRE);
-
-			if (unlikely(seq != lc->ctl.done))
-				run_command(lc, seq);
-		}
+		unsigned n = turn(lc, start, true);
 
 		lc->stats.polls++;
 		lc->stats.loops++;
