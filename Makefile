@@ -43,7 +43,13 @@ MGWADM   := $(BIN)mgwadm
 
 # Every module's .c goes into one archive; binaries and tests take what they use.
 LIB_SRC  := $(sort $(wildcard dp/*.c cp/*.c ospf/*.c sync/*.c web/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+# sync's wire: C generated from sync/sync.proto by protoc-c (Debian's
+# protobuf-c-compiler) into $(GEN); `make gen` remakes it.
+GEN      := $(B)/gen
+PROTO_C  := $(GEN)/sync/sync.pb-c.c
+PROTO_H  := $(GEN)/sync/sync.pb-c.h
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/sync/sync.pb-c.o
+CFLAGS   += -I$(GEN)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC:= $(sort $(wildcard tests/bench/*.c))
@@ -61,7 +67,17 @@ all: $(MGW) $(if $(ADM_SRC),$(MGWADM)) $(TOOL_BIN)
 # `make V=1` shows the commands.
 Q        := $(if $(V),,@)
 
-$(B)/%.o: %.c
+$(PROTO_C) $(PROTO_H) &: sync/sync.proto
+	@mkdir -p $(GEN)
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c --c_out=$(GEN) $<
+
+# Generated code is compiled without -Werror's extra warnings.
+$(B)/gen/sync/sync.pb-c.o: $(PROTO_C)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(filter-out -Wextra -Werror,$(CFLAGS)) -c -o $@ $<
+
+$(B)/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -160,13 +176,17 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FB)/%)
 FUZZ_SECONDS ?= 60
 FUZZ_CC  := clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I. -MMD -MP $(FUZZ_SAN) \
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I. -I$(GEN) -MMD -MP $(FUZZ_SAN) \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB := $(FB)/libmgw.a $(FB)/libadm.a
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FB)/obj/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FB)/obj/%.o) $(FB)/obj/gen/sync/sync.pb-c.o
 FUZZ_ADM_OBJ := $(filter-out $(FB)/obj/adm/main.o,$(ADM_SRC:%.c=$(FB)/obj/%.o))
 
-$(FB)/obj/%.o: %.c
+$(FB)/obj/gen/sync/sync.pb-c.o: $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(filter-out -Wextra,$(FUZZ_CFLAGS)) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FB)/obj/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CLANG   $<")
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<

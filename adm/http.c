@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "adm/adm.h"
+#include "dp/bytes.h"
 
 int adm_url_parse(const char *text, struct adm_url *u, char *err, size_t errlen)
 {
@@ -395,10 +396,7 @@ int adm_http_parse(const char *buf, size_t len, bool eof, struct adm_http_resp *
 
 static long long now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)dp_mono_ms();
 }
 
 /* Wait for events on fd until the deadline; 0, -ETIMEDOUT or -errno. */

@@ -16,13 +16,6 @@ RTE_LOG_REGISTER(mgw_logtype_cp, mgw.cp, INFO);
 
 const char *const cp_state_names[] = { "starting", "pre-online", "online", "faulty", "stopping" };
 
-uint64_t cp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static bool svc_in_use(void *arg, uint32_t id)
 {
@@ -178,9 +171,10 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	pthread_mutex_init(&cp->lock, NULL);
 	pthread_mutex_init(&cp->ann_mu, NULL);
 	pthread_mutex_init(&cp->state_mu, NULL);
+	pthread_mutex_init(&cp->cluster_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
-	cp->started_ms = cp_now_ms();
+	cp->started_ms = dp_mono_ms();
 	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
 	cp->cfg_max_servers = cfg->max_servers;
 	cp->rs_down = calloc(cfg->max_servers, 1);
@@ -239,7 +233,12 @@ int cp_start(struct cp *cp)
 	if (rc < 0)
 		return rc;
 	cp_neigh_kick(cp);
-	cp_set_state(cp, CP_STATE_ONLINE, "started");
+	/* A node with peers joins first: it goes online once it holds their
+	 * sessions (sync/). */
+	if (cp->cfg->sync.enabled)
+		cp_set_state(cp, CP_STATE_PRE_ONLINE, "joining the cluster: waiting for the peers' sessions");
+	else
+		cp_set_state(cp, CP_STATE_ONLINE, "started");
 	return 0;
 }
 
@@ -329,6 +328,8 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 		what = "api";
 	else if (!routing_equal(a, b))
 		what = "routing";
+	else if (memcmp(&a->sync, &b->sync, sizeof(a->sync)) != 0)
+		what = "sync";
 	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
 		 a->max_services != b->max_services || a->max_servers != b->max_servers ||
 		 a->mbufs != b->mbufs)
@@ -413,6 +414,26 @@ const char *cp_config_path(const struct cp *cp)
 enum cp_node_state cp_state(const struct cp *cp)
 {
 	return (enum cp_node_state)__atomic_load_n(&cp->state, __ATOMIC_ACQUIRE);
+}
+
+bool cp_set_state_if(struct cp *cp, enum cp_node_state from, enum cp_node_state s,
+		     const char *reason)
+{
+	int expect = (int)from;
+
+	if (!__atomic_compare_exchange_n(&cp->state, &expect, (int)from, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	/* (The exchange only proves the state was `from`; a self-check
+	 * verdict racing with us wins next time round, as it does with
+	 * cp_set_state.) */
+	cp_set_state(cp, s, reason);
+	return true;
+}
+
+uint64_t cp_config_gen(struct cp *cp)
+{
+	return __atomic_load_n(&cp->gen, __ATOMIC_ACQUIRE);
 }
 
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)

@@ -12,6 +12,7 @@
 
 #include "cp/cp.h"
 #include "cp/ids.h"
+#include "dp/bytes.h"
 #include "dp/dp.h"
 
 extern int mgw_logtype_cp;
@@ -66,6 +67,8 @@ struct cp {
 	struct cp_ann *ann;
 	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
 	struct cp_selfcheck *sc;
+	struct cp_cluster_ops cluster;    /* sync's; zero until it starts */
+	pthread_mutex_t cluster_mu;
 
 	/* Counters read minus these = what the API shows: an id reused by
 	 * a new service/server, or zeroed (ipvsadm -Z), starts from 0. */
@@ -101,7 +104,6 @@ void cp_health_stop(struct cp *cp);
 int cp_health_sync(struct cp *cp);              /* lock held */
 json_t *cp_health_json(struct cp *cp, uint32_t rs_id);
 
-uint64_t cp_now_ms(void);
 
 /* selfcheck.c: the self-check thread and the node's fault state. */
 int cp_selfcheck_create(struct cp *cp);

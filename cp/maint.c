@@ -114,10 +114,10 @@ static void *maint_main(void *arg)
 			cp_republish_locked(m->cp);
 			pthread_mutex_unlock(&m->cp->lock);
 			pthread_mutex_lock(&m->mu);
-			if (cp_now_ms() < m->last_ms + MAINT_PERIOD_MS)
+			if (dp_mono_ms() < m->last_ms + MAINT_PERIOD_MS)
 				continue;
 		}
-		now = cp_now_ms();
+		now = dp_mono_ms();
 		pthread_mutex_unlock(&m->mu);
 		tick(m, (double)(now - m->last_ms) / 1000.0);
 		pthread_mutex_lock(&m->mu);
@@ -136,7 +136,7 @@ int cp_maint_start(struct cp *cp)
 	if (!m)
 		return -ENOMEM;
 	m->cp = cp;
-	m->last_ms = cp_now_ms();
+	m->last_ms = dp_mono_ms();
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -122,7 +122,7 @@ static void receive(struct cp_neigh *nb, unsigned port)
 	 * is no next hop of ours (and may be lying). */
 	if (((ntohl(a.spa) ^ nb->ip[port]) & nb->mask[port]) != 0 || ntohl(a.spa) == nb->ip[port])
 		return;
-	if (dp_neigh_learn(dp_neigh_table(nb->cp->dp), a.spa, a.sha, (uint16_t)port, cp_now_ms(),
+	if (dp_neigh_learn(dp_neigh_table(nb->cp->dp), a.spa, a.sha, (uint16_t)port, dp_mono_ms(),
 			   REACHABLE_MS) > 0) {
 		char b[16];
 
@@ -137,7 +137,7 @@ static void *neigh_main(void *arg)
 {
 	struct cp_neigh *nb = arg;
 	struct pollfd pfd[CP_MAX_PORTS + 1];
-	uint64_t next_age = cp_now_ms() + AGE_EVERY_MS, next_resolve = 0;
+	uint64_t next_age = dp_mono_ms() + AGE_EVERY_MS, next_resolve = 0;
 
 	cp_crash_thread_init();
 	pthread_setname_np(pthread_self(), "mgw-neigh");
@@ -148,7 +148,7 @@ static void *neigh_main(void *arg)
 	pfd[nb->n].fd = nb->efd;
 	pfd[nb->n].events = POLLIN;
 	for (;;) {
-		uint64_t now = cp_now_ms();
+		uint64_t now = dp_mono_ms();
 		int wait = next_age > now ? (int)(next_age - now) : 0;
 
 		if (__atomic_load_n(&nb->kick, __ATOMIC_ACQUIRE) && next_resolve > now &&
@@ -168,7 +168,7 @@ static void *neigh_main(void *arg)
 		}
 		/* A burst of config changes (an API script adding thousands of
 		 * servers) makes one pass over the config, not thousands. */
-		now = cp_now_ms();
+		now = dp_mono_ms();
 		if (now >= next_resolve && __atomic_exchange_n(&nb->kick, 0, __ATOMIC_ACQ_REL)) {
 			resolve_config(nb);
 			next_resolve = now + RESOLVE_EVERY_MS;
@@ -177,7 +177,7 @@ static void *neigh_main(void *arg)
 			if (pfd[i].revents & POLLIN)
 				for (int k = 0; k < 64; k++)
 					receive(nb, i);
-		now = cp_now_ms();
+		now = dp_mono_ms();
 		if (now >= next_age) {
 			dp_neigh_age(dp_neigh_table(nb->cp->dp), now, PROBE_MS, MAX_PROBES, probe, nb);
 			next_age = now + AGE_EVERY_MS;

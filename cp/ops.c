@@ -180,18 +180,44 @@ int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, u
 }
 
 
+void cp_cluster_set(struct cp *cp, const struct cp_cluster_ops *ops)
+{
+	pthread_mutex_lock(&cp->cluster_mu);
+	if (ops)
+		cp->cluster = *ops;
+	else
+		memset(&cp->cluster, 0, sizeof(cp->cluster));
+	pthread_mutex_unlock(&cp->cluster_mu);
+}
+
+int cp_cluster_force_online(struct cp *cp, const char *who)
+{
+	int rc = -EOPNOTSUPP;
+
+	pthread_mutex_lock(&cp->cluster_mu);
+	if (cp->cluster.force_online)
+		rc = cp->cluster.force_online(cp->cluster.arg, who);
+	pthread_mutex_unlock(&cp->cluster_mu);
+	return rc;
+}
+
 json_t *cp_cluster_json(struct cp *cp)
 {
 	uint64_t sessions = 0;
-	json_t *o;
+	json_t *o, *sync = NULL;
 
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		sessions += dp_sessions(cp->dp, i);
+	pthread_mutex_lock(&cp->cluster_mu);
+	if (cp->cluster.status)
+		sync = cp->cluster.status(cp->cluster.arg);
+	pthread_mutex_unlock(&cp->cluster_mu);
+	if (!sync)
+		sync = json_pack("{s:b, s:[], s:I, s:I}", "enabled", 0, "peers", "sessions_local",
+				 (json_int_t)sessions, "sessions_from_peers", (json_int_t)0);
 	pthread_mutex_lock(&cp->lock);
-	o = json_pack("{s:I, s:s, s:{s:b, s:[], s:I, s:I}}", "node_id",
-		      (json_int_t)cp->cfg->node_id, "state", cp_state_names[cp_state(cp)],
-		      "sync", "enabled", 0, "peers", "sessions_local", (json_int_t)sessions,
-		      "sessions_from_peers", (json_int_t)0);
+	o = json_pack("{s:I, s:s, s:s, s:o}", "node_id", (json_int_t)cp->cfg->node_id, "state",
+		      cp_state_names[cp_state(cp)], "state_reason", cp->state_reason, "sync", sync);
 	pthread_mutex_unlock(&cp->lock);
 	return o;
 }
@@ -229,7 +255,7 @@ static void tb_add(struct tbuf *b, const char *fmt, ...)
 char *cp_metrics_text(struct cp *cp)
 {
 	struct tbuf b = { NULL, 0, 0 };
-	struct dp_lcore_stats st;
+	struct dp_lcore_stats *st_all;
 	uint64_t drops[DP_DROP_MAX] = { 0 };
 	int state = cp_state(cp);
 
@@ -238,23 +264,30 @@ char *cp_metrics_text(struct cp *cp)
 	tb_add(&b, "# TYPE mgw_state gauge\n");
 	for (int s = 0; s <= CP_STATE_STOPPING; s++)
 		tb_add(&b, "mgw_state{state=\"%s\"} %d\n", cp_state_names[s], s == state);
-	tb_add(&b, "# TYPE mgw_lcore_rx_packets_total counter\n"
-		   "# TYPE mgw_lcore_tx_packets_total counter\n"
-		   "# TYPE mgw_lcore_sessions gauge\n"
-		   "# TYPE mgw_lcore_busy_cycles_total counter\n");
+	/* Every lcore counter of dp/stats.h's list, as mgw_lcore_<name>_total. */
+	st_all = calloc(dp_n_lcores(cp->dp), sizeof(*st_all));
+	if (!st_all)
+		return NULL;
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++) {
-		dp_lcore_stats(cp->dp, i, &st);
-		tb_add(&b, "mgw_lcore_rx_packets_total{lcore=\"%u\"} %llu\n", i,
-		       (unsigned long long)st.rx_pkts);
-		tb_add(&b, "mgw_lcore_tx_packets_total{lcore=\"%u\"} %llu\n", i,
-		       (unsigned long long)st.tx_pkts);
+		dp_lcore_stats(cp->dp, i, &st_all[i]);
+		for (unsigned d = 0; d < DP_DROP_MAX; d++)
+			drops[d] += st_all[i].drops[d];
+	}
+	for (unsigned k = 0; k < dp_n_lcore_counters; k++) {
+		const struct dp_lcore_counter *c = &dp_lcore_counters[k];
+
+		tb_add(&b, "# HELP mgw_lcore_%s_total %s\n# TYPE mgw_lcore_%s_total counter\n",
+		       c->prom, c->help, c->prom);
+		for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
+			tb_add(&b, "mgw_lcore_%s_total{lcore=\"%u\"} %llu\n", c->prom, i,
+			       (unsigned long long)dp_lcore_counter_get(&st_all[i], k));
+	}
+	free(st_all);
+	tb_add(&b, "# HELP mgw_lcore_sessions Sessions in the lcore's table.\n"
+		   "# TYPE mgw_lcore_sessions gauge\n");
+	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		tb_add(&b, "mgw_lcore_sessions{lcore=\"%u\"} %llu\n", i,
 		       (unsigned long long)dp_sessions(cp->dp, i));
-		tb_add(&b, "mgw_lcore_busy_cycles_total{lcore=\"%u\"} %llu\n", i,
-		       (unsigned long long)st.busy_cycles);
-		for (unsigned d = 0; d < DP_DROP_MAX; d++)
-			drops[d] += st.drops[d];
-	}
 	tb_add(&b, "# HELP mgw_drops_total Packets dropped, by reason.\n"
 		   "# TYPE mgw_drops_total counter\n");
 	for (unsigned d = 0; d < DP_DROP_MAX; d++)

@@ -94,7 +94,7 @@ static void sample(struct cp_selfcheck *sc, struct cp_sc_sample *s, bool full)
 	struct dp_lcore_stats st;
 
 	memset(s, 0, sizeof(*s));
-	s->now_ms = cp_now_ms();
+	s->now_ms = dp_mono_ms();
 	s->full = full;
 	s->n_lcores = dp_n_lcores(dp);
 	for (unsigned i = 0; i < s->n_lcores && i < CP_SC_MAX_LCORES; i++) {
@@ -155,7 +155,7 @@ static void run_hooks(struct cp_selfcheck *sc, enum cp_sc_event ev, const char *
 /* mu held. */
 static void go_faulty(struct cp_selfcheck *sc, const char *reason)
 {
-	uint64_t t0 = cp_now_ms();
+	uint64_t t0 = dp_mono_ms();
 	unsigned n;
 
 	CP_LOG(ERR, "self-check failed: %s: taking the node out of the network", reason);
@@ -163,7 +163,7 @@ static void go_faulty(struct cp_selfcheck *sc, const char *reason)
 	run_hooks(sc, CP_SC_WITHDRAW, reason);
 	n = cp_crash_ports_down(&sc->ports, false);
 	CP_LOG(ERR, "%u of %u port links set down (%llu ms)", n, sc->ports.n,
-	       (unsigned long long)(cp_now_ms() - t0));
+	       (unsigned long long)(dp_mono_ms() - t0));
 }
 
 /* mu held. An operator's recovery forgets earlier flaps; an automatic one
@@ -178,7 +178,7 @@ static void come_back(struct cp_selfcheck *sc, const char *why, bool by_operator
 	if (by_operator)
 		cp_sc_eval_init(&sc->eval, false);
 	else
-		cp_sc_eval_rearm(&sc->eval, cp_now_ms());
+		cp_sc_eval_rearm(&sc->eval, dp_mono_ms());
 	cp_set_state(sc->cp, CP_STATE_ONLINE, why);
 	run_hooks(sc, CP_SC_RESTORE, why);
 }
@@ -189,11 +189,11 @@ static void dump_lcore(struct cp_selfcheck *sc, unsigned idx)
 
 	if (dp_fault_lcore_state(sc->cp->dp, idx, &d) < 0)
 		return;
-	CP_LOG(ERR, "watchdog: data lcore %u (EAL lcore %u) stuck: loops %llu polls %llu "
+	CP_LOG(ERR, "watchdog: data lcore %u (EAL lcore %u) stuck: loops %llu busy polls %llu "
 	       "idle_sleeps %llu | rx %llu tx %llu punted %llu from_kernel %llu redirect in %llu "
 	       "out %llu | sessions %llu hold %u | command slot seq %u done %u kind %u cursor %u "
 	       "| wheel %u ms snapshot %llu sleep %u us", d.idx, d.lcore_id,
-	       (unsigned long long)d.loops, (unsigned long long)d.polls,
+	       (unsigned long long)d.loops, (unsigned long long)d.busy_polls,
 	       (unsigned long long)d.idle_sleeps, (unsigned long long)d.rx_pkts,
 	       (unsigned long long)d.tx_pkts, (unsigned long long)d.punted,
 	       (unsigned long long)d.from_kernel, (unsigned long long)d.redirect_in,

@@ -299,6 +299,28 @@ static int reset_map(struct dp_snap *s)
 	return 0;
 }
 
+/* Session sync's part (dp/snap.h): the lease of each state is a third of
+ * its timeout, at most a minute (a peer's copy lives that much longer than
+ * the owner's); each peer may fill a share of an lcore's table —
+ * sync.peer_quota_pct, or by default an equal share and a tenth more. */
+static void snap_sync(const struct cp_config *c, struct dp_snap *s)
+{
+	uint32_t pct = c->sync.peer_quota_pct;
+
+	s->sync_on = c->sync.enabled;
+	for (unsigned st = 0; st < DP_TIMEOUT_MAX; st++) {
+		uint32_t lease = s->timeout[st] / 3;
+
+		s->sync_lease[st] = lease > 60000 ? 60000 : lease < 100 ? 100 : lease;
+	}
+	if (!pct) {
+		pct = 100 / (c->sync.n_peers + 1) + 10;
+		if (pct > 100)
+			pct = 100;
+	}
+	s->sync_quota = (uint32_t)((uint64_t)c->sessions_per_lcore * pct / 100);
+}
+
 /* ---- cp_snap_build, step by step ----------------------------------------- */
 
 /* The snapshot's arrays and maps, empty: one server array for all services
@@ -521,6 +543,7 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	if (rc < 0)
 		goto err;
 	snap_timeouts(in->cfg, s);
+	snap_sync(in->cfg, s);
 	rc = list_gone(in, s);
 	if (rc < 0)
 		goto err;

@@ -56,7 +56,7 @@ json_t *cp_status_json(struct cp *cp)
 	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}",
 		      "version", cp->version, "node_id", (json_int_t)cp->cfg->node_id,
 		      "state", cp_state_names[state], "state_reason", reason,
-		      "uptime_s", (json_int_t)((cp_now_ms() - cp->started_ms) / 1000),
+		      "uptime_s", (json_int_t)((dp_mono_ms() - cp->started_ms) / 1000),
 		      "lcores", lcores, "ports", ports);
 	json_object_set_new(o, "reply_steering", json_string(cp->snap->laddr.mode == DP_LADDR_FLOW
 							     ? "flow" : "software"));
@@ -64,39 +64,12 @@ json_t *cp_status_json(struct cp *cp)
 	return o;
 }
 
-/* Counters of ICMP, fragments, refused flows and resets (dp/stats.h). */
-static void feat_sum(struct dp_lcore_stats *t, const struct dp_lcore_stats *s)
+/* Every lcore counter of dp/stats.h's list, by its JSON name. */
+static void counters_json(json_t *o, const struct dp_lcore_stats *s)
 {
-	t->icmp_xlated += s->icmp_xlated;
-	t->frag_tracked += s->frag_tracked;
-	t->frag_forwarded += s->frag_forwarded;
-	t->frag_held += s->frag_held;
-	t->refused_rst += s->refused_rst;
-	t->refused_unreach += s->refused_unreach;
-	t->refused_quiet += s->refused_quiet;
-	t->sess_reset += s->sess_reset;
-	t->sess_killed += s->sess_killed;
-	t->sess_reused += s->sess_reused;
-	t->frag_needed += s->frag_needed;
-	t->tunnel_fragmented += s->tunnel_fragmented;
-	t->miss_passed += s->miss_passed;
-}
-
-static void feat_json(json_t *o, const struct dp_lcore_stats *s)
-{
-	json_object_set_new(o, "icmp_errors_translated", json_integer((json_int_t)s->icmp_xlated));
-	json_object_set_new(o, "fragments_tracked", json_integer((json_int_t)s->frag_tracked));
-	json_object_set_new(o, "fragments_forwarded", json_integer((json_int_t)s->frag_forwarded));
-	json_object_set_new(o, "fragments_held", json_integer((json_int_t)s->frag_held));
-	json_object_set_new(o, "refused_rst", json_integer((json_int_t)s->refused_rst));
-	json_object_set_new(o, "refused_unreach", json_integer((json_int_t)s->refused_unreach));
-	json_object_set_new(o, "refused_quiet", json_integer((json_int_t)s->refused_quiet));
-	json_object_set_new(o, "sessions_reset", json_integer((json_int_t)s->sess_reset));
-	json_object_set_new(o, "sessions_flushed", json_integer((json_int_t)s->sess_killed));
-	json_object_set_new(o, "sessions_reused", json_integer((json_int_t)s->sess_reused));
-	json_object_set_new(o, "tunnel_frag_needed_sent", json_integer((json_int_t)s->frag_needed));
-	json_object_set_new(o, "tunnel_fragmented", json_integer((json_int_t)s->tunnel_fragmented));
-	json_object_set_new(o, "misses_passed", json_integer((json_int_t)s->miss_passed));
+	for (unsigned k = 0; k < dp_n_lcore_counters; k++)
+		json_object_set_new(o, dp_lcore_counters[k].json,
+				    json_integer((json_int_t)dp_lcore_counter_get(s, k)));
 }
 
 static json_t *drops_json(const uint64_t *drops, uint64_t *total)
@@ -285,58 +258,22 @@ json_t *cp_stats_json(struct cp *cp)
 {
 	struct dp *dp = cp->dp;
 	struct dp_lcore_stats tot, st;
-	struct dp_port_stats pt[DP_MAX_PORTS];
 	json_t *lcores = json_array(), *ports = json_array(), *services = json_array(), *t;
 	uint64_t sessions = 0, dt;
 
 	memset(&tot, 0, sizeof(tot));
-	memset(pt, 0, sizeof(pt));
 	for (unsigned i = 0; i < dp_n_lcores(dp); i++) {
 		json_t *l;
 		uint64_t n_sess = dp_sessions(dp, i);
 
 		dp_lcore_stats(dp, i, &st);
 		sessions += n_sess;
-		tot.rx_pkts += st.rx_pkts;
-		tot.rx_bytes += st.rx_bytes;
-		tot.tx_pkts += st.tx_pkts;
-		tot.punted += st.punted;
-		tot.from_kernel += st.from_kernel;
-		tot.redirect_out += st.redirect_out;
-		tot.redirect_in += st.redirect_in;
-		tot.arp_replies += st.arp_replies;
-		tot.arp_requests += st.arp_requests;
-		tot.icmp_echo_replies += st.icmp_echo_replies;
-		tot.sess_created += st.sess_created;
-		tot.sess_expired += st.sess_expired;
-		feat_sum(&tot, &st);
-		for (unsigned d = 0; d < DP_DROP_MAX; d++)
-			tot.drops[d] += st.drops[d];
-		for (unsigned p = 0; p < DP_MAX_PORTS; p++) {
-			pt[p].rx_pkts += st.port[p].rx_pkts;
-			pt[p].rx_bytes += st.port[p].rx_bytes;
-			pt[p].tx_pkts += st.port[p].tx_pkts;
-			pt[p].tx_bytes += st.port[p].tx_bytes;
-		}
-		l = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I,"
-			      " s:I, s:I, s:I, s:I}",
-			      "index", (int)i, "lcore", (int)dp_lcore_id(dp, i),
-			      "rx_pkts", (json_int_t)st.rx_pkts, "tx_pkts", (json_int_t)st.tx_pkts,
-			      "punted", (json_int_t)st.punted,
-			      "from_kernel", (json_int_t)st.from_kernel,
-			      "redirect_out", (json_int_t)st.redirect_out,
-			      "redirect_in", (json_int_t)st.redirect_in,
+		dp_lcore_stats_add(&tot, &st);
+		l = json_pack("{s:i, s:i, s:I, s:I}", "index", (int)i, "lcore", (int)dp_lcore_id(dp, i),
 			      "sessions", (json_int_t)n_sess,
-			      "sessions_created", (json_int_t)st.sess_created,
-			      "sessions_expired", (json_int_t)st.sess_expired,
-			      "polls", (json_int_t)st.polls, "busy_polls", (json_int_t)st.busy_polls,
-			      "busy_cycles", (json_int_t)st.busy_cycles,
-			      "busy_pkts", (json_int_t)st.busy_pkts,
-			      "idle_sleeps", (json_int_t)st.idle_sleeps,
-			      "loops", (json_int_t)st.loops,
-			      "cycles_per_pkt", (json_int_t)(st.busy_pkts ? st.busy_cycles / st.busy_pkts : 0));
-		json_object_set_new(l, "icmp_echo_replies", json_integer((json_int_t)st.icmp_echo_replies));
-		feat_json(l, &st);
+			      "cycles_per_pkt",
+			      (json_int_t)(st.busy_pkts ? st.busy_cycles / st.busy_pkts : 0));
+		counters_json(l, &st);
 		json_object_set_new(l, "drops", drops_json(st.drops, &dt));
 		json_object_set_new(l, "drops_total", json_integer((json_int_t)dt));
 		json_array_append_new(lcores, l);
@@ -348,10 +285,10 @@ json_t *cp_stats_json(struct cp *cp)
 			continue;
 		json_array_append_new(ports, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 						       "name", pi.name,
-						       "rx_pkts", (json_int_t)pt[i].rx_pkts,
-						       "rx_bytes", (json_int_t)pt[i].rx_bytes,
-						       "tx_pkts", (json_int_t)pt[i].tx_pkts,
-						       "tx_bytes", (json_int_t)pt[i].tx_bytes,
+						       "rx_pkts", (json_int_t)tot.port[i].rx_pkts,
+						       "rx_bytes", (json_int_t)tot.port[i].rx_bytes,
+						       "tx_pkts", (json_int_t)tot.port[i].tx_pkts,
+						       "tx_bytes", (json_int_t)tot.port[i].tx_bytes,
 						       "imissed", (json_int_t)pi.imissed,
 						       "ierrors", (json_int_t)pi.ierrors,
 						       "oerrors", (json_int_t)pi.oerrors));
@@ -361,18 +298,10 @@ json_t *cp_stats_json(struct cp *cp)
 		json_array_append_new(services, svc_json(cp, &cp->cfg->services[i], false));
 	pthread_mutex_unlock(&cp->lock);
 
-	t = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-		      "rx_pkts", (json_int_t)tot.rx_pkts, "rx_bytes", (json_int_t)tot.rx_bytes,
-		      "tx_pkts", (json_int_t)tot.tx_pkts, "punted", (json_int_t)tot.punted,
-		      "from_kernel", (json_int_t)tot.from_kernel,
-		      "redirected", (json_int_t)tot.redirect_out,
-		      "arp_replies", (json_int_t)tot.arp_replies,
-		      "arp_requests", (json_int_t)tot.arp_requests,
-		      "icmp_echo_replies", (json_int_t)tot.icmp_echo_replies,
-		      "sessions", (json_int_t)sessions,
-		      "sessions_created", (json_int_t)tot.sess_created,
-		      "sessions_expired", (json_int_t)tot.sess_expired);
-	feat_json(t, &tot);
+	/* "redirected": the totals' older name of redirect_out */
+	t = json_pack("{s:I, s:I}", "sessions", (json_int_t)sessions, "redirected",
+		      (json_int_t)tot.redirect_out);
+	counters_json(t, &tot);
 	json_object_set_new(t, "drops", drops_json(tot.drops, &dt));
 	json_object_set_new(t, "drops_total", json_integer((json_int_t)dt));
 	return json_pack("{s:o, s:o, s:o, s:o}", "totals", t, "lcores", lcores, "ports", ports,
@@ -381,30 +310,41 @@ json_t *cp_stats_json(struct cp *cp)
 
 struct sess_ctx {
 	json_t *a;
+	const struct cp_config *cfg;
 };
 
 static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
+	uint32_t owner = c->cfg->node_id;
+	json_t *o;
 
-	json_array_append_new(c->a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i}",
-			"proto", cp_proto_name(v->proto),
-			"client", ipport_json(v->cip, v->cport),
-			"vip", ipport_json(v->vip, v->vport),
-			"local", ipport_json(v->lip, v->lport),
-			"server", ipport_json(v->rip, v->rport),
-			"forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
-			"state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
-			"expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore));
+	if (v->foreign)
+		owner = v->peer < c->cfg->sync.n_peers ? c->cfg->sync.peers[v->peer].id : 0;
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i, s:b, s:I}",
+		      "proto", cp_proto_name(v->proto),
+		      "client", ipport_json(v->cip, v->cport),
+		      "vip", ipport_json(v->vip, v->vport),
+		      "local", ipport_json(v->lip, v->lport),
+		      "server", ipport_json(v->rip, v->rport),
+		      "forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
+		      "state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
+		      "expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore,
+		      "foreign", v->foreign, "owner", (json_int_t)owner);
+	json_array_append_new(c->a, o);
 }
 
 json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit)
 {
-	struct sess_ctx c = { json_array() };
+	struct sess_ctx c = { json_array(), NULL };
 	uint64_t total = 0;
 
+	c.cfg = cp_config_get(cp);
+	if (!c.cfg)
+		return NULL;
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		total += dp_sessions(cp->dp, i);
 	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
+	cp_config_free((struct cp_config *)c.cfg);
 	return json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", c.a);
 }

@@ -1,6 +1,7 @@
 /* dp/dp_int.h — the data plane's private structures, shared by its files
  * (dp.c set-up, port.c ports, lcore.c loop, input.c classification,
- * fullnat.c sessions, fwd.c the other forwarding modes, xmit.c output).
+ * conn.c sessions, fullnat.c FULLNAT, fwd.c the other forwarding modes,
+ * xmit.c output).
  * Not for use outside dp/. */
 #ifndef MGW_DP_DP_INT_H
 #define MGW_DP_DP_INT_H
@@ -21,6 +22,7 @@
 #include "dp/persist.h"
 #include "dp/pkt.h"
 #include "dp/sess.h"
+#include "dp/sync_ev.h"
 #include "dp/wheel.h"
 
 extern int mgw_logtype_dp;
@@ -80,6 +82,36 @@ struct dp_cmd_slot {
 /* A command kind dp_command() never posts: fault injection (fault.c). */
 #define DP_CMD_STALL 0xf0
 
+/* One lcore's side of session sync (sync.c; see dp/sync_ev.h). */
+struct dp_lcore_sync {
+	struct rte_ring *ev;          /* to the sync thread */
+	struct rte_ring *in;          /* from the sync thread */
+	uint64_t own_count, own_hash; /* sessions this lcore owns: count, sum of identities */
+	uint32_t marker_ms;           /* when the next marker is due */
+	uint32_t marker_seq;
+	/* a bulk walk for a peer, and the requests waiting behind it */
+	uint8_t bulk_on, bulk_dest;
+	uint16_t bulk_id;
+	uint32_t bulk_cursor;
+	uint64_t bulk_count, bulk_hash;
+	uint8_t n_bulk_q;
+	struct { uint8_t dest; uint16_t id; } bulk_q[8];
+	/* a sweep after a resync: foreign sessions of (peer, origin) that the
+	 * resync did not refresh */
+	uint8_t sweep_on, sweep_peer, sweep_origin, sweep_all;
+	uint32_t sweep_cursor;
+	uint64_t sweep_removed;
+	uint8_t n_sweep_q;
+	struct { uint8_t peer, origin, all; } sweep_q[DP_SYNC_MAX_PEERS];
+	/* foreign sessions per (peer slot, origin lcore): count, identity sum,
+	 * and the resync generation their records must carry */
+	uint64_t fcount[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
+	uint64_t fhash[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
+	uint8_t gen[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
+	uint32_t fused[DP_SYNC_MAX_PEERS];   /* foreign sessions per peer (the quota) */
+	uint32_t lose;                /* fault injection: live records still to lose */
+};
+
 struct dp_lcore {
 	unsigned idx;                 /* 0..n_lcores-1 */
 	struct dp_cmd_slot ctl;
@@ -133,6 +165,7 @@ struct dp_lcore {
 	uint32_t unreach_tokens;      /* ICMP errors we may originate now */
 	uint32_t unreach_ms;          /* when the tokens were last topped up */
 	uint16_t ipip_id;             /* fwd.c: IP id of the next outer header */
+	struct dp_lcore_sync sync;    /* sync.c */
 } __rte_cache_aligned;
 
 struct dp {
@@ -154,6 +187,10 @@ struct dp {
 	volatile int stop;
 	bool started;
 	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
+	/* The published snapshot's LIP map, for the sync thread (which is no
+	 * RCU reader): copied by dp_publish under a sequence count. */
+	uint32_t laddr_seq;
+	struct dp_laddr_map laddr_copy;
 	struct dp_fault *fault;       /* fault injection (fault.c); NULL until used */
 };
 
@@ -189,18 +226,21 @@ bool dp_miss_pass(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, boo
  * call) */
 void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint16_t port);
 
-/* fullnat.c: sessions, the client side of every mode (a packet to a VIP:
- * find or make its session, then forward by the session's mode), and
- * FULLNAT's replies (to a LIP) */
+/* conn.c: sessions of every mode; the client side of every mode (a packet
+ * to a VIP: find or make its session, then forward by the session's mode) */
 void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
-void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 void dp_sess_expired(void *arg, uint32_t idx);
+/* End a session now (flush, reset): unlink from the wheel and release. */
+void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
+void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
+
+/* fullnat.c: FULLNAT's client side (session s found or made by
+ * dp_vip_in) and its replies (to a LIP) */
+void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
+void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 /* A server's packet of session s (direction OUT), on to the client as from
  * the VIP: FULLNAT's and NAT's replies alike. */
 void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
-void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
-/* End a session now (flush, reset): unlink from the wheel and release. */
-void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 
 /* fwd.c: the modes beside FULLNAT (NAT, DR, TUNNEL) */
 /* A client's packet of session s (not FULLNAT), found or made by dp_vip_in. */
@@ -225,7 +265,7 @@ void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
 /* The same for a packet of session s going in direction dir (DP_DIR_IN:
  * to the server), whose TTL the caller checked and decremented already
- * (dp_nat_forward): through the next hop s remembers, when it still holds. */
+ * (dp_rw_forward): through the next hop s remembers, when it still holds. */
 void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
 		  uint32_t dst);
 void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
@@ -313,20 +353,49 @@ static inline void dp_rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *
 		lc->rs[s->rs_id].open += is - was;
 }
 
+/* sync.c: a session this lcore owns was made, changed or ended (records
+ * for the peers, the owned set's count and digest), or a foreign one ended;
+ * the in ring and the walks, once a loop; the marker, once a second. */
+void dp_sync_made(struct dp_lcore *lc, struct dp_sess *s);
+void dp_sync_changed(struct dp_lcore *lc, struct dp_sess *s);
+void dp_sync_gone(struct dp_lcore *lc, struct dp_sess *s);
+void dp_sync_template(struct dp_lcore *lc, const struct dp_persist_ent *t);
+void dp_sync_run(struct dp_lcore *lc);
+void dp_sync_tick(struct dp_lcore *lc);
+
 /* A packet of session s seen going in direction dir: TCP state, timer. */
 static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p,
 				 enum dp_dir dir)
 {
+	const struct dp_snap *sn = lc->snap;
 	uint8_t st = s->state;
+	bool changed = false;
 
 	if (s->proto == DP_IPPROTO_TCP) {
 		st = dp_tcp_next(s->state, dir, dp_tcp_event(p->tcp_flags));
 		if (st != s->state) {
-			dp_rs_open_adjust(lc, s, s->state, st);
+			if (!(s->flags & DP_SESS_F_FOREIGN))
+				dp_rs_open_adjust(lc, s, s->state, st);
 			s->state = st;
+			changed = true;
 		}
 	}
-	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
+	if (unlikely(sn->sync_on)) {
+		/* A peer's copy outlives the owner's by a lease; the owner
+		 * tells the peers of a change at once, and renews their
+		 * copies' lease when it runs out. */
+		if (s->flags & DP_SESS_F_FOREIGN) {
+			dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s),
+				       lc->now_ms + sn->timeout[st] + sn->sync_lease[st]);
+			return;
+		}
+		dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
+		/* after the touch: the record carries the new expiry */
+		if (changed || lc->now_ms - s->lease >= sn->sync_lease[st])
+			dp_sync_changed(lc, s);
+		return;
+	}
+	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
 }
 
 static inline void dp_count_in(struct dp_lcore *lc, const struct dp_sess *s, const struct dp_pkt *p)

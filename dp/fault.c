@@ -48,7 +48,7 @@ int dp_fault_lcore_state(const struct dp *dp, unsigned idx, struct dp_fault_lcor
 	out->idx = idx;
 	out->lcore_id = lc->lcore_id;
 	out->loops = lc->stats.loops;
-	out->polls = lc->stats.polls;
+	out->busy_polls = lc->stats.busy_polls;
 	out->idle_sleeps = lc->stats.idle_sleeps;
 	out->rx_pkts = lc->stats.rx_pkts;
 	out->tx_pkts = lc->stats.tx_pkts;

@@ -15,7 +15,7 @@ struct dp;
 /* One lcore's state, for the watchdog's dump of a stuck lcore. */
 struct dp_fault_lcore {
 	unsigned idx, lcore_id;
-	uint64_t loops, polls, idle_sleeps;
+	uint64_t loops, busy_polls, idle_sleeps;
 	uint64_t rx_pkts, tx_pkts, punted, from_kernel, redirect_in, redirect_out;
 	uint64_t sessions;
 	unsigned n_hold;                 /* packets waiting for ARP */

@@ -16,9 +16,9 @@ static inline bool reached(uint32_t now, uint32_t t)
 	return (int32_t)(now - t) >= 0;
 }
 
-static inline uint32_t set_of(const struct dp_frag_key *k)
+static inline uint32_t set_of(const struct dp_frag_tab *t, const struct dp_frag_key *k)
 {
-	uint64_t h = ((uint64_t)k->src << 32 | k->dst) ^
+	uint64_t h = ((uint64_t)k->src << 32 | k->dst) ^ t->seed ^
 		     ((uint64_t)k->id << 8 | k->proto) * 0x9e3779b97f4a7c15ULL;
 
 	h *= 0xff51afd7ed558ccdULL;
@@ -29,7 +29,7 @@ static inline uint32_t set_of(const struct dp_frag_key *k)
 struct dp_frag_rec *dp_frag_find(struct dp_frag_tab *t, const struct dp_frag_key *k,
 				 uint32_t now_ms)
 {
-	struct dp_frag_rec *set = t->rec[set_of(k)];
+	struct dp_frag_rec *set = t->rec[set_of(t, k)];
 
 	for (unsigned i = 0; i < DP_FRAG_WAYS; i++) {
 		struct dp_frag_rec *r = &set[i];
@@ -49,7 +49,7 @@ struct dp_frag_rec *dp_frag_find(struct dp_frag_tab *t, const struct dp_frag_key
 struct dp_frag_rec *dp_frag_add(struct dp_frag_tab *t, const struct dp_frag_key *k,
 				uint32_t now_ms)
 {
-	struct dp_frag_rec *set = t->rec[set_of(k)], *r = NULL;
+	struct dp_frag_rec *set = t->rec[set_of(t, k)], *r = NULL;
 
 	for (unsigned i = 0; i < DP_FRAG_WAYS && !r; i++)
 		if (set[i].kind != DP_FRAG_FREE && key_eq(&set[i].key, k))

@@ -73,6 +73,7 @@ struct dp_frag_tab {
 	uint32_t n_held;
 	struct dp_frag_held held[DP_FRAG_HOLD];
 	uint64_t evicted;         /* live records given up for a new one */
+	uint64_t seed;            /* of the set hash: random per start */
 };
 
 /* The live record of a key, its lifetime renewed; NULL if none. */

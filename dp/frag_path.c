@@ -14,7 +14,7 @@
  * not fit a frame, so fragments are seen as such only on other PMDs
  * (af_xdp, NICs). */
 #include "dp/dp_int.h"
-#include "dp/nat.h"
+#include "dp/rewrite.h"
 
 static inline void key_of(const struct dp_pkt *p, struct dp_frag_key *k)
 {
@@ -66,7 +66,7 @@ void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, ui
 		dp_fwd_later(lc, m, p, r->fwd, r->dst);
 		return;
 	}
-	dp_nat_rewrite(rte_pktmbuf_mtod(m, uint8_t *), p, r->src, 0, r->dst, 0);
+	dp_rw_addrs(rte_pktmbuf_mtod(m, uint8_t *), p, r->src, 0, r->dst, 0);
 	dp_xmit_ip(lc, m, r->dst);
 }
 

@@ -1,255 +1,23 @@
-/* dp/fullnat.c — sessions, and FULLNAT: a client's connection to a VIP
- * becomes LIP:lport → server, and the server's replies become VIP → client.
+/* dp/fullnat.c — FULLNAT: a client's connection to a VIP becomes
+ * LIP:lport → server, and the server's replies become VIP → client.
  *
- * Every mode's client side comes through dp_vip_in(): find the session or
- * make one (scheduler, persistence, sorry server, on_down are the same for
- * all), then forward. The session's mode is looked at in one place: FULLNAT
- * goes on here, the others in fwd.c.
- *
- * Runs on the lcore that owns the session (input.c hands replies over; a
- * NAT session's owner is dp_nat_owner()). */
+ * The session was found or made by dp_vip_in() (conn.c); this file moves
+ * its packets. Runs on the lcore that owns the LIP:lport (input.c hands
+ * replies over). dp_sess_reply() serves NAT's replies too: both rewrite a
+ * server's packet back to VIP → client. */
 #include "dp/dp_int.h"
-#include "dp/nat.h"
-#include "dp/sched.h"
+#include "dp/rewrite.h"
 #include "dp/tcp.h"
 
-/* Release everything a session holds. The wheel link is already undone. */
-static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
+void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
 {
-	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
-
-	rs->sessions--;
-	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
-		rs->open--;
-	if (s->fwd == DP_FWD_FULLNAT)
-		dp_laddr_put(&lc->laddr, s->lip, s->lport);
-	dp_sess_free(&lc->sess, s);
-}
-
-void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s)
-{
-	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
-	sess_release(lc, s);
-	lc->stats.sess_killed++;
-}
-
-void dp_sess_expired(void *arg, uint32_t idx)
-{
-	struct dp_lcore *lc = arg;
-
-	sess_release(lc, &lc->sess.sess[idx]);
-	lc->stats.sess_expired++;
-}
-
-/* May a NAT session of this client be made to server rs? Its reverse tuple
- * (server → client) must be free: the same client:cport on another VIP of
- * the same server would be the same connection to the server, and the
- * client must not be one of our addresses, whose packets are no reply. */
-static bool nat_tuple_free(struct dp_lcore *lc, const struct dp_server *rs, const struct dp_pkt *p)
-{
-	unsigned dir;
-
-	if (dp_snap_addr(lc->snap, p->src))
-		return false;
-	return !dp_sess_lookup(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, &dir);
-}
-
-static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *svc,
-				const struct dp_pkt *p, enum dp_drop *why)
-{
-	const struct dp_server *rs;
-	struct dp_sess *s;
-	uint32_t lip;
-	uint16_t lport;
-	int i;
-
-	i = -1;
-	if (svc->persist_ms) {
-		const struct dp_persist_ent *t = dp_persist_get(&lc->persist,
-								p->src & svc->persist_mask, p->dst,
-								p->dport, lc->now_ms);
-		/* The template's server, if it may still take connections (a
-		 * quiescent one may, as in LVS; a down or draining one not).
-		 * A service of another protocol on the same VIP:port goes to
-		 * the same address. */
-		if (t) {
-			i = dp_snap_find_server(svc, t->rip, t->rport);
-			if (i < 0)
-				i = dp_snap_find_server(svc, t->rip, 0);
-			if (i >= 0 && (svc->servers[i].flags & (DP_RS_DOWN | DP_RS_DRAIN)))
-				i = -1;
-			if (i >= 0)
-				lc->stats.persist_hits++;
-		}
-	}
-	if (i < 0)
-		i = dp_sched_pick(lc, svc, p->src, p->sport);
-	if (i >= 0) {
-		rs = &svc->servers[i];
-	} else if (svc->has_sorry) {
-		rs = &svc->sorry;   /* FULLNAT like any server; never remembered */
-	} else {
-		lc->svc[svc->id].no_server++;
-		*why = DP_DROP_NO_SERVER;
-		return NULL;
-	}
-	if (svc->persist_ms && i >= 0) {
-		struct dp_persist_ent t = {
-			.cip = p->src & svc->persist_mask, .vip = p->dst, .vport = p->dport,
-			.rip = rs->ip, .rport = rs->port, .expire = lc->now_ms + svc->persist_ms,
-		};
-
-		dp_persist_put(&lc->persist, &t, lc->now_ms);
-		if (lc->dp->n_lcores > 1)
-			dp_persist_share(lc, &t);
-	}
-	s = dp_sess_alloc(&lc->sess);
-	if (!s) {
-		*why = DP_DROP_SESS_FULL;
-		return NULL;
-	}
-	if (unlikely(svc->fwd != DP_FWD_FULLNAT)) {
-		/* The server sees the client itself (NAT, DR, TUNNEL). */
-		lip = p->src;
-		lport = p->sport;
-		if (svc->fwd != DP_FWD_NAT) {
-			s->flags |= DP_SESS_F_ONEWAY;
-		} else if (!nat_tuple_free(lc, rs, p)) {
-			dp_sess_free(&lc->sess, s);
-			*why = DP_DROP_NAT_CONFLICT;
-			return NULL;
-		}
-		goto fill;
-	}
-	/* A port whose reverse tuple is still in use (its LIP was removed and
-	 * added back while old sessions lived on) is skipped. */
-	for (int tries = 0;; tries++) {
-		unsigned dir;
-		uint32_t h;
-
-		if (tries == 4 || dp_laddr_get(&lc->laddr, &lip, &lport) < 0) {
-			dp_sess_free(&lc->sess, s);
-			*why = DP_DROP_LPORT_EXHAUSTED;
-			return NULL;
-		}
-		/* A new tuple is looked for in both its buckets: fetch them
-		 * together (the insert below uses them too). */
-		h = dp_sess_hash(rs->ip, lip, rs->port, lport, p->proto);
-		dp_sess_prefetch(&lc->sess, h);
-		dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h, lc->sess.mask)]);
-		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport, p->proto, &dir))
-			break;
-	}
-fill:
-	s->cip = p->src;
-	s->vip = p->dst;
-	s->cport = p->sport;
-	s->vport = p->dport;
-	s->rip = rs->ip;
-	s->rport = rs->port;
-	s->lip = lip;
-	s->lport = lport;
-	s->proto = p->proto;
-	s->state = p->proto == DP_IPPROTO_TCP ? DP_TCP_NONE : DP_UDP_STATE;
-	s->fwd = svc->fwd;
-	s->svc_id = svc->id;
-	s->rs_id = rs->id;
-	s->created = lc->now_ms;
-	s->nh_epoch = 0;
-	if (dp_sess_insert(&lc->sess, s) < 0) {
-		if (s->fwd == DP_FWD_FULLNAT)
-			dp_laddr_put(&lc->laddr, lip, lport);
-		dp_sess_free(&lc->sess, s);
-		*why = DP_DROP_SESS_FULL;
-		return NULL;
-	}
-	dp_wheel_add(&lc->wheel, dp_sess_index(&lc->sess, s),
-		     lc->now_ms + lc->snap->timeout[s->state]);
-	lc->rs[rs->id].conns++;
-	lc->rs[rs->id].sessions++;
-	if (s->state == DP_UDP_STATE)
-		lc->rs[rs->id].open++;
-	lc->svc[svc->id].conns++;
-	lc->stats.sess_created++;
-	return s;
-}
-
-void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected)
-{
-	const struct dp_service *svc;
-	struct dp_sess *s;
-	enum dp_drop why;
-	unsigned dir;
-
-	if (p->proto != DP_IPPROTO_TCP && p->proto != DP_IPPROTO_UDP) {
-		dp_drop(lc, m, DP_DROP_PROTO);
-		return;
-	}
-	if (p->frag == DP_FRAG_LATER) {
-		dp_drop(lc, m, DP_DROP_FRAG);
-		return;
-	}
-	s = dp_sess_find(lc, p, &dir);
-	if (s && dir != DP_DIR_IN) {
-		dp_drop(lc, m, DP_DROP_NO_SESSION);
-		return;
-	}
-	/* A new SYN on a closed connection's tuple is a new connection on a
-	 * reused client port: retire the old session, schedule afresh. */
-	if (s && p->proto == DP_IPPROTO_TCP &&
-	    dp_tcp_event(p->tcp_flags) == DP_TCP_EV_SYN &&
-	    (s->state == DP_TCP_TIME_WAIT || s->state == DP_TCP_CLOSE)) {
-		dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
-		sess_release(lc, s);
-		lc->stats.sess_reused++;
-		s = NULL;
-	}
-	if (s && unlikely(dp_snap_rs_reset(lc->snap, s->rs_id))) {
-		if (dp_reply_reset(lc, m, p, s, DP_DIR_IN))
-			return;
-		s = NULL;   /* ended: the packet starts a new session */
-	}
-	if (!s) {
-		svc = dp_snap_service(lc->snap, p->proto, p->dst, p->dport);
-		if (!svc) {
-			dp_drop(lc, m, DP_DROP_NO_SERVICE);
-			return;
-		}
-		if (unlikely(svc->fwd == DP_FWD_NAT) && !redirected && lc->dp->n_lcores > 1) {
-			unsigned owner = dp_nat_owner(p->src, p->sport, lc->dp->n_lcores);
-
-			if (owner != lc->idx) {
-				dp_redirect(lc, m, m->port, owner);
-				if (unlikely(p->frag == DP_FRAG_FIRST))
-					dp_frag_track_owner(lc, p, owner);
-				return;
-			}
-		}
-		if (p->proto == DP_IPPROTO_TCP && dp_tcp_event(p->tcp_flags) != DP_TCP_EV_SYN) {
-			if (!dp_miss_pass(lc, m, m->port, redirected))
-				dp_drop(lc, m, DP_DROP_NO_SESSION);
-			return;
-		}
-		s = sess_new(lc, svc, p, &why);
-		if (!s) {
-			if (why == DP_DROP_NO_SERVER)
-				dp_reply_refuse(lc, m, p);
-			else
-				dp_drop(lc, m, why);
-			return;
-		}
-	}
-	if (unlikely(s->fwd != DP_FWD_FULLNAT)) {
-		dp_fwd_in(lc, m, p, s);
-		return;
-	}
 	dp_sess_track(lc, s, p, DP_DIR_IN);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_IN);
 	dp_count_in(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
-	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
+	dp_rw_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
 	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 }
 
@@ -289,6 +57,6 @@ void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 	dp_count_out(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
-	dp_nat_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
+	dp_rw_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
 	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
 }

@@ -1,7 +1,7 @@
 /* dp/fwd.c — the forwarding modes beside FULLNAT: NAT, DR and TUNNEL.
  *
  * Sessions, scheduling, persistence, sorry servers and on_down are the
- * same for every mode (fullnat.c); what differs is what a client's packet
+ * same for every mode (conn.c); what differs is what a client's packet
  * becomes and what comes back:
  *
  *   NAT     client:cport → VIP:vport becomes client:cport → server:rport
@@ -39,6 +39,7 @@
 #include "dp/icmp.h"
 #include "dp/ipip.h"
 #include "dp/nat.h"
+#include "dp/rewrite.h"
 #include "dp/tcp.h"
 
 #define DEFAULT_MTU 1500
@@ -188,17 +189,17 @@ void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct
 		return;
 	switch (s->fwd) {
 	case DP_FWD_NAT:
-		dp_nat_forward(f, p, p->src, p->sport, s->rip, s->rport);
+		dp_rw_forward(f, p, p->src, p->sport, s->rip, s->rport);
 		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 		return;
 	case DP_FWD_DR:
 		/* on-link (cp checks it): the next hop is the server itself */
-		dp_nat_ttl_dec(f + p->l3_off);
+		dp_rw_ttl_dec(f + p->l3_off);
 		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 		return;
 	default:
 		/* RFC 2003 3.1: forwarded, the inner packet loses one TTL */
-		dp_nat_ttl_dec(f + p->l3_off);
+		dp_rw_ttl_dec(f + p->l3_off);
 		tunnel_xmit(lc, m, p, s, s->rip);
 		return;
 	}
@@ -213,7 +214,7 @@ void dp_fwd_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uin
 	}
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
-	dp_nat_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *) + p->l3_off);
+	dp_rw_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *) + p->l3_off);
 	tunnel_xmit(lc, m, p, NULL, dst);
 }
 

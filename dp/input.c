@@ -2,7 +2,7 @@
  *
  *   ARP            → answer for our addresses; replies (and requests not for
  *                    us) go to the kernel, where the neighbour thread learns
- *   IPv4 to a VIP  → client side of every mode (fullnat.c)
+ *   IPv4 to a VIP  → client side of every mode (conn.c)
  *   IPv4 to a LIP  → FULLNAT, server side (handed to the owning lcore first)
  *   ICMP to a VIP or LIP → icmp_path.c; later fragments → frag_path.c
  *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
@@ -175,7 +175,7 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 /* The session hash of a frame's TCP/UDP 5-tuple, read with only the checks
  * that keep the reads inside the frame: a prefetch hint, never a decision
  * (dp_input parses the frame properly). */
-static inline bool peek_hash(const struct rte_mbuf *m, uint32_t *h)
+static inline bool peek_hash(uint64_t seed, const struct rte_mbuf *m, uint32_t *h)
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t src, dst;
@@ -189,7 +189,7 @@ static inline bool peek_hash(const struct rte_mbuf *m, uint32_t *h)
 	memcpy(&dst, f + 30, 4);
 	memcpy(&sport, f + 34, 2);
 	memcpy(&dport, f + 36, 2);
-	*h = dp_sess_hash(src, dst, sport, dport, f[23]);
+	*h = dp_sess_hash(seed, src, dst, sport, dport, f[23]);
 	return true;
 }
 
@@ -212,7 +212,7 @@ void dp_input_burst(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uin
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n && i < DP_BURST; i++) {
-		if (peek_hash(pkts[i], &h[i])) {
+		if (peek_hash(lc->sess.seed, pkts[i], &h[i])) {
 			dp_sess_prefetch(&lc->sess, h[i]);
 			hashed |= 1u << i;
 		}

@@ -11,6 +11,7 @@
  * polling; one packet brings it back to busy polling. */
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <rte_cycles.h>
@@ -21,6 +22,16 @@
 
 /* Idle polls before the first sleep (about 0.1..1 ms of polling). */
 #define IDLE_POLLS_BEFORE_SLEEP 2048
+
+/* A random 64-bit seed from the kernel (a control thread at start). */
+static uint64_t dp_lcore_random64(void)
+{
+	uint64_t v = 0;
+
+	if (getrandom(&v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		v = rte_rdtsc() * 0x9e3779b97f4a7c15ull;
+	return v;
+}
 
 int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 {
@@ -77,6 +88,11 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	memset(lc->ovl, 0, ovl_sz);
 	p += RTE_ALIGN_CEIL(ovl_sz, 64);
 	dp_persist_init(&lc->persist, p, DP_PERSIST_ENTRIES);
+	/* Keyed hashes: tuples an attacker picks land in buckets he cannot
+	 * predict. (Sync's digests use a cluster-wide function instead.) */
+	lc->sess.seed = dp_lcore_random64();
+	lc->frag.seed = dp_lcore_random64();
+	lc->persist.seed = dp_lcore_random64();
 
 	dp->lc[idx] = lc;
 	return 0;
@@ -154,7 +170,8 @@ static void timers(struct dp_lcore *lc)
 		dp_hold_run(lc);
 	if (lc->frag.n_held)
 		dp_frag_tick(lc);
-	lc->stats.sess_active = lc->sess.n_used;
+	if (unlikely(lc->snap->sync_on))
+		dp_sync_tick(lc);
 }
 
 static unsigned rx_ports(struct dp_lcore *lc)
@@ -270,6 +287,8 @@ static unsigned turn(struct dp_lcore *lc, uint64_t now_tsc, bool io)
 	n += rx_rings(lc);
 	if (io)
 		n += rx_taps(lc);
+	if (lc->sync.in)
+		dp_sync_run(lc);
 	dp_tx_flush(lc);
 	if (lc->now_tsc >= lc->next_tick)
 		timers(lc);
@@ -297,7 +316,6 @@ int dp_lcore_main(void *arg)
 		uint64_t start = rte_rdtsc();
 		unsigned n = turn(lc, start, true);
 
-		lc->stats.polls++;
 		lc->stats.loops++;
 		rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
 		if (n) {

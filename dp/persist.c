@@ -28,7 +28,7 @@ void dp_persist_init(struct dp_persist *p, void *mem, uint32_t entries)
 static struct dp_persist_ent *bucket(const struct dp_persist *p, uint32_t cip, uint32_t vip,
 				     uint16_t vport)
 {
-	uint64_t h = ((uint64_t)cip << 32 | vip) * 0x9e3779b97f4a7c15ULL ^ vport;
+	uint64_t h = (((uint64_t)cip << 32 | vip) ^ p->seed) * 0x9e3779b97f4a7c15ULL ^ vport;
 
 	h ^= h >> 29;
 	h *= 0xbf58476d1ce4e5b9ULL;

@@ -26,6 +26,7 @@ struct dp_persist_ent {
 
 struct dp_persist {
 	uint32_t mask;     /* buckets - 1 */
+	uint64_t seed;     /* of the bucket hash: random per start */
 	struct dp_persist_ent *e;
 };
 

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dp/bytes.h"
 #include "dp/stats.h"
 
 #define DP_ETH_HLEN    14
@@ -66,30 +67,5 @@ static inline int dp_pkt_ethertype(const uint8_t *frame, uint32_t len, enum dp_d
  * when the NIC already did). Returns 0, or -EBADMSG with *why the reason. */
 int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 		      bool verify_csum, struct dp_pkt *p, enum dp_drop *why);
-
-/* Byte helpers for untrusted buffers: callers check bounds first. */
-static inline uint16_t dp_get_u16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t dp_get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void dp_put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void dp_put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 #endif

@@ -26,6 +26,7 @@ static size_t align64(size_t n)
 size_t dp_sess_tab_memsize(uint32_t capacity)
 {
 	return align64((size_t)capacity * sizeof(struct dp_sess)) +
+	       align64((size_t)capacity * sizeof(struct dp_sess_x)) +
 	       align64((size_t)capacity * sizeof(uint32_t)) +
 	       (size_t)buckets_for(capacity) * sizeof(struct dp_sess_bucket);
 }
@@ -40,6 +41,8 @@ void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity)
 	t->mask = nb - 1;
 	t->sess = (struct dp_sess *)p;
 	p += align64((size_t)capacity * sizeof(struct dp_sess));
+	t->x = (struct dp_sess_x *)p;
+	p += align64((size_t)capacity * sizeof(struct dp_sess_x));
 	t->free = (uint32_t *)p;
 	p += align64((size_t)capacity * sizeof(uint32_t));
 	t->bkt = (struct dp_sess_bucket *)p;
@@ -60,14 +63,15 @@ struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t)
 		return NULL;
 	s = &t->sess[t->free[--t->n_free]];
 	s->flags = DP_SESS_F_USED;
+	memset(dp_sess_x(t, s), 0, sizeof(struct dp_sess_x));
 	return s;
 }
 
-static uint32_t tuple_hash(const struct dp_sess *s, unsigned dir)
+static uint32_t tuple_hash(const struct dp_sess_tab *t, const struct dp_sess *s, unsigned dir)
 {
 	if (dir == 0)
-		return dp_sess_hash(s->cip, s->vip, s->cport, s->vport, s->proto);
-	return dp_sess_hash(s->rip, s->lip, s->rport, s->lport, s->proto);
+		return dp_sess_hash(t->seed, s->cip, s->vip, s->cport, s->vport, s->proto);
+	return dp_sess_hash(t->seed, s->rip, s->lip, s->rport, s->lport, s->proto);
 }
 
 static int bucket_free_slot(const struct dp_sess_bucket *bk)
@@ -145,7 +149,7 @@ static void unplace(struct dp_sess_tab *t, uint32_t sig, uint32_t ref)
 int dp_sess_insert(struct dp_sess_tab *t, struct dp_sess *s)
 {
 	uint32_t idx = dp_sess_index(t, s);
-	uint32_t h0 = tuple_hash(s, 0), h1 = tuple_hash(s, 1);
+	uint32_t h0 = tuple_hash(t, s, 0), h1 = tuple_hash(t, s, 1);
 	int rc;
 
 	rc = place(t, h0, idx << 1);
@@ -171,12 +175,12 @@ void dp_sess_free(struct dp_sess_tab *t, struct dp_sess *s)
 	if (!(s->flags & DP_SESS_F_USED))
 		return;
 	if (s->flags & DP_SESS_F_HASHED) {
-		uint32_t h0 = tuple_hash(s, 0), h1;
+		uint32_t h0 = tuple_hash(t, s, 0), h1;
 
 		if (s->flags & DP_SESS_F_ONEWAY) {
 			unplace(t, h0, idx << 1);
 		} else {
-			h1 = tuple_hash(s, 1);
+			h1 = tuple_hash(t, s, 1);
 			/* the two buckets' misses overlap rather than follow */
 			dp_sess_prefetch(t, h0);
 			dp_sess_prefetch(t, h1);

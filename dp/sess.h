@@ -12,9 +12,10 @@
  * locks, no atomics. Its memory is sized once, from the configured
  * capacity: a full table refuses new sessions and never evicts one.
  *
- * Layout for memory per session (the bench reports it): 64 B per session,
- * 4 B of free list, and 8 B per direction entry in 64 B buckets of 8 entries
- * at ≤ 50..100 % load (buckets are a power of two). */
+ * Layout for memory per session (the bench reports it): 64 B per session
+ * (the hot half, one cache line), 32 B of its cold half (struct
+ * dp_sess_x), 4 B of free list, and 8 B per direction entry in 64 B
+ * buckets of 8 entries at ≤ 50..100 % load (buckets are a power of two). */
 #ifndef MGW_DP_SESS_H
 #define MGW_DP_SESS_H
 
@@ -35,6 +36,8 @@
 #define DP_SESS_F_HASHED  0x02   /* both tuples are in the hash */
 #define DP_SESS_F_ACTIVE  0x04   /* counted as an open connection of its server */
 #define DP_SESS_F_ONEWAY  0x08   /* only the forward tuple is hashed (DR, TUNNEL) */
+#define DP_SESS_F_FOREIGN 0x10   /* learned from a peer (sync): its owner is x.peer */
+#define DP_SESS_F_XLATE   0x20   /* x holds a TCP translation (seq/ack deltas, options) */
 
 struct dp_sess {
 	/* forward tuple: client → VIP (network order) */
@@ -54,7 +57,7 @@ struct dp_sess {
 	uint32_t svc_id;         /* stable service id */
 	uint32_t rs_id;          /* stable server id */
 	struct dp_wheel_link tl; /* expiry */
-	uint32_t created;        /* tick */
+	uint32_t lease;          /* lcore ms of the last sync record about it (dp/sync_ev.h) */
 	/* The next hop of each direction as the lcore resolved it (an index
 	 * into its next-hop cache, 0 = none), valid while nh_epoch is the
 	 * lcore's: packets of the session then skip the route and neighbour
@@ -62,6 +65,34 @@ struct dp_sess {
 	uint32_t nh_epoch;
 	uint16_t nh[2];
 };
+
+_Static_assert(sizeof(struct dp_sess) == 64, "the hot half is one cache line");
+
+/* The cold half of a session, in a parallel array (t->x[index]): what
+ * only some sessions need and what the per-packet path reads only when a
+ * flag of the hot half says so. Every field here is part of the session
+ * and travels in its sync record (sync/sync.proto), so a peer that takes
+ * the flow over translates it the same way.
+ *
+ * TCP translation (DP_SESS_F_XLATE): a PROXY protocol header inserted
+ * before the client's first byte, or a SYN proxy's own ISN towards the
+ * client, shift the sequence space of one side; the deltas say by how
+ * much, for the life of the session. */
+struct dp_sess_x {
+	int32_t seq_in;          /* added to client→server seq, taken off server→client ack */
+	int32_t seq_out;         /* added to server→client seq, taken off client→server ack */
+	int32_t ts_delta;        /* SYN proxy: added to the server's TSval (client-side ECR: taken off) */
+	uint16_t xflags;         /* what the translation still has to do (dp/seq.h) */
+	uint8_t wscale;          /* SYN proxy: the client's window scale, as the cookie said */
+	uint8_t peer;            /* DP_SESS_F_FOREIGN: the owner's peer slot (sync) */
+	uint8_t origin;          /* DP_SESS_F_FOREIGN: the owner's lcore that sent it */
+	uint8_t gen;             /* DP_SESS_F_FOREIGN: resync generation (dp/sync.c) */
+	uint16_t sync_spare;
+	uint32_t isn;            /* translation anchor (client ISN + 1 where a header went in) */
+	uint32_t spare[2];
+};
+
+_Static_assert(sizeof(struct dp_sess_x) == 32, "the cold half is half a cache line");
 
 struct dp_sess_bucket {
 	uint32_t sig[DP_SESS_BUCKET];
@@ -74,8 +105,10 @@ struct dp_sess_tab {
 	uint32_t n_used;
 	uint32_t n_free;
 	struct dp_sess *sess;    /* capacity */
+	struct dp_sess_x *x;     /* capacity: each session's cold half */
 	uint32_t *free;          /* stack of free indices */
 	struct dp_sess_bucket *bkt;
+	uint64_t seed;           /* of dp_sess_hash: random, set once before use */
 	uint64_t kicks;          /* cuckoo displacements done */
 	uint64_t insert_fail;    /* both buckets full after displacement */
 };
@@ -87,10 +120,12 @@ size_t dp_sess_tab_memsize(uint32_t capacity);
  * need not be zeroed). */
 void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity);
 
-static inline uint32_t dp_sess_hash(uint32_t saddr, uint32_t daddr, uint16_t sport,
+/* A tuple's hash in a table keyed by seed (random per start and lcore, so
+ * that nobody outside can aim tuples at one bucket). */
+static inline uint32_t dp_sess_hash(uint64_t seed, uint32_t saddr, uint32_t daddr, uint16_t sport,
 				    uint16_t dport, uint8_t proto)
 {
-	uint64_t a = (uint64_t)saddr << 32 | daddr;
+	uint64_t a = ((uint64_t)saddr << 32 | daddr) ^ seed;
 	uint64_t b = (uint64_t)sport << 24 | (uint64_t)dport << 8 | proto;
 	uint64_t h = (a ^ (b * 0x9e3779b97f4a7c15ULL)) * 0xff51afd7ed558ccdULL;
 
@@ -176,7 +211,7 @@ static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup(cons
 					     uint32_t daddr, uint16_t sport, uint16_t dport,
 					     uint8_t proto, unsigned *dir)
 {
-	return dp_sess_lookup_h(t, dp_sess_hash(saddr, daddr, sport, dport, proto), saddr,
+	return dp_sess_lookup_h(t, dp_sess_hash(t->seed, saddr, daddr, sport, dport, proto), saddr,
 				daddr, sport, dport, proto, dir);
 }
 
@@ -223,6 +258,11 @@ static inline struct dp_sess *dp_sess_prefetch2(const struct dp_sess_tab *t, uin
 static inline uint32_t dp_sess_index(const struct dp_sess_tab *t, const struct dp_sess *s)
 {
 	return (uint32_t)(s - t->sess);
+}
+
+static inline struct dp_sess_x *dp_sess_x(const struct dp_sess_tab *t, const struct dp_sess *s)
+{
+	return &t->x[s - t->sess];
 }
 
 /* A free session (fields to be filled by the caller), or NULL when full. */

@@ -6,6 +6,7 @@
 #ifndef MGW_DP_STATS_H
 #define MGW_DP_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Drop reasons, one counter each. Keep dp_drop_names[] in step. */
@@ -65,34 +66,83 @@ struct dp_port_stats {
 	uint64_t tx_pkts, tx_bytes;
 };
 
-/* One lcore's counters. Cache-aligned by its container. */
+/* One lcore's counters, one list: it makes the struct's fields, the sums
+ * over lcores (dp_lcore_stats_add), and the names the API's JSON and the
+ * Prometheus text use (cp/views.c, cp/ops.c walk it). Every entry is a
+ * counter that only grows.
+ *   X(field, json name, Prometheus name (mgw_lcore_<name>_total), help) */
+#define DP_LCORE_COUNTERS(X)                                                              \
+	X(rx_pkts,            "rx_pkts",                "rx_packets",            "Packets received from the data ports.") \
+	X(rx_bytes,           "rx_bytes",               "rx_bytes",              "Bytes received from the data ports.") \
+	X(tx_pkts,            "tx_pkts",                "tx_packets",            "Packets sent on the data ports.") \
+	X(punted,             "punted",                 "punted",                "Packets handed to the kernel through the TAP.") \
+	X(from_kernel,        "from_kernel",            "from_kernel",           "Packets from the TAP sent out of the data ports.") \
+	X(redirect_out,       "redirect_out",           "redirect_out",          "Packets handed to the lcore that owns their session.") \
+	X(redirect_in,        "redirect_in",            "redirect_in",           "Packets received from another lcore.") \
+	X(miss_passed,        "misses_passed",          "misses_passed",         "Packets without a session here, asked of the next lcore.") \
+	X(arp_replies,        "arp_replies",            "arp_replies",           "ARP replies sent for our addresses.") \
+	X(arp_requests,       "arp_requests",           "arp_requests",          "ARP requests sent for next hops.") \
+	X(icmp_echo_replies,  "icmp_echo_replies",      "icmp_echo_replies",     "ICMP echo replies sent for VIPs and local IPs.") \
+	X(sess_created,       "sessions_created",       "sessions_created",      "Sessions made.") \
+	X(sess_expired,       "sessions_expired",       "sessions_expired",      "Sessions ended by their timeout.") \
+	X(sess_killed,        "sessions_flushed",       "sessions_flushed",      "Sessions ended by the operator.") \
+	X(sess_reused,        "sessions_reused",        "sessions_reused",       "Closed sessions whose tuple a new SYN took.") \
+	X(sess_reset,         "sessions_reset",         "sessions_reset",        "Sessions reset because their server went down.") \
+	X(loops,              "loops",                  "loops",                 "Turns of the lcore loop (the watchdog's heartbeat).") \
+	X(busy_polls,         "busy_polls",             "busy_polls",            "Loop turns that found packets.") \
+	X(busy_cycles,        "busy_cycles",            "busy_cycles",           "TSC cycles spent in loop turns that found packets.") \
+	X(busy_pkts,          "busy_pkts",              "busy_packets",          "Packets handled in busy loop turns.") \
+	X(idle_sleeps,        "idle_sleeps",            "idle_sleeps",           "Sleeps of an idle lcore.") \
+	X(persist_hits,       "persistence_hits",       "persistence_hits",      "New connections sent to their persistence template's server.") \
+	X(persist_shared,     "persistence_shared",     "persistence_shared",    "Persistence templates handed to the other lcores.") \
+	X(persist_share_lost, "persistence_share_lost", "persistence_share_lost", "Persistence templates not handed over (ring full).") \
+	X(icmp_xlated,        "icmp_errors_translated", "icmp_errors_translated", "ICMP errors translated to the other side of a session.") \
+	X(frag_tracked,       "fragments_tracked",      "fragments_tracked",     "First fragments recorded.") \
+	X(frag_forwarded,     "fragments_forwarded",    "fragments_forwarded",   "Later fragments sent the first one's way.") \
+	X(frag_held,          "fragments_held",         "fragments_held",        "Later fragments that waited for their first.") \
+	X(refused_rst,        "refused_rst",            "refused_rst",           "New TCP flows without a usable server: RST sent.") \
+	X(refused_unreach,    "refused_unreach",        "refused_unreach",       "New UDP flows without a usable server: ICMP port unreachable sent.") \
+	X(refused_quiet,      "refused_quiet",          "refused_quiet",         "Refused flows answered with nothing (rate limit, no mbuf).") \
+	X(frag_needed,        "tunnel_frag_needed_sent", "tunnel_frag_needed_sent", "TUNNEL: fragmentation needed sent to a client.") \
+	X(tunnel_fragmented,  "tunnel_fragmented",      "tunnel_fragmented",     "TUNNEL: datagrams sent as outer fragments.") \
+	X(sync_records,       "sync_records",           "sync_records",          "Sync: records about own sessions handed to the sync thread.") \
+	X(sync_lost,          "sync_lost",              "sync_lost",             "Sync: records lost (ring full; the markers repair it).") \
+	X(sync_bulk_records,  "sync_bulk_records",      "sync_bulk_records",     "Sync: records sent in bulk walks for joining peers.") \
+	X(sync_installed,     "sync_installed",         "sync_installed",        "Sync: peers' sessions installed.") \
+	X(sync_updated,       "sync_updated",           "sync_updated",          "Sync: peers' sessions updated.") \
+	X(sync_deleted,       "sync_deleted",           "sync_deleted",          "Sync: peers' sessions ended by their owner.") \
+	X(sync_swept,         "sync_swept",             "sync_swept",            "Sync: peers' sessions removed after a resync did not refresh them.") \
+	X(sync_conflicts,     "sync_conflicts",         "sync_conflicts",        "Sync: peers' sessions refused: a tuple in use here.") \
+	X(sync_refused_quota, "sync_refused_quota",     "sync_refused_quota",    "Sync: peers' sessions refused: the peer's quota is full.") \
+	X(sync_refused_full,  "sync_refused_full",      "sync_refused_full",     "Sync: peers' sessions refused: the table is full.") \
+	X(sync_refused_service, "sync_refused_service", "sync_refused_service",  "Sync: peers' sessions refused: no such service here (config mismatch).") \
+	X(sync_refused_server, "sync_refused_server",   "sync_refused_server",   "Sync: peers' sessions refused: no such server here (config mismatch).") \
+	X(sync_refused_bad,   "sync_refused_bad",       "sync_refused_bad",      "Sync: records refused as malformed.")
+
 struct dp_lcore_stats {
-	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes;
-	uint64_t punted;          /* to the kernel through the TAP */
-	uint64_t from_kernel;     /* from the TAP out to the wire */
-	uint64_t redirect_out;    /* handed to the owning lcore */
-	uint64_t redirect_in;     /* received from another lcore */
-	uint64_t miss_passed;     /* no session here: asked the next lcore */
-	uint64_t arp_replies, arp_requests, icmp_echo_replies;
-	uint64_t sess_created, sess_expired, sess_active;
-	uint64_t sess_killed;     /* flushed by the operator */
-	uint64_t sess_reused;     /* a closed one's tuple taken by a new SYN */
-	uint64_t polls, busy_polls, busy_cycles, busy_pkts;
-	uint64_t idle_sleeps;
-	uint64_t persist_hits, persist_shared, persist_share_lost;
-	uint64_t loops;           /* heartbeat: moves every loop iteration */
-	uint64_t icmp_xlated;     /* ICMP errors translated to the other side */
-	uint64_t frag_tracked;    /* first fragments recorded */
-	uint64_t frag_forwarded;  /* later fragments sent the first one's way */
-	uint64_t frag_held;       /* later fragments that waited for their first */
-	uint64_t refused_rst;     /* new TCP flows without a server: RST sent */
-	uint64_t refused_unreach; /* new UDP flows without a server: ICMP sent */
-	uint64_t refused_quiet;   /* ... ICMP not sent (rate limit, no mbuf) */
-	uint64_t sess_reset;      /* sessions ended because their server is down */
-	uint64_t frag_needed;     /* TUNNEL: "fragmentation needed" sent to a client */
-	uint64_t tunnel_fragmented; /* TUNNEL: datagrams sent as outer fragments */
+#define DP_LCORE_FIELD(f, json, prom, help) uint64_t f;
+	DP_LCORE_COUNTERS(DP_LCORE_FIELD)
+#undef DP_LCORE_FIELD
 	uint64_t drops[DP_DROP_MAX];
 	struct dp_port_stats port[DP_MAX_PORTS];
 };
+
+/* One entry of the list, for code that walks it: the counter is at
+ * offset in struct dp_lcore_stats. */
+struct dp_lcore_counter {
+	const char *json, *prom, *help;
+	size_t offset;
+};
+
+extern const struct dp_lcore_counter dp_lcore_counters[];
+extern const unsigned dp_n_lcore_counters;
+
+static inline uint64_t dp_lcore_counter_get(const struct dp_lcore_stats *s, unsigned i)
+{
+	return *(const uint64_t *)(const void *)((const char *)s + dp_lcore_counters[i].offset);
+}
+
+/* t += s, every counter, drop and port counter. */
+void dp_lcore_stats_add(struct dp_lcore_stats *t, const struct dp_lcore_stats *s);
 
 #endif

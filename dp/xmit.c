@@ -11,7 +11,7 @@
 
 #include "dp/arp.h"
 #include "dp/dp_int.h"
-#include "dp/nat.h"
+#include "dp/rewrite.h"
 
 #define ASK_INTERVAL_MS 200
 
@@ -151,7 +151,7 @@ void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst)
 		dp_drop(lc, m, DP_DROP_TTL);
 		return;
 	}
-	dp_nat_ttl_dec(ip);
+	dp_rw_ttl_dec(ip);
 	if (dp_neigh_lookup(lc->dp->neigh, nh, mac, NULL) < 0) {
 		hold(lc, m, port, nh);
 		return;

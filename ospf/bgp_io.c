@@ -58,14 +58,6 @@ struct bgp {
 	uint8_t drainbuf[4096];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t tag(const struct bgp *b, int cid)
 {
 	return (uint64_t)b->conns[cid].gen << 32 | (uint64_t)(cid + IO_TAG_CONN0);
@@ -234,7 +226,7 @@ static void io_close(void *ctx, int cid)
 {
 	struct bgp *b = ctx;
 	struct io_conn *c = &b->conns[cid];
-	uint64_t end = now_ms() + IO_FLUSH_MS;
+	uint64_t end = dp_mono_ms() + IO_FLUSH_MS;
 	unsigned i;
 
 	if (c->fd < 0)
@@ -242,7 +234,7 @@ static void io_close(void *ctx, int cid)
 	if (!c->connecting) {
 		while (c->tx_len && tx_flush(b, cid) == 0 && c->tx_len) {
 			struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
-			uint64_t t = now_ms();
+			uint64_t t = dp_mono_ms();
 
 			if (t >= end || poll(&pf, 1, (int)(end - t)) <= 0)
 				break;
@@ -348,12 +340,12 @@ static void *bgp_thread(void *arg)
 	if (b->conf.thread_init)
 		b->conf.thread_init();
 	while (!atomic_load(&b->stopping)) {
-		now = now_ms();
+		now = dp_mono_ms();
 		timeout = next <= now ? 0 : next - now > IO_TICK_MS ? IO_TICK_MS :
 			  (int)(next - now);
 		n = epoll_wait(b->epfd, evs, 16, timeout);
 		pthread_mutex_lock(&b->lock);
-		now = now_ms();
+		now = dp_mono_ms();
 		for (i = 0; i < n; i++) {
 			uint64_t t = evs[i].data.u64;
 			int cid = (int)(t & 0xffffffffu) - IO_TAG_CONN0;
@@ -376,7 +368,7 @@ static void *bgp_thread(void *arg)
 		atomic_fetch_add(&b->heartbeat, 1);
 	}
 	pthread_mutex_lock(&b->lock);
-	bgp_eng_stop(b->eng, now_ms());
+	bgp_eng_stop(b->eng, dp_mono_ms());
 	pthread_mutex_unlock(&b->lock);
 	return NULL;
 }
@@ -462,7 +454,7 @@ int bgp_start(struct bgp *b)
 	}
 	atomic_store(&b->stopping, false);
 	pthread_mutex_lock(&b->lock);
-	bgp_eng_start(b->eng, now_ms());
+	bgp_eng_start(b->eng, dp_mono_ms());
 	pthread_mutex_unlock(&b->lock);
 	rc = -pthread_create(&b->thread, NULL, bgp_thread, b);
 	if (rc)
@@ -472,7 +464,7 @@ int bgp_start(struct bgp *b)
 	return 0;
 err_engine:
 	pthread_mutex_lock(&b->lock);
-	bgp_eng_stop(b->eng, now_ms());
+	bgp_eng_stop(b->eng, dp_mono_ms());
 	pthread_mutex_unlock(&b->lock);
 	close(b->lfd);
 	b->lfd = -1;
@@ -489,7 +481,7 @@ int bgp_announce(struct bgp *b, const struct bgp_prefix *p, unsigned n)
 	int rc;
 
 	pthread_mutex_lock(&b->lock);
-	rc = bgp_eng_announce(b->eng, p, n, now_ms());
+	rc = bgp_eng_announce(b->eng, p, n, dp_mono_ms());
 	pthread_mutex_unlock(&b->lock);
 	return rc;
 }
@@ -499,7 +491,7 @@ int bgp_status_json(struct bgp *b, json_t **out)
 	int rc;
 
 	pthread_mutex_lock(&b->lock);
-	rc = bgp_eng_status_json(b->eng, now_ms(), out);
+	rc = bgp_eng_status_json(b->eng, dp_mono_ms(), out);
 	if (rc == 0) {
 		json_object_set_new(*out, "running", json_boolean(b->running));
 		json_object_set_new(*out, "heartbeat",

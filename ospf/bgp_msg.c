@@ -26,7 +26,7 @@ static int fail_u16(struct bgp_err *err, uint8_t code, uint8_t sub, uint16_t v)
 {
 	uint8_t b[2];
 
-	bgp_put_u16(b, v);
+	dp_put_u16(b, v);
 	return fail(err, code, sub, b, 2);
 }
 
@@ -51,7 +51,7 @@ int bgp_msg_hdr_decode(const uint8_t *msg, size_t len, struct bgp_hdr *h,
 	for (i = 0; i < 16; i++)
 		if (msg[i] != 0xff)
 			return fail(err, BGP_ERR_HEADER, BGP_HDR_NOT_SYNC, NULL, 0);
-	mlen = bgp_get_u16(msg + 16);
+	mlen = dp_get_u16(msg + 16);
 	type = msg[18];
 	if (mlen < BGP_HDR_LEN || mlen > BGP_MAX_MSG)
 		return fail(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, msg + 16, 2);
@@ -71,7 +71,7 @@ int bgp_msg_hdr_decode(const uint8_t *msg, size_t len, struct bgp_hdr *h,
 static void put_hdr(uint8_t *buf, uint16_t len, uint8_t type)
 {
 	memset(buf, 0xff, 16);
-	bgp_put_u16(buf + 16, len);
+	dp_put_u16(buf + 16, len);
 	buf[18] = type;
 }
 
@@ -85,14 +85,14 @@ static int open_cap(struct bgp_open *o, uint8_t code, uint8_t clen,
 		if (clen != 4)
 			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
 		o->mp_any = true;
-		if (bgp_get_u16(val) == 1 && val[3] == 1)
+		if (dp_get_u16(val) == 1 && val[3] == 1)
 			o->mp_ipv4 = true;
 		break;
 	case BGP_CAP_AS4:
 		if (clen != 4)
 			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
 		o->as4 = true;
-		o->as4_val = bgp_get_u32(val);
+		o->as4_val = dp_get_u32(val);
 		break;
 	default:
 		break;	/* RFC 5492 §3: ignore what we do not know */
@@ -132,9 +132,9 @@ int bgp_msg_open_decode(const uint8_t *msg, size_t len, struct bgp_open *o,
 	if (len < BGP_MIN_OPEN || len > BGP_MAX_MSG)
 		return fail_u16(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, (uint16_t)len);
 	o->version = msg[19];
-	o->my_as = bgp_get_u16(msg + 20);
-	o->hold_s = bgp_get_u16(msg + 22);
-	o->id = bgp_get_u32(msg + 24);
+	o->my_as = dp_get_u16(msg + 20);
+	o->hold_s = dp_get_u16(msg + 22);
+	o->id = dp_get_u32(msg + 24);
 	optlen = msg[28];
 	if (o->version != BGP_VERSION)
 		return fail_u16(err, BGP_ERR_OPEN, BGP_OPEN_BAD_VERSION, BGP_VERSION);
@@ -151,7 +151,7 @@ int bgp_msg_open_decode(const uint8_t *msg, size_t len, struct bgp_open *o,
 	if (optlen == 255 && len > off && msg[off] == 255) {
 		if (len - off < 3)
 			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
-		end = off + 3 + bgp_get_u16(msg + off + 1);
+		end = off + 3 + dp_get_u16(msg + off + 1);
 		off += 3;
 		plen_size = 2;
 	}
@@ -164,7 +164,7 @@ int bgp_msg_open_decode(const uint8_t *msg, size_t len, struct bgp_open *o,
 		if (end - off < 1 + plen_size)
 			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
 		type = msg[off];
-		plen = plen_size == 1 ? msg[off + 1] : bgp_get_u16(msg + off + 1);
+		plen = plen_size == 1 ? msg[off + 1] : dp_get_u16(msg + off + 1);
 		off += 1 + plen_size;
 		if (end - off < plen)
 			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
@@ -192,9 +192,9 @@ int bgp_msg_open_encode(uint8_t *buf, size_t cap, const struct bgp_open *o)
 		return -ENOSPC;
 	put_hdr(buf, (uint16_t)len, BGP_MSG_OPEN);
 	buf[19] = o->version;
-	bgp_put_u16(buf + 20, o->my_as);
-	bgp_put_u16(buf + 22, o->hold_s);
-	bgp_put_u32(buf + 24, o->id);
+	dp_put_u16(buf + 20, o->my_as);
+	dp_put_u16(buf + 22, o->hold_s);
+	dp_put_u32(buf + 24, o->id);
 	buf[28] = caps_len ? (uint8_t)(2 + caps_len) : 0;
 	if (caps_len) {
 		uint8_t *p = buf + BGP_MIN_OPEN;
@@ -308,7 +308,7 @@ static int as_path_check(const uint8_t *v, size_t len, bool as4,
 			const uint8_t *a = v + off + 2 + i * asz;
 
 			if (u && first && type == BGP_AS_SEQUENCE && u->path_len < BGP_MAX_PATH)
-				u->path[u->path_len++] = as4 ? bgp_get_u32(a) : bgp_get_u16(a);
+				u->path[u->path_len++] = as4 ? dp_get_u32(a) : dp_get_u16(a);
 		}
 		if (u)
 			u->path_total += cnt;
@@ -422,16 +422,16 @@ static int attr_one(struct bgp_update *u, bool as4, uint8_t flags, uint8_t type,
 			return fail(err, BGP_ERR_UPDATE, BGP_UPD_AS_PATH, NULL, 0);
 		break;
 	case BGP_ATTR_NEXT_HOP:
-		u->next_hop = bgp_get_u32(v);
+		u->next_hop = dp_get_u32(v);
 		/* not a unicast host address: 0/8, multicast, class E */
 		if ((u->next_hop >> 24) == 0 || u->next_hop >= 0xe0000000u)
 			return fail(err, BGP_ERR_UPDATE, BGP_UPD_NEXT_HOP, whole, wlen);
 		break;
 	case BGP_ATTR_MED:
-		u->med = bgp_get_u32(v);
+		u->med = dp_get_u32(v);
 		break;
 	case BGP_ATTR_LOCAL_PREF:
-		u->local_pref = bgp_get_u32(v);
+		u->local_pref = dp_get_u32(v);
 		break;
 	case BGP_ATTR_MP_REACH:
 	case BGP_ATTR_MP_UNREACH:
@@ -461,7 +461,7 @@ static int attrs_parse(struct bgp_update *u, const uint8_t *a, size_t len,
 		hl = flags & BGP_AF_EXTLEN ? 4 : 3;
 		if (len - off < hl)
 			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
-		vlen = hl == 4 ? bgp_get_u16(a + off + 2) : a[off + 2];
+		vlen = hl == 4 ? dp_get_u16(a + off + 2) : a[off + 2];
 		/* an attribute running past the attribute field: its length
 		 * and the field's disagree; §6.3 calls that a malformed list */
 		if (len - off - hl < vlen)
@@ -488,13 +488,13 @@ int bgp_msg_update_decode(const uint8_t *msg, size_t len, bool as4,
 	memset(u, 0, sizeof(*u));
 	if (len < BGP_MIN_UPDATE || len > BGP_MAX_MSG)
 		return fail_u16(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, (uint16_t)len);
-	u->wd_len = bgp_get_u16(msg + off);
+	u->wd_len = dp_get_u16(msg + off);
 	off += 2;
 	if (len - off < (size_t)u->wd_len + 2)
 		return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
 	u->wd = msg + off;
 	off += u->wd_len;
-	alen = bgp_get_u16(msg + off);
+	alen = dp_get_u16(msg + off);
 	off += 2;
 	if (len - off < alen)
 		return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
@@ -553,11 +553,11 @@ static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
 		buf[off++] = (uint8_t)n;
 		for (i = 0; i < n; i++) {
 			if (a->as4) {
-				bgp_put_u32(buf + off, a->path[i]);
+				dp_put_u32(buf + off, a->path[i]);
 			} else {
 				uint32_t as = a->path[i] > 0xffff ? BGP_AS_TRANS : a->path[i];
 
-				bgp_put_u16(buf + off, (uint16_t)as);
+				dp_put_u16(buf + off, (uint16_t)as);
 			}
 			off += asz;
 		}
@@ -566,21 +566,21 @@ static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
 	buf[off++] = BGP_AF_TRANSITIVE;
 	buf[off++] = BGP_ATTR_NEXT_HOP;
 	buf[off++] = 4;
-	bgp_put_u32(buf + off, a->next_hop);
+	dp_put_u32(buf + off, a->next_hop);
 	off += 4;
 
 	if (a->has_med) {
 		buf[off++] = BGP_AF_OPTIONAL;
 		buf[off++] = BGP_ATTR_MED;
 		buf[off++] = 4;
-		bgp_put_u32(buf + off, a->med);
+		dp_put_u32(buf + off, a->med);
 		off += 4;
 	}
 	if (a->has_local_pref) {
 		buf[off++] = BGP_AF_TRANSITIVE;
 		buf[off++] = BGP_ATTR_LOCAL_PREF;
 		buf[off++] = 4;
-		bgp_put_u32(buf + off, a->local_pref);
+		dp_put_u32(buf + off, a->local_pref);
 		off += 4;
 	}
 	/* RFC 6793 §4.2.2: to an old speaker, the real path rides in AS4_PATH */
@@ -591,7 +591,7 @@ static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
 		buf[off++] = BGP_AS_SEQUENCE;
 		buf[off++] = (uint8_t)n;
 		for (i = 0; i < n; i++, off += 4)
-			bgp_put_u32(buf + off, a->path[i]);
+			dp_put_u32(buf + off, a->path[i]);
 	}
 	return (int)off;
 }
@@ -625,14 +625,14 @@ int bgp_msg_update_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *
 		off += prefix_put(buf + off, &wd[i]);
 		nw++;
 	}
-	bgp_put_u16(buf + BGP_HDR_LEN, (uint16_t)(off - wstart));
+	dp_put_u16(buf + BGP_HDR_LEN, (uint16_t)(off - wstart));
 
 	if (a && n_nlri) {
 		alen = attrs_encode(buf + off + 2, limit - off - 2, a);
 		if (alen < 0)
 			alen = 0;	/* no room left: NLRI go in the next one */
 	}
-	bgp_put_u16(buf + off, (uint16_t)alen);
+	dp_put_u16(buf + off, (uint16_t)alen);
 	off += 2 + (size_t)alen;
 	if (alen > 0)
 		for (i = 0; i < n_nlri && nlri[i].plen <= 32; i++) {
@@ -644,7 +644,7 @@ int bgp_msg_update_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *
 	if (alen > 0 && nn == 0) {
 		/* attributes without NLRI would be noise: take them back */
 		off -= 2 + (size_t)alen;
-		bgp_put_u16(buf + off, 0);
+		dp_put_u16(buf + off, 0);
 		off += 2;
 	}
 	put_hdr(buf, (uint16_t)off, BGP_MSG_UPDATE);

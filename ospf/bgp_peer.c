@@ -173,7 +173,7 @@ void bgp_peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 	int len;
 
 	if (p->send_caps) {
-		bgp_put_u32(as4, e->conf.local_as);
+		dp_put_u32(as4, e->conf.local_as);
 		o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_MP, 4, mp };
 		o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_AS4, 4, as4 };
 	}
@@ -603,7 +603,7 @@ void bgp_eng_input(struct bgp_eng *e, int cid, const uint8_t *buf, size_t len,
 				continue;
 			}
 		}
-		h.len = bgp_get_u16(c->rx + 16);
+		h.len = dp_get_u16(c->rx + 16);
 		h.type = c->rx[18];
 		take = h.len - c->rx_len;
 		if (take > len - off)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <rte_log.h>
 
+#include "dp/bytes.h"
 #include "bgp.h"
 
 extern int mgw_logtype_bgp;
@@ -177,26 +178,6 @@ struct bgp_attrs_out {
 	uint32_t local_pref;
 };
 
-static inline uint16_t bgp_get_u16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-static inline uint32_t bgp_get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-static inline void bgp_put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-static inline void bgp_put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 static inline bool bgp_update_has(const struct bgp_update *u, uint8_t type)
 {
 	return u->seen[type >> 3] & (1u << (type & 7));

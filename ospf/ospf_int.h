@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <rte_log.h>
 
+#include "dp/bytes.h"
 #include "ospf/ospf.h"
 
 extern int mgw_logtype_ospf;
@@ -127,30 +128,6 @@ enum ospf_drop {
 extern const char *const ospf_drop_names[OSPF_DROP_MAX];
 
 /* ---- codec (ospf_pkt.c): bounds-checked readers, writers, decoders ---- */
-static inline uint16_t ospf_get_u16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t ospf_get_u32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	       ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline void ospf_set_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static inline void ospf_set_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
 
 /* A write buffer: every put is bounds-checked; an overflow sets err and
  * later puts do nothing, so a caller checks once at the end. */

@@ -40,14 +40,6 @@ struct ospf {
 	uint8_t rxbuf[OSPF_MAX_PKT + 1];
 };
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The engine's send callback; runs under o->mu. */
 static void io_send(void *arg, unsigned ifi, uint32_t dst, const uint8_t *pkt,
 		    size_t len)
@@ -86,7 +78,7 @@ int ospf_create_err(const struct ospf_conf *c, struct ospf **out,
 	for (i = 0; i < OSPF_MAX_IFACES; i++)
 		o->fd[i] = -1;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (uint32_t)now_ms() ^ (uint32_t)getpid();
+		seed = (uint32_t)dp_mono_ms() ^ (uint32_t)getpid();
 	rc = ospf_eng_create(c, io_send, o, seed, &o->eng);
 	if (rc)
 		goto err_free;
@@ -184,7 +176,7 @@ static void io_rx(struct ospf *o, unsigned ifi)
 			return;
 		}
 		pthread_mutex_lock(&o->mu);
-		ospf_eng_input_ip(o->eng, now_ms(), ifi, o->rxbuf, (size_t)r);
+		ospf_eng_input_ip(o->eng, dp_mono_ms(), ifi, o->rxbuf, (size_t)r);
 		pthread_mutex_unlock(&o->mu);
 	}
 }
@@ -207,7 +199,7 @@ static void *io_thread(void *arg)
 	pfd[n].events = POLLIN;
 
 	for (;;) {
-		uint64_t now = now_ms(), next;
+		uint64_t now = dp_mono_ms(), next;
 		int timeout;
 
 		if (atomic_load(&o->stop) && !flushing) {
@@ -245,7 +237,7 @@ static void *io_thread(void *arg)
 			}
 		}
 		pthread_mutex_lock(&o->mu);
-		ospf_eng_tick(o->eng, now_ms());
+		ospf_eng_tick(o->eng, dp_mono_ms());
 		pthread_mutex_unlock(&o->mu);
 		atomic_fetch_add(&o->heartbeat, 1);
 	}
@@ -292,7 +284,7 @@ int ospf_start(struct ospf *o)
 		goto err;
 	}
 	pthread_mutex_lock(&o->mu);
-	ospf_eng_start(o->eng, now_ms());
+	ospf_eng_start(o->eng, dp_mono_ms());
 	pthread_mutex_unlock(&o->mu);
 	rc = -pthread_create(&o->thr, NULL, io_thread, o);
 	if (rc)
@@ -320,7 +312,7 @@ int ospf_announce(struct ospf *o, const struct ospf_prefix *p, unsigned n)
 	if (!o)
 		return -EINVAL;
 	pthread_mutex_lock(&o->mu);
-	rc = ospf_eng_announce(o->eng, now_ms(), p, n);
+	rc = ospf_eng_announce(o->eng, dp_mono_ms(), p, n);
 	pthread_mutex_unlock(&o->mu);
 	/* The thread recomputes its timeout (a deferred origination). */
 	if (!rc)
@@ -336,7 +328,7 @@ int ospf_status_json(struct ospf *o, json_t **out)
 	if (!o || !out)
 		return -EINVAL;
 	pthread_mutex_lock(&o->mu);
-	rc = ospf_eng_status_json(o->eng, now_ms(), &j);
+	rc = ospf_eng_status_json(o->eng, dp_mono_ms(), &j);
 	if (!rc) {
 		json_t *io = json_object();
 

@@ -54,7 +54,7 @@ bool ospf_lsa_csum_ok(const uint8_t *lsa, size_t len)
 		return false;
 	/* A zero checksum field means "not computed" in ISO 8473; OSPF has
 	 * no such thing, so it can only be damage. */
-	if (ospf_get_u16(lsa + 16) == 0)
+	if (dp_get_u16(lsa + 16) == 0)
 		return false;
 	for (i = 0; i < n; i++) {
 		c0 += p[i];
@@ -69,7 +69,7 @@ bool ospf_lsa_csum_ok(const uint8_t *lsa, size_t len)
 
 void ospf_lsa_csum_set(uint8_t *lsa, size_t len)
 {
-	ospf_set_u16(lsa + 16, ospf_fletcher(lsa, len));
+	dp_put_u16(lsa + 16, ospf_fletcher(lsa, len));
 }
 
 int ospf_lsa_cmp(const struct ospf_lsa_hdr *a, const struct ospf_lsa_hdr *b)
@@ -192,7 +192,7 @@ static void premature_age(struct ospf_eng *e, uint64_t now, struct ospf_lsa *l)
 	ospf_lsa_key_of(&l->h, &k);
 	ospf_retrans_remove_all(e, &k);
 	l->h.age = OSPF_MAX_AGE;
-	ospf_set_u16(l->data, OSPF_MAX_AGE);
+	dp_put_u16(l->data, OSPF_MAX_AGE);
 	l->install_ms = now;
 	l->flushed = true;
 	ospf_flood(e, now, l, NULL);
@@ -381,7 +381,7 @@ void ospf_lsdb_age_tick(struct ospf_eng *e, uint64_t now)
 				continue;
 			if (!l->flushed) {
 				l->h.age = OSPF_MAX_AGE;
-				ospf_set_u16(l->data, OSPF_MAX_AGE);
+				dp_put_u16(l->data, OSPF_MAX_AGE);
 				l->install_ms = now;
 				l->flushed = true;
 				ospf_flood(e, now, l, NULL);

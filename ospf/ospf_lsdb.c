@@ -126,7 +126,7 @@ int ospf_lsdb_install(struct ospf_lsdb *db, const uint8_t *lsa, size_t len,
 	memcpy(data, lsa, len);
 	if (h.age > OSPF_MAX_AGE) {
 		h.age = OSPF_MAX_AGE;
-		ospf_set_u16(data, OSPF_MAX_AGE);
+		dp_put_u16(data, OSPF_MAX_AGE);
 	}
 	if (!l) {
 		unsigned b;

@@ -36,14 +36,14 @@ static void lsu_send(struct ospf_iface *ifa, uint32_t dst, uint64_t now,
 			ospf_put_bytes(&w, l->data, l->len);
 			if (w.err)
 				break;
-			ospf_set_u16(w.p + at, age > OSPF_MAX_AGE ? OSPF_MAX_AGE : age);
+			dp_put_u16(w.p + at, age > OSPF_MAX_AGE ? OSPF_MAX_AGE : age);
 			l->sent_ms = now;
 			l->has_sent = true;
 			n++;
 		}
 		if (!n || w.err)
 			break;
-		ospf_set_u32(w.p + OSPF_HDR_LEN, n);
+		dp_put_u32(w.p + OSPF_HDR_LEN, n);
 		if (ospf_pkt_end(&w) == 0)
 			ospf_iface_send(ifa, dst, OSPF_T_LSU, buf, w.len);
 	}

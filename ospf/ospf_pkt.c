@@ -2,7 +2,7 @@
  * LSA headers and the LSA bodies we look into (RFC 2328 A.3, A.4).
  *
  * Everything here reads untrusted bytes, so it reads them only through
- * ospf_get_u16/u32 after checking the length, and reports why it refused.
+ * dp_get_u16/u32 after checking the length, and reports why it refused.
  */
 #include <errno.h>
 #include <string.h>
@@ -43,7 +43,7 @@ void ospf_put_u8(struct ospf_wbuf *w, uint8_t v)
 void ospf_put_u16(struct ospf_wbuf *w, uint16_t v)
 {
 	if (wbuf_room(w, 2)) {
-		ospf_set_u16(w->p + w->len, v);
+		dp_put_u16(w->p + w->len, v);
 		w->len += 2;
 	}
 }
@@ -51,7 +51,7 @@ void ospf_put_u16(struct ospf_wbuf *w, uint16_t v)
 void ospf_put_u32(struct ospf_wbuf *w, uint32_t v)
 {
 	if (wbuf_room(w, 4)) {
-		ospf_set_u32(w->p + w->len, v);
+		dp_put_u32(w->p + w->len, v);
 		w->len += 4;
 	}
 }
@@ -77,7 +77,7 @@ int ospf_ip_decode(const uint8_t *buf, size_t len, struct ospf_ip *ip,
 		return -EBADMSG;
 	}
 	ihl = (size_t)(buf[0] & 0x0f) * 4;
-	tot = ospf_get_u16(buf + 2);
+	tot = dp_get_u16(buf + 2);
 	if ((buf[0] >> 4) != 4 || ihl < 20 || ihl > len || tot < ihl ||
 	    tot > len) {
 		*why = OSPF_DROP_IP_HDR;
@@ -87,15 +87,15 @@ int ospf_ip_decode(const uint8_t *buf, size_t len, struct ospf_ip *ip,
 		*why = OSPF_DROP_IP_PROTO;
 		return -EBADMSG;
 	}
-	frag = ospf_get_u16(buf + 6);
+	frag = dp_get_u16(buf + 6);
 	if (frag & 0x3fff) {     /* MF or an offset: the kernel reassembles */
 		*why = OSPF_DROP_IP_FRAG;
 		return -EBADMSG;
 	}
 	ip->tos = buf[1];
 	ip->ttl = buf[8];
-	ip->src = ospf_get_u32(buf + 12);
-	ip->dst = ospf_get_u32(buf + 16);
+	ip->src = dp_get_u32(buf + 12);
+	ip->dst = dp_get_u32(buf + 16);
 	ip->payload = buf + ihl;
 	ip->len = tot - ihl;
 	return 0;
@@ -113,7 +113,7 @@ uint16_t ospf_pkt_csum(const uint8_t *pkt, size_t len)
 	for (i = 0; i + 1 < len; i += 2) {
 		if (i >= 16 && i < 24)
 			continue;
-		sum += ospf_get_u16(pkt + i);
+		sum += dp_get_u16(pkt + i);
 	}
 	if (len & 1)
 		sum += (uint32_t)pkt[len - 1] << 8;
@@ -133,13 +133,13 @@ static int hello_decode(const uint8_t *b, size_t n, struct ospf_hello *h,
 {
 	if (n < OSPF_HELLO_LEN || (n - OSPF_HELLO_LEN) % 4)
 		return drop(why, OSPF_DROP_HELLO_LEN);
-	h->mask = ospf_get_u32(b);
-	h->hello_s = ospf_get_u16(b + 4);
+	h->mask = dp_get_u32(b);
+	h->hello_s = dp_get_u16(b + 4);
 	h->options = b[6];
 	h->prio = b[7];
-	h->dead_s = ospf_get_u32(b + 8);
-	h->dr = ospf_get_u32(b + 12);
-	h->bdr = ospf_get_u32(b + 16);
+	h->dead_s = dp_get_u32(b + 8);
+	h->dr = dp_get_u32(b + 12);
+	h->bdr = dp_get_u32(b + 16);
 	h->n_nbrs = (unsigned)((n - OSPF_HELLO_LEN) / 4);
 	h->nbrs = b + OSPF_HELLO_LEN;
 	return 0;
@@ -150,10 +150,10 @@ static int dbd_decode(const uint8_t *b, size_t n, struct ospf_dbd *d,
 {
 	if (n < OSPF_DBD_LEN || (n - OSPF_DBD_LEN) % OSPF_LSA_HDR_LEN)
 		return drop(why, OSPF_DROP_DBD_LEN);
-	d->mtu = ospf_get_u16(b);
+	d->mtu = dp_get_u16(b);
 	d->options = b[2];
 	d->flags = b[3];
-	d->seq = ospf_get_u32(b + 4);
+	d->seq = dp_get_u32(b + 4);
 	d->n_hdrs = (unsigned)((n - OSPF_DBD_LEN) / OSPF_LSA_HDR_LEN);
 	d->hdrs = b + OSPF_DBD_LEN;
 	return 0;
@@ -179,13 +179,13 @@ static int lsu_decode(const uint8_t *b, size_t n, struct ospf_lsu *u,
 
 	if (n < 4)
 		return drop(why, OSPF_DROP_LSU_LEN);
-	u->count = ospf_get_u32(b);
+	u->count = dp_get_u32(b);
 	for (i = 0; i < u->count; i++) {
 		size_t l;
 
 		if (n - off < OSPF_LSA_HDR_LEN)
 			return drop(why, OSPF_DROP_LSA_TRUNC);
-		l = ospf_get_u16(b + off + 18);
+		l = dp_get_u16(b + off + 18);
 		if (l < OSPF_LSA_HDR_LEN)
 			return drop(why, OSPF_DROP_LSA_LEN);
 		if (l > n - off)
@@ -219,11 +219,11 @@ int ospf_pkt_decode(const uint8_t *buf, size_t len, struct ospf_pkt *p,
 	p->raw = buf;
 	p->h.version = buf[0];
 	p->h.type = buf[1];
-	p->h.len = ospf_get_u16(buf + 2);
-	p->h.rid = ospf_get_u32(buf + 4);
-	p->h.area = ospf_get_u32(buf + 8);
-	p->h.csum = ospf_get_u16(buf + 12);
-	p->h.autype = ospf_get_u16(buf + 14);
+	p->h.len = dp_get_u16(buf + 2);
+	p->h.rid = dp_get_u32(buf + 4);
+	p->h.area = dp_get_u32(buf + 8);
+	p->h.csum = dp_get_u16(buf + 12);
+	p->h.autype = dp_get_u16(buf + 14);
 	memcpy(p->h.auth, buf + 16, 8);
 	if (p->h.version != OSPF_VERSION)
 		return drop(why, OSPF_DROP_VERSION);
@@ -256,14 +256,14 @@ int ospf_pkt_decode(const uint8_t *buf, size_t len, struct ospf_pkt *p,
 
 void ospf_lsa_hdr_get(const uint8_t *p, struct ospf_lsa_hdr *h)
 {
-	h->age = ospf_get_u16(p);
+	h->age = dp_get_u16(p);
 	h->options = p[2];
 	h->type = p[3];
-	h->id = ospf_get_u32(p + 4);
-	h->adv = ospf_get_u32(p + 8);
-	h->seq = ospf_get_u32(p + 12);
-	h->csum = ospf_get_u16(p + 16);
-	h->len = ospf_get_u16(p + 18);
+	h->id = dp_get_u32(p + 4);
+	h->adv = dp_get_u32(p + 8);
+	h->seq = dp_get_u32(p + 12);
+	h->csum = dp_get_u16(p + 16);
+	h->len = dp_get_u16(p + 18);
 }
 
 void ospf_lsa_hdr_put(struct ospf_wbuf *w, const struct ospf_lsa_hdr *h)
@@ -280,7 +280,7 @@ void ospf_lsa_hdr_put(struct ospf_wbuf *w, const struct ospf_lsa_hdr *h)
 
 uint32_t ospf_hello_nbr(const struct ospf_hello *h, unsigned i)
 {
-	return i < h->n_nbrs ? ospf_get_u32(h->nbrs + 4 * i) : 0;
+	return i < h->n_nbrs ? dp_get_u32(h->nbrs + 4 * i) : 0;
 }
 
 void ospf_dbd_hdr(const struct ospf_dbd *d, unsigned i, struct ospf_lsa_hdr *h)
@@ -301,9 +301,9 @@ void ospf_lsr_ent(const struct ospf_lsr *r, unsigned i, struct ospf_lsa_key *k)
 	}
 	/* The type is a 32-bit field; anything above 255 is no type we know
 	 * and must not alias one: map it to 0, which matches nothing. */
-	k->type = ospf_get_u32(e) > 255 ? 0 : e[3];
-	k->id = ospf_get_u32(e + 4);
-	k->adv = ospf_get_u32(e + 8);
+	k->type = dp_get_u32(e) > 255 ? 0 : e[3];
+	k->id = dp_get_u32(e + 4);
+	k->adv = dp_get_u32(e + 8);
 }
 
 void ospf_lsack_hdr(const struct ospf_lsack *a, unsigned i,
@@ -322,7 +322,7 @@ bool ospf_lsu_next(const struct ospf_lsu *u, size_t *off, const uint8_t **lsa,
 
 	if (*off + OSPF_LSA_HDR_LEN > u->len)
 		return false;
-	l = ospf_get_u16(u->lsas + *off + 18);
+	l = dp_get_u16(u->lsas + *off + 18);
 	if (l < OSPF_LSA_HDR_LEN || l > u->len - *off)
 		return false;
 	*lsa = u->lsas + *off;
@@ -353,9 +353,9 @@ int ospf_pkt_end(struct ospf_wbuf *w)
 		return w->err;
 	if (w->len < OSPF_HDR_LEN || w->len > 0xffff)
 		return -EMSGSIZE;
-	ospf_set_u16(w->p + 2, (uint16_t)w->len);
-	ospf_set_u16(w->p + 12, 0);
-	ospf_set_u16(w->p + 12, ospf_pkt_csum(w->p, w->len));
+	dp_put_u16(w->p + 2, (uint16_t)w->len);
+	dp_put_u16(w->p + 12, 0);
+	dp_put_u16(w->p + 12, ospf_pkt_csum(w->p, w->len));
 	return 0;
 }
 
@@ -403,7 +403,7 @@ int ospf_rtr_body_decode(const uint8_t *body, size_t len, uint8_t *flags,
 	if (len < 4)
 		return -EBADMSG;
 	*flags = body[0];
-	cnt = ospf_get_u16(body + 2);
+	cnt = dp_get_u16(body + 2);
 	for (i = 0; i < cnt; i++) {
 		unsigned ntos;
 
@@ -413,10 +413,10 @@ int ospf_rtr_body_decode(const uint8_t *body, size_t len, uint8_t *flags,
 		if ((len - off - 12) / 4 < ntos)
 			return -EBADMSG;
 		if (links && i < max) {
-			links[i].id = ospf_get_u32(body + off);
-			links[i].data = ospf_get_u32(body + off + 4);
+			links[i].id = dp_get_u32(body + off);
+			links[i].data = dp_get_u32(body + off + 4);
 			links[i].type = body[off + 8];
-			links[i].metric = ospf_get_u16(body + off + 10);
+			links[i].metric = dp_get_u16(body + off + 10);
 		}
 		off += 12 + 4 * (size_t)ntos;
 	}
@@ -492,7 +492,7 @@ static int lsa_reencode(const uint8_t *lsa, size_t len, struct ospf_wbuf *w)
 		}
 	} else if (h.type == OSPF_LSA_NETWORK && bl >= 4 && bl % 4 == 0) {
 		for (i = 0; i < bl; i += 4)
-			ospf_put_u32(w, ospf_get_u32(b + i));
+			ospf_put_u32(w, dp_get_u32(b + i));
 		return 0;
 	}
 	ospf_put_bytes(w, b, bl);

@@ -111,7 +111,6 @@ static void bench_timers(struct dp_lcore *lc)
 	dp_wheel_advance(&lc->wheel, lc->now_ms, 4096, dp_sess_expired, lc);
 	if (lc->n_hold)
 		dp_hold_run(lc);
-	lc->stats.sess_active = lc->sess.n_used;
 }
 
 uint64_t bench_poll(struct bench *b, unsigned *n)
@@ -133,7 +132,6 @@ uint64_t bench_poll(struct bench *b, unsigned *n)
 	dp_tx_flush(lc);
 	if (lc->now_tsc >= lc->next_tick)
 		bench_timers(lc);
-	lc->stats.polls++;
 	lc->stats.loops++;
 	t1 = rte_rdtsc();
 	*n = k;

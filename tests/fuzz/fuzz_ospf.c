@@ -99,7 +99,7 @@ static void lsu_body(struct ospf_wbuf *w, void *arg)
 	const uint8_t *lsa = arg;
 
 	ospf_put_u32(w, 1);
-	ospf_put_bytes(w, lsa, ospf_get_u16(lsa + 18));
+	ospf_put_bytes(w, lsa, dp_get_u16(lsa + 18));
 }
 
 static size_t peer_lsa(uint8_t *buf, size_t cap)
@@ -115,7 +115,7 @@ static size_t peer_lsa(uint8_t *buf, size_t cap)
 	ospf_wbuf_init(&w, buf, cap);
 	ospf_lsa_hdr_put(&w, &h);
 	ospf_rtr_body_put(&w, 0, l, 2);
-	ospf_set_u16(buf + 18, (uint16_t)w.len);
+	dp_put_u16(buf + 18, (uint16_t)w.len);
 	ospf_lsa_csum_set(buf, w.len);
 	return w.len;
 }
@@ -156,15 +156,15 @@ static void repair(uint8_t *p, size_t len, bool lsas)
 		return;
 	p[0] = OSPF_VERSION;
 	p[1] = (uint8_t)(p[1] % OSPF_T_MAX + 1);
-	ospf_set_u16(p + 2, (uint16_t)len);
-	ospf_set_u32(p + 4, PEER);
-	ospf_set_u32(p + 8, 0);
-	ospf_set_u16(p + 14, 0);
+	dp_put_u16(p + 2, (uint16_t)len);
+	dp_put_u32(p + 4, PEER);
+	dp_put_u32(p + 8, 0);
+	dp_put_u16(p + 14, 0);
 	if (lsas && p[1] == OSPF_T_LSU && len >= OSPF_HDR_LEN + 4) {
 		size_t off = OSPF_HDR_LEN + 4;
 
 		while (len - off >= OSPF_LSA_HDR_LEN) {
-			size_t l = ospf_get_u16(p + off + 18);
+			size_t l = dp_get_u16(p + off + 18);
 
 			if (l < OSPF_LSA_HDR_LEN || l > len - off)
 				break;
@@ -172,8 +172,8 @@ static void repair(uint8_t *p, size_t len, bool lsas)
 			off += l;
 		}
 	}
-	ospf_set_u16(p + 12, 0);
-	ospf_set_u16(p + 12, ospf_pkt_csum(p, len));
+	dp_put_u16(p + 12, 0);
+	dp_put_u16(p + 12, ospf_pkt_csum(p, len));
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -215,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	buf = malloc(OSPF_MAX_PKT + 64);
 	while (buf && size - off >= 2) {
-		size_t len = ospf_get_u16(data + off);
+		size_t len = dp_get_u16(data + off);
 		struct ospf_pkt p;
 		enum ospf_drop why;
 

@@ -104,8 +104,8 @@ static __attribute__((unused)) void capture_load(const char *name, struct captur
 		p->ip_len = tot;
 		p->ospf = p->ip + ihl;
 		p->ospf_len = tot - ihl;
-		p->src = ospf_get_u32(p->ip + 12);
-		p->dst = ospf_get_u32(p->ip + 16);
+		p->src = dp_get_u32(p->ip + 12);
+		p->dst = dp_get_u32(p->ip + 16);
 	}
 	fclose(f);
 	assert_true(c->n > 0);
@@ -263,7 +263,7 @@ static __attribute__((unused)) size_t mk_rtr_lsa(uint8_t *buf, size_t cap, uint3
 	ospf_lsa_hdr_put(&w, &h);
 	ospf_rtr_body_put(&w, 0, links, n);
 	assert_int_equal(w.err, 0);
-	ospf_set_u16(buf + 18, (uint16_t)w.len);
+	dp_put_u16(buf + 18, (uint16_t)w.len);
 	ospf_lsa_csum_set(buf, w.len);
 	return w.len;
 }

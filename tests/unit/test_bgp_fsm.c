@@ -180,7 +180,7 @@ static void test_every_state_and_event(void **state)
 
 	(void)state;
 	tb_open(peer_open, 65000, 90, TB_R, true);
-	assert_int_equal(bgp_msg_open_decode(peer_open, bgp_get_u16(peer_open + 16), &o, &perr), 0);
+	assert_int_equal(bgp_msg_open_decode(peer_open, dp_get_u16(peer_open + 16), &o, &perr), 0);
 
 	for (st = 0; st < BGP_ST_MAX; st++) {
 		for (ev = 0; ev < BGP_EV_MAX; ev++) {

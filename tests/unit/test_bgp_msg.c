@@ -207,9 +207,9 @@ static void expected_for_cut(const struct tb_msg *m, size_t k, int *code, int *s
 			*code = 1, *sub = 2;
 		} else if (m->len == BGP_MIN_UPDATE) {
 			break;
-		} else if (k < BGP_MIN_UPDATE + (size_t)bgp_get_u16(m->b + 21)) {
+		} else if (k < BGP_MIN_UPDATE + (size_t)dp_get_u16(m->b + 21)) {
 			*code = 3, *sub = 1;	/* attribute length too large */
-		} else if (k > BGP_MIN_UPDATE + (size_t)bgp_get_u16(m->b + 21)) {
+		} else if (k > BGP_MIN_UPDATE + (size_t)dp_get_u16(m->b + 21)) {
 			*code = 3, *sub = 10;	/* NLRI cut */
 		}
 		break;
@@ -250,7 +250,7 @@ static void test_every_truncation(void **state)
 			assert_int_equal(rc, 0);	/* the header itself is intact */
 
 			/* length field says k: the message is complete but short */
-			bgp_put_u16(b + 16, (uint16_t)k);
+			dp_put_u16(b + 16, (uint16_t)k);
 			expected_for_cut(m, k, &code, &sub);
 			if (code == 0)
 				assert_int_equal(check(b, k, true, &err), 0);
@@ -276,22 +276,22 @@ static void test_header_errors(void **state)
 		EXPECT_ERR(b, open->len, true, 1, 1);
 	}
 	memcpy(b, open->b, open->len);
-	bgp_put_u16(b + 16, 18);
+	dp_put_u16(b + 16, 18);
 	assert_int_equal(bgp_msg_hdr_decode(b, BGP_HDR_LEN, &h, &err), -EBADMSG);
 	assert_int_equal(err.code, 1);
 	assert_int_equal(err.sub, 2);
 	assert_int_equal(err.len, 2);		/* data: the length field */
-	assert_int_equal(bgp_get_u16(err.data), 18);
-	bgp_put_u16(b + 16, 4097);
+	assert_int_equal(dp_get_u16(err.data), 18);
+	dp_put_u16(b + 16, 4097);
 	assert_int_equal(bgp_msg_hdr_decode(b, BGP_HDR_LEN, &h, &err), -EBADMSG);
 	assert_int_equal(err.sub, 2);
 	/* KEEPALIVE with a body, OPEN too short, UPDATE too short */
 	tb_keepalive(b);
-	bgp_put_u16(b + 16, 20);
+	dp_put_u16(b + 16, 20);
 	b[19] = 0;
 	EXPECT_ERR(b, 20, true, 1, 2);
 	memcpy(b, open->b, 28);
-	bgp_put_u16(b + 16, 28);
+	dp_put_u16(b + 16, 28);
 	EXPECT_ERR(b, 28, true, 1, 2);
 	/* type 0 and 7 */
 	tb_keepalive(b);
@@ -313,12 +313,12 @@ static size_t mk_open(uint8_t *b, uint8_t version, uint16_t as, uint16_t hold,
 		      uint32_t id, const uint8_t *opt, size_t optlen)
 {
 	memset(b, 0xff, 16);
-	bgp_put_u16(b + 16, (uint16_t)(BGP_MIN_OPEN + optlen));
+	dp_put_u16(b + 16, (uint16_t)(BGP_MIN_OPEN + optlen));
 	b[18] = BGP_MSG_OPEN;
 	b[19] = version;
-	bgp_put_u16(b + 20, as);
-	bgp_put_u16(b + 22, hold);
-	bgp_put_u32(b + 24, id);
+	dp_put_u16(b + 20, as);
+	dp_put_u16(b + 22, hold);
+	dp_put_u32(b + 24, id);
 	b[28] = (uint8_t)optlen;
 	if (optlen)
 		memcpy(b + BGP_MIN_OPEN, opt, optlen);
@@ -356,7 +356,7 @@ static void test_open_errors(void **state)
 	assert_int_equal(err.code, 2);
 	assert_int_equal(err.sub, 1);
 	assert_int_equal(err.len, 2);		/* data: the version we speak */
-	assert_int_equal(bgp_get_u16(err.data), 4);
+	assert_int_equal(dp_get_u16(err.data), 4);
 
 	n = mk_open(b, 4, 65000, 1, id, NULL, 0);
 	EXPECT_ERR(b, n, true, 2, 6);
@@ -456,12 +456,12 @@ static size_t mk_update(uint8_t *b, const uint8_t *wd, size_t wl, const uint8_t 
 
 	memset(b, 0xff, 16);
 	b[18] = BGP_MSG_UPDATE;
-	bgp_put_u16(b + off, (uint16_t)wl);
+	dp_put_u16(b + off, (uint16_t)wl);
 	off += 2;
 	if (wl)
 		memcpy(b + off, wd, wl);
 	off += wl;
-	bgp_put_u16(b + off, (uint16_t)al);
+	dp_put_u16(b + off, (uint16_t)al);
 	off += 2;
 	if (al)
 		memcpy(b + off, at, al);
@@ -469,7 +469,7 @@ static size_t mk_update(uint8_t *b, const uint8_t *wd, size_t wl, const uint8_t 
 	if (nll)
 		memcpy(b + off, nl, nll);
 	off += nll;
-	bgp_put_u16(b + 16, (uint16_t)off);
+	dp_put_u16(b + 16, (uint16_t)off);
 	return off;
 }
 
@@ -679,11 +679,11 @@ static void test_update_fields(void **state)
 	}
 	/* withdrawn routes length beyond the message */
 	n = mk_update(b, NULL, 0, NULL, 0, NULL, 0);
-	bgp_put_u16(b + 19, 1);
+	dp_put_u16(b + 19, 1);
 	EXPECT_ERR(b, n, true, 3, 1);
 	/* total attribute length beyond the message */
 	n = mk_update(b, NULL, 0, NULL, 0, NULL, 0);
-	bgp_put_u16(b + 21, 1);
+	dp_put_u16(b + 21, 1);
 	EXPECT_ERR(b, n, true, 3, 1);
 }
 

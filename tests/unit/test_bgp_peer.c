@@ -340,7 +340,7 @@ static void test_open_rejections(void **state)
 
 		bgp_eng_connected(e, 0, TB_N2, 1000);
 		n = tb_open(m, 4200000000u, 90, TB_R, true);
-		assert_int_equal(bgp_get_u16(m + 20), BGP_AS_TRANS);
+		assert_int_equal(dp_get_u16(m + 20), BGP_AS_TRANS);
 		bgp_eng_input(e, 0, m, n, 1000);
 		assert_int_equal(e->peers[0].state, BGP_ST_OPENCONFIRM);
 		bgp_eng_destroy(e);
@@ -544,15 +544,15 @@ static void test_truncations_through_engine(void **state)
 			else
 				tb_establish(&S, e, 1000, 90, true);
 			tb_drain(&S, 0);
-			bgp_put_u16(b + 16, (uint16_t)k);
+			dp_put_u16(b + 16, (uint16_t)k);
 			bgp_eng_input(e, 0, b, k, 1000);
 			if (is_open)
 				code = k < BGP_MIN_OPEN ? 1 : 2, sub = k < BGP_MIN_OPEN ? 2 : 0;
 			else if (k < BGP_MIN_UPDATE || x->b[18] == BGP_MSG_KEEPALIVE)
 				code = 1, sub = 2;
-			else if (k < BGP_MIN_UPDATE + (size_t)bgp_get_u16(x->b + 21))
+			else if (k < BGP_MIN_UPDATE + (size_t)dp_get_u16(x->b + 21))
 				code = 3, sub = 1;
-			else if (k > BGP_MIN_UPDATE + (size_t)bgp_get_u16(x->b + 21))
+			else if (k > BGP_MIN_UPDATE + (size_t)dp_get_u16(x->b + 21))
 				code = 3, sub = 10;
 			if (code) {
 				assert_int_equal(p->state, BGP_ST_IDLE);
@@ -596,7 +596,7 @@ static void test_malformed_established(void **state)
 	feed_established(b, upd->len, 1, 1);
 	/* length 4097 in the header: noticed before the body arrives */
 	memcpy(b, upd->b, BGP_HDR_LEN);
-	bgp_put_u16(b + 16, 4097);
+	dp_put_u16(b + 16, 4097);
 	feed_established(b, BGP_HDR_LEN, 1, 2);
 	/* unknown type */
 	memcpy(b, upd->b, upd->len);
@@ -630,10 +630,10 @@ static void test_malformed_established(void **state)
 		size_t n = BGP_MIN_UPDATE + sizeof(at) + 5;
 
 		memset(b, 0xff, 16);
-		bgp_put_u16(b + 16, (uint16_t)n);
+		dp_put_u16(b + 16, (uint16_t)n);
 		b[18] = 2;
-		bgp_put_u16(b + 19, 0);
-		bgp_put_u16(b + 21, sizeof(at));
+		dp_put_u16(b + 19, 0);
+		dp_put_u16(b + 21, sizeof(at));
 		memcpy(b + 23, at, sizeof(at));
 		memcpy(b + 23 + sizeof(at), (const uint8_t[]){ 32, 10, 0, 0, 1 }, 5);
 		feed_established(b, n, 0, 0);
@@ -689,9 +689,9 @@ static void test_route_refresh(void **state)
 	e = established(&c, 90, true);
 	tb_drain(&S, 0);
 	memset(m, 0xff, 16);
-	bgp_put_u16(m + 16, 23);
+	dp_put_u16(m + 16, 23);
 	m[18] = BGP_MSG_ROUTE_REFRESH;
-	bgp_put_u16(m + 19, 1);
+	dp_put_u16(m + 19, 1);
 	m[21] = 0;
 	m[22] = 1;
 	bgp_eng_input(e, 0, m, 23, 1100);

@@ -31,7 +31,7 @@ struct tb_msg {
 
 static inline uint32_t tb_le32(const uint8_t *p, int swap)
 {
-	return swap ? bgp_get_u32(p) :
+	return swap ? dp_get_u32(p) :
 	       (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
@@ -59,9 +59,9 @@ static inline unsigned tb_pcap_messages(const char *path, struct tb_msg *out, un
 			 path, strerror(errno));
 	memset(st, 0, sizeof(st));
 	assert_int_equal(fread(gh, 1, 24, f), 24);
-	if (bgp_get_u32(gh) == 0xd4c3b2a1 || bgp_get_u32(gh) == 0x4d3cb2a1)
+	if (dp_get_u32(gh) == 0xd4c3b2a1 || dp_get_u32(gh) == 0x4d3cb2a1)
 		swap = 0;	/* little-endian file */
-	else if (bgp_get_u32(gh) == 0xa1b2c3d4 || bgp_get_u32(gh) == 0xa1b23c4d)
+	else if (dp_get_u32(gh) == 0xa1b2c3d4 || dp_get_u32(gh) == 0xa1b23c4d)
 		swap = 1;
 	else
 		fail_msg("%s: not a pcap file", path);
@@ -75,18 +75,18 @@ static inline unsigned tb_pcap_messages(const char *path, struct tb_msg *out, un
 
 		assert_true(caplen <= sizeof(pkt));
 		assert_int_equal(fread(pkt, 1, caplen, f), caplen);
-		if (caplen < 14 + 20 || bgp_get_u16(pkt + 12) != 0x0800)
+		if (caplen < 14 + 20 || dp_get_u16(pkt + 12) != 0x0800)
 			continue;
 		ihl = (size_t)(pkt[14] & 0x0f) * 4;
-		tot = bgp_get_u16(pkt + 16);
+		tot = dp_get_u16(pkt + 16);
 		if (pkt[23] != 6 || caplen < 14 + ihl + 20 || tot > caplen - 14)
 			continue;
-		src = bgp_get_u32(pkt + 26);
-		dst = bgp_get_u32(pkt + 30);
+		src = dp_get_u32(pkt + 26);
+		dst = dp_get_u32(pkt + 30);
 		off = 14 + ihl;
-		sport = bgp_get_u16(pkt + off);
-		dport = bgp_get_u16(pkt + off + 2);
-		seq = bgp_get_u32(pkt + off + 4);
+		sport = dp_get_u16(pkt + off);
+		dport = dp_get_u16(pkt + off + 2);
+		seq = dp_get_u32(pkt + off + 4);
 		thl = (size_t)(pkt[off + 12] >> 4) * 4;
 		plen = tot - ihl - thl;
 		off += thl;
@@ -109,8 +109,8 @@ static inline unsigned tb_pcap_messages(const char *path, struct tb_msg *out, un
 		memcpy(s->buf + s->len, pkt + off, plen);
 		s->len += plen;
 		/* whole messages leave the stream in order */
-		while (s->len >= BGP_HDR_LEN && s->len >= bgp_get_u16(s->buf + 16)) {
-			size_t ml = bgp_get_u16(s->buf + 16);
+		while (s->len >= BGP_HDR_LEN && s->len >= dp_get_u16(s->buf + 16)) {
+			size_t ml = dp_get_u16(s->buf + 16);
 
 			assert_true(ml >= BGP_HDR_LEN && n < max);
 			out[n].src = src;
@@ -215,7 +215,7 @@ static inline size_t tb_next(struct tb_shell *s, int cid, uint8_t *buf)
 
 	if (c->len - c->rd < BGP_HDR_LEN)
 		return 0;
-	ml = bgp_get_u16(c->out + c->rd + 16);
+	ml = dp_get_u16(c->out + c->rd + 16);
 	assert_true(ml >= BGP_HDR_LEN && c->rd + ml <= c->len);
 	memcpy(buf, c->out + c->rd, ml);
 	c->rd += ml;
@@ -297,7 +297,7 @@ static inline size_t tb_open(uint8_t *buf, uint32_t as, uint16_t hold, uint32_t 
 	};
 	int n;
 
-	bgp_put_u32(a4, as);
+	dp_put_u32(a4, as);
 	if (caps) {
 		o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_MP, 4, mp };
 		o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_AS4, 4, a4 };

@@ -17,6 +17,7 @@
 #include "dp/icmp.h"
 #include "dp/ipip.h"
 #include "dp/nat.h"
+#include "dp/rewrite.h"
 #include "dp/pkt.h"
 #include "dp/reply.h"
 #include "dp/tcp.h"
@@ -182,7 +183,7 @@ static void test_nat_both_directions(void **state)
 			/* client → VIP:80 becomes client → server:8080 */
 			n = mk(f, protos[k], "192.0.2.7", 40001, "10.0.0.12", 80, len, true);
 			parse(f, n, &p);
-			dp_nat_forward(f, &p, p.src, p.sport, rip, htons(8080));
+			dp_rw_forward(f, &p, p.src, p.sport, rip, htons(8080));
 			assert_csums(f + DP_ETH_HLEN);
 			assert_memory_equal(f + DP_ETH_HLEN + 12, &cip, 4);
 			assert_memory_equal(f + DP_ETH_HLEN + 16, &rip, 4);
@@ -195,7 +196,7 @@ static void test_nat_both_directions(void **state)
 			/* server:8080 → client becomes VIP:80 → client */
 			n = mk(f, protos[k], "10.1.0.15", 8080, "192.0.2.7", 40001, len, false);
 			parse(f, n, &p);
-			dp_nat_forward(f, &p, vip, htons(80), p.dst, p.dport);
+			dp_rw_forward(f, &p, vip, htons(80), p.dst, p.dport);
 			assert_csums(f + DP_ETH_HLEN);
 			assert_memory_equal(f + DP_ETH_HLEN + 12, &vip, 4);
 			assert_memory_equal(f + DP_ETH_HLEN + 16, &cip, 4);

@@ -38,6 +38,7 @@
 #include "dp/icmp.h"
 #include "dp/ipip.h"
 #include "dp/nat.h"
+#include "dp/rewrite.h"
 #include "dp/reply.h"
 
 #define WAN 0

@@ -71,11 +71,11 @@ static void test_fletcher_captured_lsas(void **state)
 
 				assert_true(ospf_lsa_csum_ok(lsa, len));
 				assert_int_equal(ospf_fletcher(lsa, len),
-						 ospf_get_u16(lsa + 16));
+						 dp_get_u16(lsa + 16));
 				assert_int_equal(ospf_lsa_body_check(lsa, len), 0);
 				/* The age is outside the checksum. */
 				memcpy(copy, lsa, len);
-				ospf_set_u16(copy, 3600);
+				dp_put_u16(copy, 3600);
 				assert_true(ospf_lsa_csum_ok(copy, len));
 				copy[len - 1] ^= 1;
 				assert_false(ospf_lsa_csum_ok(copy, len));
@@ -183,9 +183,9 @@ static void test_consistent_truncations(void **state)
 				int rc;
 
 				memcpy(copy, cp->ospf, cut);
-				ospf_set_u16(copy + 2, (uint16_t)cut);
-				ospf_set_u16(copy + 12, 0);
-				ospf_set_u16(copy + 12, ospf_pkt_csum(copy, cut));
+				dp_put_u16(copy + 2, (uint16_t)cut);
+				dp_put_u16(copy + 12, 0);
+				dp_put_u16(copy + 12, ospf_pkt_csum(copy, cut));
 				rc = ospf_pkt_decode(copy, cut, &p, &why);
 				switch (type) {
 				case OSPF_T_HELLO:
@@ -229,8 +229,8 @@ static void feed_expect_drop(struct ospf_eng *e, const uint8_t *pkt, size_t len,
 	assert_true(len <= sizeof(copy));
 	memcpy(copy, pkt, len);
 	if (fix_csum) {
-		ospf_set_u16(copy + 12, 0);
-		ospf_set_u16(copy + 12, ospf_pkt_csum(copy, len));
+		dp_put_u16(copy + 12, 0);
+		dp_put_u16(copy + 12, ospf_pkt_csum(copy, len));
 	}
 	ospf_eng_input(e, 5000, 0, src, dst, copy, len);
 	if (e->cnt.drops[why] != before + 1)
@@ -259,22 +259,22 @@ static void test_malformed_catalogue(void **state)
 	m[0] = 3;                                      /* version */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_VERSION, true);
 	memcpy(m, h.b, h.len);
-	ospf_set_u16(m + 2, 20);                       /* length < header */
+	dp_put_u16(m + 2, 20);                       /* length < header */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_LENGTH, true);
 	memcpy(m, h.b, h.len);
-	ospf_set_u16(m + 2, (uint16_t)(h.len + 4));    /* length > bytes */
+	dp_put_u16(m + 2, (uint16_t)(h.len + 4));    /* length > bytes */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_LENGTH, true);
 	memcpy(m, h.b, h.len);
 	m[12] ^= 0x55;                                 /* checksum */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_CHECKSUM, false);
 	memcpy(m, h.b, h.len);
-	ospf_set_u32(m + 8, 1);                        /* area 0.0.0.1 */
+	dp_put_u32(m + 8, 1);                        /* area 0.0.0.1 */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_AREA, true);
 	memcpy(m, h.b, h.len);
-	ospf_set_u16(m + 14, 1);                       /* simple password */
+	dp_put_u16(m + 14, 1);                       /* simple password */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_AUTH_TYPE, true);
 	memcpy(m, h.b, h.len);
-	ospf_set_u16(m + 14, 2);                       /* cryptographic */
+	dp_put_u16(m + 14, 2);                       /* cryptographic */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_AUTH_TYPE, true);
 	memcpy(m, h.b, h.len);
 	m[1] = 0;                                      /* type 0 */
@@ -283,15 +283,15 @@ static void test_malformed_catalogue(void **state)
 	m[1] = 6;                                      /* type 6 */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_TYPE, true);
 	memcpy(m, h.b, h.len);
-	ospf_set_u32(m + 4, me);                       /* our own router ID */
+	dp_put_u32(m + 4, me);                       /* our own router ID */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_OWN, true);
 	feed_expect_drop(e, h.b, h.len, src, OSPF_ALL_DR, OSPF_DROP_DST, false);
 	feed_expect_drop(e, h.b, h.len, src, A(10, 201, 1, 9), OSPF_DROP_DST, false);
 	memcpy(m, h.b, h.len);
-	ospf_set_u16(m + OSPF_HDR_LEN + 4, 10);        /* HelloInterval 10 */
+	dp_put_u16(m + OSPF_HDR_LEN + 4, 10);        /* HelloInterval 10 */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_HELLO_TIMERS, true);
 	memcpy(m, h.b, h.len);
-	ospf_set_u32(m + OSPF_HDR_LEN + 8, 40);        /* RouterDeadInterval 40 */
+	dp_put_u32(m + OSPF_HDR_LEN + 8, 40);        /* RouterDeadInterval 40 */
 	feed_expect_drop(e, m, h.len, src, OSPF_ALL_SPF, OSPF_DROP_HELLO_TIMERS, true);
 	memcpy(m, h.b, h.len);
 	m[OSPF_HDR_LEN + 6] = 0;                       /* E-bit clear */
@@ -302,7 +302,7 @@ static void test_malformed_catalogue(void **state)
 	memcpy(m, h.b, h.len);
 	m[h.len] = 1;
 	m[h.len + 1] = 2;
-	ospf_set_u16(m + 2, (uint16_t)(h.len + 2));
+	dp_put_u16(m + 2, (uint16_t)(h.len + 2));
 	feed_expect_drop(e, m, h.len + 2, src, OSPF_ALL_SPF, OSPF_DROP_HELLO_LEN, true);
 
 	/* DBD, LSR, LSU and LSAck bodies of the wrong shape */
@@ -315,30 +315,30 @@ static void test_malformed_catalogue(void **state)
 
 		mk_dbd(&p, bird, 1500, 0x42, 7, 1, NULL, 0);
 		memcpy(m, p.b, p.len);
-		ospf_set_u16(m + 2, (uint16_t)(p.len - 1));
+		dp_put_u16(m + 2, (uint16_t)(p.len - 1));
 		feed_expect_drop(e, m, p.len - 1, src, OSPF_ALL_SPF, OSPF_DROP_DBD_LEN, true);
 		mk_lsr(&p, bird, &k, 1);
 		memcpy(m, p.b, p.len);
-		ospf_set_u16(m + 2, (uint16_t)(p.len - 4));
+		dp_put_u16(m + 2, (uint16_t)(p.len - 4));
 		feed_expect_drop(e, m, p.len - 4, src, OSPF_ALL_SPF, OSPF_DROP_LSR_LEN, true);
 		mk_lsu(&p, bird, lsa, ll, 2);              /* count says two */
 		feed_expect_drop(e, p.b, p.len, src, OSPF_ALL_SPF, OSPF_DROP_LSA_TRUNC, false);
 		mk_lsu(&p, bird, lsa, ll, 1);
 		memcpy(m, p.b, p.len);
-		ospf_set_u16(m + OSPF_HDR_LEN + 4 + 18, 12);   /* LSA length < 20 */
+		dp_put_u16(m + OSPF_HDR_LEN + 4 + 18, 12);   /* LSA length < 20 */
 		feed_expect_drop(e, m, p.len, src, OSPF_ALL_SPF, OSPF_DROP_LSA_LEN, true);
 		memcpy(m, p.b, p.len);
-		ospf_set_u16(m + OSPF_HDR_LEN + 4 + 18, (uint16_t)(ll + 8));
+		dp_put_u16(m + OSPF_HDR_LEN + 4 + 18, (uint16_t)(ll + 8));
 		feed_expect_drop(e, m, p.len, src, OSPF_ALL_SPF, OSPF_DROP_LSA_TRUNC, true);
 		mk_lsu(&p, bird, lsa, 0, 0);
 		feed_expect_drop(e, p.b, p.len - 2, src, OSPF_ALL_SPF, OSPF_DROP_LENGTH, false);
 		memcpy(m, p.b, p.len);
-		ospf_set_u16(m + 2, OSPF_HDR_LEN + 2);
+		dp_put_u16(m + 2, OSPF_HDR_LEN + 2);
 		feed_expect_drop(e, m, OSPF_HDR_LEN + 2, src, OSPF_ALL_SPF, OSPF_DROP_LSU_LEN, true);
 		mk_lsack(&p, bird, NULL, 0);
 		memcpy(m, p.b, p.len);
 		memset(m + p.len, 0, 7);
-		ospf_set_u16(m + 2, (uint16_t)(p.len + 7));
+		dp_put_u16(m + 2, (uint16_t)(p.len + 7));
 		feed_expect_drop(e, m, p.len + 7, src, OSPF_ALL_SPF, OSPF_DROP_LSACK_LEN, true);
 		/* a neighbour still in Init may not send LSUs or LSAcks */
 		mk_lsu(&p, bird, lsa, ll, 1);
@@ -353,11 +353,11 @@ static void test_malformed_catalogue(void **state)
 		uint8_t ip[128] = { 0x45, 0xc0 };
 
 		memcpy(ip + 20, h.b, h.len);
-		ospf_set_u16(ip + 2, (uint16_t)(20 + h.len));
+		dp_put_u16(ip + 2, (uint16_t)(20 + h.len));
 		ip[8] = 1;
 		ip[9] = 6;                                 /* TCP */
-		ospf_set_u32(ip + 12, src);
-		ospf_set_u32(ip + 16, OSPF_ALL_SPF);
+		dp_put_u32(ip + 12, src);
+		dp_put_u32(ip + 16, OSPF_ALL_SPF);
 		{
 			uint64_t b = e->cnt.drops[OSPF_DROP_IP_PROTO];
 
@@ -365,14 +365,14 @@ static void test_malformed_catalogue(void **state)
 			assert_int_equal(e->cnt.drops[OSPF_DROP_IP_PROTO], b + 1);
 		}
 		ip[9] = 89;
-		ospf_set_u16(ip + 6, 0x2000);              /* MF */
+		dp_put_u16(ip + 6, 0x2000);              /* MF */
 		{
 			uint64_t b = e->cnt.drops[OSPF_DROP_IP_FRAG];
 
 			ospf_eng_input_ip(e, 5000, 0, ip, 20 + h.len);
 			assert_int_equal(e->cnt.drops[OSPF_DROP_IP_FRAG], b + 1);
 		}
-		ospf_set_u16(ip + 6, 0);
+		dp_put_u16(ip + 6, 0);
 		ip[0] = 0x44;                              /* IHL 16 */
 		{
 			uint64_t b = e->cnt.drops[OSPF_DROP_IP_HDR];
@@ -412,7 +412,7 @@ static void test_fletcher_roundtrip(void **state)
 		assert_false(ospf_lsa_csum_ok(lsa, len));
 		lsa[i] ^= 0x10;
 	}
-	ospf_set_u16(lsa + 16, 0);
+	dp_put_u16(lsa + 16, 0);
 	assert_false(ospf_lsa_csum_ok(lsa, len));
 	assert_false(ospf_lsa_csum_ok(lsa, 10));
 }
@@ -450,9 +450,9 @@ static void test_body_checks(void **state)
 
 	(void)state;
 	assert_int_equal(ospf_lsa_body_check(lsa, len), 0);
-	ospf_set_u16(lsa + 22, 2);                /* claims two links */
+	dp_put_u16(lsa + 22, 2);                /* claims two links */
 	assert_int_equal(ospf_lsa_body_check(lsa, len), -EBADMSG);
-	ospf_set_u16(lsa + 22, 1);
+	dp_put_u16(lsa + 22, 1);
 	lsa[20 + 4 + 9] = 1;                      /* a TOS entry that is not there */
 	assert_int_equal(ospf_lsa_body_check(lsa, len), -EBADMSG);
 	lsa[20 + 4 + 9] = 0;

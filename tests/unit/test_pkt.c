@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "dp/csum.h"
-#include "dp/nat.h"
+#include "dp/rewrite.h"
 #include "dp/pkt.h"
 
 /* Build Ethernet + IPv4 + L4 into buf; returns the frame length. */
@@ -282,9 +282,9 @@ static void test_nat_checksums_random(void **state)
 			struct dp_pkt q = p;
 
 			memcpy(g, f, len);
-			dp_nat_forward(g, &q, ns, nsp, nd, ndp);
-			dp_nat_rewrite(f, &p, ns, nsp, nd, ndp);
-			dp_nat_ttl_dec(ip);
+			dp_rw_forward(g, &q, ns, nsp, nd, ndp);
+			dp_rw_addrs(f, &p, ns, nsp, nd, ndp);
+			dp_rw_ttl_dec(ip);
 			assert_memory_equal(f, g, len);
 		}
 		assert_true(verifies(ip));
@@ -305,7 +305,7 @@ static void test_udp_zero_checksum_stays_zero(void **state)
 	(void)state;
 	memset(f + 34 + 6, 0, 2);   /* no checksum */
 	assert_int_equal(parse(f, len, &p, &why), 0);
-	dp_nat_rewrite(f, &p, 0x01020304, 1111, 0x05060708, 2222);
+	dp_rw_addrs(f, &p, 0x01020304, 1111, 0x05060708, 2222);
 	assert_int_equal(f[34 + 6] | f[34 + 7], 0);
 	assert_int_equal(dp_csum(f + 14, 20), 0);
 }

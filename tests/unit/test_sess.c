@@ -39,6 +39,40 @@ static void fill(struct dp_sess *s, uint32_t i)
 	s->proto = 6;
 }
 
+/* The hash is keyed: another seed puts the same tuples in other buckets
+ * (an attacker who knows the code still cannot aim at one), and a table
+ * with any seed finds what it holds. */
+static void test_keyed_hash(void **state)
+{
+	struct dp_sess_tab t;
+	void *mem = table_mem(4096, &t);
+	unsigned same = 0, dir;
+
+	(void)state;
+	for (uint32_t i = 0; i < 1000; i++)
+		same += dp_sess_hash(1, htonl(0x0b000000 + i), htonl(0x0a00000a), htons(1024), htons(80), 6) ==
+			dp_sess_hash(0x5eed5eed5eedull, htonl(0x0b000000 + i), htonl(0x0a00000a), htons(1024),
+				     htons(80), 6);
+	assert_true(same < 5);
+	t.seed = 0x1234567890abcdefull;
+	for (uint32_t i = 0; i < 2000; i++) {
+		struct dp_sess *s = dp_sess_alloc(&t);
+
+		fill(s, i);
+		assert_int_equal(dp_sess_insert(&t, s), 0);
+	}
+	for (uint32_t i = 0; i < 2000; i++) {
+		struct dp_sess probe;
+
+		fill(&probe, i);
+		assert_non_null(dp_sess_lookup(&t, probe.cip, probe.vip, probe.cport, probe.vport, 6, &dir));
+		assert_int_equal(dir, 0);
+		assert_non_null(dp_sess_lookup(&t, probe.rip, probe.lip, probe.rport, probe.lport, 6, &dir));
+		assert_int_equal(dir, 1);
+	}
+	free(mem);
+}
+
 static void test_both_directions(void **state)
 {
 	struct dp_sess_tab t;
@@ -307,6 +341,7 @@ static void test_laddr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keyed_hash),
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_full_table),
 		cmocka_unit_test(test_wheel_expiry),

@@ -1,7 +1,7 @@
-/* dp/nat.c — address/port rewriting (see nat.h). */
+/* dp/rewrite.c — address/port rewriting (see rewrite.h). */
 #include <string.h>
 
-#include "dp/nat.h"
+#include "dp/rewrite.h"
 
 /* ~old + new for a 32-bit word: congruent, modulo 0xffff, to the same
  * for its two 16-bit halves (RFC 1624 eqn. 3 works on any word size). */
@@ -75,13 +75,13 @@ static inline void rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint1
 	p->dst = dst;
 }
 
-void dp_nat_rewrite(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+void dp_rw_addrs(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 		    uint32_t dst, uint16_t dport)
 {
 	rewrite(frame, p, src, sport, dst, dport, false);
 }
 
-void dp_nat_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
+void dp_rw_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 		    uint32_t dst, uint16_t dport)
 {
 	rewrite(frame, p, src, sport, dst, dport, true);
