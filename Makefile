@@ -4,7 +4,8 @@
 #   make check      install what is missing, run unit and end-to-end tests
 #   make demo       install what is missing, run the demo on a netns testbed
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
-#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each (60)
+#   make fuzz-ci    the same, 30 s each (what .ci/run runs)
 #   make check SAN=1  the same tests built with ASan+UBSan into build-san/
 #   make tsan       the control-plane unit tests under ThreadSanitizer (build-tsan/)
 
@@ -209,7 +210,7 @@ FUZZ_RUN = d=$(FB)/corpus-$${f\#\#*/}; mkdir -p $$d; \
 	echo "== $${f\#\#*/} ($(1) s)"; \
 	ASAN_OPTIONS=halt_on_error=1:detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	nice -n 19 $$f -max_total_time=$(1) -print_final_stats=1 -artifact_prefix=$(FB)/crash-$${f\#\#*/}- \
-		$$d tests/fuzz/corpus/$${f\#\#*/fuzz_} >$$d.log 2>&1; rc=$$?; \
+		$$d $$(ls -d tests/fuzz/corpus/$${f\#\#*/fuzz_} 2>/dev/null) >$$d.log 2>&1; rc=$$?; \
 	grep -E "^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)|cov: " $$d.log | tail -n 5; \
 	if [ $$rc -ne 0 ]; then tail -n 40 $$d.log; echo "!! $${f\#\#*/} failed (log $$d.log)"; exit 1; fi
 
