@@ -4,6 +4,7 @@
 #   make check      install what is missing, run unit and end-to-end tests
 #   make demo       install what is missing, run the demo on a netns testbed
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
+#   make bench-peers  mgw against nftables, HAProxy, nginx stream on the testbed (ratios)
 #   make fuzz       libFuzzer targets (clang, ASan+UBSan), FUZZ_SECONDS each (60)
 #   make fuzz-ci    the same, 30 s each (what .ci/run runs)
 #   make check SAN=1  the same tests built with ASan+UBSan into build-san/
@@ -62,7 +63,7 @@ ADM_SRC  := $(sort $(wildcard adm/*.c))
 # found by absolute path so a test binary runs from any directory.
 TEST_CFLAGS := -DMGW_TEST_DATA='"$(CURDIR)/tests/data"'
 
-.PHONY: all deps test-deps check unit e2e demo bench fuzz fuzz-ci tsan clean
+.PHONY: all deps test-deps check unit e2e demo bench bench-peers fuzz fuzz-ci tsan clean
 all: $(MGW) $(if $(ADM_SRC),$(MGWADM)) $(TOOL_BIN)
 
 # `make V=1` shows the commands.
@@ -160,6 +161,12 @@ demo: test-deps
 bench: test-deps
 	@$(MAKE) --no-print-directory all $(B)/bench
 	@tests/bench/run.sh
+
+# mgw (af_xdp, af_packet) against nftables FULLNAT, HAProxy and nginx stream
+# on one veth testbed: a table of ratios, last line JSON
+bench-peers: test-deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/peers.sh
 
 $(B)/bench: $(BENCH_SRC) $(B)/libmgw.a
 	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(B)/libmgw.a $(LDLIBS)

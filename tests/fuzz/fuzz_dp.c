@@ -1,6 +1,6 @@
 /* libFuzzer target: the packet path. Two data lcores, made by dp_create on
  * null ports, are driven in this thread (dp_input_burst, then
- * dp_lcore_turn for what they hand each other, their output and timers)
+ * dp_lcore_turn_at for what they hand each other, their output and timers)
  * with frames the fuzzer writes, against a snapshot that has every
  * forwarding mode and scheduler: FULLNAT TCP and UDP, NAT, DR, TUNNEL, sh,
  * mh with persistence, a sorry server, on_down reset with a down server,
@@ -318,7 +318,7 @@ static void turns(void)
 		unsigned n = 0;
 
 		for (unsigned i = 0; i < F.dp->n_lcores; i++)
-			n += dp_lcore_turn(F.dp->lc[i], F.now);
+			n += dp_lcore_turn_at(F.dp->lc[i], F.now);
 		if (!n)
 			break;
 	}

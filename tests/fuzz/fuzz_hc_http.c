@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

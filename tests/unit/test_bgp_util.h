@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 /* The Makefile compiles in the absolute path of tests/data; a build by
  * hand falls back to the path relative to the repository's root. */
