@@ -48,7 +48,8 @@ struct mgw {
 	char **extra;
 	struct cp_config *cfg;        /* until cp_create takes it */
 	int eal_argc;
-	char *eal_argv[MGW_MAX_EAL_ARGS];
+	char *eal_argv[MGW_MAX_EAL_ARGS];   /* handed to EAL, which reorders it */
+	char *eal_args[MGW_MAX_EAL_ARGS];   /* the same strings, freed at exit */
 	struct dp *dp;
 	struct cp *cp;
 	struct web *web;
@@ -187,6 +188,7 @@ static int add_arg(struct mgw *m, const char *fmt, ...)
 	va_end(ap);
 	if (rc < 0)
 		return -ENOMEM;
+	m->eal_args[m->eal_argc] = s;
 	m->eal_argv[m->eal_argc++] = s;
 	return 0;
 }
@@ -484,8 +486,10 @@ out_dp:
 out_cfg:
 	cp_config_free(m.cfg);
 	rte_eal_cleanup();
+	/* Not eal_argv: EAL permutes it and writes argv[0] over the slot
+	 * before the first non-option, so one string is there twice. */
 	for (int i = 0; i < m.eal_argc; i++)
-		free(m.eal_argv[i]);
+		free(m.eal_args[i]);
 	MGW_LOG(NOTICE, "stopped");
 	return rc < 0 ? 1 : 0;
 }

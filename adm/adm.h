@@ -3,7 +3,7 @@
  *
  *   http.c   a small HTTP/1.1 client: URL, request text, response parser
  *            (Content-Length, chunked, until-close), socket transport
- *   api.c    JSON requests to /api/v1 and API.md error bodies
+ *   api.c    JSON requests to /api/v1 and docs/api.md error bodies
  *   opts.c   ipvsadm's command line (and one line of a -R dump) -> adm_cmd
  *   ipvs.c   ipvsadm semantics on mgw's service/server JSON
  *   list.c   -L / -l / -L -c output, as ipvsadm prints it

@@ -1,4 +1,4 @@
-/* adm/api.c — JSON over HTTP to /api/v1, and API.md's error bodies turned
+/* adm/api.c — JSON over HTTP to /api/v1, and docs/api.md's error bodies turned
  * into the one-line messages mgwadm prints. */
 #include <errno.h>
 #include <stdio.h>
@@ -26,7 +26,7 @@ int adm_api_socket(void *ctx, const char *method, const char *path, const char *
 	return rc;
 }
 
-/* "<message> (<field>)" from an API.md error body; something readable
+/* "<message> (<field>)" from a docs/api.md error body; something readable
  * from anything else. */
 static void error_text(const struct adm_http_resp *r, char *err, size_t errlen)
 {

@@ -1,5 +1,6 @@
 /* cp/config.h — the configuration model: what the JSON config file holds
- * and what the API reads and changes (API.md: "Config file = API state").
+ * and what the API reads and changes (docs/config.md: the file is what
+ * GET /api/v1/config returns).
  *
  * One schema, one validator: the file loader and every API request go
  * through cp_config_from_json() (or its parts for one service or server)
@@ -229,6 +230,10 @@ int cp_service_from_json(const json_t *j, const char *path, struct cp_service_co
 			 struct cp_err *err);
 int cp_server_from_json(const json_t *j, const char *path, uint16_t default_port,
 			struct cp_server_conf *out, struct cp_err *err);
+/* A PATCH of a service: cur as JSON with patch's fields over it ("health"
+ * merged field by field, any other field replaced), to be parsed with
+ * cp_service_from_json. A new object, or NULL when out of memory. */
+json_t *cp_service_patch_merge(const struct cp_service_conf *cur, const json_t *patch);
 /* Apply a partial server object (PATCH) over an existing one. */
 int cp_server_patch_json(const json_t *j, const char *path, struct cp_server_conf *s,
 			 struct cp_err *err);

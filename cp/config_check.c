@@ -9,9 +9,7 @@
 
 #include "cp/config_read.h"
 #include "cp/keyfile.h"
-
-/* Maglev table sizes: primes, so every server's skip visits every slot. */
-const uint32_t cp_mh_sizes[] = { 65537, 131071, 262147, 524287, 655373, 1048573, 0 };
+#include "cp/maglev.h"
 
 static uint32_t mask_of(uint8_t plen)
 {
@@ -294,12 +292,12 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 				  "FULLNAT services need at least one local IP");
 	if (!contiguous_mask(s->persistence_mask))
 		return cp_rd_fail(err, p, "persistence_mask", "must be a contiguous netmask");
-	for (k = 0; cp_mh_sizes[k]; k++)
-		if (cp_mh_sizes[k] == s->mh_table_size)
-			break;
-	if (!cp_mh_sizes[k])
-		return cp_rd_fail(err, p, "mh_table_size",
-				  "must be one of 65537, 131071, 262147, 524287, 655373, 1048573");
+	if (!cp_mh_size_ok(s->mh_table_size)) {
+		char sizes[96];
+
+		return cp_rd_fail(err, p, "mh_table_size", "must be one of %s",
+				  cp_mh_sizes_str(sizes, sizeof(sizes)));
+	}
 	if (s->has_sorry && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
 	if (s->has_sorry && check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port",

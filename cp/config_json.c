@@ -211,3 +211,32 @@ json_t *cp_config_to_json(const struct cp_config *c)
 	json_object_set_new(o, "debug", json_pack("{s:b}", "fault_injection", c->fault_injection));
 	return o;
 }
+
+json_t *cp_service_patch_merge(const struct cp_service_conf *cur, const json_t *patch)
+{
+	json_t *full = cp_service_to_json(cur);
+	json_t *h = json_object_get(patch, "health");
+	json_t *p = json_deep_copy(patch);
+
+	if (!full || !p) {
+		json_decref(full);
+		json_decref(p);
+		return NULL;
+	}
+	if (json_is_object(h) && json_is_object(json_object_get(full, "health"))) {
+		json_t *merged = json_deep_copy(json_object_get(full, "health"));
+
+		if (!merged || json_object_update(merged, h) < 0 ||
+		    json_object_set_new(p, "health", merged) < 0) {
+			json_decref(full);
+			json_decref(p);
+			return NULL;
+		}
+	}
+	if (json_object_update(full, p) < 0) {
+		json_decref(full);
+		full = NULL;
+	}
+	json_decref(p);
+	return full;
+}

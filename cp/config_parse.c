@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cp/config_read.h"
+#include "cp/maglev.h"
 
 #define RD(call)                         \
 	do {                             \
@@ -282,7 +283,7 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 	s->sched = CP_SCHED_WLC;
 	s->fwd = CP_FWD_FULLNAT;
 	s->persistence_mask = 0xffffffff;
-	s->mh_table_size = 65537;
+	s->mh_table_size = CP_MH_SIZE_DEFAULT;
 	health_defaults(&s->health);
 
 	RD(cp_rd_object(o, path, err));

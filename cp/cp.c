@@ -190,6 +190,7 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 		return -ENOMEM;
 	pthread_mutex_init(&cp->lock, NULL);
 	pthread_mutex_init(&cp->ann_mu, NULL);
+	pthread_mutex_init(&cp->state_mu, NULL);
 	pthread_mutex_init(&cp->cluster_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
@@ -292,6 +293,7 @@ void cp_destroy(struct cp *cp)
 	free(cp->cfg_path);
 	free(cp->ann);
 	pthread_mutex_destroy(&cp->ann_mu);
+	pthread_mutex_destroy(&cp->state_mu);
 	pthread_mutex_destroy(&cp->lock);
 	free(cp);
 }
@@ -461,13 +463,16 @@ uint64_t cp_config_gen(struct cp *cp)
 
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)
 {
-	int old = __atomic_exchange_n(&cp->state, (int)s, __ATOMIC_ACQ_REL);
+	int old;
 
+	pthread_mutex_lock(&cp->state_mu);
+	old = __atomic_exchange_n(&cp->state, (int)s, __ATOMIC_ACQ_REL);
 	snprintf(cp->state_reason, sizeof(cp->state_reason), "%s", reason ? reason : "");
+	pthread_mutex_unlock(&cp->state_mu);
 	if (old == (int)s)
 		return;
 	CP_LOG(NOTICE, "node state %s -> %s (%s)", cp_state_names[old], cp_state_names[s],
-	       cp->state_reason);
+	       reason ? reason : "");
 	/* Routes follow the state: withdrawn as soon as the node is no
 	 * longer online (before the fail-safe downs the ports). Without the
 	 * config lock: a config change may be stuck on a stalled lcore. */

@@ -45,6 +45,10 @@ struct cp {
 	uint64_t routes_seq;
 
 	int state;                       /* enum cp_node_state */
+	/* state_mu guards state_reason and keeps it paired with state: the
+	 * self-check sets them without the config lock (a config change may
+	 * be stuck on a stalled lcore), the API reads them. Held for a copy. */
+	pthread_mutex_t state_mu;
 	char state_reason[160];
 	uint64_t started_ms;             /* CLOCK_MONOTONIC */
 

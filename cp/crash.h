@@ -2,7 +2,7 @@
  * the port switch it shares with the self-check.
  *
  * A dying or faulty node must go dark at once, so that the switch or router
- * in front fails over (DESIGN.md "Cluster"). For a port backed by a kernel
+ * in front fails over (docs/design.md "Cluster"). For a port backed by a kernel
  * interface (af_packet, af_xdp, tap: "iface=" in its dev string) that means
  * setting the kernel interface down — the peer of a veth then sees
  * NO-CARRIER; for any other port (PCI) rte_eth_dev_set_link_down(). All that

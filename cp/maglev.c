@@ -14,12 +14,16 @@
  *    this is plain round robin by rank.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cp/maglev.h"
 
+/* The one list of Maglev sizes (maglev.h); the validator and its message
+ * ask here. */
 static const uint32_t mh_sizes[] = CP_MH_SIZES;
+#define N_MH_SIZES (sizeof(mh_sizes) / sizeof(mh_sizes[0]))
 
 /* Changing a seed changes every table: all nodes must run the same one. */
 #define SH_SEED_SHUFFLE	0x6d67772d73687566ull	/* "mgw-shuf" */
@@ -28,10 +32,21 @@ bool cp_mh_size_ok(uint32_t M)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(mh_sizes) / sizeof(mh_sizes[0]); i++)
+	for (i = 0; i < N_MH_SIZES; i++)
 		if (mh_sizes[i] == M)
 			return true;
 	return false;
+}
+
+char *cp_mh_sizes_str(char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (size_t i = 0; i < N_MH_SIZES && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, "%s%u", i ? ", " : "", mh_sizes[i]);
+	return buf;
 }
 
 /* ---- canonical order ---------------------------------------------------- */

@@ -52,6 +52,9 @@ struct cp_mh_server {
  */
 #define CP_MH_SIZES { 65537u, 131071u, 262147u, 524287u, 655373u, 1048573u }
 bool cp_mh_size_ok(uint32_t M);
+/* Writes "65537, 131071, ...": the sizes as the validator's message lists
+ * them. Returns buf. */
+char *cp_mh_sizes_str(char *buf, size_t len);
 
 /*
  * Fill table[0..M-1] with indices into s[0..n-1] (Maglev, NSDI'16 §3.4, with

@@ -300,12 +300,13 @@ int cp_selfcheck_start(struct cp *cp)
 	if (rc < 0)
 		return rc;
 	sc->stop = false;
+	/* Before the thread starts: from then on it alone writes sc->conf. */
+	CP_LOG(INFO, "self-check every %u ms (watchdog period %u ms)", sc->interval_ms,
+	       sc->conf.tick_ms);
 	rc = pthread_create(&sc->thread, NULL, sc_main, sc);
 	if (rc)
 		return -rc;
 	sc->running = true;
-	CP_LOG(INFO, "self-check every %u ms (watchdog period %u ms)", sc->interval_ms,
-	       sc->conf.tick_ms);
 	return 0;
 }
 

@@ -228,6 +228,25 @@ static int add_addr(struct dp_map *m, uint32_t ip, uint32_t kind, uint32_t idx)
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* A stable id for (a, b) in ids; a new one goes on the got list (given
+ * back if the snapshot is not published). Running out of ids is the one
+ * failure an operator can act on: say what to raise. */
+static int take_id(struct cp_ids *ids, uint64_t a, uint64_t b, struct cp_id_list *got,
+		   uint32_t *id, struct cp_err *err)
+{
+	int rc = cp_ids_get(ids, a, b, id);
+
+	if (rc == -ENOSPC && err) {
+		snprintf(err->field, sizeof(err->field), "services");
+		snprintf(err->msg, sizeof(err->msg),
+			 "no free id: raise limits.services / limits.servers (removed servers keep "
+			 "their id while their sessions last)");
+	}
+	if (rc > 0)
+		rc = list_add(got, *id);
+	return rc < 0 ? rc : 0;
+}
+
 /* With sync on, ARP for a local IP is sync's call (cp_lips_set). */
 static uint32_t lip_noarp(const struct cp_snap_in *in, uint32_t ip)
 {
@@ -269,15 +288,15 @@ static int held_lips(const struct cp_snap_in *in, struct dp_snap *s)
  * counters and sessions are kept like any server's. The previous
  * snapshot's, if it is another one (or none now), is retired. */
 static int sorry_server(struct cp_snap_in *in, const struct cp_service_conf *cs,
-			struct dp_service *ds, const struct dp_service *prev_svc)
+			struct dp_service *ds, const struct dp_service *prev_svc,
+			struct cp_err *err)
 {
 	int rc;
 
 	if (cs->has_sorry) {
-		rc = cp_ids_get(in->rs_ids, svc_key(cs), cp_snap_sorry_key(cs), &ds->sorry.id);
+		rc = take_id(in->rs_ids, svc_key(cs), cp_snap_sorry_key(cs), &in->got_rs,
+			     &ds->sorry.id, err);
 		if (rc < 0)
-			return rc;
-		if (rc > 0 && (rc = list_add(&in->got_rs, ds->sorry.id)) < 0)
 			return rc;
 		ds->has_sorry = 1;
 		ds->sorry.ip = htonl(cs->sorry_ip);
@@ -340,15 +359,18 @@ static void snap_sync(const struct cp_config *c, struct dp_snap *s)
 	s->sync_quota = (uint32_t)((uint64_t)c->sessions_per_lcore * pct / 100);
 }
 
-int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
+/* ---- cp_snap_build, step by step ----------------------------------------- */
+
+/* The snapshot's arrays and maps, empty: one server array for all services
+ * (s->svc[0].servers owns it once a service points into it). */
+static int snap_alloc(const struct cp_snap_in *in, struct dp_snap **out,
+		      struct dp_server **block)
 {
 	const struct cp_config *c = in->cfg;
-	struct dp_server *block = NULL, *servers;
-	struct dp_snap *s;
+	struct dp_snap *s = calloc(1, sizeof(*s));
 	uint64_t n_rs = 0;
-	int rc = -ENOMEM;
 
-	s = calloc(1, sizeof(*s));
+	*block = NULL;
 	if (!s)
 		return -ENOMEM;
 	s->gen = in->gen;
@@ -356,126 +378,153 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	for (unsigned i = 0; i < c->n_services; i++)
 		n_rs += c->services[i].n_servers;
 	s->svc = calloc(c->n_services + 1, sizeof(*s->svc));
-	block = n_rs ? calloc(n_rs, sizeof(*block)) : NULL;
-	if (!s->svc || (n_rs && !block))
-		goto err;
-	servers = block;
-	if (dp_map_create(c->n_services, &s->svcs) < 0 ||
-	    dp_map_create(c->n_ports + c->n_lips + c->n_services + in->n_lip_hold, &s->addrs) < 0)
-		goto err;
-
-	for (unsigned i = 0; i < c->n_services; i++) {
-		const struct cp_service_conf *cs = &c->services[i];
-		struct dp_service *ds = &s->svc[i];
-		const struct dp_service *prev_svc;
-		uint32_t pk;
-
-		ds->servers = servers;
-		servers += cs->n_servers;
-		s->n_svc++;
-		rc = cp_ids_get(in->svc_ids, svc_key(cs), 0, &ds->id);
-		if (rc < 0)
-			goto err_ids;
-		if (rc > 0 && (rc = list_add(&in->got_svc, ds->id)) < 0)
-			goto err;
-		ds->vip = htonl(cs->vip);
-		ds->port = htons(cs->port);
-		ds->proto = cs->proto;
-		ds->sched = sched_of(cs->sched);
-		ds->fwd = cs->fwd;
-		if (ds->fwd == DP_FWD_NAT)
-			s->has_nat = 1;
-		ds->on_down = cs->on_down == CP_ON_DOWN_RESET ? DP_ON_DOWN_RESET : DP_ON_DOWN_KEEP;
-		ds->hash_port = cs->mh_port;
-		ds->persist_ms = cs->persistence_s * 1000;
-		ds->persist_mask = htonl(cs->persistence_mask);
-		ds->n_servers = cs->n_servers;
-		/* (cp keeps every list sorted: cp_service_sort_servers runs on
-		 * each config before it gets here; the walk below needs it) */
-		prev_svc = prev_service(in->prev, ds->id);
-		pk = 0;
-		for (unsigned k = 0; k < cs->n_servers; k++) {
-			const struct cp_server_conf *r = &cs->servers[k];
-			struct dp_server *d = &ds->servers[k];
-			uint64_t key = (uint64_t)r->ip << 16 | r->port;
-
-			/* Both lists are in address order: walk the previous one
-			 * alongside and take a server's id from it when it was
-			 * there (no hash lookup for the thousands that stay). */
-			while (prev_svc && pk < prev_svc->n_servers &&
-			       host_key(&prev_svc->servers[pk]) < key) {
-				/* in the old list, not in the new: removed */
-				rc = list_add(&in->gone_rs, prev_svc->servers[pk++].id);
-				if (rc < 0)
-					goto err;
-			}
-			if (prev_svc && pk < prev_svc->n_servers &&
-			    host_key(&prev_svc->servers[pk]) == key) {
-				d->id = prev_svc->servers[pk++].id;
-			} else {
-				rc = cp_ids_get(in->rs_ids, svc_key(cs), key, &d->id);
-				if (rc < 0)
-					goto err_ids;
-				if (rc > 0 && (rc = list_add(&in->got_rs, d->id)) < 0)
-					goto err;
-			}
-			d->ip = htonl(r->ip);
-			d->port = htons(r->port);
-			d->weight = r->weight;
-			d->flags = (uint16_t)((r->drain ? DP_RS_DRAIN : 0) |
-					      (in->rs_down && in->rs_down[d->id] ? DP_RS_DOWN : 0));
-			/* Thresholds hold per lcore: each sees its share of the
-			 * connections. LVS's lower default is 3/4 of the upper. */
-			if (r->u_threshold) {
-				uint32_t n = in->n_lcores ? in->n_lcores : 1;
-
-				d->u_thr = (r->u_threshold + n - 1) / n;
-				d->l_thr = r->l_threshold ? (r->l_threshold + n - 1) / n
-							  : d->u_thr * 3 / 4;
-				ds->has_thr = 1;
-			}
-		}
-		/* Sorted by address: schedulers' tables then depend on the set
-		 * of servers only, not on the order they were added in. */
-		while (prev_svc && pk < prev_svc->n_servers) {
-			rc = list_add(&in->gone_rs, prev_svc->servers[pk++].id);
-			if (rc < 0)
-				goto err;
-		}
-		rc = sorry_server(in, cs, ds, prev_svc);
-		if (rc < 0)
-			goto err_ids;
-		/* Address order (which cp keeps: cp_service_sort_servers) is
-		 * what makes tables order-independent and the walk above
-		 * right; servers[] is built in that order. */
-		ds->usable = calloc((ds->n_servers + 63) / 64 + 1, sizeof(uint64_t));
-		if (!ds->usable) {
-			rc = -ENOMEM;
-			goto err;
-		}
-		for (uint32_t k = 0; k < ds->n_servers; k++)
-			if (dp_server_usable(&ds->servers[k]))
-				ds->usable[k >> 6] |= 1ull << (k & 63);
-		if (ds->sched == DP_SCHED_MH || ds->sched == DP_SCHED_SH ||
-		    ds->sched == DP_SCHED_WRR) {
-			rc = service_table(cs, ds, in->prev);
-			if (rc < 0)
-				goto err;
-		}
-		rc = dp_map_put(s->svcs, dp_snap_svc_key(cs->proto, ds->vip, ds->port), i);
-		if (rc < 0)
-			goto err;
-		rc = add_addr(s->addrs, cs->vip, DP_ADDR_VIP, i);
-		if (rc < 0)
-			goto err;
+	*block = n_rs ? calloc(n_rs, sizeof(**block)) : NULL;
+	if (!s->svc || (n_rs && !*block) ||
+	    dp_map_create(c->n_services, &s->svcs) < 0 ||
+	    dp_map_create(c->n_ports + c->n_lips + c->n_services + in->n_lip_hold,
+			  &s->addrs) < 0) {
+		free(*block);
+		*block = NULL;
+		cp_snap_free(s);
+		return -ENOMEM;
 	}
+	*out = s;
+	return 0;
+}
+
+/* What the data plane needs of a service's own fields. */
+static void service_fields(const struct cp_service_conf *cs, struct dp_service *ds)
+{
+	ds->vip = htonl(cs->vip);
+	ds->port = htons(cs->port);
+	ds->proto = cs->proto;
+	ds->sched = sched_of(cs->sched);
+	ds->fwd = cs->fwd;
+	ds->on_down = cs->on_down == CP_ON_DOWN_RESET ? DP_ON_DOWN_RESET : DP_ON_DOWN_KEEP;
+	ds->hash_port = cs->mh_port;
+	ds->persist_ms = cs->persistence_s * 1000;
+	ds->persist_mask = htonl(cs->persistence_mask);
+	ds->n_servers = cs->n_servers;
+}
+
+/* One server's fields (its id already set). Thresholds hold per lcore:
+ * each sees its share of the connections. LVS's lower default is 3/4 of
+ * the upper. */
+static void server_fields(const struct cp_snap_in *in, const struct cp_server_conf *r,
+			  struct dp_service *ds, struct dp_server *d)
+{
+	d->ip = htonl(r->ip);
+	d->port = htons(r->port);
+	d->weight = r->weight;
+	d->flags = (uint16_t)((r->drain ? DP_RS_DRAIN : 0) |
+			      (in->rs_down && in->rs_down[d->id] ? DP_RS_DOWN : 0));
+	if (r->u_threshold) {
+		uint32_t n = in->n_lcores ? in->n_lcores : 1;
+
+		d->u_thr = (r->u_threshold + n - 1) / n;
+		d->l_thr = r->l_threshold ? (r->l_threshold + n - 1) / n : d->u_thr * 3 / 4;
+		ds->has_thr = 1;
+	}
+}
+
+/* The service's servers with their ids. Both lists are in address order
+ * (cp keeps them so: cp_service_sort_servers runs on each config before
+ * it gets here, and it is what makes scheduler tables depend on the set of
+ * servers only): the previous snapshot's is walked alongside, a server
+ * that stays keeps its id with no hash lookup, one that went is retired. */
+static int service_servers(struct cp_snap_in *in, const struct cp_service_conf *cs,
+			   struct dp_service *ds, const struct dp_service *prev_svc,
+			   struct cp_err *err)
+{
+	uint32_t pk = 0, n_prev = prev_svc ? prev_svc->n_servers : 0;
+	int rc;
+
+	for (unsigned k = 0; k < cs->n_servers; k++) {
+		const struct cp_server_conf *r = &cs->servers[k];
+		struct dp_server *d = &ds->servers[k];
+		uint64_t key = (uint64_t)r->ip << 16 | r->port;
+
+		for (; pk < n_prev && host_key(&prev_svc->servers[pk]) < key; pk++) {
+			rc = list_add(&in->gone_rs, prev_svc->servers[pk].id);
+			if (rc < 0)
+				return rc;
+		}
+		if (pk < n_prev && host_key(&prev_svc->servers[pk]) == key) {
+			d->id = prev_svc->servers[pk++].id;
+		} else {
+			rc = take_id(in->rs_ids, svc_key(cs), key, &in->got_rs, &d->id, err);
+			if (rc < 0)
+				return rc;
+		}
+		server_fields(in, r, ds, d);
+	}
+	for (; pk < n_prev; pk++) {
+		rc = list_add(&in->gone_rs, prev_svc->servers[pk].id);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The bitmap of servers a new connection may go to. */
+static int service_usable(struct dp_service *ds)
+{
+	ds->usable = calloc((ds->n_servers + 63) / 64 + 1, sizeof(uint64_t));
+	if (!ds->usable)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < ds->n_servers; k++)
+		if (dp_server_usable(&ds->servers[k]))
+			ds->usable[k >> 6] |= 1ull << (k & 63);
+	return 0;
+}
+
+/* Service i of the config into s->svc[i], its servers at *servers (moved
+ * on past them), and into the lookup maps. */
+static int build_service(struct cp_snap_in *in, struct dp_snap *s, unsigned i,
+			 struct dp_server **servers, struct cp_err *err)
+{
+	const struct cp_service_conf *cs = &in->cfg->services[i];
+	struct dp_service *ds = &s->svc[i];
+	const struct dp_service *prev_svc;
+	int rc;
+
+	ds->servers = *servers;
+	*servers += cs->n_servers;
+	s->n_svc++;
+	rc = take_id(in->svc_ids, svc_key(cs), 0, &in->got_svc, &ds->id, err);
+	if (rc < 0)
+		return rc;
+	service_fields(cs, ds);
+	if (ds->fwd == DP_FWD_NAT)
+		s->has_nat = 1;
+	prev_svc = prev_service(in->prev, ds->id);
+	if ((rc = service_servers(in, cs, ds, prev_svc, err)) < 0 ||
+	    (rc = sorry_server(in, cs, ds, prev_svc, err)) < 0 ||
+	    (rc = service_usable(ds)) < 0)
+		return rc;
+	if (ds->sched == DP_SCHED_MH || ds->sched == DP_SCHED_SH || ds->sched == DP_SCHED_WRR) {
+		rc = service_table(cs, ds, in->prev);
+		if (rc < 0)
+			return rc;
+	}
+	rc = dp_map_put(s->svcs, dp_snap_svc_key(cs->proto, ds->vip, ds->port), i);
+	if (rc < 0)
+		return rc;
+	return add_addr(s->addrs, cs->vip, DP_ADDR_VIP, i);
+}
+
+/* The ports' and local IPs' addresses, and who owns each local IP. */
+static int snap_addrs(const struct cp_snap_in *in, struct dp_snap *s)
+{
+	const struct cp_config *c = in->cfg;
+	int rc;
 
 	for (unsigned i = 0; i < c->n_ports; i++) {
 		s->port[i].ip = htonl(c->ports[i].ip);
 		s->port[i].mask = htonl(c->ports[i].plen ? 0xffffffffu << (32 - c->ports[i].plen) : 0);
 		rc = add_addr(s->addrs, c->ports[i].ip, DP_ADDR_PORT, i);
 		if (rc < 0)
-			goto err;
+			return rc;
 	}
 	s->n_ports = c->n_ports;
 	/* The mode is the data plane's choice (dp_laddr_mode), which the
@@ -487,11 +536,11 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 		s->laddr.lip[i] = htonl(c->lips[i]);
 		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i | lip_noarp(in, c->lips[i]));
 		if (rc < 0)
-			goto err;
+			return rc;
 	}
 	rc = held_lips(in, s);
 	if (rc < 0)
-		goto err;
+		return rc;
 	s->laddr.n_lips = c->n_lips;
 	s->laddr.lport_min = (uint16_t)c->lport_min;
 	s->laddr.lport_max = (uint16_t)c->lport_max;
@@ -499,10 +548,12 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	/* In flow mode a LIP's owner is its rx queue: LIPs that stay keep
 	 * theirs, whatever was added or removed around them. */
 	dp_flow_assign_owners(&s->laddr, in->prev ? &in->prev->laddr : NULL);
-	rc = reset_map(s);
-	if (rc < 0)
-		goto err;
+	return 0;
+}
 
+/* Session timeouts by state, in ms. */
+static void snap_timeouts(const struct cp_config *c, struct dp_snap *s)
+{
 	s->timeout[DP_TCP_NONE] = c->to_tcp_syn * 1000;
 	s->timeout[DP_TCP_SYN_RECV] = c->to_tcp_syn * 1000;
 	s->timeout[DP_TCP_SYN_SENT] = c->to_tcp_syn * 1000;
@@ -513,19 +564,36 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	s->timeout[DP_TCP_TIME_WAIT] = c->to_tcp_time_wait * 1000;
 	s->timeout[DP_TCP_CLOSE] = c->to_tcp_close * 1000;
 	s->timeout[DP_UDP_STATE] = c->to_udp * 1000;
-	snap_sync(c, s);
+}
+
+int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
+{
+	struct dp_server *block, *servers;
+	struct dp_snap *s;
+	int rc;
+
+	rc = snap_alloc(in, &s, &block);
+	if (rc < 0)
+		return rc;
+	servers = block;
+	for (unsigned i = 0; i < in->cfg->n_services; i++) {
+		rc = build_service(in, s, i, &servers, err);
+		if (rc < 0)
+			goto err;
+	}
+	rc = snap_addrs(in, s);
+	if (rc < 0)
+		goto err;
+	rc = reset_map(s);
+	if (rc < 0)
+		goto err;
+	snap_timeouts(in->cfg, s);
+	snap_sync(in->cfg, s);
 	rc = list_gone(in, s);
 	if (rc < 0)
 		goto err;
 	*out = s;
 	return 0;
-err_ids:
-	if (rc == -ENOSPC && err) {
-		snprintf(err->field, sizeof(err->field), "services");
-		snprintf(err->msg, sizeof(err->msg),
-			 "no free id: raise limits.services / limits.servers (removed servers keep "
-			 "their id while their sessions last)");
-	}
 err:
 	if (!s->n_svc)
 		free(block);   /* else s->svc[0].servers owns it */

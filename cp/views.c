@@ -1,6 +1,6 @@
 /* cp/views.c — what the API shows: status, stats, sessions, services with
  * their servers' live state. Counters are read racily from the lcores (as
- * DESIGN.md allows) and summed here. */
+ * docs/design.md "Who owns what" allows) and summed here. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +27,13 @@ json_t *cp_status_json(struct cp *cp)
 {
 	json_t *o, *lcores = json_array(), *ports = json_array();
 	struct dp *dp = cp->dp;
-	int state = cp_state(cp);
+	char reason[sizeof(cp->state_reason)];
+	int state;
+
+	pthread_mutex_lock(&cp->state_mu);
+	state = cp_state(cp);
+	memcpy(reason, cp->state_reason, sizeof(reason));
+	pthread_mutex_unlock(&cp->state_mu);
 
 	for (unsigned i = 0; i < dp_n_lcores(dp); i++)
 		json_array_append_new(lcores, json_pack("{s:i, s:i, s:s}", "index", (int)i,
@@ -49,7 +55,7 @@ json_t *cp_status_json(struct cp *cp)
 	pthread_mutex_lock(&cp->lock);
 	o = json_pack("{s:s, s:I, s:s, s:s, s:I, s:o, s:o}",
 		      "version", cp->version, "node_id", (json_int_t)cp->cfg->node_id,
-		      "state", cp_state_names[state], "state_reason", cp->state_reason,
+		      "state", cp_state_names[state], "state_reason", reason,
 		      "uptime_s", (json_int_t)((dp_mono_ms() - cp->started_ms) / 1000),
 		      "lcores", lcores, "ports", ports);
 	json_object_set_new(o, "reply_steering", json_string(cp->snap->laddr.mode == DP_LADDR_FLOW

@@ -33,8 +33,10 @@ int dp_arp_parse(const uint8_t *frame, uint32_t len, struct dp_arp *a, enum dp_d
 	return 0;
 }
 
-static void arp_fill(uint8_t *f, const uint8_t *eth_dst, const uint8_t *mac, uint16_t op,
-		     uint32_t spa, const uint8_t *tha, uint32_t tpa)
+/* len: the frame's length, DP_ETH_HLEN + ARP_LEN to DP_ARP_FRAME_LEN; what
+ * follows the ARP message up to it is padding, zeroed. */
+static void arp_fill(uint8_t *f, uint32_t len, const uint8_t *eth_dst, const uint8_t *mac,
+		     uint16_t op, uint32_t spa, const uint8_t *tha, uint32_t tpa)
 {
 	uint8_t *m = f + DP_ETH_HLEN;
 
@@ -50,7 +52,7 @@ static void arp_fill(uint8_t *f, const uint8_t *eth_dst, const uint8_t *mac, uin
 	memcpy(m + 14, &spa, 4);
 	memcpy(m + 18, tha, 6);
 	memcpy(m + 24, &tpa, 4);
-	memset(m + ARP_LEN, 0, DP_ARP_FRAME_LEN - DP_ETH_HLEN - ARP_LEN);
+	memset(m + ARP_LEN, 0, len - DP_ETH_HLEN - ARP_LEN);
 }
 
 uint32_t dp_arp_make_reply(uint8_t *frame, uint32_t len, const struct dp_arp *req,
@@ -58,9 +60,15 @@ uint32_t dp_arp_make_reply(uint8_t *frame, uint32_t len, const struct dp_arp *re
 {
 	struct dp_arp r = *req;   /* req may point into frame */
 
-	(void)len;
-	arp_fill(frame, r.sha, mac, DP_ARP_REPLY, r.tpa, r.sha, r.spa);
-	return DP_ARP_FRAME_LEN;
+	/* In place and no longer than the request: a 42-byte request (veth
+	 * and af_packet do not pad) has no room behind it to pad the reply
+	 * into; the NIC pads short frames on the wire. */
+	if (len > DP_ARP_FRAME_LEN)
+		len = DP_ARP_FRAME_LEN;
+	if (len < DP_ETH_HLEN + ARP_LEN)
+		return 0;
+	arp_fill(frame, len, r.sha, mac, DP_ARP_REPLY, r.tpa, r.sha, r.spa);
+	return len;
 }
 
 uint32_t dp_arp_build_request(uint8_t *buf, const uint8_t mac[6], uint32_t spa, uint32_t tpa)
@@ -68,7 +76,7 @@ uint32_t dp_arp_build_request(uint8_t *buf, const uint8_t mac[6], uint32_t spa, 
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t zero[6];
 
-	arp_fill(buf, bcast, mac, DP_ARP_REQUEST, spa, zero, tpa);
+	arp_fill(buf, DP_ARP_FRAME_LEN, bcast, mac, DP_ARP_REQUEST, spa, zero, tpa);
 	return DP_ARP_FRAME_LEN;
 }
 
@@ -77,6 +85,6 @@ uint32_t dp_arp_build_gratuitous(uint8_t *buf, const uint8_t mac[6], uint32_t ip
 	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	static const uint8_t zero[6];
 
-	arp_fill(buf, bcast, mac, op, ip, op == DP_ARP_REPLY ? bcast : zero, ip);
+	arp_fill(buf, DP_ARP_FRAME_LEN, bcast, mac, op, ip, op == DP_ARP_REPLY ? bcast : zero, ip);
 	return DP_ARP_FRAME_LEN;
 }

@@ -21,8 +21,10 @@ struct dp_arp {
 /* Parse the ARP message of an Ethernet frame. 0, or -EBADMSG (*why). */
 int dp_arp_parse(const uint8_t *frame, uint32_t len, struct dp_arp *a, enum dp_drop *why);
 
-/* Turn the request in `frame` into our reply in place: we (mac) own the
- * target address. Returns the frame length to send. */
+/* Turn the request in `frame` (len bytes, as parsed) into our reply in
+ * place: we (mac) own the target address. Writes nothing past len; returns
+ * the reply's length (len, at most DP_ARP_FRAME_LEN), 0 if len is too
+ * short for an ARP message. */
 uint32_t dp_arp_make_reply(uint8_t *frame, uint32_t len, const struct dp_arp *req,
 			   const uint8_t mac[6]);
 

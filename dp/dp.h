@@ -3,7 +3,7 @@
  *
  * Threads: dp_create() and everything but the lcore loop run on control
  * threads. Data lcores own their sessions, pools, timers and counters
- * (DESIGN.md "Who owns what"); the control plane reads counters (torn reads
+ * (docs/design.md "Who owns what"); the control plane reads counters (torn reads
  * are fine) and changes the configuration only by publishing a new
  * snapshot. */
 #ifndef MGW_DP_DP_H
@@ -98,7 +98,7 @@ void dp_service_stats(const struct dp *dp, uint32_t svc_id, struct dp_svc_stats 
 uint64_t dp_sessions(const struct dp *dp, unsigned idx);
 uint64_t dp_tsc_hz(const struct dp *dp);
 
-/* What the control plane may ask every data lcore to do (DESIGN.md: "control
+/* What the control plane may ask every data lcore to do (docs/design.md: "control
  * asks lcore N to change anything by a message"). One command at a time;
  * dp_command() waits until every lcore has done it. */
 enum dp_cmd_kind {

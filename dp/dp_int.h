@@ -211,6 +211,12 @@ int dp_lcore_main(void *arg);
 /* One turn of the loop (what dp_lcore_main repeats, and what `make bench`
  * times): returns the packets it handled. */
 unsigned dp_lcore_turn(struct dp_lcore *lc);
+/* The same without the ports and TAPs, at now_tsc: the published
+ * snapshot, what other lcores handed over, output, timers and the control
+ * plane's command; no RCU report. Returns the packets handed over. For
+ * code that drives lcores in-process instead of launching them (the
+ * packet-path fuzzer, tests/fuzz/fuzz_dp.c). */
+unsigned dp_lcore_turn_at(struct dp_lcore *lc, uint64_t now_tsc);
 int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id);
 void dp_lcore_free(struct dp_lcore *lc);
 

@@ -1,6 +1,6 @@
 /* dp/flow.h — reply steering in hardware: one rte_flow rule per local IP,
  * "IPv4 dst == LIP → rx queue of the lcore that owns LIP" (MGW's way; see
- * DESIGN.md "FULLNAT and reply steering" and dp/laddr.h).
+ * docs/design.md "FULLNAT and reply steering" and dp/laddr.h).
  *
  * The mode is chosen once, when the control plane builds its first
  * snapshot, and holds for the life of the process (sessions depend on it):

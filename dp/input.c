@@ -42,6 +42,7 @@ static void input_arp(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 		 * of every request would only make it answer twice. */
 		uint32_t len = dp_arp_make_reply(f, rte_pktmbuf_data_len(m), &a,
 						 lc->dp->port[in_port].mac.addr_bytes);
+
 		m->data_len = (uint16_t)len;
 		m->pkt_len = len;
 		lc->stats.arp_replies++;

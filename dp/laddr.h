@@ -2,7 +2,8 @@
  * one function that says which lcore owns a LIP:lport.
  *
  * A reply from a server comes back to LIP:lport and must reach the lcore
- * that holds the session. Two ways to get it there (DESIGN.md):
+ * that holds the session. Two ways to get it there (docs/design.md
+ * "FULLNAT and reply steering"):
  * - software (af_packet, af_xdp, tap, virtio: no rte_flow): the lport
  *   encodes its owner, lport % n_lcores; an lcore that receives a reply it
  *   does not own hands it over a ring;

@@ -293,24 +293,27 @@ static unsigned rx_taps_due(struct dp_lcore *lc)
 	return rx_taps(lc);
 }
 
-unsigned dp_lcore_turn(struct dp_lcore *lc)
+/* One turn at now_tsc; io: poll the ports and the TAPs, and report RCU
+ * quiescence (an lcore driven in-process by a test is not registered). */
+static unsigned turn(struct dp_lcore *lc, uint64_t now_tsc, bool io)
 {
 	struct dp *dp = lc->dp;
 	const struct dp_snap *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
-	uint64_t start = rte_rdtsc();
 	uint32_t seq;
-	unsigned n;
+	unsigned n = 0;
 
 	lc->snap = s;
 	if (unlikely(s->gen != lc->snap_gen))
 		snap_changed(lc, s);
-	lc->now_tsc = start;
+	lc->now_tsc = now_tsc;
 
 	if (dp->n_lcores > 1)
 		rx_templates(lc);
-	n = rx_ports(lc);
+	if (io)
+		n += rx_ports(lc);
 	n += rx_rings(lc);
-	n += rx_taps_due(lc);
+	if (io)
+		n += rx_taps_due(lc);
 	if (lc->sync.in)
 		dp_sync_run(lc);
 	dp_tx_flush(lc);
@@ -322,13 +325,24 @@ unsigned dp_lcore_turn(struct dp_lcore *lc)
 		run_command(lc, seq);
 
 	lc->stats.loops++;
-	rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
+	if (io)
+		rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
 	if (n) {
 		lc->stats.busy_polls++;
 		lc->stats.busy_pkts += n;
-		lc->stats.busy_cycles += rte_rdtsc() - start;
+		lc->stats.busy_cycles += rte_rdtsc() - now_tsc;
 	}
 	return n;
+}
+
+unsigned dp_lcore_turn(struct dp_lcore *lc)
+{
+	return turn(lc, rte_rdtsc(), true);
+}
+
+unsigned dp_lcore_turn_at(struct dp_lcore *lc, uint64_t now_tsc)
+{
+	return turn(lc, now_tsc, false);
 }
 
 int dp_lcore_main(void *arg)

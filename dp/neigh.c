@@ -8,13 +8,17 @@ int dp_neigh_create(uint32_t entries, struct dp_neigh **out)
 {
 	uint32_t buckets = 1;
 	struct dp_neigh *n;
+	size_t size;
 
 	while (buckets * DP_NEIGH_WAYS < entries)
 		buckets <<= 1;
-	n = aligned_alloc(64, sizeof(*n) + (size_t)buckets * DP_NEIGH_WAYS * sizeof(n->e[0]));
+	/* C11 wants the size a multiple of the alignment (ASan enforces it). */
+	size = sizeof(*n) + (size_t)buckets * DP_NEIGH_WAYS * sizeof(n->e[0]);
+	size = (size + 63) & ~(size_t)63;
+	n = aligned_alloc(64, size);
 	if (!n)
 		return -ENOMEM;
-	memset(n, 0, sizeof(*n) + (size_t)buckets * DP_NEIGH_WAYS * sizeof(n->e[0]));
+	memset(n, 0, size);
 	n->mask = buckets - 1;
 	*out = n;
 	return 0;

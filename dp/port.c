@@ -3,7 +3,7 @@
  * Each data lcore polls rx queue `idx` and sends on tx queue `idx` of every
  * port and of every TAP, so queues are never shared and need no lock. On
  * NICs with RSS the hardware spreads flows over the rx queues; af_packet
- * spreads them with PACKET_FANOUT when given qpairs=N (TESTBED.md). */
+ * spreads them with PACKET_FANOUT when given qpairs=N (docs/testbed.md). */
 #include <errno.h>
 #include <string.h>
 

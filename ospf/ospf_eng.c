@@ -433,9 +433,15 @@ int ospf_eng_announce(struct ospf_eng *e, uint64_t now,
 			return -ENOMEM;
 	}
 	for (i = 0; i < n; i++) {
-		uint32_t mask = p[i].plen ? 0xffffffffu << (32 - p[i].plen) : 0;
+		uint32_t mask;
 
-		if (p[i].plen > 32 || (p[i].addr & ~mask)) {
+		/* the length first: a shift by 32 - 33 is undefined */
+		if (p[i].plen > 32) {
+			rc = -EINVAL;
+			goto out;
+		}
+		mask = p[i].plen ? 0xffffffffu << (32 - p[i].plen) : 0;
+		if (p[i].addr & ~mask) {
 			rc = -EINVAL;
 			goto out;
 		}

@@ -240,25 +240,17 @@ static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool pa
 	if (patch) {
 		struct cp_config *c = cp_config_get(rq->cp);
 		int i = c ? cp_config_find_service(c, e.id.proto, e.id.vip, e.id.port) : -1;
-		json_t *h;
 
 		if (i < 0) {
 			cp_config_free(c);
 			json_decref(j);
 			return not_found_svc(rs, &e.id);
 		}
-		full = cp_service_to_json(&c->services[i]);
+		full = cp_service_patch_merge(&c->services[i], j);
 		cp_config_free(c);
-		/* health is merged field by field; the rest replaced */
-		h = json_object_get(j, "health");
-		if (json_is_object(h) && json_is_object(json_object_get(full, "health"))) {
-			json_t *merged = json_deep_copy(json_object_get(full, "health"));
-
-			json_object_update(merged, h);
-			json_object_set_new(j, "health", merged);
-		}
-		json_object_update(full, j);
 		json_decref(j);
+		if (!full)
+			return -ENOMEM;
 		j = full;
 	} else {
 		/* identity from the path when the body leaves it out */

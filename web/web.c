@@ -108,8 +108,8 @@ static bool match(const char *pattern, const char *path, struct web_req *rq)
 
 /* Captured segments point into a private copy of the path whose '/' were
  * turned into NULs, so handlers get plain strings. */
-static const struct web_route *route(char *path, const char *method, struct web_req *rq,
-				     bool *path_known, char *allow, size_t allow_cap)
+const struct web_route *web_route_find(char *path, const char *method, struct web_req *rq,
+				       bool *path_known, char *allow, size_t allow_cap)
 {
 	const struct web_route *found = NULL;
 	size_t used = 0;
@@ -259,7 +259,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	} else if (ctx->too_big) {
 		web_error(&rs, 413, "payload_too_large", NULL, "request body over %u bytes",
 			  w->max_body);
-	} else if (!(r = route(path, method, &rq, &known, allow, sizeof(allow)))) {
+	} else if (!(r = web_route_find(path, method, &rq, &known, allow, sizeof(allow)))) {
 		if (known)
 			web_error(&rs, 405, "method_not_allowed", NULL, "%s is not allowed on %s",
 				  method, url);

@@ -1,4 +1,4 @@
-/* web/web.h — the HTTP JSON admin API (API.md) on libmicrohttpd + jansson.
+/* web/web.h — the HTTP JSON admin API (docs/api.md) on libmicrohttpd + jansson.
  *
  * web/ reaches the rest of mgw only through cp/: it turns requests into
  * cp_edit() changes and cp views into responses. */

@@ -45,7 +45,14 @@ struct web_route {
 /* NULL-terminated list of NULL-terminated route tables (web/api.c). */
 extern const struct web_route *const web_route_tables[];
 
-/* Fill an API.md error body. Always returns 0 (handlers return it). */
+/* The route for method on path, rq->arg[] pointing at the path's variable
+ * segments (path is written: its '/' become NULs once a route is found).
+ * NULL when none; *path_known then says whether another method would do,
+ * allow lists those ("GET, PUT", truncated to allow_cap). */
+const struct web_route *web_route_find(char *path, const char *method, struct web_req *rq,
+				       bool *path_known, char *allow, size_t allow_cap);
+
+/* Fill an error body as docs/api.md defines it. Always returns 0 (handlers return it). */
 int web_error(struct web_resp *rs, unsigned status, const char *code, const char *field,
 	      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int web_ok(struct web_resp *rs, unsigned status, json_t *body);

@@ -3,7 +3,7 @@
 # (build/bench), then, when a netns testbed can be made, the API at scale
 # (tests/bench/api.sh) and requests through the VIP (tests/bench/vip.sh).
 # Prints numbers, asserts none; the last line is one JSON object with every
-# number (docs/bench.md says what each one means).
+# number (tests/bench/README.md says what each one means).
 #
 # Hugepages: 1 GB pages if it can have them, else 2 MB pages; when fewer
 # than the run needs are free it raises the pool for the run and puts the

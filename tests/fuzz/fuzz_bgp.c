@@ -1,13 +1,8 @@
 /* libFuzzer target: the BGP decoders, and the engine fed untrusted bytes.
  *
- * Build and run (from the repository root):
- *
- *   mkdir -p build && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -fno-sanitize-recover=undefined -I. $(pkg-config --cflags libdpdk jansson) \
- *     tests/fuzz/fuzz_bgp.c ospf/bgp_msg.c ospf/bgp_fsm.c ospf/bgp_peer.c \
- *     ospf/bgp_rib.c ospf/bgp_status.c -o build/fuzz_bgp \
- *     $(pkg-config --libs libdpdk jansson)
- *   build/fuzz_bgp -max_total_time=60 -max_len=9000
+ * Built and run by `make fuzz` (build/fuzz/fuzz_bgp, FUZZ_SECONDS) with the
+ * rest of the targets; alone: make build/fuzz/fuzz_bgp, then
+ *   build/fuzz/fuzz_bgp -max_total_time=60 -max_len=9000 build/fuzz/corpus-fuzz_bgp
  *
  * The first byte picks where the rest goes: straight into the decoders, or
  * into a session in OpenSent or Established, whole or in pieces whose sizes

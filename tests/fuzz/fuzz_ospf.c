@@ -1,13 +1,8 @@
 /* libFuzzer target over mgw's OSPF decoder and engine.
  *
- * Build and run (from the worktree root, after `make`):
- *
- *   mkdir -p build/fuzz && clang -g -O1 -fsanitize=fuzzer,address,undefined \
- *     -I. $(pkg-config --cflags libdpdk jansson) tests/fuzz/fuzz_ospf.c \
- *     ospf/ospf_*.c -o build/fuzz/fuzz_ospf \
- *     $(pkg-config --libs libdpdk jansson) -lpthread
- *   mkdir -p build/fuzz/corpus_ospf
- *   build/fuzz/fuzz_ospf -max_total_time=60 -max_len=4096 build/fuzz/corpus_ospf
+ * Built and run by `make fuzz` (build/fuzz/fuzz_ospf, FUZZ_SECONDS) with
+ * the rest of the targets; alone: make build/fuzz/fuzz_ospf, then
+ *   build/fuzz/fuzz_ospf -max_total_time=60 -max_len=4096 build/fuzz/corpus-fuzz_ospf
  *
  * An empty corpus directory works; seeds made of the captures' packets
  * (one byte of flags, a 2-byte length, the packet) get deeper sooner.

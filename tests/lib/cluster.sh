@@ -35,7 +35,7 @@ cl_run() {
 
 	t0=$(now_ms)
 	gw_is() { [[ $(tb_router_gateways $TB_CVIP) == "$1" ]]; }
-	tb_check "router: VIP with two nexthops" tb_wait 30 gw_is 10.201.1.2,10.201.2.2
+	tb_wait_check "router: VIP with two nexthops" 30 gw_is 10.201.1.2,10.201.2.2
 	tb_log "ECMP route after $(( $(now_ms) - t0 )) ms: $(tb_router_gateways $TB_CVIP)"
 	cl_speaker_check
 
@@ -60,7 +60,7 @@ cl_run() {
 	sleep 1
 	t0=$(now_ms)
 	kill -TERM "$MGW_PID_lb1"
-	tb_check "one nexthop within 2 s of the stop" tb_wait 2 gw_is 10.201.2.2
+	tb_wait_check "one nexthop within 2 s of the stop" 2 gw_is 10.201.2.2
 	t1=$(now_ms)
 	tb_log "one nexthop after $(( t1 - t0 )) ms: $(tb_router_gateways $TB_CVIP)"
 	wait "$loop"
@@ -79,19 +79,19 @@ cl_run() {
 	# Back again.
 	t0=$(now_ms)
 	tb_mgw_start lb1 || exit 1
-	tb_check "two nexthops again" tb_wait 30 gw_is 10.201.1.2,10.201.2.2
+	tb_wait_check "two nexthops again" 30 gw_is 10.201.1.2,10.201.2.2
 	tb_log "two nexthops again $(( $(now_ms) - t0 )) ms after the restart"
 
 	# A node made faulty (a stalled data lcore): its routes are withdrawn.
 	sleep "${CL_SETTLE_S:-0}"
 	t0=$(now_ms)
 	TB_LB=lb2 tb_api POST /api/v1/debug/fault '{"kind": "stall_lcore", "index": 0, "ms": 3000}' >&2
-	tb_check "node 2 turns faulty" tb_wait 3 bash -c "ip netns exec $(tb_nsname lb2) curl -s http://127.0.0.1:8080/api/v1/status | grep -q '\"faulty\"'"
+	tb_wait_check "node 2 turns faulty" 3 bash -c "ip netns exec $(tb_nsname lb2) curl -s http://127.0.0.1:8080/api/v1/status | grep -q '\"faulty\"'"
 	tb_check "node 2 withdrew its routes" bash -c "ip netns exec $(tb_nsname lb2) curl -s http://127.0.0.1:8080/api/v1/routing | grep -q '\"announcing\": false'"
-	tb_check "the router has node 1 only" tb_wait 10 gw_is 10.201.1.2
+	tb_wait_check "the router has node 1 only" 10 gw_is 10.201.1.2
 	tb_log "one nexthop $(( $(now_ms) - t0 )) ms after the fault"
 	sleep 3
 	TB_LB=lb2 tb_api POST /api/v1/status/recover >/dev/null
-	tb_check "recovered: two nexthops again" tb_wait 30 gw_is 10.201.1.2,10.201.2.2
+	tb_wait_check "recovered: two nexthops again" 30 gw_is 10.201.1.2,10.201.2.2
 	tb_done
 }

@@ -7,6 +7,10 @@
 # the namespaces it made (tb_ns), whatever way the script ends.
 
 TB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# What the scenarios run; `make check SAN=1` points these at build-san/.
+TB_BUILD=${TB_BUILD:-$TB_ROOT/build}
+TB_MGW=${TB_MGW:-$TB_ROOT/mgw}
+TB_MGWADM=${TB_MGWADM:-$TB_ROOT/mgwadm}
 TB_PIDS=()
 TB_NSS=()
 TB_FAILED=0
@@ -91,6 +95,25 @@ tb_wait() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# tb_wait_check DESCRIPTION SECONDS cmd...: poll cmd every 0.1 s until it
+# succeeds (FRR topotests' run_and_expect) and record the result like
+# tb_check: "ok" with the time it took, or FAIL if it never did. Leaves the
+# milliseconds waited in TB_WAITED_MS; returns cmd's last verdict. Use it
+# instead of a tb_wait whose result is dropped followed by a re-query.
+tb_wait_check() {
+	local what=$1 secs=$2 t0 rc=0; shift 2
+	t0=$(date +%s%N)
+	tb_wait "$secs" "$@" || rc=1
+	TB_WAITED_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+	if ((rc == 0)); then
+		tb_log "ok   - $what (after $TB_WAITED_MS ms)"
+	else
+		tb_log "FAIL - $what (not within $secs s)"
+		TB_FAILED=1
+	fi
+	return $rc
 }
 
 tb_time_left() { echo $(( TB_DEADLINE - $(date +%s) )); }

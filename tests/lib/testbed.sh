@@ -126,6 +126,9 @@ tb_mgw_stop() {
 
 # tb_stat EXPR: a value from /api/v1/stats (EXPR on `j`).
 tb_stat() { tb_api GET /api/v1/stats | tb_json "$1"; }
+# tb_stat_ge EXPR N: succeed iff the stats expression is at least N (for
+# tb_wait_check: tb_wait_check "counted" 3 tb_stat_ge 'j["totals"]["x"]' 5).
+tb_stat_ge() { local v; v=$(tb_stat "$1") && [[ $v =~ ^[0-9]+$ ]] && ((v >= $2)); }
 
 # tb_http_backends N [PORT]: nginx in each backend: "/" answers "b<i>",
 # "/big" serves $TB_DIR/big.bin (10 MB, made here).

@@ -1,5 +1,5 @@
 /* Helpers shared by the OSPF unit tests: a pcap reader for the captures
- * in ../shared/ref/routing, packet builders for a scripted peer, a
+ * in tests/data/routing (see tests/data/README.md), packet builders for a scripted peer, a
  * collector for what an engine sends, and a two-engine network on a fake
  * clock. Everything is static: each test binary includes it once.
  */
@@ -18,7 +18,12 @@
 
 #include "ospf/ospf_int.h"
 
-#define REF_DIR "../shared/ref/routing"
+/* The Makefile compiles in the absolute path of tests/data; a build by
+ * hand falls back to the path relative to the repository's root. */
+#ifndef MGW_TEST_DATA
+#define MGW_TEST_DATA "tests/data"
+#endif
+#define REF_DIR MGW_TEST_DATA "/routing"
 
 static const char *const ospf_captures[] = {
 	"ospf-ptp.pcap", "ospf-fast-n1.pcap", "ospf-fast-n2.pcap",
@@ -63,7 +68,7 @@ static __attribute__((unused)) void capture_load(const char *name, struct captur
 	snprintf(path, sizeof(path), "%s/%s", REF_DIR, name);
 	f = fopen(path, "rb");
 	if (!f) {
-		fprintf(stderr, "FATAL: capture %s not found (run from the worktree root)\n",
+		fprintf(stderr, "FATAL: capture %s not found (tests/data/README.md)\n",
 			path);
 		fail_msg("missing capture %s", path);
 	}

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -44,6 +45,34 @@ static void test_request_reply_roundtrip(void **state)
 	assert_int_equal(r.spa, htonl(0x0a00000a));
 	assert_memory_equal(r.tha, mac_a, 6);
 	assert_int_equal(r.tpa, htonl(0x0a000001));
+}
+
+/* A request as veth hands it over, 42 bytes with nothing behind them: the
+ * reply is made within them (an exact-size heap copy, so that a write past
+ * the end is an ASan report in `make unit SAN=1`), and a padded 60-byte
+ * request gets a 60-byte reply. */
+static void test_reply_within_request(void **state)
+{
+	uint8_t f[DP_ARP_FRAME_LEN];
+	struct dp_arp a, r;
+	enum dp_drop why;
+	uint8_t *req;
+
+	(void)state;
+	dp_arp_build_request(f, mac_a, htonl(0x0a000001), htonl(0x0a00000a));
+	req = malloc(42);
+	assert_non_null(req);
+	memcpy(req, f, 42);
+	assert_int_equal(dp_arp_parse(req, 42, &a, &why), 0);
+	assert_int_equal(dp_arp_make_reply(req, 42, &a, mac_b), 42);
+	assert_int_equal(dp_arp_parse(req, 42, &r, &why), 0);
+	assert_int_equal(r.op, DP_ARP_REPLY);
+	assert_memory_equal(r.sha, mac_b, 6);
+	free(req);
+	assert_int_equal(dp_arp_parse(f, 60, &a, &why), 0);
+	assert_int_equal(dp_arp_make_reply(f, 60, &a, mac_b), 60);
+	assert_int_equal(dp_arp_make_reply(f, 1500, &a, mac_b), 60);
+	assert_int_equal(dp_arp_make_reply(f, 41, &a, mac_b), 0);
 }
 
 static void test_malformed(void **state)
@@ -154,6 +183,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_request_reply_roundtrip),
+		cmocka_unit_test(test_reply_within_request),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_neigh_learn_lookup_age),
 		cmocka_unit_test(test_neigh_full_bucket_evicts_oldest),

@@ -222,7 +222,6 @@ static void expected_for_cut(const struct tb_msg *m, size_t k, int *code, int *s
 
 static void test_every_truncation(void **state)
 {
-	uint8_t b[BGP_MAX_MSG];
 	struct bgp_err err;
 	unsigned i;
 	size_t k;
@@ -231,16 +230,19 @@ static void test_every_truncation(void **state)
 	for (i = 0; i < n_msgs; i++) {
 		const struct tb_msg *m = &msgs[i];
 
-		for (k = 0; k < m->len; k++) {
+		for (k = BGP_HDR_LEN; k < m->len; k++) {
 			struct bgp_open o;
 			struct bgp_update u;
 			struct bgp_hdr h;
 			int code, sub, rc;
+			/* Exactly k bytes on the heap: a read past them is out of
+			 * bounds, which `make unit SAN=1` (ASan) turns into a
+			 * failure. (Inside a larger buffer it could not fail.) */
+			uint8_t *b = malloc(k);
 
+			assert_non_null(b);
 			/* raw: decoders given k bytes never read past them */
 			memcpy(b, m->b, k);
-			if (k < BGP_HDR_LEN)
-				continue;
 			rc = bgp_msg_open_decode(b, k, &o, &err);
 			(void)rc;
 			rc = bgp_msg_update_decode(b, k, true, &u, &err);
@@ -251,11 +253,11 @@ static void test_every_truncation(void **state)
 			/* length field says k: the message is complete but short */
 			dp_put_u16(b + 16, (uint16_t)k);
 			expected_for_cut(m, k, &code, &sub);
-			if (code == 0) {
+			if (code == 0)
 				assert_int_equal(check(b, k, true, &err), 0);
-				continue;
-			}
-			EXPECT_ERR(b, k, true, code, sub);
+			else
+				EXPECT_ERR(b, k, true, code, sub);
+			free(b);
 		}
 	}
 }

@@ -15,8 +15,12 @@
 
 #include "ospf/bgp_int.h"
 
-/* where `make` runs the tests from: the worktree root */
-#define TB_PCAP "../shared/ref/routing/bgp-n2.pcap"
+/* The Makefile compiles in the absolute path of tests/data; a build by
+ * hand falls back to the path relative to the repository's root. */
+#ifndef MGW_TEST_DATA
+#define MGW_TEST_DATA "tests/data"
+#endif
+#define TB_PCAP MGW_TEST_DATA "/routing/bgp-n2.pcap"
 
 #define TB_MAX_MSGS 32
 struct tb_msg {

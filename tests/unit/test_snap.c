@@ -5,6 +5,7 @@
  * LIPs come and go, the steering mode carried from one snapshot to the
  * next. No EAL: the route table is never touched. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -247,12 +248,49 @@ static void test_lip_owners_and_mode(void **state)
 	teardown(&x);
 }
 
+/* Out of server ids (a removed server keeps its id while its sessions
+ * last): the build fails with -ENOSPC and an error the API can show, and
+ * gives back nothing it did not take. */
+static void test_out_of_ids(void **state)
+{
+	struct cp_config *c = config(LIPS,
+		"[ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, \"servers\": ["
+		"  { \"ip\": \"10.1.0.11\", \"port\": 80 }, { \"ip\": \"10.1.0.12\", \"port\": 80 },"
+		"  { \"ip\": \"10.1.0.13\", \"port\": 80 } ] } ]");
+	struct cp_ids *svc_ids, *rs_ids;
+	struct cp_snap_in in;
+	struct dp_snap *s = NULL;
+	struct cp_err err = { "", "" };
+
+	(void)state;
+	assert_int_equal(cp_ids_create(4, &svc_ids), 0);
+	assert_int_equal(cp_ids_create(2, &rs_ids), 0);     /* 3 servers need 3 */
+	memset(&in, 0, sizeof(in));
+	in.cfg = c;
+	in.svc_ids = svc_ids;
+	in.rs_ids = rs_ids;
+	in.gen = 1;
+	in.n_lcores = 1;
+	assert_int_equal(cp_snap_build(&in, &s, &err), -ENOSPC);
+	assert_null(s);
+	assert_string_equal(err.field, "services");
+	assert_non_null(strstr(err.msg, "limits.servers"));
+	/* the two ids it took are on the list to give back */
+	assert_int_equal(in.got_rs.n, 2);
+	assert_int_equal(in.got_svc.n, 1);
+	cp_snap_in_done(&in);
+	cp_ids_destroy(svc_ids);
+	cp_ids_destroy(rs_ids);
+	cp_config_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sorry_server_ids),
 		cmocka_unit_test(test_on_down_reset_map),
 		cmocka_unit_test(test_lip_owners_and_mode),
+		cmocka_unit_test(test_out_of_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

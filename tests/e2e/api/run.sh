@@ -70,7 +70,7 @@ expect 403 POST /api/v1/debug/fault '{"kind": "stall_lcore", "lcore": 1}'
 expect 200 DELETE $S/servers/10.1.0.13/8080
 expect 200 DELETE /api/v1/services/udp/10.0.0.11/53
 
-# --- errors, exactly as API.md says ------------------------------------------
+# --- errors, exactly as docs/api.md says -------------------------------------
 expect 400 POST $S/servers '{"ip": "10.1.0.14", "weight": 70000}'
 tb_expect_eq "400 names the field" "weight: must be 0..65535" "$(field 'j["error"]["field"] + ": " + j["error"]["message"]')"
 tb_expect_eq "400 code" invalid_argument "$(field 'j["error"]["code"]')"
@@ -113,7 +113,13 @@ garbage 30
 after=$(rss)
 tb_log "RSS before $before kB, after 300 more garbage requests $after kB"
 tb_check "mgw alive after garbage" kill -0 "$MGW_PID"
-tb_check "no leak: RSS grew < 2 MB" [ $((after - before)) -lt 2048 ]
+if [[ -n ${TB_SAN:-} ]]; then
+	# ASan holds freed memory in quarantine, so RSS grows by design; its
+	# LeakSanitizer fails mgw's exit (the SIGTERM check) on a real leak.
+	tb_log "RSS bound not checked under ASan (LeakSanitizer checks at exit)"
+else
+	tb_check "no leak: RSS grew < 2 MB" [ $((after - before)) -lt 2048 ]
+fi
 expect 200 GET /api/v1/status
 
 # --- config round trips --------------------------------------------------------
@@ -136,9 +142,8 @@ tb_bg c wrk wrk -t2 -c16 -d8s -H "Connection: close" --timeout 5s "http://$TB_VI
 wrk_pid=$TB_LAST_PID
 sleep 1
 tb_api POST $S/servers '{"ip": "10.1.0.13", "port": 8080, "weight": 1}' >/dev/null
-t0=$(date +%s%N)
-tb_wait 3 bash -c "ip netns exec $(tb_nsname c) curl -s --max-time 1 http://$TB_VIP/ | grep -q b3"
-tb_log "new server took traffic within $(( ($(date +%s%N) - t0) / 1000000 )) ms of the 201"
+b3_answers() { tb_x c curl -s --max-time 1 "http://$TB_VIP/" | grep -q b3; }
+tb_wait_check "the new server takes traffic within 3 s of the 201" 3 b3_answers
 sleep 1
 tb_api PATCH $S/servers/10.1.0.11/8080 '{"weight": 5}' >/dev/null
 sleep 1

@@ -53,7 +53,7 @@ all_counted() {
 	tb_api GET /api/v1/stats | $TB_PY -c "import json,sys; a=json.loads(sys.argv[1]); b=json.load(sys.stdin)
 sys.exit(0 if all(b['totals']['drops'][r] - a['totals']['drops'][r] >= 20 for r in sys.argv[2].split()) else 1)" "$before" "$reasons"
 }
-tb_wait 5 all_counted
+tb_wait_check "every malformed frame counted by its reason" 5 all_counted
 after=$(tb_api GET /api/v1/stats)
 for reason in $reasons; do
 	d=$($TB_PY -c "import json,sys; a=json.loads(sys.argv[1]); b=json.loads(sys.argv[2]);

@@ -13,7 +13,7 @@ set -u
 . "$(dirname "$0")/../../lib/common.sh"
 tb_init bgp_bird 80
 
-SPEAKER=$TB_ROOT/build/tools/bgp_speaker
+SPEAKER=$TB_BUILD/tools/bgp_speaker
 [[ -x $SPEAKER ]] || { echo "missing $SPEAKER: run make"; exit 1; }
 command -v bird >/dev/null || { echo "bird2 is not installed"; exit 1; }
 VIP=10.255.0.1
@@ -155,9 +155,9 @@ tb_log "measure: restart of n1 -> ECMP again ${t_back} ms"
 # ---- the speaker's own view -----------------------------------------------
 kill -HUP "$PID_n2"
 n2_says_established() { grep -q '"state": "Established"' "$(ls -t "$TB_DIR"/n2-*.log | head -1)"; }
-tb_wait 3 n2_says_established
+tb_wait_check "n2's status JSON shows the peer Established" 3 n2_says_established
 st=$(grep -c '"state": "Established"' "$(ls -t "$TB_DIR"/n2-*.log | head -1)")
-tb_expect_eq "n2's status JSON shows the peer Established" 1 "$st"
+tb_expect_eq "n2's status JSON shows one peer Established" 1 "$st"
 
 tb_log "summary: est=${t_est}ms ecmp=${t_ecmp}ms withdraw=${t_wd}ms reannounce=${t_re}ms stop=${t_stop}ms nocaps=${t_nocaps}ms holddrop=${t_hold}ms restart=${t_back}ms"
 tb_done

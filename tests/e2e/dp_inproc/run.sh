@@ -7,7 +7,7 @@
 # namespace of its own (its memif sockets are abstract, per namespace).
 source "$(dirname "$0")/../../lib/common.sh"
 tb_init dp_inproc 60
-tool="$TB_ROOT/build/tools/dp_inproc"
+tool="$TB_BUILD/tools/dp_inproc"
 [[ -x $tool ]] || { tb_log "FAIL - $tool not built (make)"; exit 1; }
 tb_ns x
 tb_bg x dp_inproc "$tool"

@@ -16,10 +16,10 @@ source "$(dirname "$0")/../../lib/common.sh"
 tb_init hc_engine 55
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-PROBE=$TB_ROOT/build/tools/hc_probe
+PROBE=$TB_BUILD/tools/hc_probe
 PY=/usr/bin/python3
 if [[ ! -x $PROBE ]]; then
-	make -C "$TB_ROOT" -s build/tools/hc_probe >/dev/null || { tb_log "cannot build hc_probe"; exit 1; }
+	make -C "$TB_ROOT" -s "${PROBE#"$TB_ROOT"/}" >/dev/null || { tb_log "cannot build hc_probe"; exit 1; }
 fi
 
 tb_ns hc
@@ -139,8 +139,7 @@ none,key=4
 EOF
 C2_BEFORE=$(changes 2)
 kill -HUP "$PROBE_PID"
-tb_wait 5 eval '(( $(grep -c " set targets=3 rc=0" "$LOG") >= 1 ))' ||
-	tb_check "set replaced (rc=0)" false
+tb_wait_check "set replaced (rc=0)" 5 grep -q " set targets=3 rc=0" "$LOG"
 sleep 1.2
 refresh_status
 st=$(last_status 1)
@@ -158,7 +157,7 @@ kill -TERM "$PROBE_PID"
 
 # ---- 500 targets at 1 s --------------------------------------------------
 tb_bg srv lst "$PY" "$HERE/listeners.py" 9000 500
-tb_wait 10 grep -q listening "$TB_DIR/lst.log" || tb_check "500 listeners up" false
+tb_wait_check "500 listeners up" 10 grep -q listening "$TB_DIR/lst.log"
 tb_x hc timeout 20 "$PROBE" -t -d 5 "tcp:10.0.0.2:9000+500,key=1000,interval=1000,timeout=500" \
 	>"$TB_DIR/p500.log" 2>"$TB_DIR/p500.err"
 read -r SPACINGS BAD MIN MAX SPREAD < <(awk '

@@ -91,12 +91,12 @@ try:
 except ConnectionResetError: how = 'reset'
 except OSError as e: how = type(e).__name__
 print('second', how, int((time.monotonic() - t) * 1000), flush=True)"
-tb_check "a connection open to b3 through :83" tb_wait 5 grep -q "first b3" "$TB_DIR/held.log"
+tb_wait_check "a connection open to b3 through :83" 5 grep -q "first b3" "$TB_DIR/held.log"
 tb_x b3 ip link set eth0 down
 t=$(wait_status /api/v1/services/tcp/$TB_VIP/83/servers/10.1.0.13/8080 down 5)
 tb_check "b3 unreachable ⇒ down ($t ms)" [ "$t" != timeout ]
 touch "$TB_DIR/go83"
-tb_check "on_down reset: the open connection is reset, not left hanging" tb_wait 5 grep -q "second reset" "$TB_DIR/held.log"
+tb_wait_check "on_down reset: the open connection is reset, not left hanging" 5 grep -q "second reset" "$TB_DIR/held.log"
 tb_log "$(grep second "$TB_DIR/held.log")"
 how=$(tb_client $TB_PY -c "
 import socket, time
@@ -116,7 +116,7 @@ tb_check "b3 back ⇒ up ($t ms)" [ "$t" != timeout ]
 # --- drain with 5 long-lived connections -------------------------------------
 stop="$TB_DIR/stop"; mkdir -p "$stop"
 tb_bg c longconn $TB_PY -u "$TB_ROOT/tests/lib/longconn.py" $TB_VIP b1 5 "$stop"
-tb_check "5 long-lived connections on b1" tb_wait 20 grep -q ready "$TB_DIR/longconn.log"
+tb_wait_check "5 long-lived connections on b1" 20 grep -q ready "$TB_DIR/longconn.log"
 tb_api PATCH $S/servers/10.1.0.11/8080 '{"drain": true}' >/dev/null
 tb_expect_eq "status draining" draining "$(status $S/servers/10.1.0.11/8080)"
 n_b1=0
@@ -134,7 +134,7 @@ touch "$stop/4"
 t=$(wait_status $S/servers/10.1.0.11/8080 drained 3)
 tb_log "drained $t ms after the last connection closed"
 tb_check "drained within a second of the last close ($t)" [ "${t/timeout/9999}" -le 1000 ]
-tb_check "the drained event is logged" tb_wait 3 grep -q "10.1.0.11:8080 .* is drained" "$TB_DIR/mgw.log"
+tb_wait_check "the drained event is logged" 3 grep -q "10.1.0.11:8080 .* is drained" "$TB_DIR/mgw.log"
 tb_api PATCH $S/servers/10.1.0.11/8080 '{"drain": false}' >/dev/null
 tb_expect_eq "undrained: up again" up "$(status $S/servers/10.1.0.11/8080)"
 
@@ -143,7 +143,7 @@ awk '/<!-- runbook:upgrade -->/ {on=1; next} on && /^```sh/ {next} on && /^```/ 
 	"$TB_ROOT/README.md" >"$TB_DIR/upgrade.sh"
 rm -f "$stop"/*
 tb_bg c longconn2 $TB_PY -u "$TB_ROOT/tests/lib/longconn.py" $TB_VIP b1 1 "$stop"
-tb_check "a connection open on b1" tb_wait 20 grep -q ready "$TB_DIR/longconn2.log"
+tb_wait_check "a connection open on b1" 20 grep -q ready "$TB_DIR/longconn2.log"
 ip netns exec "$(tb_nsname lb)" bash -e "$TB_DIR/upgrade.sh" >"$TB_DIR/upgrade.out" 2>&1 &
 runbook=$!
 sleep 1.5

@@ -62,7 +62,7 @@ tb_check "echo replies counted" [ "$(stat "['icmp_echo_replies']")" -ge $((echo0
 # (tcpdump --immediate-mode: else libpcap may hand a lone packet over a
 # second late, after the capture has been stopped)
 tb_bg c tcpdump tcpdump --immediate-mode -U -n -i c0 -w "$TB_DIR/client.pcap"
-tb_wait 5 grep -q "listening on" "$TB_DIR/tcpdump.log"
+tb_wait_check "tcpdump on the client listening" 5 grep -q "listening on" "$TB_DIR/tcpdump.log"
 TCPDUMP_C=$TB_LAST_PID
 x0=$(stat "['icmp_errors_translated']")
 up=$(tb_client $TB_PY -c "
@@ -88,7 +88,7 @@ tb_check "the client's route to the VIP learnt MTU 1000" \
 
 # --- the other way: an error about a reply goes to the backend
 tb_bg b1 tcpdump-b1 tcpdump --immediate-mode -U -n -i eth0 -w "$TB_DIR/b1.pcap" icmp
-tb_wait 5 grep -q "listening on" "$TB_DIR/tcpdump-b1.log"
+tb_wait_check "tcpdump on b1 listening" 5 grep -q "listening on" "$TB_DIR/tcpdump-b1.log"
 TCPDUMP_B=$TB_LAST_PID
 cport=$(tb_client $TB_PY -c "
 import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
@@ -96,8 +96,8 @@ s.bind(('$TB_CLIENT', 0)); s.sendto(b'hi', ('$TB_VIP', 53)); s.recv(100)
 print(s.getsockname()[1])")
 x0=$(stat "['icmp_errors_translated']")
 tb_client $TB_PY "$HERE/check.py" send-error $TB_VIP $TB_CLIENT 53 "$cport" time-exceeded
-tb_wait 5 bash -c "[ \$(ip netns exec $(tb_nsname lb) curl -s 127.0.0.1:8080/api/v1/stats | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"totals\"][\"icmp_errors_translated\"])') -gt $x0 ]"
-tb_check "the client-side error was translated" [ "$(stat "['icmp_errors_translated']")" -gt "$x0" ]
+tb_wait_check "the client-side error was translated" 5 \
+	tb_stat_ge "j['totals']['icmp_errors_translated']" $((x0 + 1))
 sleep 0.3
 kill -TERM $TCPDUMP_B; wait $TCPDUMP_B 2>/dev/null
 tb_check "backend got it from the LIP about its own reply" \

@@ -16,7 +16,7 @@ source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init mgwadm 100
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-ADM=$TB_ROOT/mgwadm
+ADM=$TB_MGWADM
 [[ -x $ADM ]] || { tb_log "no $ADM: run make"; exit 1; }
 
 # mgwadm in the namespace where the API listens; status in ADM_RC.

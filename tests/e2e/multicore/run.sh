@@ -39,7 +39,7 @@ tb_expect_eq "nothing dropped for want of room" 0 "$(tb_json 'j["totals"]["drops
 # Expiry: idle, every session goes within its state's timeout.
 live=$(tb_stat 'j["totals"]["sessions"]')
 tb_log "live sessions after the load: $live"
-tb_check "sessions expire after the configured timeouts" tb_wait 8 bash -c \
+tb_wait_check "sessions expire after the configured timeouts" 8 bash -c \
 	"[[ \$(ip netns exec $(tb_nsname lb) curl -s http://127.0.0.1:8080/api/v1/stats | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"totals\"][\"sessions\"])') == 0 ]]"
 ends=$(tb_stat 'j["totals"]["sessions_expired"], j["totals"]["sessions_reused"], j["totals"]["sessions_created"]')
 tb_log "sessions expired, reused (a new SYN on a closed one's tuple), created: $ends"
@@ -55,7 +55,7 @@ full=$(tb_stat 'j["totals"]["drops"]["session_table_full"]')
 tb_check "the full table refused new flows ($full counted)" [ "$full" -gt 0 ]
 tb_check "and held what fits" [ "$(tb_json 'j["ok"]' <<<"$out")" -ge 1500 ]
 tb_check "mgw still answers" kill -0 "$MGW_PID"
-tb_check "after expiry new flows work again" tb_wait 12 bash -c \
+tb_wait_check "after expiry new flows work again" 12 bash -c \
 	"ip netns exec $(tb_nsname c) curl -s --max-time 1 http://$TB_VIP/ | grep -q '^b'"
 out=$(load short $TB_VIP 100 4 "$sha")
 tb_expect_eq "100 new connections after it emptied" 100 "$(tb_json 'j["ok"]' <<<"$out")"

@@ -18,7 +18,7 @@ set -u
 . "$(dirname "$0")/../../lib/common.sh"
 tb_init ospf_bird 80
 
-SPEAKER=$TB_ROOT/build/tools/ospf_speaker
+SPEAKER=$TB_BUILD/tools/ospf_speaker
 VIP=10.255.0.1
 [[ -x $SPEAKER ]] || { tb_log "FAIL - $SPEAKER not built (run make)"; exit 1; }
 command -v bird >/dev/null && command -v birdc >/dev/null ||
@@ -108,18 +108,16 @@ tb_check "n2 reaches Full with bird" test -n "$t_n2"
 tb_check "n3 (broadcast) reaches Full with bird" test -n "$t_n3"
 tb_expect_eq "bird sees n3 as a priority-0 DROther" "Full/Other" "$(nbr_state 10.201.3.2)"
 tb_log "time to Full: n1 ${t_n1:-never} ms, n2 ${t_n2:-never} ms, n3 ${t_n3:-never} ms (from start)"
-tb_wait 5 has_vip_stub 10.201.1.2
-tb_check "bird holds n1's router-LSA with the VIP stub" has_vip_stub 10.201.1.2
+tb_wait_check "bird holds n1's router-LSA with the VIP stub" 5 has_vip_stub 10.201.1.2
 tb_log "n1's router-LSA in bird's LSDB at ${t_l1:-never} ms (from start; polled every ~50 ms)"
-tb_wait 15 gw_is 10.201.1.2,10.201.2.2
-tb_expect_eq "router has the VIP over both nodes (ECMP)" "10.201.1.2,10.201.2.2" "$(gateways)"
+tb_wait_check "router has the VIP over both nodes (ECMP)" 15 gw_is 10.201.1.2,10.201.2.2 ||
+	tb_log "gateways: $(gateways)"
 tb_log "time to ECMP route: $(elapsed "$t0") ms (from start; BIRD's own MinLSInterval after its start dominates)"
-tb_wait 10 sh -c "ip netns exec $(tb_nsname r) ip -j route show 10.255.0.3 | grep -q 10.201.3.2"
-tb_expect_eq "n3's prefix routed over the LAN" 10.201.3.2 \
-	"$(tb_x r ip -j route show 10.255.0.3 | jq -r '.[0].gateway // empty')"
+n3_routed() { [[ $(tb_x r ip -j route show 10.255.0.3 | jq -r '.[0].gateway // empty') == 10.201.3.2 ]]; }
+tb_wait_check "n3's prefix routed over the LAN (via 10.201.3.2)" 10 n3_routed
 tb_expect_eq "n3 elected BIRD as DR" 10.201.3.1 "$(status_field n3 '.interfaces[0].dr')"
-tb_wait 3 test -s "$TB_DIR/n2.json"
-tb_wait 3 lsa_age_at_least n2 0
+tb_wait_check "n2 wrote its status" 3 test -s "$TB_DIR/n2.json"
+tb_wait_check "n2's status shows its LSA" 3 lsa_age_at_least n2 0
 tb_expect_eq "n1 was DBD master (larger Router ID)" master "$(status_field n1 '.neighbours[0].role')"
 tb_expect_eq "n2 was DBD slave (smaller Router ID)" slave "$(status_field n2 '.neighbours[0].role')"
 tb_expect_eq "n1 sees bird Full" Full "$(status_field n1 '.neighbours[0].state')"
@@ -130,12 +128,12 @@ hb2=$(status_field n1 '.io.heartbeat')
 tb_check "n1's heartbeat advances ($hb1 -> $hb2)" test "$hb2" -gt "$hb1"
 
 # ---- withdrawal on n1 (once MinLSInterval since its origination is over) ----
-tb_wait 10 lsa_age_at_least n1 6
+tb_wait_check "n1's LSA older than MinLSInterval" 10 lsa_age_at_least n1 6
 t1=$(now_ms)
 kill -USR1 "$N1"
-tb_wait 5 gw_is 10.201.2.2
+tb_wait_check "after withdrawal on n1 only n2 is a nexthop" 5 gw_is 10.201.2.2 ||
+	tb_log "gateways: $(gateways)"
 t_wd=$(elapsed "$t1")
-tb_expect_eq "after withdrawal on n1 only n2 is a nexthop" 10.201.2.2 "$(gateways)"
 tb_check "withdrawal took effect within 2 s (${t_wd} ms)" test "$t_wd" -le 2000
 tb_log "time to withdraw: $t_wd ms"
 
@@ -146,10 +144,9 @@ kill -KILL "$N2"
 wait "$N2" 2>/dev/null
 t2=$(now_ms)
 start_n2 b
-tb_wait 15 seq_above 10.0.0.2 "$old"
+tb_wait_check "restarted n2 re-originated above its old LSA (0x$old)" 15 seq_above 10.0.0.2 "$old"
 t_re=$(elapsed "$t2")
 new=$(lsa_seq 10.0.0.2)
-tb_check "restarted n2 re-originated above its old LSA (0x$old -> 0x${new:-none})" seq_above 10.0.0.2 "$old"
 tb_check "n2 is Full again" is_full 10.0.0.2
 tb_check "n2's new LSA carries the VIP stub" has_vip_stub 10.0.0.2
 tb_expect_eq "the VIP is still routed to n2" 10.201.2.2 "$(gateways)"
@@ -157,16 +154,16 @@ tb_log "restart: new LSA 0x$new installed $t_re ms after the new process started
 
 # ---- n1 announces again: two nexthops ----
 kill -USR2 "$N1"
-tb_wait 10 gw_is 10.201.1.2,10.201.2.2
-tb_expect_eq "re-announcement on n1 restores ECMP" "10.201.1.2,10.201.2.2" "$(gateways)"
+tb_wait_check "re-announcement on n1 restores ECMP" 10 gw_is 10.201.1.2,10.201.2.2 ||
+	tb_log "gateways: $(gateways)"
 
 # ---- SIGTERM on n2: flushed, gone from the route ----
-tb_wait 10 lsa_age_at_least n2 2
+tb_wait_check "n2's LSA older than MinLSInterval" 10 lsa_age_at_least n2 2
 t3=$(now_ms)
 kill -TERM "$N2"
-tb_wait 5 gw_is 10.201.1.2
+tb_wait_check "after n2 stops only n1 is a nexthop" 5 gw_is 10.201.1.2 ||
+	tb_log "gateways: $(gateways)"
 t_stop=$(elapsed "$t3")
-tb_expect_eq "after n2 stops only n1 is a nexthop" 10.201.1.2 "$(gateways)"
 wait "$N2"
 tb_expect_eq "n2 exits cleanly on SIGTERM" 0 "$?"
 tb_log "stop (flush) to route update: $t_stop ms"

@@ -34,7 +34,7 @@ tb_expect_eq "all by the same backend" 1 "$(awk '{print $2}' "$TB_DIR/same.txt" 
 # bound: a removal moves at most ~1 % of the other servers' slots (its
 # price for near-perfect balance; the table depends only on the set).
 tb_bg c hold $TB_PY -u "$TB_ROOT/tests/lib/hold.py" $TB_VIP 80 44000-44199 "$TB_DIR/go"
-tb_check "200 long-lived connections open" tb_wait 20 bash -c "[ \$(grep -c '^1 ' '$TB_DIR/hold.log') -ge 200 ]"
+tb_wait_check "200 long-lived connections open" 20 bash -c "[ \$(grep -c '^1 ' '$TB_DIR/hold.log') -ge 200 ]"
 probe $TB_VIP 80 41000-41199 >"$TB_DIR/before.txt"
 tb_expect_eq "200 flows answered" 200 "$(grep -c ' b[1-4]$' "$TB_DIR/before.txt")"
 tb_log "spread over 4: $(awk '{print $2}' "$TB_DIR/before.txt" | sort | uniq -c | tr '\n' ' ')"
@@ -48,7 +48,7 @@ tb_expect_eq "lookup agrees with where traffic went (60 flows)" 0 "$mism"
 d0=$(tb_api GET $S | tb_json 'j["mh_digest"]')
 tb_api DELETE $S/servers/10.1.0.14/8080 >/dev/null
 touch "$TB_DIR/go"
-tb_check "the long-lived connections asked again" tb_wait 20 bash -c "[ \$(grep -c '^2 ' '$TB_DIR/hold.log') -ge 200 ]"
+tb_wait_check "the long-lived connections asked again" 20 bash -c "[ \$(grep -c '^2 ' '$TB_DIR/hold.log') -ge 200 ]"
 stayed=$(awk '$1 == 1 {b[$2] = $3} $1 == 2 && b[$2] == $3 {n++} END {print n + 0}' "$TB_DIR/hold.log")
 tb_expect_eq "every live connection stayed on its backend (b4's too)" 200 "$stayed"
 probe $TB_VIP 80 41000-41199 >"$TB_DIR/after.txt"

@@ -55,7 +55,7 @@ recover_by_api() {
 	tb_expect_eq "$1: POST /status/recover" online \
 		"$(tb_api POST /api/v1/status/recover | tb_json 'j["state"]')"
 	tb_check "$1: the peers have their carrier back" $CARRIER --up --timeout 3 $PEERS
-	tb_check "$1: traffic flows again through the VIP" tb_wait 10 http_ok
+	tb_wait_check "$1: traffic flows again through the VIP" 10 http_ok
 }
 
 tb_check "forwarding at start" http_ok
@@ -107,15 +107,15 @@ out=$($CARRIER --up --timeout 5 $PEERS --run ip netns exec "$(tb_nsname lb)" cur
 tb_log "auto recovery: carrier back after (ms): $(tr '\n' ' ' <<<"$out")"
 tb_expect_eq "link_down cleared: both peers' carrier back by itself" 2 "$(grep -cv timeout <<<"$out")"
 tb_expect_eq "link_down cleared: online again" online "$(state)"
-tb_check "auto: traffic flows again" tb_wait 10 http_ok
+tb_wait_check "auto: traffic flows again" 10 http_ok
 
 inject_measured "auto stall" '{"kind": "stall_lcore", "lcore": 1, "ms": 1500}'
 # Faulty again soon after an automatic recovery: a flap, so it now waits for
 # twice recover_after healthy checks.
-tb_check "auto stall: back online by itself" tb_wait 10 bash -c "[[ \$(ip netns exec $(tb_nsname lb) curl -s $API/status | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])') == online ]]"
+tb_wait_check "auto stall: back online by itself" 10 bash -c "[[ \$(ip netns exec $(tb_nsname lb) curl -s $API/status | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])') == online ]]"
 tb_check "auto stall: flap damping logged" grep -q "auto recovery now waits for 4 healthy checks" "$TB_DIR/mgw.log"
 tb_check "auto stall: the peers' carrier back" $CARRIER --up --timeout 3 $PEERS
-tb_check "auto stall: traffic flows again" tb_wait 10 http_ok
+tb_wait_check "auto stall: traffic flows again" 10 http_ok
 
 # Off again: refused again.
 set_conf 'j["debug"]["fault_injection"] = False'
