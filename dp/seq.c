@@ -128,7 +128,7 @@ int dp_seq_opts(const uint8_t *tcp, uint32_t hlen, struct dp_tcp_opts *o)
 	return 0;
 }
 
-void dp_seq_in(uint8_t *tcp, uint32_t hlen, const struct dp_sess_x *x, bool hdr_here)
+void dp_seq_in(uint8_t *tcp, uint32_t hlen, const struct dp_sess_x *x, enum dp_seq_hdr hdr)
 {
 	uint16_t xf = x->xflags;
 	uint8_t flags = tcp[13];
@@ -137,8 +137,9 @@ void dp_seq_in(uint8_t *tcp, uint32_t hlen, const struct dp_sess_x *x, bool hdr_
 	bool sp = (xf & DP_SEQ_X_SP) && !(xf & DP_SEQ_X_SP_WAIT);
 
 	/* the client's bytes past A move by the header's length */
-	if ((xf & DP_SEQ_X_HDR) && !hdr_here &&
-	    (dp_seq_lt(x->isn, seq) || (seq == x->isn && (xf & DP_SEQ_X_HDR_ACKED))))
+	if ((xf & DP_SEQ_X_HDR) && hdr != DP_SEQ_HDR_IN_FRONT &&
+	    (dp_seq_lt(x->isn, seq) ||
+	     (seq == x->isn && ((xf & DP_SEQ_X_HDR_ACKED) || hdr == DP_SEQ_HDR_BEFORE))))
 		set32(tcp, 4, seq + (uint32_t)x->seq_in, &acc);
 	if (sp && (flags & DP_TCP_ACK)) {
 		struct dp_tcp_opts o;
@@ -157,7 +158,7 @@ void dp_seq_in(uint8_t *tcp, uint32_t hlen, const struct dp_sess_x *x, bool hdr_
 				      &acc);
 		}
 	}
-	if ((xf & DP_SEQ_X_WIN) && DP_SEQ_X_INSHIFT(xf) && !(flags & DP_TCP_SYN)) {
+	if ((xf & DP_SEQ_X_WIN_IN) && !(flags & DP_TCP_SYN)) {
 		uint32_t w = (uint32_t)dp_get_u16(tcp + 14) << DP_SEQ_X_INSHIFT(xf);
 
 		set16(tcp, 14, (uint16_t)(w > 0xffff ? 0xffff : w), &acc);
@@ -208,6 +209,26 @@ bool dp_seq_out(uint8_t *tcp, uint32_t hlen, struct dp_sess_x *x)
 	}
 	csum_apply(tcp, acc);
 	return changed;
+}
+
+void dp_seq_rewrite(uint8_t *tcp, uint32_t seq, uint32_t ack, uint8_t flags)
+{
+	uint64_t acc = 0;
+	uint8_t w[2] = { tcp[12], flags };
+
+	set32(tcp, 4, seq, &acc);
+	set32(tcp, 8, ack, &acc);
+	set16(tcp, 12, (uint16_t)(w[0] << 8 | w[1]), &acc);
+	csum_apply(tcp, acc);
+}
+
+void dp_seq_patch(uint8_t *tcp, uint32_t off, const void *v, uint32_t n)
+{
+	uint32_t a = off & ~1u, e = (off + n + 1) & ~1u;
+	uint32_t old = dp_csum_fold(dp_csum_partial(tcp + a, e - a, 0));
+
+	memcpy(tcp + off, v, n);
+	csum_apply(tcp, (uint64_t)(uint16_t)~old + dp_csum_fold(dp_csum_partial(tcp + a, e - a, 0)));
 }
 
 bool dp_seq_mss_sub(uint8_t *tcp, uint32_t hlen, uint16_t room)

@@ -16,7 +16,10 @@
  *   ts_delta  SYN proxy: client-space TSval minus the server's; while
  *             DP_SEQ_X_SP_WAIT, the TSval our SYN-ACK carried;
  *   wscale    SYN proxy, server → client windows: (w << low nibble) >>
- *             high nibble; xflags' top nibble: client → server (w << it).
+ *             high nibble (DP_SEQ_X_WIN); while DP_SEQ_X_SP_WAIT, the
+ *             client's window scale (15: none). xflags' top nibble: the
+ *             client's scale, by which its windows grow on the way to a
+ *             server that does not scale (DP_SEQ_X_WIN_IN).
  * Client → server: seq + L past A, ack − seq_out, SACK − seq_out, TSecr −
  * ts_delta. Server → client: seq + seq_out, ack and SACK − L (an ack
  * inside the header acknowledges none of the client's bytes: A), TSval +
@@ -43,9 +46,10 @@
 #define DP_SEQ_X_SP         0x0020  /* SYN proxy: seq_out (and ts_delta, windows) translate */
 #define DP_SEQ_X_SP_WAIT    0x0040  /* SYN proxy: the server's SYN-ACK has not come yet */
 #define DP_SEQ_X_TS         0x0080  /* SYN proxy: timestamps on, TSval/TSecr translate */
-#define DP_SEQ_X_WIN        0x0100  /* SYN proxy: window scales differ, windows translate */
+#define DP_SEQ_X_WIN        0x0100  /* SYN proxy: server windows translate (dp_sess_x.wscale) */
 #define DP_SEQ_X_UDP        0x0200  /* UDP: a PROXY v2 header before every datagram */
-#define DP_SEQ_X_INSHIFT(xf)  ((unsigned)(xf) >> 12)     /* client → server window shift */
+#define DP_SEQ_X_WIN_IN     0x0400  /* SYN proxy: client windows translate (<< the top nibble) */
+#define DP_SEQ_X_INSHIFT(xf)  ((unsigned)(xf) >> 12)     /* SYN proxy: the client's window scale */
 #define DP_SEQ_X_SET_INSHIFT(xf, s) ((uint16_t)(((xf) & 0x0fff) | ((unsigned)(s) & 0xf) << 12))
 #define DP_SEQ_WS(l, r)     ((uint8_t)(((l) & 0xf) | ((r) & 0xf) << 4))
 
@@ -112,10 +116,23 @@ static inline bool dp_seq_hdr_here(const struct dp_sess_x *x, uint32_t seq, uint
 	return paylen > 0 || (flags & DP_TCP_FIN) || ((xf & DP_SEQ_X_ON_CONNECT) && (flags & DP_TCP_ACK));
 }
 
+/* How a client segment at A stands to the PROXY header. */
+enum dp_seq_hdr {
+	DP_SEQ_HDR_RULES = 0,   /* by the rules above */
+	DP_SEQ_HDR_IN_FRONT,    /* the header was just put in front of its payload: seq stays A */
+	DP_SEQ_HDR_BEFORE,      /* the header went in a segment of its own before it: shifted */
+};
+
 /* Translate a client → server segment in place: the TCP header at tcp,
- * hlen bytes of it. hdr_here: the PROXY header was just put in front of
- * its payload (its seq stays A). The checksum follows. */
-void dp_seq_in(uint8_t *tcp, uint32_t hlen, const struct dp_sess_x *x, bool hdr_here);
+ * hlen bytes of it. The checksum follows. */
+void dp_seq_in(uint8_t *tcp, uint32_t hlen, const struct dp_sess_x *x, enum dp_seq_hdr hdr);
+
+/* Set a segment's seq, ack and flags (host order), checksum updated: the
+ * resets and handshake segments the SYN proxy turns around. */
+void dp_seq_rewrite(uint8_t *tcp, uint32_t seq, uint32_t ack, uint8_t flags);
+
+/* Overwrite n bytes at tcp + off (any offset), checksum updated. */
+void dp_seq_patch(uint8_t *tcp, uint32_t off, const void *v, uint32_t n);
 
 /* Translate a server → client segment in place. Sets DP_SEQ_X_HDR_ACKED
  * when the server's ack passes the header; returns true when x changed

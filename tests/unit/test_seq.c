@@ -133,7 +133,7 @@ static void test_seq_in_shift_and_wrap(void **state)
 	x_hdr(&x, a, 28, 0);
 	/* past A, across 2^32 */
 	build_tcp(&fr, a + 100, 5000, DP_TCP_ACK, NULL, 0, 200, NULL);
-	dp_seq_in(tcp_of(&fr), 20, &x, false);
+	dp_seq_in(tcp_of(&fr), 20, &x, DP_SEQ_HDR_RULES);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 4), (uint32_t)(a + 128));
 	assert_true(dp_get_u32(tcp_of(&fr) + 4) < 0x100);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 8), 5000);   /* the server's space is not shifted */
@@ -141,11 +141,11 @@ static void test_seq_in_shift_and_wrap(void **state)
 	/* the handshake's ACK at A (first_data): the header has not gone */
 	build_tcp(&fr, a, 5000, DP_TCP_ACK, NULL, 0, 0, NULL);
 	assert_false(dp_seq_hdr_here(&x, a, 0, DP_TCP_ACK));
-	dp_seq_in(tcp_of(&fr), 20, &x, false);
+	dp_seq_in(tcp_of(&fr), 20, &x, DP_SEQ_HDR_RULES);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 4), a);
 	/* the SYN (A - 1) never moves */
 	build_tcp(&fr, a - 1, 0, DP_TCP_SYN, NULL, 0, 0, NULL);
-	dp_seq_in(tcp_of(&fr), 20, &x, false);
+	dp_seq_in(tcp_of(&fr), 20, &x, DP_SEQ_HDR_RULES);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 4), a - 1);
 	assert_int_equal(l4_sum(fr.f, &fr.p), 0xffff);
 }
@@ -174,7 +174,7 @@ static void test_hdr_here_and_retransmissions(void **state)
 		struct frame fr;
 
 		build_tcp(&fr, a, 1, DP_TCP_ACK, NULL, 0, 100, NULL);
-		dp_seq_in(tcp_of(&fr), 20, &x, false);
+		dp_seq_in(tcp_of(&fr), 20, &x, DP_SEQ_HDR_RULES);
 		assert_int_equal(dp_get_u32(tcp_of(&fr) + 4), a + 47);
 		assert_int_equal(l4_sum(fr.f, &fr.p), 0xffff);
 	}
@@ -277,7 +277,7 @@ static void test_sack_both_ways(void **state)
 			dp_seq_opts(tcp_of(&fr), hlen_of(&fr), &so);
 			for (int b = 0; b < 6; b++)
 				before[b] = dp_get_u32(tcp_of(&fr) + so.sack + 2 + 4 * b);
-			dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, false);
+			dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, DP_SEQ_HDR_RULES);
 			for (int b = 0; b < 6; b++)
 				assert_int_equal(dp_get_u32(tcp_of(&fr) + so.sack + 2 + 4 * b),
 						 before[b] - 0x80000123u);
@@ -295,7 +295,7 @@ static void test_timestamps_and_windows(void **state)
 
 	(void)state;
 	memset(&x, 0, sizeof(x));
-	x.xflags = DP_SEQ_X_SP | DP_SEQ_X_TS | DP_SEQ_X_WIN;
+	x.xflags = DP_SEQ_X_SP | DP_SEQ_X_TS | DP_SEQ_X_WIN | DP_SEQ_X_WIN_IN;
 	x.xflags = DP_SEQ_X_SET_INSHIFT(x.xflags, 2);
 	x.seq_out = 1000;
 	x.ts_delta = (int32_t)0xfffffff0;   /* wraps */
@@ -310,7 +310,7 @@ static void test_timestamps_and_windows(void **state)
 	assert_int_equal(l4_sum(fr.f, &fr.p), 0xffff);
 	/* client → server: TSecr − delta, window << 2 */
 	build_tcp(&fr, 1, 2000, DP_TCP_ACK, o, opt_ts(o, 300, 100u + 0xfffffff0u), 0, NULL);
-	dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, false);
+	dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, DP_SEQ_HDR_RULES);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 20 + 4), 300);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 20 + 8), 100);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 8), 1000);
@@ -329,7 +329,7 @@ static void test_timestamps_and_windows(void **state)
 	/* waiting for the server's SYN-ACK: nothing translates yet */
 	x.xflags |= DP_SEQ_X_SP_WAIT;
 	build_tcp(&fr, 1, 2000, DP_TCP_ACK, o, opt_ts(o, 300, 400), 0, NULL);
-	dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, false);
+	dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, DP_SEQ_HDR_RULES);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 8), 2000);
 	assert_int_equal(dp_get_u32(tcp_of(&fr) + 28), 400);
 }
@@ -389,7 +389,7 @@ static void test_random_against_recompute(void **state)
 				bool shift = dp_seq_lt(x.isn, seq) ||
 					     (seq == x.isn && (x.xflags & DP_SEQ_X_HDR_ACKED));
 
-				dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, false);
+				dp_seq_in(tcp_of(&fr), hlen_of(&fr), &x, DP_SEQ_HDR_RULES);
 				assert_int_equal(dp_get_u32(tcp_of(&fr) + 4),
 						 shift ? seq + (uint32_t)x.seq_in : seq);
 				assert_int_equal(dp_get_u32(tcp_of(&fr) + 8), ack - (uint32_t)x.seq_out);
