@@ -181,6 +181,15 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
 	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	{
+		/* client address (PROXY protocol, TOA) and SYN proxy counters */
+		json_t *x = json_object();
+
+		for (unsigned i = 0; i < dp_n_svc_xlate_counters; i++)
+			json_object_set_new(x, dp_svc_xlate_counters[i].name,
+					    json_integer((json_int_t)*dp_svc_counter_at(&st, i)));
+		json_object_set_new(o, "xlate", x);
+	}
 	if (s->has_sorry && full) {
 		json_t *so = json_object_get(o, "sorry_server");
 		struct dp_rs_stats rs;

@@ -303,7 +303,7 @@ static int session_from(const Mgw__Sync__Session *s, struct sync_item *it)
 	if ((s->proto != 6 && s->proto != 17) || s->state >= DP_TIMEOUT_MAX ||
 	    s->fwd >= DP_FWD_MAX || !port_ok(s->cport) || !port_ok(s->vport) ||
 	    !port_ok(s->lport) || !port_ok(s->rport) || s->lcore >= DP_MAX_LCORES ||
-	    s->bulk_id > 65535 || s->expire_ms > 86400000u || s->wscale > 14 ||
+	    s->bulk_id > 65535 || s->expire_ms > 86400000u || s->wscale > 255 ||
 	    s->xflags > 65535 || (s->flags & ~(uint32_t)(0x08 | 0x20)) || s->owner > 255)
 		return REFUSE(LIMIT);
 	if (!addr_of(s->cip, &r->s.cip) || !addr_of(s->vip, &r->s.vip) ||
