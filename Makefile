@@ -120,6 +120,13 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 		$(shell pkg-config --cflags libdpdk jansson) $< $(wildcard ospf/$*_*.c) -o $@ \
 		$(shell pkg-config --libs libdpdk jansson) -lpthread
 
+# sync's decoder links its own sources and the generated codec.
+$(B)/fuzz/fuzz_sync: tests/fuzz/fuzz_sync.c sync/wire.c $(PROTO_C)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I$(GEN) \
+		$(shell pkg-config --cflags libdpdk) $< sync/wire.c $(PROTO_C) -o $@ \
+		$(shell pkg-config --libs libprotobuf-c libcrypto)
+
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do echo "== $$f ($(FUZZ_SECONDS) s)"; \
 		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \

@@ -131,6 +131,7 @@ struct dp_lcore_sync {
 	uint64_t fhash[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint8_t gen[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
 	uint32_t fused[DP_SYNC_MAX_PEERS];   /* foreign sessions per peer (the quota) */
+	uint32_t lose;                /* fault injection: live records still to lose */
 };
 
 struct dp_lcore {
@@ -456,8 +457,11 @@ static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const s
 				       lc->now_ms + sn->timeout[st] + sn->sync_lease[st]);
 			return;
 		}
+		dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
+		/* after the touch: the record carries the new expiry */
 		if (changed || lc->now_ms - s->lease >= sn->sync_lease[st])
 			dp_sync_changed(lc, s);
+		return;
 	}
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
 }

@@ -26,6 +26,11 @@ static uint64_t sess_ident(const struct dp_sess *s)
 
 static bool ev_put(struct dp_lcore *lc, const struct dp_sync_rec *r)
 {
+	if (unlikely(lc->sync.lose) && r->kind != DP_SYNC_MARKER) {
+		__atomic_fetch_sub(&lc->sync.lose, 1, __ATOMIC_RELAXED);
+		lc->stats.sync_lost++;
+		return false;
+	}
 	if (rte_ring_sp_enqueue_elem(lc->sync.ev, (void *)(uintptr_t)r, sizeof(*r)) == 0) {
 		lc->stats.sync_records++;
 		return true;
@@ -557,6 +562,12 @@ unsigned dp_sync_room(struct dp *dp, unsigned idx)
 	struct rte_ring *r = idx < dp->n_lcores ? dp->lc[idx]->sync.in : NULL;
 
 	return r ? rte_ring_free_count(r) : 0;
+}
+
+void dp_sync_fault_lose(struct dp *dp, unsigned idx, uint32_t n)
+{
+	if (idx < dp->n_lcores)
+		__atomic_store_n(&dp->lc[idx]->sync.lose, n, __ATOMIC_RELAXED);
 }
 
 void dp_sync_totals(const struct dp *dp, uint64_t *own, uint64_t *foreign)

@@ -130,6 +130,10 @@ unsigned dp_sync_room(struct dp *dp, unsigned idx);
 unsigned dp_sync_owner(struct dp *dp, uint8_t fwd, uint32_t cip, uint16_t cport, uint32_t lip,
 		       uint16_t lport);
 
+/* Fault injection: lcore idx loses its next n live records as if its ring
+ * were full (the markers must find and repair it). */
+void dp_sync_fault_lose(struct dp *dp, unsigned idx, uint32_t n);
+
 /* Sessions this node owns, and peers' sessions it holds (racy sums). */
 void dp_sync_totals(const struct dp *dp, uint64_t *own, uint64_t *foreign);
 

@@ -65,7 +65,7 @@ static void queue_all(struct sync *s, const struct sync_item *it)
 		sync_peer_queue(s, &s->peer[i], it);
 }
 
-void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r)
+void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r, uint64_t now)
 {
 	struct sync_item it;
 
@@ -89,10 +89,10 @@ void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r)
 		sync_push_end(s, r);
 		break;
 	case DP_SYNC_CHECK_REPLY:
-		sync_ae_reply(s, r, sync_now_ms());
+		sync_ae_reply(s, r, now);
 		break;
 	case DP_SYNC_SWEPT:
-		sync_pull_swept(s, r, sync_now_ms());
+		sync_pull_swept(s, r, now);
 		break;
 	default:
 		break;
@@ -328,9 +328,8 @@ static void on_control(struct sync *s, struct sync_peer *p, const struct sync_co
 		sync_push_request(s, p, &c->bulk[i]);
 }
 
-void sync_peer_rx(struct sync *s, const uint8_t *d, size_t len, uint32_t src_ip)
+void sync_peer_rx(struct sync *s, const uint8_t *d, size_t len, uint32_t src_ip, uint64_t now)
 {
-	uint64_t now = sync_now_ms();
 	struct sync_peer *p;
 	struct sync_hdr h;
 	const uint8_t *pl;
@@ -399,12 +398,13 @@ void sync_peer_timers(struct sync *s, uint64_t now)
 		struct sync_peer *p = &s->peer[i];
 		uint64_t again[16];
 		unsigned n;
+		/* (heard() may have stamped a later time than this turn's now) */
+		uint64_t silent = now > p->last_heard_ms ? now - p->last_heard_ms : 0;
 
-		if (p->state != SYNC_PEER_DOWN && now - p->last_heard_ms > s->conf.dead_after_ms) {
+		if (p->state != SYNC_PEER_DOWN && silent > s->conf.dead_after_ms) {
 			char why[64];
 
-			snprintf(why, sizeof(why), "silent for %llu ms",
-				 (unsigned long long)(now - p->last_heard_ms));
+			snprintf(why, sizeof(why), "silent for %llu ms", (unsigned long long)silent);
 			sync_peer_went_down(s, p, why);
 		}
 		if (p->state != SYNC_PEER_DOWN)

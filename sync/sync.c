@@ -99,7 +99,7 @@ int sync_send(struct sync *s, struct sync_peer *p, const uint8_t *d, size_t len)
 	return 0;
 }
 
-static void rx_socket(struct sync *s)
+static void rx_socket(struct sync *s, uint64_t now)
 {
 	struct mmsghdr mh[SYNC_RX_BATCH];
 	struct iovec iov[SYNC_RX_BATCH];
@@ -126,7 +126,7 @@ static void rx_socket(struct sync *s)
 			 * then fails, as it should. */
 			size_t len = mh[i].msg_len;
 
-			sync_peer_rx(s, buf[i], len, ntohl(from[i].sin_addr.s_addr));
+			sync_peer_rx(s, buf[i], len, ntohl(from[i].sin_addr.s_addr), now);
 		}
 		if (n < SYNC_RX_BATCH)
 			return;
@@ -135,7 +135,7 @@ static void rx_socket(struct sync *s)
 
 /* ---- from the lcores ---- */
 
-static void rx_lcores(struct sync *s)
+static void rx_lcores(struct sync *s, uint64_t now)
 {
 	struct dp_sync_rec r[LCORE_BURST];
 
@@ -150,7 +150,7 @@ static void rx_lcores(struct sync *s)
 		n = dp_sync_poll(s->dp, i, r, LCORE_BURST);
 		s->lcore_records += n;
 		for (unsigned k = 0; k < n; k++)
-			sync_peer_from_lcore(s, &r[k]);
+			sync_peer_from_lcore(s, &r[k], now);
 	}
 }
 
@@ -196,10 +196,10 @@ static void turn(struct sync *s)
 
 	s->loops++;
 	config_check(s);
-	rx_socket(s);
+	rx_socket(s, now);
 	for (unsigned i = 0; i < s->n_lcores; i++)
 		pend_flush(s, i);
-	rx_lcores(s);
+	rx_lcores(s, now);
 	for (unsigned i = 0; i < s->n_lcores; i++)
 		pend_flush(s, i);
 	sync_peer_timers(s, now);

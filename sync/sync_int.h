@@ -163,8 +163,8 @@ void sync_to_all_lcores(struct sync *s, const struct dp_sync_rec *r);
 int sync_send(struct sync *s, struct sync_peer *p, const uint8_t *d, size_t len);
 
 /* peer.c */
-void sync_peer_rx(struct sync *s, const uint8_t *d, size_t len, uint32_t src_ip);
-void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r);
+void sync_peer_rx(struct sync *s, const uint8_t *d, size_t len, uint32_t src_ip, uint64_t now);
+void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r, uint64_t now);
 void sync_peer_flush(struct sync *s, struct sync_peer *p, uint64_t now);
 void sync_peer_control(struct sync *s, struct sync_peer *p, uint64_t now);
 void sync_peer_timers(struct sync *s, uint64_t now);
