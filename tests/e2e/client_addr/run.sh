@@ -6,6 +6,7 @@
 # - 10 MB down (nginx) and up (a sink that hashes the stream after the
 #   header) through a PROXY v2 service arrive intact, also with 2 % loss
 #   on the server side (nft), so retransmissions cross the translation
+# - HAProxy `accept-proxy` answers and logs the client (v1, v2)
 # - a server-speaks-first banner server with proxy_send on_connect
 # - UDP PROXY v2: the backend parses the header and echoes the client
 # - TOA: the option (kind 254) decoded from the backend's capture
@@ -43,11 +44,29 @@ http {
 }
 NGX
 tb_bg b1 nginx-pp nginx -c "$d/nginx.conf"
+# HAProxy reading the PROXY protocol (accept-proxy) on 8082, logging the
+# client it learned and answering it
+cat >"$TB_DIR/haproxy.cfg" <<HAP
+global
+  log stdout format raw local0
+defaults
+  mode http
+  log global
+  timeout connect 5s
+  timeout client 10s
+  timeout server 10s
+frontend pp
+  bind $B1:8082 accept-proxy
+  log-format "client=%ci:%cp"
+  http-request return status 200 content-type text/plain lf-string "%[src]:%[src_port]\\n"
+HAP
+tb_bg b1 haproxy haproxy -db -f "$TB_DIR/haproxy.cfg"
 PP=$TB_ROOT/tests/lib/pp_server.py
 tb_bg b1 pp-sink $TB_PY -u "$PP" tcp "$B1" 9000 sink
 tb_bg b1 pp-banner $TB_PY -u "$PP" tcp "$B1" 9001 banner
 tb_bg b1 pp-udp $TB_PY -u "$PP" udp "$B1" 9002
 tb_wait 10 tb_x b1 bash -c "exec 3<>/dev/tcp/$B1/8081" || { tb_log "nginx-pp not up"; exit 1; }
+tb_wait 10 tb_x b1 bash -c "exec 3<>/dev/tcp/$B1/8082" || { tb_log "haproxy not up"; exit 1; }
 tb_wait 10 tb_x b1 bash -c "exec 3<>/dev/tcp/$B1/9001" || { tb_log "banner not up"; exit 1; }
 
 svc() {   # proto port server-port extra-json
@@ -63,7 +82,9 @@ tb_mgw_config "[
   $(svc tcp 86 8080 ', "client_address": "toa"'),
   $(svc tcp 87 8080 ', "synproxy": true'),
   $(svc tcp 88 8081 ', "synproxy": true, "client_address": "proxy_v2"'),
-  $(svc tcp 89 8080 '') ]"
+  $(svc tcp 89 8080 ''),
+  $(svc tcp 92 8082 ', "client_address": "proxy_v2"'),
+  $(svc tcp 93 8082 ', "client_address": "proxy_v1"') ]"
 tb_mgw_start || exit 1
 
 # --- PROXY v1 and v2 to nginx: the client's own address and port --------
@@ -71,6 +92,13 @@ for v in 1:81 2:82; do
 	out=$(tb_client curl -s --max-time 5 --local-port 41000-41999 "http://$TB_VIP:${v#*:}/")
 	tb_check "proxy_v${v%%:*}: nginx sees the client ($out)" \
 		bash -c "[[ '$out' =~ ^$TB_CLIENT:41[0-9]{3}$ ]]"
+done
+for v in 2:92 1:93; do
+	out=$(tb_client curl -s --max-time 5 --local-port 44000-44999 "http://$TB_VIP:${v#*:}/")
+	tb_check "HAProxy accept-proxy, v${v%%:*}: answers the client ($out)" \
+		bash -c "[[ '$out' =~ ^$TB_CLIENT:44[0-9]{3}$ ]]"
+	tb_check "HAProxy accept-proxy, v${v%%:*}: logs the client" \
+		tb_wait 3 grep -q "client=$out" "$TB_DIR/haproxy.log"
 done
 want=$(sha256sum <"$TB_DIR/big.bin" | cut -d' ' -f1)
 up() {   # a 10 MB upload to the sink through port 83: "<client> <sha> <len>"
