@@ -334,6 +334,10 @@ static void sess_one(void *arg, const struct dp_sess_view *v)
 		      "state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
 		      "expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore,
 		      "foreign", v->foreign, "owner", (json_int_t)owner);
+	if (v->xlate)
+		json_object_set_new(o, "xlate", json_pack("{s:i, s:i}", "proxy_delta",
+							  (int)v->proxy_delta, "seq_delta",
+							  (int)v->seq_delta));
 	json_array_append_new(c->a, o);
 }
 

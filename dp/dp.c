@@ -379,6 +379,9 @@ uint64_t dp_sessions_foreach(struct dp *dp, uint32_t vip, uint64_t limit,
 			v.expires_ms = dp_wheel_cmp(s.tl.expire, now) > 0 ? s.tl.expire - now : 0;
 			v.foreign = !!(s.flags & DP_SESS_F_FOREIGN);
 			v.peer = lc->sess.x[i].peer;
+			v.xlate = !!(s.flags & DP_SESS_F_XLATE);
+			v.proxy_delta = v.xlate ? lc->sess.x[i].seq_in : 0;
+			v.seq_delta = v.xlate ? lc->sess.x[i].seq_out : 0;
 			fn(arg, &v);
 			n++;
 		}

@@ -173,6 +173,10 @@ struct dp_sess_view {
 	uint32_t expires_ms;              /* from now */
 	uint8_t foreign;                  /* a peer's (sync) */
 	uint8_t peer;                     /* then its peer slot (sync.peers index) */
+	/* a translated session (PROXY header, TOA, SYN proxy; dp/seq.h) */
+	uint8_t xlate;
+	int32_t proxy_delta;              /* bytes the PROXY header adds (seq_in) */
+	int32_t seq_delta;                /* SYN proxy: client-space minus server-space seq */
 };
 
 /* Call fn for up to `limit` live sessions (of vip if non-zero). Returns
