@@ -10,7 +10,8 @@
 # - a server-speaks-first banner server with proxy_send on_connect
 # - UDP PROXY v2: the backend parses the header and echoes the client
 # - TOA: the option (kind 254) decoded from the backend's capture
-# - the SYN proxy: curl works, with PROXY v2 too; a SYN flood (hping3,
+# - the SYN proxy: curl works, with PROXY v2 too; a server's RST reaches
+#   the client; a SYN flood (hping3,
 #   random sources) makes cookies and no sessions
 # - every mode but FULLNAT refuses client_address, the field named
 source "$(dirname "$0")/../../lib/common.sh"
@@ -84,7 +85,8 @@ tb_mgw_config "[
   $(svc tcp 88 8081 ', "synproxy": true, "client_address": "proxy_v2"'),
   $(svc tcp 89 8080 ''),
   $(svc tcp 92 8082 ', "client_address": "proxy_v2"'),
-  $(svc tcp 93 8082 ', "client_address": "proxy_v1"') ]"
+  $(svc tcp 93 8082 ', "client_address": "proxy_v1"'),
+  $(svc tcp 94 9999 ', "synproxy": true') ]"
 tb_mgw_start || exit 1
 
 # --- PROXY v1 and v2 to nginx: the client's own address and port --------
@@ -217,6 +219,23 @@ for i in range(50):
     send(IP(src='$TB_CLIENT', dst='$TB_VIP')/TCP(sport=30000+i, dport=87, flags='A', seq=1000, ack=123456+i), verbose=0)"
 bad2=$(tb_stat '[s for s in j["services"] if s["port"]==87][0]["xlate"]["synproxy_cookies_failed"]')
 tb_check "synproxy: 50 forged cookie ACKs refused ($((bad2 - bad)))" [ $((bad2 - bad)) -ge 50 ]
+
+# the server refuses mgw's SYN (nothing on 9999): the client, connected to
+# the proxy, gets the RST at the sequence it expects
+out=$(tb_client $TB_PY -c "
+import socket, time
+s = socket.create_connection(('$TB_VIP', 94), timeout=5)
+try:
+    s.sendall(b'x'); time.sleep(0.5); d = s.recv(10); print('eof' if not d else 'data')
+except ConnectionResetError:
+    print('reset')
+except socket.timeout:
+    print('timeout')")
+tb_expect_eq "synproxy: the server's RST reaches the client" reset "$out"
+n=$(tb_stat '[s for s in j["services"] if s["port"]==94][0]["xlate"]["synproxy_server_resets"]')
+tb_check "synproxy: server resets counted ($n)" [ "$n" -ge 1 ]
+held=$(tb_stat 'sum(s["xlate"]["synproxy_held"] for s in j["services"])')
+tb_log "synproxy: client segments held until the server's SYN-ACK: $held"
 
 # --- the validator -----------------------------------------------------------
 for fwd in nat dr tunnel; do
