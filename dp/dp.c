@@ -38,6 +38,7 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 	pthread_mutex_init(&dp->cmd_lock, NULL);
 	pthread_mutex_init(&dp->sp_lock, NULL);
 	dp->tsc_hz = rte_get_tsc_hz();
+	dp->tap_poll_tsc = dp->tsc_hz / 1000000 * conf->tap_poll_us;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (idx == DP_MAX_LCORES) {
 			rc = -E2BIG;
