@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -419,6 +420,19 @@ int main(int argc, char **argv)
 	if (rc < 0) {
 		MGW_LOG(ERR, "data plane: %s", strerror(-rc));
 		goto out_cfg;
+	}
+	{
+		/* The SYN proxy's cookie secret: random for a node alone;
+		 * session sync replaces it with one derived from the cluster's
+		 * key, so that a cookie ACK may land on any node. */
+		uint8_t key[32];
+
+		if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key) ||
+		    dp_synproxy_set_secret(m.dp, key) < 0) {
+			MGW_LOG(ERR, "data plane: no SYN proxy secret");
+			rc = -EIO;
+			goto out_dp;
+		}
 	}
 	rc = cp_crash_install(m.cfg, m.dp);
 	if (rc < 0)

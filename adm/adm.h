@@ -154,6 +154,11 @@ struct adm_cmd {
 	uint32_t persist_s;             /* 0: not persistent */
 	uint32_t mask;                  /* host order; default /32 */
 	bool mh_port;                   /* -b mh-port (ipvsadm 1.31 sched flags) */
+	/* -A / -E, DPVS's spelling: --proxy-protocol v1|v2|none, --toa,
+	 * --proxy-send first_data|on_connect, -j / --synproxy */
+	const char *client_address;     /* the API's value; NULL: not given */
+	const char *proxy_send;         /* NULL: not given */
+	int synproxy;                   /* 1 -j, -1 --no-synproxy (-E), 0 not given */
 	/* -a / -e / -d and, as an mgw extension, -A / -E */
 	enum adm_fwd fwd;               /* ADM_FWD_NONE: not given */
 	uint32_t rip;
@@ -210,6 +215,9 @@ void adm_svc_label(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t 
  * scheduler, persistence and its mask, the sched flags; forwarding only
  * when given). */
 json_t *adm_svc_new_json(const struct adm_cmd *c);
+/* A service's client-address and SYN proxy settings after -L's scheduler
+ * (" synproxy proxy-protocol v2") or as -S options (" -j --proxy-protocol v2"). */
+void adm_print_xflags(FILE *f, const json_t *svc, bool as_options);
 json_t *adm_svc_edit_json(const struct adm_cmd *c);
 
 /* Before -a / -e: settle forwarding and the server's port against the

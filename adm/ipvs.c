@@ -185,6 +185,22 @@ void adm_svc_label(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t 
 		 port);
 }
 
+void adm_print_xflags(FILE *f, const json_t *svc, bool as_options)
+{
+	const char *ca = json_string_value(json_object_get(svc, "client_address"));
+	const char *ps = json_string_value(json_object_get(svc, "proxy_send"));
+	bool proxy = ca && strncmp(ca, "proxy_", 6) == 0;
+
+	if (json_is_true(json_object_get(svc, "synproxy")))
+		fputs(as_options ? " -j" : " synproxy", f);
+	if (proxy)
+		fprintf(f, as_options ? " --proxy-protocol %s" : " proxy-protocol %s", ca + 6);
+	else if (ca && strcmp(ca, "toa") == 0)
+		fputs(as_options ? " --toa" : " toa", f);
+	if (proxy && ps && strcmp(ps, "on_connect") == 0)
+		fputs(as_options ? " --proxy-send on_connect" : " on-connect", f);
+}
+
 json_t *adm_svc_new_json(const struct adm_cmd *c)
 {
 	json_t *o = json_pack("{s:s, s:o, s:i, s:s}", "proto",
@@ -199,6 +215,12 @@ json_t *adm_svc_new_json(const struct adm_cmd *c)
 	json_object_set_new(o, "persistence_mask", ip_json(c->mask));
 	if (c->mh_port)
 		json_object_set_new(o, "mh_port", json_true());
+	if (c->client_address)
+		json_object_set_new(o, "client_address", json_string(c->client_address));
+	if (c->proxy_send)
+		json_object_set_new(o, "proxy_send", json_string(c->proxy_send));
+	if (c->synproxy > 0)
+		json_object_set_new(o, "synproxy", json_true());
 	return o;
 }
 
@@ -212,6 +234,14 @@ json_t *adm_svc_edit_json(const struct adm_cmd *c)
 
 	if (o && c->fwd != ADM_FWD_NONE)
 		json_object_set_new(o, "forward", json_string(adm_fwd_api_name(c->fwd)));
+	/* the SYN proxy and the client's address change only when given
+	 * (--no-synproxy turns the proxy off) */
+	if (o && c->synproxy)
+		json_object_set_new(o, "synproxy", json_boolean(c->synproxy > 0));
+	if (o && c->client_address)
+		json_object_set_new(o, "client_address", json_string(c->client_address));
+	if (o && c->proxy_send)
+		json_object_set_new(o, "proxy_send", json_string(c->proxy_send));
 	return o;
 }
 

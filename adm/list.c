@@ -225,6 +225,7 @@ static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc,
 		fprintf(f, "%s %s", name, sched ? sched : "wlc");
 		if (sched && strcmp(sched, "mh") == 0 && json_is_true(json_object_get(o, "mh_port")))
 			fputs(" (mh-port)", f);
+		adm_print_xflags(f, o, false);
 		if (persist) {
 			const char *mask = json_string_value(json_object_get(o, "persistence_mask"));
 

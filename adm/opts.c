@@ -35,7 +35,7 @@ enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 /* Tags of long-only options live above the byte range. */
 enum {
 	T_SET = 256, T_TIMEOUT, T_STATS, T_RATE, T_THRESH, T_NOSORT, T_SORT, T_FULLNAT,
-	T_SCHEDFLAGS, T_API, T_TOKEN, T_API_TIMEOUT,
+	T_SCHEDFLAGS, T_API, T_TOKEN, T_API_TIMEOUT, T_PROXY, T_TOA, T_PROXY_SEND, T_NO_SYNPROXY,
 	/* recognised to be refused with a reason */
 	T_UNSUP_SYNC, T_UNSUP_PE, T_UNSUP_PCONN, T_UNSUP_TUN, T_UNSUP_SCTP,
 };
@@ -79,6 +79,9 @@ static const struct longopt longopts[] = {
 	{ "tun-csum", T_UNSUP_TUN, ARG_NONE }, { "tun-remcsum", T_UNSUP_TUN, ARG_NONE },
 	{ "api", T_API, ARG_REQUIRED }, { "token", T_TOKEN, ARG_REQUIRED },
 	{ "api-timeout", T_API_TIMEOUT, ARG_REQUIRED },
+	{ "proxy-protocol", T_PROXY, ARG_REQUIRED }, { "toa", T_TOA, ARG_NONE },
+	{ "proxy-send", T_PROXY_SEND, ARG_REQUIRED }, { "synproxy", 'j', ARG_NONE },
+	{ "no-synproxy", T_NO_SYNPROXY, ARG_NONE },
 	{ NULL, 0, ARG_NONE },
 };
 
@@ -99,7 +102,7 @@ static enum arg_kind short_arg(int ch)
 
 static bool short_known(int ch)
 {
-	return ch && strchr("AEDCLlZaedhvRStufspMrmigbwxyncX6o", ch) != NULL;
+	return ch && strchr("AEDCLlZaedhvRStufspMrmigbwxyncX6oj", ch) != NULL;
 }
 
 static const char *const opt_names[ADM_O_COUNT] = {
@@ -402,6 +405,29 @@ static int apply(struct pstate *ps, int tag, const char *name, const char *val)
 		if (to_number(val, 0, INT_MAX, &c->l_thr) < 0)
 			return fail(ps, "illegal l_threshold specified");
 		return 0;
+	case T_PROXY: case T_TOA: case T_PROXY_SEND: case 'j': case T_NO_SYNPROXY:
+		/* the client's address and the SYN proxy (DPVS's ipvsadm) */
+		if (!is_service_cmd(c->cmd))
+			return fail(ps, "%s is an option of -A and -E", name);
+		if (tag == 'j' || tag == T_NO_SYNPROXY) {
+			c->synproxy = tag == 'j' ? 1 : -1;
+		} else if (tag == T_PROXY_SEND) {
+			if (strcmp(val, "first_data") != 0 && strcmp(val, "on_connect") != 0)
+				return fail(ps, "--proxy-send takes first_data or on_connect");
+			c->proxy_send = val;
+		} else {
+			const char *v = tag == T_TOA ? "toa"
+					: strcmp(val, "v1") == 0 ? "proxy_v1"
+					: strcmp(val, "v2") == 0 ? "proxy_v2"
+					: strcmp(val, "none") == 0 ? "none" : NULL;
+
+			if (!v)
+				return fail(ps, "--proxy-protocol takes v1, v2 or none");
+			if (c->client_address && strcmp(c->client_address, v) != 0)
+				return fail(ps, "--proxy-protocol and --toa exclude each other");
+			c->client_address = v;
+		}
+		return 0;
 	case 'n': return set_option(ps, ADM_O_NUMERIC);
 	case 'c': return set_option(ps, ADM_O_CONN);
 	case T_TIMEOUT: return set_option(ps, ADM_O_TIMEOUT);
@@ -672,6 +698,11 @@ void adm_usage(FILE *f, const char *prog)
 		"  --persistent   -p [timeout]         persistent service (default 300 s)\n"
 		"  --netmask      -M netmask           persistent granularity mask\n"
 		"  --sched-flags  -b flags             on -A/-E: mh-port (with -s mh)\n"
+		"  --proxy-protocol v1|v2|none         on -A/-E (FULLNAT): the PROXY protocol header\n"
+		"  --proxy-send   first_data|on_connect  when it goes (on_connect: server speaks first)\n"
+		"  --toa                               on -A/-E (FULLNAT TCP): the TOA option\n"
+		"  --synproxy     -j                   on -A/-E (FULLNAT TCP): SYN proxy with cookies\n"
+		"  --no-synproxy                       on -E: the SYN proxy off\n"
 		"  --real-server  -r server-address    server-address is host (and port)\n"
 		"  --fullnat      -b                   full NAT, mgw's default (-b: on -a/-e only)\n"
 		"  --gatewaying   -g                   gatewaying (direct routing)\n"

@@ -140,6 +140,7 @@ int adm_save_render(FILE *f, const json_t *services, unsigned fmt)
 		}
 		if (sched && strcmp(sched, "mh") == 0 && json_is_true(json_object_get(o, "mh_port")))
 			fputs(" -b mh-port", f);
+		adm_print_xflags(f, o, true);
 		fputc('\n', f);
 		rc = print_servers(f, name, o, k[i].port, fwd, fmt);
 	}

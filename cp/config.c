@@ -12,6 +12,8 @@
 
 const char *const cp_sched_names[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", NULL };
 const char *const cp_fwd_names[] = { "fullnat", "nat", "dr", "tunnel", NULL };
+const char *const cp_caddr_names[] = { "none", "proxy_v1", "proxy_v2", "toa", NULL };
+const char *const cp_proxy_send_names[] = { "first_data", "on_connect", NULL };
 const char *const cp_health_names[] = { "none", "tcp", "udp", "http", NULL };
 const char *const cp_ospf_auth_names[] = { "none", "md5", "hmac-sha1", "hmac-sha256",
 					   "hmac-sha384", "hmac-sha512", NULL };

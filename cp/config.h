@@ -30,6 +30,8 @@ struct cp_err {
 
 enum cp_sched { CP_SCHED_RR, CP_SCHED_WRR, CP_SCHED_LC, CP_SCHED_WLC, CP_SCHED_SH, CP_SCHED_MH };
 enum cp_fwd { CP_FWD_FULLNAT, CP_FWD_NAT, CP_FWD_DR, CP_FWD_TUNNEL };
+/* A service's "client_address": how a FULLNAT server learns the client. */
+enum cp_caddr { CP_CADDR_NONE, CP_CADDR_PROXY_V1, CP_CADDR_PROXY_V2, CP_CADDR_TOA };
 enum cp_hc_kind { CP_HEALTH_NONE, CP_HEALTH_TCP, CP_HEALTH_UDP, CP_HEALTH_HTTP };
 enum cp_on_down { CP_ON_DOWN_KEEP, CP_ON_DOWN_RESET };
 enum cp_recover { CP_RECOVER_MANUAL, CP_RECOVER_AUTO };
@@ -44,6 +46,8 @@ enum cp_bgp_auth { CP_BGP_AUTH_NONE, CP_BGP_AUTH_TCP_MD5, CP_BGP_AUTH_MAX };
 
 extern const char *const cp_sched_names[];
 extern const char *const cp_fwd_names[];
+extern const char *const cp_caddr_names[];   /* none, proxy_v1, proxy_v2, toa */
+extern const char *const cp_proxy_send_names[];   /* first_data, on_connect */
 extern const char *const cp_health_names[];
 extern const char *const cp_ospf_auth_names[];
 extern const char *const cp_bgp_auth_names[];
@@ -88,6 +92,9 @@ struct cp_service_conf {
 	uint16_t sorry_port;
 	bool mh_port;
 	uint32_t mh_table_size;
+	uint8_t client_address;   /* enum cp_caddr (FULLNAT only, but none) */
+	uint8_t proxy_send;       /* 0 first_data, 1 on_connect */
+	bool synproxy;            /* FULLNAT TCP only */
 	struct cp_health_conf health;
 	unsigned n_servers;
 	struct cp_server_conf *servers;

@@ -298,6 +298,22 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 		return cp_rd_fail(err, p, "mh_table_size", "must be one of %s",
 				  cp_mh_sizes_str(sizes, sizeof(sizes)));
 	}
+	if (s->client_address != CP_CADDR_NONE && s->fwd != CP_FWD_FULLNAT)
+		return cp_rd_fail(err, p, "client_address",
+				  "needs forward fullnat (the server sees the client itself in %s)",
+				  cp_fwd_names[s->fwd]);
+	if (s->proto == IPPROTO_UDP &&
+	    (s->client_address == CP_CADDR_PROXY_V1 || s->client_address == CP_CADDR_TOA))
+		return cp_rd_fail(err, p, "client_address",
+				  "%s is TCP only (UDP services take none or proxy_v2)",
+				  cp_caddr_names[s->client_address]);
+	if (s->proxy_send && s->client_address != CP_CADDR_PROXY_V1 &&
+	    s->client_address != CP_CADDR_PROXY_V2)
+		return cp_rd_fail(err, p, "proxy_send", "needs client_address proxy_v1 or proxy_v2");
+	if (s->proxy_send && s->proto != IPPROTO_TCP)
+		return cp_rd_fail(err, p, "proxy_send", "is for TCP services");
+	if (s->synproxy && (s->fwd != CP_FWD_FULLNAT || s->proto != IPPROTO_TCP))
+		return cp_rd_fail(err, p, "synproxy", "needs a TCP service with forward fullnat");
 	if (s->has_sorry && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
 	if (s->has_sorry && check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port",

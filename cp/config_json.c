@@ -58,6 +58,9 @@ json_t *cp_service_to_json(const struct cp_service_conf *s)
 			    s->has_sorry ? json_pack("{s:o, s:i}", "ip", ip_json(s->sorry_ip),
 						     "port", (int)s->sorry_port)
 					 : json_null());
+	json_object_set_new(o, "client_address", json_string(cp_caddr_names[s->client_address]));
+	json_object_set_new(o, "proxy_send", json_string(cp_proxy_send_names[s->proxy_send]));
+	json_object_set_new(o, "synproxy", json_boolean(s->synproxy));
 	return o;
 }
 

@@ -271,7 +271,8 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 	static const char *const keys[] = { "proto", "vip", "port", "scheduler", "forward",
 					    "persistence_s", "persistence_mask", "on_down",
 					    "sorry_server", "mh_port", "mh_table_size", "health",
-					    "servers", NULL };
+					    "servers", "client_address", "proxy_send", "synproxy",
+					    NULL };
 	static const char *const protos[] = { "tcp", "udp" };
 	static const char *const on_down[] = { "keep", "reset" };
 	const json_t *servers, *sorry, *h;
@@ -301,6 +302,9 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 	RD(cp_rd_enum(o, path, "on_down", on_down, 2, &s->on_down, err));
 	RD(cp_rd_bool(o, path, "mh_port", &s->mh_port, err));
 	RD(cp_rd_uint(o, path, "mh_table_size", 1, UINT32_MAX, false, &s->mh_table_size, err));
+	RD(cp_rd_enum(o, path, "client_address", cp_caddr_names, 4, &s->client_address, err));
+	RD(cp_rd_enum(o, path, "proxy_send", cp_proxy_send_names, 2, &s->proxy_send, err));
+	RD(cp_rd_bool(o, path, "synproxy", &s->synproxy, err));
 
 	sorry = json_object_get(o, "sorry_server");
 	if (sorry && !json_is_null(sorry)) {

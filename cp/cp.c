@@ -62,6 +62,8 @@ void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out)
 	out->bytes_in -= b->bytes_in;
 	out->bytes_out -= b->bytes_out;
 	out->no_server -= b->no_server;
+	for (unsigned i = 0; i < dp_n_svc_xlate_counters; i++)
+		*dp_svc_counter_at(out, i) -= *dp_svc_counter_at((struct dp_svc_stats *)b, i);
 }
 
 void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out)

@@ -299,6 +299,10 @@ char *cp_metrics_text(struct cp *cp)
 		   "# TYPE mgw_server_connections_total counter\n"
 		   "# TYPE mgw_server_active_connections gauge\n"
 		   "# TYPE mgw_server_up gauge\n");
+	for (unsigned k = 0; k < dp_n_svc_xlate_counters; k++)
+		tb_add(&b, "# HELP mgw_service_%s_total %s\n# TYPE mgw_service_%s_total counter\n",
+		       dp_svc_xlate_counters[k].name, dp_svc_xlate_counters[k].help,
+		       dp_svc_xlate_counters[k].name);
 	pthread_mutex_lock(&cp->lock);
 	for (uint32_t i = 0; i < cp->snap->n_svc; i++) {
 		const struct dp_service *ds = &cp->snap->svc[i];
@@ -318,6 +322,9 @@ char *cp_metrics_text(struct cp *cp)
 		       (unsigned long long)ss.bytes_in);
 		tb_add(&b, "mgw_service_bytes_total{%s,dir=\"out\"} %llu\n", lbl,
 		       (unsigned long long)ss.bytes_out);
+		for (unsigned k = 0; ds->xlate && k < dp_n_svc_xlate_counters; k++)
+			tb_add(&b, "mgw_service_%s_total{%s} %llu\n", dp_svc_xlate_counters[k].name,
+			       lbl, (unsigned long long)*dp_svc_counter_at(&ss, k));
 		for (uint32_t k = 0; k < ds->n_servers; k++) {
 			const struct dp_server *r = &ds->servers[k];
 			struct dp_rs_stats rs;

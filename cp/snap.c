@@ -19,6 +19,11 @@ struct sched_table {
 	uint32_t data[];
 };
 
+_Static_assert((int)CP_CADDR_PROXY_V1 == (int)DP_CADDR_PROXY_V1 &&
+		       (int)CP_CADDR_PROXY_V2 == (int)DP_CADDR_PROXY_V2 &&
+		       (int)CP_CADDR_TOA == (int)DP_CADDR_TOA,
+	       "the config's client_address values are the data path's");
+
 static struct sched_table *table_hdr(uint32_t *data)
 {
 	return (struct sched_table *)((uint8_t *)data - offsetof(struct sched_table, data));
@@ -402,6 +407,10 @@ static void service_fields(const struct cp_service_conf *cs, struct dp_service *
 	ds->fwd = cs->fwd;
 	ds->on_down = cs->on_down == CP_ON_DOWN_RESET ? DP_ON_DOWN_RESET : DP_ON_DOWN_KEEP;
 	ds->hash_port = cs->mh_port;
+	ds->caddr = cs->fwd == CP_FWD_FULLNAT ? cs->client_address : 0;
+	ds->proxy_on_connect = cs->proxy_send;
+	ds->synproxy = cs->fwd == CP_FWD_FULLNAT && cs->proto == IPPROTO_TCP && cs->synproxy;
+	ds->xlate = ds->caddr != DP_CADDR_NONE || ds->synproxy;
 	ds->persist_ms = cs->persistence_s * 1000;
 	ds->persist_mask = htonl(cs->persistence_mask);
 	ds->n_servers = cs->n_servers;

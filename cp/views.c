@@ -195,6 +195,15 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
 	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	{
+		/* client address (PROXY protocol, TOA) and SYN proxy counters */
+		json_t *x = json_object();
+
+		for (unsigned i = 0; i < dp_n_svc_xlate_counters; i++)
+			json_object_set_new(x, dp_svc_xlate_counters[i].name,
+					    json_integer((json_int_t)*dp_svc_counter_at(&st, i)));
+		json_object_set_new(o, "xlate", x);
+	}
 	if (s->has_sorry && full) {
 		json_t *so = json_object_get(o, "sorry_server");
 		struct dp_rs_stats rs;
@@ -339,6 +348,10 @@ static void sess_one(void *arg, const struct dp_sess_view *v)
 		      "state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
 		      "expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore,
 		      "foreign", v->foreign, "owner", (json_int_t)owner);
+	if (v->xlate)
+		json_object_set_new(o, "xlate", json_pack("{s:i, s:i}", "proxy_delta",
+							  (int)v->proxy_delta, "seq_delta",
+							  (int)v->seq_delta));
 	json_array_append_new(c->a, o);
 }
 

@@ -18,6 +18,8 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
 
 	dp_sync_gone(lc, s);
+	if (unlikely(s->flags & DP_SESS_F_XLATE) && lc->sp.n_hold)
+		dp_synproxy_gone(lc, s, false);
 	/* A connection that got as far as established leaves its tuple
 	 * guarded (the server may hold it in TIME-WAIT); a peer's session on
 	 * one of our LIPs too (after a restart: ours not to reuse). */
@@ -43,6 +45,8 @@ void dp_sess_expired(void *arg, uint32_t idx)
 {
 	struct dp_lcore *lc = arg;
 
+	if (unlikely(lc->sess.sess[idx].flags & DP_SESS_F_XLATE))
+		dp_synproxy_gone(lc, &lc->sess.sess[idx], true);
 	sess_release(lc, &lc->sess.sess[idx]);
 	lc->stats.sess_expired++;
 }
@@ -60,8 +64,9 @@ static bool nat_tuple_free(struct dp_lcore *lc, const struct dp_server *rs, cons
 	return !dp_sess_lookup(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, &dir);
 }
 
-static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *svc,
-				const struct dp_pkt *p, enum dp_drop *why)
+struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
+			     const uint8_t *frame, const struct dp_pkt *p,
+			     const struct dp_sp_open *sp, enum dp_drop *why)
 {
 	const struct dp_server *rs;
 	struct dp_sess *s;
@@ -189,6 +194,8 @@ fill:
 	s->svc_id = svc->id;
 	s->rs_id = rs->id;
 	s->nh_epoch = 0;
+	if (unlikely(svc->xlate) && s->fwd == DP_FWD_FULLNAT)
+		dp_xlate_init(lc, svc, s, frame, p, sp);
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		dp_sess_free(&lc->sess, s);
 		*why = DP_DROP_SESS_FULL;
@@ -257,12 +264,15 @@ void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool r
 				return;
 			}
 		}
+		if (unlikely(svc->synproxy) && p->proto == DP_IPPROTO_TCP &&
+		    dp_synproxy_in(lc, m, p, svc, redirected))
+			return;
 		if (p->proto == DP_IPPROTO_TCP && dp_tcp_event(p->tcp_flags) != DP_TCP_EV_SYN) {
 			if (!dp_miss_pass(lc, m, m->port, redirected))
 				dp_drop(lc, m, DP_DROP_NO_SESSION);
 			return;
 		}
-		s = sess_new(lc, svc, p, &why);
+		s = dp_sess_open(lc, svc, rte_pktmbuf_mtod(m, const uint8_t *), p, NULL, &why);
 		if (!s) {
 			if (why == DP_DROP_NO_SERVER)
 				dp_reply_refuse(lc, m, p);

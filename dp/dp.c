@@ -36,6 +36,7 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 	dp->conf = *conf;
 	dp->n_ports = conf->n_ports;
 	pthread_mutex_init(&dp->cmd_lock, NULL);
+	pthread_mutex_init(&dp->sp_lock, NULL);
 	dp->tsc_hz = rte_get_tsc_hz();
 	dp->tap_poll_tsc = dp->tsc_hz / 1000000 * conf->tap_poll_us;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -220,6 +221,7 @@ void dp_destroy(struct dp *dp)
 	dp_stop(dp);
 	dp_flow_destroy(dp);
 	dp_fault_free(dp);
+	dp_synproxy_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++)
 		if (dp->port[i].conf.name[0])
 			dp_port_close(dp, i);
@@ -307,6 +309,15 @@ void dp_server_stats(const struct dp *dp, uint32_t rs_id, struct dp_rs_stats *ou
 	}
 }
 
+const struct dp_svc_counter dp_svc_xlate_counters[] = {
+#define DP_SVC_XENTRY(f, name, help) { name, help, offsetof(struct dp_svc_stats, f) },
+	DP_SVC_XLATE_COUNTERS(DP_SVC_XENTRY)
+#undef DP_SVC_XENTRY
+};
+
+const unsigned dp_n_svc_xlate_counters =
+	sizeof(dp_svc_xlate_counters) / sizeof(dp_svc_xlate_counters[0]);
+
 void dp_service_stats(const struct dp *dp, uint32_t svc_id, struct dp_svc_stats *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -321,6 +332,9 @@ void dp_service_stats(const struct dp *dp, uint32_t svc_id, struct dp_svc_stats 
 		out->bytes_in += r->bytes_in;
 		out->bytes_out += r->bytes_out;
 		out->no_server += r->no_server;
+#define DP_SVC_XSUM(f, name, help) out->f += r->f;
+		DP_SVC_XLATE_COUNTERS(DP_SVC_XSUM)
+#undef DP_SVC_XSUM
 	}
 }
 
@@ -366,6 +380,9 @@ uint64_t dp_sessions_foreach(struct dp *dp, uint32_t vip, uint64_t limit,
 			v.expires_ms = dp_wheel_cmp(s.tl.expire, now) > 0 ? s.tl.expire - now : 0;
 			v.foreign = !!(s.flags & DP_SESS_F_FOREIGN);
 			v.peer = lc->sess.x[i].peer;
+			v.xlate = !!(s.flags & DP_SESS_F_XLATE);
+			v.proxy_delta = v.xlate ? lc->sess.x[i].seq_in : 0;
+			v.seq_delta = v.xlate ? lc->sess.x[i].seq_out : 0;
 			fn(arg, &v);
 			n++;
 		}

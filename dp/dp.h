@@ -10,6 +10,7 @@
 #define MGW_DP_DP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dp/neigh.h"
@@ -50,13 +51,54 @@ struct dp_rs_stats {
 	uint64_t pad;
 };
 
+/* A service's counters of the client address (PROXY protocol, TOA) and
+ * the SYN proxy, one list: it makes the fields, the sums over lcores, the
+ * JSON names (/stats: services[].xlate) and the Prometheus families
+ * (mgw_service_<prom>_total).
+ *   X(field, json and Prometheus name, help) */
+#define DP_SVC_XLATE_COUNTERS(X)                                                                  \
+	X(proxy_headers,       "proxy_headers_sent",       "PROXY protocol headers sent to servers (first segments and their retransmissions, UDP datagrams).") \
+	X(proxy_split,         "proxy_segments_split",     "First segments sent as two: the PROXY header did not fit in front of the data (MTU, headroom).") \
+	X(proxy_refused_nombuf, "proxy_refused_no_mbuf",   "Segments that needed the PROXY header in a segment of its own, without an mbuf for it (dropped; the client retransmits).") \
+	X(proxy_refused_frag,  "proxy_refused_fragment",   "Fragmented segments or datagrams that needed a PROXY header (dropped).") \
+	X(proxy_refused_big,   "proxy_refused_too_big",    "UDP datagrams too big for the MTU with the PROXY header (dropped).") \
+	X(toa_added,           "toa_added",                "TOA options added (SYN, handshake ACK, first data segment).") \
+	X(toa_no_room,         "toa_no_option_room",       "Segments that should carry TOA without room in their 40 option bytes.") \
+	X(toa_no_mtu,          "toa_no_mtu_room",          "Segments that should carry TOA without room under the MTU or in the mbuf, or fragments.") \
+	X(sp_cookies_sent,     "synproxy_cookies_sent",    "SYN proxy: SYN-ACKs with a cookie sent.") \
+	X(sp_cookies_ok,       "synproxy_cookies_validated", "SYN proxy: ACKs whose cookie proved a client (sessions made).") \
+	X(sp_cookies_bad,      "synproxy_cookies_failed",  "SYN proxy: ACKs without a session whose cookie failed (forged, expired, another secret), dropped.") \
+	X(sp_replayed,         "synproxy_replays_refused", "SYN proxy: cookie ACKs refused as replays of one that made a session already.") \
+	X(sp_held,             "synproxy_held",            "SYN proxy: client segments held until the server's SYN-ACK.") \
+	X(sp_hold_full,        "synproxy_hold_full",       "SYN proxy: client segments dropped, the hold being full (the client retransmits).") \
+	X(sp_server_rst,       "synproxy_server_resets",   "SYN proxy: servers' RSTs to the proxy's SYN, passed to the client.") \
+	X(sp_timeouts,         "synproxy_server_timeouts", "SYN proxy: servers that never answered the proxy's SYN; the client got a RST.") \
+	X(sp_dropped,          "synproxy_dropped",         "SYN proxy: segments dropped (a SYN on a live proxied session, a server segment before its SYN-ACK, duplicate ACKs while waiting).")
+
 /* Per service (stable id). */
 struct dp_svc_stats {
 	uint64_t conns;
 	uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
 	uint64_t no_server;        /* new flows refused: no usable server */
-	uint64_t pad[2];
+#define DP_SVC_XFIELD(f, name, help) uint64_t f;
+	DP_SVC_XLATE_COUNTERS(DP_SVC_XFIELD)
+#undef DP_SVC_XFIELD
+	uint64_t pad[1];
 };
+
+/* One entry of that list, for code that walks it. */
+struct dp_svc_counter {
+	const char *name, *help;
+	size_t offset;             /* in struct dp_svc_stats */
+};
+
+extern const struct dp_svc_counter dp_svc_xlate_counters[];
+extern const unsigned dp_n_svc_xlate_counters;
+
+static inline uint64_t *dp_svc_counter_at(struct dp_svc_stats *s, unsigned i)
+{
+	return (uint64_t *)(void *)((char *)s + dp_svc_xlate_counters[i].offset);
+}
 
 struct dp_port_info {
 	char name[16];
@@ -90,6 +132,13 @@ unsigned dp_lcore_id(const struct dp *dp, unsigned idx);
 unsigned dp_n_ports(const struct dp *dp);
 int dp_port_info(struct dp *dp, unsigned port, struct dp_port_info *out);
 struct dp_neigh *dp_neigh_table(struct dp *dp);
+
+/* The SYN proxy's cookie secret (dp/cookie.h), the same on every node of
+ * a cluster: the previous one stays good for the cookies it minted. Also
+ * takes the wall clock's offset anew (cookies' slots and timestamps are
+ * the cluster's time). A control thread; waits for an RCU grace period.
+ * 0 or -ENOMEM. */
+int dp_synproxy_set_secret(struct dp *dp, const uint8_t key[32]);
 
 /* Copies of counters (racy reads by design). */
 void dp_lcore_stats(const struct dp *dp, unsigned idx, struct dp_lcore_stats *out);
@@ -126,6 +175,10 @@ struct dp_sess_view {
 	uint32_t expires_ms;              /* from now */
 	uint8_t foreign;                  /* a peer's (sync) */
 	uint8_t peer;                     /* then its peer slot (sync.peers index) */
+	/* a translated session (PROXY header, TOA, SYN proxy; dp/seq.h) */
+	uint8_t xlate;
+	int32_t proxy_delta;              /* bytes the PROXY header adds (seq_in) */
+	int32_t seq_delta;                /* SYN proxy: client-space minus server-space seq */
 };
 
 /* Call fn for up to `limit` live sessions (of vip if non-zero). Returns

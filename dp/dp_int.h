@@ -15,6 +15,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dp/cookie.h"
 #include "dp/dp.h"
 #include "dp/flow.h"
 #include "dp/frag.h"
@@ -77,6 +78,27 @@ struct dp_cmd_slot {
 	uint32_t done;
 	struct dp_cmd cmd;
 	uint32_t cursor;              /* lcore's progress through its table */
+};
+
+/* The SYN proxy's secrets as the lcores read them (synproxy.c): swapped
+ * whole by dp_synproxy_set_secret, freed after a grace period. */
+struct dp_sp_keys {
+	struct dp_cookie_secret cur, prev;
+	uint64_t prev_until_ms;       /* wall clock: prev is good until then */
+	int64_t wall_off_ms;          /* wall ms = TSC ms + this */
+	uint8_t has_prev;
+};
+
+/* One lcore's SYN proxy: client segments held until their server's
+ * SYN-ACK (by session index, in arrival order), and the cookies lately
+ * turned into sessions. */
+#define DP_SP_HOLD_MAX   256
+#define DP_SP_SEEN       16384        /* entries (8 B each) */
+
+struct dp_lcore_sp {
+	uint16_t n_hold;
+	struct { struct rte_mbuf *m; uint32_t sidx; } hold[DP_SP_HOLD_MAX];
+	struct dp_cookie_seen seen;
 };
 
 /* A command kind dp_command() never posts: fault injection (fault.c). */
@@ -173,6 +195,7 @@ struct dp_lcore {
 	uint32_t unreach_ms;          /* when the tokens were last topped up */
 	uint16_t ipip_id;             /* fwd.c: IP id of the next outer header */
 	struct dp_lcore_sync sync;    /* sync.c */
+	struct dp_lcore_sp sp;        /* synproxy.c */
 } __rte_cache_aligned;
 
 struct dp {
@@ -200,6 +223,8 @@ struct dp {
 	uint32_t laddr_seq;
 	struct dp_laddr_map laddr_copy;
 	struct dp_fault *fault;       /* fault injection (fault.c); NULL until used */
+	struct dp_sp_keys *sp_keys;   /* synproxy.c; atomic pointer, NULL until set */
+	pthread_mutex_t sp_lock;      /* one dp_synproxy_set_secret at a time */
 };
 
 /* port.c */
@@ -244,6 +269,55 @@ void dp_sess_expired(void *arg, uint32_t idx);
 /* End a session now (flush, reset): unlink from the wheel and release. */
 void dp_sess_kill(struct dp_lcore *lc, struct dp_sess *s);
 void dp_persist_share(struct dp_lcore *lc, const struct dp_persist_ent *t);
+
+/* conn.c: a new session of service svc for the packet p (a client's SYN
+ * or datagram; under the SYN proxy the ACK that proved its cookie, sp the
+ * cookie's word). NULL with *why when none can be made. */
+struct dp_sp_open;
+struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
+			     const uint8_t *frame, const struct dp_pkt *p,
+			     const struct dp_sp_open *sp, enum dp_drop *why);
+
+/* xlate.c: sessions that translate (DP_SESS_F_XLATE; dp/seq.h): the PROXY
+ * header, TOA, the SYN proxy's offsets. init fills a new session's cold
+ * half; in and out take a packet of it before it is tracked and rewritten,
+ * and return true when they consumed it (held, sent otherwise, dropped). */
+void dp_xlate_init(struct dp_lcore *lc, const struct dp_service *svc, struct dp_sess *s,
+		   const uint8_t *frame, const struct dp_pkt *p, const struct dp_sp_open *sp);
+bool dp_xlate_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
+bool dp_xlate_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
+/* A RST mgw made for session s in direction dir (dp_reply_reset), in the
+ * receiver's sequence space. */
+void dp_xlate_rst(struct dp_lcore *lc, uint8_t *frame, struct dp_sess *s, unsigned dir);
+/* The MTU towards dst (its route's port), 1500 when the port has none. */
+uint16_t dp_xlate_mtu(struct dp_lcore *lc, uint32_t dst);
+
+/* synproxy.c: the SYN proxy (dp/cookie.h). What the cookie said, for the
+ * session the ACK makes. */
+struct dp_sp_open {
+	uint32_t cookie;              /* our ISN towards the client */
+	uint32_t tsval;               /* the TSval our SYN-ACK carried (ts) */
+	struct dp_cookie_opts o;
+};
+/* A TCP packet of a SYN proxy service without a session (dp_vip_in): a
+ * SYN is answered with a cookie, an ACK that proves one makes the session
+ * and the SYN to the server. False until the control plane has set a
+ * secret: the packet then takes the ordinary way. */
+bool dp_synproxy_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+		    const struct dp_service *svc, bool redirected);
+/* A session waiting for its server's SYN-ACK: the client's packet (held,
+ * or passed on) and the server's (the SYN-ACK completes it). */
+bool dp_synproxy_wait_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+			 struct dp_sess *s);
+bool dp_synproxy_wait_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+			  struct dp_sess *s);
+/* The server's SYN-ACK again (our ACK was lost): answer it once more. */
+void dp_synproxy_reack(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+		       struct dp_sess *s);
+/* Session s goes (held packets dropped); expired: it never got its
+ * SYN-ACK, the client gets a RST. */
+void dp_synproxy_gone(struct dp_lcore *lc, struct dp_sess *s, bool expired);
+void dp_synproxy_free(struct dp *dp);
 
 /* fullnat.c: FULLNAT's client side (session s found or made by
  * dp_vip_in) and its replies (to a LIP) */

@@ -11,6 +11,10 @@
 
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
 {
+	/* Translated sessions (PROXY header, TOA, SYN proxy): one flag test
+	 * for all the others. */
+	if (unlikely(s->flags & DP_SESS_F_XLATE) && dp_xlate_in(lc, m, p, s))
+		return;
 	dp_sess_track(lc, s, p, DP_DIR_IN);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_IN);
@@ -51,6 +55,8 @@ void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
 		return;
 	}
+	if (unlikely(s->flags & DP_SESS_F_XLATE) && dp_xlate_out(lc, m, p, s))
+		return;
 	dp_sess_track(lc, s, p, DP_DIR_OUT);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_OUT);

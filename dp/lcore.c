@@ -55,8 +55,9 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
 	size_t ovl_sz = dp->conf.max_servers;
 	size_t persist_sz = dp_persist_memsize(DP_PERSIST_ENTRIES);
+	size_t seen_sz = DP_SP_SEEN * sizeof(uint64_t);
 	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + ovl_sz +
-		       persist_sz + 8 * 64;
+		       persist_sz + seen_sz + 9 * 64;
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint8_t *p;
 
@@ -100,6 +101,10 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	memset(lc->ovl, 0, ovl_sz);
 	p += RTE_ALIGN_CEIL(ovl_sz, 64);
 	dp_persist_init(&lc->persist, p, DP_PERSIST_ENTRIES);
+	p += RTE_ALIGN_CEIL(persist_sz, 64);
+	lc->sp.seen.ent = (uint64_t *)p;
+	lc->sp.seen.mask = DP_SP_SEEN - 1;
+	memset(p, 0, seen_sz);
 	/* Keyed hashes: tuples an attacker picks land in buckets he cannot
 	 * predict. (Sync's digests use a cluster-wide function instead.) */
 	lc->sess.seed = dp_lcore_random64();
@@ -116,6 +121,8 @@ void dp_lcore_free(struct dp_lcore *lc)
 		return;
 	for (unsigned i = 0; i < lc->n_hold; i++)
 		rte_pktmbuf_free(lc->hold[i].m);
+	for (unsigned i = 0; i < lc->sp.n_hold; i++)
+		rte_pktmbuf_free(lc->sp.hold[i].m);
 	dp_frag_flush(lc);
 	rte_free(lc->mem);
 	rte_free(lc);

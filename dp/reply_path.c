@@ -121,8 +121,12 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 		 * TUNNEL the client's own packet to the VIP, sent their way */
 		r = reply_alloc(lc, &buf);
 		if (r && dir == DP_DIR_IN && (s->fwd == DP_FWD_FULLNAT || s->fwd == DP_FWD_NAT)) {
-			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip,
-							  s->rport, DP_ORIGIN_TTL), s->rip);
+			uint32_t len = dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip, s->rport,
+						       DP_ORIGIN_TTL);
+
+			if (unlikely(s->flags & DP_SESS_F_XLATE))
+				dp_xlate_rst(lc, buf, s, DP_DIR_IN);
+			reply_send(lc, r, len, s->rip);
 		} else if (r && dir == DP_DIR_IN) {
 			uint32_t len = dp_reply_rst_on(buf, f, p, s->cip, s->cport, s->vip, s->vport,
 						       DP_ORIGIN_TTL);
@@ -130,9 +134,14 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 			r->data_len = (uint16_t)len;
 			r->pkt_len = len;
 			dp_fwd_to_server(lc, r, s);
-		} else if (r)
-			reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->vip, s->vport, s->cip,
-							  s->cport, DP_ORIGIN_TTL), s->cip);
+		} else if (r) {
+			uint32_t len = dp_reply_rst_on(buf, f, p, s->vip, s->vport, s->cip, s->cport,
+						       DP_ORIGIN_TTL);
+
+			if (unlikely(s->flags & DP_SESS_F_XLATE))
+				dp_xlate_rst(lc, buf, s, DP_DIR_OUT);
+			reply_send(lc, r, len, s->cip);
+		}
 	}
 	dp_sess_kill(lc, s);
 	lc->stats.sess_reset++;

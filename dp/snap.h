@@ -92,6 +92,22 @@ struct dp_service {
 	uint32_t persist_mask;/* network order */
 	uint32_t has_sorry;   /* new flows go to `sorry` when no server is usable */
 	struct dp_server sorry;
+	/* FULLNAT only: how the server learns the client's address
+	 * (dp/xlate.c), and the SYN proxy (dp/synproxy.c). xlate: new
+	 * sessions of the service translate (either is on). */
+	uint8_t caddr;        /* enum dp_caddr */
+	uint8_t proxy_on_connect;   /* the PROXY header right after the handshake */
+	uint8_t synproxy;
+	uint8_t xlate;
+};
+
+/* A service's "client_address". */
+enum dp_caddr {
+	DP_CADDR_NONE = 0,
+	DP_CADDR_PROXY_V1,    /* PROXY protocol v1 (text), TCP */
+	DP_CADDR_PROXY_V2,    /* PROXY protocol v2 (binary), TCP and UDP */
+	DP_CADDR_TOA,         /* the TOA TCP option */
+	DP_CADDR_MAX
 };
 
 /* What a local address is (value of the address map: kind << 24 | index). */

@@ -47,7 +47,9 @@
 	X(SERVER_DOWN,     "server_down_reset") /* on_down: reset */               \
 	X(TOO_BIG,         "tunnel_too_big")   /* DF, too big for the tunnel */    \
 	X(NAT_CONFLICT,    "nat_tuple_in_use") /* server side of a new NAT session taken */ \
-	X(NAT_NO_SESSION,  "nat_no_session")   /* routed through us, no NAT session */
+	X(NAT_NO_SESSION,  "nat_no_session")   /* routed through us, no NAT session */ \
+	X(SYNPROXY,        "synproxy")         /* cookie failed or replayed, hold full (per service: why) */ \
+	X(XLATE,           "xlate_refused")    /* no room for the PROXY header (per service: why) */
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, str) DP_DROP_##name,

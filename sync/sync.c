@@ -21,6 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include "cp/cp.h"
 #include "cp/selfcheck.h"
 #include "dp/bytes.h"
@@ -383,6 +387,19 @@ int sync_start(struct cp *cp, struct dp *dp, const struct cp_config *cfg, struct
 	if (rc < 0) {
 		SYNC_LOG(ERR, "sync.key_file %s: %s", cfg->sync.key_file, strerror(-rc));
 		goto err;
+	}
+	{
+		/* SYN cookies are the cluster's: the secret is the sync key's
+		 * HMAC of a fixed label, the same on every node */
+		static const char label[] = "mgw synproxy cookie secret v1";
+		uint8_t sk[32];
+		unsigned sl = sizeof(sk);
+
+		rc = -EIO;
+		if (!HMAC(EVP_sha256(), s->key.k, (int)s->key.len, (const uint8_t *)label,
+			  sizeof(label) - 1, sk, &sl) || dp_synproxy_set_secret(dp, sk) < 0)
+			goto err;
+		OPENSSL_cleanse(sk, sizeof(sk));
 	}
 	rc = -ENOMEM;
 	s->sc = sync_scratch_create();

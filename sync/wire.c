@@ -10,6 +10,7 @@
 
 #include "dp/bytes.h"
 #include "dp/dp.h"
+#include "dp/seq.h"
 #include "dp/snap.h"
 #include "dp/tcp.h"
 #include "sync/sync.pb-c.h"
@@ -39,6 +40,16 @@ int sync_key_load(const char *path, struct sync_key *out)
 		return -EINVAL;
 	out->len = n;
 	return 0;
+}
+
+/* A session's window scales (dp/seq.h): two nibbles of at most 14 once the
+ * translation is set; while the SYN proxy waits, the client's scale alone
+ * (15: none). */
+static bool wscale_ok(uint32_t ws, uint32_t xflags)
+{
+	if (xflags & DP_SEQ_X_SP_WAIT)
+		return ws <= 15;
+	return ws <= 0xff && (ws & 0xf) <= 14 && (ws >> 4) <= 14;
 }
 
 static void mac(const struct sync_key *key, const uint8_t *d, size_t len, uint8_t out[32])
@@ -316,7 +327,7 @@ static int session_from(const Mgw__Sync__Session *s, struct sync_item *it)
 	if ((s->proto != 6 && s->proto != 17) || s->state >= DP_TIMEOUT_MAX ||
 	    s->fwd >= DP_FWD_MAX || !port_ok(s->cport) || !port_ok(s->vport) ||
 	    !port_ok(s->lport) || !port_ok(s->rport) || s->lcore >= DP_MAX_LCORES ||
-	    s->bulk_id > 65535 || s->expire_ms > 86400000u || s->wscale > 14 ||
+	    s->bulk_id > 65535 || s->expire_ms > 86400000u || !wscale_ok(s->wscale, s->xflags) ||
 	    s->xflags > 65535 || (s->flags & ~(uint32_t)(0x08 | 0x20)) || s->owner > 255)
 		return REFUSE(LIMIT);
 	if (!addr_of(s->cip, &r->s.cip) || !addr_of(s->vip, &r->s.vip) ||

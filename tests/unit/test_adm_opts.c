@@ -102,6 +102,27 @@ static void test_add_service(void **state)
 	ok("-A -t 10.0.0.10:80 -s mh --sched-flags mh-port -g", &c);
 	assert_true(c.mh_port);
 	assert_int_equal(c.fwd, ADM_FWD_DR);
+
+	/* the client's address and the SYN proxy, DPVS's spelling */
+	ok("-A -t 10.0.0.10:80 --proxy-protocol v2 -j", &c);
+	assert_string_equal(c.client_address, "proxy_v2");
+	assert_true(c.synproxy);
+	assert_null(c.proxy_send);
+	ok("-E -t 10.0.0.10:80 --proxy-protocol v1 --proxy-send on_connect", &c);
+	assert_string_equal(c.client_address, "proxy_v1");
+	assert_string_equal(c.proxy_send, "on_connect");
+	assert_int_equal(c.synproxy, 0);
+	ok("-A -t 10.0.0.10:80 --toa --synproxy", &c);
+	assert_string_equal(c.client_address, "toa");
+	assert_true(c.synproxy);
+	ok("-E -t 10.0.0.10:80 --proxy-protocol none", &c);
+	assert_string_equal(c.client_address, "none");
+	bad("-A -t 10.0.0.10:80 --proxy-protocol v3", "v1, v2 or none");
+	bad("-A -t 10.0.0.10:80 --proxy-protocol v2 --toa", "exclude each other");
+	bad("-A -t 10.0.0.10:80 --proxy-send later", "first_data or on_connect");
+	bad("-a -t 10.0.0.10:80 -r 10.1.0.11 -j", "an option of -A and -E");
+	ok("-E -t 10.0.0.10:80 --no-synproxy", &c);
+	assert_int_equal(c.synproxy, -1);
 	ok("-A -t 10.0.0.10:80 --fullnat", &c);
 	assert_int_equal(c.fwd, ADM_FWD_FULLNAT);
 	ok("-A -t 10.0.0.10:80 -m", &c);

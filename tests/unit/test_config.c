@@ -141,6 +141,20 @@ static const struct bad bad[] = {
 	  "services[0].servers[0].weight", "must be an integer 0..65535, not a string" },
 	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.256\" } ]"), "services[0].servers[0].ip",
 	  "must be an IPv4 address like 10.0.0.1" },
+	/* the client's address and the SYN proxy */
+	{ SVC("\"forward\": \"nat\", \"client_address\": \"proxy_v2\""), "services[0].client_address",
+	  "needs forward fullnat (the server sees the client itself in nat)" },
+	{ SVC("\"client_address\": \"proxy_v3\""), "services[0].client_address",
+	  "must be one of none, proxy_v1, proxy_v2, toa" },
+	{ SVC("\"proxy_send\": \"on_connect\""), "services[0].proxy_send",
+	  "needs client_address proxy_v1 or proxy_v2" },
+	{ SVC("\"forward\": \"dr\", \"synproxy\": true"), "services[0].synproxy",
+	  "needs a TCP service with forward fullnat" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"udp\", \"vip\": \"10.0.0.10\", \"port\": 53, "
+	  "\"client_address\": \"toa\" } ] }", "services[0].client_address",
+	  "toa is TCP only (UDP services take none or proxy_v2)" },
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"udp\", \"vip\": \"10.0.0.10\", \"port\": 53, "
+	  "\"synproxy\": true } ] }", "services[0].synproxy", "needs a TCP service with forward fullnat" },
 	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\", \"colour\": \"red\" } ]"),
 	  "services[0].servers[0].colour", "unknown field" },
 	{ SVC("\"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.1.0.11\" } ]"),

@@ -279,6 +279,15 @@ static void test_batch_refusals(void **state)
 					 REF(LIMIT));
 		}
 	}
+	/* a SYN-proxied session's two window scales (dp/seq.h DP_SEQ_WS) */
+	{
+		struct sync_item g = it;
+
+		g.rec.s.wscale = 0x97;
+		sync_wire_batch_encode(sc, &g, 1, pl, sizeof(pl), &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, SYNC_MAX_ITEMS), 1);
+		assert_int_equal(out[0].rec.s.wscale, 0x97);
+	}
 	/* an address of another length (IPv6 is not carried yet) */
 	{
 		Mgw__Sync__Session s = MGW__SYNC__SESSION__INIT, *sp = &s;

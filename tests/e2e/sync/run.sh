@@ -21,12 +21,16 @@ tb_cluster 2
 tb_http_backends 2
 tb_udp_echo 1 53
 tb_udp_echo 2 53
+# a server that reads the PROXY protocol: its connection's delta must sync
+tb_bg b1 pp-sink $TB_PY -u "$TB_ROOT/tests/lib/pp_server.py" tcp "$(tb_backend_ip 1)" 9000 sink
 head -c 32 /dev/urandom | base64 >"$TB_DIR/sync.key"
 chmod 600 "$TB_DIR/sync.key"
 services="[ { \"proto\": \"tcp\", \"vip\": \"$TB_CVIP\", \"port\": 80, \"scheduler\": \"mh\",
 	\"servers\": $(tb_servers_json 8080 2) },
 	{ \"proto\": \"udp\", \"vip\": \"$TB_CVIP\", \"port\": 53, \"scheduler\": \"mh\",
-	\"servers\": $(tb_servers_json 53 2) } ]"
+	\"servers\": $(tb_servers_json 53 2) },
+	{ \"proto\": \"tcp\", \"vip\": \"$TB_CVIP\", \"port\": 81, \"client_address\": \"proxy_v2\",
+	\"servers\": [ { \"ip\": \"$(tb_backend_ip 1)\", \"port\": 9000 } ] } ]"
 routing='{ "ospf": { "area": "0.0.0.0", "interfaces": [ { "port": "wan", "type": "ptp", "hello_s": 1, "dead_s": 3 } ] } }'
 sync_of() {   # sync_of K: node K's sync section (its peer is the other node)
 	local o=$((3 - $1))
@@ -64,6 +68,25 @@ tb_check "node 1 sees node 2 up" tb_wait 3 peer_up lb1
 tb_check "node 2 sees node 1 up" tb_wait 3 peer_up lb2
 tb_expect_eq "the services match" True "$(cl lb1 'j["sync"]["peers"][0]["config_match"]')"
 tb_check "router: VIP with two nexthops" tb_wait 30 gw_is 10.201.1.2,10.201.2.2
+
+# A PROXY v2 connection: the owner's session and the peer's copy both carry
+# the header's 28 bytes (the translation is part of the sync record).
+tb_bg c pp-client $TB_PY -c "
+import socket, time
+s = socket.create_connection(('$TB_CVIP', 81), timeout=20)
+s.sendall(b'first'); time.sleep(2); s.sendall(b' second'); s.shutdown(socket.SHUT_WR)
+print(s.recv(200).decode().strip())"
+pp_pid=$TB_LAST_PID
+pp_delta() {   # pp_delta NODE: "foreign proxy_delta" of its port-81 session
+	TB_LB=$1 tb_api GET "/api/v1/sessions?vip=$TB_CVIP" | tb_json \
+		'" ".join("%s %s" % (s["foreign"], s.get("xlate", {}).get("proxy_delta")) for s in j["sessions"] if s["vip"].endswith(":81"))'
+}
+pp_both() { [[ "$(pp_delta lb1; pp_delta lb2)" =~ (True 28.*False 28|False 28.*True 28) ]]; }
+tb_check "PROXY v2 session: the delta on the owner and the synced copy" tb_wait 2 pp_both
+tb_log "port 81 sessions (foreign delta): node 1 [$(pp_delta lb1)] node 2 [$(pp_delta lb2)]"
+wait "$pp_pid"
+tb_check "PROXY v2 through the cluster: the server saw the client and the stream" \
+	grep -q "^10.9.0.2:[0-9]* $(printf 'first second' | sha256sum | cut -d' ' -f1) 12$" "$TB_DIR/pp-client.log"
 
 # 200 TCP connections and 20 UDP flows, long-lived, over both nodes; each
 # node's poller notes when the other's sessions appear.

@@ -1,0 +1,191 @@
+/* Unit tests: SYN cookies (dp/cookie.c) — SipHash-2-4 against its paper's
+ * vectors; every MSS class, window scale, SACK and timestamp choice round
+ * trips; the time slots and a secret's rotation; forged, altered, expired
+ * and replayed ACKs refused. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dp/cookie.h"
+
+static void secret(struct dp_cookie_secret *s, uint8_t seed)
+{
+	uint8_t k[32];
+
+	for (int i = 0; i < 32; i++)
+		k[i] = (uint8_t)(seed * 31 + i * 7);
+	dp_cookie_secret_init(s, k);
+}
+
+static struct dp_cookie_flow flow(void)
+{
+	struct dp_cookie_flow f = { .saddr = 0x0100000a, .daddr = 0x0a00000a, .sport = 0x3412,
+				    .dport = 0x5000, .isn = 0xdeadbeef };
+	return f;
+}
+
+static void test_siphash_vectors(void **state)
+{
+	/* key 00..0f; message 00..07 and 00..0f (the reference's vectors
+	 * for 8 and 16 bytes, read as little-endian words) */
+	uint64_t k[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+	uint64_t m[2] = { 0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull };
+
+	(void)state;
+	assert_int_equal(dp_cookie_siphash(k, m, 0), 0x726fdb47dd0e0e31ull);
+	assert_int_equal(dp_cookie_siphash(k, m, 1), 0x93f5f5799a932462ull);
+	assert_int_equal(dp_cookie_siphash(k, m, 2), 0x3f2acc7f57c29bdbull);
+}
+
+static void test_every_option_round_trips(void **state)
+{
+	struct dp_cookie_secret s;
+	struct dp_cookie_flow f = flow();
+	uint64_t now = 1700000000123ull;
+
+	(void)state;
+	secret(&s, 1);
+	for (unsigned m = 0; m < DP_COOKIE_N_MSS; m++)
+		for (unsigned ws = 0; ws <= 15; ws++)
+			for (unsigned fl = 0; fl < 4; fl++) {
+				struct dp_cookie_opts o = { .mss = dp_cookie_mss[m],
+							    .ws = (uint8_t)(ws == 15 ? DP_COOKIE_NO_WS : ws),
+							    .sackok = fl & 1, .ts = fl >> 1 }, r;
+				uint32_t tsv = (uint32_t)now;
+				uint32_t c = dp_cookie_make(&s, now, &f, &o, tsv);
+
+				memset(&r, 0xff, sizeof(r));
+				assert_int_equal(dp_cookie_check(&s, now + 300, &f, c, o.ts, tsv, &r), 0);
+				assert_int_equal(r.mss, o.mss);
+				assert_int_equal(r.ws, o.ws);
+				assert_int_equal(r.sackok, o.sackok);
+				assert_int_equal(r.ts, o.ts);
+			}
+	/* what a client offers is rounded down to a class */
+	assert_int_equal(dp_cookie_mss_round(0), 536);
+	assert_int_equal(dp_cookie_mss_round(500), 536);
+	assert_int_equal(dp_cookie_mss_round(1459), 1452);
+	assert_int_equal(dp_cookie_mss_round(1460), 1460);
+	assert_int_equal(dp_cookie_mss_round(9000), 1460);
+	assert_int_equal(dp_cookie_mss_round(1399), 1360);
+}
+
+static void test_slots_and_rotation(void **state)
+{
+	struct dp_cookie_secret s, s2;
+	struct dp_cookie_flow f = flow();
+	struct dp_cookie_opts o = { .mss = 1460, .ws = 7, .sackok = 1, .ts = 0 }, r;
+	uint64_t t0 = 64000ull * 1000 + 63999;   /* the last ms of a slot */
+	uint32_t c;
+
+	(void)state;
+	secret(&s, 1);
+	secret(&s2, 2);
+	c = dp_cookie_make(&s, t0, &f, &o, 0);
+	/* good in its slot and the next */
+	assert_int_equal(dp_cookie_check(&s, t0, &f, c, false, 0, &r), 0);
+	assert_int_equal(dp_cookie_check(&s, t0 + 1, &f, c, false, 0, &r), 0);
+	assert_int_equal(dp_cookie_check(&s, t0 + 64000, &f, c, false, 0, &r), 0);
+	/* not two slots later, nor three, four (the slot bits wrap) */
+	assert_int_equal(dp_cookie_check(&s, t0 + 64001, &f, c, false, 0, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, t0 + 2 * 64000 + 1, &f, c, false, 0, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, t0 + 4 * 64000, &f, c, false, 0, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, t0 + 5 * 64000, &f, c, false, 0, &r), -EBADMSG);
+	/* a new secret does not take the old one's cookies (the data plane
+	 * keeps the previous secret for them), nor the reverse */
+	assert_int_equal(dp_cookie_check(&s2, t0, &f, c, false, 0, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, t0, &f, dp_cookie_make(&s2, t0, &f, &o, 0), false, 0,
+					 &r), -EBADMSG);
+	/* consecutive slots make different cookies for the same SYN */
+	assert_int_not_equal(c, dp_cookie_make(&s, t0 + 1, &f, &o, 0));
+}
+
+static void test_forged_and_altered(void **state)
+{
+	struct dp_cookie_secret s;
+	struct dp_cookie_flow f = flow(), g;
+	struct dp_cookie_opts o = { .mss = 1440, .ws = 9, .sackok = 1, .ts = 1 }, r;
+	uint64_t now = 1700000000000ull;
+	uint32_t tsv = (uint32_t)now, c;
+	unsigned seed = 99, ok = 0;
+
+	(void)state;
+	secret(&s, 3);
+	c = dp_cookie_make(&s, now, &f, &o, tsv);
+	assert_int_equal(dp_cookie_check(&s, now, &f, c, true, tsv, &r), 0);
+	/* every single bit flipped */
+	for (int b = 0; b < 32; b++)
+		assert_int_equal(dp_cookie_check(&s, now, &f, c ^ (1u << b), true, tsv, &r), -EBADMSG);
+	/* another tuple, another ISN */
+	g = f; g.saddr ^= 1;
+	assert_int_equal(dp_cookie_check(&s, now, &g, c, true, tsv, &r), -EBADMSG);
+	g = f; g.sport ^= 0x100;
+	assert_int_equal(dp_cookie_check(&s, now, &g, c, true, tsv, &r), -EBADMSG);
+	g = f; g.isn++;
+	assert_int_equal(dp_cookie_check(&s, now, &g, c, true, tsv, &r), -EBADMSG);
+	/* timestamps: the echo must be ours, present, and young */
+	assert_int_equal(dp_cookie_check(&s, now, &f, c, true, tsv + 1, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, now, &f, c, false, 0, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, now + DP_COOKIE_TS_AGE_MS, &f, c, true, tsv, &r), 0);
+	assert_int_equal(dp_cookie_check(&s, now + DP_COOKIE_TS_AGE_MS + 1, &f, c, true, tsv, &r),
+			 -EBADMSG);
+	/* blind guesses: 2^-21 each, at most a handful in a million */
+	for (int i = 0; i < 1000000; i++)
+		ok += dp_cookie_check(&s, now, &f, (uint32_t)rand_r(&seed) << 1 ^ (uint32_t)rand_r(&seed),
+				      true, tsv, &r) == 0;
+	assert_true(ok <= 5);
+}
+
+static void test_replay_refused(void **state)
+{
+	static uint64_t ent[1024];
+	struct dp_cookie_seen t = { ent, 1023 };
+	struct dp_cookie_flow f = flow(), g;
+	uint64_t now = 5ull * 64000;
+
+	(void)state;
+	memset(ent, 0, sizeof(ent));
+	assert_false(dp_cookie_seen_check(&t, &f, 0x12345678, now));
+	/* the same cookie ACK again: a replay, in its slot and the next */
+	assert_true(dp_cookie_seen_check(&t, &f, 0x12345678, now + 10));
+	assert_true(dp_cookie_seen_check(&t, &f, 0x12345678, now + 64000));
+	/* another cookie or another client is not */
+	assert_false(dp_cookie_seen_check(&t, &f, 0x12345679, now));
+	g = f;
+	g.sport++;
+	assert_false(dp_cookie_seen_check(&t, &g, 0x12345678, now));
+	/* below the table's size, none is forgotten */
+	for (uint32_t i = 0; i < 200; i++) {
+		g = f;
+		g.saddr = i;
+		assert_false(dp_cookie_seen_check(&t, &g, i * 77, now));
+	}
+	{
+		unsigned caught = 0;
+
+		for (uint32_t i = 0; i < 200; i++) {
+			g = f;
+			g.saddr = i;
+			caught += dp_cookie_seen_check(&t, &g, i * 77, now);
+		}
+		assert_true(caught >= 196);   /* four ways: hardly any bucket overflows */
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_siphash_vectors),
+		cmocka_unit_test(test_every_option_round_trips),
+		cmocka_unit_test(test_slots_and_rotation),
+		cmocka_unit_test(test_forged_and_altered),
+		cmocka_unit_test(test_replay_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
