@@ -62,6 +62,9 @@ void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out)
 	out->bytes_in -= b->bytes_in;
 	out->bytes_out -= b->bytes_out;
 	out->no_server -= b->no_server;
+#define CP_SVC_BASE(f, name, help) out->f -= b->f;
+	DP_SVC_COUNTERS(CP_SVC_BASE)
+#undef CP_SVC_BASE
 }
 
 void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out)

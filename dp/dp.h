@@ -47,12 +47,27 @@ struct dp_rs_stats {
 	uint64_t pad;
 };
 
+/* A service's counters of refused and evicted flows, one list: it makes
+ * the fields, the sums over lcores, the JSON names (/stats) and the
+ * Prometheus reasons (mgw_service_refused_total{reason=...}).
+ *   X(field, name, help) */
+#define DP_SVC_COUNTERS(X)                                                                  \
+	X(refused_acl,         "acl",               "New flows refused by the service's ACL.") \
+	X(refused_max_conns,   "max_conns",         "New flows refused: max_conns reached.") \
+	X(refused_rate,        "new_conns_per_s",   "New flows refused: new_conns_per_s exceeded.") \
+	X(refused_client_rate, "per_client_new_conns_per_s", "New flows refused: the client exceeded per_client_new_conns_per_s.") \
+	X(evicted,             "evicted",           "Sessions evicted under table pressure.")
+
 /* Per service (stable id). */
 struct dp_svc_stats {
 	uint64_t conns;
 	uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
 	uint64_t no_server;        /* new flows refused: no usable server */
-	uint64_t pad[2];
+	int64_t sessions;          /* its sessions in the table now (max_conns) */
+#define DP_SVC_FIELD(f, name, help) uint64_t f;
+	DP_SVC_COUNTERS(DP_SVC_FIELD)
+#undef DP_SVC_FIELD
+	uint64_t pad[3];
 };
 
 struct dp_port_info {

@@ -11,7 +11,8 @@
 
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
 {
-	dp_sess_track(lc, s, p, DP_DIR_IN);
+	if (!dp_sess_track(lc, s, m, p, DP_DIR_IN))
+		return;
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_IN);
 	dp_count_in(lc, s, p);
@@ -51,7 +52,8 @@ void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
 		return;
 	}
-	dp_sess_track(lc, s, p, DP_DIR_OUT);
+	if (!dp_sess_track(lc, s, m, p, DP_DIR_OUT))
+		return;
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_OUT);
 	dp_count_out(lc, s, p);

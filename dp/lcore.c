@@ -44,8 +44,11 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
 	size_t ovl_sz = dp->conf.max_servers;
 	size_t persist_sz = dp_persist_memsize(DP_PERSIST_ENTRIES);
+	size_t tb_sz = dp->conf.max_services * sizeof(struct dp_tb);
+	size_t client_sz = sizeof(struct dp_client_tab);
+	size_t evict_sz = dp_evict_memsize(dp->conf.sessions_per_lcore);
 	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + ovl_sz +
-		       persist_sz + 8 * 64;
+		       persist_sz + tb_sz + client_sz + evict_sz + 11 * 64;
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint8_t *p;
 
@@ -88,11 +91,20 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	memset(lc->ovl, 0, ovl_sz);
 	p += RTE_ALIGN_CEIL(ovl_sz, 64);
 	dp_persist_init(&lc->persist, p, DP_PERSIST_ENTRIES);
+	p += RTE_ALIGN_CEIL(persist_sz, 64);
+	lc->svc_tb = (struct dp_tb *)p;
+	memset(lc->svc_tb, 0, tb_sz);
+	p += RTE_ALIGN_CEIL(tb_sz, 64);
+	lc->clients = (struct dp_client_tab *)p;
+	memset(lc->clients, 0, client_sz);
+	p += RTE_ALIGN_CEIL(client_sz, 64);
+	dp_evict_init(&lc->evict, p, dp->conf.sessions_per_lcore);
 	/* Keyed hashes: tuples an attacker picks land in buckets he cannot
 	 * predict. (Sync's digests use a cluster-wide function instead.) */
 	lc->sess.seed = dp_lcore_random64();
 	lc->frag.seed = dp_lcore_random64();
 	lc->persist.seed = dp_lcore_random64();
+	lc->clients->seed = dp_lcore_random64();
 
 	dp->lc[idx] = lc;
 	return 0;

@@ -38,6 +38,7 @@
 #define DP_SESS_F_ONEWAY  0x08   /* only the forward tuple is hashed (DR, TUNNEL) */
 #define DP_SESS_F_FOREIGN 0x10   /* learned from a peer (sync): its owner is x.peer */
 #define DP_SESS_F_XLATE   0x20   /* x holds a TCP translation (seq/ack deltas, options) */
+#define DP_SESS_F_EVICT   0x40   /* on an eviction list (dp/evict.h): embryonic TCP or UDP */
 
 struct dp_sess {
 	/* forward tuple: client → VIP (network order) */
@@ -87,7 +88,10 @@ struct dp_sess_x {
 	uint8_t peer;            /* DP_SESS_F_FOREIGN: the owner's peer slot (sync) */
 	uint32_t lease_ms;       /* lcore time of the last sync record about it */
 	uint32_t isn;            /* translation anchor (client ISN + 1 where a header went in) */
-	uint32_t spare[2];
+	/* TCP window tracking (dp/tcpwin.h), per direction in its sender's
+	 * own sequence space (before any translation): end, scale, window.
+	 * A sync installer calls dp_tcpwin_liberal() on it. */
+	uint32_t td[2];
 };
 
 _Static_assert(sizeof(struct dp_sess_x) == 32, "the cold half is half a cache line");
