@@ -63,48 +63,39 @@ void dp_evict_state(struct dp_lcore *lc, struct dp_sess *s, uint8_t new_state)
 
 /* How long a UDP session has been idle: its timer was last set to now +
  * the UDP timeout (a longer horizon parks it, dp/wheel.h: expire holds). */
-static uint32_t udp_idle(const struct dp_lcore *lc, uint32_t idx)
+static uint32_t udp_idle(void *ctx, uint32_t idx)
 {
+	const struct dp_lcore *lc = ctx;
 	const struct dp_wheel_link *l = dp_wheel_link(&lc->wheel, idx);
 	uint32_t touched = l->expire - lc->snap->timeout[DP_UDP_STATE];
 
 	return (int32_t)(lc->now_ms - touched) > 0 ? lc->now_ms - touched : 0;
 }
 
-#define UDP_LOOKS      4        /* second chances per eviction at most */
-#define UDP_BUSY_MS    1000     /* used this lately: a second chance */
+static uint32_t embryo_age(void *ctx, uint32_t idx)
+{
+	const struct dp_lcore *lc = ctx;
 
-/* Evict one session for a new flow: the older of the oldest embryonic
- * session and the UDP session idle longest (dp/evict.h). False when
- * there is none. */
+	return lc->now_ms - lc->sess.sess[idx].created;
+}
+
+/* Evict one session for a new flow (dp/evict.h). False when there is
+ * none to evict. */
 static bool evict_one(struct dp_lcore *lc)
 {
-	uint32_t e = dp_evict_head(&lc->evict, DP_EVICT_EMBRYO);
-	uint32_t u = DP_EVICT_NIL, u_idle = 0, e_age = 0;
+	unsigned list;
+	uint32_t i = dp_evict_victim(&lc->evict, lc, embryo_age, udp_idle, &list);
 	struct dp_sess *v;
 
-	for (int k = 0; k < UDP_LOOKS; k++) {
-		u = dp_evict_head(&lc->evict, DP_EVICT_UDP);
-		if (u == DP_EVICT_NIL)
-			break;
-		u_idle = udp_idle(lc, u);
-		if (u_idle >= UDP_BUSY_MS || k == UDP_LOOKS - 1)
-			break;
-		dp_evict_rotate(&lc->evict, DP_EVICT_UDP);
-	}
-	if (e != DP_EVICT_NIL)
-		e_age = lc->now_ms - lc->sess.sess[e].created;
-	if (e == DP_EVICT_NIL && u == DP_EVICT_NIL)
+	if (i == DP_EVICT_NIL)
 		return false;
-	if (e != DP_EVICT_NIL && (u == DP_EVICT_NIL || e_age >= u_idle)) {
-		v = &lc->sess.sess[e];
+	v = &lc->sess.sess[i];
+	if (list == DP_EVICT_EMBRYO)
 		lc->stats.evicted_embryonic++;
-	} else {
-		v = &lc->sess.sess[u];
+	else
 		lc->stats.evicted_udp++;
-	}
 	lc->svc[v->svc_id].evicted++;
-	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, v));
+	dp_wheel_del(&lc->wheel, i);
 	sess_release(lc, v);
 	return true;
 }

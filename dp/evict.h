@@ -112,4 +112,34 @@ static inline void dp_evict_rotate(struct dp_evict *e, unsigned l)
 	dp_evict_push(e, l, h);
 }
 
+#define DP_EVICT_LOOKS   4       /* second chances per eviction at most */
+#define DP_EVICT_BUSY_MS 1000    /* a UDP session used this lately gets one */
+
+/* The session a new flow evicts: the older of the oldest embryonic session
+ * (age: how long it has lived) and the UDP session idle longest (idle: how
+ * long since its last packet), giving busy UDP sessions at the head a
+ * second chance. *list gets the victim's list; DP_EVICT_NIL: none. */
+static inline uint32_t dp_evict_victim(struct dp_evict *e, void *ctx,
+				       uint32_t (*age)(void *ctx, uint32_t idx),
+				       uint32_t (*idle)(void *ctx, uint32_t idx), unsigned *list)
+{
+	uint32_t em = dp_evict_head(e, DP_EVICT_EMBRYO), u = DP_EVICT_NIL, u_idle = 0;
+
+	for (int k = 0; k < DP_EVICT_LOOKS; k++) {
+		u = dp_evict_head(e, DP_EVICT_UDP);
+		if (u == DP_EVICT_NIL)
+			break;
+		u_idle = idle(ctx, u);
+		if (u_idle >= DP_EVICT_BUSY_MS || k == DP_EVICT_LOOKS - 1)
+			break;
+		dp_evict_rotate(e, DP_EVICT_UDP);
+	}
+	if (em != DP_EVICT_NIL && (u == DP_EVICT_NIL || age(ctx, em) >= u_idle)) {
+		*list = DP_EVICT_EMBRYO;
+		return em;
+	}
+	*list = DP_EVICT_UDP;
+	return u;
+}
+
 #endif

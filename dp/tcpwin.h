@@ -44,8 +44,9 @@
  *
  * Liberal sessions: a session learnt from a peer (sync) starts with
  * dp_tcpwin_liberal(): its ends and windows are forgotten (the record may
- * be stale) while the window scales stay; every segment is accepted and
- * learnt from until each direction has been seen again. One-way sessions
+ * be stale) while the window scales stay; every segment is accepted, and
+ * a direction's first data or ACK segment (not a RST or FIN) becomes its
+ * end again, from when on it is checked. One-way sessions
  * (DR, TUNNEL) never see the server: the client's segments are checked
  * against DP_TCPWIN_ONEWAY_EXP's window instead of the server's.
  *
@@ -231,7 +232,10 @@ static inline enum dp_tcpwin_verdict dp_tcpwin_check(uint32_t td[2], unsigned d,
 			return DP_TCPWIN_DROP;
 	}
 	if (!(me & DP_TCPWIN_K) || wexp == DP_TCPWIN_WEXP_UNKNOWN) {
-		dp_tcpwin_learn(td, d, g);   /* liberal: learn, accept */
+		/* liberal: accept; learn from what is not a RST or FIN (a
+		 * forged one far away must not become the end) */
+		if (!rst && !fin)
+			dp_tcpwin_learn(td, d, g);
 		return DP_TCPWIN_OK;
 	}
 	diff = (int32_t)(g->seq - dp_tcpwin_end(me));
