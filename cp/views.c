@@ -55,6 +55,17 @@ json_t *cp_status_json(struct cp *cp)
 	json_object_set_new(o, "reply_steering", json_string(cp->snap->laddr.mode == DP_LADDR_FLOW
 							     ? "flow" : "software"));
 	pthread_mutex_unlock(&cp->lock);
+	if (cp->sc) {
+		char why[192];
+		uint64_t events, checks;
+		bool ov;
+
+		cp_selfcheck_overload(cp, &ov, why, sizeof(why), &events, &checks);
+		json_object_set_new(o, "overloaded", json_boolean(ov));
+		json_object_set_new(o, "overload_reason", json_string(why));
+		json_object_set_new(o, "overload_events", json_integer((json_int_t)events));
+		json_object_set_new(o, "overload_checks", json_integer((json_int_t)checks));
+	}
 	return o;
 }
 
@@ -181,6 +192,15 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
 	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	{
+		json_t *rf = json_object();
+
+#define CP_SVC_JSON(f, name, help) \
+		json_object_set_new(rf, name, json_integer((json_int_t)st.f));
+		DP_SVC_COUNTERS(CP_SVC_JSON)
+#undef CP_SVC_JSON
+		json_object_set_new(o, "refused", rf);
+	}
 	if (s->has_sorry && full) {
 		json_t *so = json_object_get(o, "sorry_server");
 		struct dp_rs_stats rs;

@@ -355,13 +355,43 @@ static void test_loss_must_be_sustained(void **state)
 	/* a counter going back (a port restarted) is no loss */
 	w.lost = 0;
 	assert_int_equal(full_check(&w), CP_SC_HEALTHY);
-	/* three in a row */
+	assert_false(w.r.overloaded);
+	/* three in a row: overloaded — said, never a fault */
 	for (int i = 0; i < 3; i++) {
 		w.rx += 4000;
 		w.lost += 6000;
-		assert_int_equal(full_check(&w), i < 2 ? CP_SC_HEALTHY : CP_SC_FAULT);
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_int_equal(w.r.overloaded, i == 2);
+		assert_int_equal(w.r.overload_changed, i == 2);
 	}
-	assert_non_null(strstr(w.r.reason, "rx loss: 6000 of 10000"));
+	assert_non_null(strstr(w.r.overload_reason, "rx loss: 6000 of 10000"));
+	assert_string_equal(w.r.reason, "");
+	/* a flood that goes on for minutes: still online */
+	for (int i = 0; i < 200; i++) {
+		w.rx += 4000;
+		w.lost += 90000;
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_true(w.r.overloaded);
+	}
+	assert_int_equal(w.e.overload_events, 1);
+	/* over after three clean checks in a row; a second flood counts again */
+	for (int i = 0; i < 3; i++) {
+		w.rx += 10000;
+		full_check(&w);
+		assert_int_equal(w.r.overloaded, i < 2);
+	}
+	for (int i = 0; i < 3; i++) {
+		w.rx += 4000;
+		w.lost += 6000;
+		full_check(&w);
+	}
+	assert_true(w.r.overloaded);
+	assert_int_equal(w.e.overload_events, 2);
+	/* a real fault while overloaded still takes the node out */
+	w.lcore_runs[1] = false;
+	w.rx += 4000;
+	w.lost += 6000;
+	assert_int_equal(full_check(&w), CP_SC_FAULT);
 }
 
 static void test_redirect_overflow(void **state)
@@ -374,9 +404,10 @@ static void test_redirect_overflow(void **state)
 	for (int i = 0; i < 3; i++) {
 		w.rd += 100;
 		w.rd_full += 5000;
-		assert_int_equal(full_check(&w), i < 2 ? CP_SC_HEALTHY : CP_SC_FAULT);
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_int_equal(w.r.overloaded, i == 2);
 	}
-	assert_non_null(strstr(w.r.reason, "redirect rings overflow"));
+	assert_non_null(strstr(w.r.overload_reason, "redirect rings overflow"));
 	/* off when max_loss_pct is 0 */
 	world_init(&w, false);
 	w.conf.max_loss_pct = 0;
@@ -384,6 +415,7 @@ static void test_redirect_overflow(void **state)
 		w.rd_full += 5000;
 		w.lost += 5000;
 		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_false(w.r.overloaded);
 	}
 }
 
