@@ -7,7 +7,7 @@ build_pkgs=(gcc make pkg-config dpdk dpdk-dev libdpdk-dev libmicrohttpd-dev
             libjansson-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev
             libssl-dev)
 test_pkgs=(iproute2 ethtool tcpdump nginx-light socat wrk python3 python3-scapy
-           hping3 curl bird2 frr ipvsadm procps jq clang)
+           hping3 curl bird2 frr ipvsadm procps jq clang nftables)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
