@@ -164,6 +164,7 @@ struct dp {
 	bool started;
 	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
 	struct dp_fault *fault;       /* fault injection (fault.c); NULL until used */
+	uint32_t slow_us[DP_MAX_LCORES]; /* fault injection: µs an lcore spins per busy turn */
 };
 
 /* port.c */

@@ -196,8 +196,13 @@ static unsigned rx_ports(struct dp_lcore *lc)
 		if (!n)
 			continue;
 		total += n;
+		lc->stats.rx_bursts++;
+		lc->stats.rx_full_bursts += n == DP_BURST;
 		dp_input_burst(lc, pkts, n, (uint16_t)p);
 	}
+	/* fault injection: a slower lcore (tests of overload) */
+	if (total && unlikely(__atomic_load_n(&dp->slow_us[lc->idx], __ATOMIC_RELAXED)))
+		rte_delay_us_block(__atomic_load_n(&dp->slow_us[lc->idx], __ATOMIC_RELAXED));
 	return total;
 }
 

@@ -122,7 +122,9 @@ struct dp_port_stats {
 	X(refused_policy_rst, "refused_policy_rst",     "refused_policy_rst",    "Of those, answered with a RST or an ICMP port unreachable (refuse: rst).") \
 	X(punt_routing,       "punt_routing",           "punt_routing",          "Routing packets (OSPF, BGP from peers, ARP) handed to the kernel.") \
 	X(punt_health,        "punt_health",            "punt_health",           "Health-check replies handed to the kernel.") \
-	X(punt_other,         "punt_other",             "punt_other",            "Other packets handed to the kernel.")
+	X(punt_other,         "punt_other",             "punt_other",            "Other packets handed to the kernel.") \
+	X(rx_bursts,          "rx_bursts",              "rx_bursts",             "Receive bursts that brought packets.") \
+	X(rx_full_bursts,     "rx_full_bursts",         "rx_full_bursts",        "Receive bursts that came back full (the queue was backed up: the lcore at its capacity).")
 
 struct dp_lcore_stats {
 #define DP_LCORE_FIELD(f, json, prom, help) uint64_t f;

@@ -24,7 +24,7 @@ struct world {
 	bool beat_runs;
 	uint32_t mbuf_avail, mbuf_size;
 	bool link[2], link_known[2], tap[2];
-	uint64_t rx, lost, rd, rd_full;
+	uint64_t rx, lost, rd, rd_full, bursts, full_bursts;
 	struct cp_sc_result r;
 };
 
@@ -84,6 +84,8 @@ static enum cp_sc_verdict tick(struct world *w)
 	s.rx_lost = w->lost;
 	s.redirect_out = w->rd;
 	s.redirect_full = w->rd_full;
+	s.rx_bursts = w->bursts;
+	s.rx_full_bursts = w->full_bursts;
 	cp_sc_eval_step(&w->e, &w->conf, &s, &w->r);
 	return w->r.verdict;
 }
@@ -419,6 +421,36 @@ static void test_redirect_overflow(void **state)
 	}
 }
 
+/* Ports that count no loss (af_packet): rx queues always backed up are
+ * overload too. */
+static void test_saturated_queues(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, false);
+	full_check(&w);
+	/* busy but keeping up: a third of the bursts full */
+	for (int i = 0; i < 5; i++) {
+		w.bursts += 3000;
+		w.full_bursts += 1000;
+		full_check(&w);
+		assert_false(w.r.overloaded);
+	}
+	for (int i = 0; i < 3; i++) {
+		w.bursts += 1000;
+		w.full_bursts += 980;
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_int_equal(w.r.overloaded, i == 2);
+	}
+	assert_non_null(strstr(w.r.overload_reason, "rx queues saturated: 980 of 1000"));
+	for (int i = 0; i < 3; i++) {
+		w.bursts += 1000;
+		full_check(&w);
+	}
+	assert_false(w.r.overloaded);
+}
+
 static void test_watched_heartbeat(void **state)
 {
 	struct world w;
@@ -486,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_tap_down),
 		cmocka_unit_test(test_loss_must_be_sustained),
 		cmocka_unit_test(test_redirect_overflow),
+		cmocka_unit_test(test_saturated_queues),
 		cmocka_unit_test(test_watched_heartbeat),
 		cmocka_unit_test(test_first_failure_is_the_reason),
 		cmocka_unit_test(test_kernel_iface),
