@@ -20,7 +20,7 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
 
 	rs->sessions--;
-	lc->svc[s->svc_id].sessions--;
+	lc->svc[s->svc_id].established -= dp_tcp_state_conn(s->state);
 	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 		rs->open--;
 	if (s->flags & DP_SESS_F_EVICT)
@@ -112,7 +112,7 @@ static enum dp_drop gate(struct dp_lcore *lc, const struct dp_service *svc, cons
 		st->refused_acl++;
 		return DP_DROP_ACL;
 	}
-	if (svc->max_conns && st->sessions >= (int64_t)svc->max_conns) {
+	if (svc->max_conns && st->established >= (int64_t)svc->max_conns) {
 		st->refused_max_conns++;
 		return DP_DROP_MAX_CONNS;
 	}
@@ -272,7 +272,7 @@ fill:
 	s->flags |= DP_SESS_F_EVICT;
 	dp_evict_push(&lc->evict, s->proto == DP_IPPROTO_UDP ? DP_EVICT_UDP : DP_EVICT_EMBRYO,
 		      dp_sess_index(&lc->sess, s));
-	lc->svc[svc->id].sessions++;
+	lc->svc[svc->id].established += dp_tcp_state_conn(s->state);
 	lc->rs[rs->id].conns++;
 	lc->rs[rs->id].sessions++;
 	if (s->state == DP_UDP_STATE)

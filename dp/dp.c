@@ -296,7 +296,7 @@ void dp_service_stats(const struct dp *dp, uint32_t svc_id, struct dp_svc_stats 
 		out->bytes_in += r->bytes_in;
 		out->bytes_out += r->bytes_out;
 		out->no_server += r->no_server;
-		out->sessions += r->sessions;
+		out->established += r->established;
 #define DP_SVC_SUM(f, name, help) out->f += r->f;
 		DP_SVC_COUNTERS(DP_SVC_SUM)
 #undef DP_SVC_SUM

@@ -63,7 +63,8 @@ struct dp_svc_stats {
 	uint64_t conns;
 	uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
 	uint64_t no_server;        /* new flows refused: no usable server */
-	int64_t sessions;          /* its sessions in the table now (max_conns) */
+	int64_t established;       /* its connections now: established TCP (not yet
+				    * closed) and UDP sessions — what max_conns counts */
 #define DP_SVC_FIELD(f, name, help) uint64_t f;
 	DP_SVC_COUNTERS(DP_SVC_FIELD)
 #undef DP_SVC_FIELD

@@ -385,6 +385,8 @@ static inline bool dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, struct 
 			     dp_tcp_next(s->state, dir, (enum dp_tcp_event)ev);
 			if (st != s->state) {
 				dp_rs_open_adjust(lc, s, s->state, st);
+				lc->svc[s->svc_id].established +=
+					dp_tcp_state_conn(st) - dp_tcp_state_conn(s->state);
 				if (s->flags & DP_SESS_F_EVICT)
 					dp_evict_state(lc, s, st);
 				s->state = st;
