@@ -324,30 +324,41 @@ json_t *cp_stats_json(struct cp *cp)
 
 struct sess_ctx {
 	json_t *a;
+	const struct cp_config *cfg;
 };
 
 static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
+	uint32_t owner = c->cfg->node_id;
+	json_t *o;
 
-	json_array_append_new(c->a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i}",
-			"proto", cp_proto_name(v->proto),
-			"client", ipport_json(v->cip, v->cport),
-			"vip", ipport_json(v->vip, v->vport),
-			"local", ipport_json(v->lip, v->lport),
-			"server", ipport_json(v->rip, v->rport),
-			"forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
-			"state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
-			"expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore));
+	if (v->foreign)
+		owner = v->peer < c->cfg->sync.n_peers ? c->cfg->sync.peers[v->peer].id : 0;
+	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i, s:b, s:I}",
+		      "proto", cp_proto_name(v->proto),
+		      "client", ipport_json(v->cip, v->cport),
+		      "vip", ipport_json(v->vip, v->vport),
+		      "local", ipport_json(v->lip, v->lport),
+		      "server", ipport_json(v->rip, v->rport),
+		      "forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
+		      "state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
+		      "expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore,
+		      "foreign", v->foreign, "owner", (json_int_t)owner);
+	json_array_append_new(c->a, o);
 }
 
 json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit)
 {
-	struct sess_ctx c = { json_array() };
+	struct sess_ctx c = { json_array(), NULL };
 	uint64_t total = 0;
 
+	c.cfg = cp_config_get(cp);
+	if (!c.cfg)
+		return NULL;
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		total += dp_sessions(cp->dp, i);
 	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
+	cp_config_free((struct cp_config *)c.cfg);
 	return json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", c.a);
 }

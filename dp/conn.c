@@ -19,15 +19,22 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 {
 	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
 
-	rs->sessions--;
-	lc->svc[s->svc_id].established -= dp_tcp_state_conn(s->state);
-	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
-		rs->open--;
-	if (s->flags & DP_SESS_F_EVICT)
-		dp_evict_unlink(&lc->evict, s->proto == DP_IPPROTO_UDP ? DP_EVICT_UDP : DP_EVICT_EMBRYO,
-				dp_sess_index(&lc->sess, s));
-	if (s->fwd == DP_FWD_FULLNAT)
-		dp_laddr_put(&lc->laddr, s->lip, s->lport);
+	dp_sync_gone(lc, s);
+	/* A peer's session is not counted (lc/wlc, active connections,
+	 * max_conns), is on no eviction list, and its LIP:lport never came
+	 * from our pools. */
+	if (!(s->flags & DP_SESS_F_FOREIGN)) {
+		rs->sessions--;
+		lc->svc[s->svc_id].established -= dp_tcp_state_conn(s->state);
+		if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
+			rs->open--;
+		if (s->flags & DP_SESS_F_EVICT)
+			dp_evict_unlink(&lc->evict,
+					s->proto == DP_IPPROTO_UDP ? DP_EVICT_UDP : DP_EVICT_EMBRYO,
+					dp_sess_index(&lc->sess, s));
+		if (s->fwd == DP_FWD_FULLNAT)
+			dp_laddr_put(&lc->laddr, s->lip, s->lport);
+	}
 	dp_sess_free(&lc->sess, s);
 }
 
@@ -72,11 +79,15 @@ static uint32_t udp_idle(void *ctx, uint32_t idx)
 	return (int32_t)(lc->now_ms - touched) > 0 ? lc->now_ms - touched : 0;
 }
 
+/* How long ago an embryonic session was made: its lease is set when it is
+ * made (dp_sync_made) and moves only with a sync record about it, which an
+ * embryonic session gets at most once per sync lease — close enough to
+ * compare with the UDP list's idle times. */
 static uint32_t embryo_age(void *ctx, uint32_t idx)
 {
 	const struct dp_lcore *lc = ctx;
 
-	return lc->now_ms - lc->sess.sess[idx].created;
+	return lc->now_ms - lc->sess.sess[idx].lease;
 }
 
 /* Evict one session for a new flow (dp/evict.h). False when there is
@@ -199,6 +210,8 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 		dp_persist_put(&lc->persist, &t, lc->now_ms);
 		if (lc->dp->n_lcores > 1)
 			dp_persist_share(lc, &t);
+		if (unlikely(lc->snap->sync_on))
+			dp_sync_template(lc, &t);
 	}
 	/* Table pressure: under the low-water mark, room is made first
 	 * (two evictions at most, so the free count climbs back). */
@@ -256,7 +269,6 @@ fill:
 	s->fwd = svc->fwd;
 	s->svc_id = svc->id;
 	s->rs_id = rs->id;
-	s->created = lc->now_ms;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		if (s->fwd == DP_FWD_FULLNAT)
@@ -279,6 +291,7 @@ fill:
 		lc->rs[rs->id].open++;
 	lc->svc[svc->id].conns++;
 	lc->stats.sess_created++;
+	dp_sync_made(lc, s);
 	return s;
 }
 

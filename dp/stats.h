@@ -124,7 +124,20 @@ struct dp_port_stats {
 	X(punt_health,        "punt_health",            "punt_health",           "Health-check replies handed to the kernel.") \
 	X(punt_other,         "punt_other",             "punt_other",            "Other packets handed to the kernel.") \
 	X(rx_bursts,          "rx_bursts",              "rx_bursts",             "Receive bursts that brought packets.") \
-	X(rx_full_bursts,     "rx_full_bursts",         "rx_full_bursts",        "Receive bursts that came back full (the queue was backed up: the lcore at its capacity).")
+	X(rx_full_bursts,     "rx_full_bursts",         "rx_full_bursts",        "Receive bursts that came back full (the queue was backed up: the lcore at its capacity).") \
+	X(sync_records,       "sync_records",           "sync_records",          "Sync: records about own sessions handed to the sync thread.") \
+	X(sync_lost,          "sync_lost",              "sync_lost",             "Sync: records lost (ring full; the markers repair it).") \
+	X(sync_bulk_records,  "sync_bulk_records",      "sync_bulk_records",     "Sync: records sent in bulk walks for joining peers.") \
+	X(sync_installed,     "sync_installed",         "sync_installed",        "Sync: peers' sessions installed.") \
+	X(sync_updated,       "sync_updated",           "sync_updated",          "Sync: peers' sessions updated.") \
+	X(sync_deleted,       "sync_deleted",           "sync_deleted",          "Sync: peers' sessions ended by their owner.") \
+	X(sync_swept,         "sync_swept",             "sync_swept",            "Sync: peers' sessions removed after a resync did not refresh them.") \
+	X(sync_conflicts,     "sync_conflicts",         "sync_conflicts",        "Sync: peers' sessions refused: a tuple in use here.") \
+	X(sync_refused_quota, "sync_refused_quota",     "sync_refused_quota",    "Sync: peers' sessions refused: the peer's quota is full.") \
+	X(sync_refused_full,  "sync_refused_full",      "sync_refused_full",     "Sync: peers' sessions refused: the table is full.") \
+	X(sync_refused_service, "sync_refused_service", "sync_refused_service",  "Sync: peers' sessions refused: no such service here (config mismatch).") \
+	X(sync_refused_server, "sync_refused_server",   "sync_refused_server",   "Sync: peers' sessions refused: no such server here (config mismatch).") \
+	X(sync_refused_bad,   "sync_refused_bad",       "sync_refused_bad",      "Sync: records refused as malformed.")
 
 struct dp_lcore_stats {
 #define DP_LCORE_FIELD(f, json, prom, help) uint64_t f;
