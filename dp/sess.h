@@ -92,7 +92,8 @@ struct dp_sess_x {
 	uint32_t isn;            /* translation anchor (client ISN + 1 where a header went in) */
 	/* TCP window tracking (dp/tcpwin.h), per direction in its sender's
 	 * own sequence space (before any translation): end, scale, window.
-	 * A sync installer calls dp_tcpwin_liberal() on it. */
+	 * Its window scales travel in the sync record (dp_tcpwin_scales); a
+	 * peer installs it liberal (dp_tcpwin_from_scales). */
 	uint32_t td[2];
 };
 

@@ -68,6 +68,7 @@ static void fill_sess(struct dp_lcore *lc, const struct dp_sess *s, uint8_t kind
 	r->s.wscale = x->wscale;
 	r->s.isn = x->isn;
 	r->s.sflags = s->flags & (DP_SESS_F_ONEWAY | DP_SESS_F_XLATE);
+	r->tcpwin = s->proto == DP_IPPROTO_TCP ? dp_tcpwin_scales(x->td) : 0;
 }
 
 static void emit(struct dp_lcore *lc, struct dp_sess *s, uint8_t kind)
@@ -191,6 +192,10 @@ static void set_from_rec(struct dp_lcore *lc, struct dp_sess *s, const struct dp
 	x->xflags = r->s.xflags;
 	x->wscale = r->s.wscale;
 	x->isn = r->s.isn;
+	/* Window tracking: liberal until this node sees each side itself
+	 * (a taken-over flow's next segments are its first here). */
+	if (r->proto == DP_IPPROTO_TCP)
+		dp_tcpwin_from_scales(x->td, r->tcpwin);
 	/* The owner's timer, and a lease more: never gone before the owner's. */
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s),
 		       lc->now_ms + r->s.expire_ms + lc->snap->sync_lease[st]);

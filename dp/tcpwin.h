@@ -42,8 +42,9 @@
  * which answers the client's SYN itself, calls dp_tcpwin_syn() for both
  * SYNs it learns (the client's from the cookie, the server's SYN-ACK).
  *
- * Liberal sessions: a session learnt from a peer (sync) starts with
- * dp_tcpwin_liberal(): its ends and windows are forgotten (the record may
+ * Liberal sessions: a session learnt from a peer (sync) starts liberal
+ * (dp_tcpwin_from_scales() of its record's dp_tcpwin_scales(), or
+ * dp_tcpwin_liberal()): its ends and windows are forgotten (the record may
  * be stale) while the window scales stay; every segment is accepted, and
  * a direction's first data or ACK segment (not a RST or FIN) becomes its
  * end again, from when on it is checked. One-way sessions
@@ -179,6 +180,38 @@ static inline void dp_tcpwin_liberal(uint32_t td[2])
 		td[d] = td[d] ? (td[d] & 0xf0u) | DP_TCPWIN_WEXP_UNKNOWN : 0;
 }
 
+/* A liberal word: a direction learnt from a peer, not seen here yet. */
+static inline bool dp_tcpwin_is_liberal(uint32_t w)
+{
+	return w && !(w & DP_TCPWIN_K);
+}
+
+/* What a sync record carries (dp/sync_ev.h): per direction (byte d) 0x80
+ * when the owner has seen it and its window-scale nibble. Ends and
+ * windows stay behind: a record may be stale when a peer takes over. */
+static inline uint16_t dp_tcpwin_scales(const uint32_t td[2])
+{
+	uint16_t v = 0;
+
+	for (unsigned d = 0; d < 2; d++)
+		if (td[d])
+			v |= (uint16_t)((0x80u | dp_tcpwin_ws(td[d])) << (8 * d));
+	return v;
+}
+
+/* A peer's session: the directions not yet seen here become liberal with
+ * the owner's scales (directions seen here keep what they learnt). */
+static inline void dp_tcpwin_from_scales(uint32_t td[2], uint16_t v)
+{
+	for (unsigned d = 0; d < 2; d++) {
+		unsigned b = v >> (8 * d) & 0xff;
+
+		if (td[d] & DP_TCPWIN_K)
+			continue;
+		td[d] = (b & 0x80) ? (b & 0xfu) << 4 | DP_TCPWIN_WEXP_UNKNOWN : 0;
+	}
+}
+
 /* Learn from an accepted segment of direction d: its end, its window. */
 static inline void dp_tcpwin_learn(uint32_t td[2], unsigned d, const struct dp_tcpwin_seg *g)
 {
@@ -222,11 +255,14 @@ static inline enum dp_tcpwin_verdict dp_tcpwin_check(uint32_t td[2], unsigned d,
 	 * SYN, which we saw; before it, the handshake cannot be complete. A
 	 * RST from the server must acknowledge the client's SYN (RFC 793: a
 	 * reset answering a SYN carries that ack). */
-	if (state == 1 && !oneway && d == 0 && !rst && (g->flags & 0x10)) {
+	/* (A peer's session taken over mid-handshake has no history here:
+	 * a liberal side is not checked until it is seen.) */
+	if (state == 1 && !oneway && d == 0 && !rst && (g->flags & 0x10) &&
+	    !dp_tcpwin_is_liberal(peer)) {
 		if (!(peer & DP_TCPWIN_K) || g->ack - dp_tcpwin_end(peer) > 0x200u)
 			return DP_TCPWIN_KEEP;
 	}
-	if (state == 1 && !oneway && d == 1 && rst) {
+	if (state == 1 && !oneway && d == 1 && rst && !dp_tcpwin_is_liberal(peer)) {
 		if (!(g->flags & 0x10) || !(peer & DP_TCPWIN_K) ||
 		    g->ack - dp_tcpwin_end(peer) > 0x200u)
 			return DP_TCPWIN_DROP;

@@ -1,6 +1,7 @@
 /* Unit tests: TCP window tracking (dp/tcpwin.h) — the handshake's ACK,
  * RSTs and FINs in and out of the window, retransmissions and loss
  * upstream, sequence wrap-around, liberal (synced) and one-way sessions,
+ * a peer taking a flow over from a sync record (anywhere in the stream),
  * and reading a header with its options. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -211,6 +212,128 @@ static void test_liberal_and_oneway(void **state)
 	assert_int_equal(dp_tcpwin_check(td, 0, ES, false, &g), DP_TCPWIN_DROP);
 }
 
+/* A peer takes a flow over from a sync record: only the scales travel
+ * (dp_tcpwin_scales); its copy is liberal until it sees each side, so the
+ * flow's next segments — wherever the owner had got to, retransmissions
+ * and reordering included — are never dropped; once both sides are seen
+ * a blind RST is dropped again. */
+static void test_takeover(void **state)
+{
+	uint32_t own[2], td[2], c = 0xfffff000u, s = 7000;
+	struct dp_tcpwin_seg g;
+	uint16_t v;
+
+	(void)state;
+	handshake(own, c, s);
+	v = dp_tcpwin_scales(own);
+	assert_int_equal(v, 0x8888);   /* both seen, shift 7 (nibble 8) */
+	memset(td, 0, sizeof(td));
+	dp_tcpwin_from_scales(td, v);
+	assert_true(dp_tcpwin_is_liberal(td[0]) && dp_tcpwin_is_liberal(td[1]));
+	assert_int_equal(dp_tcpwin_shift(td[0]), 7);
+	/* the owner went on for 5 MB and 3 MB after its last record (the
+	 * sequence numbers wrap): a server retransmission first, then the
+	 * client's data out of order, then what was lost */
+	g = seg(s + 1 + 3000000 - 20000, c + 1 + 5000000, 1448, 0x10, 509);
+	assert_int_equal(dp_tcpwin_check(td, 1, ES, false, &g), DP_TCPWIN_OK);
+	g = seg(c + 1 + 5000000 + 2896, s + 1 + 3000000, 1448, 0x18, 502);
+	assert_int_equal(dp_tcpwin_check(td, 0, ES, false, &g), DP_TCPWIN_OK);
+	g = seg(c + 1 + 5000000, s + 1 + 3000000, 1448, 0x10, 502);
+	assert_int_equal(dp_tcpwin_check(td, 0, ES, false, &g), DP_TCPWIN_OK);
+	g = seg(s + 1 + 3000000, c + 1 + 5000000 + 4344, 1448, 0x10, 509);
+	assert_int_equal(dp_tcpwin_check(td, 1, ES, false, &g), DP_TCPWIN_OK);
+	/* both sides seen: a blind RST is dropped, the real next one is not */
+	g = seg(c + 1 + 5000000 + 4344 + 0x40000000u, 0, 0, 0x04, 0);
+	assert_int_equal(dp_tcpwin_check(td, 0, ES, false, &g), DP_TCPWIN_DROP);
+	/* a record arriving later does not undo what this copy learnt */
+	dp_tcpwin_from_scales(td, 0x8181);
+	assert_int_equal(dp_tcpwin_shift(td[0]), 7);
+	g = seg(c + 1 + 5000000 + 4344, 0, 0, 0x04, 0);
+	assert_int_equal(dp_tcpwin_check(td, 0, ES, false, &g), DP_TCPWIN_OK);
+
+	/* taken over mid-handshake (the owner saw SYN and SYN-ACK): the
+	 * client's ACK completes it here, and a server RST is not dropped */
+	memset(own, 0, sizeof(own));
+	g = seg(c, 0, 0, 0x02, 64240);
+	g.wscale = 7;
+	dp_tcpwin_check(own, 0, 0, false, &g);
+	g = seg(s, c + 1, 0, 0x12, 65160);
+	g.wscale = 7;
+	dp_tcpwin_check(own, 1, SR, false, &g);
+	memset(td, 0, sizeof(td));
+	dp_tcpwin_from_scales(td, dp_tcpwin_scales(own));
+	g = seg(c + 1, s + 1, 0, 0x10, 502);
+	assert_int_equal(dp_tcpwin_check(td, 0, SR, false, &g), DP_TCPWIN_OK);
+	memset(td, 0, sizeof(td));
+	dp_tcpwin_from_scales(td, dp_tcpwin_scales(own));
+	g = seg(s + 1, c + 1, 0, 0x14, 0);
+	assert_int_equal(dp_tcpwin_check(td, 1, SR, false, &g), DP_TCPWIN_OK);
+	/* the owner never saw the server (no SYN-ACK yet): that side is
+	 * unknown here too, and its SYN-ACK starts it as on the owner */
+	memset(own, 0, sizeof(own));
+	g = seg(c, 0, 0, 0x02, 64240);
+	dp_tcpwin_check(own, 0, 0, false, &g);
+	v = dp_tcpwin_scales(own);
+	assert_int_equal(v & 0xff00, 0);
+	memset(td, 0, sizeof(td));
+	dp_tcpwin_from_scales(td, v);
+	assert_int_equal(td[1], 0);
+	g = seg(s, c + 1, 0, 0x12, 65160);
+	assert_int_equal(dp_tcpwin_check(td, 1, SR, false, &g), DP_TCPWIN_OK);
+	g = seg(c + 1, s + 1, 0, 0x10, 502);
+	assert_int_equal(dp_tcpwin_check(td, 0, SR, false, &g), DP_TCPWIN_OK);
+}
+
+/* Takeover at every point of a long bulk transfer with 5 % loss and
+ * retransmission upstream: no segment of the real flow is ever dropped
+ * by the copy, whatever point it starts from. */
+static void test_takeover_anywhere(void **state)
+{
+	uint32_t own[2], c = 0x7ffff000u, s = 0xfff00000u;
+	uint32_t cnext = c + 1, snext = s + 1;
+	uint64_t rnd = 88172645463325252ull;
+	unsigned dropped = 0, checked = 0;
+
+	(void)state;
+	handshake(own, c, s);
+	for (unsigned i = 0; i < 4000; i++) {
+		uint32_t td[2] = { 0, 0 };
+		uint32_t cn = cnext, sn = snext;
+
+		dp_tcpwin_from_scales(td, dp_tcpwin_scales(own));
+		for (unsigned k = 0; k < 40; k++) {
+			struct dp_tcpwin_seg g;
+
+			rnd ^= rnd << 13;
+			rnd ^= rnd >> 7;
+			rnd ^= rnd << 17;
+			if (rnd % 100 < 5)
+				continue;   /* lost before mgw */
+			if (rnd % 7 == 0) {
+				/* a retransmission of up to 20 segments back */
+				g = seg(cn - 1448 * (uint32_t)(rnd % 20), sn, 1448, 0x10, 502);
+			} else {
+				g = seg(cn, sn, 1448, 0x18, 502);
+				cn += 1448;
+			}
+			dropped += dp_tcpwin_check(td, 0, ES, false, &g) == DP_TCPWIN_DROP;
+			g = seg(sn, cn, 0, 0x10, 509);
+			dropped += dp_tcpwin_check(td, 1, ES, false, &g) == DP_TCPWIN_DROP;
+			checked += 2;
+		}
+		{
+			struct dp_tcpwin_seg g = seg(cn, sn, 0, 0x11, 502);
+
+			dropped += dp_tcpwin_check(td, 0, ES, false, &g) == DP_TCPWIN_DROP;
+			checked++;
+		}
+		cnext += 100000 + (uint32_t)(rnd % 1000000);
+		snext += 1 + (uint32_t)(rnd % 4096);
+	}
+	assert_true(checked > 100000);
+	assert_int_equal(dropped, 0);
+}
+
 static void test_read_header(void **state)
 {
 	uint8_t h[40] = { 0 };
@@ -247,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_rst_fin_window),
 		cmocka_unit_test(test_loss_and_retransmissions),
 		cmocka_unit_test(test_liberal_and_oneway),
+		cmocka_unit_test(test_takeover),
+		cmocka_unit_test(test_takeover_anywhere),
 		cmocka_unit_test(test_read_header),
 	};
 
