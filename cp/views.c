@@ -192,6 +192,9 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	json_object_set_new(o, "bytes_in", json_integer((json_int_t)st.bytes_in));
 	json_object_set_new(o, "bytes_out", json_integer((json_int_t)st.bytes_out));
 	json_object_set_new(o, "no_server", json_integer((json_int_t)st.no_server));
+	/* what max_conns counts: established TCP until closed, and UDP */
+	json_object_set_new(o, "established",
+			    json_integer((json_int_t)(st.established > 0 ? st.established : 0)));
 	{
 		json_t *rf = json_object();
 
