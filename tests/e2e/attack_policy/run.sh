@@ -8,7 +8,7 @@
 # - acl deny 10.0.0.24 with refuse: drop: the client hears nothing (its
 #   connect times out), the refusal still counted;
 # - max_conns 4: four held connections, a fifth refused; one closed, a new
-#   one gets in;
+#   one gets in; PATCHed to 2 through the API, the third is refused;
 # - new_conns_per_s 5: 40 attempts in a row take about a second's burst
 #   plus the refill, the rest refused and counted exactly;
 # - per_client_new_conns_per_s 3: one client's burst is cut to its rate,
@@ -67,6 +67,16 @@ wait $hold
 sleep 0.5
 r2=$(probe try 10.0.0.21 $TB_VIP 82 3)
 tb_check "max_conns: after they close, new ones get in ($r2)" [ "$(field ok <<<"$r2")" = 3 ]
+# through the API: max_conns 2 on the live service (PATCH), the acl kept
+tb_api PATCH /api/v1/services/tcp/$TB_VIP/82 '{"max_conns": 2}' >/dev/null
+tb_expect_eq "API: PATCH max_conns" 200 "$TB_HTTP_CODE"
+sleep 0.3
+tb_client $TB_PY "$TB_ROOT/tests/lib/connprobe.py" hold 10.0.0.1 $TB_VIP 82 3 2 >"$TB_DIR/hold2.out" &
+hold=$!
+tb_wait 5 grep -q held "$TB_DIR/hold2.out"
+wait $hold
+tb_check "API: the new max_conns holds ($(cat "$TB_DIR/hold2.out"))" grep -q "held 2" "$TB_DIR/hold2.out"
+tb_expect_eq "API: GET shows it" 2 "$(tb_api GET /api/v1/services/tcp/$TB_VIP/82 | tb_json "j['max_conns']")"
 
 # new_conns_per_s 5.
 t0=$(date +%s.%N)
