@@ -252,6 +252,9 @@ static inline struct dp_sess *dp_sess_prefetch2(const struct dp_sess_tab *t, uin
 
 		if (ref != DP_SESS_NONE) {
 			dp_sess_prefetch_line(&t->sess[ref >> 1]);
+			/* and its cold half: every TCP segment's window check
+			 * (dp/tcpwin.h) reads x.td */
+			dp_sess_prefetch_line(&t->x[ref >> 1]);
 			*dir = ref & 1;
 			return &t->sess[ref >> 1];
 		}
