@@ -110,11 +110,12 @@ static inline uint32_t dp_tcpwin_make(uint32_t end, bool known, unsigned ws, uns
 /* ceil(log2(win)) - 16, clamped to 0..14. */
 static inline unsigned dp_tcpwin_exp_of(uint64_t win)
 {
-	unsigned e = 0;
+	unsigned e;
 
-	while (e < 14 && (1ull << (16 + e)) < win)
-		e++;
-	return e;
+	if (win <= 65536)
+		return 0;
+	e = 64 - (unsigned)__builtin_clzll(win - 1) - 16;   /* 2^(16+e) >= win */
+	return e > 14 ? 14 : e;
 }
 
 /* d's window scale in effect (unknown: the largest). */
@@ -228,7 +229,9 @@ static inline void dp_tcpwin_learn(uint32_t td[2], unsigned d, const struct dp_t
 		if (wexp == DP_TCPWIN_WEXP_UNKNOWN || e > wexp)
 			wexp = e;
 	}
-	td[d] = dp_tcpwin_make(end, true, ws, wexp);
+	w = dp_tcpwin_make(end, true, ws, wexp);
+	if (td[d] != w)   /* most segments change nothing: no store */
+		td[d] = w;
 }
 
 /* Judge a segment of direction d of a session in TCP state `state`

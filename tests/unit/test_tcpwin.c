@@ -334,6 +334,25 @@ static void test_takeover_anywhere(void **state)
 	assert_int_equal(dropped, 0);
 }
 
+/* The window's exponent by clz against the plain loop it replaced. */
+static void test_exp_of(void **state)
+{
+	(void)state;
+	for (uint64_t w = 0; w < (1ull << 32); w = w * 3 / 2 + 1) {
+		for (int k = -1; k <= 1; k++) {
+			uint64_t v = (uint64_t)((int64_t)w + k);
+			unsigned e = 0;
+
+			while (e < 14 && (1ull << (16 + e)) < v)
+				e++;
+			assert_int_equal(dp_tcpwin_exp_of(v), e);
+		}
+	}
+	assert_int_equal(dp_tcpwin_exp_of(65535ull << 14), 14);
+	assert_int_equal(dp_tcpwin_exp_of(1ull << 17), 1);
+	assert_int_equal(dp_tcpwin_exp_of((1ull << 17) + 1), 2);
+}
+
 static void test_read_header(void **state)
 {
 	uint8_t h[40] = { 0 };
@@ -371,6 +390,7 @@ int main(void)
 		cmocka_unit_test(test_loss_and_retransmissions),
 		cmocka_unit_test(test_liberal_and_oneway),
 		cmocka_unit_test(test_takeover),
+		cmocka_unit_test(test_exp_of),
 		cmocka_unit_test(test_takeover_anywhere),
 		cmocka_unit_test(test_read_header),
 	};
