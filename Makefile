@@ -118,7 +118,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
 		$(shell pkg-config --cflags libdpdk jansson) $< $(wildcard ospf/$*_*.c) -o $@ \
-		$(shell pkg-config --libs libdpdk jansson) -lpthread
+		$(shell pkg-config --libs libdpdk jansson libcrypto) -lpthread
 
 # sync's decoder links its own sources and the generated codec.
 $(B)/fuzz/fuzz_sync: tests/fuzz/fuzz_sync.c sync/wire.c $(PROTO_C)

@@ -461,6 +461,9 @@ int main(int argc, char **argv)
 	cp_selfcheck_stopping(m.cp, strsignal(sig));
 	if (sig == SIGTERM)
 		drain(&m, &sigs);
+	/* The servers' replies to our local IPs go to the heirs before the
+	 * links go down (they hold every session: sync). */
+	sync_release(m.sync, 2000);
 	cp_selfcheck_ports_down(m.cp);
 	web_destroy(m.web);
 	rc = 0;

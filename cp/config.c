@@ -13,6 +13,10 @@
 const char *const cp_sched_names[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", NULL };
 const char *const cp_fwd_names[] = { "fullnat", "nat", "dr", "tunnel", NULL };
 const char *const cp_health_names[] = { "none", "tcp", "udp", "http", NULL };
+const char *const cp_ospf_auth_names[] = { "none", "md5", "hmac-sha1", "hmac-sha256",
+					   "hmac-sha384", "hmac-sha512", NULL };
+const uint8_t cp_ospf_auth_key_max[] = { 0, 16, 20, 32, 48, 64 };
+const char *const cp_bgp_auth_names[] = { "none", "tcp-md5", NULL };
 
 int cp_config_new(struct cp_config **out)
 {

@@ -89,12 +89,18 @@ static json_t *routing_json(const struct cp_config *c)
 		for (unsigned i = 0; i < c->ospf.n_ifaces; i++) {
 			const struct cp_ospf_iface_conf *f = &c->ospf.ifaces[i];
 
-			json_array_append_new(ifs, json_pack("{s:s, s:s, s:i, s:i, s:i}",
+			json_t *auth = f->auth == CP_OSPF_AUTH_NONE ?
+				json_pack("{s:s}", "type", "none") :
+				json_pack("{s:s, s:i, s:s}", "type", cp_ospf_auth_names[f->auth],
+					  "key_id", (int)f->key_id, "key_file", f->key_file);
+
+			json_array_append_new(ifs, json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:b}",
 							     "port", f->port,
 							     "type", f->type ? "broadcast" : "ptp",
 							     "hello_s", (int)f->hello_s,
 							     "dead_s", (int)f->dead_s,
-							     "cost", (int)f->cost));
+							     "cost", (int)f->cost, "auth", auth,
+							     "ttl_security", f->ttl_security));
 		}
 		json_object_set_new(r, "ospf", json_pack("{s:o, s:o, s:o, s:i, s:i}",
 						"router_id", ip_json(c->ospf.router_id),
@@ -105,11 +111,19 @@ static json_t *routing_json(const struct cp_config *c)
 	if (c->bgp.enabled) {
 		json_t *peers = json_array();
 
-		for (unsigned i = 0; i < c->bgp.n_peers; i++)
-			json_array_append_new(peers, json_pack("{s:o, s:I, s:i}",
-							       "ip", ip_json(c->bgp.peers[i].ip),
-							       "as", (json_int_t)c->bgp.peers[i].as,
-							       "port", (int)c->bgp.peers[i].port));
+		for (unsigned i = 0; i < c->bgp.n_peers; i++) {
+			const struct cp_bgp_peer_conf *pc = &c->bgp.peers[i];
+			json_t *auth = pc->auth == CP_BGP_AUTH_NONE ?
+				json_pack("{s:s}", "type", "none") :
+				json_pack("{s:s, s:s}", "type", cp_bgp_auth_names[pc->auth],
+					  "key_file", pc->key_file);
+
+			json_array_append_new(peers, json_pack("{s:o, s:I, s:i, s:o, s:b}",
+							       "ip", ip_json(pc->ip),
+							       "as", (json_int_t)pc->as,
+							       "port", (int)pc->port, "auth", auth,
+							       "ttl_security", pc->ttl_security));
+		}
 		json_object_set_new(r, "bgp", json_pack("{s:I, s:o, s:i, s:I, s:I, s:o}",
 						"local_as", (json_int_t)c->bgp.local_as,
 						"router_id", ip_json(c->bgp.router_id),

@@ -416,11 +416,75 @@ static int parse_services(const json_t *arr, struct cp_config *c, struct cp_err 
 	return 0;
 }
 
+/* "auth": { "type", "key_id", "key_file" }; the key file is read by the
+ * validator (config_check.c) and at start, never kept in the config. */
+static int parse_ospf_auth(const json_t *io, const char *ip, struct cp_ospf_iface_conf *ic,
+			   struct cp_err *err)
+{
+	static const char *const keys[] = { "type", "key_id", "key_file", NULL };
+	const json_t *a = json_object_get(io, "auth");
+	uint32_t id = 1;
+	char p[80];
+
+	ic->auth = CP_OSPF_AUTH_NONE;
+	if (!a || json_is_null(a))
+		return 0;
+	cp_rd_path(p, sizeof(p), ip, "auth");
+	RD(cp_rd_object(a, p, err));
+	RD(cp_rd_keys(a, p, keys, err));
+	if (!json_object_get(a, "type"))
+		return cp_rd_fail(err, p, "type", "is required (%s)",
+				  "none, md5, hmac-sha1, hmac-sha256, hmac-sha384 or hmac-sha512");
+	RD(cp_rd_enum(a, p, "type", cp_ospf_auth_names, CP_OSPF_AUTH_MAX, &ic->auth, err));
+	if (ic->auth == CP_OSPF_AUTH_NONE) {
+		if (json_object_get(a, "key_id"))
+			return cp_rd_fail(err, p, "key_id", "is not used with type none");
+		if (json_object_get(a, "key_file"))
+			return cp_rd_fail(err, p, "key_file", "is not used with type none");
+		return 0;
+	}
+	RD(cp_rd_uint(a, p, "key_id", 0, 255, false, &id, err));
+	ic->key_id = (uint8_t)id;
+	RD(cp_rd_string(a, p, "key_file", true, ic->key_file, sizeof(ic->key_file), err));
+	if (ic->key_file[0] != '/')
+		return cp_rd_fail(err, p, "key_file", "must be an absolute path");
+	return 0;
+}
+
+/* "auth": { "type": "tcp-md5", "key_file" } */
+static int parse_bgp_auth(const json_t *po, const char *pp, struct cp_bgp_peer_conf *pc,
+			  struct cp_err *err)
+{
+	static const char *const keys[] = { "type", "key_file", NULL };
+	const json_t *a = json_object_get(po, "auth");
+	char p[80];
+
+	pc->auth = CP_BGP_AUTH_NONE;
+	if (!a || json_is_null(a))
+		return 0;
+	cp_rd_path(p, sizeof(p), pp, "auth");
+	RD(cp_rd_object(a, p, err));
+	RD(cp_rd_keys(a, p, keys, err));
+	if (!json_object_get(a, "type"))
+		return cp_rd_fail(err, p, "type", "is required (none or tcp-md5)");
+	RD(cp_rd_enum(a, p, "type", cp_bgp_auth_names, CP_BGP_AUTH_MAX, &pc->auth, err));
+	if (pc->auth == CP_BGP_AUTH_NONE) {
+		if (json_object_get(a, "key_file"))
+			return cp_rd_fail(err, p, "key_file", "is not used with type none");
+		return 0;
+	}
+	RD(cp_rd_string(a, p, "key_file", true, pc->key_file, sizeof(pc->key_file), err));
+	if (pc->key_file[0] != '/')
+		return cp_rd_fail(err, p, "key_file", "must be an absolute path");
+	return 0;
+}
+
 static int parse_ospf(const json_t *o, struct cp_ospf_conf *f, struct cp_err *err)
 {
 	static const char *const keys[] = { "router_id", "area", "interfaces", "vip_cost",
 					    "lip_cost", NULL };
-	static const char *const ikeys[] = { "port", "type", "hello_s", "dead_s", "cost", NULL };
+	static const char *const ikeys[] = { "port", "type", "hello_s", "dead_s", "cost", "auth",
+					     "ttl_security", NULL };
 	static const char *const types[] = { "ptp", "broadcast" };
 	const char *p = "routing.ospf";
 	const json_t *ifs;
@@ -456,6 +520,11 @@ static int parse_ospf(const json_t *o, struct cp_ospf_conf *f, struct cp_err *er
 		RD(cp_rd_u16(io, ip, "cost", 1, 65535, false, &ic->cost, err));
 		if (ic->dead_s <= ic->hello_s)
 			return cp_rd_fail(err, ip, "dead_s", "must be greater than hello_s");
+		RD(parse_ospf_auth(io, ip, ic, err));
+		RD(cp_rd_bool(io, ip, "ttl_security", &ic->ttl_security, err));
+		if (ic->ttl_security && ic->type != 0)
+			return cp_rd_fail(err, ip, "ttl_security",
+					  "is for ptp interfaces (RFC 5082 on point-to-point links)");
 		f->n_ifaces++;
 	}
 	return 0;
@@ -465,7 +534,7 @@ static int parse_bgp(const json_t *o, struct cp_bgp_conf *b, struct cp_err *err)
 {
 	static const char *const keys[] = { "local_as", "router_id", "hold_s", "peers",
 					    "vip_med", "lip_med", NULL };
-	static const char *const pkeys[] = { "ip", "as", "port", NULL };
+	static const char *const pkeys[] = { "ip", "as", "port", "auth", "ttl_security", NULL };
 	const char *p = "routing.bgp";
 	const json_t *peers;
 
@@ -494,6 +563,8 @@ static int parse_bgp(const json_t *o, struct cp_bgp_conf *b, struct cp_err *err)
 		RD(cp_rd_uint(po, pp, "as", 1, UINT32_MAX, true, &pc->as, err));
 		pc->port = 179;
 		RD(cp_rd_u16(po, pp, "port", 1, 65535, false, &pc->port, err));
+		RD(parse_bgp_auth(po, pp, pc, err));
+		RD(cp_rd_bool(po, pp, "ttl_security", &pc->ttl_security, err));
 		b->n_peers++;
 	}
 	return 0;
@@ -709,5 +780,12 @@ int cp_config_load(const char *path, struct cp_config **out, struct cp_err *err)
 	}
 	rc = cp_config_from_json(j, out, err);
 	json_decref(j);
+	if (rc == 0) {
+		rc = cp_config_check_keys(*out, err);
+		if (rc < 0) {
+			cp_config_free(*out);
+			*out = NULL;
+		}
+	}
 	return rc;
 }

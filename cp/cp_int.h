@@ -64,6 +64,8 @@ struct cp {
 	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
 	struct cp_selfcheck *sc;
 	struct cp_cluster_ops cluster;    /* sync's; zero until it starts */
+	struct cp_lip_hold lip_hold[CP_MAX_LIP_HOLDS];   /* cp_lips_set (lock) */
+	unsigned n_lip_hold;
 	pthread_mutex_t cluster_mu;
 
 	/* Counters read minus these = what the API shows: an id reused by

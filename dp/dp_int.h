@@ -106,6 +106,12 @@ struct dp_lcore_sync {
 	uint64_t sweep_removed;
 	uint8_t n_sweep_q;
 	struct { uint8_t peer, origin, all; } sweep_q[DP_SYNC_MAX_PEERS];
+	/* failover: a walk that moves sessions to or from this node
+	 * (ADOPT/HANDBACK), and those waiting behind it */
+	uint8_t own_on, n_own_q;
+	uint32_t own_cursor;
+	uint64_t own_moved;
+	struct dp_sync_own { uint8_t kind, peer, node; uint32_t lip; } own_cur, own_q[32];
 	/* foreign sessions per (peer slot, origin lcore): count, identity sum,
 	 * and the resync generation their records must carry */
 	uint64_t fcount[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];

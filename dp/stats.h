@@ -132,6 +132,8 @@ struct dp_port_stats {
 	X(sync_updated,       "sync_updated",           "sync_updated",          "Sync: peers' sessions updated.") \
 	X(sync_deleted,       "sync_deleted",           "sync_deleted",          "Sync: peers' sessions ended by their owner.") \
 	X(sync_swept,         "sync_swept",             "sync_swept",            "Sync: peers' sessions removed after a resync did not refresh them.") \
+	X(sync_adopted,       "sync_adopted",           "sync_adopted",          "Failover: peers' sessions this node became the owner of (it holds their local IP).") \
+	X(sync_handed_back,   "sync_handed_back",       "sync_handed_back",      "Failover: adopted sessions handed back to their local IP's owner.") \
 	X(sync_conflicts,     "sync_conflicts",         "sync_conflicts",        "Sync: peers' sessions refused: a tuple in use here.") \
 	X(sync_refused_quota, "sync_refused_quota",     "sync_refused_quota",    "Sync: peers' sessions refused: the peer's quota is full.") \
 	X(sync_refused_full,  "sync_refused_full",      "sync_refused_full",     "Sync: peers' sessions refused: the table is full.") \
