@@ -201,6 +201,16 @@ static int punt_maps(const struct cp_config *c, struct dp_snap *s)
 				return rc;
 		}
 	}
+	if (c->sync.enabled && c->sync.n_peers) {
+		if (dp_map_create(c->sync.n_peers, &s->sync_peers) < 0)
+			return -ENOMEM;
+		s->sync_port = htons(c->sync.udp_port);
+		for (unsigned i = 0; i < c->sync.n_peers; i++) {
+			rc = dp_map_put(s->sync_peers, htonl(c->sync.peers[i].ip), 1);
+			if (rc < 0 && rc != -EEXIST)
+				return rc;
+		}
+	}
 	for (unsigned i = 0; i < c->n_services; i++)
 		if (c->services[i].health.type != CP_HEALTH_NONE)
 			n += 2 * c->services[i].n_servers;
@@ -334,6 +344,7 @@ void cp_snap_free(struct dp_snap *s)
 		free(s->svc[i].usable);
 	}
 	dp_map_free(s->bgp_peers);
+	dp_map_free(s->sync_peers);
 	dp_map_free(s->hc_targets);
 	if (s->n_svc)
 		free(s->svc[0].servers);

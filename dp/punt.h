@@ -7,7 +7,8 @@
  * each class has its own token bucket per lcore (exception_path.*_pps,
  * each lcore its share, dp/limit.h) and is counted apart:
  *   routing  OSPF (IP protocol 89), BGP (TCP port 179) from a configured
- *            peer's address, ARP;
+ *            peer's address, ARP, session sync's datagrams from a
+ *            configured sync peer to the sync port;
  *   health   replies to the health checks: from an address and port (or,
  *            ICMP, the address) of a server the snapshot knows;
  *   other    the rest (ping, ssh, floods).
@@ -40,6 +41,9 @@ static inline enum dp_punt_class dp_punt_classify(const struct dp_snap *s, const
 		return DP_PUNT_OTHER;
 	if (p->proto == DP_IPPROTO_TCP && (p->sport == DP_BGP_PORT || p->dport == DP_BGP_PORT) &&
 	    s->bgp_peers && dp_map_get(s->bgp_peers, p->src) != DP_MAP_NONE)
+		return DP_PUNT_ROUTING;
+	if (p->proto == DP_IPPROTO_UDP && s->sync_peers && p->dport == s->sync_port &&
+	    dp_map_get(s->sync_peers, p->src) != DP_MAP_NONE)
 		return DP_PUNT_ROUTING;
 	if (s->hc_targets &&
 	    (((p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&

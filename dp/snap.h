@@ -164,6 +164,10 @@ struct dp_snap {
 	 * (ip << 16 | port, network order; port 0 = the address, for ICMP). */
 	uint32_t punt_pps[DP_PUNT_MAX];
 	struct dp_map *bgp_peers;
+	/* Session sync's peers (ip → 1) and its UDP port (network order):
+	 * their datagrams are control traffic, in the routing class. */
+	struct dp_map *sync_peers;
+	uint16_t sync_port;
 	struct dp_map *hc_targets;
 	/* Session sync (dp/sync_ev.h): on when the node has peers. A session
 	 * this node owns sends a lease record on its first packet after

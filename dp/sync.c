@@ -556,6 +556,7 @@ static void adopt(struct dp_lcore *lc, struct dp_sess *s)
 	rs->sessions++;
 	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 		rs->open++;
+	lc->svc[s->svc_id].established += dp_tcp_state_conn(s->state);   /* max_conns */
 	emit(lc, s, DP_SYNC_UPSERT);
 	lc->stats.sync_adopted++;
 }
@@ -573,6 +574,7 @@ static void hand_back(struct dp_lcore *lc, struct dp_sess *s, uint8_t peer)
 	rs->sessions--;
 	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 		rs->open--;
+	lc->svc[s->svc_id].established -= dp_tcp_state_conn(s->state);
 	s->flags |= DP_SESS_F_FOREIGN;
 	x->peer = peer;
 	x->origin = (uint8_t)lc->idx;   /* the owner's lcore of it: the same owner() */

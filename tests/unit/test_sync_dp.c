@@ -565,6 +565,11 @@ static void test_adopt_hand_back(void **state)
 		for (unsigned k = 0; k < 64; k++)
 			total += B.lc->rs[k].sessions;
 		assert_int_equal(total, 11);
+		/* max_conns counts the UDP one, not the embryonic TCP ones */
+		total = 0;
+		for (unsigned k = 0; k < 16; k++)
+			total += (uint64_t)B.lc->svc[k].established;
+		assert_int_equal(total, 1);
 	}
 	/* adopting again finds nothing foreign on it */
 	assert_int_equal(b_walk(DP_SYNC_ADOPT, 0, lip), 0);
@@ -577,6 +582,13 @@ static void test_adopt_hand_back(void **state)
 	assert_int_equal(B.lc->sync.fcount[0][0], 11);
 	assert_true(B.lc->sync.fhash[0][0] == fh);
 	assert_int_equal(B.lc->rs[s->rs_id].sessions, 0);
+	{
+		int64_t total = 0;
+
+		for (unsigned k = 0; k < 16; k++)
+			total += B.lc->svc[k].established;
+		assert_int_equal(total, 0);
+	}
 	/* and A's records update them in place */
 	assert_int_equal(B.lc->stats.sync_handed_back, 11);
 
