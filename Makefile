@@ -4,6 +4,7 @@
 #   make check      install what is missing, run unit and end-to-end tests
 #   make demo       install what is missing, run the demo on a netns testbed
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
+#   make bench-peers  mgw against nftables, HAProxy, nginx stream on the testbed (ratios)
 #   make fuzz       libFuzzer targets (clang)
 
 PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c libcrypto
@@ -31,7 +32,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 ADM_SRC  := $(sort $(wildcard adm/*.c))
 
-.PHONY: all deps test-deps check unit e2e demo bench fuzz clean
+.PHONY: all deps test-deps check unit e2e demo bench bench-peers fuzz clean
 all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
 
 # `make V=1` shows the commands.
@@ -105,6 +106,12 @@ demo: test-deps
 bench: test-deps
 	@$(MAKE) --no-print-directory all $(B)/bench
 	@tests/bench/run.sh
+
+# mgw (af_xdp, af_packet) against nftables FULLNAT, HAProxy and nginx stream
+# on one veth testbed: a table of ratios, last line JSON
+bench-peers: test-deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/peers.sh
 
 $(B)/bench: $(BENCH_SRC) $(B)/libmgw.a
 	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(B)/libmgw.a $(LDLIBS)

@@ -217,7 +217,9 @@ static uint64_t memory_mb(const struct cp_config *c, int n_data)
 	 * per-client rate table (256 KiB) */
 	uint64_t stats = ((uint64_t)c->max_servers * 64 + (uint64_t)c->max_services * 160 +
 			  (256 << 10)) * (uint64_t)n_data;
-	uint64_t laddr = 64ull * 65536 * 2 * (uint64_t)n_data;
+	uint64_t guards = c->lport_guards ? c->lport_guards : c->sessions_per_lcore;
+	/* guard slots of 16 B and a port cursor per server id */
+	uint64_t laddr = (guards * 16 + (uint64_t)c->max_servers * 4) * (uint64_t)n_data;
 
 	/* + two route tables (64 MB each while one replaces the other), mbufs
 	 * and EAL's own needs */
@@ -310,7 +312,9 @@ static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
 	d->max_services = c->max_services;
 	d->max_servers = c->max_servers;
 	d->mbufs = c->mbufs;
+	d->lport_guards = c->lport_guards;
 	d->idle_sleep_us = c->idle_sleep_us;
+	d->tap_poll_us = c->tap_poll_us;
 	d->neigh_hold_ms = 1000;
 	d->sync_ring = c->sync.enabled ? 16384 : 0;   /* 1 MB each way per lcore */
 }

@@ -31,12 +31,14 @@ int cp_config_new(struct cp_config **out)
 	c->api_max_body = 8u << 20;
 	snprintf(c->lcores, sizeof(c->lcores), "0-1");
 	c->idle_sleep_us = 100;
+	c->tap_poll_us = 50;
 	c->to_tcp_est = 900;
 	c->to_tcp_syn = 30;
 	c->to_tcp_fin = 60;
 	c->to_tcp_time_wait = 10;
 	c->to_tcp_close = 3;
 	c->to_udp = 300;
+	c->lport_guard_s = 60;
 	c->ospf.area = 0;
 	c->ospf.vip_cost = 10;
 	c->ospf.lip_cost = 10;
@@ -49,6 +51,8 @@ int cp_config_new(struct cp_config **out)
 	c->sessions_per_lcore = 1000000;
 	c->max_services = 4096;
 	c->max_servers = 65536;
+	c->lport_min = 1024;
+	c->lport_max = 65535;
 	c->selfcheck_ms = 500;
 	c->recover = CP_RECOVER_MANUAL;
 	c->recover_after = 3;

@@ -186,6 +186,7 @@ struct cp_config {
 	unsigned n_args;
 	char **args;
 	uint32_t idle_sleep_us;
+	uint32_t tap_poll_us;
 	/* network */
 	unsigned n_ports;
 	struct cp_port_conf ports[CP_MAX_PORTS];
@@ -195,6 +196,7 @@ struct cp_config {
 	uint32_t lips[CP_MAX_LIPS];
 	/* timeouts, seconds */
 	uint32_t to_tcp_est, to_tcp_syn, to_tcp_fin, to_tcp_time_wait, to_tcp_close, to_udp;
+	uint32_t lport_guard_s;     /* a TCP tuple rests this long after its session */
 	/* services */
 	unsigned n_services;
 	struct cp_service_conf *services;
@@ -205,6 +207,8 @@ struct cp_config {
 	struct cp_sync_conf sync;
 	/* limits */
 	uint32_t sessions_per_lcore, max_services, max_servers, mbufs;
+	uint32_t lport_min, lport_max;   /* local ports FULLNAT uses, inclusive */
+	uint32_t lport_guards;           /* guard slots per lcore; 0 = sessions_per_lcore */
 	/* selfcheck */
 	uint32_t selfcheck_ms;
 	uint8_t recover;

@@ -172,9 +172,10 @@ json_t *cp_config_to_json(const struct cp_config *c)
 	a = json_array();
 	for (unsigned i = 0; i < c->n_args; i++)
 		json_array_append_new(a, json_string(c->args[i]));
-	json_object_set_new(o, "dpdk", json_pack("{s:s, s:o, s:I}", "lcores", c->lcores,
+	json_object_set_new(o, "dpdk", json_pack("{s:s, s:o, s:I, s:I}", "lcores", c->lcores,
 						 "args", a,
-						 "idle_sleep_us", (json_int_t)c->idle_sleep_us));
+						 "idle_sleep_us", (json_int_t)c->idle_sleep_us,
+						 "tap_poll_us", (json_int_t)c->tap_poll_us));
 	a = json_array();
 	for (unsigned i = 0; i < c->n_ports; i++)
 		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i}",
@@ -194,27 +195,32 @@ json_t *cp_config_to_json(const struct cp_config *c)
 		json_array_append_new(a, ip_json(c->lips[i]));
 	json_object_set_new(o, "localips", a);
 	json_object_set_new(o, "timeouts",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				      "tcp_established_s", (json_int_t)c->to_tcp_est,
 				      "tcp_syn_s", (json_int_t)c->to_tcp_syn,
 				      "tcp_fin_s", (json_int_t)c->to_tcp_fin,
 				      "tcp_time_wait_s", (json_int_t)c->to_tcp_time_wait,
 				      "tcp_close_s", (json_int_t)c->to_tcp_close,
-				      "udp_s", (json_int_t)c->to_udp));
+				      "udp_s", (json_int_t)c->to_udp,
+				      "lport_guard_s", (json_int_t)c->lport_guard_s));
 	a = json_array();
 	for (unsigned i = 0; i < c->n_services; i++)
 		json_array_append_new(a, cp_service_to_json(&c->services[i]));
 	json_object_set_new(o, "services", a);
 	json_object_set_new(o, "routing", routing_json(c));
 	json_object_set_new(o, "sync", c->sync.enabled ? sync_json(&c->sync) : json_null());
-	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 						   "sessions_per_lcore",
 						   (json_int_t)c->sessions_per_lcore,
 						   "services", (json_int_t)c->max_services,
 						   "servers", (json_int_t)c->max_servers,
 						   "mbufs", (json_int_t)c->mbufs,
 						   "evict_low_water_pct",
-						   (json_int_t)c->evict_low_water_pct));
+						   (json_int_t)c->evict_low_water_pct,
+						   "lport_min", (json_int_t)c->lport_min,
+						   "lport_max", (json_int_t)c->lport_max,
+						   "lport_guards_per_lcore",
+						   (json_int_t)c->lport_guards));
 	json_object_set_new(o, "exception_path", json_pack("{s:I, s:I, s:I}",
 						   "routing_pps", (json_int_t)c->punt_pps[0],
 						   "health_pps", (json_int_t)c->punt_pps[1],

@@ -57,7 +57,7 @@ static int parse_api(const json_t *o, struct cp_config *c, struct cp_err *err)
 
 static int parse_dpdk(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
-	static const char *const keys[] = { "lcores", "args", "idle_sleep_us", NULL };
+	static const char *const keys[] = { "lcores", "args", "idle_sleep_us", "tap_poll_us", NULL };
 	const json_t *args;
 
 	RD(cp_rd_object(o, "dpdk", err));
@@ -66,6 +66,7 @@ static int parse_dpdk(const json_t *o, struct cp_config *c, struct cp_err *err)
 	if (!c->lcores[0])
 		return cp_rd_fail(err, "dpdk", "lcores", "must not be empty");
 	RD(cp_rd_uint(o, "dpdk", "idle_sleep_us", 0, 100000, false, &c->idle_sleep_us, err));
+	RD(cp_rd_uint(o, "dpdk", "tap_poll_us", 0, 10000, false, &c->tap_poll_us, err));
 	RD(cp_rd_array(o, "dpdk", "args", 64, &args, err));
 	if (args) {
 		c->args = calloc(json_array_size(args) + 1, sizeof(char *));
@@ -161,7 +162,8 @@ static int parse_lips(const json_t *arr, struct cp_config *c, struct cp_err *err
 static int parse_timeouts(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "tcp_established_s", "tcp_syn_s", "tcp_fin_s",
-					    "tcp_time_wait_s", "tcp_close_s", "udp_s", NULL };
+					    "tcp_time_wait_s", "tcp_close_s", "udp_s", "lport_guard_s",
+					    NULL };
 	const char *p = "timeouts";
 	const uint32_t max = 7 * 86400;
 
@@ -173,6 +175,7 @@ static int parse_timeouts(const json_t *o, struct cp_config *c, struct cp_err *e
 	RD(cp_rd_uint(o, p, "tcp_time_wait_s", 1, max, false, &c->to_tcp_time_wait, err));
 	RD(cp_rd_uint(o, p, "tcp_close_s", 1, max, false, &c->to_tcp_close, err));
 	RD(cp_rd_uint(o, p, "udp_s", 1, max, false, &c->to_udp, err));
+	RD(cp_rd_uint(o, p, "lport_guard_s", 0, 3600, false, &c->lport_guard_s, err));
 	return 0;
 }
 
@@ -635,7 +638,8 @@ static int parse_sync(const json_t *o, struct cp_sync_conf *y, struct cp_err *er
 static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "sessions_per_lcore", "services", "servers", "mbufs",
-					    "evict_low_water_pct", NULL };
+					    "evict_low_water_pct", "lport_min", "lport_max",
+					    "lport_guards_per_lcore", NULL };
 
 	RD(cp_rd_object(o, "limits", err));
 	RD(cp_rd_keys(o, "limits", keys, err));
@@ -648,6 +652,12 @@ static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err
 		      err));
 	if (c->mbufs && c->mbufs < 4096)
 		return cp_rd_fail(err, "limits", "mbufs", "must be 0 (automatic) or at least 4096");
+	RD(cp_rd_uint(o, "limits", "lport_min", 1, 65535, false, &c->lport_min, err));
+	RD(cp_rd_uint(o, "limits", "lport_max", 1, 65535, false, &c->lport_max, err));
+	if (c->lport_min > c->lport_max)
+		return cp_rd_fail(err, "limits", "lport_min", "must not be above lport_max");
+	RD(cp_rd_uint(o, "limits", "lport_guards_per_lcore", 0, 1u << 30, false, &c->lport_guards,
+		      err));
 	return 0;
 }
 

@@ -346,7 +346,8 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 
 	if (a->n_ports != b->n_ports || memcmp(a->ports, b->ports, sizeof(a->ports)) != 0)
 		what = "ports";
-	else if (strcmp(a->lcores, b->lcores) != 0 || a->n_args != b->n_args)
+	else if (strcmp(a->lcores, b->lcores) != 0 || a->n_args != b->n_args ||
+		 a->tap_poll_us != b->tap_poll_us)
 		what = "dpdk";
 	else if (a->api_addr != b->api_addr || a->api_port != b->api_port ||
 		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0)
@@ -357,7 +358,7 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 		what = "sync";
 	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
 		 a->max_services != b->max_services || a->max_servers != b->max_servers ||
-		 a->mbufs != b->mbufs)
+		 a->mbufs != b->mbufs || a->lport_guards != b->lport_guards)
 		what = "limits";
 	for (unsigned i = 0; !what && i < a->n_args; i++)
 		if (strcmp(a->args[i], b->args[i]) != 0)

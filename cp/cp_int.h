@@ -74,6 +74,16 @@ struct cp {
 	struct dp_rs_stats *rs_base;
 	struct cp_rate *svc_rate, *rs_rate;
 	uint8_t *rs_drained;              /* per server id: "drained" was logged */
+
+	/* FULLNAT's local ports, watched once a second (maint.c) from the
+	 * lcores' counters, shown in /status (views.c); lock held. */
+	struct {
+		uint64_t refused;             /* new connections refused: no LIP:lport */
+		uint64_t cut;                 /* TIME-WAIT guards cut short */
+		uint64_t short_ms;            /* when the last refusal was seen */
+		bool short_now;               /* refusals in the last minute (logged once) */
+		bool cut_logged;
+	} lports;
 };
 
 /* Counters of a service / server since its base (lock held). */

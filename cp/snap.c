@@ -638,6 +638,9 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	if (rc < 0)
 		goto err;
 	s->laddr.n_lips = c->n_lips;
+	s->laddr.lport_min = (uint16_t)c->lport_min;
+	s->laddr.lport_max = (uint16_t)c->lport_max;
+	s->laddr.guard_ms = c->lport_guard_s * 1000;
 	/* In flow mode a LIP's owner is its rx queue: LIPs that stay keep
 	 * theirs, whatever was added or removed around them. */
 	dp_flow_assign_owners(&s->laddr, in->prev ? &in->prev->laddr : NULL);

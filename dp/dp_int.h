@@ -157,6 +157,7 @@ struct dp_lcore {
 	uint64_t tsc_per_ms;
 	uint64_t tsc_base;
 	uint64_t next_tick;           /* tsc */
+	uint64_t next_tap;            /* tsc: the TAPs are polled then */
 	uint32_t now_ms;              /* wheel time */
 	uint64_t now_tsc;             /* at the top of this loop */
 	uint32_t idle_polls;
@@ -198,6 +199,7 @@ struct dp {
 	/* tring[from][to]: persistence templates lcore `from` shares */
 	struct rte_ring *tring[DP_MAX_LCORES][DP_MAX_LCORES];
 	uint64_t tsc_hz;
+	uint64_t tap_poll_tsc;        /* between two polls of the TAPs */
 	volatile int stop;
 	bool started;
 	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
@@ -215,6 +217,9 @@ void dp_port_close(struct dp *dp, unsigned i);
 
 /* lcore.c */
 int dp_lcore_main(void *arg);
+/* One turn of the loop (what dp_lcore_main repeats, and what `make bench`
+ * times): returns the packets it handled. */
+unsigned dp_lcore_turn(struct dp_lcore *lc);
 int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id);
 void dp_lcore_free(struct dp_lcore *lc);
 

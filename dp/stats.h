@@ -97,6 +97,9 @@ struct dp_port_stats {
 	X(sess_killed,        "sessions_flushed",       "sessions_flushed",      "Sessions ended by the operator.") \
 	X(sess_reused,        "sessions_reused",        "sessions_reused",       "Closed sessions whose tuple a new SYN took.") \
 	X(sess_reset,         "sessions_reset",         "sessions_reset",        "Sessions reset because their server went down.") \
+	X(lport_guard_skips,  "lport_guard_skips",      "lport_guard_skips",     "Local ports passed over for a new connection: the tuple is in its TIME-WAIT guard.") \
+	X(lport_busy_skips,   "lport_busy_skips",       "lport_busy_skips",      "Local ports passed over for a new connection: a session holds the tuple.") \
+	X(lport_guard_cut,    "lport_guard_cut",        "lport_guard_cut",       "TIME-WAIT guards cut short: the guard table had no free slot (limits.lport_guards_per_lcore).") \
 	X(loops,              "loops",                  "loops",                 "Turns of the lcore loop (the watchdog's heartbeat).") \
 	X(busy_polls,         "busy_polls",             "busy_polls",            "Loop turns that found packets.") \
 	X(busy_cycles,        "busy_cycles",            "busy_cycles",           "TSC cycles spent in loop turns that found packets.") \

@@ -7,7 +7,8 @@ build_pkgs=(gcc make pkg-config dpdk dpdk-dev libdpdk-dev libmicrohttpd-dev
             libjansson-dev libprotobuf-c-dev protobuf-c-compiler libcmocka-dev
             libssl-dev)
 test_pkgs=(iproute2 ethtool tcpdump nginx-light socat wrk python3 python3-scapy
-           hping3 curl bird2 frr ipvsadm procps jq clang nftables)
+           hping3 curl bird2 frr ipvsadm procps jq clang nftables haproxy
+           libnginx-mod-stream)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
@@ -30,6 +31,6 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q || true
 $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 # Debian starts these daemons on install; tests run their own instances.
-for svc in nginx bird frr; do
+for svc in nginx bird frr haproxy; do
 	$sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
