@@ -213,9 +213,13 @@ static uint64_t free_hugepage_mb(void)
 /* Memory the data plane will ask EAL for, in MB, with room to spare. */
 static uint64_t memory_mb(const struct cp_config *c, int n_data)
 {
-	uint64_t per_sess = 64 + 32 + 4 + 2 * 8 * 2;   /* session, its cold half, free list, buckets */
+	/* session, its cold half, free list, buckets, eviction links */
+	uint64_t per_sess = 64 + 32 + 4 + 2 * 8 * 2 + 8;
 	uint64_t sess = (uint64_t)c->sessions_per_lcore * per_sess * (uint64_t)n_data;
-	uint64_t stats = (uint64_t)(c->max_servers * 64 + c->max_services * 72) * (uint64_t)n_data;
+	/* per server and service: counters (and rate buckets); per lcore the
+	 * per-client rate table (256 KiB) */
+	uint64_t stats = ((uint64_t)c->max_servers * 64 + (uint64_t)c->max_services * 160 +
+			  (256 << 10)) * (uint64_t)n_data;
 	uint64_t guards = c->lport_guards ? c->lport_guards : c->sessions_per_lcore;
 	/* guard slots of 16 B and a port cursor per server id */
 	uint64_t laddr = (guards * 16 + (uint64_t)c->max_servers * 4) * (uint64_t)n_data;

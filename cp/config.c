@@ -60,6 +60,11 @@ int cp_config_new(struct cp_config **out)
 	c->recover_after = 3;
 	c->mbuf_min_free_pct = 5;
 	c->max_loss_pct = 50;
+	c->evict_low_water_pct = 5;
+	/* exception-path policing is opt-in for now (docs/config.md) */
+	c->punt_pps[0] = 0;
+	c->punt_pps[1] = 0;
+	c->punt_pps[2] = 0;
 	*out = c;
 	return 0;
 }
@@ -69,6 +74,22 @@ void cp_service_free(struct cp_service_conf *s)
 	free(s->servers);
 	s->servers = NULL;
 	s->n_servers = 0;
+	free(s->allow);
+	free(s->deny);
+	s->allow = s->deny = NULL;
+	s->n_allow = s->n_deny = 0;
+}
+
+static int copy_prefixes(const struct cp_prefix *src, unsigned n, struct cp_prefix **dst)
+{
+	*dst = NULL;
+	if (!n)
+		return 0;
+	*dst = malloc(n * sizeof(**dst));
+	if (!*dst)
+		return -ENOMEM;
+	memcpy(*dst, src, n * sizeof(**dst));
+	return 0;
 }
 
 void cp_config_free(struct cp_config *c)
@@ -89,6 +110,13 @@ int cp_service_copy(const struct cp_service_conf *src, struct cp_service_conf *d
 {
 	*dst = *src;
 	dst->servers = NULL;
+	dst->allow = dst->deny = NULL;
+	if (copy_prefixes(src->allow, src->n_allow, &dst->allow) < 0 ||
+	    copy_prefixes(src->deny, src->n_deny, &dst->deny) < 0) {
+		free(dst->allow);
+		dst->allow = NULL;
+		return -ENOMEM;
+	}
 	if (src->n_servers) {
 		dst->servers = malloc(src->n_servers * sizeof(*src->servers));
 		if (!dst->servers)

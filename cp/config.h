@@ -14,6 +14,8 @@
 
 #include <jansson.h>
 
+#include "cp/acl.h"
+
 #define CP_MAX_PORTS      8
 #define CP_MAX_LIPS       64
 #define CP_MAX_ROUTES     1024
@@ -98,7 +100,16 @@ struct cp_service_conf {
 	struct cp_health_conf health;
 	unsigned n_servers;
 	struct cp_server_conf *servers;
+	/* What new flows must pass (docs/config.md "acl and limits"). */
+	unsigned n_allow, n_deny;
+	struct cp_prefix *allow, *deny;   /* acl.allow / acl.deny (heap) */
+	uint32_t max_conns;               /* 0 = none */
+	uint32_t new_conns_per_s;         /* 0 = none */
+	uint32_t per_client_new_conns_per_s;
+	uint8_t refuse;                   /* 0 rst, 1 drop */
 };
+
+#define CP_ACL_MAX (1u << 20)         /* prefixes per list */
 
 struct cp_port_conf {
 	char name[CP_PORT_NAME_MAX + 1];
@@ -211,7 +222,10 @@ struct cp_config {
 	uint8_t recover;
 	uint32_t recover_after;
 	uint32_t mbuf_min_free_pct;   /* mbuf headroom under this: faulty */
-	uint32_t max_loss_pct;        /* sustained rx loss / ring overflow over this: faulty (0 off) */
+	uint32_t max_loss_pct;        /* sustained rx loss / ring overflow over this: overloaded (0 off) */
+	/* table pressure and the exception path */
+	uint32_t evict_low_water_pct; /* free sessions under this share: new flows evict first */
+	uint32_t punt_pps[3];         /* exception_path: routing, health, other (0 = unlimited) */
 	/* debug */
 	bool fault_injection;
 };

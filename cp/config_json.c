@@ -39,6 +39,16 @@ static json_t *health_json(const struct cp_health_conf *h)
 			 "payload", h->payload, "require_reply", h->require_reply);
 }
 
+static json_t *prefixes_json(const struct cp_prefix *p, unsigned n)
+{
+	json_t *a = json_array();
+	char b[16];
+
+	for (unsigned i = 0; i < n; i++)
+		json_array_append_new(a, json_sprintf("%s/%u", cp_ipv4_str(p[i].addr, b), p[i].plen));
+	return a;
+}
+
 json_t *cp_service_to_json(const struct cp_service_conf *s)
 {
 	json_t *servers = json_array(), *o;
@@ -61,6 +71,14 @@ json_t *cp_service_to_json(const struct cp_service_conf *s)
 	json_object_set_new(o, "client_address", json_string(cp_caddr_names[s->client_address]));
 	json_object_set_new(o, "proxy_send", json_string(cp_proxy_send_names[s->proxy_send]));
 	json_object_set_new(o, "synproxy", json_boolean(s->synproxy));
+	json_object_set_new(o, "acl", s->n_allow || s->n_deny ?
+			    json_pack("{s:o, s:o}", "allow", prefixes_json(s->allow, s->n_allow),
+				      "deny", prefixes_json(s->deny, s->n_deny)) : json_null());
+	json_object_set_new(o, "max_conns", json_integer(s->max_conns));
+	json_object_set_new(o, "new_conns_per_s", json_integer(s->new_conns_per_s));
+	json_object_set_new(o, "per_client_new_conns_per_s",
+			    json_integer(s->per_client_new_conns_per_s));
+	json_object_set_new(o, "refuse", json_string(s->refuse ? "drop" : "rst"));
 	return o;
 }
 
@@ -194,16 +212,22 @@ json_t *cp_config_to_json(const struct cp_config *c)
 	json_object_set_new(o, "services", a);
 	json_object_set_new(o, "routing", routing_json(c));
 	json_object_set_new(o, "sync", c->sync.enabled ? sync_json(&c->sync) : json_null());
-	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 						   "sessions_per_lcore",
 						   (json_int_t)c->sessions_per_lcore,
 						   "services", (json_int_t)c->max_services,
 						   "servers", (json_int_t)c->max_servers,
 						   "mbufs", (json_int_t)c->mbufs,
+						   "evict_low_water_pct",
+						   (json_int_t)c->evict_low_water_pct,
 						   "lport_min", (json_int_t)c->lport_min,
 						   "lport_max", (json_int_t)c->lport_max,
 						   "lport_guards_per_lcore",
 						   (json_int_t)c->lport_guards));
+	json_object_set_new(o, "exception_path", json_pack("{s:I, s:I, s:I}",
+						   "routing_pps", (json_int_t)c->punt_pps[0],
+						   "health_pps", (json_int_t)c->punt_pps[1],
+						   "other_pps", (json_int_t)c->punt_pps[2]));
 	json_object_set_new(o, "selfcheck", json_pack("{s:I, s:s, s:I, s:I, s:I}",
 						      "interval_ms", (json_int_t)c->selfcheck_ms,
 						      "recover", c->recover ? "auto" : "manual",

@@ -216,6 +216,59 @@ static int parse_health(const json_t *o, const char *svc_path, struct cp_health_
 	return 0;
 }
 
+/* acl.allow / acl.deny: arrays of IPv4 prefixes (a bare address is a /32). */
+static int parse_prefixes(const json_t *o, const char *path, const char *key,
+			  struct cp_prefix **out, unsigned *n, struct cp_err *err)
+{
+	const json_t *arr;
+	char p[224];
+
+	RD(cp_rd_array(o, path, key, CP_ACL_MAX, &arr, err));
+	if (!arr || !json_array_size(arr))
+		return 0;
+	*out = calloc(json_array_size(arr), sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		const json_t *v = json_array_get(arr, i);
+		const char *str = json_string_value(v);
+		struct cp_prefix *q = &(*out)[i];
+		uint32_t mask;
+
+		cp_rd_index(p, sizeof(p), path, key, i);
+		if (!str || strlen(str) != json_string_length(v))
+			return cp_rd_fail(err, p, NULL, "must be an IPv4 prefix like 192.0.2.0/24");
+		if (strchr(str, '/') ? cp_parse_prefix(str, &q->addr, &q->plen) < 0
+				     : cp_parse_ipv4(str, &q->addr) < 0)
+			return cp_rd_fail(err, p, NULL, "must be an IPv4 prefix like 192.0.2.0/24");
+		if (!strchr(str, '/'))
+			q->plen = 32;
+		mask = q->plen ? 0xffffffffu << (32 - q->plen) : 0;
+		if (q->addr & ~mask) {
+			char a[16];
+
+			return cp_rd_fail(err, p, NULL, "has host bits set (did you mean %s/%u?)",
+					  cp_ipv4_str(q->addr & mask, a), q->plen);
+		}
+		(*n)++;
+	}
+	return 0;
+}
+
+static int parse_acl(const json_t *o, const char *svc_path, struct cp_service_conf *s,
+		     struct cp_err *err)
+{
+	static const char *const keys[] = { "allow", "deny", NULL };
+	char p[192];
+
+	cp_rd_path(p, sizeof(p), svc_path, "acl");
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	RD(parse_prefixes(o, p, "allow", &s->allow, &s->n_allow, err));
+	RD(parse_prefixes(o, p, "deny", &s->deny, &s->n_deny, err));
+	return 0;
+}
+
 static void server_defaults(struct cp_server_conf *s, uint16_t port)
 {
 	memset(s, 0, sizeof(*s));
@@ -272,7 +325,9 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 					    "persistence_s", "persistence_mask", "on_down",
 					    "sorry_server", "mh_port", "mh_table_size", "health",
 					    "servers", "client_address", "proxy_send", "synproxy",
-					    NULL };
+					    "acl", "max_conns", "new_conns_per_s",
+					    "per_client_new_conns_per_s", "refuse", NULL };
+	static const char *const refuse[] = { "rst", "drop" };
 	static const char *const protos[] = { "tcp", "udp" };
 	static const char *const on_down[] = { "keep", "reset" };
 	const json_t *servers, *sorry, *h;
@@ -321,6 +376,19 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 	h = json_object_get(o, "health");
 	if (h)
 		RD(parse_health(h, path, &s->health, err));
+	RD(cp_rd_uint(o, path, "max_conns", 0, 1u << 30, false, &s->max_conns, err));
+	RD(cp_rd_uint(o, path, "new_conns_per_s", 0, 100000000, false, &s->new_conns_per_s, err));
+	RD(cp_rd_uint(o, path, "per_client_new_conns_per_s", 0, 1000000, false,
+		      &s->per_client_new_conns_per_s, err));
+	RD(cp_rd_enum(o, path, "refuse", refuse, 2, &s->refuse, err));
+	h = json_object_get(o, "acl");
+	if (h && !json_is_null(h)) {
+		rc = parse_acl(h, path, s, err);
+		if (rc < 0) {
+			cp_service_free(s);
+			return rc;
+		}
+	}
 
 	RD(cp_rd_array(o, path, "servers", 100000, &servers, err));
 	if (servers && json_array_size(servers)) {
@@ -575,7 +643,8 @@ static int parse_sync(const json_t *o, struct cp_sync_conf *y, struct cp_err *er
 static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "sessions_per_lcore", "services", "servers", "mbufs",
-					    "lport_min", "lport_max", "lport_guards_per_lcore", NULL };
+					    "evict_low_water_pct", "lport_min", "lport_max",
+					    "lport_guards_per_lcore", NULL };
 
 	RD(cp_rd_object(o, "limits", err));
 	RD(cp_rd_keys(o, "limits", keys, err));
@@ -584,6 +653,8 @@ static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err
 	RD(cp_rd_uint(o, "limits", "services", 1, 1u << 20, false, &c->max_services, err));
 	RD(cp_rd_uint(o, "limits", "servers", 1, 1u << 22, false, &c->max_servers, err));
 	RD(cp_rd_uint(o, "limits", "mbufs", 0, 1u << 26, false, &c->mbufs, err));
+	RD(cp_rd_uint(o, "limits", "evict_low_water_pct", 0, 50, false, &c->evict_low_water_pct,
+		      err));
 	if (c->mbufs && c->mbufs < 4096)
 		return cp_rd_fail(err, "limits", "mbufs", "must be 0 (automatic) or at least 4096");
 	RD(cp_rd_uint(o, "limits", "lport_min", 1, 65535, false, &c->lport_min, err));
@@ -612,6 +683,18 @@ static int parse_selfcheck(const json_t *o, struct cp_config *c, struct cp_err *
 	return 0;
 }
 
+static int parse_exception_path(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "routing_pps", "health_pps", "other_pps", NULL };
+	const char *p = "exception_path";
+
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	for (int i = 0; i < 3; i++)
+		RD(cp_rd_uint(o, p, keys[i], 0, 100000000, false, &c->punt_pps[i], err));
+	return 0;
+}
+
 static int parse_debug(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "fault_injection", NULL };
@@ -628,7 +711,7 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 
 	static const char *const keys[] = { "node", "api", "dpdk", "ports", "routes", "localips",
 					    "timeouts", "services", "routing", "limits",
-					    "selfcheck", "debug", "sync", NULL };
+					    "selfcheck", "debug", "exception_path", "sync", NULL };
 	const json_t *v;
 
 	RD(cp_rd_object(j, "", err));
@@ -663,6 +746,8 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 		RD(parse_selfcheck(v, c, err));
 	if ((v = json_object_get(j, "debug")))
 		RD(parse_debug(v, c, err));
+	if ((v = json_object_get(j, "exception_path")))
+		RD(parse_exception_path(v, c, err));
 	/* Router ids default to the first port's address. */
 	if (!c->router_id && c->n_ports)
 		c->router_id = c->ports[0].ip;

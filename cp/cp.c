@@ -64,6 +64,9 @@ void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out)
 	out->no_server -= b->no_server;
 	for (unsigned i = 0; i < dp_n_svc_xlate_counters; i++)
 		*dp_svc_counter_at(out, i) -= *dp_svc_counter_at((struct dp_svc_stats *)b, i);
+#define CP_SVC_BASE(f, name, help) out->f -= b->f;
+	DP_SVC_COUNTERS(CP_SVC_BASE)
+#undef CP_SVC_BASE
 }
 
 void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out)

@@ -129,6 +129,10 @@ int cp_selfcheck_fake_link(struct cp *cp, int port, bool down);
 int cp_selfcheck_port_index(struct cp *cp, const char *name);
 void cp_selfcheck_lock(struct cp *cp, bool lock);
 bool cp_selfcheck_injection_allowed(struct cp *cp);
+/* Overload (offered load over capacity; not a fault): now, why, how many
+ * times it began, full checks spent in it. */
+void cp_selfcheck_overload(struct cp *cp, bool *overloaded, char *reason, size_t cap,
+			   uint64_t *events, uint64_t *checks);
 
 /* tapif.c: address, MTU, routes of the kernel side of each TAP. */
 int cp_tapif_setup(struct cp *cp);

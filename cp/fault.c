@@ -7,6 +7,9 @@
  *   {"kind": "link_down", "port": "wan"}           the self-check sees it down
  *   {"kind": "crash_lcore", "lcore": N,            the lcore crashes: a NULL write,
  *    "how": "null" | "overflow"}                   or its stack overrun
+ *   {"kind": "slow_lcore", "lcore": N, "us": U}    the lcore spins U µs per busy
+ *                                                  turn: less capacity than the
+ *                                                  load (overload, not a fault)
  *   {"kind": "sync_lose", "index": i, "count": N}  the lcore's next N sync
  *                                                  records are lost (a full ring)
  *   {"kind": "clear"}                              all of them undone
@@ -106,6 +109,27 @@ static int stall(struct cp *cp, const json_t *req, char *msg, size_t len)
 	return 0;
 }
 
+static int slow(struct cp *cp, const json_t *req, char *msg, size_t len)
+{
+	const json_t *ju = json_object_get(req, "us");
+	unsigned idx;
+	int rc;
+
+	rc = pick_lcore(cp, req, &idx, msg, len);
+	if (rc < 0)
+		return rc;
+	if (!json_is_integer(ju) || json_integer_value(ju) < 0 || json_integer_value(ju) > 100000)
+		return bad(msg, len, "us: must be 0..100000");
+	rc = dp_fault_slow(cp->dp, idx, (uint32_t)json_integer_value(ju));
+	if (rc < 0)
+		return bad(msg, len, "lcore: not a data lcore");
+	CP_LOG(WARNING, "fault injected: data lcore %u spins %lld us per busy turn", idx,
+	       (long long)json_integer_value(ju));
+	snprintf(msg, len, "data lcore %u spins %lld us per busy turn", idx,
+		 (long long)json_integer_value(ju));
+	return 0;
+}
+
 static int exhaust(struct cp *cp, const json_t *req, char *msg, size_t len)
 {
 	const json_t *jk = json_object_get(req, "leave");
@@ -178,6 +202,8 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 		rc = exhaust(cp, req, msg, len);
 	} else if (strcmp(kind, "link_down") == 0) {
 		rc = link_down(cp, req, msg, len);
+	} else if (strcmp(kind, "slow_lcore") == 0) {
+		rc = slow(cp, req, msg, len);
 	} else if (strcmp(kind, "crash_lcore") == 0) {
 		rc = crash(cp, req, msg, len);
 	} else if (strcmp(kind, "sync_lose") == 0) {

@@ -261,6 +261,19 @@ char *cp_metrics_text(struct cp *cp)
 
 	tb_add(&b, "# HELP mgw_up The node's state: 1 when online.\n# TYPE mgw_up gauge\n");
 	tb_add(&b, "mgw_up %d\n", state == CP_STATE_ONLINE);
+	{
+		char why[192];
+		uint64_t events, checks;
+		bool ov;
+
+		cp_selfcheck_overload(cp, &ov, why, sizeof(why), &events, &checks);
+		tb_add(&b, "# HELP mgw_overloaded 1 while offered load exceeds what the lcores take "
+			   "(rx loss or ring overflow over selfcheck.max_loss_pct): not a fault.\n"
+			   "# TYPE mgw_overloaded gauge\nmgw_overloaded %d\n", ov);
+		tb_add(&b, "# HELP mgw_overload_events_total Times the node became overloaded.\n"
+			   "# TYPE mgw_overload_events_total counter\nmgw_overload_events_total %llu\n",
+		       (unsigned long long)events);
+	}
 	tb_add(&b, "# TYPE mgw_state gauge\n");
 	for (int s = 0; s <= CP_STATE_STOPPING; s++)
 		tb_add(&b, "mgw_state{state=\"%s\"} %d\n", cp_state_names[s], s == state);
@@ -296,6 +309,10 @@ char *cp_metrics_text(struct cp *cp)
 	tb_add(&b, "# TYPE mgw_service_connections_total counter\n"
 		   "# TYPE mgw_service_packets_total counter\n"
 		   "# TYPE mgw_service_bytes_total counter\n"
+		   "# HELP mgw_service_refused_total New flows refused, by reason (acl, limits).\n"
+		   "# TYPE mgw_service_refused_total counter\n"
+		   "# HELP mgw_service_sessions_evicted_total Sessions evicted under table pressure.\n"
+		   "# TYPE mgw_service_sessions_evicted_total counter\n"
 		   "# TYPE mgw_server_connections_total counter\n"
 		   "# TYPE mgw_server_active_connections gauge\n"
 		   "# TYPE mgw_server_up gauge\n");
@@ -325,6 +342,15 @@ char *cp_metrics_text(struct cp *cp)
 		for (unsigned k = 0; ds->xlate && k < dp_n_svc_xlate_counters; k++)
 			tb_add(&b, "mgw_service_%s_total{%s} %llu\n", dp_svc_xlate_counters[k].name,
 			       lbl, (unsigned long long)*dp_svc_counter_at(&ss, k));
+#define CP_SVC_PROM(f, name, help)                                                         \
+		if (strcmp(name, "evicted") == 0)                                                  \
+			tb_add(&b, "mgw_service_sessions_evicted_total{%s} %llu\n", lbl,           \
+			       (unsigned long long)ss.f);                                          \
+		else                                                                               \
+			tb_add(&b, "mgw_service_refused_total{%s,reason=\"%s\"} %llu\n", lbl, name, \
+			       (unsigned long long)ss.f);
+		DP_SVC_COUNTERS(CP_SVC_PROM)
+#undef CP_SVC_PROM
 		for (uint32_t k = 0; k < ds->n_servers; k++) {
 			const struct dp_server *r = &ds->servers[k];
 			struct dp_rs_stats rs;

@@ -53,6 +53,12 @@ struct cp_selfcheck {
 	struct sc_hook hook[MAX_HOOKS];
 	uint32_t fake_link_down;          /* bit per port: injected */
 
+	/* overload (not a fault): what /status shows */
+	bool overloaded;
+	char overload_reason[192];
+	uint64_t overload_events;
+	uint64_t overload_checks;         /* full checks while overloaded */
+
 	pthread_t thread;
 	bool running;
 	pthread_mutex_t wait_mu;
@@ -103,6 +109,8 @@ static void sample(struct cp_selfcheck *sc, struct cp_sc_sample *s, bool full)
 		s->rx_pkts += st.rx_pkts;
 		s->redirect_out += st.redirect_out;
 		s->redirect_full += st.drops[DP_DROP_REDIRECT_FULL];
+		s->rx_bursts += st.rx_bursts;
+		s->rx_full_bursts += st.rx_full_bursts;
 	}
 	s->n_watch = sc->n_watch;
 	for (unsigned i = 0; i < sc->n_watch; i++) {
@@ -223,6 +231,18 @@ static void tick(struct cp_selfcheck *sc)
 		       sc->conf.tick_ms);
 	if (r.dump_lcore >= 0)
 		dump_lcore(sc, (unsigned)r.dump_lcore);
+	if (r.overload_reason[0])
+		snprintf(sc->overload_reason, sizeof(sc->overload_reason), "%s", r.overload_reason);
+	if (r.overload_changed && r.overloaded) {
+		sc->overload_events++;
+		CP_LOG(WARNING, "overloaded (not a fault: forwarding what it can): %s",
+		       sc->overload_reason);
+	} else if (r.overload_changed) {
+		CP_LOG(NOTICE, "no longer overloaded");
+	}
+	sc->overloaded = r.overloaded;
+	if (r.overloaded && s.full)
+		sc->overload_checks++;
 	if (r.verdict == CP_SC_FAULT) {
 		go_faulty(sc, r.reason);
 		if (sc->eval.flaps && sc->conf.recover_auto)
@@ -412,6 +432,19 @@ int cp_recover(struct cp *cp)
 	}
 	pthread_mutex_unlock(&sc->mu);
 	return rc;
+}
+
+void cp_selfcheck_overload(struct cp *cp, bool *overloaded, char *reason, size_t cap,
+			   uint64_t *events, uint64_t *checks)
+{
+	struct cp_selfcheck *sc = cp->sc;
+
+	pthread_mutex_lock(&sc->mu);
+	*overloaded = sc->overloaded;
+	snprintf(reason, cap, "%s", sc->overloaded ? sc->overload_reason : "");
+	*events = sc->overload_events;
+	*checks = sc->overload_checks;
+	pthread_mutex_unlock(&sc->mu);
 }
 
 /* fault.c: injected link faults are seen by the sampling above. */

@@ -9,8 +9,14 @@
  *     state dumped to the log and the node faulty (HAProxy's watchdog);
  *   - registered heartbeats (routing speakers, sync) must move within
  *     their allowance;
- *   - the mbuf pool keeps its headroom; rx loss (missed + errors) and
- *     redirect-ring overflow stay below a rate, sustained over checks;
+ *   - the mbuf pool keeps its headroom;
+ *   - rx loss (missed + errors) and redirect-ring overflow over a rate,
+ *     sustained over checks, are overload, not a fault: offered load (a
+ *     flood) is not the box failing, and a fail-safe that a flood trips
+ *     would be a remote kill switch (under ECMP the flood then walks on to
+ *     the next node). The node stays online, forwards what it can and says
+ *     so (overloaded, the reason, a count); only faults of the box itself
+ *     (a stalled lcore, a link, mbufs, a TAP, a silent thread) take it out;
  *   - every data port's link is up; every exception-path TAP exists, up.
  * Recovery: `manual` waits for POST /status/recover; `auto` comes back
  * after recover_after healthy checks in a row.
@@ -26,6 +32,10 @@
 #define CP_SC_MAX_LCORES 16       /* DP_MAX_LCORES */
 #define CP_SC_MAX_PORTS  8        /* DP_MAX_PORTS */
 #define CP_SC_MAX_WATCH  8
+/* Overload by saturation: this share of rx bursts full, at least this many
+ * full ones in a check. */
+#define CP_SC_SAT_PCT        90
+#define CP_SC_SAT_MIN_BURSTS 200
 
 struct cp;
 
@@ -61,7 +71,8 @@ struct cp_sc_conf {
 	uint32_t tick_ms;             /* watchdog period: interval / 2 */
 	uint32_t mbuf_min_free_pct;   /* headroom under this: fault */
 	uint32_t max_loss_pct;        /* rx loss or redirect overflow over this... (0: off) */
-	uint32_t loss_checks;         /* ...for this many full checks in a row: fault */
+	uint32_t loss_checks;         /* ...for this many full checks in a row: overloaded
+				       * (and as many clean ones: no longer) */
 	uint64_t loss_min_pkts;       /* fewer lost in a check: not judged */
 	bool recover_auto;
 	uint32_t recover_after;       /* healthy full checks in a row */
@@ -88,6 +99,7 @@ struct cp_sc_sample {
 	bool tap_up[CP_SC_MAX_PORTS];
 	uint64_t rx_pkts, rx_lost;              /* totals: received; missed + errors */
 	uint64_t redirect_out, redirect_full;   /* totals: handed over; ring full */
+	uint64_t rx_bursts, rx_full_bursts;     /* totals: bursts with packets; full ones */
 };
 
 enum cp_sc_verdict {
@@ -105,8 +117,11 @@ struct cp_sc_eval {
 	unsigned stuck[CP_SC_MAX_LCORES];       /* periods without a loop */
 	uint64_t watch[CP_SC_MAX_WATCH];
 	uint64_t watch_moved_ms[CP_SC_MAX_WATCH];
-	uint64_t rx_pkts, rx_lost, redirect_out, redirect_full;
-	unsigned loss_bad, redirect_bad;        /* full checks over the limit in a row */
+	uint64_t rx_pkts, rx_lost, redirect_out, redirect_full, rx_bursts, rx_full_bursts;
+	unsigned loss_bad, redirect_bad, sat_bad;   /* full checks over the limit in a row */
+	bool overloaded;
+	unsigned clean;                         /* full checks without overload in a row */
+	uint64_t overload_events;               /* times it became overloaded */
 	unsigned healthy;                       /* healthy full checks in a row while faulty */
 	uint64_t since_ms;                      /* first sample since init */
 	bool link_seen[CP_SC_MAX_PORTS];        /* link up once since init */
@@ -120,6 +135,9 @@ struct cp_sc_result {
 	char reason[192];             /* the first failed check ("" when none) */
 	int warn_lcore;               /* index of an lcore just stuck for one period, or -1 */
 	int dump_lcore;               /* index of an lcore just stuck for two, or -1 */
+	bool overloaded;              /* offered load over what the lcores take (not a fault) */
+	bool overload_changed;        /* it began or ended with this sample */
+	char overload_reason[192];    /* why, while overloaded */
 };
 
 void cp_sc_eval_init(struct cp_sc_eval *e, bool faulty);

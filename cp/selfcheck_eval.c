@@ -116,24 +116,62 @@ static void check_full(struct cp_sc_eval *e, const struct cp_sc_conf *c,
 		uint64_t rx = delta(s->rx_pkts, e->rx_pkts), lost = delta(s->rx_lost, e->rx_lost);
 		uint64_t rd = delta(s->redirect_out, e->redirect_out);
 		uint64_t full = delta(s->redirect_full, e->redirect_full);
+		uint64_t bursts = delta(s->rx_bursts, e->rx_bursts);
+		uint64_t fullb = delta(s->rx_full_bursts, e->rx_full_bursts);
 
 		e->loss_bad = over(rx, lost, c->max_loss_pct, c->loss_min_pkts) ? e->loss_bad + 1 : 0;
 		e->redirect_bad = over(rd, full, c->max_loss_pct, c->loss_min_pkts) ?
 				  e->redirect_bad + 1 : 0;
-		if (e->loss_bad >= c->loss_checks)
-			fail(r, bad, "rx loss: %llu of %llu packets missed or bad (over %u%%) "
-			     "in %u checks in a row", (unsigned long long)lost,
-			     (unsigned long long)(rx + lost), c->max_loss_pct, e->loss_bad);
-		if (e->redirect_bad >= c->loss_checks)
-			fail(r, bad, "redirect rings overflow: %llu of %llu packets (over %u%%) "
-			     "in %u checks in a row", (unsigned long long)full,
-			     (unsigned long long)(rd + full), c->max_loss_pct, e->redirect_bad);
+		/* Rx queues that are always backed up (nearly every burst full):
+		 * the lcores at their capacity, and a port (af_packet) that
+		 * counts no loss of its own losing what does not fit. */
+		e->sat_bad = fullb >= CP_SC_SAT_MIN_BURSTS &&
+			     fullb * 100 >= bursts * CP_SC_SAT_PCT ? e->sat_bad + 1 : 0;
+		/* Overload, not a fault (see selfcheck.h): said, counted,
+		 * and over after as many clean checks in a row. */
+		if (e->loss_bad >= c->loss_checks || e->redirect_bad >= c->loss_checks ||
+		    e->sat_bad >= c->loss_checks) {
+			if (e->sat_bad >= c->loss_checks && e->loss_bad < c->loss_checks &&
+			    e->redirect_bad < c->loss_checks)
+				snprintf(r->overload_reason, sizeof(r->overload_reason),
+					 "rx queues saturated: %llu of %llu bursts full in %u checks in "
+					 "a row", (unsigned long long)fullb, (unsigned long long)bursts,
+					 e->sat_bad);
+			else if (e->loss_bad >= c->loss_checks)
+				snprintf(r->overload_reason, sizeof(r->overload_reason),
+					 "rx loss: %llu of %llu packets missed or bad (over %u%%) in %u "
+					 "checks in a row", (unsigned long long)lost,
+					 (unsigned long long)(rx + lost), c->max_loss_pct, e->loss_bad);
+			else
+				snprintf(r->overload_reason, sizeof(r->overload_reason),
+					 "redirect rings overflow: %llu of %llu packets (over %u%%) in "
+					 "%u checks in a row", (unsigned long long)full,
+					 (unsigned long long)(rd + full), c->max_loss_pct,
+					 e->redirect_bad);
+			e->clean = 0;
+			if (!e->overloaded) {
+				e->overloaded = true;
+				e->overload_events++;
+				r->overload_changed = true;
+			}
+		} else if (e->overloaded && !e->loss_bad && !e->redirect_bad && !e->sat_bad &&
+			   ++e->clean >= c->loss_checks) {
+			e->overloaded = false;
+			e->clean = 0;
+			r->overload_changed = true;
+		}
+	} else if (e->overloaded) {
+		e->overloaded = false;   /* judging switched off */
+		r->overload_changed = true;
 	}
 	e->rx_pkts = s->rx_pkts;
 	e->rx_lost = s->rx_lost;
 	e->redirect_out = s->redirect_out;
 	e->redirect_full = s->redirect_full;
+	e->rx_bursts = s->rx_bursts;
+	e->rx_full_bursts = s->rx_full_bursts;
 	e->primed_full = true;
+	(void)bad;
 }
 
 void cp_sc_eval_step(struct cp_sc_eval *e, const struct cp_sc_conf *c,
@@ -151,6 +189,7 @@ void cp_sc_eval_step(struct cp_sc_eval *e, const struct cp_sc_conf *c,
 	e->primed = true;
 	if (s->full)
 		check_full(e, c, s, out, &bad);
+	out->overloaded = e->overloaded;
 
 	if (!e->faulty) {
 		out->verdict = bad ? CP_SC_FAULT : CP_SC_HEALTHY;

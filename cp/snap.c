@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/acl.h"
 #include "cp/maglev.h"
 #include "cp/cp.h"
 #include "cp/snap.h"
@@ -111,6 +112,136 @@ out:
 	return rc;
 }
 
+/* A service's ACL table, shared by the snapshots of an unchanged ACL (one
+ * of 100,000 prefixes takes tens of milliseconds to build). Snapshots
+ * point at acl; the header is found again by offset. */
+struct acl_hold {
+	uint32_t refs;
+	uint64_t fp;
+	struct dp_acl acl;
+};
+
+static struct acl_hold *acl_hdr(const struct dp_acl *a)
+{
+	return (struct acl_hold *)((uint8_t *)(uintptr_t)a - offsetof(struct acl_hold, acl));
+}
+
+static void acl_put(const struct dp_acl *a)
+{
+	struct acl_hold *h;
+
+	if (!a)
+		return;
+	h = acl_hdr(a);
+	if (--h->refs)
+		return;
+	free(h->acl.start);
+	free(h->acl.deny);
+	free(h->acl.l1);
+	free(h->acl.l2);
+	free(h);
+}
+
+static uint64_t acl_fp(const struct cp_service_conf *cs)
+{
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)cs->n_allow << 32 | cs->n_deny);
+
+	for (unsigned i = 0; i < cs->n_allow + cs->n_deny; i++) {
+		const struct cp_prefix *p = i < cs->n_allow ? &cs->allow[i] : &cs->deny[i - cs->n_allow];
+
+		h = dp_mix64(h ^ ((uint64_t)p->addr << 8 | p->plen));
+	}
+	return h;
+}
+
+static int service_acl(const struct cp_service_conf *cs, struct dp_service *ds,
+		       const struct dp_snap *prev)
+{
+	struct acl_hold *h;
+	struct dp_acl *t;
+	uint64_t fp;
+	int rc;
+
+	if (!cs->n_allow && !cs->n_deny)
+		return 0;
+	fp = acl_fp(cs);
+	for (uint32_t i = 0; prev && i < prev->n_svc; i++) {
+		const struct dp_service *p = &prev->svc[i];
+
+		if (p->id == ds->id && p->acl && acl_hdr(p->acl)->fp == fp) {
+			acl_hdr(p->acl)->refs++;
+			ds->acl = p->acl;
+			return 0;
+		}
+	}
+	rc = cp_acl_build(cs->allow, cs->n_allow, cs->deny, cs->n_deny, &t);
+	if (rc < 0)
+		return rc;
+	h = malloc(sizeof(*h));
+	if (!h) {
+		cp_acl_free(t);
+		return -ENOMEM;
+	}
+	h->refs = 1;
+	h->fp = fp;
+	h->acl = *t;
+	free(t);   /* its arrays now belong to h */
+	ds->acl = &h->acl;
+	return 0;
+}
+
+/* What the exception path's policing needs to know (dp/punt.h): the BGP
+ * peers, and where health-check replies come from. */
+static int punt_maps(const struct cp_config *c, struct dp_snap *s)
+{
+	uint32_t n = 0;
+	int rc;
+
+	if (c->bgp.enabled && c->bgp.n_peers) {
+		if (dp_map_create(c->bgp.n_peers, &s->bgp_peers) < 0)
+			return -ENOMEM;
+		for (unsigned i = 0; i < c->bgp.n_peers; i++) {
+			rc = dp_map_put(s->bgp_peers, htonl(c->bgp.peers[i].ip), 1);
+			if (rc < 0 && rc != -EEXIST)
+				return rc;
+		}
+	}
+	if (c->sync.enabled && c->sync.n_peers) {
+		if (dp_map_create(c->sync.n_peers, &s->sync_peers) < 0)
+			return -ENOMEM;
+		s->sync_port = htons(c->sync.udp_port);
+		for (unsigned i = 0; i < c->sync.n_peers; i++) {
+			rc = dp_map_put(s->sync_peers, htonl(c->sync.peers[i].ip), 1);
+			if (rc < 0 && rc != -EEXIST)
+				return rc;
+		}
+	}
+	for (unsigned i = 0; i < c->n_services; i++)
+		if (c->services[i].health.type != CP_HEALTH_NONE)
+			n += 2 * c->services[i].n_servers;
+	if (!n)
+		return 0;
+	if (dp_map_create(n, &s->hc_targets) < 0)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct cp_service_conf *cs = &c->services[i];
+
+		if (cs->health.type == CP_HEALTH_NONE)
+			continue;
+		for (unsigned k = 0; k < cs->n_servers; k++) {
+			uint16_t port = cs->health.port ? cs->health.port : cs->servers[k].port;
+			uint32_t ip = htonl(cs->servers[k].ip);
+
+			rc = dp_map_put(s->hc_targets, (uint64_t)ip << 16 | htons(port), 1);
+			if (rc == 0 || rc == -EEXIST)
+				rc = dp_map_put(s->hc_targets, (uint64_t)ip << 16, 1);
+			if (rc < 0 && rc != -EEXIST)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 /* The key of a service's stable id (host order; the data plane's lookup
  * key, in network order, is a different thing). */
 static uint64_t svc_key(const struct cp_service_conf *s)
@@ -214,8 +345,12 @@ void cp_snap_free(struct dp_snap *s)
 		return;
 	for (uint32_t i = 0; i < s->n_svc; i++) {
 		table_put(s->svc[i].table);
+		acl_put(s->svc[i].acl);
 		free(s->svc[i].usable);
 	}
+	dp_map_free(s->bgp_peers);
+	dp_map_free(s->sync_peers);
+	dp_map_free(s->hc_targets);
 	if (s->n_svc)
 		free(s->svc[0].servers);
 	free(s->svc);
@@ -380,6 +515,7 @@ static int snap_alloc(const struct cp_snap_in *in, struct dp_snap **out,
 		return -ENOMEM;
 	s->gen = in->gen;
 	s->routes = in->routes;
+	s->laddr.n_lcores = in->n_lcores ? in->n_lcores : 1;
 	for (unsigned i = 0; i < c->n_services; i++)
 		n_rs += c->services[i].n_servers;
 	s->svc = calloc(c->n_services + 1, sizeof(*s->svc));
@@ -506,6 +642,15 @@ static int build_service(struct cp_snap_in *in, struct dp_snap *s, unsigned i,
 	service_fields(cs, ds);
 	if (ds->fwd == DP_FWD_NAT)
 		s->has_nat = 1;
+	/* limits hold for the node: each lcore its share */
+	ds->max_conns = cs->max_conns ? (cs->max_conns + s->laddr.n_lcores - 1) / s->laddr.n_lcores
+				      : 0;
+	ds->new_rate = cs->new_conns_per_s;
+	ds->client_rate = cs->per_client_new_conns_per_s;
+	ds->refuse = cs->refuse ? DP_REFUSE_DROP : DP_REFUSE_RST;
+	rc = service_acl(cs, ds, in->prev);
+	if (rc < 0)
+		return rc;
 	prev_svc = prev_service(in->prev, ds->id);
 	if ((rc = service_servers(in, cs, ds, prev_svc, err)) < 0 ||
 	    (rc = sorry_server(in, cs, ds, prev_svc, err)) < 0 ||
@@ -596,6 +741,13 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	rc = reset_map(s);
 	if (rc < 0)
 		goto err;
+	rc = punt_maps(in->cfg, s);
+	if (rc < 0)
+		goto err;
+	for (int k = 0; k < DP_PUNT_MAX; k++)
+		s->punt_pps[k] = in->cfg->punt_pps[k];
+	s->evict_low_water = (uint32_t)((uint64_t)in->cfg->sessions_per_lcore *
+					in->cfg->evict_low_water_pct / 100);
 	snap_timeouts(in->cfg, s);
 	snap_sync(in->cfg, s);
 	rc = list_gone(in, s);

@@ -69,6 +69,17 @@ json_t *cp_status_json(struct cp *cp)
 				      "refused", (json_int_t)cp->lports.refused,
 				      "guards_cut", (json_int_t)cp->lports.cut));
 	pthread_mutex_unlock(&cp->lock);
+	if (cp->sc) {
+		char why[192];
+		uint64_t events, checks;
+		bool ov;
+
+		cp_selfcheck_overload(cp, &ov, why, sizeof(why), &events, &checks);
+		json_object_set_new(o, "overloaded", json_boolean(ov));
+		json_object_set_new(o, "overload_reason", json_string(why));
+		json_object_set_new(o, "overload_events", json_integer((json_int_t)events));
+		json_object_set_new(o, "overload_checks", json_integer((json_int_t)checks));
+	}
 	return o;
 }
 
@@ -203,6 +214,18 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 			json_object_set_new(x, dp_svc_xlate_counters[i].name,
 					    json_integer((json_int_t)*dp_svc_counter_at(&st, i)));
 		json_object_set_new(o, "xlate", x);
+	}
+	/* what max_conns counts: established TCP until closed, and UDP */
+	json_object_set_new(o, "established",
+			    json_integer((json_int_t)(st.established > 0 ? st.established : 0)));
+	{
+		json_t *rf = json_object();
+
+#define CP_SVC_JSON(f, name, help) \
+		json_object_set_new(rf, name, json_integer((json_int_t)st.f));
+		DP_SVC_COUNTERS(CP_SVC_JSON)
+#undef CP_SVC_JSON
+		json_object_set_new(o, "refused", rf);
 	}
 	if (s->has_sorry && full) {
 		json_t *so = json_object_get(o, "sorry_server");

@@ -7,7 +7,9 @@
  *
  * Runs on the lcore that owns the session (input.c hands replies over; a
  * NAT session's owner is dp_nat_owner()). */
+#include "dp/acl.h"
 #include "dp/dp_int.h"
+#include "dp/limit.h"
 #include "dp/nat.h"
 #include "dp/sched.h"
 #include "dp/tcp.h"
@@ -23,13 +25,19 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 	/* A connection that got as far as established leaves its tuple
 	 * guarded (the server may hold it in TIME-WAIT); a peer's session on
 	 * one of our LIPs too (after a restart: ours not to reuse). */
-	if (dp_sess_guard(lc, s) > 0)
+	if (dp_sess_tw_guard(lc, s) > 0)
 		lc->stats.lport_guard_cut++;
-	/* A peer's session is not counted (lc/wlc, active connections). */
+	/* A peer's session is not counted (lc/wlc, active connections,
+	 * max_conns) and is on no eviction list. */
 	if (!(s->flags & DP_SESS_F_FOREIGN)) {
 		rs->sessions--;
+		lc->svc[s->svc_id].established -= dp_tcp_state_conn(s->state);
 		if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 			rs->open--;
+		if (s->flags & DP_SESS_F_EVICT)
+			dp_evict_unlink(&lc->evict,
+					s->proto == DP_IPPROTO_UDP ? DP_EVICT_UDP : DP_EVICT_EMBRYO,
+					dp_sess_index(&lc->sess, s));
 	}
 	dp_sess_free(&lc->sess, s);
 }
@@ -49,6 +57,92 @@ void dp_sess_expired(void *arg, uint32_t idx)
 		dp_synproxy_gone(lc, &lc->sess.sess[idx], true);
 	sess_release(lc, &lc->sess.sess[idx]);
 	lc->stats.sess_expired++;
+}
+
+/* States a TCP session may be evicted in: it never got established. */
+static bool embryonic(uint8_t st)
+{
+	return st == DP_TCP_NONE || st == DP_TCP_SYN_RECV || st == DP_TCP_SYN_SENT ||
+	       st == DP_TCP_CLOSE;
+}
+
+void dp_evict_state(struct dp_lcore *lc, struct dp_sess *s, uint8_t new_state)
+{
+	if (s->proto == DP_IPPROTO_TCP && !embryonic(new_state)) {
+		dp_evict_unlink(&lc->evict, DP_EVICT_EMBRYO, dp_sess_index(&lc->sess, s));
+		s->flags &= (uint8_t)~DP_SESS_F_EVICT;
+	}
+}
+
+/* How long a UDP session has been idle: its timer was last set to now +
+ * the UDP timeout (a longer horizon parks it, dp/wheel.h: expire holds). */
+static uint32_t udp_idle(void *ctx, uint32_t idx)
+{
+	const struct dp_lcore *lc = ctx;
+	const struct dp_wheel_link *l = dp_wheel_link(&lc->wheel, idx);
+	uint32_t touched = l->expire - lc->snap->timeout[DP_UDP_STATE];
+
+	return (int32_t)(lc->now_ms - touched) > 0 ? lc->now_ms - touched : 0;
+}
+
+/* How long ago an embryonic session was made: its lease is set when it is
+ * made (dp_sync_made) and moves only with a sync record about it, which an
+ * embryonic session gets at most once per sync lease — close enough to
+ * compare with the UDP list's idle times. */
+static uint32_t embryo_age(void *ctx, uint32_t idx)
+{
+	const struct dp_lcore *lc = ctx;
+
+	return lc->now_ms - lc->sess.sess[idx].lease;
+}
+
+/* Evict one session for a new flow (dp/evict.h). False when there is
+ * none to evict. */
+static bool evict_one(struct dp_lcore *lc)
+{
+	unsigned list;
+	uint32_t i = dp_evict_victim(&lc->evict, lc, embryo_age, udp_idle, &list);
+	struct dp_sess *v;
+
+	if (i == DP_EVICT_NIL)
+		return false;
+	v = &lc->sess.sess[i];
+	if (list == DP_EVICT_EMBRYO)
+		lc->stats.evicted_embryonic++;
+	else
+		lc->stats.evicted_udp++;
+	lc->svc[v->svc_id].evicted++;
+	dp_wheel_del(&lc->wheel, i);
+	sess_release(lc, v);
+	return true;
+}
+
+/* The service's gate for a new flow (before a server is picked): source
+ * ACL, max_conns, the client's rate, the service's rate. 0 = pass, else
+ * the drop reason. */
+static enum dp_drop gate(struct dp_lcore *lc, const struct dp_service *svc, const struct dp_pkt *p)
+{
+	uint32_t n = lc->snap->laddr.n_lcores ? lc->snap->laddr.n_lcores : 1;
+	struct dp_svc_stats *st = &lc->svc[svc->id];
+
+	if (svc->acl && dp_acl_denied(svc->acl, rte_be_to_cpu_32(p->src))) {
+		st->refused_acl++;
+		return DP_DROP_ACL;
+	}
+	if (svc->max_conns && st->established >= (int64_t)svc->max_conns) {
+		st->refused_max_conns++;
+		return DP_DROP_MAX_CONNS;
+	}
+	if (svc->client_rate &&
+	    !dp_client_take(lc->clients, p->src, svc->id, lc->now_ms, svc->client_rate, n)) {
+		st->refused_client_rate++;
+		return DP_DROP_CLIENT_RATE;
+	}
+	if (svc->new_rate && !dp_tb_take(&lc->svc_tb[svc->id], lc->now_ms, svc->new_rate, n)) {
+		st->refused_rate++;
+		return DP_DROP_RATE;
+	}
+	return (enum dp_drop)0;
 }
 
 /* May a NAT session of this client be made to server rs? Its reverse tuple
@@ -74,6 +168,16 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 	uint16_t lport;
 	int i;
 
+	/* a source that is one of our own addresses starts nothing */
+	if (unlikely(dp_snap_addr(lc->snap, p->src))) {
+		*why = DP_DROP_MARTIAN;
+		return NULL;
+	}
+	if (unlikely(svc->acl || svc->max_conns || svc->new_rate || svc->client_rate)) {
+		*why = gate(lc, svc, p);
+		if (*why)
+			return NULL;
+	}
 	i = -1;
 	if (svc->persist_ms) {
 		const struct dp_persist_ent *t = dp_persist_get(&lc->persist,
@@ -116,6 +220,11 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 		if (unlikely(lc->snap->sync_on))
 			dp_sync_template(lc, &t);
 	}
+	/* Table pressure: under the low-water mark, room is made first
+	 * (two evictions at most, so the free count climbs back). */
+	for (int k = 0; k < 2 && lc->sess.n_free < lc->snap->evict_low_water; k++)
+		if (!evict_one(lc))
+			break;
 	s = dp_sess_alloc(&lc->sess);
 	if (!s) {
 		*why = DP_DROP_SESS_FULL;
@@ -203,6 +312,12 @@ fill:
 	}
 	dp_wheel_add(&lc->wheel, dp_sess_index(&lc->sess, s),
 		     lc->now_ms + lc->snap->timeout[s->state]);
+	/* every new session may be evicted until it proves itself (TCP:
+	 * established); UDP sessions for their whole life */
+	s->flags |= DP_SESS_F_EVICT;
+	dp_evict_push(&lc->evict, s->proto == DP_IPPROTO_UDP ? DP_EVICT_UDP : DP_EVICT_EMBRYO,
+		      dp_sess_index(&lc->sess, s));
+	lc->svc[svc->id].established += dp_tcp_state_conn(s->state);
 	lc->rs[rs->id].conns++;
 	lc->rs[rs->id].sessions++;
 	if (s->state == DP_UDP_STATE)
@@ -276,6 +391,9 @@ void dp_vip_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool r
 		if (!s) {
 			if (why == DP_DROP_NO_SERVER)
 				dp_reply_refuse(lc, m, p);
+			else if (why == DP_DROP_ACL || why == DP_DROP_MAX_CONNS ||
+				 why == DP_DROP_RATE || why == DP_DROP_CLIENT_RATE)
+				dp_reply_policy(lc, m, p, why, svc->refuse == DP_REFUSE_RST);
 			else
 				dp_drop(lc, m, why);
 			return;

@@ -335,6 +335,10 @@ void dp_service_stats(const struct dp *dp, uint32_t svc_id, struct dp_svc_stats 
 #define DP_SVC_XSUM(f, name, help) out->f += r->f;
 		DP_SVC_XLATE_COUNTERS(DP_SVC_XSUM)
 #undef DP_SVC_XSUM
+		out->established += r->established;
+#define DP_SVC_SUM(f, name, help) out->f += r->f;
+		DP_SVC_COUNTERS(DP_SVC_SUM)
+#undef DP_SVC_SUM
 	}
 }
 

@@ -75,15 +75,31 @@ struct dp_rs_stats {
 	X(sp_timeouts,         "synproxy_server_timeouts", "SYN proxy: servers that never answered the proxy's SYN; the client got a RST.") \
 	X(sp_dropped,          "synproxy_dropped",         "SYN proxy: segments dropped (a SYN on a live proxied session, a server segment before its SYN-ACK, duplicate ACKs while waiting).")
 
+/* A service's counters of refused and evicted flows, one list: it makes
+ * the fields, the sums over lcores, the JSON names (/stats) and the
+ * Prometheus reasons (mgw_service_refused_total{reason=...}).
+ *   X(field, name, help) */
+#define DP_SVC_COUNTERS(X)                                                                  \
+	X(refused_acl,         "acl",               "New flows refused by the service's ACL.") \
+	X(refused_max_conns,   "max_conns",         "New flows refused: max_conns reached.") \
+	X(refused_rate,        "new_conns_per_s",   "New flows refused: new_conns_per_s exceeded.") \
+	X(refused_client_rate, "per_client_new_conns_per_s", "New flows refused: the client exceeded per_client_new_conns_per_s.") \
+	X(evicted,             "evicted",           "Sessions evicted under table pressure.")
+
 /* Per service (stable id). */
 struct dp_svc_stats {
 	uint64_t conns;
 	uint64_t pkts_in, pkts_out, bytes_in, bytes_out;
 	uint64_t no_server;        /* new flows refused: no usable server */
+	int64_t established;       /* its connections now: established TCP (not yet
+				    * closed) and UDP sessions — what max_conns counts */
+#define DP_SVC_FIELD(f, name, help) uint64_t f;
+	DP_SVC_COUNTERS(DP_SVC_FIELD)
+#undef DP_SVC_FIELD
 #define DP_SVC_XFIELD(f, name, help) uint64_t f;
 	DP_SVC_XLATE_COUNTERS(DP_SVC_XFIELD)
 #undef DP_SVC_XFIELD
-	uint64_t pad[1];
+	uint64_t pad[3];
 };
 
 /* One entry of that list, for code that walks it. */

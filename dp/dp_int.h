@@ -18,11 +18,14 @@
 #include "dp/cookie.h"
 #include "dp/dp.h"
 #include "dp/flow.h"
+#include "dp/evict.h"
 #include "dp/frag.h"
 #include "dp/laddr.h"
+#include "dp/limit.h"
 #include "dp/persist.h"
 #include "dp/pkt.h"
 #include "dp/sess.h"
+#include "dp/tcpwin.h"
 #include "dp/sync_ev.h"
 #include "dp/wheel.h"
 
@@ -162,6 +165,11 @@ struct dp_lcore {
 	uint8_t *ovl;                 /* per server id: overloaded (ipvsadm -x/-y) */
 	struct dp_rs_stats *rs;       /* per server id */
 	struct dp_svc_stats *svc;     /* per service id */
+	struct dp_tb *svc_tb;         /* per service id: new_conns_per_s (dp/limit.h) */
+	struct dp_client_tab *clients;/* per_client_new_conns_per_s */
+	struct dp_evict evict;        /* table pressure (dp/evict.h) */
+	struct dp_tb punt_tb[DP_PUNT_MAX]; /* exception path, per class */
+	struct dp_tb refuse_tb;       /* replies to refused flows (refuse: rst) */
 
 	/* While dp_input_burst hands a packet to dp_input: the session its
 	 * tuple's bucket pointed at (a hint, checked before use), else NULL. */
@@ -225,6 +233,7 @@ struct dp {
 	struct dp_fault *fault;       /* fault injection (fault.c); NULL until used */
 	struct dp_sp_keys *sp_keys;   /* synproxy.c; atomic pointer, NULL until set */
 	pthread_mutex_t sp_lock;      /* one dp_synproxy_set_secret at a time */
+	uint32_t slow_us[DP_MAX_LCORES]; /* fault injection: µs an lcore spins per busy turn */
 };
 
 /* port.c */
@@ -354,7 +363,8 @@ void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
 void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
 		  uint32_t dst);
 void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
-void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
+/* To the kernel, class cls (dp/punt.h): policed per class. */
+void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m, enum dp_punt_class cls);
 void dp_tx_flush(struct dp_lcore *lc);
 void dp_hold_run(struct dp_lcore *lc);
 
@@ -382,6 +392,11 @@ void dp_frag_flush(struct dp_lcore *lc);
  * reset. dp_reply_reset returns false when the session was ended and the
  * packet should be scheduled afresh (a client's UDP datagram or SYN). */
 void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p);
+/* A new flow an ACL or a limit refuses (drop reason why): answered with a
+ * RST (TCP) or an ICMP port unreachable (UDP), at most REFUSE_PER_S a
+ * second per lcore, when answer (refuse: rst); dropped either way. */
+void dp_reply_policy(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		     enum dp_drop why, bool answer);
 /* A DF packet too big for a tunnel of inner MTU mtu: ICMP "fragmentation
  * needed" back to its sender, from the address it was sent to; m is
  * dropped (tunnel_too_big). */
@@ -393,6 +408,15 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 /* flow.c: rules follow the LIPs of each published snapshot (flow mode) */
 void dp_flow_sync(struct dp *dp, const struct dp_laddr_map *m);
 void dp_flow_destroy(struct dp *dp);
+
+/* A source address no packet to a service has: 0/8, 127/8, 224/4 and
+ * 240/4 (network order in, first octet tested). */
+static inline bool dp_martian(uint32_t src)
+{
+	uint8_t a = ((const uint8_t *)&src)[0];
+
+	return a == 0 || a == 127 || a >= 224;
+}
 
 static inline void dp_drop(struct dp_lcore *lc, struct rte_mbuf *m, enum dp_drop why)
 {
@@ -443,7 +467,7 @@ static inline void dp_rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *
  * our LIPs for our own allocator; with sync, on a peer's too, kept for it
  * (its bulk carries them when it starts, or we inherit the LIP). 1 when a
  * live guard was cut short to make room. */
-static inline int dp_sess_guard(struct dp_lcore *lc, const struct dp_sess *s)
+static inline int dp_sess_tw_guard(struct dp_lcore *lc, const struct dp_sess *s)
 {
 	int rc;
 
@@ -467,21 +491,68 @@ void dp_sync_template(struct dp_lcore *lc, const struct dp_persist_ent *t);
 void dp_sync_run(struct dp_lcore *lc);
 void dp_sync_tick(struct dp_lcore *lc);
 
-/* A packet of session s seen going in direction dir: TCP state, timer. */
-static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p,
-				 enum dp_dir dir)
+/* A TCP segment of session s going in direction dir, judged by its
+ * sequence numbers (dp/tcpwin.h) in its sender's own space — before any
+ * rewrite or translation. Returns the event the state machine gets
+ * (DP_TCP_EV_MAX: none, the state stays), or -1 when the segment was
+ * dropped (a RST or FIN outside the window; m is gone). */
+static inline int dp_sess_guard(struct dp_lcore *lc, struct dp_sess *s, struct rte_mbuf *m,
+				const struct dp_pkt *p, enum dp_dir dir)
+{
+	struct dp_tcpwin_seg g;
+
+	if (unlikely(p->frag == DP_FRAG_LATER))
+		return DP_TCP_EV_MAX;
+	dp_tcpwin_read(rte_pktmbuf_mtod(m, const uint8_t *) + p->l4_off, p->l4_len, &g);
+	switch (dp_tcpwin_check(dp_sess_x(&lc->sess, s)->td, dir, s->state,
+				s->flags & DP_SESS_F_ONEWAY, &g)) {
+	case DP_TCPWIN_OK:
+		return dp_tcp_event(p->tcp_flags);
+	case DP_TCPWIN_KEEP:
+		if (p->tcp_flags & DP_TCP_RST)
+			lc->stats.tcp_rst_unconfirmed++;
+		else
+			lc->stats.tcp_seq_unconfirmed++;
+		return DP_TCP_EV_MAX;
+	default:
+		dp_drop(lc, m, DP_DROP_TCP_WINDOW);
+		return -1;
+	}
+}
+
+/* A session left its embryonic states (dp/evict.h). */
+void dp_evict_state(struct dp_lcore *lc, struct dp_sess *s, uint8_t new_state);
+
+/* A packet of session s seen going in direction dir: TCP state (its
+ * sequence numbers judged first), timer. false: the packet was dropped. */
+static inline bool dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, struct rte_mbuf *m,
+				 const struct dp_pkt *p, enum dp_dir dir)
 {
 	const struct dp_snap *sn = lc->snap;
 	uint8_t st = s->state;
 	bool changed = false;
 
 	if (s->proto == DP_IPPROTO_TCP) {
-		st = dp_tcp_next(s->state, dir, dp_tcp_event(p->tcp_flags));
-		if (st != s->state) {
-			if (!(s->flags & DP_SESS_F_FOREIGN))
-				dp_rs_open_adjust(lc, s, s->state, st);
-			s->state = st;
-			changed = true;
+		int ev = dp_sess_guard(lc, s, m, p, dir);
+
+		if (ev < 0)
+			return false;
+		if (ev != DP_TCP_EV_MAX) {
+			st = (s->flags & DP_SESS_F_ONEWAY) ?
+			     dp_tcp_next_oneway(s->state, (enum dp_tcp_event)ev) :
+			     dp_tcp_next(s->state, dir, (enum dp_tcp_event)ev);
+			if (st != s->state) {
+				/* a peer's session is not counted here */
+				if (!(s->flags & DP_SESS_F_FOREIGN)) {
+					dp_rs_open_adjust(lc, s, s->state, st);
+					lc->svc[s->svc_id].established +=
+						dp_tcp_state_conn(st) - dp_tcp_state_conn(s->state);
+				}
+				if (s->flags & DP_SESS_F_EVICT)
+					dp_evict_state(lc, s, st);
+				s->state = st;
+				changed = true;
+			}
 		}
 	}
 	if (unlikely(sn->sync_on)) {
@@ -491,15 +562,16 @@ static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const s
 		if (s->flags & DP_SESS_F_FOREIGN) {
 			dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s),
 				       lc->now_ms + sn->timeout[st] + sn->sync_lease[st]);
-			return;
+			return true;
 		}
 		dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
 		/* after the touch: the record carries the new expiry */
 		if (changed || lc->now_ms - s->lease >= sn->sync_lease[st])
 			dp_sync_changed(lc, s);
-		return;
+		return true;
 	}
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
+	return true;
 }
 
 static inline void dp_count_in(struct dp_lcore *lc, const struct dp_sess *s, const struct dp_pkt *p)

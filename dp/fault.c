@@ -178,9 +178,20 @@ int dp_fault_exhaust(struct dp *dp, uint32_t leave, uint32_t *taken)
 	return 0;
 }
 
+int dp_fault_slow(struct dp *dp, unsigned idx, uint32_t us)
+{
+	if (idx >= dp->n_lcores)
+		return -ENOENT;
+	__atomic_store_n(&dp->slow_us[idx], us, __ATOMIC_RELAXED);
+	return 0;
+}
+
 void dp_fault_clear(struct dp *dp)
 {
 	struct dp_fault *f = dp->fault;
+
+	for (unsigned i = 0; i < DP_MAX_LCORES; i++)
+		__atomic_store_n(&dp->slow_us[i], 0, __ATOMIC_RELAXED);
 
 	if (!f)
 		return;

@@ -47,7 +47,12 @@ int dp_fault_crash(struct dp *dp, unsigned idx, bool overflow);
  * be had) and hold them. *taken: how many are held now in all. */
 int dp_fault_exhaust(struct dp *dp, uint32_t leave, uint32_t *taken);
 
-/* End every injected stall and give the held mbufs back. */
+/* Make data lcore idx spin us microseconds after each turn that received
+ * packets (0: normal): an lcore with less capacity than the offered load,
+ * for tests of overload (which is not a fault). -ENOENT: no such lcore. */
+int dp_fault_slow(struct dp *dp, unsigned idx, uint32_t us);
+
+/* End every injected stall and slowness and give the held mbufs back. */
 void dp_fault_clear(struct dp *dp);
 
 #endif

@@ -11,11 +11,13 @@
 
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
 {
-	/* Translated sessions (PROXY header, TOA, SYN proxy): one flag test
-	 * for all the others. */
+	/* The window is judged in the sender's own sequence space, before
+	 * translated sessions (PROXY header, TOA, SYN proxy: one flag test
+	 * for all the others) are rewritten. */
+	if (!dp_sess_track(lc, s, m, p, DP_DIR_IN))
+		return;
 	if (unlikely(s->flags & DP_SESS_F_XLATE) && dp_xlate_in(lc, m, p, s))
 		return;
-	dp_sess_track(lc, s, p, DP_DIR_IN);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_IN);
 	dp_count_in(lc, s, p);
@@ -55,9 +57,10 @@ void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 		dp_reply_reset(lc, m, p, s, DP_DIR_OUT);
 		return;
 	}
+	if (!dp_sess_track(lc, s, m, p, DP_DIR_OUT))
+		return;
 	if (unlikely(s->flags & DP_SESS_F_XLATE) && dp_xlate_out(lc, m, p, s))
 		return;
-	dp_sess_track(lc, s, p, DP_DIR_OUT);
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_OUT);
 	dp_count_out(lc, s, p);

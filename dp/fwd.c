@@ -44,21 +44,6 @@
 
 #define DEFAULT_MTU 1500
 
-/* A client's packet of a one-way session: the input-only TCP table. */
-static inline void track_oneway(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p)
-{
-	uint8_t st = s->state;
-
-	if (s->proto == DP_IPPROTO_TCP) {
-		st = dp_tcp_next_oneway(s->state, dp_tcp_event(p->tcp_flags));
-		if (st != s->state) {
-			dp_rs_open_adjust(lc, s, s->state, st);
-			s->state = st;
-		}
-	}
-	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
-}
-
 /* The port a packet to dst leaves by: from the session's next hop while
  * the route table it was resolved with is the one in use, else a lookup. */
 static int egress_port(struct dp_lcore *lc, const struct dp_sess *s, uint32_t dst, uint16_t *port)
@@ -178,10 +163,9 @@ void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 
-	if (s->fwd == DP_FWD_NAT)
-		dp_sess_track(lc, s, p, DP_DIR_IN);
-	else
-		track_oneway(lc, s, p);
+	/* (one-way sessions follow the input-only table: dp_sess_track) */
+	if (!dp_sess_track(lc, s, m, p, DP_DIR_IN))
+		return;
 	if (unlikely(p->frag == DP_FRAG_FIRST))
 		dp_frag_track(lc, p, s, DP_DIR_IN);
 	dp_count_in(lc, s, p);

@@ -14,6 +14,7 @@
 
 #include "dp/arp.h"
 #include "dp/dp_int.h"
+#include "dp/punt.h"
 
 static bool is_our_arp_target(const struct dp_snap *s, uint32_t tpa, uint16_t in_port)
 {
@@ -49,7 +50,7 @@ static void input_arp(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 		dp_tx(lc, in_port, m);
 		return;
 	}
-	dp_punt(lc, in_port, m);
+	dp_punt(lc, in_port, m, DP_PUNT_ROUTING);
 }
 
 /* hops (in hash.usr of a handed-over packet): how many lcores looked for its
@@ -116,6 +117,13 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 	m->port = in_port;
 
 	v = dp_snap_addr(s, p.dst);
+	/* Sources no packet to a service can have: this network (0/8),
+	 * loopback, multicast and class E (and so broadcast). (Our own
+	 * addresses as sources are caught where a flow would start.) */
+	if (unlikely(DP_ADDR_KIND(v) >= DP_ADDR_VIP && dp_martian(p.src))) {
+		dp_drop(lc, m, DP_DROP_MARTIAN);
+		return;
+	}
 	switch (DP_ADDR_KIND(v)) {
 	case DP_ADDR_VIP:
 		if (unlikely(p.proto == DP_IPPROTO_ICMP)) {
@@ -153,14 +161,14 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 		dp_fullnat_out(lc, m, &p, redirected);
 		return;
 	case DP_ADDR_PORT:
-		dp_punt(lc, in_port, m);
+		dp_punt(lc, in_port, m, dp_punt_classify(s, &p));
 		return;
 	default:
 		break;
 	}
 	/* Multicast (OSPF) and broadcast are the kernel's business. */
 	if ((rte_be_to_cpu_32(p.dst) >> 28) == 0xe || p.dst == 0xffffffff) {
-		dp_punt(lc, in_port, m);
+		dp_punt(lc, in_port, m, p.proto == DP_IPPROTO_OSPF ? DP_PUNT_ROUTING : DP_PUNT_OTHER);
 		return;
 	}
 	/* Not ours: a NAT server's reply to its client, if any NAT service

@@ -56,8 +56,11 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	size_t ovl_sz = dp->conf.max_servers;
 	size_t persist_sz = dp_persist_memsize(DP_PERSIST_ENTRIES);
 	size_t seen_sz = DP_SP_SEEN * sizeof(uint64_t);
+	size_t tb_sz = dp->conf.max_services * sizeof(struct dp_tb);
+	size_t client_sz = sizeof(struct dp_client_tab);
+	size_t evict_sz = dp_evict_memsize(dp->conf.sessions_per_lcore);
 	size_t total = sess_sz + wheel_sz + laddr_sz + rr_sz + rs_sz + svc_sz + ovl_sz +
-		       persist_sz + seen_sz + 9 * 64;
+		       persist_sz + seen_sz + tb_sz + client_sz + evict_sz + 12 * 64;
 	int socket = (int)rte_lcore_to_socket_id(lcore_id);
 	uint8_t *p;
 
@@ -105,11 +108,20 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	lc->sp.seen.ent = (uint64_t *)p;
 	lc->sp.seen.mask = DP_SP_SEEN - 1;
 	memset(p, 0, seen_sz);
+	p += RTE_ALIGN_CEIL(seen_sz, 64);
+	lc->svc_tb = (struct dp_tb *)p;
+	memset(lc->svc_tb, 0, tb_sz);
+	p += RTE_ALIGN_CEIL(tb_sz, 64);
+	lc->clients = (struct dp_client_tab *)p;
+	memset(lc->clients, 0, client_sz);
+	p += RTE_ALIGN_CEIL(client_sz, 64);
+	dp_evict_init(&lc->evict, p, dp->conf.sessions_per_lcore);
 	/* Keyed hashes: tuples an attacker picks land in buckets he cannot
 	 * predict. (Sync's digests use a cluster-wide function instead.) */
 	lc->sess.seed = dp_lcore_random64();
 	lc->frag.seed = dp_lcore_random64();
 	lc->persist.seed = dp_lcore_random64();
+	lc->clients->seed = dp_lcore_random64();
 
 	dp->lc[idx] = lc;
 	return 0;
@@ -205,8 +217,13 @@ static unsigned rx_ports(struct dp_lcore *lc)
 		if (!n)
 			continue;
 		total += n;
+		lc->stats.rx_bursts++;
+		lc->stats.rx_full_bursts += n == DP_BURST;
 		dp_input_burst(lc, pkts, n, (uint16_t)p);
 	}
+	/* fault injection: a slower lcore (tests of overload) */
+	if (total && unlikely(__atomic_load_n(&dp->slow_us[lc->idx], __ATOMIC_RELAXED)))
+		rte_delay_us_block(__atomic_load_n(&dp->slow_us[lc->idx], __ATOMIC_RELAXED));
 	return total;
 }
 

@@ -9,11 +9,13 @@
  * turn into a flood of errors. */
 #include "dp/dp_int.h"
 #include "dp/icmp.h"
+#include "dp/limit.h"
 #include "dp/reply.h"
 #include "dp/tcp.h"
 
 #define UNREACH_PER_MS    1        /* 1000 a second per lcore ... */
 #define UNREACH_BURST     100      /* ... after a burst of this many */
+#define REFUSE_PER_S      1000     /* answers to flows an ACL or limit refuses, per lcore */
 
 /* An mbuf to build a reply of up to DP_REPLY_MAX bytes in, or NULL
  * (counted). */
@@ -78,6 +80,30 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 		lc->stats.refused_unreach++;
 	}
 	dp_drop(lc, m, DP_DROP_NO_SERVER);
+}
+
+void dp_reply_policy(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		     enum dp_drop why, bool answer)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_mbuf *r = NULL;
+	uint8_t *buf;
+
+	lc->stats.refused_policy++;
+	/* one for one up to a rate: a spoofed flood must not make us a
+	 * reflector at its own rate */
+	if (answer && (p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&
+	    dp_tb_take(&lc->refuse_tb, lc->now_ms, REFUSE_PER_S, 1))
+		r = reply_alloc(lc, &buf);
+	if (r && p->proto == DP_IPPROTO_TCP) {
+		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
+		lc->stats.refused_policy_rst++;
+	} else if (r) {
+		reply_send(lc, r, dp_reply_unreach(buf, f, p, DP_ICMP_PORT_UNREACH, p->dst,
+						   DP_ORIGIN_TTL), p->src);
+		lc->stats.refused_policy_rst++;
+	}
+	dp_drop(lc, m, why);
 }
 
 void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,

@@ -38,6 +38,7 @@
 #define DP_SESS_F_ONEWAY  0x08   /* only the forward tuple is hashed (DR, TUNNEL) */
 #define DP_SESS_F_FOREIGN 0x10   /* learned from a peer (sync): its owner is x.peer */
 #define DP_SESS_F_XLATE   0x20   /* x holds a TCP translation (seq/ack deltas, options) */
+#define DP_SESS_F_EVICT   0x40   /* on an eviction list (dp/evict.h): embryonic TCP or UDP */
 
 struct dp_sess {
 	/* forward tuple: client → VIP (network order) */
@@ -89,7 +90,11 @@ struct dp_sess_x {
 	uint8_t gen;             /* DP_SESS_F_FOREIGN: resync generation (dp/sync.c) */
 	uint16_t sync_spare;
 	uint32_t isn;            /* translation anchor (client ISN + 1 where a header went in) */
-	uint32_t spare[2];
+	/* TCP window tracking (dp/tcpwin.h), per direction in its sender's
+	 * own sequence space (before any translation): end, scale, window.
+	 * Its window scales travel in the sync record (dp_tcpwin_scales); a
+	 * peer installs it liberal (dp_tcpwin_from_scales). */
+	uint32_t td[2];
 };
 
 _Static_assert(sizeof(struct dp_sess_x) == 32, "the cold half is half a cache line");
@@ -247,6 +252,9 @@ static inline struct dp_sess *dp_sess_prefetch2(const struct dp_sess_tab *t, uin
 
 		if (ref != DP_SESS_NONE) {
 			dp_sess_prefetch_line(&t->sess[ref >> 1]);
+			/* and its cold half: every TCP segment's window check
+			 * (dp/tcpwin.h) reads x.td */
+			dp_sess_prefetch_line(&t->x[ref >> 1]);
 			*dir = ref & 1;
 			return &t->sess[ref >> 1];
 		}

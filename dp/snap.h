@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "dp/acl.h"
 #include "dp/laddr.h"
 #include "dp/map.h"
 #include "dp/route.h"
@@ -99,6 +100,29 @@ struct dp_service {
 	uint8_t proxy_on_connect;   /* the PROXY header right after the handshake */
 	uint8_t synproxy;
 	uint8_t xlate;
+	/* What new flows must pass (conn.c): the source ACL (NULL: any
+	 * source), the number of sessions (per lcore: its share), the rates
+	 * of new connections for the node (dp/limit.h: each lcore its share),
+	 * and what a refused flow gets. */
+	const struct dp_acl *acl;
+	uint32_t max_conns;   /* per lcore; 0 = none */
+	uint32_t new_rate;    /* new connections a second; 0 = none */
+	uint32_t client_rate; /* per source address; 0 = none */
+	uint8_t refuse;       /* enum dp_refuse */
+};
+
+/* What a flow an ACL or a limit refuses gets. */
+enum dp_refuse {
+	DP_REFUSE_RST = 0,    /* TCP: a RST; UDP: ICMP port unreachable (rate-limited) */
+	DP_REFUSE_DROP,       /* nothing */
+};
+
+/* Classes of what goes to the kernel (dp/punt.h). */
+enum dp_punt_class {
+	DP_PUNT_ROUTING = 0,  /* OSPF, BGP from a configured peer, ARP */
+	DP_PUNT_HEALTH,       /* replies to health checks from servers' addresses */
+	DP_PUNT_OTHER,
+	DP_PUNT_MAX
 };
 
 /* A service's "client_address". */
@@ -148,6 +172,19 @@ struct dp_snap {
 	 * servers' replies (to the client), looked up before they are
 	 * dropped as not for us. */
 	uint8_t has_nat;
+	/* Table pressure (dp/evict.h): free sessions per lcore under which a
+	 * new flow evicts an embryonic or idle UDP session first. */
+	uint32_t evict_low_water;
+	/* The exception path (dp/punt.h): packets a second per class for the
+	 * node (0 = unlimited); BGP peers (ip → 1); health-check targets
+	 * (ip << 16 | port, network order; port 0 = the address, for ICMP). */
+	uint32_t punt_pps[DP_PUNT_MAX];
+	struct dp_map *bgp_peers;
+	/* Session sync's peers (ip → 1) and its UDP port (network order):
+	 * their datagrams are control traffic, in the routing class. */
+	struct dp_map *sync_peers;
+	uint16_t sync_port;
+	struct dp_map *hc_targets;
 	/* Session sync (dp/sync_ev.h): on when the node has peers. A session
 	 * this node owns sends a lease record on its first packet after
 	 * sync_lease[state] ms since the last record; a peer's copy lives

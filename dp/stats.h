@@ -49,7 +49,16 @@
 	X(NAT_CONFLICT,    "nat_tuple_in_use") /* server side of a new NAT session taken */ \
 	X(NAT_NO_SESSION,  "nat_no_session")   /* routed through us, no NAT session */ \
 	X(SYNPROXY,        "synproxy")         /* cookie failed or replayed, hold full (per service: why) */ \
-	X(XLATE,           "xlate_refused")    /* no room for the PROXY header (per service: why) */
+	X(XLATE,           "xlate_refused")    /* no room for the PROXY header (per service: why) */ \
+	X(TCP_WINDOW,      "tcp_out_of_window") /* RST/FIN outside the window (dp/tcpwin.h) */ \
+	X(MARTIAN,         "martian_source")   /* 0/8, 127/8, multicast, class E, ours */ \
+	X(ACL,             "acl_denied")       /* the service's ACL refused the source */ \
+	X(MAX_CONNS,       "max_conns")        /* the service is at max_conns */ \
+	X(RATE,            "new_conns_rate")   /* the service's new_conns_per_s */ \
+	X(CLIENT_RATE,     "client_conns_rate") /* the client's per_client_new_conns_per_s */ \
+	X(PUNT_ROUTING,    "punt_policed_routing") /* exception path, per class (dp/punt.h) */ \
+	X(PUNT_HEALTH,     "punt_policed_health") \
+	X(PUNT_OTHER,      "punt_policed_other")
 
 enum dp_drop {
 #define DP_DROP_ENUM(name, str) DP_DROP_##name,
@@ -110,6 +119,17 @@ struct dp_port_stats {
 	X(refused_quiet,      "refused_quiet",          "refused_quiet",         "Refused flows answered with nothing (rate limit, no mbuf).") \
 	X(frag_needed,        "tunnel_frag_needed_sent", "tunnel_frag_needed_sent", "TUNNEL: fragmentation needed sent to a client.") \
 	X(tunnel_fragmented,  "tunnel_fragmented",      "tunnel_fragmented",     "TUNNEL: datagrams sent as outer fragments.") \
+	X(tcp_rst_unconfirmed, "tcp_rst_unconfirmed",   "tcp_rst_unconfirmed",   "RSTs in the window but not at the next sequence number: passed on, session kept.") \
+	X(tcp_seq_unconfirmed, "tcp_seq_unconfirmed",   "tcp_seq_unconfirmed",   "Segments passed on without a state change (out of window; an ACK that does not acknowledge the server's SYN).") \
+	X(evicted_embryonic,  "sessions_evicted_embryonic", "sessions_evicted_embryonic", "Embryonic TCP sessions evicted for new flows (table pressure).") \
+	X(evicted_udp,        "sessions_evicted_udp",   "sessions_evicted_udp",  "Idle UDP sessions evicted for new flows (table pressure).") \
+	X(refused_policy,     "refused_policy",         "refused_policy",        "New flows refused by an ACL or a limit (the drop reasons say which).") \
+	X(refused_policy_rst, "refused_policy_rst",     "refused_policy_rst",    "Of those, answered with a RST or an ICMP port unreachable (refuse: rst).") \
+	X(punt_routing,       "punt_routing",           "punt_routing",          "Routing packets (OSPF, BGP from peers, ARP) handed to the kernel.") \
+	X(punt_health,        "punt_health",            "punt_health",           "Health-check replies handed to the kernel.") \
+	X(punt_other,         "punt_other",             "punt_other",            "Other packets handed to the kernel.") \
+	X(rx_bursts,          "rx_bursts",              "rx_bursts",             "Receive bursts that brought packets.") \
+	X(rx_full_bursts,     "rx_full_bursts",         "rx_full_bursts",        "Receive bursts that came back full (the queue was backed up: the lcore at its capacity).") \
 	X(sync_records,       "sync_records",           "sync_records",          "Sync: records about own sessions handed to the sync thread.") \
 	X(sync_lost,          "sync_lost",              "sync_lost",             "Sync: records lost (ring full; the markers repair it).") \
 	X(sync_bulk_records,  "sync_bulk_records",      "sync_bulk_records",     "Sync: records sent in bulk walks for joining peers.") \

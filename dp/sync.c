@@ -68,6 +68,7 @@ static void fill_sess(struct dp_lcore *lc, const struct dp_sess *s, uint8_t kind
 	r->s.wscale = x->wscale;
 	r->s.isn = x->isn;
 	r->s.sflags = s->flags & (DP_SESS_F_ONEWAY | DP_SESS_F_XLATE);
+	r->tcpwin = s->proto == DP_IPPROTO_TCP ? dp_tcpwin_scales(x->td) : 0;
 }
 
 static void emit(struct dp_lcore *lc, struct dp_sess *s, uint8_t kind)
@@ -191,6 +192,10 @@ static void set_from_rec(struct dp_lcore *lc, struct dp_sess *s, const struct dp
 	x->xflags = r->s.xflags;
 	x->wscale = r->s.wscale;
 	x->isn = r->s.isn;
+	/* Window tracking: liberal until this node sees each side itself
+	 * (a taken-over flow's next segments are its first here). */
+	if (r->proto == DP_IPPROTO_TCP)
+		dp_tcpwin_from_scales(x->td, r->tcpwin);
 	/* The owner's timer, and a lease more: never gone before the owner's. */
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s),
 		       lc->now_ms + r->s.expire_ms + lc->snap->sync_lease[st]);
@@ -306,7 +311,7 @@ static void uninstall(struct dp_lcore *lc, const struct dp_sync_rec *r)
 	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
 	/* the owner guards its tuple; so do we, for the LIP's sake */
 	s->state = r->state < DP_TIMEOUT_MAX ? r->state : s->state;
-	dp_sess_guard(lc, s);
+	dp_sess_tw_guard(lc, s);
 	dp_sync_gone(lc, s);
 	dp_sess_free(&lc->sess, s);
 	lc->stats.sync_deleted++;
@@ -612,6 +617,7 @@ static void adopt(struct dp_lcore *lc, struct dp_sess *s)
 	rs->sessions++;
 	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 		rs->open++;
+	lc->svc[s->svc_id].established += dp_tcp_state_conn(s->state);   /* max_conns */
 	emit(lc, s, DP_SYNC_UPSERT);
 	lc->stats.sync_adopted++;
 }
@@ -629,6 +635,7 @@ static void hand_back(struct dp_lcore *lc, struct dp_sess *s, uint8_t peer)
 	rs->sessions--;
 	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 		rs->open--;
+	lc->svc[s->svc_id].established -= dp_tcp_state_conn(s->state);
 	s->flags |= DP_SESS_F_FOREIGN;
 	x->peer = peer;
 	x->origin = (uint8_t)lc->idx;   /* the owner's lcore of it: the same owner() */

@@ -94,7 +94,7 @@ struct dp_sync_rec {
 	uint8_t lcore;                     /* ev: the sending lcore; in: the origin lcore at the peer */
 	uint8_t peer;                      /* in: the peer slot it came from */
 	uint16_t bulk_id;
-	uint16_t pad;
+	uint16_t tcpwin;                   /* UPSERT: dp_tcpwin_scales() of the session */
 	uint32_t owner;                    /* node id that owns the session (0: the sender) */
 	union {
 		struct dp_sync_sess s;

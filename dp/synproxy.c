@@ -288,7 +288,10 @@ static bool syn_out(struct dp_lcore *lc, struct dp_sess *s, const struct dp_cook
 	memset(&fp, 0, sizeof(fp));
 	fp.proto = DP_IPPROTO_TCP;
 	fp.tcp_flags = DP_TCP_SYN;
-	dp_sess_track(lc, s, &fp, DP_DIR_IN);
+	fp.l4_off = DP_ETH_HLEN + 20;   /* the segment just built (window tracking reads it) */
+	fp.l4_len = (uint16_t)(20 + olen);
+	if (!dp_sess_track(lc, s, m, &fp, DP_DIR_IN))
+		return true;
 	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 	return true;
 }
@@ -490,7 +493,8 @@ bool dp_synproxy_wait_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt
 		unsigned n;
 
 		establish(lc, s, tcp, hlen);
-		dp_sess_track(lc, s, p, DP_DIR_OUT);
+		if (!dp_sess_track(lc, s, m, p, DP_DIR_OUT))
+			return true;   /* dropped (and counted) */
 		n = unhold(lc, s, q);
 		if (!n) {
 			dp_synproxy_reack(lc, m, p, s);

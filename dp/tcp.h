@@ -81,4 +81,14 @@ static inline int dp_tcp_state_open(uint8_t state)
 	return state != DP_TCP_TIME_WAIT && state != DP_TCP_CLOSE && state != DP_TCP_NONE;
 }
 
+/* Does a connection in this state count against a service's max_conns?
+ * Established and not yet closed, or UDP: a flood of SYNs (embryonic) or
+ * what lingers after a close (TIME_WAIT) does not take a real client's
+ * place. */
+static inline int dp_tcp_state_conn(uint8_t state)
+{
+	return state == DP_TCP_ESTABLISHED || state == DP_TCP_FIN_WAIT ||
+	       state == DP_TCP_CLOSE_WAIT || state == DP_TCP_LAST_ACK || state == DP_UDP_STATE;
+}
+
 #endif

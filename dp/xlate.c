@@ -196,7 +196,8 @@ static bool hdr_alone(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	}
 	h->port = m->port;
 	dp_seq_in(t, hlen, dp_sess_x(&lc->sess, s), DP_SEQ_HDR_IN_FRONT);
-	dp_sess_track(lc, s, &hp, DP_DIR_IN);
+	/* (the client's segment that carries the data was tracked, in its own
+	 * space, before it came here: this one is ours) */
 	dp_count_in(lc, s, &hp);
 	if (dp_fwd_ttl_expired(lc, h, &hp))
 		return true;

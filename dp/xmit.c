@@ -11,6 +11,7 @@
 
 #include "dp/arp.h"
 #include "dp/dp_int.h"
+#include "dp/limit.h"
 #include "dp/rewrite.h"
 
 #define ASK_INTERVAL_MS 200
@@ -55,9 +56,28 @@ void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
 		flush_one(lc, lc->dp->port[port].eth_id, b, &lc->stats.port[port], false);
 }
 
-void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m)
+/* Policed per class (dp/punt.h): a class over its rate loses only its
+ * own packets. */
+void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m, enum dp_punt_class cls)
 {
+	static const enum dp_drop why[DP_PUNT_MAX] = {
+		[DP_PUNT_ROUTING] = DP_DROP_PUNT_ROUTING,
+		[DP_PUNT_HEALTH] = DP_DROP_PUNT_HEALTH,
+		[DP_PUNT_OTHER] = DP_DROP_PUNT_OTHER,
+	};
+	uint32_t pps = lc->snap->punt_pps[cls];
 	struct dp_txbuf *b = &lc->punt[port];
+
+	if (pps && !dp_tb_take(&lc->punt_tb[cls], lc->now_ms, pps, lc->snap->laddr.n_lcores)) {
+		dp_drop(lc, m, why[cls]);
+		return;
+	}
+	if (cls == DP_PUNT_ROUTING)
+		lc->stats.punt_routing++;
+	else if (cls == DP_PUNT_HEALTH)
+		lc->stats.punt_health++;
+	else
+		lc->stats.punt_other++;
 
 	b->m[b->n++] = m;
 	if (b->n == DP_BURST)

@@ -207,6 +207,7 @@ static void to_pb(const struct sync_item *it, struct pb_item *pb)
 		pb->s.isn = r->s.isn;
 		pb->s.flags = r->s.sflags;
 		pb->s.owner = r->owner;
+		pb->s.tcpwin = r->tcpwin;
 		break;
 	case SYNC_ITEM_TEMPLATE:
 		mgw__sync__template__init(&pb->t);
@@ -328,7 +329,8 @@ static int session_from(const Mgw__Sync__Session *s, struct sync_item *it)
 	    s->fwd >= DP_FWD_MAX || !port_ok(s->cport) || !port_ok(s->vport) ||
 	    !port_ok(s->lport) || !port_ok(s->rport) || s->lcore >= DP_MAX_LCORES ||
 	    s->bulk_id > 65535 || s->expire_ms > 86400000u || !wscale_ok(s->wscale, s->xflags) ||
-	    s->xflags > 65535 || (s->flags & ~(uint32_t)(0x08 | 0x20)) || s->owner > 255)
+	    s->xflags > 65535 || (s->flags & ~(uint32_t)(0x08 | 0x20)) || s->owner > 255 ||
+	    (s->tcpwin & ~(uint32_t)0x8f8f))
 		return REFUSE(LIMIT);
 	if (!addr_of(s->cip, &r->s.cip) || !addr_of(s->vip, &r->s.vip) ||
 	    !addr_of(s->lip, &r->s.lip) || !addr_of(s->rip, &r->s.rip))
@@ -353,6 +355,7 @@ static int session_from(const Mgw__Sync__Session *s, struct sync_item *it)
 	r->s.wscale = (uint8_t)s->wscale;
 	r->s.isn = s->isn;
 	r->s.sflags = (uint8_t)s->flags;
+	r->tcpwin = (uint16_t)s->tcpwin;
 	return 0;
 }
 

@@ -157,6 +157,8 @@ static int do_add_service(struct cp_config *c, void *arg, struct cp_err *err)
 	ns[c->n_services++] = e->svc;
 	e->svc.servers = NULL;
 	e->svc.n_servers = 0;
+	e->svc.allow = e->svc.deny = NULL;   /* the ACL's prefixes too */
+	e->svc.n_allow = e->svc.n_deny = 0;
 	return 0;
 }
 
@@ -216,6 +218,8 @@ static int do_replace_service(struct cp_config *c, void *arg, struct cp_err *err
 	c->services[i] = e->svc;
 	e->svc.servers = NULL;
 	e->svc.n_servers = 0;
+	e->svc.allow = e->svc.deny = NULL;   /* the ACL's prefixes too */
+	e->svc.n_allow = e->svc.n_deny = 0;
 	return 0;
 }
 

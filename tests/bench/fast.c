@@ -169,6 +169,7 @@ static int est_add(struct bench *b, const struct est *e, uint32_t i)
 	s->fwd = e->svc->fwd;
 	s->svc_id = e->svc->id;
 	s->rs_id = rs->id;
+	s->lease = lc->now_ms;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		dp_sess_free(&lc->sess, s);
@@ -178,6 +179,7 @@ static int est_add(struct bench *b, const struct est *e, uint32_t i)
 		     lc->now_ms + lc->snap->timeout[DP_TCP_ESTABLISHED]);
 	lc->rs[rs->id].conns++;
 	lc->rs[rs->id].sessions++;
+	lc->svc[e->svc->id].established++;   /* what max_conns counts (conn.c) */
 	lc->rs[rs->id].open++;
 	lc->svc[e->svc->id].conns++;
 	lc->stats.sess_created++;

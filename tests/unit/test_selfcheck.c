@@ -24,7 +24,7 @@ struct world {
 	bool beat_runs;
 	uint32_t mbuf_avail, mbuf_size;
 	bool link[2], link_known[2], tap[2];
-	uint64_t rx, lost, rd, rd_full;
+	uint64_t rx, lost, rd, rd_full, bursts, full_bursts;
 	struct cp_sc_result r;
 };
 
@@ -84,6 +84,8 @@ static enum cp_sc_verdict tick(struct world *w)
 	s.rx_lost = w->lost;
 	s.redirect_out = w->rd;
 	s.redirect_full = w->rd_full;
+	s.rx_bursts = w->bursts;
+	s.rx_full_bursts = w->full_bursts;
 	cp_sc_eval_step(&w->e, &w->conf, &s, &w->r);
 	return w->r.verdict;
 }
@@ -355,13 +357,43 @@ static void test_loss_must_be_sustained(void **state)
 	/* a counter going back (a port restarted) is no loss */
 	w.lost = 0;
 	assert_int_equal(full_check(&w), CP_SC_HEALTHY);
-	/* three in a row */
+	assert_false(w.r.overloaded);
+	/* three in a row: overloaded — said, never a fault */
 	for (int i = 0; i < 3; i++) {
 		w.rx += 4000;
 		w.lost += 6000;
-		assert_int_equal(full_check(&w), i < 2 ? CP_SC_HEALTHY : CP_SC_FAULT);
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_int_equal(w.r.overloaded, i == 2);
+		assert_int_equal(w.r.overload_changed, i == 2);
 	}
-	assert_non_null(strstr(w.r.reason, "rx loss: 6000 of 10000"));
+	assert_non_null(strstr(w.r.overload_reason, "rx loss: 6000 of 10000"));
+	assert_string_equal(w.r.reason, "");
+	/* a flood that goes on for minutes: still online */
+	for (int i = 0; i < 200; i++) {
+		w.rx += 4000;
+		w.lost += 90000;
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_true(w.r.overloaded);
+	}
+	assert_int_equal(w.e.overload_events, 1);
+	/* over after three clean checks in a row; a second flood counts again */
+	for (int i = 0; i < 3; i++) {
+		w.rx += 10000;
+		full_check(&w);
+		assert_int_equal(w.r.overloaded, i < 2);
+	}
+	for (int i = 0; i < 3; i++) {
+		w.rx += 4000;
+		w.lost += 6000;
+		full_check(&w);
+	}
+	assert_true(w.r.overloaded);
+	assert_int_equal(w.e.overload_events, 2);
+	/* a real fault while overloaded still takes the node out */
+	w.lcore_runs[1] = false;
+	w.rx += 4000;
+	w.lost += 6000;
+	assert_int_equal(full_check(&w), CP_SC_FAULT);
 }
 
 static void test_redirect_overflow(void **state)
@@ -374,9 +406,10 @@ static void test_redirect_overflow(void **state)
 	for (int i = 0; i < 3; i++) {
 		w.rd += 100;
 		w.rd_full += 5000;
-		assert_int_equal(full_check(&w), i < 2 ? CP_SC_HEALTHY : CP_SC_FAULT);
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_int_equal(w.r.overloaded, i == 2);
 	}
-	assert_non_null(strstr(w.r.reason, "redirect rings overflow"));
+	assert_non_null(strstr(w.r.overload_reason, "redirect rings overflow"));
 	/* off when max_loss_pct is 0 */
 	world_init(&w, false);
 	w.conf.max_loss_pct = 0;
@@ -384,7 +417,38 @@ static void test_redirect_overflow(void **state)
 		w.rd_full += 5000;
 		w.lost += 5000;
 		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_false(w.r.overloaded);
 	}
+}
+
+/* Ports that count no loss (af_packet): rx queues always backed up are
+ * overload too. */
+static void test_saturated_queues(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w, false);
+	full_check(&w);
+	/* busy but keeping up: a third of the bursts full */
+	for (int i = 0; i < 5; i++) {
+		w.bursts += 3000;
+		w.full_bursts += 1000;
+		full_check(&w);
+		assert_false(w.r.overloaded);
+	}
+	for (int i = 0; i < 3; i++) {
+		w.bursts += 1000;
+		w.full_bursts += 980;
+		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
+		assert_int_equal(w.r.overloaded, i == 2);
+	}
+	assert_non_null(strstr(w.r.overload_reason, "rx queues saturated: 980 of 1000"));
+	for (int i = 0; i < 3; i++) {
+		w.bursts += 1000;
+		full_check(&w);
+	}
+	assert_false(w.r.overloaded);
 }
 
 static void test_watched_heartbeat(void **state)
@@ -454,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_tap_down),
 		cmocka_unit_test(test_loss_must_be_sustained),
 		cmocka_unit_test(test_redirect_overflow),
+		cmocka_unit_test(test_saturated_queues),
 		cmocka_unit_test(test_watched_heartbeat),
 		cmocka_unit_test(test_first_failure_is_the_reason),
 		cmocka_unit_test(test_kernel_iface),

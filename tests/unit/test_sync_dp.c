@@ -323,6 +323,28 @@ static void test_create_install_delete(void **state)
 	/* a foreign session is not counted as a connection of its server */
 	assert_int_equal(B.lc->rs[s->rs_id].sessions, 0);
 	assert_int_equal(B.lc->stats.sync_installed, 1);
+	/* window tracking: the client's side (a SYN without options: no
+	 * scaling) travels as its scale; B's copy is liberal until it sees
+	 * each side itself (dp/tcpwin.h) */
+	{
+		/* the record of the state change (after the SYN was judged) */
+		struct dp_sync_rec r2;
+
+		assert_int_equal(dp_sync_poll(A.dp, 0, &r2, 1), 1);
+		assert_int_equal(r2.state, DP_TCP_SYN_RECV);
+		assert_int_equal(r2.tcpwin, 0x0081);
+		r2.peer = 0;
+		dp_sync_push(B.dp, 0, &r2, 1);
+		dp_sync_run(B.lc);
+		assert_int_equal(B.lc->stats.sync_updated, 1);
+		B.lc->stats.sync_updated = 0;
+	}
+	assert_true(dp_tcpwin_is_liberal(dp_sess_x(&B.lc->sess, s)->td[0]));
+	assert_int_equal(dp_tcpwin_shift(dp_sess_x(&B.lc->sess, s)->td[0]), 0);
+	assert_int_equal(dp_sess_x(&B.lc->sess, s)->td[1], 0);
+	/* nor against its service's max_conns, here or (embryonic) there */
+	assert_int_equal(B.lc->svc[s->svc_id].established, 0);
+	assert_int_equal(A.lc->svc[s->svc_id].established, 0);
 	/* the same record again updates */
 	dp_sync_push(B.dp, 0, &r, 1);
 	dp_sync_run(B.lc);
@@ -543,6 +565,11 @@ static void test_adopt_hand_back(void **state)
 		for (unsigned k = 0; k < 64; k++)
 			total += B.lc->rs[k].sessions;
 		assert_int_equal(total, 11);
+		/* max_conns counts the UDP one, not the embryonic TCP ones */
+		total = 0;
+		for (unsigned k = 0; k < 16; k++)
+			total += (uint64_t)B.lc->svc[k].established;
+		assert_int_equal(total, 1);
 	}
 	/* adopting again finds nothing foreign on it */
 	assert_int_equal(b_walk(DP_SYNC_ADOPT, 0, lip), 0);
@@ -555,6 +582,13 @@ static void test_adopt_hand_back(void **state)
 	assert_int_equal(B.lc->sync.fcount[0][0], 11);
 	assert_true(B.lc->sync.fhash[0][0] == fh);
 	assert_int_equal(B.lc->rs[s->rs_id].sessions, 0);
+	{
+		int64_t total = 0;
+
+		for (unsigned k = 0; k < 16; k++)
+			total += B.lc->svc[k].established;
+		assert_int_equal(total, 0);
+	}
 	/* and A's records update them in place */
 	assert_int_equal(B.lc->stats.sync_handed_back, 11);
 

@@ -52,6 +52,7 @@ static struct sync_item session_item(uint32_t i)
 	it.rec.s.wscale = (uint8_t)(i % 15);
 	it.rec.s.isn = 0xfffffff0u + i;
 	it.rec.s.sflags = i % 2 ? 0x20 : 0x08;
+	it.rec.tcpwin = (uint16_t)(i % 3 ? 0x8000 | (0x80 | i % 16) << 0 | (i % 15) << 8 : 0);
 	return it;
 }
 
@@ -271,7 +272,8 @@ static void test_batch_refusals(void **state)
 		bad[3].rec.lcore = 16;
 		bad[4].rec.s.wscale = 15;
 		bad[5].rec.s.sflags = 0x01;
-		for (unsigned k = 0; k < 6; k++) {
+		bad[6].rec.tcpwin = 0x0040;   /* not a seen bit and a scale nibble */
+		for (unsigned k = 0; k < 7; k++) {
 			struct sync_item two[2] = { it, bad[k] };
 
 			sync_wire_batch_encode(sc, two, 2, pl, sizeof(pl), &len);
