@@ -16,7 +16,9 @@ B        := build
 
 # Every module's .c goes into one archive; binaries and tests take what they use.
 LIB_SRC  := $(sort $(wildcard dp/*.c cp/*.c ospf/*.c sync/*.c web/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+# The status page (web/status/index.html) is compiled into the binary.
+PAGE_OBJ := $(B)/web/status_page.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(PAGE_OBJ)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC:= $(sort $(wildcard tests/bench/*.c))
@@ -33,6 +35,14 @@ Q        := $(if $(V),,@)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/web/status_page.c: web/status/index.html scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh $< web_status_html >$@
+
+$(B)/web/status_page.o: $(B)/web/status_page.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 

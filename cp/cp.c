@@ -85,7 +85,7 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	struct cp_snap_in in;
 	struct dp_snap *snap, *old;
 	unsigned n;
-	uint64_t h;
+	uint64_t h, token;
 	int rc;
 
 	specs = cp_snap_routes(c, &n, &h);
@@ -128,13 +128,32 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	}
 	snap->laddr.mode = (uint8_t)dp_laddr_mode(cp->dp, &snap->laddr);
 	old = dp_publish(cp->dp, snap);
-	dp_synchronize(cp->dp);
+	token = dp_grace_start(cp->dp);
 	if (new_routes) {
 		old_routes = cp->routes;
 		cp->routes = new_routes;
 		cp->routes_hash = h;
-		dp_routes_free(old_routes);
 	}
+	if (dp_grace_wait(cp->dp, token, CP_EDIT_WAIT_MS) < 0) {
+		/* An lcore stalled after the change was let in: it may still
+		 * read the old snapshot, so that waits in limbo. */
+		struct cp_limbo *l = calloc(1, sizeof(*l));
+
+		if (l) {
+			l->snap = old;
+			l->routes = old_routes;
+			l->token = token;
+			l->next = cp->limbo;
+			cp->limbo = l;
+			old = NULL;
+			old_routes = NULL;
+		} else {
+			dp_synchronize(cp->dp);
+		}
+		CP_LOG(WARNING, "a data lcore has not left the previous snapshot in %u ms: "
+		       "it waits to be freed", CP_EDIT_WAIT_MS);
+	}
+	dp_routes_free(old_routes);
 	cp->snap = snap;
 	reset_fresh(cp);
 	/* Ids the previous snapshot used and this one does not: retired. */
@@ -147,6 +166,24 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	/* Server ids wait for their sessions to end (maint.c reaps them). */
 	cp_ids_reap(cp->svc_ids, svc_in_use, cp);
 	return 0;
+}
+
+void cp_limbo_reap(struct cp *cp, bool all)
+{
+	struct cp_limbo **pp = &cp->limbo;
+
+	while (*pp) {
+		struct cp_limbo *l = *pp;
+
+		if (all || dp_grace_wait(cp->dp, l->token, 0) == 0) {
+			*pp = l->next;
+			cp_snap_free(l->snap);
+			dp_routes_free(l->routes);
+			free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
 }
 
 int cp_republish_locked(struct cp *cp)
@@ -252,6 +289,7 @@ void cp_destroy(struct cp *cp)
 	cp_stop(cp);
 	cp_selfcheck_destroy(cp);
 	/* The data plane is stopped: nobody reads the snapshot any more. */
+	cp_limbo_reap(cp, true);
 	cp_snap_free(cp->snap);
 	dp_routes_free(cp->routes);
 	cp_ids_destroy(cp->svc_ids);
@@ -316,8 +354,17 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 	else if (strcmp(a->lcores, b->lcores) != 0 || a->n_args != b->n_args)
 		what = "dpdk";
 	else if (a->api_addr != b->api_addr || a->api_port != b->api_port ||
-		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0)
+		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0 ||
+		 a->api_max_buffered != b->api_max_buffered ||
+		 a->api_conns_per_client != b->api_conns_per_client ||
+		 a->api_request_timeout_s != b->api_request_timeout_s)
 		what = "api";
+	else if (a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port)
+		what = "metrics";
+	/* Fault injection is a test bench's switch: an API client must not
+	 * be able to turn it on for itself. */
+	else if (a->fault_injection != b->fault_injection)
+		what = "debug.fault_injection";
 	else if (!routing_equal(a, b))
 		what = "routing";
 	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
@@ -357,13 +404,44 @@ static int commit_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
+/* Before a change takes the lock: are the data lcores running? A change
+ * that would wait for a stalled one is refused at once, and nothing is
+ * changed (the self-check deals with the lcore). */
+static int lcores_alive(struct cp *cp, struct cp_err *err)
+{
+	if (dp_grace_wait(cp->dp, dp_grace_start(cp->dp), CP_EDIT_WAIT_MS) == 0)
+		return 0;
+	snprintf(err->field, sizeof(err->field), "%s", "");
+	snprintf(err->msg, sizeof(err->msg),
+		 "a data lcore has not answered for %u ms: nothing was changed (the node's "
+		 "self-check judges the lcore)", CP_EDIT_WAIT_MS);
+	return -ETIMEDOUT;
+}
+
+/* The config lock, or -EBUSY after CP_LOCK_WAIT_MS (another change is
+ * stuck). */
+static int lock_timed(struct cp *cp, struct cp_err *err)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += CP_LOCK_WAIT_MS / 1000;
+	if (pthread_mutex_timedlock(&cp->lock, &ts) == 0)
+		return 0;
+	snprintf(err->field, sizeof(err->field), "%s", "");
+	snprintf(err->msg, sizeof(err->msg), "another change has held the config for %u s",
+		 CP_LOCK_WAIT_MS / 1000);
+	return -EBUSY;
+}
+
 int cp_edit(struct cp *cp, int (*fn)(struct cp_config *c, void *arg, struct cp_err *err),
 	    void *arg, struct cp_err *err)
 {
 	struct cp_config *c = NULL;
 	int rc;
 
-	pthread_mutex_lock(&cp->lock);
+	if ((rc = lcores_alive(cp, err)) < 0 || (rc = lock_timed(cp, err)) < 0)
+		return rc;
 	rc = cp_config_copy(cp->cfg, &c);
 	if (rc == 0)
 		rc = fn(c, arg, err);
@@ -379,7 +457,8 @@ int cp_replace(struct cp *cp, struct cp_config *c, struct cp_err *err)
 {
 	int rc;
 
-	pthread_mutex_lock(&cp->lock);
+	if ((rc = lcores_alive(cp, err)) < 0 || (rc = lock_timed(cp, err)) < 0)
+		return rc;
 	rc = commit_locked(cp, c, err);
 	pthread_mutex_unlock(&cp->lock);
 	return rc;

@@ -37,7 +37,9 @@ void cp_destroy(struct cp *cp);
 
 /* Change the config: fn edits a private copy (return 0, or -errno with err
  * filled); the result is validated whole and applied, or nothing is.
- * -EINVAL: invalid (err says why); other -errno: fn's own or internal. */
+ * -EINVAL: invalid (err says why); -ETIMEDOUT: a data lcore did not answer
+ * within CP_EDIT_WAIT_MS, -EBUSY: the config lock was held too long (both:
+ * nothing changed, the API says 503); other -errno: fn's own or internal. */
 int cp_edit(struct cp *cp, int (*fn)(struct cp_config *c, void *arg, struct cp_err *err),
 	    void *arg, struct cp_err *err);
 /* Replace the whole config (PUT /config). Takes ownership of c on success.
@@ -81,7 +83,9 @@ void cp_speakers_clear(struct cp *cp);
 /* Views for the API (new references). */
 json_t *cp_status_json(struct cp *cp);
 json_t *cp_stats_json(struct cp *cp);
-json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit);
+/* GET /sessions as JSON text (malloc'ed), written as the tables are
+ * walked: no JSON tree of a hundred thousand objects. */
+char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit);
 /* One service with its servers' read-only state (status, connections),
  * or NULL when it does not exist. */
 json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);

@@ -30,6 +30,22 @@ struct cp_rate {
 	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;   /* last sample */
 };
 
+/* A snapshot (and route table) replaced while a data lcore did not come
+ * by within the wait: freed once the grace period that began at its
+ * replacement has passed (maint.c looks every second). */
+struct cp_limbo {
+	struct cp_limbo *next;
+	struct dp_snap *snap;
+	struct dp_routes *routes;
+	uint64_t token;
+};
+
+/* How long a change waits for the data lcores (to confirm they run, then
+ * to leave the old snapshot) and for the config lock, before it is
+ * answered "unavailable" and the self-check left to judge the lcore. */
+#define CP_EDIT_WAIT_MS 2000
+#define CP_LOCK_WAIT_MS 5000
+
 struct cp {
 	pthread_mutex_t lock;            /* serialises config changes */
 	struct cp_config *cfg;           /* running config */
@@ -70,7 +86,12 @@ struct cp {
 	struct dp_rs_stats *rs_base;
 	struct cp_rate *svc_rate, *rs_rate;
 	uint8_t *rs_drained;              /* per server id: "drained" was logged */
+	struct cp_limbo *limbo;           /* lock held */
 };
+
+/* cp.c: free what waits in limbo and whose grace period is over (lock
+ * held); all of it when the data plane is stopped. */
+void cp_limbo_reap(struct cp *cp, bool all);
 
 /* Counters of a service / server since its base (lock held). */
 void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out);

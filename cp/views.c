@@ -8,19 +8,13 @@
 
 #include "cp/cp_int.h"
 #include "cp/snap.h"
+#include "cp/tbuf.h"
 
 static json_t *ip_json(uint32_t ip_host)
 {
 	char b[16];
 
 	return json_string(cp_ipv4_str(ip_host, b));
-}
-
-static json_t *ipport_json(uint32_t ip_net, uint16_t port_net)
-{
-	char b[16];
-
-	return json_sprintf("%s:%u", cp_ipv4_str(ntohl(ip_net), b), ntohs(port_net));
 }
 
 json_t *cp_status_json(struct cp *cp)
@@ -253,7 +247,7 @@ json_t *cp_stats_json(struct cp *cp)
 	struct dp *dp = cp->dp;
 	struct dp_lcore_stats tot, st;
 	json_t *lcores = json_array(), *ports = json_array(), *services = json_array(), *t;
-	uint64_t sessions = 0, dt;
+	uint64_t sessions = 0, dt, hz = dp_tsc_hz(dp);
 
 	memset(&tot, 0, sizeof(tot));
 	for (unsigned i = 0; i < dp_n_lcores(dp); i++) {
@@ -268,6 +262,8 @@ json_t *cp_stats_json(struct cp *cp)
 			      "cycles_per_pkt",
 			      (json_int_t)(st.busy_pkts ? st.busy_cycles / st.busy_pkts : 0));
 		counters_json(l, &st);
+		/* busy time in seconds: what a dashboard divides by wall time */
+		json_object_set_new(l, "busy_s", json_real(hz ? (double)st.busy_cycles / (double)hz : 0));
 		json_object_set_new(l, "drops", drops_json(st.drops, &dt));
 		json_object_set_new(l, "drops_total", json_integer((json_int_t)dt));
 		json_array_append_new(lcores, l);
@@ -303,31 +299,39 @@ json_t *cp_stats_json(struct cp *cp)
 }
 
 struct sess_ctx {
-	json_t *a;
+	struct cp_tbuf b;
+	uint64_t n;
 };
 
 static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
+	char ci[16], vi[16], li[16], ri[16];
 
-	json_array_append_new(c->a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i}",
-			"proto", cp_proto_name(v->proto),
-			"client", ipport_json(v->cip, v->cport),
-			"vip", ipport_json(v->vip, v->vport),
-			"local", ipport_json(v->lip, v->lport),
-			"server", ipport_json(v->rip, v->rport),
-			"forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
-			"state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
-			"expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore));
+	cp_tb_add(&c->b, "%s\n    { \"proto\": \"%s\", \"client\": \"%s:%u\", \"vip\": \"%s:%u\", "
+		  "\"local\": \"%s:%u\", \"server\": \"%s:%u\", \"forward\": \"%s\", "
+		  "\"state\": \"%s\", \"expires_ms\": %u, \"lcore\": %u }",
+		  c->n ? "," : "", cp_proto_name(v->proto),
+		  cp_ipv4_str(ntohl(v->cip), ci), ntohs(v->cport),
+		  cp_ipv4_str(ntohl(v->vip), vi), ntohs(v->vport),
+		  cp_ipv4_str(ntohl(v->lip), li), ntohs(v->lport),
+		  cp_ipv4_str(ntohl(v->rip), ri), ntohs(v->rport),
+		  cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
+		  dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
+		  (unsigned)v->expires_ms, (unsigned)v->lcore);
+	c->n++;
 }
 
-json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit)
+char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit)
 {
-	struct sess_ctx c = { json_array() };
+	struct sess_ctx c;
 	uint64_t total = 0;
 
+	memset(&c, 0, sizeof(c));
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		total += dp_sessions(cp->dp, i);
+	cp_tb_add(&c.b, "{\n  \"total\": %llu,\n  \"sessions\": [", (unsigned long long)total);
 	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
-	return json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", c.a);
+	cp_tb_add(&c.b, "%s]\n}\n", c.n ? "\n  " : "");
+	return cp_tb_take(&c.b);
 }

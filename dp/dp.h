@@ -75,6 +75,13 @@ struct dp_snap *dp_publish(struct dp *dp, struct dp_snap *snap);
  * dp_publish(): afterwards nobody reads the old snapshot. */
 void dp_synchronize(struct dp *dp);
 
+/* The same, for a caller that must not wait for ever on a stalled lcore:
+ * dp_grace_start() begins a grace period, dp_grace_wait() waits for it at
+ * most timeout_ms (0: only looks). 0 once every data lcore has passed a
+ * quiescent point since the start, -ETIMEDOUT before that. */
+uint64_t dp_grace_start(struct dp *dp);
+int dp_grace_wait(struct dp *dp, uint64_t token, unsigned timeout_ms);
+
 /* Launch the data lcores (a snapshot must have been published). */
 int dp_start(struct dp *dp);
 
