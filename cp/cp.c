@@ -1,6 +1,7 @@
 /* cp/cp.c — the running config, changes to it, and the node's state
  * (see cp.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <rte_log.h>
 
 #include "cp/cp_int.h"
+#include "cp/notify.h"
 #include "cp/snap.h"
 #include "dp/flow.h"
 
@@ -209,6 +211,10 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	pthread_mutex_init(&cp->ann_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
+	rc = cp_notify_open(&cp->notify);
+	if (rc < 0)
+		CP_LOG(WARNING, "NOTIFY_SOCKET: %s: systemd will not hear from mgw", strerror(-rc));
+	rc = -ENOMEM;
 	cp->started_ms = dp_mono_ms();
 	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
 	cp->cfg_max_servers = cfg->max_servers;
@@ -303,6 +309,7 @@ void cp_destroy(struct cp *cp)
 	free(cp->rs_rate);
 	free(cp->cfg_path);
 	free(cp->ann);
+	cp_notify_close(cp->notify);
 	pthread_mutex_destroy(&cp->ann_mu);
 	pthread_mutex_destroy(&cp->lock);
 	free(cp);
@@ -485,11 +492,30 @@ enum cp_node_state cp_state(const struct cp *cp)
 	return (enum cp_node_state)__atomic_load_n(&cp->state, __ATOMIC_ACQUIRE);
 }
 
+int cp_sd_notify(struct cp *cp, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (!cp->notify)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cp_notify_send(cp->notify, "%s", msg);
+}
+
+uint64_t cp_sd_watchdog_us(const struct cp *cp)
+{
+	return cp_notify_watchdog_us(cp->notify);
+}
+
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)
 {
 	int old = __atomic_exchange_n(&cp->state, (int)s, __ATOMIC_ACQ_REL);
 
 	snprintf(cp->state_reason, sizeof(cp->state_reason), "%s", reason ? reason : "");
+	cp_sd_notify(cp, "STATUS=%s: %s", cp_state_names[s], cp->state_reason);
 	if (old == (int)s)
 		return;
 	CP_LOG(NOTICE, "node state %s -> %s (%s)", cp_state_names[old], cp_state_names[s],

@@ -50,6 +50,14 @@ int cp_replace(struct cp *cp, struct cp_config *c, struct cp_err *err);
 struct cp_config *cp_config_get(struct cp *cp);
 const char *cp_config_path(const struct cp *cp);
 
+/* A message to the service manager (systemd's NOTIFY_SOCKET; nothing
+ * without it): "READY=1", "RELOADING=1", "STOPPING=1", ... The state and
+ * its reason go as STATUS= by themselves on every change; the self-check
+ * thread sends WATCHDOG=1 while it runs. */
+int cp_sd_notify(struct cp *cp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether systemd asked for a watchdog (µs between pets, 0 = no). */
+uint64_t cp_sd_watchdog_us(const struct cp *cp);
+
 enum cp_node_state cp_state(const struct cp *cp);
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason);
 

@@ -23,6 +23,7 @@ struct cp_neigh;
 struct cp_maint;
 struct cp_hc;
 struct cp_selfcheck;
+struct cp_notify;
 
 /* Rates over the last seconds (exponentially averaged), per id. */
 struct cp_rate {
@@ -87,6 +88,7 @@ struct cp {
 	struct cp_rate *svc_rate, *rs_rate;
 	uint8_t *rs_drained;              /* per server id: "drained" was logged */
 	struct cp_limbo *limbo;           /* lock held */
+	struct cp_notify *notify;         /* systemd's socket, or NULL */
 };
 
 /* cp.c: free what waits in limbo and whose grace period is over (lock
