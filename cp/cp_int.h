@@ -95,6 +95,11 @@ struct cp {
  * held); all of it when the data plane is stopped. */
 void cp_limbo_reap(struct cp *cp, bool all);
 
+/* views.c: a server's read-only status (up, down, draining, drained,
+ * disabled) from its config, health and counters (lock held). */
+const char *cp_rs_status(struct cp *cp, const struct cp_server_conf *r, uint32_t id, bool have_id,
+			 const struct dp_rs_stats *st);
+
 /* Counters of a service / server since its base (lock held). */
 void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out);
 void cp_rs_counters(struct cp *cp, uint32_t id, struct dp_rs_stats *out);

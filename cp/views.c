@@ -94,6 +94,18 @@ static const struct dp_service *published(struct cp *cp, uint32_t id)
 	return NULL;
 }
 
+const char *cp_rs_status(struct cp *cp, const struct cp_server_conf *r, uint32_t id, bool have_id,
+			 const struct dp_rs_stats *st)
+{
+	if (r->drain)
+		return st->open > 0 ? "draining" : "drained";
+	if (have_id && cp->rs_down[id])
+		return "down";
+	if (r->weight == 0)
+		return "disabled";
+	return "up";
+}
+
 static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 		       const struct cp_server_conf *r, uint32_t id, bool have_id, bool full)
 {
@@ -104,14 +116,7 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 	memset(&st, 0, sizeof(st));
 	if (have_id)
 		cp_rs_counters(cp, id, &st);
-	if (r->drain)
-		status = st.open > 0 ? "draining" : "drained";
-	else if (have_id && cp->rs_down[id])
-		status = "down";
-	else if (r->weight == 0)
-		status = "disabled";
-	else
-		status = "up";
+	status = cp_rs_status(cp, r, id, have_id, &st);
 	o = full ? cp_server_to_json(r) : json_pack("{s:o, s:i}", "ip", ip_json(r->ip),
 						    "port", (int)r->port);
 	(void)s;
