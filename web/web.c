@@ -384,6 +384,10 @@ static enum MHD_Result first_call(struct web *w, struct MHD_Connection *c, const
 		return MHD_NO;
 	*con_cls = ctx;
 	ctx->conn = ci ? ci->socket_context : NULL;
+	if (w->metrics_only && strcmp(url, "/metrics") != 0) {
+		web_error(&rs, 404, "not_found", NULL, "this listener serves GET /metrics only");
+		return answer_early(ctx, c, method, url, &rs);
+	}
 	if (!w->metrics_only && !token_ok(w, c)) {
 		web_error(&rs, 401, "unauthenticated", NULL,
 			  "this API needs 'Authorization: Bearer <token>' (api.token)");
@@ -442,8 +446,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		web_error(&rs, 503, "unavailable", NULL,
 			  "the API holds %u bytes of request bodies already (api.max_buffered_bytes): "
 			  "try again", w->max_buffered);
-	} else if (w->metrics_only && strcmp(url, "/metrics") != 0) {
-		web_error(&rs, 404, "not_found", NULL, "this listener serves GET /metrics only");
 	} else if (!(r = route(path, method, &rq, &known, allow, sizeof(allow)))) {
 		if (known)
 			web_error(&rs, 405, "method_not_allowed", NULL, "%s is not allowed on %s",
