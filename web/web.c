@@ -623,8 +623,8 @@ int web_create(const struct web_conf *conf, struct cp *cp, struct web **out)
 	sa.sin_addr.s_addr = htonl(conf->addr);
 	w->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 				conf->port, NULL, NULL, handle, w,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, w,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)WEB_THREADS,
 				MHD_OPTION_NOTIFY_COMPLETED, completed, w,
 				MHD_OPTION_NOTIFY_CONNECTION, conn_notify, w,

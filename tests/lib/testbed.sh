@@ -84,8 +84,11 @@ tb_api() {
 	local args=(-s -o "$TB_DIR/api.out" -w '%{http_code}' -X "$method" --max-time 10)
 	[[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	[[ -n ${MGW_TOKEN:-} ]] && args+=(-H "Authorization: Bearer $MGW_TOKEN")
+	# a failed call must not leave the previous answer to be read again
+	# (tb_mgw_online once saw a stopped mgw's "online" this way)
+	rm -f "$TB_DIR/api.out"
 	TB_HTTP_CODE=$(tb_x "${TB_LB:-lb}" curl "${args[@]}" "http://127.0.0.1:8080$path")
-	cat "$TB_DIR/api.out"
+	cat "$TB_DIR/api.out" 2>/dev/null
 }
 
 # tb_json EXPR: evaluate a Python expression on JSON from stdin (as `j`).
