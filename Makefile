@@ -18,7 +18,13 @@ B        := build
 LIB_SRC  := $(sort $(wildcard dp/*.c cp/*.c ospf/*.c sync/*.c web/*.c))
 # The status page (web/status/index.html) is compiled into the binary.
 PAGE_OBJ := $(B)/web/status_page.o
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(PAGE_OBJ)
+# sync's wire: C generated from sync/sync.proto by protoc-c (Debian's
+# protobuf-c-compiler) into $(GEN); `make gen` remakes it.
+GEN      := $(B)/gen
+PROTO_C  := $(GEN)/sync/sync.pb-c.c
+PROTO_H  := $(GEN)/sync/sync.pb-c.h
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/sync/sync.pb-c.o $(PAGE_OBJ)
+CFLAGS   += -I$(GEN)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC:= $(sort $(wildcard tests/bench/*.c))
@@ -33,7 +39,17 @@ all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
 # `make V=1` shows the commands.
 Q        := $(if $(V),,@)
 
-$(B)/%.o: %.c
+$(PROTO_C) $(PROTO_H) &: sync/sync.proto
+	@mkdir -p $(GEN)
+	@$(if $(Q),echo "  PROTOC  $<")
+	$(Q)protoc-c --c_out=$(GEN) $<
+
+# Generated code is compiled without -Werror's extra warnings.
+$(B)/gen/sync/sync.pb-c.o: $(PROTO_C)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(filter-out -Wextra -Werror,$(CFLAGS)) -c -o $@ $<
+
+$(B)/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
@@ -113,6 +129,13 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
 		$(shell pkg-config --cflags libdpdk jansson) $< $(wildcard ospf/$*_*.c) -o $@ \
 		$(shell pkg-config --libs libdpdk jansson) -lpthread
+
+# sync's decoder links its own sources and the generated codec.
+$(B)/fuzz/fuzz_sync: tests/fuzz/fuzz_sync.c sync/wire.c $(PROTO_C)
+	@mkdir -p $(dir $@)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -I$(GEN) \
+		$(shell pkg-config --cflags libdpdk) $< sync/wire.c $(PROTO_C) -o $@ \
+		$(shell pkg-config --libs libprotobuf-c libcrypto)
 
 fuzz: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do echo "== $$f ($(FUZZ_SECONDS) s)"; \

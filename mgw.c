@@ -42,6 +42,7 @@
 #include "cp/selfcheck.h"
 #include "dp/dp.h"
 #include "ospf/routing.h"
+#include "sync/sync.h"
 #include "web/web.h"
 
 #define MGW_VERSION "0.1.0"
@@ -66,6 +67,7 @@ struct mgw {
 	struct web *web;
 	struct web *metrics;          /* metrics.listen, or NULL */
 	struct ospf_routing *routing;
+	struct sync *sync;
 };
 
 static void usage(FILE *f)
@@ -229,7 +231,9 @@ static uint64_t memory_mb(const struct cp_config *c, int n_data)
 
 	/* + two route tables (64 MB each while one replaces the other), mbufs
 	 * and EAL's own needs */
-	return (sess + stats + laddr) / (1 << 20) + 2 * 66 + 128 + 128;
+	uint64_t sync = c->sync.enabled ? 2ull * 16384 * 64 * (uint64_t)n_data : 0;
+
+	return (sess + stats + laddr + sync) / (1 << 20) + 2 * 66 + 128 + 128;
 }
 
 static int build_eal_args(struct mgw *m)
@@ -318,6 +322,7 @@ static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
 	d->mbufs = c->mbufs;
 	d->idle_sleep_us = c->idle_sleep_us;
 	d->neigh_hold_ms = 1000;
+	d->sync_ring = c->sync.enabled ? 16384 : 0;   /* 1 MB each way per lcore */
 }
 
 /* SIGHUP: the file again, whole, applied like PUT /config. */
@@ -515,10 +520,16 @@ int main(int argc, char **argv)
 	{
 		struct cp_config *c = cp_config_get(m.cp);
 
-		rc = c ? ospf_routing_start(m.cp, c, &m.routing) : -ENOMEM;
+		const char *what = "session sync";
+
+		rc = c ? sync_start(m.cp, m.dp, c, &m.sync) : -ENOMEM;
+		if (rc == 0) {
+			what = "routing";
+			rc = ospf_routing_start(m.cp, c, &m.routing);
+		}
 		cp_config_free(c);
 		if (rc < 0) {
-			MGW_LOG(ERR, "routing: %s", strerror(-rc));
+			MGW_LOG(ERR, "%s: %s", what, strerror(-rc));
 			goto out_stop;
 		}
 	}
@@ -563,6 +574,9 @@ out_stop:
 	cp_set_state(m.cp, CP_STATE_STOPPING, "stopping");
 	ospf_routing_stop(m.routing);
 	cp_stop(m.cp);
+	/* after the self-check (which reads its heartbeat), before the rings
+	 * go with the data plane */
+	sync_stop(m.sync);
 	dp_stop(m.dp);
 out_cp:
 	cp_destroy(m.cp);

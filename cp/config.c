@@ -40,6 +40,11 @@ int cp_config_new(struct cp_config **out)
 	c->ospf.vip_cost = 10;
 	c->ospf.lip_cost = 10;
 	c->bgp.hold_s = 9;
+	c->sync.udp_port = 8848;
+	c->sync.heartbeat_ms = 100;
+	c->sync.dead_after_ms = 500;
+	c->sync.bulk_timeout_ms = 10000;
+	snprintf(c->sync.key_file, sizeof(c->sync.key_file), "/etc/mgw/sync.key");
 	c->sessions_per_lcore = 1000000;
 	c->max_services = 4096;
 	c->max_servers = 65536;

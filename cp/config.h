@@ -22,6 +22,7 @@
 /* The data path's clock is a 32-bit millisecond tick compared by signed
  * difference: a persistence template may last at most 2^31 - 1 ms. */
 #define CP_PERSIST_MAX_S  (0x7fffffffu / 1000)
+#define CP_SYNC_MAX_PEERS 15      /* a cluster of 16 nodes */
 
 /* One validation error: the JSON path of the field and why. */
 struct cp_err {
@@ -119,6 +120,26 @@ struct cp_bgp_conf {
 	struct cp_bgp_peer_conf peers[CP_BGP_MAX_PEERS];
 };
 
+/* Session sync (sync/): the other nodes of the cluster. */
+struct cp_sync_peer_conf {
+	uint32_t id;              /* its node.id */
+	uint32_t ip;              /* its address on the sync port */
+	unsigned n_lips;
+	uint32_t lips[CP_MAX_LIPS];   /* its local IPs */
+};
+
+struct cp_sync_conf {
+	bool enabled;             /* a "sync" section with peers */
+	char port[CP_PORT_NAME_MAX + 1];
+	uint16_t udp_port;
+	char key_file[256];
+	uint32_t heartbeat_ms, dead_after_ms;
+	uint32_t peer_quota_pct;  /* of an lcore's table, per peer; 0 = automatic */
+	uint32_t bulk_timeout_ms;
+	unsigned n_peers;
+	struct cp_sync_peer_conf peers[CP_SYNC_MAX_PEERS];
+};
+
 struct cp_config {
 	/* node */
 	uint32_t node_id, router_id;
@@ -154,6 +175,8 @@ struct cp_config {
 	/* routing */
 	struct cp_ospf_conf ospf;
 	struct cp_bgp_conf bgp;
+	/* session sync */
+	struct cp_sync_conf sync;
 	/* limits */
 	uint32_t sessions_per_lcore, max_services, max_servers, mbufs;
 	/* selfcheck */

@@ -397,6 +397,79 @@ static int check_api(const struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
+/* A key file the sync thread will read at start: there, readable, long
+ * enough (its bytes, trailing whitespace dropped, are the HMAC key). */
+static int check_key_file(const char *path, struct cp_err *err)
+{
+	unsigned char buf[512];
+	size_t n;
+	FILE *f;
+
+	if (!path[0])
+		return cp_rd_fail(err, "sync", "key_file", "is required when sync has peers");
+	f = fopen(path, "rb");
+	if (!f)
+		return cp_rd_fail(err, "sync", "key_file", "cannot be read: %s: %s", path,
+				  strerror(errno));
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+		     buf[n - 1] == '\t'))
+		n--;
+	if (n < 16)
+		return cp_rd_fail(err, "sync", "key_file", "%s holds %zu bytes: a key needs at least 16",
+				  path, n);
+	return 0;
+}
+
+static int check_sync(const struct cp_config *c, struct cp_err *err)
+{
+	const struct cp_sync_conf *y = &c->sync;
+	int port = -1;
+
+	if (!y->enabled)
+		return 0;
+	for (unsigned k = 0; k < c->n_ports; k++)
+		if (strcmp(c->ports[k].name, y->port) == 0)
+			port = (int)k;
+	if (port < 0)
+		return cp_rd_fail(err, "sync", "port", "names no port");
+	for (unsigned i = 0; i < y->n_peers; i++) {
+		const struct cp_sync_peer_conf *p = &y->peers[i];
+		char pp[64];
+
+		cp_rd_index(pp, sizeof(pp), "sync", "peers", i);
+		if (p->id == c->node_id)
+			return cp_rd_fail(err, pp, "id", "is this node's own node.id (%u)", c->node_id);
+		if (is_port_ip(c, p->ip) || is_lip(c, p->ip))
+			return cp_rd_fail(err, pp, "ip", "is an address of this node");
+		if (!usable_host(p->ip))
+			return cp_rd_fail(err, pp, "ip", "is not a usable host address");
+		for (unsigned k = 0; k < i; k++) {
+			if (y->peers[k].id == p->id)
+				return cp_rd_fail(err, pp, "id", "duplicates peers[%u]", k);
+			if (y->peers[k].ip == p->ip)
+				return cp_rd_fail(err, pp, "ip", "duplicates peers[%u]", k);
+		}
+		for (unsigned l = 0; l < p->n_lips; l++) {
+			char lp[96];
+
+			cp_rd_index(lp, sizeof(lp), pp, "localips", l);
+			if (!usable_host(p->lips[l]))
+				return cp_rd_fail(err, lp, NULL, "is not a usable host address");
+			if (is_lip(c, p->lips[l]) || is_port_ip(c, p->lips[l]))
+				return cp_rd_fail(err, lp, NULL, "is an address of this node: every node "
+						  "has local IPs of its own");
+			for (unsigned k = 0; k <= i; k++)
+				for (unsigned m = 0; m < y->peers[k].n_lips; m++)
+					if ((k < i || m < l) && y->peers[k].lips[m] == p->lips[l])
+						return cp_rd_fail(err, lp, NULL,
+								  "is also peers[%u].localips[%u]", k, m);
+		}
+	}
+	return check_key_file(y->key_file, err);
+}
+
 int cp_config_validate(const struct cp_config *c, struct cp_err *err)
 {
 	struct own_addrs own;
@@ -421,7 +494,7 @@ int cp_config_validate(const struct cp_config *c, struct cp_err *err)
 	for (unsigned i = 0; i < c->n_services; i++)
 		if ((rc = check_service(c, &own, i, err)) < 0)
 			return rc;
-	if ((rc = check_service_dups(c, err)) < 0)
+	if ((rc = check_service_dups(c, err)) < 0 || (rc = check_routing(c, err)) < 0)
 		return rc;
-	return check_routing(c, err);
+	return check_sync(c, err);
 }

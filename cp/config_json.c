@@ -102,6 +102,27 @@ static json_t *routing_json(const struct cp_config *c)
 	return r;
 }
 
+static json_t *sync_json(const struct cp_sync_conf *y)
+{
+	json_t *peers = json_array();
+
+	for (unsigned i = 0; i < y->n_peers; i++) {
+		json_t *lips = json_array();
+
+		for (unsigned k = 0; k < y->peers[i].n_lips; k++)
+			json_array_append_new(lips, ip_json(y->peers[i].lips[k]));
+		json_array_append_new(peers, json_pack("{s:I, s:o, s:o}", "id",
+						       (json_int_t)y->peers[i].id, "ip",
+						       ip_json(y->peers[i].ip), "localips", lips));
+	}
+	return json_pack("{s:s, s:i, s:s, s:I, s:I, s:I, s:I, s:o}", "port", y->port,
+			 "udp_port", (int)y->udp_port, "key_file", y->key_file,
+			 "heartbeat_ms", (json_int_t)y->heartbeat_ms,
+			 "dead_after_ms", (json_int_t)y->dead_after_ms,
+			 "peer_quota_pct", (json_int_t)y->peer_quota_pct,
+			 "bulk_timeout_ms", (json_int_t)y->bulk_timeout_ms, "peers", peers);
+}
+
 json_t *cp_config_to_json(const struct cp_config *c)
 {
 	json_t *o = json_object(), *a;
@@ -158,6 +179,7 @@ json_t *cp_config_to_json(const struct cp_config *c)
 		json_array_append_new(a, cp_service_to_json(&c->services[i]));
 	json_object_set_new(o, "services", a);
 	json_object_set_new(o, "routing", routing_json(c));
+	json_object_set_new(o, "sync", c->sync.enabled ? sync_json(&c->sync) : json_null());
 	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I}",
 						   "sessions_per_lcore",
 						   (json_int_t)c->sessions_per_lcore,

@@ -475,6 +475,54 @@ static int parse_routing(const json_t *o, struct cp_config *c, struct cp_err *er
 	return 0;
 }
 
+static int parse_sync(const json_t *o, struct cp_sync_conf *y, struct cp_err *err)
+{
+	static const char *const keys[] = { "port", "udp_port", "key_file", "peers",
+					    "heartbeat_ms", "dead_after_ms", "peer_quota_pct",
+					    "bulk_timeout_ms", NULL };
+	static const char *const pkeys[] = { "id", "ip", "localips", NULL };
+	const char *p = "sync";
+	const json_t *peers;
+
+	RD(cp_rd_object(o, p, err));
+	RD(cp_rd_keys(o, p, keys, err));
+	RD(cp_rd_string(o, p, "port", true, y->port, sizeof(y->port), err));
+	RD(cp_rd_u16(o, p, "udp_port", 1, 65535, false, &y->udp_port, err));
+	RD(cp_rd_string(o, p, "key_file", false, y->key_file, sizeof(y->key_file), err));
+	RD(cp_rd_uint(o, p, "heartbeat_ms", 10, 10000, false, &y->heartbeat_ms, err));
+	RD(cp_rd_uint(o, p, "dead_after_ms", 30, 60000, false, &y->dead_after_ms, err));
+	RD(cp_rd_uint(o, p, "peer_quota_pct", 0, 100, false, &y->peer_quota_pct, err));
+	RD(cp_rd_uint(o, p, "bulk_timeout_ms", 100, 600000, false, &y->bulk_timeout_ms, err));
+	if (y->dead_after_ms < 2 * y->heartbeat_ms)
+		return cp_rd_fail(err, p, "dead_after_ms", "must be at least twice heartbeat_ms (%u)",
+				  y->heartbeat_ms);
+	RD(cp_rd_array(o, p, "peers", CP_SYNC_MAX_PEERS, &peers, err));
+	for (size_t i = 0; peers && i < json_array_size(peers); i++) {
+		const json_t *po = json_array_get(peers, i), *lips;
+		struct cp_sync_peer_conf *pc = &y->peers[i];
+		char pp[64];
+
+		cp_rd_index(pp, sizeof(pp), p, "peers", i);
+		RD(cp_rd_object(po, pp, err));
+		RD(cp_rd_keys(po, pp, pkeys, err));
+		RD(cp_rd_uint(po, pp, "id", 1, 255, true, &pc->id, err));
+		RD(cp_rd_ipv4(po, pp, "ip", true, &pc->ip, err));
+		RD(cp_rd_array(po, pp, "localips", CP_MAX_LIPS, &lips, err));
+		for (size_t k = 0; lips && k < json_array_size(lips); k++) {
+			const json_t *v = json_array_get(lips, k);
+			char lp[96];
+
+			cp_rd_index(lp, sizeof(lp), pp, "localips", k);
+			if (!json_is_string(v) || cp_parse_ipv4(json_string_value(v), &pc->lips[k]) < 0)
+				return cp_rd_fail(err, lp, NULL, "must be an IPv4 address");
+			pc->n_lips++;
+		}
+		y->n_peers++;
+	}
+	y->enabled = y->n_peers > 0;
+	return 0;
+}
+
 static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "sessions_per_lcore", "services", "servers", "mbufs",
@@ -525,7 +573,7 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 
 	static const char *const keys[] = { "node", "api", "dpdk", "ports", "routes", "localips",
 					    "timeouts", "services", "routing", "limits",
-					    "selfcheck", "debug", "metrics", NULL };
+					    "selfcheck", "debug", "metrics", "sync", NULL };
 	const json_t *v;
 
 	RD(cp_rd_object(j, "", err));
@@ -554,6 +602,8 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 		RD(parse_routing(v, c, err));
 	if ((v = json_object_get(j, "limits")))
 		RD(parse_limits(v, c, err));
+	if ((v = json_object_get(j, "sync")) && !json_is_null(v))
+		RD(parse_sync(v, &c->sync, err));
 	if ((v = json_object_get(j, "selfcheck")))
 		RD(parse_selfcheck(v, c, err));
 	if ((v = json_object_get(j, "debug")))

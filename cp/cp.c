@@ -209,6 +209,7 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 		return -ENOMEM;
 	pthread_mutex_init(&cp->lock, NULL);
 	pthread_mutex_init(&cp->ann_mu, NULL);
+	pthread_mutex_init(&cp->cluster_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
 	rc = cp_notify_open(&cp->notify);
@@ -274,7 +275,12 @@ int cp_start(struct cp *cp)
 	if (rc < 0)
 		return rc;
 	cp_neigh_kick(cp);
-	cp_set_state(cp, CP_STATE_ONLINE, "started");
+	/* A node with peers joins first: it goes online once it holds their
+	 * sessions (sync/). */
+	if (cp->cfg->sync.enabled)
+		cp_set_state(cp, CP_STATE_PRE_ONLINE, "joining the cluster: waiting for the peers' sessions");
+	else
+		cp_set_state(cp, CP_STATE_ONLINE, "started");
 	return 0;
 }
 
@@ -374,6 +380,8 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 		what = "debug.fault_injection";
 	else if (!routing_equal(a, b))
 		what = "routing";
+	else if (memcmp(&a->sync, &b->sync, sizeof(a->sync)) != 0)
+		what = "sync";
 	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
 		 a->max_services != b->max_services || a->max_servers != b->max_servers ||
 		 a->mbufs != b->mbufs)
@@ -508,6 +516,26 @@ int cp_sd_notify(struct cp *cp, const char *fmt, ...)
 uint64_t cp_sd_watchdog_us(const struct cp *cp)
 {
 	return cp_notify_watchdog_us(cp->notify);
+}
+
+bool cp_set_state_if(struct cp *cp, enum cp_node_state from, enum cp_node_state s,
+		     const char *reason)
+{
+	int expect = (int)from;
+
+	if (!__atomic_compare_exchange_n(&cp->state, &expect, (int)from, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE))
+		return false;
+	/* (The exchange only proves the state was `from`; a self-check
+	 * verdict racing with us wins next time round, as it does with
+	 * cp_set_state.) */
+	cp_set_state(cp, s, reason);
+	return true;
+}
+
+uint64_t cp_config_gen(struct cp *cp)
+{
+	return __atomic_load_n(&cp->gen, __ATOMIC_ACQUIRE);
 }
 
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)

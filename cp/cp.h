@@ -60,6 +60,22 @@ uint64_t cp_sd_watchdog_us(const struct cp *cp);
 
 enum cp_node_state cp_state(const struct cp *cp);
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason);
+/* The same only if the state is still `from` (true when it changed). */
+bool cp_set_state_if(struct cp *cp, enum cp_node_state from, enum cp_node_state s,
+		     const char *reason);
+/* Moves on with every published snapshot (a config or health change). */
+uint64_t cp_config_gen(struct cp *cp);
+
+/* Session sync (sync/) tells the API what it knows: GET /cluster's "sync"
+ * object (a new reference; called from the API's thread), the node's
+ * holdings of local IPs, and an operator's "go online now". */
+struct cp_cluster_ops {
+	json_t *(*status)(void *arg);
+	int (*force_online)(void *arg, const char *who);
+	void *arg;
+};
+void cp_cluster_set(struct cp *cp, const struct cp_cluster_ops *ops);
+int cp_cluster_force_online(struct cp *cp, const char *who);
 
 /* What the node announces to its routers: its VIPs (equal cost on every
  * node) and its local IPs, while it is online; nothing otherwise. */

@@ -80,6 +80,8 @@ struct cp {
 	struct cp_ann *ann;
 	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
 	struct cp_selfcheck *sc;
+	struct cp_cluster_ops cluster;    /* sync's; zero until it starts */
+	pthread_mutex_t cluster_mu;
 
 	/* Counters read minus these = what the API shows: an id reused by
 	 * a new service/server, or zeroed (ipvsadm -Z), starts from 0. */

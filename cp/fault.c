@@ -7,6 +7,8 @@
  *   {"kind": "link_down", "port": "wan"}           the self-check sees it down
  *   {"kind": "crash_lcore", "lcore": N,            the lcore crashes: a NULL write,
  *    "how": "null" | "overflow"}                   or its stack overrun
+ *   {"kind": "sync_lose", "index": i, "count": N}  the lcore's next N sync
+ *                                                  records are lost (a full ring)
  *   {"kind": "clear"}                              all of them undone
  *
  * Each makes a fault the self-check must find by itself: nothing here
@@ -18,6 +20,7 @@
 #include "cp/cp_int.h"
 #include "cp/selfcheck.h"
 #include "dp/fault.h"
+#include "dp/sync_ev.h"
 
 #define STALL_DEFAULT_MS 60000
 #define STALL_MAX_MS     600000   /* a stall nobody can clear must still end */
@@ -137,6 +140,25 @@ static int link_down(struct cp *cp, const json_t *req, char *msg, size_t len)
 	return 0;
 }
 
+static int sync_lose(struct cp *cp, const json_t *req, char *msg, size_t len)
+{
+	const json_t *jc = json_object_get(req, "count");
+	unsigned idx;
+	int rc;
+
+	rc = pick_lcore(cp, req, &idx, msg, len);
+	if (rc < 0)
+		return rc;
+	if (!json_is_integer(jc) || json_integer_value(jc) < 1 || json_integer_value(jc) > 1000000)
+		return bad(msg, len, "count: must be 1..1000000");
+	dp_sync_fault_lose(cp->dp, idx, (uint32_t)json_integer_value(jc));
+	CP_LOG(WARNING, "fault injected: data lcore %u loses its next %lld sync records", idx,
+	       (long long)json_integer_value(jc));
+	snprintf(msg, len, "data lcore %u loses its next %lld sync records", idx,
+		 (long long)json_integer_value(jc));
+	return 0;
+}
+
 int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 {
 	const char *kind = json_string_value(json_object_get(req, "kind"));
@@ -148,7 +170,7 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 	}
 	if (!kind)
 		return bad(msg, len, "kind: one of stall_lcore, exhaust_mbufs, link_down, "
-			   "crash_lcore, clear");
+			   "crash_lcore, sync_lose, clear");
 	cp_selfcheck_lock(cp, true);
 	if (strcmp(kind, "stall_lcore") == 0) {
 		rc = stall(cp, req, msg, len);
@@ -158,6 +180,8 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 		rc = link_down(cp, req, msg, len);
 	} else if (strcmp(kind, "crash_lcore") == 0) {
 		rc = crash(cp, req, msg, len);
+	} else if (strcmp(kind, "sync_lose") == 0) {
+		rc = sync_lose(cp, req, msg, len);
 	} else if (strcmp(kind, "clear") == 0) {
 		dp_fault_clear(cp->dp);
 		cp_selfcheck_fake_link(cp, -1, false);
@@ -166,7 +190,7 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len)
 		rc = 0;
 	} else {
 		snprintf(msg, len, "unknown fault kind '%s' (stall_lcore, exhaust_mbufs, "
-			 "link_down, crash_lcore, clear)", kind);
+			 "link_down, crash_lcore, sync_lose, clear)", kind);
 		rc = -EINVAL;
 	}
 	cp_selfcheck_lock(cp, false);

@@ -179,18 +179,44 @@ int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, u
 }
 
 
+void cp_cluster_set(struct cp *cp, const struct cp_cluster_ops *ops)
+{
+	pthread_mutex_lock(&cp->cluster_mu);
+	if (ops)
+		cp->cluster = *ops;
+	else
+		memset(&cp->cluster, 0, sizeof(cp->cluster));
+	pthread_mutex_unlock(&cp->cluster_mu);
+}
+
+int cp_cluster_force_online(struct cp *cp, const char *who)
+{
+	int rc = -EOPNOTSUPP;
+
+	pthread_mutex_lock(&cp->cluster_mu);
+	if (cp->cluster.force_online)
+		rc = cp->cluster.force_online(cp->cluster.arg, who);
+	pthread_mutex_unlock(&cp->cluster_mu);
+	return rc;
+}
+
 json_t *cp_cluster_json(struct cp *cp)
 {
 	uint64_t sessions = 0;
-	json_t *o;
+	json_t *o, *sync = NULL;
 
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		sessions += dp_sessions(cp->dp, i);
+	pthread_mutex_lock(&cp->cluster_mu);
+	if (cp->cluster.status)
+		sync = cp->cluster.status(cp->cluster.arg);
+	pthread_mutex_unlock(&cp->cluster_mu);
+	if (!sync)
+		sync = json_pack("{s:b, s:[], s:I, s:I}", "enabled", 0, "peers", "sessions_local",
+				 (json_int_t)sessions, "sessions_from_peers", (json_int_t)0);
 	pthread_mutex_lock(&cp->lock);
-	o = json_pack("{s:I, s:s, s:{s:b, s:[], s:I, s:I}}", "node_id",
-		      (json_int_t)cp->cfg->node_id, "state", cp_state_names[cp_state(cp)],
-		      "sync", "enabled", 0, "peers", "sessions_local", (json_int_t)sessions,
-		      "sessions_from_peers", (json_int_t)0);
+	o = json_pack("{s:I, s:s, s:s, s:o}", "node_id", (json_int_t)cp->cfg->node_id, "state",
+		      cp_state_names[cp_state(cp)], "state_reason", cp->state_reason, "sync", sync);
 	pthread_mutex_unlock(&cp->lock);
 	return o;
 }

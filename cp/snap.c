@@ -280,6 +280,28 @@ static int reset_map(struct dp_snap *s)
 	return 0;
 }
 
+/* Session sync's part (dp/snap.h): the lease of each state is a third of
+ * its timeout, at most a minute (a peer's copy lives that much longer than
+ * the owner's); each peer may fill a share of an lcore's table —
+ * sync.peer_quota_pct, or by default an equal share and a tenth more. */
+static void snap_sync(const struct cp_config *c, struct dp_snap *s)
+{
+	uint32_t pct = c->sync.peer_quota_pct;
+
+	s->sync_on = c->sync.enabled;
+	for (unsigned st = 0; st < DP_TIMEOUT_MAX; st++) {
+		uint32_t lease = s->timeout[st] / 3;
+
+		s->sync_lease[st] = lease > 60000 ? 60000 : lease < 100 ? 100 : lease;
+	}
+	if (!pct) {
+		pct = 100 / (c->sync.n_peers + 1) + 10;
+		if (pct > 100)
+			pct = 100;
+	}
+	s->sync_quota = (uint32_t)((uint64_t)c->sessions_per_lcore * pct / 100);
+}
+
 int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err)
 {
 	const struct cp_config *c = in->cfg;
@@ -447,6 +469,7 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	s->timeout[DP_TCP_TIME_WAIT] = c->to_tcp_time_wait * 1000;
 	s->timeout[DP_TCP_CLOSE] = c->to_tcp_close * 1000;
 	s->timeout[DP_UDP_STATE] = c->to_udp * 1000;
+	snap_sync(c, s);
 	rc = list_gone(in, s);
 	if (rc < 0)
 		goto err;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cp/cp_int.h"
+#include "cp/crash.h"
 
 #define KERNEL_ROUTE_METRIC 1000
 
@@ -42,6 +43,27 @@ static void write_sysctl(const char *path, const char *val)
 	close(fd);
 }
 
+/* A port on a kernel interface (af_packet, af_xdp: "iface=X" in its dev)
+ * is still the kernel's too: frames reach both mgw and the kernel's stack,
+ * which takes any IPv4 packet for one of its addresses (the TAP's) on any
+ * interface, and answers ARP for them. Every datagram to the port address
+ * would then arrive twice (through X and through the TAP), and the kernel
+ * would answer ARP beside mgw. Strict reverse-path filtering on X (the
+ * routes back go through the TAP) and arp_ignore 8 make it deaf there. */
+static void quiet_kernel_iface(const struct cp_port_conf *p)
+{
+	char kif[IFNAMSIZ], path[128];
+
+	if (cp_crash_kernel_iface(p->dev, kif) <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/rp_filter", kif);
+	write_sysctl(path, "1");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", kif);
+	write_sysctl(path, "8");
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", kif);
+	write_sysctl(path, "1");
+}
+
 int cp_tapif_setup(struct cp *cp)
 {
 	const struct cp_config *c = cp->cfg;
@@ -56,6 +78,7 @@ int cp_tapif_setup(struct cp *cp)
 		struct ifreq ifr;
 		char path[128];
 
+		quiet_kernel_iface(p);
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cp->tap_name[i]);
 		/* No IPv6 chatter (router solicitations, DAD) out of the port. */

@@ -306,16 +306,21 @@ json_t *cp_stats_json(struct cp *cp)
 struct sess_ctx {
 	struct cp_tbuf b;
 	uint64_t n;
+	const struct cp_config *cfg;
 };
 
 static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
+	uint32_t owner = c->cfg->node_id;
 	char ci[16], vi[16], li[16], ri[16];
 
+	if (v->foreign)
+		owner = v->peer < c->cfg->sync.n_peers ? c->cfg->sync.peers[v->peer].id : 0;
 	cp_tb_add(&c->b, "%s\n    { \"proto\": \"%s\", \"client\": \"%s:%u\", \"vip\": \"%s:%u\", "
 		  "\"local\": \"%s:%u\", \"server\": \"%s:%u\", \"forward\": \"%s\", "
-		  "\"state\": \"%s\", \"expires_ms\": %u, \"lcore\": %u }",
+		  "\"state\": \"%s\", \"expires_ms\": %u, \"lcore\": %u, \"foreign\": %s, "
+		  "\"owner\": %u }",
 		  c->n ? "," : "", cp_proto_name(v->proto),
 		  cp_ipv4_str(ntohl(v->cip), ci), ntohs(v->cport),
 		  cp_ipv4_str(ntohl(v->vip), vi), ntohs(v->vport),
@@ -323,7 +328,8 @@ static void sess_one(void *arg, const struct dp_sess_view *v)
 		  cp_ipv4_str(ntohl(v->rip), ri), ntohs(v->rport),
 		  cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
 		  dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
-		  (unsigned)v->expires_ms, (unsigned)v->lcore);
+		  (unsigned)v->expires_ms, (unsigned)v->lcore, v->foreign ? "true" : "false",
+		  (unsigned)owner);
 	c->n++;
 }
 
@@ -333,10 +339,14 @@ char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit)
 	uint64_t total = 0;
 
 	memset(&c, 0, sizeof(c));
+	c.cfg = cp_config_get(cp);
+	if (!c.cfg)
+		return NULL;
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		total += dp_sessions(cp->dp, i);
 	cp_tb_add(&c.b, "{\n  \"total\": %llu,\n  \"sessions\": [", (unsigned long long)total);
 	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
 	cp_tb_add(&c.b, "%s]\n}\n", c.n ? "\n  " : "");
+	cp_config_free((struct cp_config *)c.cfg);
 	return cp_tb_take(&c.b);
 }

@@ -17,11 +17,16 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 {
 	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
 
-	rs->sessions--;
-	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
-		rs->open--;
-	if (s->fwd == DP_FWD_FULLNAT)
-		dp_laddr_put(&lc->laddr, s->lip, s->lport);
+	dp_sync_gone(lc, s);
+	/* A peer's session is not counted (lc/wlc, active connections) and
+	 * its LIP:lport never came from our pools. */
+	if (!(s->flags & DP_SESS_F_FOREIGN)) {
+		rs->sessions--;
+		if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
+			rs->open--;
+		if (s->fwd == DP_FWD_FULLNAT)
+			dp_laddr_put(&lc->laddr, s->lip, s->lport);
+	}
 	dp_sess_free(&lc->sess, s);
 }
 
@@ -101,6 +106,8 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 		dp_persist_put(&lc->persist, &t, lc->now_ms);
 		if (lc->dp->n_lcores > 1)
 			dp_persist_share(lc, &t);
+		if (unlikely(lc->snap->sync_on))
+			dp_sync_template(lc, &t);
 	}
 	s = dp_sess_alloc(&lc->sess);
 	if (!s) {
@@ -153,7 +160,6 @@ fill:
 	s->fwd = svc->fwd;
 	s->svc_id = svc->id;
 	s->rs_id = rs->id;
-	s->created = lc->now_ms;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		if (s->fwd == DP_FWD_FULLNAT)
@@ -170,6 +176,7 @@ fill:
 		lc->rs[rs->id].open++;
 	lc->svc[svc->id].conns++;
 	lc->stats.sess_created++;
+	dp_sync_made(lc, s);
 	return s;
 }
 

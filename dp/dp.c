@@ -100,6 +100,21 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 			}
 		}
 	}
+	for (unsigned a = 0; conf->sync_ring && a < dp->n_lcores; a++) {
+		char name[RTE_RING_NAMESIZE];
+		struct dp_lcore_sync *y = &dp->lc[a]->sync;
+
+		snprintf(name, sizeof(name), "dp_sev_%u", a);
+		y->ev = rte_ring_create_elem(name, sizeof(struct dp_sync_rec), conf->sync_ring,
+					     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(name, sizeof(name), "dp_sin_%u", a);
+		y->in = rte_ring_create_elem(name, sizeof(struct dp_sync_rec), conf->sync_ring,
+					     SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (!y->ev || !y->in) {
+			rc = -rte_errno;
+			goto err;
+		}
+	}
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		dp->port[i].conf = conf->port[i];
 		rc = dp_port_init(dp, i);
@@ -119,6 +134,10 @@ err:
 struct dp_snap *dp_publish(struct dp *dp, struct dp_snap *snap)
 {
 	dp_flow_sync(dp, &snap->laddr);
+	__atomic_store_n(&dp->laddr_seq, dp->laddr_seq + 1, __ATOMIC_RELEASE);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	dp->laddr_copy = snap->laddr;
+	__atomic_store_n(&dp->laddr_seq, dp->laddr_seq + 1, __ATOMIC_RELEASE);
 	return __atomic_exchange_n(&dp->snap, snap, __ATOMIC_ACQ_REL);
 }
 
@@ -228,8 +247,13 @@ void dp_destroy(struct dp *dp)
 			rte_ring_free(dp->ring[a][b]);
 			rte_ring_free(dp->tring[a][b]);
 		}
-	for (unsigned i = 0; i < DP_MAX_LCORES; i++)
+	for (unsigned i = 0; i < DP_MAX_LCORES; i++) {
+		if (dp->lc[i]) {
+			rte_ring_free(dp->lc[i]->sync.ev);
+			rte_ring_free(dp->lc[i]->sync.in);
+		}
 		dp_lcore_free(dp->lc[i]);
+	}
 	rte_free(dp->qs);
 	rte_mempool_free(dp->pool);
 	dp_neigh_destroy(dp->neigh);
@@ -358,6 +382,8 @@ uint64_t dp_sessions_foreach(struct dp *dp, uint32_t vip, uint64_t limit,
 			v.lport = s.lport;
 			v.rport = s.rport;
 			v.expires_ms = dp_wheel_cmp(s.tl.expire, now) > 0 ? s.tl.expire - now : 0;
+			v.foreign = !!(s.flags & DP_SESS_F_FOREIGN);
+			v.peer = lc->sess.x[i].peer;
 			fn(arg, &v);
 			n++;
 		}

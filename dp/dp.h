@@ -36,6 +36,7 @@ struct dp_conf {
 	uint32_t mbufs;            /* 0 = computed */
 	uint32_t idle_sleep_us;    /* longest sleep of an idle lcore; 0 = busy-poll */
 	uint32_t neigh_hold_ms;    /* how long a packet waits for ARP */
+	uint32_t sync_ring;        /* entries of each lcore's sync rings (0: no sync) */
 };
 
 /* Per server (stable id), summed over lcores by dp_server_stats(). */
@@ -128,6 +129,8 @@ struct dp_sess_view {
 	uint32_t cip, vip, lip, rip;      /* network order */
 	uint16_t cport, vport, lport, rport;
 	uint32_t expires_ms;              /* from now */
+	uint8_t foreign;                  /* a peer's (sync) */
+	uint8_t peer;                     /* then its peer slot (sync.peers index) */
 };
 
 /* Call fn for up to `limit` live sessions (of vip if non-zero). Returns

@@ -22,6 +22,7 @@
 #include "dp/persist.h"
 #include "dp/pkt.h"
 #include "dp/sess.h"
+#include "dp/sync_ev.h"
 #include "dp/wheel.h"
 
 extern int mgw_logtype_dp;
@@ -81,6 +82,36 @@ struct dp_cmd_slot {
 /* A command kind dp_command() never posts: fault injection (fault.c). */
 #define DP_CMD_STALL 0xf0
 
+/* One lcore's side of session sync (sync.c; see dp/sync_ev.h). */
+struct dp_lcore_sync {
+	struct rte_ring *ev;          /* to the sync thread */
+	struct rte_ring *in;          /* from the sync thread */
+	uint64_t own_count, own_hash; /* sessions this lcore owns: count, sum of identities */
+	uint32_t marker_ms;           /* when the next marker is due */
+	uint32_t marker_seq;
+	/* a bulk walk for a peer, and the requests waiting behind it */
+	uint8_t bulk_on, bulk_dest;
+	uint16_t bulk_id;
+	uint32_t bulk_cursor;
+	uint64_t bulk_count, bulk_hash;
+	uint8_t n_bulk_q;
+	struct { uint8_t dest; uint16_t id; } bulk_q[8];
+	/* a sweep after a resync: foreign sessions of (peer, origin) that the
+	 * resync did not refresh */
+	uint8_t sweep_on, sweep_peer, sweep_origin, sweep_all;
+	uint32_t sweep_cursor;
+	uint64_t sweep_removed;
+	uint8_t n_sweep_q;
+	struct { uint8_t peer, origin, all; } sweep_q[DP_SYNC_MAX_PEERS];
+	/* foreign sessions per (peer slot, origin lcore): count, identity sum,
+	 * and the resync generation their records must carry */
+	uint64_t fcount[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
+	uint64_t fhash[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
+	uint8_t gen[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
+	uint32_t fused[DP_SYNC_MAX_PEERS];   /* foreign sessions per peer (the quota) */
+	uint32_t lose;                /* fault injection: live records still to lose */
+};
+
 struct dp_lcore {
 	unsigned idx;                 /* 0..n_lcores-1 */
 	struct dp_cmd_slot ctl;
@@ -134,6 +165,7 @@ struct dp_lcore {
 	uint32_t unreach_tokens;      /* ICMP errors we may originate now */
 	uint32_t unreach_ms;          /* when the tokens were last topped up */
 	uint16_t ipip_id;             /* fwd.c: IP id of the next outer header */
+	struct dp_lcore_sync sync;    /* sync.c */
 } __rte_cache_aligned;
 
 struct dp {
@@ -155,6 +187,10 @@ struct dp {
 	volatile int stop;
 	bool started;
 	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
+	/* The published snapshot's LIP map, for the sync thread (which is no
+	 * RCU reader): copied by dp_publish under a sequence count. */
+	uint32_t laddr_seq;
+	struct dp_laddr_map laddr_copy;
 	struct dp_fault *fault;       /* fault injection (fault.c); NULL until used */
 };
 
@@ -311,20 +347,46 @@ static inline void dp_rs_open_adjust(struct dp_lcore *lc, const struct dp_sess *
 		lc->rs[s->rs_id].open += is - was;
 }
 
+/* sync.c: a session this lcore owns was made, changed or ended (records
+ * for the peers, the owned set's count and digest), or a foreign one ended;
+ * the in ring and the walks, once a loop; the marker, once a second. */
+void dp_sync_made(struct dp_lcore *lc, struct dp_sess *s);
+void dp_sync_changed(struct dp_lcore *lc, struct dp_sess *s);
+void dp_sync_gone(struct dp_lcore *lc, struct dp_sess *s);
+void dp_sync_template(struct dp_lcore *lc, const struct dp_persist_ent *t);
+void dp_sync_run(struct dp_lcore *lc);
+void dp_sync_tick(struct dp_lcore *lc);
+
 /* A packet of session s seen going in direction dir: TCP state, timer. */
 static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const struct dp_pkt *p,
 				 enum dp_dir dir)
 {
+	const struct dp_snap *sn = lc->snap;
 	uint8_t st = s->state;
+	bool changed = false;
 
 	if (s->proto == DP_IPPROTO_TCP) {
 		st = dp_tcp_next(s->state, dir, dp_tcp_event(p->tcp_flags));
 		if (st != s->state) {
-			dp_rs_open_adjust(lc, s, s->state, st);
+			if (!(s->flags & DP_SESS_F_FOREIGN))
+				dp_rs_open_adjust(lc, s, s->state, st);
 			s->state = st;
+			changed = true;
 		}
 	}
-	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + lc->snap->timeout[st]);
+	if (unlikely(sn->sync_on)) {
+		/* A peer's copy outlives the owner's by a lease; the owner
+		 * tells the peers of a change at once, and renews their
+		 * copies' lease when it runs out. */
+		if (s->flags & DP_SESS_F_FOREIGN) {
+			dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s),
+				       lc->now_ms + sn->timeout[st] + sn->sync_lease[st]);
+			return;
+		}
+		if (changed || lc->now_ms - s->lease >= sn->sync_lease[st])
+			dp_sync_changed(lc, s);
+	}
+	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
 }
 
 static inline void dp_count_in(struct dp_lcore *lc, const struct dp_sess *s, const struct dp_pkt *p)

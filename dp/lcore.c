@@ -170,6 +170,8 @@ static void timers(struct dp_lcore *lc)
 		dp_hold_run(lc);
 	if (lc->frag.n_held)
 		dp_frag_tick(lc);
+	if (unlikely(lc->snap->sync_on))
+		dp_sync_tick(lc);
 }
 
 static unsigned rx_ports(struct dp_lcore *lc)
@@ -291,6 +293,8 @@ int dp_lcore_main(void *arg)
 		n = rx_ports(lc);
 		n += rx_rings(lc);
 		n += rx_taps(lc);
+		if (lc->sync.in)
+			dp_sync_run(lc);
 		dp_tx_flush(lc);
 
 		if (lc->now_tsc >= lc->next_tick)

@@ -57,7 +57,7 @@ struct dp_sess {
 	uint32_t svc_id;         /* stable service id */
 	uint32_t rs_id;          /* stable server id */
 	struct dp_wheel_link tl; /* expiry */
-	uint32_t created;        /* tick */
+	uint32_t lease;          /* lcore ms of the last sync record about it (dp/sync_ev.h) */
 	/* The next hop of each direction as the lcore resolved it (an index
 	 * into its next-hop cache, 0 = none), valid while nh_epoch is the
 	 * lcore's: packets of the session then skip the route and neighbour
@@ -85,7 +85,9 @@ struct dp_sess_x {
 	uint16_t xflags;         /* what the translation still has to do (dp/seq.h) */
 	uint8_t wscale;          /* SYN proxy: the client's window scale, as the cookie said */
 	uint8_t peer;            /* DP_SESS_F_FOREIGN: the owner's peer slot (sync) */
-	uint32_t lease_ms;       /* lcore time of the last sync record about it */
+	uint8_t origin;          /* DP_SESS_F_FOREIGN: the owner's lcore that sent it */
+	uint8_t gen;             /* DP_SESS_F_FOREIGN: resync generation (dp/sync.c) */
+	uint16_t sync_spare;
 	uint32_t isn;            /* translation anchor (client ISN + 1 where a header went in) */
 	uint32_t spare[2];
 };

@@ -128,6 +128,15 @@ struct dp_snap {
 	 * servers' replies (to the client), looked up before they are
 	 * dropped as not for us. */
 	uint8_t has_nat;
+	/* Session sync (dp/sync_ev.h): on when the node has peers. A session
+	 * this node owns sends a lease record on its first packet after
+	 * sync_lease[state] ms since the last record; a peer's copy lives
+	 * sync_lease[state] ms longer than its timeout, so it never expires
+	 * before the owner's. sync_quota: sessions one peer may hold in an
+	 * lcore's table. */
+	uint8_t sync_on;
+	uint32_t sync_lease[DP_TIMEOUT_MAX];
+	uint32_t sync_quota;
 };
 
 static inline int dp_snap_rs_reset(const struct dp_snap *s, uint32_t rs_id)

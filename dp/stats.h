@@ -104,7 +104,20 @@ struct dp_port_stats {
 	X(refused_unreach,    "refused_unreach",        "refused_unreach",       "New UDP flows without a usable server: ICMP port unreachable sent.") \
 	X(refused_quiet,      "refused_quiet",          "refused_quiet",         "Refused flows answered with nothing (rate limit, no mbuf).") \
 	X(frag_needed,        "tunnel_frag_needed_sent", "tunnel_frag_needed_sent", "TUNNEL: fragmentation needed sent to a client.") \
-	X(tunnel_fragmented,  "tunnel_fragmented",      "tunnel_fragmented",     "TUNNEL: datagrams sent as outer fragments.")
+	X(tunnel_fragmented,  "tunnel_fragmented",      "tunnel_fragmented",     "TUNNEL: datagrams sent as outer fragments.") \
+	X(sync_records,       "sync_records",           "sync_records",          "Sync: records about own sessions handed to the sync thread.") \
+	X(sync_lost,          "sync_lost",              "sync_lost",             "Sync: records lost (ring full; the markers repair it).") \
+	X(sync_bulk_records,  "sync_bulk_records",      "sync_bulk_records",     "Sync: records sent in bulk walks for joining peers.") \
+	X(sync_installed,     "sync_installed",         "sync_installed",        "Sync: peers' sessions installed.") \
+	X(sync_updated,       "sync_updated",           "sync_updated",          "Sync: peers' sessions updated.") \
+	X(sync_deleted,       "sync_deleted",           "sync_deleted",          "Sync: peers' sessions ended by their owner.") \
+	X(sync_swept,         "sync_swept",             "sync_swept",            "Sync: peers' sessions removed after a resync did not refresh them.") \
+	X(sync_conflicts,     "sync_conflicts",         "sync_conflicts",        "Sync: peers' sessions refused: a tuple in use here.") \
+	X(sync_refused_quota, "sync_refused_quota",     "sync_refused_quota",    "Sync: peers' sessions refused: the peer's quota is full.") \
+	X(sync_refused_full,  "sync_refused_full",      "sync_refused_full",     "Sync: peers' sessions refused: the table is full.") \
+	X(sync_refused_service, "sync_refused_service", "sync_refused_service",  "Sync: peers' sessions refused: no such service here (config mismatch).") \
+	X(sync_refused_server, "sync_refused_server",   "sync_refused_server",   "Sync: peers' sessions refused: no such server here (config mismatch).") \
+	X(sync_refused_bad,   "sync_refused_bad",       "sync_refused_bad",      "Sync: records refused as malformed.")
 
 struct dp_lcore_stats {
 #define DP_LCORE_FIELD(f, json, prom, help) uint64_t f;

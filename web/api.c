@@ -96,6 +96,19 @@ static int get_cluster(struct web_req *rq, struct web_resp *rs)
 	return web_ok(rs, 200, cp_cluster_json(rq->cp));
 }
 
+/* A joining node's operator: go online now, without every peer's
+ * sessions (logged by sync with who asked). */
+static int post_cluster_online(struct web_req *rq, struct web_resp *rs)
+{
+	int rc = cp_cluster_force_online(rq->cp, "POST /api/v1/cluster/online");
+
+	if (rc == -EOPNOTSUPP)
+		return web_error(rs, 409, "conflict", NULL, "session sync is not configured");
+	if (rc == -EALREADY)
+		return web_error(rs, 409, "conflict", NULL, "the node is not pre-online");
+	return web_ok(rs, 200, cp_cluster_json(rq->cp));
+}
+
 static int get_metrics(struct web_req *rq, struct web_resp *rs)
 {
 	rs->status = 200;
@@ -150,6 +163,7 @@ static const struct web_route misc_routes[] = {
 	{ "DELETE", "/api/v1/sessions", delete_sessions },
 	{ "GET", "/api/v1/routing", get_routing },
 	{ "GET", "/api/v1/cluster", get_cluster },
+	{ "POST", "/api/v1/cluster/online", post_cluster_online },
 	{ "GET", "/metrics", get_metrics },
 	{ NULL, NULL, NULL },
 };

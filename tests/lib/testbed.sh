@@ -238,11 +238,13 @@ tb_cluster() {
 	done
 }
 
-# tb_node_config K SERVICES ROUTING: $TB_DIR/mgw-lbK.json for node K (1, 2).
+# tb_node_config K SERVICES ROUTING [EXTRA]: $TB_DIR/mgw-lbK.json for node K
+# (1, 2, ...). EXTRA is more top-level members ("\"sync\": {...},"), first.
 tb_node_config() {
-	local k=$1 services=$2 routing=$3
+	local k=$1 services=$2 routing=$3 extra=${4:-}
 	cat >"$TB_DIR/mgw-lb$k.json" <<JSON
 {
+  $extra
   "node": { "id": $k, "drain_s": ${MGW_DRAIN_S:-2} },
   "api": { "listen": "127.0.0.1:8080" },
   "dpdk": { "lcores": "${MGW_LCORES:-0@0,1@1}", "args": ["--no-huge", "-m", "${MGW_MEM:-600}", "--file-prefix=$TB_P-lb$k", "--log-level=*:notice"], "idle_sleep_us": 200 },
