@@ -5,6 +5,7 @@
 #   make demo       install what is missing, run the demo on a netns testbed
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
 #   make fuzz       libFuzzer targets (clang)
+#   make deb        build/deb/mgw_VERSION_ARCH.deb (binaries, unit, config, man pages)
 
 PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c libcrypto
 CC       ?= cc
@@ -33,7 +34,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 ADM_SRC  := $(sort $(wildcard adm/*.c))
 
-.PHONY: all deps test-deps check unit e2e demo bench fuzz clean
+.PHONY: all deps test-deps check unit e2e demo bench fuzz deb clean
 all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
 
 # `make V=1` shows the commands.
@@ -142,6 +143,13 @@ fuzz: $(FUZZ_BIN)
 		mkdir -p $(B)/fuzz/corpus-$${f##*/}; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus-$${f##*/} \
 			2>&1 | tail -n 4 || exit 1; done
+
+# The Debian package (scripts/mkdeb.sh says what goes in); the version is
+# the one mgw --version prints.
+VERSION  := $(shell sed -n 's/^\#define MGW_VERSION "\(.*\)"/\1/p' mgw.c)
+deb: mgw mgwadm
+	@mkdir -p $(B)/deb
+	$(Q)scripts/mkdeb.sh $(B)/deb $(VERSION)
 
 clean:
 	rm -rf $(B) mgw mgwadm
