@@ -383,8 +383,11 @@ static inline void dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, const s
 				       lc->now_ms + sn->timeout[st] + sn->sync_lease[st]);
 			return;
 		}
+		dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
+		/* after the touch: the record carries the new expiry */
 		if (changed || lc->now_ms - s->lease >= sn->sync_lease[st])
 			dp_sync_changed(lc, s);
+		return;
 	}
 	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s), lc->now_ms + sn->timeout[st]);
 }

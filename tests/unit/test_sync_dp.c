@@ -1,0 +1,538 @@
+/* Unit tests: the data plane's side of session sync (dp/sync.c) on two
+ * hand-made nodes of one lcore each, A (local IP 10.1.0.100) and B
+ * (10.1.0.101), playing the sync thread between them by hand: A's records
+ * install on B as foreign; the refresh lease fires when it should and B's
+ * copy outlives A's; a bulk walk interleaved with new and ended sessions,
+ * followed by the sweep, leaves B holding exactly what A owns (count and
+ * digest), stale copies gone; deletes, conflicts, the quota and unknown
+ * services are handled and counted. Minimal EAL (no hugepages, no devices)
+ * for mbufs and rings. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "cp/config.h"
+#include "cp/ids.h"
+#include "cp/snap.h"
+#include "dp/csum.h"
+#include "dp/dp_int.h"
+
+static char key_path[64];
+
+struct node {
+	struct cp_config *cfg;
+	struct cp_ids *svc_ids, *rs_ids;
+	struct dp_routes *rt;
+	struct dp_snap *snap;
+	struct dp *dp;
+	struct dp_lcore *lc;
+};
+
+static struct node A, B;
+
+static uint32_t ip(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a.s_addr;
+}
+
+static void node_up(struct node *n, unsigned id, const char *port_ip, const char *lip,
+		    unsigned peer_id, const char *peer_ip, const char *peer_lip, const char *extra)
+{
+	struct cp_err err = { "", "" };
+	struct dp_route_spec *spec;
+	struct cp_snap_in in;
+	json_error_t je;
+	uint64_t hash;
+	unsigned nr;
+	char js[2048];
+	json_t *j;
+	char name[32];
+
+	snprintf(js, sizeof(js),
+		 "{ \"node\": { \"id\": %u }, \"ports\": [ { \"name\": \"lan\", \"dev\": \"x\", \"ip\": \"%s/24\" } ],"
+		 "  \"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.1.0.1\" } ],"
+		 "  \"localips\": [ \"%s\" ], %s"
+		 "  \"limits\": { \"sessions_per_lcore\": 1024, \"servers\": 64, \"services\": 16 },"
+		 "  \"sync\": { \"port\": \"lan\", \"key_file\": \"%s\", \"peers\": [ { \"id\": %u,"
+		 "    \"ip\": \"%s\", \"localips\": [ \"%s\" ] } ] },"
+		 "  \"services\": ["
+		 "  { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, \"scheduler\": \"rr\","
+		 "    \"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.1.0.12\" } ] },"
+		 "  { \"proto\": \"udp\", \"vip\": \"10.0.0.10\", \"port\": 53, \"scheduler\": \"rr\","
+		 "    \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }",
+		 id, port_ip, lip, extra, key_path, peer_id, peer_ip, peer_lip);
+	j = json_loads(js, 0, &je);
+	assert_non_null(j);
+	if (cp_config_from_json(j, &n->cfg, &err) < 0)
+		fail_msg("config: %s: %s", err.field, err.msg);
+	json_decref(j);
+	assert_int_equal(cp_ids_create(n->cfg->max_services, &n->svc_ids), 0);
+	assert_int_equal(cp_ids_create(n->cfg->max_servers, &n->rs_ids), 0);
+	spec = cp_snap_routes(n->cfg, &nr, &hash);
+	snprintf(name, sizeof(name), "ut_sy_rt%u", id);
+	assert_int_equal(dp_routes_build(name, spec, nr, &n->rt), 0);
+	free(spec);
+	memset(&in, 0, sizeof(in));
+	in.cfg = n->cfg;
+	in.svc_ids = n->svc_ids;
+	in.rs_ids = n->rs_ids;
+	in.gen = 1;
+	in.n_lcores = 1;
+	in.routes = n->rt;
+	assert_int_equal(cp_snap_build(&in, &n->snap, &err), 0);
+	cp_snap_in_done(&in);
+	assert_true(n->snap->sync_on);
+
+	n->dp = rte_zmalloc("ut_dp", sizeof(*n->dp), 64);
+	n->dp->n_ports = 1;
+	n->dp->n_lcores = 1;
+	n->dp->tsc_hz = rte_get_tsc_hz();
+	n->dp->conf.max_services = n->cfg->max_services;
+	n->dp->conf.max_servers = n->cfg->max_servers;
+	n->dp->conf.sessions_per_lcore = 1024;
+	n->dp->conf.neigh_hold_ms = 1000;
+	n->dp->snap = n->snap;
+	n->dp->port[0].conf.mtu = 1500;
+	n->dp->port[0].mac.addr_bytes[0] = 2;
+	n->dp->port[0].mac.addr_bytes[5] = (uint8_t)id;
+	snprintf(name, sizeof(name), "ut_sy_pool%u", id);
+	n->dp->pool = rte_pktmbuf_pool_create(name, 4095, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					      (int)rte_socket_id());
+	assert_non_null(n->dp->pool);
+	assert_int_equal(dp_neigh_create(64, &n->dp->neigh), 0);
+	assert_int_equal(dp_lcore_init(n->dp, 0, rte_lcore_id()), 0);
+	n->lc = n->dp->lc[0];
+	n->lc->snap = n->snap;
+	n->lc->snap_gen = n->snap->gen;
+	n->lc->now_ms = 1000;
+	dp_laddr_sync(&n->lc->laddr, &n->snap->laddr);
+	n->dp->laddr_copy = n->snap->laddr;
+	snprintf(name, sizeof(name), "ut_sy_ev%u", id);
+	n->lc->sync.ev = rte_ring_create_elem(name, sizeof(struct dp_sync_rec), 16384,
+					      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "ut_sy_in%u", id);
+	n->lc->sync.in = rte_ring_create_elem(name, sizeof(struct dp_sync_rec), 16384,
+					      SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(n->lc->sync.ev);
+	assert_non_null(n->lc->sync.in);
+}
+
+static void node_down(struct node *n)
+{
+	for (unsigned i = 0; i < n->lc->tx[0].n; i++)
+		rte_pktmbuf_free(n->lc->tx[0].m[i]);
+	for (unsigned i = 0; i < n->lc->n_hold; i++)
+		rte_pktmbuf_free(n->lc->hold[i].m);
+	n->lc->n_hold = 0;
+	rte_ring_free(n->lc->sync.ev);
+	rte_ring_free(n->lc->sync.in);
+	dp_lcore_free(n->lc);
+	cp_snap_free(n->snap);
+	dp_routes_free(n->rt);
+	cp_ids_destroy(n->svc_ids);
+	cp_ids_destroy(n->rs_ids);
+	cp_config_free(n->cfg);
+	dp_neigh_destroy(n->dp->neigh);
+	rte_mempool_free(n->dp->pool);
+	rte_free(n->dp);
+	memset(n, 0, sizeof(*n));
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	node_up(&A, 1, "10.1.0.2", "10.1.0.100", 2, "10.1.0.3", "10.1.0.101", "");
+	node_up(&B, 2, "10.1.0.3", "10.1.0.101", 1, "10.1.0.2", "10.1.0.100", "");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	node_down(&A);
+	node_down(&B);
+	return 0;
+}
+
+static int eal_up(void **state)
+{
+	char prefix[64];
+	char *argv[] = { "test_sync_dp", "--no-huge", "-m", "256", "--no-pci", prefix,
+			 "--log-level=*:error", NULL };
+	FILE *f;
+
+	(void)state;
+	snprintf(key_path, sizeof(key_path), "/tmp/ut_sync_key.%d", (int)getpid());
+	f = fopen(key_path, "w");
+	if (!f)
+		return -1;
+	fputs("an-only-test-key-of-enough-bytes\n", f);
+	fclose(f);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=utsync%d", (int)getpid());
+	return rte_eal_init(7, argv) < 0 ? -1 : 0;
+}
+
+static int eal_down(void **state)
+{
+	(void)state;
+	unlink(key_path);
+	rte_eal_cleanup();
+	return 0;
+}
+
+/* A client's TCP segment (or UDP datagram) into node n's lcore. */
+static void client_pkt(struct node *n, uint8_t proto, uint32_t cip, uint16_t cport,
+		       uint8_t flags)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(n->dp->pool);
+	uint16_t l4len = proto == DP_IPPROTO_TCP ? 20 : 8;
+	uint32_t vip = ip("10.0.0.10");
+	uint8_t *fr, *ip4, *l4, ph[12];
+	uint16_t c;
+
+	assert_non_null(m);
+	fr = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_ETH_HLEN + 20 + l4len));
+	memset(fr, 0, DP_ETH_HLEN + 20 + l4len);
+	memcpy(fr, n->dp->port[0].mac.addr_bytes, 6);
+	fr[6] = 2;
+	dp_put_u16(fr + 12, DP_ETH_P_IPV4);
+	ip4 = fr + DP_ETH_HLEN;
+	l4 = ip4 + 20;
+	ip4[0] = 0x45;
+	dp_put_u16(ip4 + 2, (uint16_t)(20 + l4len));
+	ip4[8] = 64;
+	ip4[9] = proto;
+	memcpy(ip4 + 12, &cip, 4);
+	memcpy(ip4 + 16, &vip, 4);
+	c = dp_csum(ip4, 20);
+	memcpy(ip4 + 10, &c, 2);
+	dp_put_u16(l4, cport);
+	dp_put_u16(l4 + 2, proto == DP_IPPROTO_TCP ? 80 : 53);
+	if (proto == DP_IPPROTO_TCP) {
+		dp_put_u32(l4 + 4, 100);
+		l4[12] = 5 << 4;
+		l4[13] = flags;
+		dp_put_u16(l4 + 14, 65535);
+	} else {
+		dp_put_u16(l4 + 4, l4len);
+	}
+	memcpy(ph, &cip, 4);
+	memcpy(ph + 4, &vip, 4);
+	ph[8] = 0;
+	ph[9] = proto;
+	dp_put_u16(ph + 10, l4len);
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(l4, l4len, dp_csum_partial(ph, 12, 0)));
+	memcpy(l4 + (proto == DP_IPPROTO_TCP ? 16 : 6), &c, 2);
+	dp_input(n->lc, m, 0, false);
+	/* what it sent (or held for ARP) is not looked at here */
+	for (unsigned i = 0; i < n->lc->tx[0].n; i++)
+		rte_pktmbuf_free(n->lc->tx[0].m[i]);
+	n->lc->tx[0].n = 0;
+	for (unsigned i = 0; i < n->lc->n_hold; i++)
+		rte_pktmbuf_free(n->lc->hold[i].m);
+	n->lc->n_hold = 0;
+}
+
+/* The sync thread's part, by hand: A's records to B (as from peer slot 0,
+ * origin lcore 0); bulk records counted into bc and bh; a BULK_END noted. */
+static unsigned a_to_b(uint64_t *bc, uint64_t *bh, bool *ended, struct dp_sync_rec *end)
+{
+	struct dp_sync_rec r[256];
+	unsigned n, total = 0;
+
+	while ((n = dp_sync_poll(A.dp, 0, r, 256))) {
+		for (unsigned i = 0; i < n; i++) {
+			if (r[i].kind == DP_SYNC_BULK_END) {
+				if (ended)
+					*ended = true;
+				if (end)
+					*end = r[i];
+				continue;
+			}
+			if (r[i].kind == DP_SYNC_MARKER)
+				continue;
+			if ((r[i].flags & DP_SYNC_R_BULK) && bc) {
+				(*bc)++;
+				*bh += dp_sync_ident(r[i].proto, r[i].s.cip, r[i].s.vip, r[i].s.cport,
+						     r[i].s.vport, r[i].s.lip, r[i].s.rip, r[i].s.lport,
+						     r[i].s.rport);
+			}
+			r[i].peer = 0;
+			assert_int_equal(dp_sync_push(B.dp, 0, &r[i], 1), 1);
+			total++;
+		}
+	}
+	while (rte_ring_count(B.lc->sync.in))
+		dp_sync_run(B.lc);
+	return total;
+}
+
+static void b_cmd(uint8_t kind, uint8_t flags)
+{
+	struct dp_sync_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.peer = 0;
+	r.flags = flags;
+	assert_int_equal(dp_sync_push(B.dp, 0, &r, 1), 1);
+	while (rte_ring_count(B.lc->sync.in))
+		dp_sync_run(B.lc);
+}
+
+static void test_create_install_delete(void **state)
+{
+	struct dp_sync_rec r;
+	struct dp_sess *s;
+	unsigned dir;
+	uint32_t c = ip("10.9.0.1");
+
+	(void)state;
+	client_pkt(&A, DP_IPPROTO_TCP, c, 40000, DP_TCP_SYN);
+	assert_int_equal(A.lc->sync.own_count, 1);
+	assert_int_equal(dp_sync_poll(A.dp, 0, &r, 1), 1);
+	assert_int_equal(r.kind, DP_SYNC_UPSERT);
+	assert_int_equal(r.s.cip, c);
+	assert_int_equal(r.s.lip, ip("10.1.0.100"));
+	r.peer = 0;
+	dp_sync_push(B.dp, 0, &r, 1);
+	dp_sync_run(B.lc);
+	s = dp_sess_lookup(&B.lc->sess, c, ip("10.0.0.10"), htons(40000), htons(80), 6, &dir);
+	assert_non_null(s);
+	assert_true(s->flags & DP_SESS_F_FOREIGN);
+	assert_int_equal(dir, DP_DIR_IN);
+	/* its server side is found too: the replies to A's LIP, if B must take them */
+	assert_non_null(dp_sess_lookup(&B.lc->sess, r.s.rip, r.s.lip, r.s.rport, r.s.lport, 6, &dir));
+	assert_int_equal(B.lc->sync.fcount[0][0], 1);
+	assert_true(B.lc->sync.fhash[0][0] == A.lc->sync.own_hash);
+	/* a foreign session is not counted as a connection of its server */
+	assert_int_equal(B.lc->rs[s->rs_id].sessions, 0);
+	assert_int_equal(B.lc->stats.sync_installed, 1);
+	/* the same record again updates */
+	dp_sync_push(B.dp, 0, &r, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_updated, 1);
+	assert_int_equal(B.lc->sync.fcount[0][0], 1);
+	/* from another peer slot it moves slices */
+	/* A's session ends: B's copy goes */
+	{
+		struct dp_sess *a = dp_sess_lookup(&A.lc->sess, c, ip("10.0.0.10"), htons(40000),
+						   htons(80), 6, &dir);
+
+		assert_non_null(a);
+		dp_sess_kill(A.lc, a);
+	}
+	assert_int_equal(A.lc->sync.own_count, 0);
+	assert_int_equal(A.lc->sync.own_hash, 0);
+	a_to_b(NULL, NULL, NULL, NULL);
+	assert_null(dp_sess_lookup(&B.lc->sess, c, ip("10.0.0.10"), htons(40000), htons(80), 6, &dir));
+	assert_int_equal(B.lc->sync.fcount[0][0], 0);
+	assert_int_equal(B.lc->sync.fhash[0][0], 0);
+	assert_int_equal(B.lc->stats.sync_deleted, 1);
+}
+
+static void test_lease(void **state)
+{
+	const struct dp_snap *sn = A.snap;
+	uint32_t c = ip("10.9.0.2"), left_a, left_b;
+	struct dp_sync_rec r[8];
+	struct dp_sess *a, *b;
+	unsigned dir, n;
+
+	(void)state;
+	/* the lease is a third of the timeout, at most a minute */
+	assert_int_equal(sn->sync_lease[DP_TCP_ESTABLISHED], 60000);      /* 900 s / 3 capped */
+	assert_int_equal(sn->sync_lease[DP_TCP_SYN_RECV], 10000);         /* 30 s / 3 */
+	assert_int_equal(sn->sync_lease[DP_TCP_TIME_WAIT], 10000 / 3);
+	assert_int_equal(sn->sync_lease[DP_UDP_STATE], 60000);
+	client_pkt(&A, DP_IPPROTO_UDP, c, 5353, 0);
+	n = dp_sync_poll(A.dp, 0, r, 8);
+	assert_int_equal(n, 1);
+	/* packets within the lease send nothing; the first after it sends one */
+	A.lc->now_ms += 30000;
+	client_pkt(&A, DP_IPPROTO_UDP, c, 5353, 0);
+	assert_int_equal(dp_sync_poll(A.dp, 0, r, 8), 0);
+	A.lc->now_ms += 30001;
+	client_pkt(&A, DP_IPPROTO_UDP, c, 5353, 0);
+	assert_int_equal(dp_sync_poll(A.dp, 0, r, 8), 1);
+	assert_int_equal(r[0].kind, DP_SYNC_UPSERT);
+	assert_int_equal(r[0].s.expire_ms, 300000);
+	/* B's copy of it outlives A's by the lease */
+	r[0].peer = 0;
+	dp_sync_push(B.dp, 0, &r[0], 1);
+	dp_sync_run(B.lc);
+	a = dp_sess_lookup(&A.lc->sess, c, ip("10.0.0.10"), htons(5353), htons(53), 17, &dir);
+	b = dp_sess_lookup(&B.lc->sess, c, ip("10.0.0.10"), htons(5353), htons(53), 17, &dir);
+	assert_non_null(a);
+	assert_non_null(b);
+	left_a = a->tl.expire - A.lc->now_ms;
+	left_b = b->tl.expire - B.lc->now_ms;
+	assert_int_equal(left_a, 300000);
+	assert_int_equal(left_b, 300000 + 60000);
+	/* the worst case: the last packet came just before the next lease;
+	 * A's copy lives until then + timeout, B's still longer */
+	A.lc->now_ms += 59999;
+	client_pkt(&A, DP_IPPROTO_UDP, c, 5353, 0);
+	assert_int_equal(dp_sync_poll(A.dp, 0, r, 8), 0);
+	assert_true((int32_t)(b->tl.expire - (B.lc->now_ms + 59999)) >=
+		    (int32_t)(a->tl.expire - A.lc->now_ms));
+}
+
+static void test_bulk_interleaved(void **state)
+{
+	uint64_t bc = 0, bh = 0;
+	struct dp_sync_rec end, r;
+	bool ended = false;
+	uint32_t stale = ip("10.9.9.9");
+	unsigned dir;
+
+	(void)state;
+	/* B holds a copy A no longer has (its delete was lost) */
+	client_pkt(&A, DP_IPPROTO_TCP, stale, 1111, DP_TCP_SYN);
+	a_to_b(NULL, NULL, NULL, NULL);
+	{
+		struct dp_sess *s = dp_sess_lookup(&A.lc->sess, stale, ip("10.0.0.10"), htons(1111),
+						   htons(80), 6, &dir);
+
+		dp_sess_kill(A.lc, s);
+		while (dp_sync_poll(A.dp, 0, &r, 1))
+			;   /* lost */
+	}
+	assert_int_equal(B.lc->sync.fcount[0][0], 1);
+	/* A has 400 sessions, B has none of them (as after a join) */
+	for (unsigned i = 0; i < 400; i++)
+		client_pkt(&A, DP_IPPROTO_TCP, ip("10.9.1.0") + htonl(i), (uint16_t)(2000 + i),
+			   DP_TCP_SYN);
+	while (dp_sync_poll(A.dp, 0, &r, 1))
+		;
+	/* B resyncs: a new generation, then A walks its table for B while
+	 * sessions come and go */
+	b_cmd(DP_SYNC_SWEEP_BEGIN, DP_SYNC_R_ALL);
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_SYNC_BULK_REQ;
+	r.dest = 0;
+	r.bulk_id = 77;
+	dp_sync_push(A.dp, 0, &r, 1);
+	for (unsigned round = 0; !ended && round < 100; round++) {
+		dp_sync_run(A.lc);   /* one chunk of the walk */
+		for (unsigned i = 0; i < 20; i++)
+			client_pkt(&A, DP_IPPROTO_TCP, ip("10.9.2.0") + htonl(round * 20 + i),
+				   (uint16_t)(3000 + i), DP_TCP_SYN);
+		for (unsigned i = 0; i < 10; i++) {
+			struct dp_sess *s = dp_sess_lookup(&A.lc->sess,
+							   ip("10.9.1.0") + htonl(round * 10 + i),
+							   ip("10.0.0.10"), htons((uint16_t)(2000 + round * 10 + i)),
+							   htons(80), 6, &dir);
+
+			if (s)
+				dp_sess_kill(A.lc, s);
+		}
+		a_to_b(&bc, &bh, &ended, &end);
+	}
+	assert_true(ended);
+	/* the FINISH adds up with what B received of the bulk */
+	assert_true(end.m.count == bc && end.m.hash == bh);
+	assert_true(bc > 0);
+	/* then the sweep: the stale copy goes */
+	b_cmd(DP_SYNC_SWEEP_END, DP_SYNC_R_ALL);
+	for (int i = 0; i < 10 && B.lc->sync.sweep_on; i++)
+		dp_sync_run(B.lc);
+	assert_false(B.lc->sync.sweep_on);
+	assert_null(dp_sess_lookup(&B.lc->sess, stale, ip("10.0.0.10"), htons(1111), htons(80), 6,
+				   &dir));
+	assert_true(B.lc->stats.sync_swept >= 1);
+	{
+		struct dp_sync_rec sw;
+		bool got = false;
+
+		while (dp_sync_poll(B.dp, 0, &sw, 1))
+			got |= sw.kind == DP_SYNC_SWEPT;
+		assert_true(got);
+	}
+	/* B holds exactly what A owns */
+	assert_int_equal(B.lc->sync.fcount[0][0], A.lc->sync.own_count);
+	assert_true(B.lc->sync.fhash[0][0] == A.lc->sync.own_hash);
+	/* and a check says so */
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_SYNC_CHECK;
+	r.peer = 0;
+	r.lcore = 0;
+	r.m.seq = 5;
+	dp_sync_push(B.dp, 0, &r, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(dp_sync_poll(B.dp, 0, &r, 1), 1);
+	assert_int_equal(r.kind, DP_SYNC_CHECK_REPLY);
+	assert_int_equal(r.m.seq, 5);
+	assert_int_equal(r.m.count, A.lc->sync.own_count);
+	assert_true(r.m.hash == A.lc->sync.own_hash);
+}
+
+static void test_refusals(void **state)
+{
+	struct dp_sync_rec r;
+	uint32_t c = ip("10.9.0.3");
+	unsigned dir;
+
+	(void)state;
+	client_pkt(&A, DP_IPPROTO_TCP, c, 4444, DP_TCP_SYN);
+	assert_int_equal(dp_sync_poll(A.dp, 0, &r, 1), 1);
+	r.peer = 0;
+	/* a service B does not have */
+	{
+		struct dp_sync_rec x = r;
+
+		x.s.vport = htons(81);
+		dp_sync_push(B.dp, 0, &x, 1);
+		x = r;
+		x.s.rip = ip("10.1.0.99");
+		dp_sync_push(B.dp, 0, &x, 1);
+		x = r;
+		x.peer = DP_SYNC_MAX_PEERS;
+		dp_sync_push(B.dp, 0, &x, 1);
+		dp_sync_run(B.lc);
+		assert_int_equal(B.lc->stats.sync_refused_service, 1);
+		assert_int_equal(B.lc->stats.sync_refused_server, 1);
+		assert_int_equal(B.lc->stats.sync_refused_bad, 1);
+	}
+	/* B's own live session of the same client connection wins */
+	client_pkt(&B, DP_IPPROTO_TCP, c, 4444, DP_TCP_SYN);
+	dp_sync_push(B.dp, 0, &r, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_conflicts, 1);
+	assert_false(dp_sess_lookup(&B.lc->sess, c, ip("10.0.0.10"), htons(4444), htons(80), 6,
+				    &dir)->flags & DP_SESS_F_FOREIGN);
+	/* the quota: B takes at most sync_quota sessions from a peer */
+	B.lc->sync.fused[0] = B.snap->sync_quota;
+	r.s.cport = htons(4445);
+	dp_sync_push(B.dp, 0, &r, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_refused_quota, 1);
+	B.lc->sync.fused[0] = 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_install_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_interleaved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, eal_up, eal_down);
+}
