@@ -114,7 +114,9 @@ tb_expect_eq "debug.fault_injection is restart-only: 400" "400 debug.fault_injec
 
 # --- sessions -------------------------------------------------------------------------
 tb_bg c longconn curl -s --limit-rate 100k -o /dev/null "http://$TB_VIP/big"
-sleep 1
+# until the download's session exists (a loaded box may take its time)
+has_session() { [ "$(tb_api GET /api/v1/sessions | tb_json 'j["total"]')" -ge 1 ]; }
+tb_check "the long download has its session" tb_wait 10 has_session
 n0=$(tb_api GET /api/v1/sessions | tb_json 'j["total"]')
 tb_expect_eq "GET /sessions?limit=1000000: over the cap, 400" 400 "$(tb_api GET '/api/v1/sessions?limit=1000000' >/dev/null; echo "$TB_HTTP_CODE")"
 tb_api GET '/api/v1/sessions?limit=100000' >"$TB_DIR/s.json"
