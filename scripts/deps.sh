@@ -9,10 +9,11 @@ build_pkgs=(gcc make pkg-config dpdk dpdk-dev libdpdk-dev libmicrohttpd-dev
 # prometheus: its promtool lints /metrics; chromium (+ nodejs/npm for
 # playwright-core) drives the status page; python3-jsonschema and
 # python3-yaml check API answers against docs/openapi.yaml; strace counts
-# what mgw sends to syslog; man-db and dpkg for the package test.
+# what mgw sends to syslog; man-db and dpkg-dev (dpkg-shlibdeps) for make
+# deb and its test.
 test_pkgs=(iproute2 ethtool tcpdump nginx-light socat wrk python3 python3-scapy
            hping3 curl bird2 frr ipvsadm procps jq clang prometheus chromium nodejs npm
-           python3-jsonschema python3-yaml strace man-db)
+           python3-jsonschema python3-yaml strace man-db dpkg-dev)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
