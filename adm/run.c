@@ -10,8 +10,9 @@
 
 #include "adm/adm.h"
 
-/* Sessions asked for by -L -c (the API may cap it lower). */
-#define ADM_CONN_LIMIT 1000000
+/* Sessions asked for by -L -c: the most GET /sessions gives in one answer
+ * (a larger limit is a 400, web/api.c WEB_SESSIONS_MAX). */
+#define ADM_CONN_LIMIT 100000
 
 struct run {
 	struct adm_api *a;
