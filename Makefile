@@ -4,6 +4,7 @@
 #   make check      install what is missing, run unit and end-to-end tests
 #   make demo       install what is missing, run the demo on a netns testbed
 #   make bench      data-plane benchmark, the API and the VIP on the testbed (prints numbers)
+#   make bench-peers  mgw against nftables, HAProxy, nginx stream on the testbed (ratios)
 #   make fuzz       libFuzzer targets (clang)
 #   make deb        build/deb/mgw_VERSION_ARCH.deb (binaries, unit, config, man pages)
 
@@ -34,7 +35,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(B)/tools/%)
 ADM_SRC  := $(sort $(wildcard adm/*.c))
 
-.PHONY: all deps test-deps check unit e2e demo bench fuzz deb clean
+.PHONY: all deps test-deps check unit e2e demo bench bench-peers fuzz deb clean
 all: mgw $(if $(ADM_SRC),mgwadm) $(TOOL_BIN)
 
 # `make V=1` shows the commands.
@@ -117,6 +118,12 @@ bench: test-deps
 	@$(MAKE) --no-print-directory all $(B)/bench
 	@tests/bench/run.sh
 
+# mgw (af_xdp, af_packet) against nftables FULLNAT, HAProxy and nginx stream
+# on one veth testbed: a table of ratios, last line JSON
+bench-peers: test-deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/peers.sh
+
 $(B)/bench: $(BENCH_SRC) $(B)/libmgw.a
 	$(CC) $(CFLAGS) -o $@ $(BENCH_SRC) $(B)/libmgw.a $(LDLIBS)
 
@@ -129,7 +136,7 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c
 	@mkdir -p $(dir $@)
 	clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
 		$(shell pkg-config --cflags libdpdk jansson) $< $(wildcard ospf/$*_*.c) -o $@ \
-		$(shell pkg-config --libs libdpdk jansson) -lpthread
+		$(shell pkg-config --libs libdpdk jansson libcrypto) -lpthread
 
 # sync's decoder links its own sources and the generated codec.
 $(B)/fuzz/fuzz_sync: tests/fuzz/fuzz_sync.c sync/wire.c $(PROTO_C)

@@ -227,7 +227,9 @@ static uint64_t memory_mb(const struct cp_config *c, int n_data)
 	uint64_t per_sess = 64 + 32 + 4 + 2 * 8 * 2;   /* session, its cold half, free list, buckets */
 	uint64_t sess = (uint64_t)c->sessions_per_lcore * per_sess * (uint64_t)n_data;
 	uint64_t stats = (uint64_t)(c->max_servers * 64 + c->max_services * 72) * (uint64_t)n_data;
-	uint64_t laddr = 64ull * 65536 * 2 * (uint64_t)n_data;
+	uint64_t guards = c->lport_guards ? c->lport_guards : c->sessions_per_lcore;
+	/* guard slots of 16 B and a port cursor per server id */
+	uint64_t laddr = (guards * 16 + (uint64_t)c->max_servers * 4) * (uint64_t)n_data;
 
 	/* + two route tables (64 MB each while one replaces the other), mbufs
 	 * and EAL's own needs */
@@ -320,7 +322,9 @@ static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
 	d->max_services = c->max_services;
 	d->max_servers = c->max_servers;
 	d->mbufs = c->mbufs;
+	d->lport_guards = c->lport_guards;
 	d->idle_sleep_us = c->idle_sleep_us;
+	d->tap_poll_us = c->tap_poll_us;
 	d->neigh_hold_ms = 1000;
 	d->sync_ring = c->sync.enabled ? 16384 : 0;   /* 1 MB each way per lcore */
 }
@@ -564,6 +568,9 @@ int main(int argc, char **argv)
 		sigaddset(&stop, SIGTERM);
 		drain(&m, &stop);
 	}
+	/* The servers' replies to our local IPs go to the heirs before the
+	 * links go down (they hold every session: sync). */
+	sync_release(m.sync, 2000);
 	cp_selfcheck_ports_down(m.cp);
 	web_destroy(m.metrics);
 	web_destroy(m.web);

@@ -13,6 +13,10 @@
 const char *const cp_sched_names[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", NULL };
 const char *const cp_fwd_names[] = { "fullnat", "nat", "dr", "tunnel", NULL };
 const char *const cp_health_names[] = { "none", "tcp", "udp", "http", NULL };
+const char *const cp_ospf_auth_names[] = { "none", "md5", "hmac-sha1", "hmac-sha256",
+					   "hmac-sha384", "hmac-sha512", NULL };
+const uint8_t cp_ospf_auth_key_max[] = { 0, 16, 20, 32, 48, 64 };
+const char *const cp_bgp_auth_names[] = { "none", "tcp-md5", NULL };
 
 int cp_config_new(struct cp_config **out)
 {
@@ -30,12 +34,14 @@ int cp_config_new(struct cp_config **out)
 	c->api_request_timeout_s = 10;
 	snprintf(c->lcores, sizeof(c->lcores), "0-1");
 	c->idle_sleep_us = 100;
+	c->tap_poll_us = 50;
 	c->to_tcp_est = 900;
 	c->to_tcp_syn = 30;
 	c->to_tcp_fin = 60;
 	c->to_tcp_time_wait = 10;
 	c->to_tcp_close = 3;
 	c->to_udp = 300;
+	c->lport_guard_s = 60;
 	c->ospf.area = 0;
 	c->ospf.vip_cost = 10;
 	c->ospf.lip_cost = 10;
@@ -48,6 +54,8 @@ int cp_config_new(struct cp_config **out)
 	c->sessions_per_lcore = 1000000;
 	c->max_services = 4096;
 	c->max_servers = 65536;
+	c->lport_min = 1024;
+	c->lport_max = 65535;
 	c->selfcheck_ms = 500;
 	c->recover = CP_RECOVER_MANUAL;
 	c->recover_after = 3;

@@ -35,10 +35,27 @@ enum cp_fwd { CP_FWD_FULLNAT, CP_FWD_NAT, CP_FWD_DR, CP_FWD_TUNNEL };
 enum cp_hc_kind { CP_HEALTH_NONE, CP_HEALTH_TCP, CP_HEALTH_UDP, CP_HEALTH_HTTP };
 enum cp_on_down { CP_ON_DOWN_KEEP, CP_ON_DOWN_RESET };
 enum cp_recover { CP_RECOVER_MANUAL, CP_RECOVER_AUTO };
+/* routing.ospf.interfaces[].auth.type: none, RFC 2328 D.4.3 keyed MD5,
+ * RFC 5709 HMAC-SHA */
+enum cp_ospf_auth {
+	CP_OSPF_AUTH_NONE, CP_OSPF_AUTH_MD5, CP_OSPF_AUTH_HMAC_SHA1, CP_OSPF_AUTH_HMAC_SHA256,
+	CP_OSPF_AUTH_HMAC_SHA384, CP_OSPF_AUTH_HMAC_SHA512, CP_OSPF_AUTH_MAX
+};
+/* routing.bgp.peers[].auth.type: none, RFC 2385 TCP-MD5 */
+enum cp_bgp_auth { CP_BGP_AUTH_NONE, CP_BGP_AUTH_TCP_MD5, CP_BGP_AUTH_MAX };
 
 extern const char *const cp_sched_names[];
 extern const char *const cp_fwd_names[];
 extern const char *const cp_health_names[];
+extern const char *const cp_ospf_auth_names[];
+extern const char *const cp_bgp_auth_names[];
+/* The longest key each OSPF type takes: the digest's length L. RFC 5709
+ * 3.3 would hash a longer HMAC key to L bytes where RFC 2104 (and so BIRD)
+ * keeps it up to the hash's block size: keys of at most L bytes mean the
+ * same to both. MD5 keys are 16 bytes (RFC 2328 D.3). */
+extern const uint8_t cp_ospf_auth_key_max[];
+
+#define CP_KEY_PATH_MAX 256
 
 struct cp_health_conf {
 	uint8_t type;             /* enum cp_hc_kind */
@@ -96,6 +113,10 @@ struct cp_ospf_iface_conf {
 	char port[CP_PORT_NAME_MAX + 1];
 	uint8_t type;             /* 0 ptp, 1 broadcast */
 	uint16_t hello_s, dead_s, cost;
+	uint8_t auth;             /* enum cp_ospf_auth */
+	uint8_t key_id;
+	char key_file[CP_KEY_PATH_MAX];   /* read at start (cp/keyfile.h) */
+	bool ttl_security;        /* RFC 5082: send TTL 255, accept only 255 */
 };
 
 struct cp_ospf_conf {
@@ -109,6 +130,9 @@ struct cp_ospf_conf {
 struct cp_bgp_peer_conf {
 	uint32_t ip, as;
 	uint16_t port;
+	uint8_t auth;             /* enum cp_bgp_auth */
+	char key_file[CP_KEY_PATH_MAX];
+	bool ttl_security;        /* RFC 5082 */
 };
 
 struct cp_bgp_conf {
@@ -160,6 +184,7 @@ struct cp_config {
 	unsigned n_args;
 	char **args;
 	uint32_t idle_sleep_us;
+	uint32_t tap_poll_us;
 	/* network */
 	unsigned n_ports;
 	struct cp_port_conf ports[CP_MAX_PORTS];
@@ -169,6 +194,7 @@ struct cp_config {
 	uint32_t lips[CP_MAX_LIPS];
 	/* timeouts, seconds */
 	uint32_t to_tcp_est, to_tcp_syn, to_tcp_fin, to_tcp_time_wait, to_tcp_close, to_udp;
+	uint32_t lport_guard_s;     /* a TCP tuple rests this long after its session */
 	/* services */
 	unsigned n_services;
 	struct cp_service_conf *services;
@@ -179,6 +205,8 @@ struct cp_config {
 	struct cp_sync_conf sync;
 	/* limits */
 	uint32_t sessions_per_lcore, max_services, max_servers, mbufs;
+	uint32_t lport_min, lport_max;   /* local ports FULLNAT uses, inclusive */
+	uint32_t lport_guards;           /* guard slots per lcore; 0 = sessions_per_lcore */
 	/* selfcheck */
 	uint32_t selfcheck_ms;
 	uint8_t recover;
@@ -219,6 +247,12 @@ int cp_service_copy(const struct cp_service_conf *src, struct cp_service_conf *d
 /* Cross-field checks over a whole config (uniqueness, subnets, references).
  * cp_config_from_json() runs it; API changes run it on the changed copy. */
 int cp_config_validate(const struct cp_config *c, struct cp_err *err);
+
+/* The key files the routing section names are there and hold keys of the
+ * right size (cp/keyfile.h). Run on a file being loaded (start, --check),
+ * not on API changes: routing is restart-only, so an API change cannot
+ * name another key, and a weight change must not fail on a key file. */
+int cp_config_check_keys(const struct cp_config *c, struct cp_err *err);
 
 /* Servers are kept in address order (ip, then port): the order every node
  * sees the same set in, which schedulers' tables and ipvsadm -S rely on,

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cp/config_read.h"
+#include "cp/keyfile.h"
 
 /* Maglev table sizes: primes, so every server's skip visits every slot. */
 const uint32_t cp_mh_sizes[] = { 65537, 131071, 262147, 524287, 655373, 1048573, 0 };
@@ -315,6 +316,50 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 			cp_rd_index(sp, sizeof(sp), p, "servers", (size_t)r);
 			return cp_rd_fail(err, sp, NULL, "duplicates servers[%u]", first);
 		}
+	}
+	return 0;
+}
+
+/* A key file must be there and hold a key of 1..max bytes when the config
+ * is checked, not first when the speaker starts. */
+static int check_routing_key(const char *path, const char *file, size_t max, const char *what,
+			     struct cp_err *err)
+{
+	uint8_t key[CP_KEY_MAX];
+	size_t len = 0;
+	int rc = cp_key_read(file, key, max, &len);
+
+	memset(key, 0, sizeof(key));
+	if (rc == -E2BIG)
+		return cp_rd_fail(err, path, "key_file", "%s holds more than %zu bytes: %s keys are 1..%zu bytes",
+				  file, max, what, max);
+	if (rc < 0)
+		return cp_rd_fail(err, path, "key_file", "%s %s", file, cp_key_strerror(rc));
+	return 0;
+}
+
+int cp_config_check_keys(const struct cp_config *c, struct cp_err *err)
+{
+	char p[64], ap[80];
+
+	for (unsigned i = 0; c->ospf.enabled && i < c->ospf.n_ifaces; i++) {
+		uint8_t t = c->ospf.ifaces[i].auth;
+
+		if (t == CP_OSPF_AUTH_NONE || t >= CP_OSPF_AUTH_MAX)
+			continue;
+		cp_rd_index(p, sizeof(p), "routing.ospf", "interfaces", i);
+		cp_rd_path(ap, sizeof(ap), p, "auth");
+		if (check_routing_key(ap, c->ospf.ifaces[i].key_file, cp_ospf_auth_key_max[t],
+				   cp_ospf_auth_names[t], err) < 0)
+			return -EINVAL;
+	}
+	for (unsigned i = 0; c->bgp.enabled && i < c->bgp.n_peers; i++) {
+		if (c->bgp.peers[i].auth != CP_BGP_AUTH_TCP_MD5)
+			continue;
+		cp_rd_index(p, sizeof(p), "routing.bgp", "peers", i);
+		cp_rd_path(ap, sizeof(ap), p, "auth");
+		if (check_routing_key(ap, c->bgp.peers[i].key_file, CP_KEY_MAX, "tcp-md5", err) < 0)
+			return -EINVAL;
 	}
 	return 0;
 }

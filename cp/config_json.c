@@ -71,12 +71,18 @@ static json_t *routing_json(const struct cp_config *c)
 		for (unsigned i = 0; i < c->ospf.n_ifaces; i++) {
 			const struct cp_ospf_iface_conf *f = &c->ospf.ifaces[i];
 
-			json_array_append_new(ifs, json_pack("{s:s, s:s, s:i, s:i, s:i}",
+			json_t *auth = f->auth == CP_OSPF_AUTH_NONE ?
+				json_pack("{s:s}", "type", "none") :
+				json_pack("{s:s, s:i, s:s}", "type", cp_ospf_auth_names[f->auth],
+					  "key_id", (int)f->key_id, "key_file", f->key_file);
+
+			json_array_append_new(ifs, json_pack("{s:s, s:s, s:i, s:i, s:i, s:o, s:b}",
 							     "port", f->port,
 							     "type", f->type ? "broadcast" : "ptp",
 							     "hello_s", (int)f->hello_s,
 							     "dead_s", (int)f->dead_s,
-							     "cost", (int)f->cost));
+							     "cost", (int)f->cost, "auth", auth,
+							     "ttl_security", f->ttl_security));
 		}
 		json_object_set_new(r, "ospf", json_pack("{s:o, s:o, s:o, s:i, s:i}",
 						"router_id", ip_json(c->ospf.router_id),
@@ -87,11 +93,19 @@ static json_t *routing_json(const struct cp_config *c)
 	if (c->bgp.enabled) {
 		json_t *peers = json_array();
 
-		for (unsigned i = 0; i < c->bgp.n_peers; i++)
-			json_array_append_new(peers, json_pack("{s:o, s:I, s:i}",
-							       "ip", ip_json(c->bgp.peers[i].ip),
-							       "as", (json_int_t)c->bgp.peers[i].as,
-							       "port", (int)c->bgp.peers[i].port));
+		for (unsigned i = 0; i < c->bgp.n_peers; i++) {
+			const struct cp_bgp_peer_conf *pc = &c->bgp.peers[i];
+			json_t *auth = pc->auth == CP_BGP_AUTH_NONE ?
+				json_pack("{s:s}", "type", "none") :
+				json_pack("{s:s, s:s}", "type", cp_bgp_auth_names[pc->auth],
+					  "key_file", pc->key_file);
+
+			json_array_append_new(peers, json_pack("{s:o, s:I, s:i, s:o, s:b}",
+							       "ip", ip_json(pc->ip),
+							       "as", (json_int_t)pc->as,
+							       "port", (int)pc->port, "auth", auth,
+							       "ttl_security", pc->ttl_security));
+		}
 		json_object_set_new(r, "bgp", json_pack("{s:I, s:o, s:i, s:I, s:I, s:o}",
 						"local_as", (json_int_t)c->bgp.local_as,
 						"router_id", ip_json(c->bgp.router_id),
@@ -145,9 +159,10 @@ json_t *cp_config_to_json(const struct cp_config *c)
 	a = json_array();
 	for (unsigned i = 0; i < c->n_args; i++)
 		json_array_append_new(a, json_string(c->args[i]));
-	json_object_set_new(o, "dpdk", json_pack("{s:s, s:o, s:I}", "lcores", c->lcores,
+	json_object_set_new(o, "dpdk", json_pack("{s:s, s:o, s:I, s:I}", "lcores", c->lcores,
 						 "args", a,
-						 "idle_sleep_us", (json_int_t)c->idle_sleep_us));
+						 "idle_sleep_us", (json_int_t)c->idle_sleep_us,
+						 "tap_poll_us", (json_int_t)c->tap_poll_us));
 	a = json_array();
 	for (unsigned i = 0; i < c->n_ports; i++)
 		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i}",
@@ -167,25 +182,30 @@ json_t *cp_config_to_json(const struct cp_config *c)
 		json_array_append_new(a, ip_json(c->lips[i]));
 	json_object_set_new(o, "localips", a);
 	json_object_set_new(o, "timeouts",
-			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 				      "tcp_established_s", (json_int_t)c->to_tcp_est,
 				      "tcp_syn_s", (json_int_t)c->to_tcp_syn,
 				      "tcp_fin_s", (json_int_t)c->to_tcp_fin,
 				      "tcp_time_wait_s", (json_int_t)c->to_tcp_time_wait,
 				      "tcp_close_s", (json_int_t)c->to_tcp_close,
-				      "udp_s", (json_int_t)c->to_udp));
+				      "udp_s", (json_int_t)c->to_udp,
+				      "lport_guard_s", (json_int_t)c->lport_guard_s));
 	a = json_array();
 	for (unsigned i = 0; i < c->n_services; i++)
 		json_array_append_new(a, cp_service_to_json(&c->services[i]));
 	json_object_set_new(o, "services", a);
 	json_object_set_new(o, "routing", routing_json(c));
 	json_object_set_new(o, "sync", c->sync.enabled ? sync_json(&c->sync) : json_null());
-	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I}",
+	json_object_set_new(o, "limits", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 						   "sessions_per_lcore",
 						   (json_int_t)c->sessions_per_lcore,
 						   "services", (json_int_t)c->max_services,
 						   "servers", (json_int_t)c->max_servers,
-						   "mbufs", (json_int_t)c->mbufs));
+						   "mbufs", (json_int_t)c->mbufs,
+						   "lport_min", (json_int_t)c->lport_min,
+						   "lport_max", (json_int_t)c->lport_max,
+						   "lport_guards_per_lcore",
+						   (json_int_t)c->lport_guards));
 	json_object_set_new(o, "selfcheck", json_pack("{s:I, s:s, s:I, s:I, s:I}",
 						      "interval_ms", (json_int_t)c->selfcheck_ms,
 						      "recover", c->recover ? "auto" : "manual",

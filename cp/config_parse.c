@@ -84,7 +84,7 @@ static int parse_metrics(const json_t *o, struct cp_config *c, struct cp_err *er
 
 static int parse_dpdk(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
-	static const char *const keys[] = { "lcores", "args", "idle_sleep_us", NULL };
+	static const char *const keys[] = { "lcores", "args", "idle_sleep_us", "tap_poll_us", NULL };
 	const json_t *args;
 
 	RD(cp_rd_object(o, "dpdk", err));
@@ -93,6 +93,7 @@ static int parse_dpdk(const json_t *o, struct cp_config *c, struct cp_err *err)
 	if (!c->lcores[0])
 		return cp_rd_fail(err, "dpdk", "lcores", "must not be empty");
 	RD(cp_rd_uint(o, "dpdk", "idle_sleep_us", 0, 100000, false, &c->idle_sleep_us, err));
+	RD(cp_rd_uint(o, "dpdk", "tap_poll_us", 0, 10000, false, &c->tap_poll_us, err));
 	RD(cp_rd_array(o, "dpdk", "args", 64, &args, err));
 	if (args) {
 		c->args = calloc(json_array_size(args) + 1, sizeof(char *));
@@ -188,7 +189,8 @@ static int parse_lips(const json_t *arr, struct cp_config *c, struct cp_err *err
 static int parse_timeouts(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "tcp_established_s", "tcp_syn_s", "tcp_fin_s",
-					    "tcp_time_wait_s", "tcp_close_s", "udp_s", NULL };
+					    "tcp_time_wait_s", "tcp_close_s", "udp_s", "lport_guard_s",
+					    NULL };
 	const char *p = "timeouts";
 	const uint32_t max = 7 * 86400;
 
@@ -200,6 +202,7 @@ static int parse_timeouts(const json_t *o, struct cp_config *c, struct cp_err *e
 	RD(cp_rd_uint(o, p, "tcp_time_wait_s", 1, max, false, &c->to_tcp_time_wait, err));
 	RD(cp_rd_uint(o, p, "tcp_close_s", 1, max, false, &c->to_tcp_close, err));
 	RD(cp_rd_uint(o, p, "udp_s", 1, max, false, &c->to_udp, err));
+	RD(cp_rd_uint(o, p, "lport_guard_s", 0, 3600, false, &c->lport_guard_s, err));
 	return 0;
 }
 
@@ -378,11 +381,75 @@ static int parse_services(const json_t *arr, struct cp_config *c, struct cp_err 
 	return 0;
 }
 
+/* "auth": { "type", "key_id", "key_file" }; the key file is read by the
+ * validator (config_check.c) and at start, never kept in the config. */
+static int parse_ospf_auth(const json_t *io, const char *ip, struct cp_ospf_iface_conf *ic,
+			   struct cp_err *err)
+{
+	static const char *const keys[] = { "type", "key_id", "key_file", NULL };
+	const json_t *a = json_object_get(io, "auth");
+	uint32_t id = 1;
+	char p[80];
+
+	ic->auth = CP_OSPF_AUTH_NONE;
+	if (!a || json_is_null(a))
+		return 0;
+	cp_rd_path(p, sizeof(p), ip, "auth");
+	RD(cp_rd_object(a, p, err));
+	RD(cp_rd_keys(a, p, keys, err));
+	if (!json_object_get(a, "type"))
+		return cp_rd_fail(err, p, "type", "is required (%s)",
+				  "none, md5, hmac-sha1, hmac-sha256, hmac-sha384 or hmac-sha512");
+	RD(cp_rd_enum(a, p, "type", cp_ospf_auth_names, CP_OSPF_AUTH_MAX, &ic->auth, err));
+	if (ic->auth == CP_OSPF_AUTH_NONE) {
+		if (json_object_get(a, "key_id"))
+			return cp_rd_fail(err, p, "key_id", "is not used with type none");
+		if (json_object_get(a, "key_file"))
+			return cp_rd_fail(err, p, "key_file", "is not used with type none");
+		return 0;
+	}
+	RD(cp_rd_uint(a, p, "key_id", 0, 255, false, &id, err));
+	ic->key_id = (uint8_t)id;
+	RD(cp_rd_string(a, p, "key_file", true, ic->key_file, sizeof(ic->key_file), err));
+	if (ic->key_file[0] != '/')
+		return cp_rd_fail(err, p, "key_file", "must be an absolute path");
+	return 0;
+}
+
+/* "auth": { "type": "tcp-md5", "key_file" } */
+static int parse_bgp_auth(const json_t *po, const char *pp, struct cp_bgp_peer_conf *pc,
+			  struct cp_err *err)
+{
+	static const char *const keys[] = { "type", "key_file", NULL };
+	const json_t *a = json_object_get(po, "auth");
+	char p[80];
+
+	pc->auth = CP_BGP_AUTH_NONE;
+	if (!a || json_is_null(a))
+		return 0;
+	cp_rd_path(p, sizeof(p), pp, "auth");
+	RD(cp_rd_object(a, p, err));
+	RD(cp_rd_keys(a, p, keys, err));
+	if (!json_object_get(a, "type"))
+		return cp_rd_fail(err, p, "type", "is required (none or tcp-md5)");
+	RD(cp_rd_enum(a, p, "type", cp_bgp_auth_names, CP_BGP_AUTH_MAX, &pc->auth, err));
+	if (pc->auth == CP_BGP_AUTH_NONE) {
+		if (json_object_get(a, "key_file"))
+			return cp_rd_fail(err, p, "key_file", "is not used with type none");
+		return 0;
+	}
+	RD(cp_rd_string(a, p, "key_file", true, pc->key_file, sizeof(pc->key_file), err));
+	if (pc->key_file[0] != '/')
+		return cp_rd_fail(err, p, "key_file", "must be an absolute path");
+	return 0;
+}
+
 static int parse_ospf(const json_t *o, struct cp_ospf_conf *f, struct cp_err *err)
 {
 	static const char *const keys[] = { "router_id", "area", "interfaces", "vip_cost",
 					    "lip_cost", NULL };
-	static const char *const ikeys[] = { "port", "type", "hello_s", "dead_s", "cost", NULL };
+	static const char *const ikeys[] = { "port", "type", "hello_s", "dead_s", "cost", "auth",
+					     "ttl_security", NULL };
 	static const char *const types[] = { "ptp", "broadcast" };
 	const char *p = "routing.ospf";
 	const json_t *ifs;
@@ -418,6 +485,11 @@ static int parse_ospf(const json_t *o, struct cp_ospf_conf *f, struct cp_err *er
 		RD(cp_rd_u16(io, ip, "cost", 1, 65535, false, &ic->cost, err));
 		if (ic->dead_s <= ic->hello_s)
 			return cp_rd_fail(err, ip, "dead_s", "must be greater than hello_s");
+		RD(parse_ospf_auth(io, ip, ic, err));
+		RD(cp_rd_bool(io, ip, "ttl_security", &ic->ttl_security, err));
+		if (ic->ttl_security && ic->type != 0)
+			return cp_rd_fail(err, ip, "ttl_security",
+					  "is for ptp interfaces (RFC 5082 on point-to-point links)");
 		f->n_ifaces++;
 	}
 	return 0;
@@ -427,7 +499,7 @@ static int parse_bgp(const json_t *o, struct cp_bgp_conf *b, struct cp_err *err)
 {
 	static const char *const keys[] = { "local_as", "router_id", "hold_s", "peers",
 					    "vip_med", "lip_med", NULL };
-	static const char *const pkeys[] = { "ip", "as", "port", NULL };
+	static const char *const pkeys[] = { "ip", "as", "port", "auth", "ttl_security", NULL };
 	const char *p = "routing.bgp";
 	const json_t *peers;
 
@@ -456,6 +528,8 @@ static int parse_bgp(const json_t *o, struct cp_bgp_conf *b, struct cp_err *err)
 		RD(cp_rd_uint(po, pp, "as", 1, UINT32_MAX, true, &pc->as, err));
 		pc->port = 179;
 		RD(cp_rd_u16(po, pp, "port", 1, 65535, false, &pc->port, err));
+		RD(parse_bgp_auth(po, pp, pc, err));
+		RD(cp_rd_bool(po, pp, "ttl_security", &pc->ttl_security, err));
 		b->n_peers++;
 	}
 	return 0;
@@ -526,7 +600,7 @@ static int parse_sync(const json_t *o, struct cp_sync_conf *y, struct cp_err *er
 static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "sessions_per_lcore", "services", "servers", "mbufs",
-					    NULL };
+					    "lport_min", "lport_max", "lport_guards_per_lcore", NULL };
 
 	RD(cp_rd_object(o, "limits", err));
 	RD(cp_rd_keys(o, "limits", keys, err));
@@ -537,6 +611,12 @@ static int parse_limits(const json_t *o, struct cp_config *c, struct cp_err *err
 	RD(cp_rd_uint(o, "limits", "mbufs", 0, 1u << 26, false, &c->mbufs, err));
 	if (c->mbufs && c->mbufs < 4096)
 		return cp_rd_fail(err, "limits", "mbufs", "must be 0 (automatic) or at least 4096");
+	RD(cp_rd_uint(o, "limits", "lport_min", 1, 65535, false, &c->lport_min, err));
+	RD(cp_rd_uint(o, "limits", "lport_max", 1, 65535, false, &c->lport_max, err));
+	if (c->lport_min > c->lport_max)
+		return cp_rd_fail(err, "limits", "lport_min", "must not be above lport_max");
+	RD(cp_rd_uint(o, "limits", "lport_guards_per_lcore", 0, 1u << 30, false, &c->lport_guards,
+		      err));
 	return 0;
 }
 
@@ -657,5 +737,12 @@ int cp_config_load(const char *path, struct cp_config **out, struct cp_err *err)
 	}
 	rc = cp_config_from_json(j, out, err);
 	json_decref(j);
+	if (rc == 0) {
+		rc = cp_config_check_keys(*out, err);
+		if (rc < 0) {
+			cp_config_free(*out);
+			*out = NULL;
+		}
+	}
 	return rc;
 }

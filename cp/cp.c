@@ -117,6 +117,8 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	in.gen = ++cp->gen;
 	in.n_lcores = (uint16_t)dp_n_lcores(cp->dp);
 	in.routes = new_routes ? new_routes : cp->routes;
+	in.lip_hold = cp->lip_hold;
+	in.n_lip_hold = cp->n_lip_hold;
 	rc = cp_snap_build(&in, &snap, err);
 	if (rc < 0) {
 		dp_routes_free(new_routes);
@@ -195,6 +197,24 @@ int cp_republish_locked(struct cp *cp)
 
 	if (rc < 0)
 		CP_LOG(ERR, "republishing: %s: %s", err.field, err.msg);
+	return rc;
+}
+
+int cp_lips_set(struct cp *cp, const struct cp_lip_hold *v, unsigned n)
+{
+	int rc;
+
+	if (n > CP_MAX_LIP_HOLDS)
+		return -E2BIG;
+	pthread_mutex_lock(&cp->lock);
+	if (n == cp->n_lip_hold && !memcmp(cp->lip_hold, v, n * sizeof(*v))) {
+		pthread_mutex_unlock(&cp->lock);
+		return 0;
+	}
+	memcpy(cp->lip_hold, v, n * sizeof(*v));
+	cp->n_lip_hold = n;
+	rc = cp_republish_locked(cp);
+	pthread_mutex_unlock(&cp->lock);
 	return rc;
 }
 
@@ -332,7 +352,9 @@ static bool ospf_equal(const struct cp_ospf_conf *a, const struct cp_ospf_conf *
 		const struct cp_ospf_iface_conf *x = &a->ifaces[i], *y = &b->ifaces[i];
 
 		if (strcmp(x->port, y->port) != 0 || x->type != y->type || x->hello_s != y->hello_s ||
-		    x->dead_s != y->dead_s || x->cost != y->cost)
+		    x->dead_s != y->dead_s || x->cost != y->cost || x->auth != y->auth ||
+		    x->key_id != y->key_id || strcmp(x->key_file, y->key_file) != 0 ||
+		    x->ttl_security != y->ttl_security)
 			return false;
 	}
 	return true;
@@ -346,7 +368,9 @@ static bool bgp_equal(const struct cp_bgp_conf *a, const struct cp_bgp_conf *b)
 		return false;
 	for (unsigned i = 0; i < a->n_peers; i++)
 		if (a->peers[i].ip != b->peers[i].ip || a->peers[i].as != b->peers[i].as ||
-		    a->peers[i].port != b->peers[i].port)
+		    a->peers[i].port != b->peers[i].port || a->peers[i].auth != b->peers[i].auth ||
+		    strcmp(a->peers[i].key_file, b->peers[i].key_file) != 0 ||
+		    a->peers[i].ttl_security != b->peers[i].ttl_security)
 			return false;
 	return true;
 }
@@ -364,7 +388,8 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 
 	if (a->n_ports != b->n_ports || memcmp(a->ports, b->ports, sizeof(a->ports)) != 0)
 		what = "ports";
-	else if (strcmp(a->lcores, b->lcores) != 0 || a->n_args != b->n_args)
+	else if (strcmp(a->lcores, b->lcores) != 0 || a->n_args != b->n_args ||
+		 a->tap_poll_us != b->tap_poll_us)
 		what = "dpdk";
 	else if (a->api_addr != b->api_addr || a->api_port != b->api_port ||
 		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0 ||
@@ -384,7 +409,7 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 		what = "sync";
 	else if (a->sessions_per_lcore != b->sessions_per_lcore ||
 		 a->max_services != b->max_services || a->max_servers != b->max_servers ||
-		 a->mbufs != b->mbufs)
+		 a->mbufs != b->mbufs || a->lport_guards != b->lport_guards)
 		what = "limits";
 	for (unsigned i = 0; !what && i < a->n_args; i++)
 		if (strcmp(a->args[i], b->args[i]) != 0)

@@ -77,6 +77,18 @@ struct cp_cluster_ops {
 void cp_cluster_set(struct cp *cp, const struct cp_cluster_ops *ops);
 int cp_cluster_force_online(struct cp *cp, const char *who);
 
+/* Local IPs held in a cluster (sync/failover.c): with sync on, the node
+ * answers ARP only for the addresses listed with arp set (its own once no
+ * peer holds them, a dead peer's it inherited), and receives for every
+ * listed one and its own; without sync it answers for its own always. */
+#define CP_MAX_LIP_HOLDS 256
+struct cp_lip_hold {
+	uint32_t ip;             /* host order */
+	bool arp;
+};
+/* Replace the list and publish a snapshot with it (0 or -errno). */
+int cp_lips_set(struct cp *cp, const struct cp_lip_hold *v, unsigned n);
+
 /* What the node announces to its routers: its VIPs (equal cost on every
  * node) and its local IPs, while it is online; nothing otherwise. */
 enum cp_ann_kind { CP_ANN_VIP = 1, CP_ANN_LIP = 2 };

@@ -81,6 +81,8 @@ struct cp {
 	uint32_t cfg_max_servers;         /* limits.servers (fixed while running) */
 	struct cp_selfcheck *sc;
 	struct cp_cluster_ops cluster;    /* sync's; zero until it starts */
+	struct cp_lip_hold lip_hold[CP_MAX_LIP_HOLDS];   /* cp_lips_set (lock) */
+	unsigned n_lip_hold;
 	pthread_mutex_t cluster_mu;
 
 	/* Counters read minus these = what the API shows: an id reused by
@@ -91,6 +93,16 @@ struct cp {
 	uint8_t *rs_drained;              /* per server id: "drained" was logged */
 	struct cp_limbo *limbo;           /* lock held */
 	struct cp_notify *notify;         /* systemd's socket, or NULL */
+
+	/* FULLNAT's local ports, watched once a second (maint.c) from the
+	 * lcores' counters, shown in /status (views.c); lock held. */
+	struct {
+		uint64_t refused;             /* new connections refused: no LIP:lport */
+		uint64_t cut;                 /* TIME-WAIT guards cut short */
+		uint64_t short_ms;            /* when the last refusal was seen */
+		bool short_now;               /* refusals in the last minute (logged once) */
+		bool cut_logged;
+	} lports;
 };
 
 /* cp.c: free what waits in limbo and whose grace period is over (lock

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "cp/crash.h"
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 RTE_LOG_REGISTER(mgw_logtype_cp_hc, mgw.cp.hc, INFO);
 

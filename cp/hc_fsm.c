@@ -1,5 +1,5 @@
 /* cp/hc_fsm.c — the rise/fall filter between check results and state. */
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 enum { HC_DOWN, HC_UP };
 enum { HC_FAIL, HC_OK };

@@ -5,7 +5,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 #define HTTP_NUM_MAX 3   /* digits in each part of the version */
 #define HTTP_SP_MAX 16   /* spaces tolerated between version and code */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 static uint64_t hc_mix(uint64_t x)
 {

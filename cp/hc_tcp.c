@@ -4,7 +4,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 static void tcp_result(struct cp_hc *h, struct cp_hc_tgt *t)
 {

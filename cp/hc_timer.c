@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 int cp_hc_heap_reserve(struct cp_hc_heap *hp, uint32_t cap)
 {

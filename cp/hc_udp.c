@@ -6,7 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 static void udp_error(struct cp_hc *h, struct cp_hc_tgt *t, const char *op, int err)
 {

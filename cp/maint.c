@@ -50,12 +50,51 @@ static bool rs_in_use(void *arg, uint32_t id)
 	return st.sessions > 0;
 }
 
+/* Local ports running short is counted on the lcores (drops
+ * lport_exhausted) and said here once, not per packet: when it starts, and
+ * when a minute has passed without it. */
+static void lports_watch(struct cp *cp)
+{
+	uint64_t refused = 0, cut = 0, now = dp_mono_ms();
+
+	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++) {
+		struct dp_lcore_stats st;
+
+		dp_lcore_stats(cp->dp, i, &st);
+		refused += st.drops[DP_DROP_LPORT_EXHAUSTED];
+		cut += st.lport_guard_cut;
+	}
+	if (refused > cp->lports.refused) {
+		if (!cp->lports.short_now)
+			CP_LOG(WARNING, "event: local ports short: %llu new connections refused in the "
+			       "last second (one local IP carries at most ports x servers / "
+			       "timeouts.lport_guard_s new connections a second: add local IPs or "
+			       "servers, widen limits.lport_min..lport_max or shorten the guard); "
+			       "counted in drops.lport_exhausted, said again when it is over",
+			       (unsigned long long)(refused - cp->lports.refused));
+		cp->lports.short_now = true;
+		cp->lports.short_ms = now;
+	} else if (cp->lports.short_now && now - cp->lports.short_ms >= 60000) {
+		CP_LOG(NOTICE, "event: local ports: no new connection refused for 60 s");
+		cp->lports.short_now = false;
+	}
+	if (cut > cp->lports.cut && !cp->lports.cut_logged) {
+		CP_LOG(WARNING, "event: TIME-WAIT guards cut short: the guard table is full "
+		       "(limits.lport_guards_per_lcore: give it twice the new connections per "
+		       "second per lcore x timeouts.lport_guard_s); counted in lport_guard_cut");
+		cp->lports.cut_logged = true;
+	}
+	cp->lports.refused = refused;
+	cp->lports.cut = cut;
+}
+
 static void tick(struct cp_maint *m, double dt)
 {
 	struct cp *cp = m->cp;
 	const struct dp_snap *s;
 
 	pthread_mutex_lock(&cp->lock);
+	lports_watch(cp);
 	s = cp->snap;
 	for (uint32_t i = 0; i < s->n_svc; i++) {
 		const struct dp_service *ds = &s->svc[i];

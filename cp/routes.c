@@ -7,10 +7,12 @@
  * the node is online, and nothing while it is starting, faulty or stopping,
  * so a node leaves the routers' tables before it leaves the network. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cp/cp_int.h"
+#include "cp/heir.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -37,6 +39,57 @@ void cp_announce_push(struct cp *cp)
 	pthread_mutex_unlock(&cp->ann_mu);
 }
 
+static unsigned peer_lips(const struct cp_config *c)
+{
+	unsigned n = 0;
+
+	if (c->sync.enabled)
+		for (unsigned k = 0; k < c->sync.n_peers; k++)
+			n += c->sync.peers[k].n_lips;
+	return n;
+}
+
+static uint32_t plus_rank(uint32_t base, unsigned rank, uint32_t max)
+{
+	uint64_t v = (uint64_t)base + 100ull * (rank + 1);
+
+	return v > max ? max : (uint32_t)v;
+}
+
+/* Routed server networks: the peers' local IPs too, dearer than their
+ * owners' and dearer again the further down the heirs this node is
+ * (cp_heir_rank over the cluster's nodes but the owner), so that the
+ * servers' replies go to the owner while it announces, and else to the
+ * one heir that takes the address over (sync/failover.c). Equal costs
+ * would split one address's replies over several survivors. */
+static unsigned announce_peers(const struct cp_config *c, struct cp_ann *a)
+{
+	uint32_t ids[CP_SYNC_MAX_PEERS + 1];
+	unsigned n = 0;
+
+	if (!c->sync.enabled)
+		return 0;
+	for (unsigned k = 0; k < c->sync.n_peers; k++) {
+		const struct cp_sync_peer_conf *o = &c->sync.peers[k];
+		unsigned m = 0;
+
+		ids[m++] = c->node_id;
+		for (unsigned j = 0; j < c->sync.n_peers; j++)
+			if (j != k)
+				ids[m++] = c->sync.peers[j].id;
+		for (unsigned i = 0; i < o->n_lips; i++) {
+			unsigned rank = cp_heir_rank(ids, m, c->node_id, htonl(o->lips[i]));
+
+			a[n].addr = o->lips[i];
+			a[n].kind = CP_ANN_LIP;
+			a[n].ospf_cost = (uint16_t)plus_rank(c->ospf.lip_cost, rank, 65535);
+			a[n].bgp_med = plus_rank(c->bgp.lip_med, rank, UINT32_MAX);
+			n++;
+		}
+	}
+	return n;
+}
+
 void cp_announce_locked(struct cp *cp)
 {
 	const struct cp_config *c = cp->cfg;
@@ -44,7 +97,7 @@ void cp_announce_locked(struct cp *cp)
 	uint32_t *vips;
 	unsigned n = 0, nv = 0;
 
-	a = calloc(c->n_services + c->n_lips + 1, sizeof(*a));
+	a = calloc(c->n_services + c->n_lips + 1 + peer_lips(c), sizeof(*a));
 	vips = calloc(c->n_services + 1, sizeof(*vips));
 	if (!a || !vips) {
 		free(a);
@@ -70,6 +123,7 @@ void cp_announce_locked(struct cp *cp)
 		a[n].bgp_med = c->bgp.lip_med;
 		n++;
 	}
+	n += announce_peers(c, a + n);
 	free(vips);
 	pthread_mutex_lock(&cp->ann_mu);
 	free(cp->ann);

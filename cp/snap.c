@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cp/maglev.h"
+#include "cp/cp.h"
 #include "cp/snap.h"
 #include "dp/flow.h"
 
@@ -227,6 +228,43 @@ static int add_addr(struct dp_map *m, uint32_t ip, uint32_t kind, uint32_t idx)
 	return rc == -EEXIST ? 0 : rc;
 }
 
+/* With sync on, ARP for a local IP is sync's call (cp_lips_set). */
+static uint32_t lip_noarp(const struct cp_snap_in *in, uint32_t ip)
+{
+	if (!in->cfg->sync.enabled)
+		return 0;
+	for (unsigned k = 0; k < in->n_lip_hold; k++)
+		if (in->lip_hold[k].ip == ip)
+			return in->lip_hold[k].arp ? 0 : DP_ADDR_NOARP;
+	return DP_ADDR_NOARP;
+}
+
+/* Peers' local IPs this node holds or has just handed back: replies to
+ * them are received like those to its own (their sessions came by sync);
+ * no pool, so no new flow is made on them. */
+static int held_lips(const struct cp_snap_in *in, struct dp_snap *s)
+{
+	const struct cp_config *c = in->cfg;
+
+	if (!c->sync.enabled)
+		return 0;
+	for (unsigned k = 0; k < in->n_lip_hold; k++) {
+		const struct cp_lip_hold *h = &in->lip_hold[k];
+		bool own = false;
+		int rc;
+
+		for (unsigned i = 0; i < c->n_lips && !own; i++)
+			own = c->lips[i] == h->ip;
+		if (own)
+			continue;
+		rc = add_addr(s->addrs, h->ip, DP_ADDR_LIP,
+			      (DP_MAX_LIPS + k) | (h->arp ? 0 : DP_ADDR_NOARP));
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* The service's sorry server, with a server id of its own so that its
  * counters and sessions are kept like any server's. The previous
  * snapshot's, if it is another one (or none now), is retired. */
@@ -323,7 +361,7 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 		goto err;
 	servers = block;
 	if (dp_map_create(c->n_services, &s->svcs) < 0 ||
-	    dp_map_create(c->n_ports + c->n_lips + c->n_services, &s->addrs) < 0)
+	    dp_map_create(c->n_ports + c->n_lips + c->n_services + in->n_lip_hold, &s->addrs) < 0)
 		goto err;
 
 	for (unsigned i = 0; i < c->n_services; i++) {
@@ -447,11 +485,17 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 	s->laddr.n_lcores = in->n_lcores ? in->n_lcores : 1;
 	for (unsigned i = 0; i < c->n_lips; i++) {
 		s->laddr.lip[i] = htonl(c->lips[i]);
-		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i);
+		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i | lip_noarp(in, c->lips[i]));
 		if (rc < 0)
 			goto err;
 	}
+	rc = held_lips(in, s);
+	if (rc < 0)
+		goto err;
 	s->laddr.n_lips = c->n_lips;
+	s->laddr.lport_min = (uint16_t)c->lport_min;
+	s->laddr.lport_max = (uint16_t)c->lport_max;
+	s->laddr.guard_ms = c->lport_guard_s * 1000;
 	/* In flow mode a LIP's owner is its rx queue: LIPs that stay keep
 	 * theirs, whatever was added or removed around them. */
 	dp_flow_assign_owners(&s->laddr, in->prev ? &in->prev->laddr : NULL);

@@ -16,6 +16,8 @@ struct cp_id_list {
 	uint32_t n, cap;
 };
 
+struct cp_lip_hold;
+
 struct cp_snap_in {
 	const struct cp_config *cfg;
 	const struct dp_snap *prev;   /* tables of unchanged services are shared */
@@ -24,6 +26,8 @@ struct cp_snap_in {
 	uint64_t gen;
 	uint16_t n_lcores;
 	struct dp_routes *routes;     /* route table to use (built by the caller) */
+	const struct cp_lip_hold *lip_hold;   /* cp_lips_set's list (sync on) */
+	unsigned n_lip_hold;
 	/* out: ids this build made live (give them back if it is not
 	 * published) and ids the previous snapshot used that it does not
 	 * (retire them once it is). Freed by cp_snap_in_done(). */

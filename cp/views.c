@@ -48,6 +48,14 @@ json_t *cp_status_json(struct cp *cp)
 		      "lcores", lcores, "ports", ports);
 	json_object_set_new(o, "reply_steering", json_string(cp->snap->laddr.mode == DP_LADDR_FLOW
 							     ? "flow" : "software"));
+	json_object_set_new(o, "local_ports",
+			    json_pack("{s:[I,I], s:I, s:b, s:I, s:I}",
+				      "range", (json_int_t)cp->cfg->lport_min,
+				      (json_int_t)cp->cfg->lport_max,
+				      "guard_s", (json_int_t)cp->cfg->lport_guard_s,
+				      "short", cp->lports.short_now,
+				      "refused", (json_int_t)cp->lports.refused,
+				      "guards_cut", (json_int_t)cp->lports.cut));
 	pthread_mutex_unlock(&cp->lock);
 	return o;
 }

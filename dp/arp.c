@@ -71,3 +71,12 @@ uint32_t dp_arp_build_request(uint8_t *buf, const uint8_t mac[6], uint32_t spa, 
 	arp_fill(buf, bcast, mac, DP_ARP_REQUEST, spa, zero, tpa);
 	return DP_ARP_FRAME_LEN;
 }
+
+uint32_t dp_arp_build_gratuitous(uint8_t *buf, const uint8_t mac[6], uint32_t ip, uint16_t op)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6];
+
+	arp_fill(buf, bcast, mac, op, ip, op == DP_ARP_REPLY ? bcast : zero, ip);
+	return DP_ARP_FRAME_LEN;
+}

@@ -30,4 +30,9 @@ uint32_t dp_arp_make_reply(uint8_t *frame, uint32_t len, const struct dp_arp *re
  * DP_ARP_FRAME_LEN bytes). Returns the frame length. */
 uint32_t dp_arp_build_request(uint8_t *buf, const uint8_t mac[6], uint32_t spa, uint32_t tpa);
 
+/* Build a gratuitous ARP (op DP_ARP_REQUEST or DP_ARP_REPLY, broadcast)
+ * announcing that ip is at mac: hosts that know ip update their caches.
+ * Both forms are sent, as some stacks heed only one. */
+uint32_t dp_arp_build_gratuitous(uint8_t *buf, const uint8_t mac[6], uint32_t ip, uint16_t op);
+
 #endif

@@ -18,14 +18,18 @@ static void sess_release(struct dp_lcore *lc, struct dp_sess *s)
 	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
 
 	dp_sync_gone(lc, s);
-	/* A peer's session is not counted (lc/wlc, active connections) and
-	 * its LIP:lport never came from our pools. */
+	/* A connection that got as far as established leaves its tuple
+	 * guarded (the server may hold it in TIME-WAIT); a peer's session on
+	 * one of our LIPs too (after a restart: ours not to reuse). */
+	if (s->fwd == DP_FWD_FULLNAT && s->state >= DP_TCP_ESTABLISHED &&
+	    s->state <= DP_TCP_TIME_WAIT && s->proto == DP_IPPROTO_TCP &&
+	    dp_laddr_put(&lc->laddr, s->lip, s->lport, s->rip, s->rport, lc->now_ms) > 0)
+		lc->stats.lport_guard_cut++;
+	/* A peer's session is not counted (lc/wlc, active connections). */
 	if (!(s->flags & DP_SESS_F_FOREIGN)) {
 		rs->sessions--;
 		if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
 			rs->open--;
-		if (s->fwd == DP_FWD_FULLNAT)
-			dp_laddr_put(&lc->laddr, s->lip, s->lport);
 	}
 	dp_sess_free(&lc->sess, s);
 }
@@ -127,24 +131,50 @@ static struct dp_sess *sess_new(struct dp_lcore *lc, const struct dp_service *sv
 		}
 		goto fill;
 	}
-	/* A port whose reverse tuple is still in use (its LIP was removed and
-	 * added back while old sessions lived on) is skipped. */
-	for (int tries = 0;; tries++) {
-		unsigned dir;
-		uint32_t h;
+	/* The next LIP:lport of this server's cursor that no session holds
+	 * (our own or a peer's: the reverse tuple is looked up) and no guard
+	 * keeps (dp/laddr.h). */
+	{
+		uint32_t pos, rewind = UINT32_MAX;
+		bool found = false;
 
-		if (tries == 4 || dp_laddr_get(&lc->laddr, &lip, &lport) < 0) {
+		for (int tries = 0; !found && tries < DP_LADDR_TRIES; tries++) {
+			unsigned dir;
+			uint64_t g;
+			uint32_t h;
+
+			if (dp_laddr_next(&lc->laddr, rs->id, &lip, &lport, &pos) < 0)
+				break;
+			/* The tuple's session buckets and its guard buckets,
+			 * fetched together (the insert below uses the former). */
+			h = dp_sess_hash(lc->sess.seed, rs->ip, lip, rs->port, lport, p->proto);
+			g = dp_laddr_guard_hash(&lc->laddr, lip, lport, rs->ip, rs->port);
+			dp_sess_prefetch(&lc->sess, h);
+			dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h,
+									lc->sess.mask)]);
+			dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 0));
+			dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 1));
+			if (p->proto == DP_IPPROTO_TCP &&
+			    dp_laddr_guarded(&lc->laddr, g, lip, lport, rs->ip, rs->port,
+					     lc->now_ms)) {
+				lc->stats.lport_guard_skips++;
+				if (rewind == UINT32_MAX)
+					rewind = pos;
+				continue;
+			}
+			found = !dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport,
+						  p->proto, &dir);
+			if (!found)
+				lc->stats.lport_busy_skips++;
+		}
+		if (!found) {
+			/* Short: ask the oldest guard again next time. */
+			if (rewind != UINT32_MAX)
+				dp_laddr_rewind(&lc->laddr, rs->id, rewind);
 			dp_sess_free(&lc->sess, s);
 			*why = DP_DROP_LPORT_EXHAUSTED;
 			return NULL;
 		}
-		/* A new tuple is looked for in both its buckets: fetch them
-		 * together (the insert below uses them too). */
-		h = dp_sess_hash(lc->sess.seed, rs->ip, lip, rs->port, lport, p->proto);
-		dp_sess_prefetch(&lc->sess, h);
-		dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h, lc->sess.mask)]);
-		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport, p->proto, &dir))
-			break;
 	}
 fill:
 	s->cip = p->src;
@@ -162,8 +192,6 @@ fill:
 	s->rs_id = rs->id;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
-		if (s->fwd == DP_FWD_FULLNAT)
-			dp_laddr_put(&lc->laddr, lip, lport);
 		dp_sess_free(&lc->sess, s);
 		*why = DP_DROP_SESS_FULL;
 		return NULL;

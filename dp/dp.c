@@ -37,6 +37,7 @@ int dp_create(const struct dp_conf *conf, struct dp **out)
 	dp->n_ports = conf->n_ports;
 	pthread_mutex_init(&dp->cmd_lock, NULL);
 	dp->tsc_hz = rte_get_tsc_hz();
+	dp->tap_poll_tsc = dp->tsc_hz / 1000000 * conf->tap_poll_us;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (idx == DP_MAX_LCORES) {
 			rc = -E2BIG;

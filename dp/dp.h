@@ -35,8 +35,10 @@ struct dp_conf {
 	uint32_t max_servers;      /* stable server ids are < this */
 	uint32_t mbufs;            /* 0 = computed */
 	uint32_t idle_sleep_us;    /* longest sleep of an idle lcore; 0 = busy-poll */
+	uint32_t tap_poll_us;      /* the TAPs are polled this often (0: every turn) */
 	uint32_t neigh_hold_ms;    /* how long a packet waits for ARP */
 	uint32_t sync_ring;        /* entries of each lcore's sync rings (0: no sync) */
+	uint32_t lport_guards;     /* TIME-WAIT guard slots per lcore (0: sessions_per_lcore) */
 };
 
 /* Per server (stable id), summed over lcores by dp_server_stats(). */

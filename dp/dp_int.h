@@ -103,6 +103,12 @@ struct dp_lcore_sync {
 	uint64_t sweep_removed;
 	uint8_t n_sweep_q;
 	struct { uint8_t peer, origin, all; } sweep_q[DP_SYNC_MAX_PEERS];
+	/* failover: a walk that moves sessions to or from this node
+	 * (ADOPT/HANDBACK), and those waiting behind it */
+	uint8_t own_on, n_own_q;
+	uint32_t own_cursor;
+	uint64_t own_moved;
+	struct dp_sync_own { uint8_t kind, peer, node; uint32_t lip; } own_cur, own_q[32];
 	/* foreign sessions per (peer slot, origin lcore): count, identity sum,
 	 * and the resync generation their records must carry */
 	uint64_t fcount[DP_SYNC_MAX_PEERS][DP_MAX_LCORES];
@@ -143,6 +149,7 @@ struct dp_lcore {
 	uint64_t tsc_per_ms;
 	uint64_t tsc_base;
 	uint64_t next_tick;           /* tsc */
+	uint64_t next_tap;            /* tsc: the TAPs are polled then */
 	uint32_t now_ms;              /* wheel time */
 	uint64_t now_tsc;             /* at the top of this loop */
 	uint32_t idle_polls;
@@ -184,6 +191,7 @@ struct dp {
 	/* tring[from][to]: persistence templates lcore `from` shares */
 	struct rte_ring *tring[DP_MAX_LCORES][DP_MAX_LCORES];
 	uint64_t tsc_hz;
+	uint64_t tap_poll_tsc;        /* between two polls of the TAPs */
 	volatile int stop;
 	bool started;
 	struct dp_flow flow;          /* reply steering mode and rules (flow.c) */
@@ -200,6 +208,9 @@ void dp_port_close(struct dp *dp, unsigned i);
 
 /* lcore.c */
 int dp_lcore_main(void *arg);
+/* One turn of the loop (what dp_lcore_main repeats, and what `make bench`
+ * times): returns the packets it handled. */
+unsigned dp_lcore_turn(struct dp_lcore *lc);
 int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id);
 void dp_lcore_free(struct dp_lcore *lc);
 

@@ -19,7 +19,7 @@ static bool is_our_arp_target(const struct dp_snap *s, uint32_t tpa, uint16_t in
 {
 	uint32_t v = dp_snap_addr(s, tpa);
 
-	if (!v)
+	if (!v || (v & DP_ADDR_NOARP))
 		return false;
 	/* A port's own IP is answered only on that port. */
 	if (DP_ADDR_KIND(v) == DP_ADDR_PORT)

@@ -1,37 +1,48 @@
-/* dp/laddr.c — per-lcore LIP:lport pools (see laddr.h). */
-#include <errno.h>
+/* dp/laddr.c — per-lcore LIP:lport choice per destination, and the
+ * TIME-WAIT guards (see laddr.h). */
 #include <string.h>
 
 #include "dp/laddr.h"
 
-size_t dp_laddr_memsize(void)
+static uint32_t guard_buckets(uint32_t slots)
 {
-	return (size_t)DP_MAX_LIPS * (DP_LPORT_END - DP_LPORT_MIN) * sizeof(uint16_t);
+	uint32_t b = (uint32_t)(((uint64_t)slots + DP_LGUARD_WAYS - 1) / DP_LGUARD_WAYS);
+
+	return b ? b : 1;
 }
 
-void dp_laddr_init(struct dp_laddr *a, void *mem, uint16_t me)
+size_t dp_laddr_memsize(uint32_t guard_slots, uint32_t n_dests)
 {
-	uint16_t *p = mem;
+	size_t cur = ((size_t)n_dests * sizeof(uint32_t) + 63) & ~(size_t)63;
+
+	return cur + (size_t)guard_buckets(guard_slots) * sizeof(struct dp_lguard_bkt);
+}
+
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+void dp_laddr_init(struct dp_laddr *a, void *mem, uint32_t guard_slots, uint32_t n_dests,
+		   uint16_t me, uint64_t seed)
+{
+	size_t cur = ((size_t)n_dests * sizeof(uint32_t) + 63) & ~(size_t)63;
+	uint32_t nb = guard_buckets(guard_slots);
 
 	memset(a, 0, sizeof(*a));
 	a->me = me;
-	a->cap = DP_LPORT_END - DP_LPORT_MIN;
-	for (unsigned i = 0; i < DP_MAX_LIPS; i++)
-		a->pool[i].ring = p + (size_t)i * a->cap;
-}
-
-static void pool_fill(struct dp_lpool *p, uint32_t lip, const struct dp_laddr_map *m,
-		      uint16_t me)
-{
-	p->lip = lip;
-	p->head = 0;
-	p->count = 0;
-	for (uint32_t port = DP_LPORT_MIN; port < DP_LPORT_END; port++) {
-		uint16_t n = __builtin_bswap16((uint16_t)port);
-
-		if (dp_laddr_owner(m, lip, n) == me)
-			p->ring[p->count++] = n;
-	}
+	a->seed = seed;
+	a->n_dests = n_dests;
+	a->cur = mem;
+	/* Random places; dp_laddr_next brings them into the space. */
+	for (uint32_t d = 0; d < n_dests; d++)
+		a->cur[d] = (uint32_t)mix(seed + d);
+	a->g = (struct dp_lguard_bkt *)((uint8_t *)mem + cur);
+	a->g_n = nb;
+	memset(a->g, 0, (size_t)nb * sizeof(*a->g));
 }
 
 static uint32_t lip_hash(uint32_t lip)
@@ -39,91 +50,144 @@ static uint32_t lip_hash(uint32_t lip)
 	return (uint32_t)(((uint64_t)lip * 0x9e3779b97f4a7c15ull) >> 32);
 }
 
-static void index_pools(struct dp_laddr *a)
+static bool lip_ours(const struct dp_laddr *a, uint32_t lip)
 {
-	memset(a->by_lip, 0, sizeof(a->by_lip));
-	a->n_active = 0;
-	for (unsigned i = 0; i < DP_MAX_LIPS; i++) {
-		uint32_t h = lip_hash(a->pool[i].lip);
+	for (uint32_t h = lip_hash(lip);; h++) {
+		unsigned k = a->by_lip[h & (DP_LADDR_HASH - 1)];
 
-		if (!a->pool[i].lip)
-			continue;
-		a->active[a->n_active++] = (uint8_t)i;
+		if (!k)
+			return false;
+		if (a->lip[k - 1] == lip)
+			return true;
+	}
+}
+
+void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m)
+{
+	uint32_t lo = m->lport_min ? m->lport_min : DP_LPORT_MIN;
+	uint32_t hi = m->lport_max ? m->lport_max : DP_LPORT_MAX;
+	uint32_t first;
+
+	if (lo > hi) {
+		lo = DP_LPORT_MIN;
+		hi = DP_LPORT_MAX;
+	}
+	a->n_lips = 0;
+	a->guard_ms = m->guard_ms;
+	if (m->mode == DP_LADDR_FLOW) {
+		/* our LIPs, every port */
+		a->step = 1;
+		first = lo;
+		for (uint32_t i = 0; i < m->n_lips && i < DP_MAX_LIPS; i++)
+			if (m->lip_owner[i] == a->me)
+				a->lip[a->n_lips++] = m->lip[i];
+	} else {
+		/* every LIP, the ports p with p % n_lcores == me */
+		uint32_t n = m->n_lcores ? m->n_lcores : 1;
+
+		a->step = (uint16_t)n;
+		first = lo + (a->me + n - lo % n) % n;
+		for (uint32_t i = 0; i < m->n_lips && i < DP_MAX_LIPS; i++)
+			a->lip[a->n_lips++] = m->lip[i];
+	}
+	a->first = (uint16_t)first;
+	a->per_lip = first > hi ? 0 : (hi - first) / a->step + 1;
+	if (!a->per_lip)
+		a->n_lips = 0;
+	memset(a->by_lip, 0, sizeof(a->by_lip));
+	for (uint32_t i = 0; i < a->n_lips; i++) {
+		uint32_t h = lip_hash(a->lip[i]);
+
 		while (a->by_lip[h & (DP_LADDR_HASH - 1)])
 			h++;
 		a->by_lip[h & (DP_LADDR_HASH - 1)] = (uint8_t)(i + 1);
 	}
 }
 
-void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m)
+/* Give the tuple the guard `until`: its own entry if it has one, else a free
+ * (empty or ended) slot of the emptier of its two buckets, else the live
+ * guard nearest its end (1), never an in-use mark (-ENOSPC). */
+static int guard_set(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip,
+		     uint16_t rport, uint32_t until, uint32_t now)
 {
-	/* Drop pools whose LIP is gone. */
-	for (unsigned i = 0; i < DP_MAX_LIPS; i++)
-		if (a->pool[i].lip && dp_laddr_lip_index(m, a->pool[i].lip) < 0)
-			a->pool[i].lip = 0;
-	/* Give each new LIP a free pool slot. */
-	for (uint32_t l = 0; l < m->n_lips && l < DP_MAX_LIPS; l++) {
-		unsigned i, free_slot = DP_MAX_LIPS;
+	uint64_t h = dp_laddr_guard_hash(a, lip, lport, rip, rport);
+	struct dp_lguard *slot = NULL, *victim = NULL;
+	unsigned best_free = 0;
+	int rc = 0;
 
-		for (i = 0; i < DP_MAX_LIPS; i++) {
-			if (a->pool[i].lip == m->lip[l])
-				break;
-			if (!a->pool[i].lip && free_slot == DP_MAX_LIPS)
-				free_slot = i;
+	if (!until)
+		until = 1;   /* 0 marks an empty slot */
+	for (unsigned b = 0; b < 2; b++) {
+		struct dp_lguard_bkt *k = (struct dp_lguard_bkt *)dp_laddr_guard_bkt(a, h, b);
+		struct dp_lguard *first_free = NULL;
+		unsigned n_free = 0;
+
+		for (unsigned i = 0; i < DP_LGUARD_WAYS; i++) {
+			struct dp_lguard *e = &k->e[i];
+
+			if (e->until && e->lip == lip && e->lport == lport && e->rip == rip &&
+			    e->rport == rport) {
+				e->until = until;
+				return 0;
+			}
+			if (!e->until || !dp_lguard_live(e, now)) {
+				if (!n_free++)
+					first_free = e;
+			} else if (e->until != DP_LADDR_IN_USE &&
+				   (!victim || (int32_t)(e->until - victim->until) < 0)) {
+				victim = e;
+			}
 		}
-		if (i == DP_MAX_LIPS && free_slot < DP_MAX_LIPS)
-			pool_fill(&a->pool[free_slot], m->lip[l], m, a->me);
-	}
-	index_pools(a);
-}
-
-int dp_laddr_get(struct dp_laddr *a, uint32_t *lip, uint16_t *lport)
-{
-	for (unsigned n = 0; n < a->n_active; n++) {
-		struct dp_lpool *p;
-
-		if (a->rr >= a->n_active)
-			a->rr = 0;
-		p = &a->pool[a->active[a->rr++]];
-		if (p->count == 0)
-			continue;
-		*lip = p->lip;
-		*lport = p->ring[p->head];
-		p->head = p->head + 1 == a->cap ? 0 : p->head + 1;
-		p->count--;
-		return 0;
-	}
-	a->exhausted++;
-	return -EADDRNOTAVAIL;
-}
-
-void dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport)
-{
-	for (uint32_t h = lip_hash(lip);; h++) {
-		unsigned k = a->by_lip[h & (DP_LADDR_HASH - 1)];
-		struct dp_lpool *p;
-
-		if (!k)
-			return;   /* its LIP has gone */
-		p = &a->pool[k - 1];
-		if (p->lip != lip)
-			continue;
-		if (p->count < a->cap) {
-			uint32_t at = p->head + p->count;
-
-			p->ring[at >= a->cap ? at - a->cap : at] = lport;
-			p->count++;
+		if (n_free > best_free) {
+			best_free = n_free;
+			slot = first_free;
 		}
-		return;
 	}
+	if (!slot) {
+		if (!victim)
+			return -ENOSPC;
+		slot = victim;
+		rc = 1;
+	}
+	slot->lip = lip;
+	slot->rip = rip;
+	slot->lport = lport;
+	slot->rport = rport;
+	slot->until = until;
+	return rc;
 }
 
-uint64_t dp_laddr_free_ports(const struct dp_laddr *a)
+int dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
+		 uint32_t now)
 {
-	uint64_t n = 0;
+	uint32_t until = now + a->guard_ms;
 
-	for (unsigned i = 0; i < DP_MAX_LIPS; i++)
-		if (a->pool[i].lip)
-			n += a->pool[i].count;
-	return n;
+	if (!a->guard_ms || !lip_ours(a, lip))
+		return -ENOENT;
+	if (until == DP_LADDR_IN_USE)
+		until--;
+	return guard_set(a, lip, lport, rip, rport, until, now);
+}
+
+int dp_laddr_mark(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
+		  uint32_t until, uint32_t now)
+{
+	return guard_set(a, lip, lport, rip, rport, until, now);
+}
+
+uint32_t dp_laddr_guards_walk(const struct dp_laddr *a, uint32_t lip, uint32_t from, uint32_t n,
+			      uint32_t now, void (*fn)(void *arg, const struct dp_lguard *g),
+			      void *arg)
+{
+	uint64_t slots = dp_laddr_guard_slots(a), end = (uint64_t)from + n;
+
+	if (end > slots)
+		end = slots;
+	for (uint64_t i = from; i < end; i++) {
+		const struct dp_lguard *e = &a->g[i / DP_LGUARD_WAYS].e[i % DP_LGUARD_WAYS];
+
+		if (e->until && dp_lguard_live(e, now) && (!lip || e->lip == lip))
+			fn(arg, e);
+	}
+	return end == slots ? 0 : (uint32_t)end;
 }

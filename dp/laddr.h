@@ -11,17 +11,45 @@
  * Both are answered by dp_laddr_owner(); the allocator only ever hands out
  * LIP:lport pairs its own lcore owns.
  *
- * Each lcore keeps one FIFO of free ports per LIP, so a released port is
- * reused as late as possible (the server may still hold its TIME_WAIT). */
+ * What must be unique is the tuple a server sees, LIP:lport → server:port
+ * (TCP; UDP alike, but without the guard below). So a local port is in use
+ * per destination: the same LIP:lport serves every server at once, and one
+ * LIP carries ports × servers connections, not ports.
+ *
+ * Each destination (server id) walks the LIP × port space with a cursor of
+ * its own, so a tuple comes back to the same server as late as possible.
+ * A candidate is refused when
+ * - its reverse tuple is in the session table (a live session, our own or
+ *   a peer's on one of our LIPs after a restart): the caller's lookup
+ *   (dp/conn.c), since the table is the one truth about what is in use;
+ * - it is guarded: a TCP tuple whose session ended less than guard_ms ago
+ *   (the server may hold it in TIME-WAIT, 60 s on Linux: a new SYN on it
+ *   would meet a stale socket — RFC 6191 lets the server take it only when
+ *   the SYN's timestamp is newer, and another client's clock is not), or
+ *   one sync marked (dp_laddr_mark).
+ * Guards live in a hash of 16-byte entries that expire by themselves (an
+ * entry past its time is a free slot); when every slot a tuple may take is
+ * held, the one nearest its end is cut short and the caller counts it.
+ * One LIP therefore sustains at most ports × servers / guard new
+ * connections a second; past that, new connections are refused and counted
+ * (lport_exhausted), never stalled in silence.
+ *
+ * All of it is owned by one lcore: no locks, no allocation after init, and
+ * O(1) per connection (a cursor step, one guard bucket pair, the caller's
+ * session lookup; at most DP_LADDR_TRIES candidates). */
 #ifndef MGW_DP_LADDR_H
 #define MGW_DP_LADDR_H
 
+#include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define DP_MAX_LIPS   64
-#define DP_LPORT_MIN  1024u
-#define DP_LPORT_END  65536u
+#define DP_LPORT_MIN  1024u      /* default range of local ports, inclusive */
+#define DP_LPORT_MAX  65535u
+#define DP_LADDR_TRIES 8         /* candidates one new connection may look at */
+#define DP_LADDR_IN_USE UINT32_MAX   /* dp_laddr_mark: until unmarked */
 
 enum dp_laddr_mode {
 	DP_LADDR_SOFT = 0,   /* owner = lport % n_lcores */
@@ -31,6 +59,8 @@ enum dp_laddr_mode {
 struct dp_laddr_map {
 	uint8_t mode;
 	uint16_t n_lcores;
+	uint16_t lport_min, lport_max;    /* host order, inclusive; 0, 0 = the defaults */
+	uint32_t guard_ms;                /* TIME-WAIT guard of a TCP tuple after its session */
 	uint32_t n_lips;
 	uint32_t lip[DP_MAX_LIPS];        /* network order */
 	uint16_t lip_owner[DP_MAX_LIPS];  /* flow mode: lcore of each LIP */
@@ -58,48 +88,181 @@ static inline unsigned dp_laddr_owner(const struct dp_laddr_map *m, uint32_t lip
 	return (unsigned)__builtin_bswap16(lport) % m->n_lcores;
 }
 
-struct dp_lpool {
-	uint32_t lip;              /* network order; 0 = unused pool */
-	uint32_t head, count;
-	uint16_t *ring;            /* cap ports, FIFO */
+/* A guarded tuple (network order); until is in the lcore's ms clock, 0 =
+ * an empty slot. */
+struct dp_lguard {
+	uint32_t lip, rip;
+	uint16_t lport, rport;
+	uint32_t until;
 };
+
+#define DP_LGUARD_WAYS 4
+
+struct dp_lguard_bkt {
+	struct dp_lguard e[DP_LGUARD_WAYS];
+} __attribute__((aligned(64)));
 
 #define DP_LADDR_HASH 256       /* power of two, > DP_MAX_LIPS */
 
 struct dp_laddr {
 	uint16_t me;               /* this lcore's index */
-	uint32_t cap;              /* ports per pool */
-	uint32_t rr;               /* next pool to try */
-	uint64_t exhausted;
-	struct dp_lpool pool[DP_MAX_LIPS];
-	/* LIP → pool, open addressing (index + 1, 0 = empty): a port comes
-	 * back at every session's end, and a walk over 64 pools to find its
-	 * LIP was most of that cost. Rebuilt by dp_laddr_sync. */
+	uint16_t first, step;      /* our ports: first + k * step (host order), k < per_lip */
+	uint32_t per_lip;
+	uint32_t n_lips;           /* LIPs whose ports we hand out */
+	uint32_t guard_ms;
+	uint32_t lip[DP_MAX_LIPS];
+	/* LIP → index + 1 (0 = empty), open addressing: is a LIP one of ours
+	 * when a session ends. Rebuilt by dp_laddr_sync. */
 	uint8_t by_lip[DP_LADDR_HASH];
-	/* The pools in use, so that taking a port with one LIP does not walk
-	 * 63 empty pools. */
-	uint32_t n_active;
-	uint8_t active[DP_MAX_LIPS];
+	uint32_t n_dests;
+	uint32_t *cur;             /* per destination: port index << 8 | LIP index */
+	uint32_t g_n;              /* guard buckets */
+	struct dp_lguard_bkt *g;
+	uint64_t seed;
 };
 
-/* Bytes of port rings an lcore needs (one ring per possible LIP). */
-size_t dp_laddr_memsize(void);
-void dp_laddr_init(struct dp_laddr *a, void *mem, uint16_t me);
+/* Bytes for guard_slots guards (rounded up to buckets of four) and n_dests
+ * destination cursors. */
+size_t dp_laddr_memsize(uint32_t guard_slots, uint32_t n_dests);
 
-/* Bring the pools in line with the LIPs of a new config: pools of LIPs that
- * stay keep their state; new LIPs get a pool with every port this lcore owns;
- * pools of removed LIPs are dropped (ports still in use are simply not
- * returned). */
+/* Lay it out in mem (dp_laddr_memsize bytes, 64-byte aligned). Cursors
+ * start at random places (seed), so that a restarted node does not begin
+ * with the tuples its last life used first. */
+void dp_laddr_init(struct dp_laddr *a, void *mem, uint32_t guard_slots, uint32_t n_dests,
+		   uint16_t me, uint64_t seed);
+
+/* Take the LIPs, port range and guard of a new config. Guards stay; the
+ * cursors carry on (brought into the new range on their next use). */
 void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m);
 
-/* Take a free LIP:lport (network order) owned by this lcore. Round-robin
- * over the LIPs. 0, or -EADDRNOTAVAIL when every pool is empty. */
-int dp_laddr_get(struct dp_laddr *a, uint32_t *lip, uint16_t *lport);
+/* Tuples one destination may use: LIPs × our ports in the range. */
+static inline uint64_t dp_laddr_space(const struct dp_laddr *a)
+{
+	return (uint64_t)a->n_lips * a->per_lip;
+}
 
-/* Give it back (ignored when its LIP has gone). */
-void dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport);
+/* The next candidate LIP:lport (network order) for destination dest (a
+ * server id < n_dests): the cursor moves on. *pos gets where it was, for
+ * dp_laddr_rewind. -EADDRNOTAVAIL: no LIP. */
+static inline int dp_laddr_next(struct dp_laddr *a, uint32_t dest, uint32_t *lip,
+				uint16_t *lport, uint32_t *pos)
+{
+	uint32_t c, li, k;
 
-/* Free ports left in all pools (for stats). */
-uint64_t dp_laddr_free_ports(const struct dp_laddr *a);
+	if (!a->n_lips || dest >= a->n_dests)
+		return -EADDRNOTAVAIL;
+	c = a->cur[dest];
+	li = c & 0xff;
+	k = c >> 8;
+	if (li >= a->n_lips || k >= a->per_lip) {   /* first use, or the config changed */
+		li %= a->n_lips;
+		k %= a->per_lip;
+	}
+	*pos = k << 8 | li;
+	*lip = a->lip[li];
+	*lport = __builtin_bswap16((uint16_t)(a->first + k * a->step));
+	/* LIP-minor order: successive connections to a server rotate the LIPs */
+	if (++li == a->n_lips) {
+		li = 0;
+		if (++k == a->per_lip)
+			k = 0;
+	}
+	a->cur[dest] = k << 8 | li;
+	return 0;
+}
+
+/* Put dest's cursor back to pos (from dp_laddr_next): the candidate there
+ * was guarded, and guards end in about the order they began, so it is the
+ * one to ask again first. */
+static inline void dp_laddr_rewind(struct dp_laddr *a, uint32_t dest, uint32_t pos)
+{
+	a->cur[dest] = pos;
+}
+
+/* A tuple's guard hash: its two buckets are two independent halves of it. */
+static inline uint64_t dp_laddr_guard_hash(const struct dp_laddr *a, uint32_t lip, uint16_t lport,
+					   uint32_t rip, uint16_t rport)
+{
+	uint64_t h = ((uint64_t)lip << 32 | rip) ^ a->seed;
+
+	h ^= ((uint64_t)lport << 16 | rport) * 0x9e3779b97f4a7c15ull;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	return h;
+}
+
+/* Bucket i (0, 1) of a tuple: the two places its guard may be, so two
+ * lines to prefetch before dp_laddr_guarded. (Two independent choices, the
+ * emptier taken, keep the buckets even: a table half full has no tuple
+ * without room.) */
+static inline const struct dp_lguard_bkt *dp_laddr_guard_bkt(const struct dp_laddr *a, uint64_t h,
+							     unsigned i)
+{
+	/* a multiply, not a mask: the table is sized as asked, not to a
+	 * power of two */
+	uint32_t b1 = (uint32_t)(((h & 0xffffffffu) * a->g_n) >> 32);
+	uint32_t b2 = (uint32_t)(((h >> 32) * a->g_n) >> 32);
+
+	if (i == 0)
+		return &a->g[b1];
+	return &a->g[b2 != b1 ? b2 : b1 + 1 < a->g_n ? b1 + 1 : 0];
+}
+
+static inline bool dp_lguard_live(const struct dp_lguard *e, uint32_t now)
+{
+	return e->until == DP_LADDR_IN_USE || (int32_t)(e->until - now) > 0;
+}
+
+/* Is LIP:lport → rip:rport (network order) guarded at lcore time now? h
+ * from dp_laddr_guard_hash. */
+static inline bool dp_laddr_guarded(const struct dp_laddr *a, uint64_t h, uint32_t lip,
+				    uint16_t lport, uint32_t rip, uint16_t rport, uint32_t now)
+{
+	for (unsigned b = 0; b < 2; b++) {
+		const struct dp_lguard_bkt *k = dp_laddr_guard_bkt(a, h, b);
+
+		for (unsigned i = 0; i < DP_LGUARD_WAYS; i++) {
+			const struct dp_lguard *e = &k->e[i];
+
+			if (e->lip == lip && e->lport == lport && e->rip == rip && e->rport == rport &&
+			    e->until && dp_lguard_live(e, now))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* A TCP session on LIP:lport → rip:rport ended at lcore time now: guard
+ * the tuple for guard_ms. 0; 1 when a live guard was cut short to make
+ * room (the caller counts it); -ENOENT when the LIP is not one of ours
+ * (nothing to guard) or the guard is 0. */
+int dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
+		 uint32_t now);
+
+/* For session sync, called on the lcore that owns LIP:lport (its
+ * dp_laddr_owner): mark LIP:lport → rip:rport (network order, TCP) as
+ * guarded until lcore time `until` (lc->now_ms + what is left of the
+ * guard), or as in use with DP_LADDR_IN_USE until a later mark replaces it
+ * (a mark with until = now ends it). A tuple has one guard: a mark sets
+ * it, longer or shorter. The LIP need not be one of ours yet (a LIP coming
+ * back at hand-back). 0; 1 when a live guard was cut short to make room;
+ * -ENOSPC when every slot the tuple may take holds an in-use mark. */
+int dp_laddr_mark(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
+		  uint32_t until, uint32_t now);
+
+/* Call fn for each live guard of lip (0: of every LIP) in guard slots
+ * [from, from + n), for a walk in chunks (the sync thread's "guards travel
+ * with the LIP"). Returns the slot to go on from, 0 once the table is
+ * covered. */
+uint32_t dp_laddr_guards_walk(const struct dp_laddr *a, uint32_t lip, uint32_t from, uint32_t n,
+			      uint32_t now, void (*fn)(void *arg, const struct dp_lguard *g),
+			      void *arg);
+
+/* Guard slots in the table. */
+static inline uint64_t dp_laddr_guard_slots(const struct dp_laddr *a)
+{
+	return (uint64_t)a->g_n * DP_LGUARD_WAYS;
+}
 
 #endif

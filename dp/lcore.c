@@ -4,10 +4,19 @@
  * to dp_input_burst() (input.c: headers, session buckets and sessions
  * prefetched a stage ahead, then each packet to completion), drain the
  * redirect rings from
- * the other lcores and the TAPs' queues, flush the tx buffers, run the timer
- * wheel once per millisecond, report RCU quiescence. No lock, no malloc, no
- * syscall, no log on this path. When nothing arrives for a while the lcore
- * sleeps in growing steps up to idle_sleep_us, so a small box is not burnt by
+ * the other lcores and, every tap_poll_us, the TAPs' queues, flush the tx
+ * buffers, run the timer wheel once per millisecond, report RCU
+ * quiescence: one turn is dp_lcore_turn(), which `make bench` times as it
+ * ships. No lock, no malloc, no log on this path, and no system call but
+ * the exception path's: the TAP PMD reads a queue with read() (when its
+ * signal says the kernel sent something) and writes each punted frame with
+ * write(), which only the kernel's own traffic (ARP, OSPF, BGP, health
+ * checks) pays. The kernel-interface PMDs make system calls of their
+ * own: af_packet's tx is a sendto() per burst and, in DPDK 22.11, waits in
+ * poll(fd, -1) when its tx ring is full (tests/e2e/lport_reuse saw the
+ * lcore stop 500 ms that way under load); af_xdp kicks tx with a sendto()
+ * only when the kernel asks (need_wakeup). When nothing arrives for a while the lcore sleeps in
+ * growing steps up to idle_sleep_us, so a small box is not burnt by
  * polling; one packet brings it back to busy polling. */
 #include <errno.h>
 #include <string.h>
@@ -38,7 +47,9 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	struct dp_lcore *lc;
 	size_t sess_sz = dp_sess_tab_memsize(dp->conf.sessions_per_lcore);
 	size_t wheel_sz = DP_WHEEL_SLOTS * sizeof(uint32_t);
-	size_t laddr_sz = dp_laddr_memsize();
+	uint32_t guards = dp->conf.lport_guards ? dp->conf.lport_guards
+						: dp->conf.sessions_per_lcore;
+	size_t laddr_sz = dp_laddr_memsize(guards, dp->conf.max_servers);
 	size_t rr_sz = dp->conf.max_services * sizeof(uint32_t);
 	size_t rs_sz = dp->conf.max_servers * sizeof(struct dp_rs_stats);
 	size_t svc_sz = dp->conf.max_services * sizeof(struct dp_svc_stats);
@@ -73,7 +84,8 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	/* the wheel reaches a session's link inside the session */
 	lc->wheel.base = (uint8_t *)lc->sess.sess + offsetof(struct dp_sess, tl);
 	p += RTE_ALIGN_CEIL(wheel_sz, 64);
-	dp_laddr_init(&lc->laddr, p, (uint16_t)idx);
+	dp_laddr_init(&lc->laddr, p, guards, dp->conf.max_servers, (uint16_t)idx,
+		      dp_lcore_random64());
 	p += RTE_ALIGN_CEIL(laddr_sz, 64);
 	lc->rr = (uint32_t *)p;
 	memset(lc->rr, 0, rr_sz);
@@ -269,6 +281,56 @@ static unsigned rx_rings(struct dp_lcore *lc)
 	return total;
 }
 
+/* The TAPs: a read() per queue when the kernel has sent something (the TAP
+ * PMD's signal says so), a write() per frame punted; so they are polled on
+ * a deadline (dpdk.tap_poll_us), not every turn, and the kernel's frames
+ * wait at most that long. */
+static unsigned rx_taps_due(struct dp_lcore *lc)
+{
+	if (lc->now_tsc < lc->next_tap)
+		return 0;
+	lc->next_tap = lc->now_tsc + lc->dp->tap_poll_tsc;
+	return rx_taps(lc);
+}
+
+unsigned dp_lcore_turn(struct dp_lcore *lc)
+{
+	struct dp *dp = lc->dp;
+	const struct dp_snap *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
+	uint64_t start = rte_rdtsc();
+	uint32_t seq;
+	unsigned n;
+
+	lc->snap = s;
+	if (unlikely(s->gen != lc->snap_gen))
+		snap_changed(lc, s);
+	lc->now_tsc = start;
+
+	if (dp->n_lcores > 1)
+		rx_templates(lc);
+	n = rx_ports(lc);
+	n += rx_rings(lc);
+	n += rx_taps_due(lc);
+	if (lc->sync.in)
+		dp_sync_run(lc);
+	dp_tx_flush(lc);
+
+	if (lc->now_tsc >= lc->next_tick)
+		timers(lc);
+	seq = __atomic_load_n(&lc->ctl.seq, __ATOMIC_ACQUIRE);
+	if (unlikely(seq != lc->ctl.done))
+		run_command(lc, seq);
+
+	lc->stats.loops++;
+	rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
+	if (n) {
+		lc->stats.busy_polls++;
+		lc->stats.busy_pkts += n;
+		lc->stats.busy_cycles += rte_rdtsc() - start;
+	}
+	return n;
+}
+
 int dp_lcore_main(void *arg)
 {
 	struct dp_lcore *lc = arg;
@@ -279,39 +341,7 @@ int dp_lcore_main(void *arg)
 	DP_LOG(INFO, "data lcore %u (index %u) running", lc->lcore_id, lc->idx);
 
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
-		const struct dp_snap *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
-		uint64_t start = rte_rdtsc();
-		unsigned n;
-
-		lc->snap = s;
-		if (unlikely(s->gen != lc->snap_gen))
-			snap_changed(lc, s);
-		lc->now_tsc = start;
-
-		if (dp->n_lcores > 1)
-			rx_templates(lc);
-		n = rx_ports(lc);
-		n += rx_rings(lc);
-		n += rx_taps(lc);
-		if (lc->sync.in)
-			dp_sync_run(lc);
-		dp_tx_flush(lc);
-
-		if (lc->now_tsc >= lc->next_tick)
-			timers(lc);
-		{
-			uint32_t seq = __atomic_load_n(&lc->ctl.seq, __ATOMIC_ACQUIRE);
-
-			if (unlikely(seq != lc->ctl.done))
-				run_command(lc, seq);
-		}
-
-		lc->stats.loops++;
-		rte_rcu_qsbr_quiescent(dp->qs, lc->idx);
-		if (n) {
-			lc->stats.busy_polls++;
-			lc->stats.busy_pkts += n;
-			lc->stats.busy_cycles += rte_rdtsc() - start;
+		if (dp_lcore_turn(lc)) {
 			lc->idle_polls = 0;
 			lc->sleep_us = 0;
 		} else if (dp->conf.idle_sleep_us && ++lc->idle_polls > IDLE_POLLS_BEFORE_SLEEP) {

@@ -102,7 +102,11 @@ enum dp_addr_kind {
 };
 
 #define DP_ADDR_KIND(v)  ((v) >> 24)
-#define DP_ADDR_INDEX(v) ((v) & 0xffffff)
+#define DP_ADDR_INDEX(v) ((v) & 0x7fffff)
+/* A local IP this node receives for but does not answer ARP for: its own
+ * while a peer still holds it, or a peer's it has just handed back (the
+ * servers' ARP caches move over a few seconds). sync/failover.c decides. */
+#define DP_ADDR_NOARP    0x800000u
 
 struct dp_snap_port {
 	uint32_t ip;          /* network order */

@@ -88,6 +88,9 @@ struct dp_port_stats {
 	X(sess_killed,        "sessions_flushed",       "sessions_flushed",      "Sessions ended by the operator.") \
 	X(sess_reused,        "sessions_reused",        "sessions_reused",       "Closed sessions whose tuple a new SYN took.") \
 	X(sess_reset,         "sessions_reset",         "sessions_reset",        "Sessions reset because their server went down.") \
+	X(lport_guard_skips,  "lport_guard_skips",      "lport_guard_skips",     "Local ports passed over for a new connection: the tuple is in its TIME-WAIT guard.") \
+	X(lport_busy_skips,   "lport_busy_skips",       "lport_busy_skips",      "Local ports passed over for a new connection: a session holds the tuple.") \
+	X(lport_guard_cut,    "lport_guard_cut",        "lport_guard_cut",       "TIME-WAIT guards cut short: the guard table had no free slot (limits.lport_guards_per_lcore).") \
 	X(loops,              "loops",                  "loops",                 "Turns of the lcore loop (the watchdog's heartbeat).") \
 	X(busy_polls,         "busy_polls",             "busy_polls",            "Loop turns that found packets.") \
 	X(busy_cycles,        "busy_cycles",            "busy_cycles",           "TSC cycles spent in loop turns that found packets.") \
@@ -112,6 +115,8 @@ struct dp_port_stats {
 	X(sync_updated,       "sync_updated",           "sync_updated",          "Sync: peers' sessions updated.") \
 	X(sync_deleted,       "sync_deleted",           "sync_deleted",          "Sync: peers' sessions ended by their owner.") \
 	X(sync_swept,         "sync_swept",             "sync_swept",            "Sync: peers' sessions removed after a resync did not refresh them.") \
+	X(sync_adopted,       "sync_adopted",           "sync_adopted",          "Failover: peers' sessions this node became the owner of (it holds their local IP).") \
+	X(sync_handed_back,   "sync_handed_back",       "sync_handed_back",      "Failover: adopted sessions handed back to their local IP's owner.") \
 	X(sync_conflicts,     "sync_conflicts",         "sync_conflicts",        "Sync: peers' sessions refused: a tuple in use here.") \
 	X(sync_refused_quota, "sync_refused_quota",     "sync_refused_quota",    "Sync: peers' sessions refused: the peer's quota is full.") \
 	X(sync_refused_full,  "sync_refused_full",      "sync_refused_full",     "Sync: peers' sessions refused: the table is full.") \

@@ -376,6 +376,20 @@ static void sweep_next(struct dp_lcore *lc)
 	y->n_sweep_q--;
 }
 
+static void own_next(struct dp_lcore *lc)
+{
+	struct dp_lcore_sync *y = &lc->sync;
+
+	if (y->own_on || !y->n_own_q)
+		return;
+	y->own_on = 1;
+	y->own_cur = y->own_q[0];
+	y->own_cursor = 0;
+	y->own_moved = 0;
+	memmove(&y->own_q[0], &y->own_q[1], (size_t)(y->n_own_q - 1) * sizeof(y->own_q[0]));
+	y->n_own_q--;
+}
+
 static void take(struct dp_lcore *lc, const struct dp_sync_rec *r)
 {
 	struct dp_lcore_sync *y = &lc->sync;
@@ -425,6 +439,20 @@ static void take(struct dp_lcore *lc, const struct dp_sync_rec *r)
 			lc->stats.sync_refused_bad++;
 		}
 		sweep_next(lc);
+		break;
+	case DP_SYNC_ADOPT:
+	case DP_SYNC_HANDBACK:
+		if (y->n_own_q < RTE_DIM(y->own_q) && r->peer < DP_SYNC_MAX_PEERS) {
+			struct dp_sync_own *o = &y->own_q[y->n_own_q++];
+
+			o->kind = r->kind;
+			o->peer = r->peer;
+			o->node = r->kind == DP_SYNC_ADOPT && (r->flags & DP_SYNC_R_NODE);
+			o->lip = r->s.lip;
+		} else {
+			lc->stats.sync_refused_bad++;
+		}
+		own_next(lc);
 		break;
 	default:
 		lc->stats.sync_refused_bad++;
@@ -510,6 +538,95 @@ static void sweep_walk(struct dp_lcore *lc)
 	sweep_next(lc);
 }
 
+/* Ours now: counted like a session made here (lc/wlc see it, the markers
+ * include it), and the other peers told who owns it. */
+static void adopt(struct dp_lcore *lc, struct dp_sess *s)
+{
+	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
+
+	slice_add(lc, s, -1);
+	s->flags &= (uint8_t)~DP_SESS_F_FOREIGN;
+	lc->sync.own_count++;
+	lc->sync.own_hash += sess_ident(s);
+	rs->sessions++;
+	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
+		rs->open++;
+	emit(lc, s, DP_SYNC_UPSERT);
+	lc->stats.sync_adopted++;
+}
+
+/* The owner's again: it took the LIP back and tells everyone it owns
+ * these (its records update this copy); until then it is held like any
+ * foreign session, a lease past the owner's timer. */
+static void hand_back(struct dp_lcore *lc, struct dp_sess *s, uint8_t peer)
+{
+	struct dp_rs_stats *rs = &lc->rs[s->rs_id];
+	struct dp_sess_x *x = dp_sess_x(&lc->sess, s);
+
+	lc->sync.own_count--;
+	lc->sync.own_hash -= sess_ident(s);
+	rs->sessions--;
+	if (s->state == DP_UDP_STATE || dp_tcp_state_open(s->state))
+		rs->open--;
+	s->flags |= DP_SESS_F_FOREIGN;
+	x->peer = peer;
+	x->origin = (uint8_t)lc->idx;   /* the owner's lcore of it: the same owner() */
+	x->gen = lc->sync.gen[peer][x->origin];
+	slice_add(lc, s, +1);
+	dp_wheel_touch(&lc->wheel, dp_sess_index(&lc->sess, s),
+		       lc->now_ms + lc->snap->timeout[s->state < DP_TIMEOUT_MAX ? s->state : 0] +
+		       lc->snap->sync_lease[s->state < DP_TIMEOUT_MAX ? s->state : 0]);
+	lc->stats.sync_handed_back++;
+}
+
+static void own_walk(struct dp_lcore *lc)
+{
+	struct dp_lcore_sync *y = &lc->sync;
+	const struct dp_sync_own *o = &y->own_cur;
+	uint32_t end = y->own_cursor + WALK_CHUNK;
+	struct dp_sync_rec r;
+
+	if (end > lc->sess.capacity)
+		end = lc->sess.capacity;
+	for (; y->own_cursor < end; y->own_cursor++) {
+		struct dp_sess *s = &lc->sess.sess[y->own_cursor];
+		bool foreign = s->flags & DP_SESS_F_FOREIGN;
+
+		if (!(s->flags & DP_SESS_F_HASHED))
+			continue;
+		if (o->kind == DP_SYNC_HANDBACK) {
+			if (!foreign && s->fwd == DP_FWD_FULLNAT && s->lip == o->lip) {
+				hand_back(lc, s, o->peer);
+				y->own_moved++;
+			}
+			continue;
+		}
+		if (!foreign)
+			continue;
+		if (o->node ? (s->fwd == DP_FWD_FULLNAT || dp_sess_x(&lc->sess, s)->peer != o->peer)
+			    : (s->fwd != DP_FWD_FULLNAT || s->lip != o->lip))
+			continue;
+		if (rte_ring_free_count(y->ev) < EV_RESERVE)
+			return;   /* its record must not be lost: next loop, from here */
+		adopt(lc, s);
+		y->own_moved++;
+	}
+	if (y->own_cursor < lc->sess.capacity)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.kind = DP_SYNC_WALKED;
+	r.lcore = (uint8_t)lc->idx;
+	r.peer = o->peer;
+	r.flags = o->node ? DP_SYNC_R_NODE : 0;
+	r.dest = o->kind;
+	r.s.lip = o->lip;
+	r.m.count = y->own_moved;
+	if (rte_ring_sp_enqueue_elem(y->ev, &r, sizeof(r)) != 0)
+		return;
+	y->own_on = 0;
+	own_next(lc);
+}
+
 void dp_sync_run(struct dp_lcore *lc)
 {
 	struct dp_sync_rec in[IN_BURST];
@@ -522,6 +639,8 @@ void dp_sync_run(struct dp_lcore *lc)
 		bulk_walk(lc);
 	if (lc->sync.sweep_on)
 		sweep_walk(lc);
+	if (lc->sync.own_on)
+		own_walk(lc);
 }
 
 void dp_sync_tick(struct dp_lcore *lc)

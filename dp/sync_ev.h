@@ -46,6 +46,11 @@ enum dp_sync_kind {
 	DP_SYNC_CHECK,         /* report fcount/fhash of (peer, origin) */
 	DP_SYNC_SWEEP_BEGIN,   /* a resync of (peer, origin or all) starts: new generation */
 	DP_SYNC_SWEEP_END,     /* ... is done: remove what the resync did not refresh */
+	/* failover (in ring; each answered by a WALKED on the ev ring) */
+	DP_SYNC_ADOPT,         /* become the owner: FULLNAT sessions on s.lip, or with
+	                        * DP_SYNC_R_NODE the other modes' sessions of peer */
+	DP_SYNC_HANDBACK,      /* FULLNAT sessions of ours on s.lip are peer's again */
+	DP_SYNC_WALKED,        /* ev: an ADOPT/HANDBACK is done (m.count: sessions moved) */
 	DP_SYNC_KIND_MAX
 };
 
@@ -53,6 +58,7 @@ enum dp_sync_kind {
 #define DP_SYNC_R_BULK    0x01   /* part of bulk bulk_id for dest (not for the others) */
 #define DP_SYNC_R_ALL     0x02   /* CHECK/SWEEP: every origin lcore of the peer */
 #define DP_SYNC_R_FOREIGN 0x04   /* UPSERT (ev): the lcore holds it for another node (adopted ones are not) */
+#define DP_SYNC_R_NODE    0x08   /* ADOPT: by the peer that owned them, not by LIP */
 
 struct dp_sync_sess {
 	uint32_t cip, vip, lip, rip;       /* network order */

@@ -11,6 +11,7 @@
 #ifndef MGW_BGP_H
 #define MGW_BGP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
 #include <jansson.h>
@@ -22,12 +23,21 @@
 /* bgp_peer_conf.flags */
 #define BGP_PEER_NO_CAPS  0x1	/* OPEN without capabilities (2-octet AS) */
 
+#define BGP_MD5_KEY_MAX   80	/* Linux's TCP_MD5SIG_MAXKEYLEN */
+
 struct bgp_peer_conf {
 	uint32_t addr;		/* the peer's address: we connect to it and
 				 * accept connections only from it */
 	uint32_t as;
 	uint16_t port;		/* remote port; 0 means 179 */
 	uint16_t flags;		/* BGP_PEER_* */
+	/* RFC 2385 TCP-MD5: every segment to and from this peer signed with
+	 * this key by the kernel (TCP_MD5SIG); 0 bytes: none */
+	uint8_t md5_key_len;
+	uint8_t md5_key[BGP_MD5_KEY_MAX];
+	/* RFC 5082 GTSM: send with TTL 255, and the kernel drops what comes
+	 * with less (IP_MINTTL): only a directly connected peer gets in */
+	bool ttl_security;
 };
 
 struct bgp_conf {
@@ -61,7 +71,8 @@ int bgp_conf_validate(const struct bgp_conf *c, char *msg, size_t len);
 int bgp_create(const struct bgp_conf *c, struct bgp **out);
 
 /* Opens the listen socket and starts the thread, which connects to every
- * peer. Returns 0 or -errno (e.g. the listen port is taken). */
+ * peer. Returns 0 or -errno (e.g. the listen port is taken, or the kernel
+ * has no TCP-MD5 for a peer that needs it). */
 int bgp_start(struct bgp *b);
 
 /* Replaces the announced set by p[0..n) (copied; duplicates keep the first

@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 static uint64_t deadline(const struct bgp_peer *p, uint64_t delay_ms)
 {

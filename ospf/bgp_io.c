@@ -5,9 +5,28 @@
  * A connection id (cid) given to the engine is an index in b->conns; the
  * epoll tag carries a generation number so that an event for a slot that
  * was closed and reused within one epoll batch is recognised and skipped.
+ *
+ * Security the kernel does for us, per peer:
+ * - TCP-MD5 (RFC 2385): the peer's key is set (TCP_MD5SIG) on the socket
+ *   we connect from and, for the peer's address, on the listen socket;
+ *   accepted connections inherit it. A segment without the right digest
+ *   never reaches us: the kernel drops and counts it (TcpExt
+ *   TCPMD5Failure, TCPMD5NotFound, TCPMD5Unexpected).
+ * - GTSM (RFC 5082): TTL 255 out, IP_MINTTL 255 in (TcpExt TCPMinTTLDrop
+ *   counts the rest). The listen socket sends its SYN-ACKs with 255 when
+ *   any peer asks for GTSM, and refuses less only when every peer does;
+ *   otherwise it keeps each SYN (TCP_SAVE_SYN) and a GTSM peer's
+ *   connection whose SYN came with less is closed at once (counted in
+ *   gtsm_refused): left open, it would sit in OpenSent, every later
+ *   segment dropped, and win the collision against the peer's next,
+ *   good connection (RFC 4271 §6.8 keeps the older one we did not open).
+ *   Its accepted socket gets IP_MINTTL at once as well.
+ * The kernel's counters are shown in the status ("kernel": this network
+ * namespace's totals, not per peer).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
@@ -22,7 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 #define IO_MAX_CONNS     (2 * BGP_MAX_PEERS + 4)
 #define IO_TX_MAX        (1u << 20)	/* queued output beyond this: drop */
@@ -51,6 +70,7 @@ struct bgp {
 	atomic_bool stopping;
 	atomic_uint_fast64_t heartbeat;
 	uint64_t accept_overflow;
+	uint64_t gtsm_refused;		/* GTSM peers' connections with a SYN below 255 */
 	struct io_conn conns[IO_MAX_CONNS];
 	uint8_t rxbuf[65536];
 	/* not rxbuf: the engine may close one connection while it still
@@ -108,6 +128,62 @@ static void sock_opts(int fd)
 	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 }
 
+#define GTSM_TTL 255
+
+static int sopt(int fd, int level, int name, const void *v, socklen_t len)
+{
+	return setsockopt(fd, level, name, v, len) ? -errno : 0;
+}
+
+/* TCP-MD5 for one peer address on fd (a listen or a connecting socket). */
+static int sock_md5(int fd, const struct bgp_peer_conf *p)
+{
+	struct tcp_md5sig md5 = { 0 };
+	struct sockaddr_in *sa = (struct sockaddr_in *)&md5.tcpm_addr;
+	int rc;
+
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(p->addr);
+	md5.tcpm_keylen = p->md5_key_len;
+	memcpy(md5.tcpm_key, p->md5_key, p->md5_key_len);
+	rc = sopt(fd, IPPROTO_TCP, TCP_MD5SIG, &md5, sizeof(md5));
+	explicit_bzero(&md5, sizeof(md5));
+	return rc;
+}
+
+static int sock_gtsm(int fd, bool send, bool recv)
+{
+	int ttl = GTSM_TTL, rc = 0;
+
+	if (send)
+		rc = sopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	if (!rc && recv)
+		rc = sopt(fd, IPPROTO_IP, IP_MINTTL, &ttl, sizeof(ttl));
+	return rc;
+}
+
+/* The TTL of the SYN that opened an accepted connection (TCP_SAVE_SYN on
+ * the listener: the SYN's IPv4 header first); a SYN that was not kept
+ * passes, as the listener's IP_MINTTL has seen to it then. */
+static bool syn_ttl_ok(int fd)
+{
+	uint8_t syn[128];
+	socklen_t len = sizeof(syn);
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_SAVED_SYN, syn, &len) < 0 || len < 20 ||
+	    (syn[0] >> 4) != 4)
+		return true;
+	return syn[8] >= GTSM_TTL;
+}
+
+static const struct bgp_peer_conf *peer_conf(const struct bgp *b, uint32_t addr)
+{
+	for (unsigned i = 0; i < b->conf.n_peers; i++)
+		if (b->conf.peers[i].addr == addr)
+			return &b->conf.peers[i];
+	return NULL;
+}
+
 static uint32_t local_of(int fd)
 {
 	struct sockaddr_in sa;
@@ -124,9 +200,9 @@ static int io_connect(void *ctx, unsigned peer, uint32_t addr, uint16_t port)
 {
 	struct bgp *b = ctx;
 	struct sockaddr_in sa = { .sin_family = AF_INET };
+	const struct bgp_peer_conf *pc = peer < b->conf.n_peers ? &b->conf.peers[peer] : NULL;
 	int cid, fd, one = 1, rc;
 
-	(void)peer;
 	cid = slot_alloc(b);
 	if (cid < 0)
 		return cid;
@@ -134,6 +210,12 @@ static int io_connect(void *ctx, unsigned peer, uint32_t addr, uint16_t port)
 	if (fd < 0)
 		return -errno;
 	sock_opts(fd);
+	/* before connect(): the SYN is signed and leaves with TTL 255 */
+	rc = pc && pc->md5_key_len ? sock_md5(fd, pc) : 0;
+	if (!rc && pc && pc->ttl_security)
+		rc = sock_gtsm(fd, true, true);
+	if (rc)
+		goto fail;
 	if (b->conf.local_addr) {
 		/* the address may not be up yet (mgw's TAP comes later) */
 		setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
@@ -274,6 +356,18 @@ static void on_accept(struct bgp *b, uint64_t now)
 			continue;
 		}
 		sock_opts(fd);
+		{
+			const struct bgp_peer_conf *pc = peer_conf(b, ntohl(sa.sin_addr.s_addr));
+
+			if (pc && pc->ttl_security && !syn_ttl_ok(fd)) {
+				b->gtsm_refused++;
+				close(fd);
+				continue;
+			}
+			/* nothing more with less than 255 */
+			if (pc && pc->ttl_security)
+				sock_gtsm(fd, true, true);
+		}
 		b->conns[cid].fd = fd;
 		if (ep_set(b, cid, EPOLL_CTL_ADD)) {
 			slot_free(b, cid);
@@ -413,13 +507,35 @@ static int listen_open(struct bgp *b)
 		.sin_addr.s_addr = htonl(b->conf.local_addr),
 	};
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = IO_TAG_LISTEN };
-	int fd, one = 1;
+	unsigned i, gtsm = 0;
+	int fd, one = 1, rc;
 
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	for (i = 0; i < b->conf.n_peers; i++) {
+		const struct bgp_peer_conf *p = &b->conf.peers[i];
+
+		gtsm += p->ttl_security;
+		if (p->md5_key_len && (rc = sock_md5(fd, p)) < 0) {
+			BGP_LOG(ERR, "peer %u: TCP-MD5 (TCP_MD5SIG): %s%s", i, strerror(-rc),
+				rc == -ENOPROTOOPT || rc == -ENOENT ?
+				" (the kernel needs CONFIG_TCP_MD5SIG)" : "");
+			close(fd);
+			return rc;
+		}
+	}
+	if (gtsm && (rc = sock_gtsm(fd, true, gtsm == b->conf.n_peers)) < 0) {
+		close(fd);
+		return rc;
+	}
+	if (gtsm && gtsm < b->conf.n_peers &&
+	    (rc = sopt(fd, IPPROTO_TCP, TCP_SAVE_SYN, &one, sizeof(one))) < 0) {
+		close(fd);
+		return rc;
+	}
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 8) ||
 	    epoll_ctl(b->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		int rc = -errno;
@@ -486,6 +602,40 @@ int bgp_announce(struct bgp *b, const struct bgp_prefix *p, unsigned n)
 	return rc;
 }
 
+/* This network namespace's TcpExt counters that speak of TCP-MD5 and
+ * GTSM refusals (the kernel drops those segments before we see them). */
+static json_t *kernel_counters(void)
+{
+	static const char *const want[] = {
+		"TCPMD5NotFound", "TCPMD5Unexpected", "TCPMD5Failure", "TCPMinTTLDrop",
+	};
+	static const char *const names[] = {
+		"tcp_md5_not_found", "tcp_md5_unexpected", "tcp_md5_failure", "tcp_min_ttl_drop",
+	};
+	char keys[4096], vals[4096];
+	json_t *o = json_object();
+	FILE *f = fopen("/proc/net/netstat", "re");
+
+	if (!f)
+		return o;
+	/* pairs of lines: "TcpExt: Name Name ...", "TcpExt: 1 2 ..." */
+	while (o && fgets(keys, sizeof(keys), f) && fgets(vals, sizeof(vals), f)) {
+		char *ks, *vs, *k, *v;
+
+		if (strncmp(keys, "TcpExt:", 7) != 0)
+			continue;
+		k = strtok_r(keys + 7, " \n", &ks);
+		v = strtok_r(vals + 7, " \n", &vs);
+		for (; k && v; k = strtok_r(NULL, " \n", &ks), v = strtok_r(NULL, " \n", &vs))
+			for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+				if (!strcmp(k, want[i]))
+					json_object_set_new(o, names[i],
+							    json_integer(strtoll(v, NULL, 10)));
+	}
+	fclose(f);
+	return o;
+}
+
 int bgp_status_json(struct bgp *b, json_t **out)
 {
 	int rc;
@@ -498,6 +648,8 @@ int bgp_status_json(struct bgp *b, json_t **out)
 				    json_integer((json_int_t)atomic_load(&b->heartbeat)));
 		json_object_set_new(*out, "accept_overflow",
 				    json_integer((json_int_t)b->accept_overflow));
+		json_object_set_new(*out, "gtsm_refused", json_integer((json_int_t)b->gtsm_refused));
+		json_object_set_new(*out, "kernel", kernel_counters());
 	}
 	pthread_mutex_unlock(&b->lock);
 	return rc;

@@ -1,4 +1,4 @@
-/* BGP message codec (RFC 4271 §4, §6; RFC 5492, 6793, 4760, 9072).
+/* BGP message codec (RFC 4271 §4, §6; RFC 5492, 6793, 4760, 9072, 7606).
  *
  * Every decoder takes a whole message with its length and reads it only
  * through explicit bounds checks; every failure names the NOTIFICATION
@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 static int fail(struct bgp_err *err, uint8_t code, uint8_t sub,
 		const uint8_t *data, size_t len)
@@ -329,6 +329,25 @@ static int mp_check(uint8_t type, const uint8_t *v, size_t len)
 	return 0;
 }
 
+const char *const bgp_7606_names[BGP_7606_MAX] = {
+#define BGP_7606_NAME(n, str) [BGP_7606_##n] = str,
+	BGP_7606_REASONS(BGP_7606_NAME)
+#undef BGP_7606_NAME
+};
+
+/* RFC 7606: note a malformed attribute; the strongest verdict wins. */
+static void malformed(struct bgp_update *u, enum bgp_upd_verdict v,
+		      enum bgp_7606_reason why, uint8_t type)
+{
+	if (v > u->verdict)
+		u->verdict = (uint8_t)v;
+	u->reasons |= 1u << why;
+	if (v == BGP_UPD_ATTR_DISCARD)
+		u->n_discarded++;
+	if (!u->first_type)
+		u->first_type = type;
+}
+
 /* Flags that a recognised attribute must carry: optional and transitive
  * bits exactly; partial only where it is allowed (optional transitive). */
 static int attr_flags_ok(uint8_t type, uint8_t flags)
@@ -345,107 +364,149 @@ static int attr_flags_ok(uint8_t type, uint8_t flags)
 	case BGP_ATTR_MED:
 	case BGP_ATTR_MP_REACH:
 	case BGP_ATTR_MP_UNREACH:
+	case BGP_ATTR_ORIGINATOR_ID:
+	case BGP_ATTR_CLUSTER_LIST:
 		return ot == BGP_AF_OPTIONAL && !(flags & BGP_AF_PARTIAL);
 	case BGP_ATTR_AGGREGATOR:
+	case BGP_ATTR_COMMUNITIES:
+	case BGP_ATTR_EXT_COMMUNITIES:
+	case BGP_ATTR_AS4_PATH:
+	case BGP_ATTR_AS4_AGGREGATOR:
+	case BGP_ATTR_LARGE_COMMUNITIES:
 		return ot == (BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE);
 	default:
 		return 1;
 	}
 }
 
-/* One attribute: flags, type, value of vlen bytes at v; whole is the
- * attribute as it appears on the wire (the NOTIFICATION data). */
-static int attr_one(struct bgp_update *u, bool as4, uint8_t flags, uint8_t type,
+/* One attribute whose framing is sound: flags, type, value of vlen bytes
+ * at v; whole is the attribute as on the wire (a NOTIFICATION's data).
+ * -EBADMSG only where RFC 7606 keeps the session reset. */
+static int attr_one(struct bgp_update *u, unsigned opts, uint8_t flags, uint8_t type,
 		    const uint8_t *v, size_t vlen, const uint8_t *whole,
 		    size_t wlen, struct bgp_err *err)
 {
-	size_t want;
+	bool as4 = opts & BGP_UPD_AS4;
+	enum bgp_upd_verdict bad = BGP_UPD_TREAT_AS_WITHDRAW;
+	enum bgp_7606_reason why;
+	bool ok;
 
-	if (bgp_update_has(u, type))
-		return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+	if (bgp_update_has(u, type)) {
+		/* §3: MP_REACH/MP_UNREACH twice is a reset; the second of
+		 * any other attribute is dropped and the UPDATE goes on */
+		if (type == BGP_ATTR_MP_REACH || type == BGP_ATTR_MP_UNREACH)
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+		malformed(u, BGP_UPD_ATTR_DISCARD, BGP_7606_DUPLICATE, type);
+		return 0;
+	}
 	u->seen[type >> 3] |= (uint8_t)(1u << (type & 7));
 
 	switch (type) {
 	case BGP_ATTR_ORIGIN:
+		why = BGP_7606_ORIGIN;
+		ok = vlen == 1 && v[0] <= 2;
+		if (ok)
+			u->origin = v[0];
+		break;
 	case BGP_ATTR_AS_PATH:
+		why = BGP_7606_AS_PATH;
+		ok = as_path_check(v, vlen, as4, u) == 0;
+		break;
 	case BGP_ATTR_NEXT_HOP:
+		why = BGP_7606_NEXT_HOP;
+		u->next_hop = vlen == 4 ? dp_get_u32(v) : 0;
+		/* a unicast host address: not 0/8, multicast or class E */
+		ok = vlen == 4 && (u->next_hop >> 24) != 0 && u->next_hop < 0xe0000000u;
+		break;
 	case BGP_ATTR_MED:
+		why = BGP_7606_MED;
+		ok = vlen == 4;
+		if (ok)
+			u->med = dp_get_u32(v);
+		break;
 	case BGP_ATTR_LOCAL_PREF:
+		/* §7.5: from an external peer it is discarded, well formed
+		 * or not (only a malformed one counts as an error) */
+		why = BGP_7606_LOCAL_PREF;
+		ok = vlen == 4;
+		if (opts & BGP_UPD_EBGP) {
+			if (!ok)
+				malformed(u, BGP_UPD_ATTR_DISCARD, why, type);
+			return 0;
+		}
+		if (ok)
+			u->local_pref = dp_get_u32(v);
+		break;
 	case BGP_ATTR_ATOMIC_AGGR:
+		why = BGP_7606_ATOMIC_AGGR;
+		bad = BGP_UPD_ATTR_DISCARD;
+		ok = vlen == 0;
+		break;
 	case BGP_ATTR_AGGREGATOR:
+		why = BGP_7606_AGGREGATOR;
+		bad = BGP_UPD_ATTR_DISCARD;
+		ok = vlen == (as4 ? 8u : 6u);
+		break;
+	case BGP_ATTR_COMMUNITIES:
+		why = BGP_7606_COMMUNITIES;
+		ok = vlen % 4 == 0;
+		break;
+	case BGP_ATTR_EXT_COMMUNITIES:
+		why = BGP_7606_COMMUNITIES;
+		ok = vlen % 8 == 0;
+		break;
+	case BGP_ATTR_LARGE_COMMUNITIES:
+		why = BGP_7606_COMMUNITIES;
+		ok = vlen % 12 == 0;
+		break;
+	case BGP_ATTR_ORIGINATOR_ID:
+		why = BGP_7606_RR;
+		ok = vlen == 4;
+		break;
+	case BGP_ATTR_CLUSTER_LIST:
+		why = BGP_7606_RR;
+		ok = vlen % 4 == 0;
+		break;
+	case BGP_ATTR_AS4_PATH:
+		why = BGP_7606_AS4;
+		bad = BGP_UPD_ATTR_DISCARD;
+		ok = as_path_check(v, vlen, true, NULL) == 0;
+		break;
+	case BGP_ATTR_AS4_AGGREGATOR:
+		why = BGP_7606_AS4;
+		bad = BGP_UPD_ATTR_DISCARD;
+		ok = vlen == 8;
+		break;
 	case BGP_ATTR_MP_REACH:
 	case BGP_ATTR_MP_UNREACH:
-		break;
+		/* §7.11/7.12: the routes inside cannot be found: reset
+		 * (AFI/SAFI disable is the other choice; we take no routes) */
+		if (!attr_flags_ok(type, flags))
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_FLAGS, whole, wlen);
+		if (mp_check(type, v, vlen))
+			return fail(err, BGP_ERR_UPDATE, BGP_UPD_OPTIONAL, whole, wlen);
+		return 0;
 	default:
-		/* §6.3: an unknown well-known attribute is an error; unknown
-		 * optional ones (and AS4_PATH, which RFC 6793 §6 says to drop
-		 * rather than reset on) are ignored */
+		/* an unknown well-known attribute is still a reset (RFC 4271
+		 * §6.3); unknown optional ones are ignored */
 		if (!(flags & BGP_AF_OPTIONAL))
 			return fail(err, BGP_ERR_UPDATE, BGP_UPD_UNKNOWN_WELLKNOWN,
 				    whole, wlen);
 		u->n_unknown++;
 		return 0;
 	}
+	/* §3: flags in conflict with the attribute's make it malformed */
 	if (!attr_flags_ok(type, flags))
-		return fail(err, BGP_ERR_UPDATE, BGP_UPD_FLAGS, whole, wlen);
-
-	switch (type) {
-	case BGP_ATTR_ORIGIN:
-		want = 1;
-		break;
-	case BGP_ATTR_NEXT_HOP:
-	case BGP_ATTR_MED:
-	case BGP_ATTR_LOCAL_PREF:
-		want = 4;
-		break;
-	case BGP_ATTR_ATOMIC_AGGR:
-		want = 0;
-		break;
-	case BGP_ATTR_AGGREGATOR:
-		want = as4 ? 8 : 6;
-		break;
-	default:
-		want = vlen;
-		break;
-	}
-	if (vlen != want)
-		return fail(err, BGP_ERR_UPDATE, BGP_UPD_LENGTH, whole, wlen);
-
-	switch (type) {
-	case BGP_ATTR_ORIGIN:
-		if (v[0] > 2)
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_ORIGIN, whole, wlen);
-		u->origin = v[0];
-		break;
-	case BGP_ATTR_AS_PATH:
-		if (as_path_check(v, vlen, as4, u))
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_AS_PATH, NULL, 0);
-		break;
-	case BGP_ATTR_NEXT_HOP:
-		u->next_hop = dp_get_u32(v);
-		/* not a unicast host address: 0/8, multicast, class E */
-		if ((u->next_hop >> 24) == 0 || u->next_hop >= 0xe0000000u)
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_NEXT_HOP, whole, wlen);
-		break;
-	case BGP_ATTR_MED:
-		u->med = dp_get_u32(v);
-		break;
-	case BGP_ATTR_LOCAL_PREF:
-		u->local_pref = dp_get_u32(v);
-		break;
-	case BGP_ATTR_MP_REACH:
-	case BGP_ATTR_MP_UNREACH:
-		if (mp_check(type, v, vlen))
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_OPTIONAL, whole, wlen);
-		break;
-	default:
-		break;
-	}
+		malformed(u, BGP_UPD_TREAT_AS_WITHDRAW, BGP_7606_FLAGS, type);
+	else if (!ok)
+		malformed(u, bad, why, type);
+	if (type == BGP_ATTR_AS_PATH && !ok)
+		u->path_len = u->path_total = 0;   /* what as_path_check half read */
 	return 0;
 }
 
 static int attrs_parse(struct bgp_update *u, const uint8_t *a, size_t len,
-		       bool as4, struct bgp_err *err)
+		       unsigned opts, struct bgp_err *err)
 {
 	size_t off = 0;
 	int rc;
@@ -454,19 +515,23 @@ static int attrs_parse(struct bgp_update *u, const uint8_t *a, size_t len,
 		uint8_t flags, type;
 		size_t hl, vlen;
 
-		if (len - off < 3)
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
 		flags = a[off];
-		type = a[off + 1];
 		hl = flags & BGP_AF_EXTLEN ? 4 : 3;
-		if (len - off < hl)
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
+		/* §4: a partial attribute header, or an attribute running
+		 * past the field: the framing is lost for the rest, but the
+		 * Total Attribute Length still finds the NLRI, which count as
+		 * withdrawn */
+		if (len - off < hl) {
+			malformed(u, BGP_UPD_TREAT_AS_WITHDRAW, BGP_7606_ATTR_LIST, 0);
+			return 0;
+		}
+		type = a[off + 1];
 		vlen = hl == 4 ? dp_get_u16(a + off + 2) : a[off + 2];
-		/* an attribute running past the attribute field: its length
-		 * and the field's disagree; §6.3 calls that a malformed list */
-		if (len - off - hl < vlen)
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MALFORMED_LIST, NULL, 0);
-		rc = attr_one(u, as4, flags, type, a + off + hl, vlen, a + off,
+		if (len - off - hl < vlen) {
+			malformed(u, BGP_UPD_TREAT_AS_WITHDRAW, BGP_7606_ATTR_LIST, type);
+			return 0;
+		}
+		rc = attr_one(u, opts, flags, type, a + off + hl, vlen, a + off,
 			      hl + vlen, err);
 		if (rc)
 			return rc;
@@ -475,7 +540,7 @@ static int attrs_parse(struct bgp_update *u, const uint8_t *a, size_t len,
 	return 0;
 }
 
-int bgp_msg_update_decode(const uint8_t *msg, size_t len, bool as4,
+int bgp_msg_update_decode(const uint8_t *msg, size_t len, unsigned opts,
 			  struct bgp_update *u, struct bgp_err *err)
 {
 	static const uint8_t mandatory[] = {
@@ -488,6 +553,8 @@ int bgp_msg_update_decode(const uint8_t *msg, size_t len, bool as4,
 	memset(u, 0, sizeof(*u));
 	if (len < BGP_MIN_UPDATE || len > BGP_MAX_MSG)
 		return fail_u16(err, BGP_ERR_HEADER, BGP_HDR_BAD_LEN, (uint16_t)len);
+	/* RFC 7606 §4 and §5.3: without the lengths or with NLRI that cannot
+	 * be read there is nothing to withdraw precisely: reset */
 	u->wd_len = dp_get_u16(msg + off);
 	off += 2;
 	if (len - off < (size_t)u->wd_len + 2)
@@ -504,22 +571,22 @@ int bgp_msg_update_decode(const uint8_t *msg, size_t len, bool as4,
 
 	if (prefixes_check(u->wd, u->wd_len, &u->n_wd))
 		return fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0);
-	rc = attrs_parse(u, msg + off, alen, as4, err);
-	if (rc)
-		return rc;
 	if (prefixes_check(u->nlri, u->nlri_len, &u->n_nlri))
 		return fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0);
+	rc = attrs_parse(u, msg + off, alen, opts, err);
+	if (rc)
+		return rc;
 
-	/* §6.3 / RFC 4760 §3: NLRI needs ORIGIN, AS_PATH and NEXT_HOP;
-	 * MP_REACH_NLRI alone needs the first two */
+	/* §3: a missing well-known mandatory attribute withdraws (NLRI need
+	 * ORIGIN, AS_PATH and NEXT_HOP; MP_REACH_NLRI the first two) */
 	for (i = 0; i < sizeof(mandatory); i++) {
 		bool need = u->n_nlri > 0 ||
 			    (bgp_update_has(u, BGP_ATTR_MP_REACH) &&
 			     mandatory[i] != BGP_ATTR_NEXT_HOP);
 
-		if (need && !bgp_update_has(u, mandatory[i]))
-			return fail(err, BGP_ERR_UPDATE, BGP_UPD_MISSING_WELLKNOWN,
-				    &mandatory[i], 1);
+		if (need && !bgp_update_has(u, mandatory[i]) &&
+		    !(u->reasons & (1u << BGP_7606_ATTR_LIST)))
+			malformed(u, BGP_UPD_TREAT_AS_WITHDRAW, BGP_7606_MISSING, mandatory[i]);
 	}
 	u->eor = u->wd_len == 0 && alen == 0 && u->nlri_len == 0;
 	return 0;

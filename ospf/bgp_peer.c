@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 RTE_LOG_REGISTER(mgw_logtype_bgp, mgw.bgp, INFO);
 
@@ -75,6 +75,8 @@ int bgp_conf_validate(const struct bgp_conf *c, char *msg, size_t len)
 			return bad(msg, len, "peers[%u].as", i, "must be 1..4294967295, not 23456 (AS_TRANS)");
 		if (p->flags & ~BGP_PEER_NO_CAPS)
 			return bad(msg, len, "peers[%u].flags", i, "unknown flag");
+		if (p->md5_key_len > BGP_MD5_KEY_MAX)
+			return bad(msg, len, "peers[%u].auth", i, "a TCP-MD5 key is 1..80 bytes");
 		for (j = 0; j < i; j++)
 			if (c->peers[j].addr == p->addr)
 				return bad(msg, len, "peers[%u].ip", i, "duplicate peer");
@@ -133,6 +135,9 @@ void bgp_eng_destroy(struct bgp_eng *e)
 		free(e->peers[i].adv);
 	}
 	free(e->rib);
+	explicit_bzero(&e->conf, sizeof(e->conf));      /* the keys */
+	for (i = 0; i < BGP_MAX_PEERS; i++)
+		explicit_bzero(&e->peers[i].conf, sizeof(e->peers[i].conf));
 	free(e);
 }
 
@@ -445,6 +450,16 @@ static void cand_drop(struct bgp_peer *p, uint8_t code, uint8_t sub,
 	bgp_peer_conn_release(p, &p->cand);
 }
 
+/* How long a connection in OpenSent may go without the peer's OPEN before
+ * a colliding connection that has one replaces it: the hold time we
+ * propose (90 s when none), at least 3 s; an OPEN takes a round trip. */
+static uint64_t opensent_stale_ms(const struct bgp_peer *p)
+{
+	uint64_t h = p->eng->conf.hold_s ? p->eng->conf.hold_s : 90;
+
+	return (h < 3 ? 3 : h) * 1000;
+}
+
 /* The colliding connection's first message. §6.8: the connection that the
  * speaker with the higher BGP Identifier opened survives. */
 static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
@@ -472,9 +487,19 @@ static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
 		return;
 	}
 	keep_old = !p->conn.outgoing || conf->router_id > o.id;
-	BGP_LOG(INFO, "%s: collision resolved: keep the connection opened by %s (local id %08x, remote %08x, RFC 4271 §6.8)",
-		p->name, keep_old == p->conn.outgoing ? "us" : "the peer",
-		conf->router_id, o.id);
+	/* §6.8 compares connections in OpenConfirm; one still in OpenSent
+	 * has shown no OPEN. Silent there for longer than a hold time, it
+	 * is dead but for its socket (GTSM or TCP-MD5 drop the peer's
+	 * segments, FIN included, without a word): the live one wins. */
+	if (p->state == BGP_ST_OPENSENT && p->eng->now - p->since_ms > opensent_stale_ms(p)) {
+		BGP_LOG(NOTICE, "%s: collision: no OPEN in %llu ms on the first connection, the new one replaces it",
+			p->name, (unsigned long long)(p->eng->now - p->since_ms));
+		keep_old = false;
+	} else {
+		BGP_LOG(INFO, "%s: collision resolved: keep the connection opened by %s (local id %08x, remote %08x, RFC 4271 §6.8)",
+			p->name, keep_old == p->conn.outgoing ? "us" : "the peer",
+			conf->router_id, o.id);
+	}
 	if (keep_old) {
 		cand_drop(p, BGP_ERR_CEASE, BGP_CEASE_COLLISION, NULL, 0);
 		return;
@@ -492,12 +517,49 @@ static void cand_msg(struct bgp_peer *p, const uint8_t *msg, size_t len,
 	p->rx_open = NULL;
 }
 
+/* RFC 7606 §6: the operator hears of every malformed UPDATE (here, at a
+ * bounded rate; the counters see them all). */
+static void log_7606(struct bgp_peer *p, const struct bgp_update *u)
+{
+	char why[160];
+	size_t n = 0;
+
+	why[0] = 0;
+	for (unsigned i = 0; i < BGP_7606_MAX && n < sizeof(why); i++)
+		if (u->reasons & (1u << i))
+			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s%s", n ? ", " : "",
+					      bgp_7606_names[i]);
+	if (bgp_ratelim_ok(&p->log_lim, p->eng->now))
+		BGP_LOG(WARNING, "%s: malformed UPDATE (%s; attribute type %u): %s (RFC 7606)",
+			p->name, why, u->first_type,
+			u->verdict == BGP_UPD_TREAT_AS_WITHDRAW ?
+			"its routes are treated as withdrawn" : "attribute discarded");
+}
+
 static void update_rx(struct bgp_peer *p, const uint8_t *msg, size_t len)
 {
+	unsigned opts = (p->as4 ? BGP_UPD_AS4 : 0) |
+			(p->conf.as != p->eng->conf.local_as ? BGP_UPD_EBGP : 0);
 	struct bgp_update u;
 
-	if (bgp_msg_update_decode(msg, len, p->as4, &u, &p->err)) {
+	if (bgp_msg_update_decode(msg, len, opts, &u, &p->err)) {
 		bgp_fsm_event(p, BGP_EV_UPDATE_ERR);
+		return;
+	}
+	if (u.verdict != BGP_UPD_OK) {
+		for (unsigned i = 0; i < BGP_7606_MAX; i++)
+			if (u.reasons & (1u << i))
+				p->rfc7606_reasons[i]++;
+		p->rfc7606_discarded += u.n_discarded;
+		log_7606(p, &u);
+	}
+	if (u.verdict == BGP_UPD_TREAT_AS_WITHDRAW) {
+		/* the session stays up; mgw holds no route to withdraw,
+		 * so it counts them as what they now are */
+		p->rfc7606_withdraw_updates++;
+		p->rfc7606_withdrawn += u.n_nlri;
+		p->withdrawn_rx += u.n_wd + u.n_nlri;
+		bgp_fsm_event(p, BGP_EV_UPDATE);
 		return;
 	}
 	/* mgw installs nothing: count and move on */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 static int pfx_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b)
 {

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 static json_t *ip_json(uint32_t a)
 {
@@ -54,6 +54,26 @@ static json_t *notifs_json(const uint64_t *n)
 	return o;
 }
 
+/* Malformed UPDATEs that did not cost the session (RFC 7606). */
+static json_t *rfc7606_json(const struct bgp_peer *p)
+{
+	json_t *o = json_object(), *r = json_object();
+	unsigned i;
+
+	if (!o || !r) {
+		json_decref(o);
+		json_decref(r);
+		return NULL;
+	}
+	json_object_set_new(o, "treat_as_withdraw", json_integer((json_int_t)p->rfc7606_withdraw_updates));
+	json_object_set_new(o, "prefixes_withdrawn", json_integer((json_int_t)p->rfc7606_withdrawn));
+	json_object_set_new(o, "attributes_discarded", json_integer((json_int_t)p->rfc7606_discarded));
+	for (i = 0; i < BGP_7606_MAX; i++)
+		json_object_set_new(r, bgp_7606_names[i], json_integer((json_int_t)p->rfc7606_reasons[i]));
+	json_object_set_new(o, "by_reason", r);
+	return o;
+}
+
 static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 {
 	json_t *o = json_object(), *err;
@@ -76,6 +96,9 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 		json_object_set_new(o, "ipv4_unicast", json_boolean(p->ipv4));
 	}
 	json_object_set_new(o, "capabilities_sent", json_boolean(p->send_caps));
+	/* never the key */
+	json_object_set_new(o, "auth", json_string(p->conf.md5_key_len ? "tcp-md5" : "none"));
+	json_object_set_new(o, "ttl_security", json_boolean(p->conf.ttl_security));
 	if (p->has_err) {
 		err = json_object();
 		json_object_set_new(err, "code", json_integer(p->last_err.code));
@@ -96,6 +119,7 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 	json_object_set_new(o, "end_of_rib_received", json_integer((json_int_t)p->eor_rx));
 	json_object_set_new(o, "unknown_attributes_ignored",
 			    json_integer((json_int_t)p->unknown_attrs_rx));
+	json_object_set_new(o, "rfc7606", rfc7606_json(p));
 	json_object_set_new(o, "notifications_sent", notifs_json(p->notif_sent));
 	json_object_set_new(o, "notifications_received", notifs_json(p->notif_rx));
 	json_object_set_new(o, "drops", drops_json(p->drops));

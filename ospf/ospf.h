@@ -6,13 +6,17 @@
  * must work), but installs no routes: it only announces.
  *
  * Interfaces: point-to-point, and broadcast as a priority-0 router (never
- * DR or BDR). No authentication (AuType 0), one area, no virtual links.
+ * DR or BDR). One area, no virtual links. Per interface: no authentication
+ * (AuType 0) or cryptographic authentication (AuType 2) with one key,
+ * keyed MD5 (RFC 2328 D.3) or HMAC-SHA (RFC 5709); and on point-to-point
+ * links TTL security (GTSM, RFC 5082).
  *
  * Every address and integer in this API is in host byte order.
  */
 #ifndef MGW_OSPF_H
 #define MGW_OSPF_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <jansson.h>
 
@@ -20,6 +24,16 @@
 #define OSPF_IF_BCAST 2
 
 #define OSPF_MAX_IFACES 8
+
+/* ospf_iface_conf.auth */
+#define OSPF_AUTH_NONE        0
+#define OSPF_AUTH_MD5         1   /* RFC 2328 D.4.3, 16-byte digest */
+#define OSPF_AUTH_HMAC_SHA1   2   /* RFC 5709, 20 */
+#define OSPF_AUTH_HMAC_SHA256 3   /* 32 */
+#define OSPF_AUTH_HMAC_SHA384 4   /* 48 */
+#define OSPF_AUTH_HMAC_SHA512 5   /* 64 */
+#define OSPF_AUTH_TYPES       6
+#define OSPF_AUTH_KEY_MAX     64
 
 struct ospf_iface_conf {
 	char ifname[16];
@@ -29,12 +43,22 @@ struct ospf_iface_conf {
 	uint8_t type;        /* OSPF_IF_PTP or OSPF_IF_BCAST */
 	uint16_t hello_s, dead_s, cost;
 	uint16_t rxmt_s;     /* RxmtInterval; 0 means 5 s */
+	uint8_t auth;        /* OSPF_AUTH_* */
+	uint8_t key_id;      /* the Key ID sent and the only one accepted */
+	uint8_t key_len;     /* 1..16 for MD5, 1..the digest length for HMAC */
+	uint8_t key[OSPF_AUTH_KEY_MAX];
+	bool ttl_security;   /* send TTL 255, accept only 255 (point-to-point only) */
 };
 
 struct ospf_conf {
 	uint32_t router_id, area;
 	unsigned n_ifaces;
 	struct ospf_iface_conf ifaces[OSPF_MAX_IFACES];
+	/* The first cryptographic sequence number; they follow it by one a
+	 * second of run time and never go back (0: ospf_create() takes the
+	 * wall clock's seconds, so a restarted speaker starts above what it
+	 * sent before, which its neighbours may still remember). */
+	uint32_t auth_seq0;
 	/* called first thing in the speaker's thread (mgw: the crash
 	 * handler's alternate signal stack); NULL for none */
 	int (*thread_init)(void);

@@ -64,7 +64,11 @@ void ospf_drop(struct ospf_eng *e, uint64_t now, enum ospf_drop why,
 	/* Misconfiguration shows up here; tell the operator, sparingly. */
 	switch (why) {
 	case OSPF_DROP_AREA:
+	case OSPF_DROP_TTL:
 	case OSPF_DROP_AUTH_TYPE:
+	case OSPF_DROP_AUTH_KEY_ID:
+	case OSPF_DROP_AUTH_LEN:
+	case OSPF_DROP_AUTH_DIGEST:
 	case OSPF_DROP_HELLO_MASK:
 	case OSPF_DROP_HELLO_TIMERS:
 	case OSPF_DROP_HELLO_OPTS:
@@ -84,6 +88,17 @@ void ospf_drop(struct ospf_eng *e, uint64_t now, enum ospf_drop why,
 void ospf_eng_send(struct ospf_eng *e, unsigned ifi, uint32_t dst,
 		   uint8_t type, const uint8_t *pkt, size_t len)
 {
+	if (ifi < e->n_ifaces && e->ifaces[ifi].c.auth != OSPF_AUTH_NONE) {
+		/* every copy is signed as it leaves: a retransmission gets
+		 * the current sequence number */
+		len = ospf_auth_sign(e, &e->ifaces[ifi], pkt, len, e->auth_tx,
+				     sizeof(e->auth_tx));
+		if (!len) {
+			e->cnt.auth_tx_errors++;
+			return;
+		}
+		pkt = e->auth_tx;
+	}
 	if (type <= OSPF_T_MAX)
 		e->cnt.tx[type]++;
 	if (e->send)
@@ -133,6 +148,16 @@ int ospf_conf_check(const struct ospf_conf *c, char *msg, size_t len)
 			m = "cost: must be 1..65535";
 		else if (f->mtu && f->mtu < 576)
 			m = "mtu: must be 0 (ask the interface) or at least 576";
+		else if (f->auth >= OSPF_AUTH_TYPES)
+			m = "auth: unknown type";
+		else if (f->auth != OSPF_AUTH_NONE && !f->key_len)
+			m = "key: must not be empty";
+		else if (f->auth == OSPF_AUTH_MD5 && f->key_len > 16)
+			m = "key: an MD5 key is at most 16 bytes (RFC 2328 D.3)";
+		else if (f->auth > OSPF_AUTH_MD5 && f->key_len > ospf_auth_len(f->auth))
+			m = "key: an HMAC key is at most as long as its digest";
+		else if (f->ttl_security && f->type != OSPF_IF_PTP)
+			m = "ttl_security: for point-to-point interfaces only";
 		for (j = 0; !m && j < i; j++)
 			if (!strncmp(f->ifname, c->ifaces[j].ifname,
 				     sizeof(f->ifname)))
@@ -165,6 +190,7 @@ int ospf_eng_create(const struct ospf_conf *c, ospf_send_fn send, void *arg,
 	e->send_arg = arg;
 	e->rng = seed ? seed : 1;
 	e->next_seq = OSPF_INITIAL_SEQ;
+	e->auth_seq0 = c->auth_seq0;
 	e->n_ifaces = c->n_ifaces;
 	for (i = 0; i < c->n_ifaces; i++) {
 		struct ospf_iface *ifa = &e->ifaces[i];
@@ -196,6 +222,7 @@ void ospf_eng_destroy(struct ospf_eng *e)
 		for (j = 0; j < e->ifaces[i].n_nbrs; j++)
 			ospf_nbr_free(e->ifaces[i].nbrs[j]);
 		free(e->ifaces[i].acks);
+		explicit_bzero(e->ifaces[i].c.key, sizeof(e->ifaces[i].c.key));
 	}
 	ospf_lsdb_free(&e->db);
 	free(e);
@@ -211,6 +238,7 @@ void ospf_eng_start(struct ospf_eng *e, uint64_t now)
 {
 	unsigned i;
 
+	e->now_ms = e->start_ms = now;
 	for (i = 0; i < e->n_ifaces; i++)
 		ospf_iface_event(&e->ifaces[i], now, OSPF_IE_UP);
 	e->age_at = now + 1000;
@@ -258,9 +286,11 @@ void ospf_eng_input(struct ospf_eng *e, uint64_t now, unsigned ifi,
 	enum ospf_drop why;
 	struct ospf_nbr *n;
 	struct ospf_pkt p;
+	uint32_t seq;
 
 	if (ifi >= e->n_ifaces)
 		return;
+	e->now_ms = now;
 	ifa = &e->ifaces[ifi];
 	if (ifa->state == OSPF_IS_DOWN) {
 		ospf_drop(e, now, OSPF_DROP_IFACE_DOWN, src);
@@ -289,11 +319,22 @@ void ospf_eng_input(struct ospf_eng *e, uint64_t now, unsigned ifi,
 		ospf_drop(e, now, OSPF_DROP_SRC, src);
 		return;
 	}
+	if (ospf_auth_check(ifa, buf, len, &p, &seq, &why)) {
+		ospf_drop(e, now, why, src);
+		return;
+	}
+	n = ospf_iface_find_nbr(ifa, p.h.rid, src);
+	/* D.5.2: never below what the neighbour sent last (equal is fine:
+	 * several packets may leave within one step of its counter) */
+	if (ifa->c.auth != OSPF_AUTH_NONE && n && n->has_auth_seq && seq < n->auth_seq) {
+		ospf_drop(e, now, OSPF_DROP_AUTH_SEQ, src);
+		return;
+	}
 	e->cnt.rx[p.h.type]++;
 	if (p.h.type == OSPF_T_HELLO) {
 		ospf_hello_rx(ifa, now, src, &p);
+		n = ospf_iface_find_nbr(ifa, p.h.rid, src);   /* maybe new */
 	} else {
-		n = ospf_iface_find_nbr(ifa, p.h.rid, src);
 		if (!n) {
 			ospf_drop(e, now, OSPF_DROP_NBR_UNKNOWN, src);
 			return;
@@ -313,6 +354,11 @@ void ospf_eng_input(struct ospf_eng *e, uint64_t now, unsigned ifi,
 			break;
 		}
 	}
+	/* the neighbour outlives its packet's handling until settle reaps it */
+	if (ifa->c.auth != OSPF_AUTH_NONE && n) {
+		n->auth_seq = seq;
+		n->has_auth_seq = true;
+	}
 	ospf_eng_settle(e, now);
 }
 
@@ -326,6 +372,12 @@ void ospf_eng_input_ip(struct ospf_eng *e, uint64_t now, unsigned ifi,
 		ospf_drop(e, now, why, 0);
 		return;
 	}
+	/* RFC 5082 3: a packet from a neighbour on the link left it with 255
+	 * and crossed no router; anything less came from further away */
+	if (ifi < e->n_ifaces && e->ifaces[ifi].c.ttl_security && ip.ttl < OSPF_TTL_SECURITY) {
+		ospf_drop(e, now, OSPF_DROP_TTL, ip.src);
+		return;
+	}
 	ospf_eng_input(e, now, ifi, ip.src, ip.dst, ip.payload, ip.len);
 }
 
@@ -333,6 +385,7 @@ void ospf_eng_tick(struct ospf_eng *e, uint64_t now)
 {
 	unsigned i;
 
+	e->now_ms = now;
 	for (i = 0; i < e->n_ifaces; i++)
 		ospf_iface_tick(&e->ifaces[i], now);
 	if (now >= e->age_at) {
@@ -373,6 +426,7 @@ int ospf_eng_announce(struct ospf_eng *e, uint64_t now,
 
 	if (n > OSPF_MAX_PREFIXES || (n && !p))
 		return n ? -E2BIG : -EINVAL;
+	e->now_ms = now;
 	if (n) {
 		v = malloc(n * sizeof(*v));
 		if (!v)
@@ -426,6 +480,7 @@ out:
 
 void ospf_eng_flush(struct ospf_eng *e, uint64_t now)
 {
+	e->now_ms = now;
 	e->stopping = true;
 	e->orig_pending = false;
 	ospf_orig_flush(e, now);
@@ -448,6 +503,7 @@ void ospf_eng_goodbye(struct ospf_eng *e, uint64_t now)
 {
 	unsigned i;
 
+	e->now_ms = now;
 	for (i = 0; i < e->n_ifaces; i++)
 		if (e->ifaces[i].state != OSPF_IS_DOWN) {
 			ospf_ack_flush(&e->ifaces[i], now);

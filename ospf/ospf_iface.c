@@ -28,7 +28,8 @@ const char *ospf_iface_state_name(enum ospf_if_state s)
 
 size_t ospf_iface_max_pkt(const struct ospf_iface *ifa)
 {
-	return (size_t)ifa->c.mtu - OSPF_IP_HDR_LEN;
+	/* the digest rides after the packet, inside the same IP datagram */
+	return (size_t)ifa->c.mtu - OSPF_IP_HDR_LEN - ospf_auth_len(ifa->c.auth);
 }
 
 uint32_t ospf_iface_flood_dst(const struct ospf_iface *ifa)

@@ -88,7 +88,12 @@ extern int mgw_logtype_ospf;
 	X(LENGTH,       "length")        /* length field vs bytes received */ \
 	X(CHECKSUM,     "checksum") \
 	X(AREA,         "area") \
-	X(AUTH_TYPE,    "auth_type") \
+	X(TTL,          "ttl_security")  /* RFC 5082: a TTL below 255 */ \
+	X(AUTH_TYPE,    "auth_type")     /* AuType other than the interface's */ \
+	X(AUTH_KEY_ID,  "auth_key_id")   /* a Key ID we do not hold */ \
+	X(AUTH_LEN,     "auth_length")   /* Auth Data Len, or no room for it */ \
+	X(AUTH_DIGEST,  "auth_digest")   /* the digest does not match */ \
+	X(AUTH_SEQ,     "auth_sequence") /* below the neighbour's last: a replay */ \
 	X(TYPE,         "type") \
 	X(OWN,          "own_router_id") \
 	X(DST,          "destination") \
@@ -259,6 +264,43 @@ int ospf_lsa_body_check(const uint8_t *lsa, size_t len);
  * from their parsed form): the codec's round-trip test and a fuzz oracle. */
 int ospf_pkt_reencode(const struct ospf_pkt *p, struct ospf_wbuf *w);
 
+/* ---- authentication (ospf_auth.c) ---- */
+#define OSPF_AUTYPE_NONE    0
+#define OSPF_AUTYPE_SIMPLE  1
+#define OSPF_AUTYPE_CRYPT   2
+#define OSPF_AUTH_MAX_DIGEST 64
+#define OSPF_TTL_SECURITY   255
+
+/* Digest length of an OSPF_AUTH_* type, 0 for none or an unknown type. */
+size_t ospf_auth_len(uint8_t type);
+const char *ospf_auth_name(uint8_t type);
+/* The digest that follows an OSPF packet of len bytes whose header already
+ * holds AuType 2, Key ID, Auth Data Len and sequence number: keyed MD5
+ * (RFC 2328 D.4.3: MD5 over the packet and the key padded to 16 bytes) or
+ * HMAC-SHA (RFC 5709 3.3: over the packet and Apad, L bytes of 0x878FE1F3).
+ * out gets ospf_auth_len(type) bytes. 0, -EINVAL (bad type or key), -EIO. */
+int ospf_auth_digest(uint8_t type, const uint8_t *key, size_t key_len,
+		     const uint8_t *pkt, size_t len, uint8_t *out);
+
+struct ospf_iface;
+struct ospf_eng;
+/* Fills in the authentication of a finished packet pkt[0..len) (which
+ * ospf_pkt_end() checksummed as AuType 0) for the interface, into out
+ * (cap bytes): the same packet, or with AuType 2, no checksum, the next
+ * sequence number and the digest after it. Returns the length to send,
+ * or 0 when it does not fit or the digest fails. */
+size_t ospf_auth_sign(struct ospf_eng *e, const struct ospf_iface *ifa,
+		      const uint8_t *pkt, size_t len, uint8_t *out, size_t cap);
+/* Checks a decoded packet against its interface's authentication: the
+ * AuType, and for AuType 2 the Key ID, the length and the digest (in
+ * buf[p->h.len..len)). *seq gets the packet's cryptographic sequence
+ * number; the caller checks it against the neighbour (D.5.2). 0, or
+ * -EBADMSG with *why. */
+int ospf_auth_check(const struct ospf_iface *ifa, const uint8_t *buf, size_t len,
+		    const struct ospf_pkt *p, uint32_t *seq, enum ospf_drop *why);
+/* The sequence number the next packet carries (non-decreasing). */
+uint32_t ospf_auth_next_seq(struct ospf_eng *e);
+
 /* ---- LSAs (ospf_lsa.c) ---- */
 uint16_t ospf_fletcher(const uint8_t *lsa, size_t len);  /* value to store */
 bool ospf_lsa_csum_ok(const uint8_t *lsa, size_t len);
@@ -386,6 +428,10 @@ struct ospf_nbr {
 
 	struct ospf_klist summary, request, retrans;
 	uint64_t lsr_rxmt_at, lsu_rxmt_at;
+
+	/* D.5.2: the highest cryptographic sequence number accepted */
+	bool has_auth_seq;
+	uint32_t auth_seq;
 };
 
 const char *ospf_nbr_state_name(enum ospf_nbr_state s);
@@ -505,6 +551,7 @@ struct ospf_counters {
 	uint64_t rx[OSPF_T_MAX + 1], tx[OSPF_T_MAX + 1];
 	uint64_t drops[OSPF_DROP_MAX];
 	uint64_t originations, flushes, rxmt, nbr_changes;
+	uint64_t auth_tx_errors;    /* packets not sent: no digest */
 };
 
 struct ospf_eng {
@@ -527,6 +574,13 @@ struct ospf_eng {
 	uint64_t orig_at;           /* earliest time for the pending one */
 	bool stopping;
 	uint64_t age_at;            /* next LSDB aging pass */
+
+	/* cryptographic sequence numbers (ospf_auth.c): auth_seq0 plus the
+	 * seconds since start_ms, never below the last one sent */
+	uint32_t auth_seq0, auth_seq_last;
+	uint64_t start_ms;
+	uint64_t now_ms;            /* of the entry point being run */
+	uint8_t auth_tx[OSPF_MAX_PKT + OSPF_AUTH_MAX_DIGEST];
 
 	struct ospf_counters cnt;
 	uint32_t rng;

@@ -74,12 +74,19 @@ int ospf_create_err(const struct ospf_conf *c, struct ospf **out,
 	if (!o)
 		return -ENOMEM;
 	o->conf = *c;
+	/* see ospf_auth.c: above whatever a previous run sent */
+	if (!o->conf.auth_seq0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		o->conf.auth_seq0 = ts.tv_sec > 0 ? (uint32_t)ts.tv_sec : 1;
+	}
 	o->evfd = -1;
 	for (i = 0; i < OSPF_MAX_IFACES; i++)
 		o->fd[i] = -1;
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = (uint32_t)dp_mono_ms() ^ (uint32_t)getpid();
-	rc = ospf_eng_create(c, io_send, o, seed, &o->eng);
+	rc = ospf_eng_create(&o->conf, io_send, o, seed, &o->eng);
 	if (rc)
 		goto err_free;
 	rc = -pthread_mutex_init(&o->mu, NULL);
@@ -91,6 +98,7 @@ int ospf_create_err(const struct ospf_conf *c, struct ospf **out,
 err_eng:
 	ospf_eng_destroy(o->eng);
 err_free:
+	explicit_bzero(&o->conf, sizeof(o->conf));
 	free(o);
 	return rc;
 }
@@ -109,7 +117,8 @@ static int open_socket(const struct ospf_iface_conf *c, int *out, uint16_t *mtu)
 {
 	struct ip_mreqn mreq = { 0 };
 	struct ifreq ifr = { 0 };
-	int one = 1, zero = 0, tos = DSCP_CS6_TOS;
+	/* RFC 5082: 255 leaves the link only as 254, which the peer refuses */
+	int zero = 0, tos = DSCP_CS6_TOS, ttl = c->ttl_security ? OSPF_TTL_SECURITY : 1;
 	int pmtu = IP_PMTUDISC_DONT;
 	unsigned ifindex;
 	int fd, rc;
@@ -135,9 +144,9 @@ static int open_socket(const struct ospf_iface_conf *c, int *out, uint16_t *mtu)
 		goto err;
 	rc = sopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero));
 	if (!rc)
-		rc = sopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &one, sizeof(one));
+		rc = sopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
 	if (!rc)
-		rc = sopt(fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
+		rc = sopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
 	if (!rc)
 		rc = sopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
 	if (!rc)
@@ -372,5 +381,6 @@ void ospf_destroy(struct ospf *o)
 	io_close(o);      /* sockets of a start that never ran the thread */
 	ospf_eng_destroy(o->eng);
 	pthread_mutex_destroy(&o->mu);
+	explicit_bzero(&o->conf, sizeof(o->conf));   /* the keys */
 	free(o);
 }

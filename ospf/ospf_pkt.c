@@ -231,9 +231,12 @@ int ospf_pkt_decode(const uint8_t *buf, size_t len, struct ospf_pkt *p,
 		return drop(why, OSPF_DROP_LENGTH);
 	if (p->h.type < OSPF_T_HELLO || p->h.type > OSPF_T_MAX)
 		return drop(why, OSPF_DROP_TYPE);
-	if (p->h.autype != 0)
+	/* Simple passwords (AuType 1) are no protection: not supported.
+	 * With AuType 2 the digest replaces the checksum (D.4.3); whether
+	 * an AuType is the interface's is ospf_auth_check()'s to say. */
+	if (p->h.autype != OSPF_AUTYPE_NONE && p->h.autype != OSPF_AUTYPE_CRYPT)
 		return drop(why, OSPF_DROP_AUTH_TYPE);
-	if (ospf_pkt_csum(buf, p->h.len) != 0)
+	if (p->h.autype == OSPF_AUTYPE_NONE && ospf_pkt_csum(buf, p->h.len) != 0)
 		return drop(why, OSPF_DROP_CHECKSUM);
 
 	body = buf + OSPF_HDR_LEN;

@@ -39,6 +39,8 @@ static json_t *nbr_json(const struct ospf_nbr *n, uint64_t now)
 	if (n->state >= OSPF_NS_EXCHANGE)
 		json_object_set_new(o, "role",
 				    json_string(n->master ? "master" : "slave"));
+	if (n->has_auth_seq)
+		json_object_set_new(o, "auth_seq", json_integer(n->auth_seq));
 	json_object_set_new(o, "requests", json_integer(n->request.n));
 	json_object_set_new(o, "retransmissions", json_integer(n->retrans.n));
 	return o;
@@ -66,6 +68,11 @@ static json_t *iface_json(const struct ospf_iface *ifa, uint64_t now)
 		json_object_set_new(o, "bdr", addr_str(ifa->bdr));
 	}
 	json_object_set_new(o, "neighbours", json_integer(ifa->n_nbrs));
+	/* never the key */
+	json_object_set_new(o, "auth", json_string(ospf_auth_name(ifa->c.auth)));
+	if (ifa->c.auth != OSPF_AUTH_NONE)
+		json_object_set_new(o, "key_id", json_integer(ifa->c.key_id));
+	json_object_set_new(o, "ttl_security", json_boolean(ifa->c.ttl_security));
 	return o;
 }
 
@@ -140,6 +147,8 @@ int ospf_eng_status_json(struct ospf_eng *e, uint64_t now, json_t **out)
 	json_object_set_new(cnt, "flushes", json_integer((json_int_t)e->cnt.flushes));
 	json_object_set_new(cnt, "retransmissions", json_integer((json_int_t)e->cnt.rxmt));
 	json_object_set_new(cnt, "neighbour_changes", json_integer((json_int_t)e->cnt.nbr_changes));
+	json_object_set_new(cnt, "auth_tx_errors", json_integer((json_int_t)e->cnt.auth_tx_errors));
+	json_object_set_new(o, "auth_seq", json_integer(e->auth_seq_last));
 	for (i = 0; i < OSPF_DROP_MAX; i++)
 		json_object_set_new(drops, ospf_drop_names[i],
 				    json_integer((json_int_t)e->cnt.drops[i]));

@@ -14,6 +14,7 @@
 
 #include "cp/cp.h"
 #include "cp/crash.h"
+#include "cp/keyfile.h"
 #include "cp/selfcheck.h"
 #include "ospf/bgp.h"
 #include "ospf/ospf.h"
@@ -101,6 +102,32 @@ static int port_index(const struct cp_config *c, const char *name)
 	return -1;
 }
 
+/* The config's OSPF authentication types, in the speaker's terms. */
+static const uint8_t ospf_auth_of[CP_OSPF_AUTH_MAX] = {
+	[CP_OSPF_AUTH_NONE] = OSPF_AUTH_NONE,
+	[CP_OSPF_AUTH_MD5] = OSPF_AUTH_MD5,
+	[CP_OSPF_AUTH_HMAC_SHA1] = OSPF_AUTH_HMAC_SHA1,
+	[CP_OSPF_AUTH_HMAC_SHA256] = OSPF_AUTH_HMAC_SHA256,
+	[CP_OSPF_AUTH_HMAC_SHA384] = OSPF_AUTH_HMAC_SHA384,
+	[CP_OSPF_AUTH_HMAC_SHA512] = OSPF_AUTH_HMAC_SHA512,
+};
+
+/* The key goes from its file into the speaker's config, nowhere else. */
+static int read_key(const char *field, unsigned i, const char *file, uint8_t *key,
+		    size_t cap, uint8_t *len)
+{
+	size_t n = 0;
+	int rc = cp_key_read(file, key, cap, &n);
+
+	if (rc < 0) {
+		RT_LOG(ERR, "%s[%u].auth.key_file: %s %s", field, i, file,
+		       rc == -E2BIG ? "holds a key too long" : cp_key_strerror(rc));
+		return rc;
+	}
+	*len = (uint8_t)n;
+	return 0;
+}
+
 static int start_ospf(struct ospf_routing *r, const struct cp_config *c)
 {
 	struct ospf_conf oc;
@@ -125,20 +152,31 @@ static int start_ospf(struct ospf_routing *r, const struct cp_config *c)
 		o->hello_s = f->hello_s;
 		o->dead_s = f->dead_s;
 		o->cost = f->cost;
+		o->ttl_security = f->ttl_security;
+		o->auth = f->auth < CP_OSPF_AUTH_MAX ? ospf_auth_of[f->auth] : OSPF_AUTH_TYPES;
+		o->key_id = f->key_id;
+		if (f->auth != CP_OSPF_AUTH_NONE) {
+			rc = read_key("routing.ospf.interfaces", i, f->key_file, o->key,
+				      cp_ospf_auth_key_max[f->auth], &o->key_len);
+			if (rc < 0)
+				goto out;
+		}
 	}
 	rc = ospf_create_err(&oc, &r->ospf, msg, sizeof(msg));
 	if (rc < 0) {
 		RT_LOG(ERR, "ospf: %s", msg);
-		return rc;
+		goto out;
 	}
 	rc = ospf_start(r->ospf);
 	if (rc < 0)
-		return rc;
+		goto out;
 	/* the self-check wants its thread alive */
 	rc = cp_selfcheck_watch(r->cp, "ospf", ospf_hb, r, 0);
-	if (rc < 0)
-		return rc;
-	return cp_speaker_add(r->cp, &sp);
+	if (rc == 0)
+		rc = cp_speaker_add(r->cp, &sp);
+out:
+	explicit_bzero(&oc, sizeof(oc));   /* the speaker holds its own copy */
+	return rc;
 }
 
 static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
@@ -157,6 +195,14 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 		bc.peers[i].addr = c->bgp.peers[i].ip;
 		bc.peers[i].as = c->bgp.peers[i].as;
 		bc.peers[i].port = c->bgp.peers[i].port;
+		bc.peers[i].ttl_security = c->bgp.peers[i].ttl_security;
+		if (c->bgp.peers[i].auth == CP_BGP_AUTH_TCP_MD5) {
+			rc = read_key("routing.bgp.peers", i, c->bgp.peers[i].key_file,
+				      bc.peers[i].md5_key, sizeof(bc.peers[i].md5_key),
+				      &bc.peers[i].md5_key_len);
+			if (rc < 0)
+				goto out;
+		}
 		bc.n_peers++;
 	}
 	/* Sockets are bound to no address: each session takes the source
@@ -164,18 +210,18 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 	rc = bgp_conf_validate(&bc, msg, sizeof(msg));
 	if (rc < 0) {
 		RT_LOG(ERR, "bgp: %s", msg);
-		return rc;
+		goto out;
 	}
 	rc = bgp_create(&bc, &r->bgp);
-	if (rc < 0)
-		return rc;
-	rc = bgp_start(r->bgp);
-	if (rc < 0)
-		return rc;
-	rc = cp_selfcheck_watch(r->cp, "bgp", bgp_hb, r, 0);
-	if (rc < 0)
-		return rc;
-	return cp_speaker_add(r->cp, &sp);
+	if (rc == 0)
+		rc = bgp_start(r->bgp);
+	if (rc == 0)
+		rc = cp_selfcheck_watch(r->cp, "bgp", bgp_hb, r, 0);
+	if (rc == 0)
+		rc = cp_speaker_add(r->cp, &sp);
+out:
+	explicit_bzero(&bc, sizeof(bc));
+	return rc;
 }
 
 /* The state change already handed the speakers an empty set; give their

@@ -12,7 +12,8 @@ build_pkgs=(gcc make pkg-config dpdk dpdk-dev libdpdk-dev libmicrohttpd-dev
 # what mgw sends to syslog; man-db and dpkg-dev (dpkg-shlibdeps) for make
 # deb and its test.
 test_pkgs=(iproute2 ethtool tcpdump nginx-light socat wrk python3 python3-scapy
-           hping3 curl bird2 frr ipvsadm procps jq clang prometheus chromium nodejs npm
+           hping3 curl bird2 frr ipvsadm procps jq clang nftables haproxy
+           libnginx-mod-stream prometheus chromium nodejs npm
            python3-jsonschema python3-yaml strace man-db dpkg-dev)
 
 want=("${build_pkgs[@]}")
@@ -45,7 +46,7 @@ if ((${#missing[@]})); then
 	$sudo apt-get update -q || true
 	$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 	# Debian starts these daemons on install; tests run their own instances.
-	for svc in nginx bird frr prometheus; do
+	for svc in nginx bird frr haproxy prometheus; do
 		$sudo systemctl disable --now "$svc" >/dev/null 2>&1 || true
 	done
 fi

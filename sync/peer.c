@@ -94,6 +94,9 @@ void sync_peer_from_lcore(struct sync *s, const struct dp_sync_rec *r, uint64_t 
 	case DP_SYNC_SWEPT:
 		sync_pull_swept(s, r, now);
 		break;
+	case DP_SYNC_WALKED:
+		sync_fo_walked(s, r);
+		break;
 	default:
 		break;
 	}
@@ -170,6 +173,7 @@ void sync_peer_control(struct sync *s, struct sync_peer *p, uint64_t now)
 	c.ack_cum = p->rx.cum;
 	if (p->rx.started)
 		c.n_nacks = sync_rx_nacks(&p->rx, p->peer_next_seq, c.nacks, SYNC_MAX_NACKS);
+	c.n_lips = sync_fo_holds(s, c.lips, SYNC_MAX_LIPHOLD);
 	if (p->pull.active && !p->pull.sweeping) {
 		c.bulk[0].bulk_id = p->pull.id;
 		c.bulk[0].lcore = p->pull.lcore;
@@ -188,14 +192,6 @@ void sync_peer_control(struct sync *s, struct sync_peer *p, uint64_t now)
 
 /* ---- in ---- */
 
-static bool lip_allowed(const struct sync_peer *p, uint32_t lip)
-{
-	for (unsigned i = 0; i < p->n_lips; i++)
-		if (p->lips[i] == lip)
-			return true;
-	return false;
-}
-
 static void apply_batch(struct sync *s, struct sync_peer *p, const uint8_t *pl, size_t plen,
 			uint64_t now)
 {
@@ -211,8 +207,9 @@ static void apply_batch(struct sync *s, struct sync_peer *p, const uint8_t *pl, 
 
 		switch (it[i].kind) {
 		case SYNC_ITEM_SESSION:
-			/* A peer makes sessions on its own local IPs only. */
-			if (r->fwd == DP_FWD_FULLNAT && !lip_allowed(p, r->s.lip)) {
+			/* A peer makes sessions on its own local IPs only,
+			 * and owns those of the addresses it holds. */
+			if (r->fwd == DP_FWD_FULLNAT && !sync_fo_lip_allowed(s, p, r->s.lip)) {
 				refuse(s, p, SYNC_REFUSE_NOT_OWN);
 				continue;
 			}
@@ -304,6 +301,7 @@ static void on_control(struct sync *s, struct sync_peer *p, const struct sync_co
 
 	p->node_state = c->state;
 	p->lcores = c->lcores;
+	sync_fo_heard_holds(p, c->lips, c->n_lips);
 	if (c->config_digest != s->config_digest && p->config_digest != c->config_digest)
 		SYNC_LOG(WARNING, "%s has other services than this node (digest %016llx, ours "
 			 "%016llx): sessions of services it lacks are refused on both sides",

@@ -88,6 +88,7 @@ json_t *sync_status_json(void *arg)
 	json_object_set_new(o, "refused_unknown", refused_json(s->refused_unknown));
 	json_object_set_new(o, "install_queue_lost", json_integer((json_int_t)pend_lost));
 	json_object_set_new(o, "send_errors", json_integer((json_int_t)s->send_errors));
+	json_object_set_new(o, "failover", sync_fo_json(s));
 	pthread_mutex_unlock(&s->mu);
 	return o;
 }

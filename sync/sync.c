@@ -200,6 +200,7 @@ static void turn(struct sync *s)
 		pend_flush(s, i);
 	sync_peer_timers(s, now);
 	sync_join_tick(s, now);
+	sync_fo_tick(s, now);
 	for (unsigned i = 0; i < s->n_peers; i++)
 		sync_peer_flush(s, &s->peer[i], now);
 }
@@ -208,6 +209,9 @@ static void *sync_main(void *arg)
 {
 	struct sync *s = arg;
 	struct epoll_event ev[4];
+	struct cp_lip_hold held[SYNC_LIP_MAX];
+	unsigned n_held = 0;
+	bool dirty;
 
 	SYNC_LOG(NOTICE, "node %u epoch %llu: %u peers on %s udp %u", s->node_id,
 		 (unsigned long long)s->epoch, s->n_peers, s->conf.port, s->conf.udp_port);
@@ -224,7 +228,14 @@ static void *sync_main(void *arg)
 		}
 		pthread_mutex_lock(&s->mu);
 		turn(s);
+		dirty = s->fo.dirty;
+		if (dirty)
+			n_held = sync_fo_list(s, held, SYNC_LIP_MAX);
 		pthread_mutex_unlock(&s->mu);
+		/* Outside our lock: publishing takes cp's, whose holders may
+		 * ask for our status. */
+		if (dirty && cp_lips_set(s->cp, held, n_held) < 0)
+			SYNC_LOG(ERR, "cannot publish the local IPs held");
 	}
 	return NULL;
 }
@@ -302,6 +313,7 @@ static void sync_free(struct sync *s)
 		close(s->ep);
 	if (s->tfd >= 0)
 		close(s->tfd);
+	sync_fo_free(s);
 	sync_scratch_free(s->sc);
 	free(s);
 }
@@ -350,6 +362,8 @@ int sync_start(struct cp *cp, struct dp *dp, const struct cp_config *cfg, struct
 	if (!s)
 		return -ENOMEM;
 	s->fd = s->ep = s->tfd = -1;
+	for (unsigned p = 0; p < CP_MAX_PORTS; p++)
+		s->fo.arp_fd[p] = -1;
 	s->cp = cp;
 	s->dp = dp;
 	s->conf = cfg->sync;
@@ -380,6 +394,9 @@ int sync_start(struct cp *cp, struct dp *dp, const struct cp_config *cfg, struct
 			goto err;
 	}
 	rc = setup_peers(s, cfg);
+	if (rc < 0)
+		goto err;
+	rc = sync_fo_init(s, cfg, port);
 	if (rc < 0)
 		goto err;
 	rc = open_socket(s);
@@ -415,6 +432,28 @@ int sync_start(struct cp *cp, struct dp *dp, const struct cp_config *cfg, struct
 err:
 	sync_free(s);
 	return rc;
+}
+
+void sync_release(struct sync *s, unsigned wait_ms)
+{
+	uint64_t end;
+	bool done = false;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->fo.releasing = true;
+	pthread_mutex_unlock(&s->mu);
+	SYNC_LOG(NOTICE, "stopping: handing the local IPs to their heirs");
+	end = sync_now_ms() + wait_ms;
+	while (!done && sync_now_ms() < end) {
+		usleep(20000);
+		pthread_mutex_lock(&s->mu);
+		done = sync_fo_released(s);
+		pthread_mutex_unlock(&s->mu);
+	}
+	SYNC_LOG(NOTICE, "stopping: the local IPs %s", done ? "are taken by their heirs"
+							   : "were not all taken in time");
 }
 
 void sync_stop(struct sync *s)

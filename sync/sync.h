@@ -18,4 +18,8 @@ struct sync;
 int sync_start(struct cp *cp, struct dp *dp, const struct cp_config *cfg, struct sync **out);
 void sync_stop(struct sync *s);
 
+/* Stopping (the end of a SIGTERM drain): let this node's local IPs go and
+ * wait up to wait_ms for their heirs to take them (sync/failover.c). */
+void sync_release(struct sync *s, unsigned wait_ms);
+
 #endif

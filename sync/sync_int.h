@@ -13,6 +13,7 @@
 #include <rte_log.h>
 
 #include "cp/config.h"
+#include "cp/cp.h"
 #include "dp/dp.h"
 #include "dp/sync_ev.h"
 #include "sync/stream.h"
@@ -102,6 +103,10 @@ struct sync_peer {
 	uint64_t last_bulk_records, last_bulk_ms;
 	const char *last_bulk_result;
 
+	/* the local IPs it answers ARP for, as its last control message said */
+	unsigned n_holds;
+	struct { uint32_t ip, owner; } holds[SYNC_MAX_LIPHOLD];
+
 	/* counters */
 	uint64_t records_sent, records_received, datagrams_sent, datagrams_received;
 	uint64_t queue_lost, resets_sent, resyncs, ae_checks, ae_mismatches, digest_mismatches;
@@ -113,6 +118,36 @@ struct sync_pend {
 	struct dp_sync_rec *r;
 	unsigned head, n;
 	uint64_t lost;
+};
+
+/* failover.c: one local IP of the cluster, as this node sees it. */
+enum sync_lip_state { SYNC_LIP_IDLE = 0, SYNC_LIP_PROBING, SYNC_LIP_HELD, SYNC_LIP_RELEASED };
+#define SYNC_LIP_MAX CP_MAX_LIP_HOLDS
+
+struct sync_lip {
+	uint32_t ip;              /* network order */
+	uint32_t owner;           /* node id whose local IP it is */
+	int owner_slot;           /* its peer slot; -1: this node */
+	int port;                 /* port index its ARP goes through; -1: none */
+	int state;                /* enum sync_lip_state */
+	bool probed_twice;
+	uint64_t since_ms;        /* in this state since */
+	uint64_t held_since_ms;
+	uint64_t retry_ms;        /* no probe before (after an answered one) */
+	unsigned garps;           /* gratuitous ARPs sent since it was claimed */
+};
+
+struct sync_fo {
+	unsigned n;
+	struct sync_lip lip[SYNC_LIP_MAX];
+	int arp_fd[CP_MAX_PORTS];
+	uint8_t mac[CP_MAX_PORTS][6];
+	uint32_t port_ip[CP_MAX_PORTS];   /* host order */
+	bool dirty;               /* the list the data plane has is out of date */
+	bool releasing;           /* stopping: let every address go */
+	bool node_adopted[CP_SYNC_MAX_PEERS];
+	uint64_t claims, releases, handbacks, probes, probe_answers, garps, send_errors;
+	uint64_t adopted, handed_back;
 };
 
 struct sync {
@@ -147,6 +182,8 @@ struct sync {
 	uint64_t join_start_ms;
 	bool force_online;
 	char force_who[64];
+
+	struct sync_fo fo;
 
 	uint8_t rxbuf[SYNC_RX_BATCH][SYNC_MAX_DGRAM + 1];
 
@@ -184,6 +221,22 @@ void sync_push_end(struct sync *s, const struct dp_sync_rec *r);
 void sync_ae_marker(struct sync *s, struct sync_peer *p, const struct dp_sync_rec *m,
 		    uint64_t now);
 void sync_ae_reply(struct sync *s, const struct dp_sync_rec *r, uint64_t now);
+
+/* failover.c */
+int sync_fo_init(struct sync *s, const struct cp_config *c, int sync_port);
+void sync_fo_free(struct sync *s);
+void sync_fo_tick(struct sync *s, uint64_t now);
+/* The addresses for the data plane (cp_lips_set); clears dirty. */
+unsigned sync_fo_list(struct sync *s, struct cp_lip_hold *out, unsigned max);
+/* What this node answers for, for its control messages. */
+unsigned sync_fo_holds(const struct sync *s, struct sync_liphold *out, unsigned max);
+void sync_fo_heard_holds(struct sync_peer *p, const struct sync_liphold *h, unsigned n);
+/* May p send FULLNAT sessions on lip (its own, or one it holds)? */
+bool sync_fo_lip_allowed(const struct sync *s, const struct sync_peer *p, uint32_t lip);
+void sync_fo_walked(struct sync *s, const struct dp_sync_rec *r);
+/* Stopping: every address let go and taken by an heir (or none alive). */
+bool sync_fo_released(struct sync *s);
+json_t *sync_fo_json(const struct sync *s);
 
 /* status.c */
 json_t *sync_status_json(void *arg);

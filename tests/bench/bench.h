@@ -44,6 +44,7 @@ struct bench {
 	bool quick;                  /* small sizes and short runs (valgrind) */
 	uint32_t max_sessions;       /* the largest table of the sweep */
 	double secs;                 /* seconds per measurement */
+	double wrap_secs;            /* --wrap-secs: the ports-wrapping run */
 	const char *hugepages;       /* "1G", "2M" (what run.sh gave EAL), NULL: 4 KB */
 	const char *only;            /* --only: the parts to run */
 	uint64_t measured_pkts;      /* packets of the timed polls, so far */
@@ -53,7 +54,9 @@ struct bench {
 	struct rte_mempool *pool;
 	uint16_t port_id, tap_id;
 	struct rte_ring *wire;       /* net_ring0's ring: tx puts, rx takes */
-	struct rte_ring *tap_wire;
+	const char *tap_name;        /* the TAP's ethdev: net_tap0, or net_ring1 without one */
+	bool tap;                    /* --tap: make a TAP (in the bench's own netns) */
+	uint32_t tap_poll_us;        /* --tap-poll-us, as dpdk.tap_poll_us */
 	struct rte_ether_addr port_mac;
 	uint8_t gw_mac[6];
 
@@ -123,6 +126,7 @@ static inline uint32_t bench_rand_below(uint64_t *s, uint32_t n)
 int bench_floor(struct bench *b);
 int bench_established(struct bench *b);
 int bench_new_conn(struct bench *b);
+int bench_lport_wrap(struct bench *b);
 
 /* sched.c */
 int bench_sched(struct bench *b);

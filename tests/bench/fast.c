@@ -168,7 +168,6 @@ static int est_add(struct bench *b, const struct est *e, uint32_t i)
 	s->fwd = e->svc->fwd;
 	s->svc_id = e->svc->id;
 	s->rs_id = rs->id;
-	s->created = lc->now_ms;
 	s->nh_epoch = 0;
 	if (dp_sess_insert(&lc->sess, s) < 0) {
 		dp_sess_free(&lc->sess, s);
@@ -388,20 +387,25 @@ int bench_established(struct bench *b)
 		goto out;
 	{
 		/* Memory per session, everything the lcore allocates, as its
-		 * parts: the pool, the free list, the buckets, the wheel. */
+		 * parts: the pool, the free list, the buckets, the wheel, the
+		 * TIME-WAIT guards (mgw's default: a slot per session). */
 		size_t sess = dp_sess_tab_memsize(cap);
 		size_t bkt = (size_t)(b->lc->sess.mask + 1) * sizeof(struct dp_sess_bucket);
-		size_t total = sess + DP_WHEEL_SLOTS * sizeof(uint32_t) + dp_laddr_memsize() +
+		size_t laddr = dp_laddr_memsize(b->dp->conf.lport_guards ? b->dp->conf.lport_guards
+									  : cap, b->dp->conf.max_servers);
+		size_t total = sess + DP_WHEEL_SLOTS * sizeof(uint32_t) + laddr +
 			       dp_persist_memsize(DP_PERSIST_ENTRIES) +
 			       b->dp->conf.max_services * (sizeof(uint32_t) + sizeof(struct dp_svc_stats)) +
 			       b->dp->conf.max_servers * (sizeof(struct dp_rs_stats) + sizeof(int32_t) + 1);
 
-		printf("  per session: %zu B session + 4 B free list + %.1f B buckets (%u x 64 B, "
-		       "%.0f %% full at capacity) + %.2f B wheel + %.2f B the rest = %.1f B\n",
-		       sizeof(struct dp_sess), (double)bkt / cap, b->lc->sess.mask + 1,
+		printf("  per session: %zu B session + %zu B cold half + 4 B free list + %.1f B buckets "
+		       "(%u x 64 B, %.0f %% full at capacity) + %.2f B wheel + %.1f B TIME-WAIT guards "
+		       "and port cursors + %.2f B the rest = %.1f B\n",
+		       sizeof(struct dp_sess), sizeof(struct dp_sess_x), (double)bkt / cap,
+		       b->lc->sess.mask + 1,
 		       100.0 * 2 * cap / ((double)(b->lc->sess.mask + 1) * DP_SESS_BUCKET),
-		       (double)DP_WHEEL_SLOTS * 4 / cap,
-		       (double)(total - sess - DP_WHEEL_SLOTS * 4) / cap, (double)total / cap);
+		       (double)DP_WHEEL_SLOTS * 4 / cap, (double)laddr / cap,
+		       (double)(total - sess - DP_WHEEL_SLOTS * 4 - laddr) / cap, (double)total / cap);
 		bench_result(b, "bytes_per_session", (double)total / cap);
 		bench_result(b, "bytes_per_session_table", (double)sess / cap);
 		json_object_set_new(b->res, "sessions_capacity", json_integer(cap));
@@ -526,7 +530,30 @@ struct nc {
 	uint64_t bursts;
 	uint64_t completed;
 	uint64_t checked;
+	/* The wrap run: the lcore time each (server, lport) last finished a
+	 * connection (0 = never), and what its reuse looked like. */
+	uint32_t *last_done;
+	uint32_t guard_ms;
+	uint64_t reuses, too_early;
+	uint32_t min_gap_ms;
 };
+
+/* A SYN went out on (LIP, lport) → server: the last connection on that
+ * tuple (one LIP in the wrap run) must have finished a guard ago. */
+static void nc_reuse_check(const struct bench *b, struct nc *c, const struct nc_slot *s)
+{
+	uint32_t *t = &c->last_done[(s->rip - BENCH_RIP(0)) * 65536u + s->lport];
+	uint32_t gap;
+
+	if (!*t)
+		return;
+	gap = b->lc->now_ms - *t;
+	c->reuses++;
+	if (gap < c->min_gap_ms)
+		c->min_gap_ms = gap;
+	if (gap < c->guard_ms)
+		c->too_early++;
+}
 
 /* One burst of the new-connection mix: build, run, check, advance. */
 static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t *cycles,
@@ -583,6 +610,8 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 			s->rip = o.dst;
 			s->rport = o.dport;
 			ok = ok && is_lip(o.src) && is_rip(o.dst);
+			if (ok && c->last_done)
+				nc_reuse_check(b, c, s);
 		} else if (nc_step[s->step].server) {
 			ok = ok && o.src == BENCH_VIP(0) && o.dst == 0x0c000000u + (s->conn >> 8);
 		} else {
@@ -594,6 +623,9 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 			return -EPROTO;
 		}
 		if (++s->step == NC_STEPS) {
+			if (c->last_done)   /* the server holds the tuple from now */
+				c->last_done[(s->rip - BENCH_RIP(0)) * 65536u + s->lport] =
+					b->lc->now_ms | 1;
 			s->step = 0;
 			s->conn = c->next_conn++;
 			c->completed++;
@@ -604,7 +636,7 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 
 int bench_new_conn(struct bench *b)
 {
-	uint32_t cap = b->quick ? 100000 : 4000000, tw_ms = b->quick ? 20 : 1000;
+	uint32_t cap = b->quick ? 400000 : 4000000, tw_ms = b->quick ? 200 : 1000;
 	double warm = b->quick ? 0.05 : 1.2, r[BENCH_ROUNDS], pr[BENCH_ROUNDS];
 	struct rte_mbuf *m[DP_BURST];
 	struct dp_snap *s = b->snap;
@@ -678,6 +710,133 @@ again:
 	}
 out:
 	/* the lcore stays: the scheduler runs use it */
+	free(c);
+	return rc;
+}
+
+/* A minute of new connections through ONE local IP with a port range small
+ * enough that every server's cursor goes round it many times: the rate per
+ * 10 s (wall clock: the data core's and the generator's time), no tuple
+ * reused within its guard (checked on every SYN the balancer sends), no
+ * connection refused for want of a port. The range is sized from the rate
+ * of a first 2 s, so that a cursor comes back to a tuple 1.6 x (guard +
+ * TIME_WAIT) after it was taken: under the bound ports x servers / (guard +
+ * TIME_WAIT), which a box 60 % faster than in those 2 s would still keep. */
+int bench_lport_wrap(struct bench *b)
+{
+	uint32_t guard_ms = b->quick ? 200 : 2000, tw_ms = b->quick ? 50 : 500;
+	uint32_t n_ports = DP_LPORT_MAX - DP_LPORT_MIN + 1, cap = b->quick ? 200000 : 2000000;
+	double secs = b->quick ? 1.0 : b->wrap_secs, bound;
+	struct dp_snap *s = b->snap;
+	struct dp_laddr_map saved = s->laddr;
+	struct rte_mbuf *m[DP_BURST];
+	uint64_t end, next, cycles = 0, pkts = 0, done0 = 0, wraps, all0;
+	uint64_t t_start, t_win, guard_slots = b->dp->conf.lport_guards;
+	struct nc *c;
+	int rc;
+
+	printf("\n== ports wrapping: new connections through ONE local IP for %.0f s, guard %u ms, "
+	       "TIME_WAIT %u ms, %u servers\n", secs, guard_ms, tw_ms, BENCH_SERVERS);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->last_done = calloc((size_t)BENCH_SERVERS * 65536, sizeof(uint32_t));
+	c->guard_ms = guard_ms;
+	c->min_gap_ms = UINT32_MAX;
+	if (!c->last_done) {
+		free(c);
+		return -ENOMEM;
+	}
+	if (b->lc)
+		bench_lcore_free(b);
+	s->laddr.n_lips = 1;
+	s->laddr.lport_min = DP_LPORT_MIN;
+	s->laddr.lport_max = (uint16_t)(DP_LPORT_MIN + n_ports - 1);
+	s->laddr.guard_ms = guard_ms;
+	s->timeout[DP_TCP_TIME_WAIT] = tw_ms;
+	s->timeout[DP_TCP_CLOSE] = tw_ms;
+	/* room for every guard a guard long at this rate, a quarter full */
+	b->dp->conf.lport_guards = (uint32_t)(4 * 1e6 * guard_ms / 1000);
+	rc = bench_lcore_new(b, cap);
+	if (rc < 0)
+		goto out;
+	if (rte_pktmbuf_alloc_bulk(b->pool, m, DP_BURST) < 0) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	/* the rate of this box now, with every port */
+	t_start = rte_rdtsc();
+	end = t_start + (uint64_t)((b->quick ? 0.3 : 2.0) * (double)b->hz);
+	while (rc == 0 && rte_rdtsc() < end)
+		rc = nc_burst(b, c, m, &cycles, &pkts, false);
+	if (rc == 0) {
+		double rate = (double)c->completed / ((double)(rte_rdtsc() - t_start) / (double)b->hz);
+		double want = 1.6 * rate / BENCH_SERVERS * (guard_ms + tw_ms) / 1000.0;
+
+		n_ports = want < 1024 ? 1024 : want > n_ports ? n_ports : (uint32_t)want;
+		s->laddr.lport_max = (uint16_t)(DP_LPORT_MIN + n_ports - 1);
+		dp_laddr_sync(&b->lc->laddr, &s->laddr);
+		bound = (double)n_ports * BENCH_SERVERS / ((guard_ms + tw_ms) / 1000.0);
+		printf("  %.0f conn/s in the first %.1f s: ports %u..%u from now on (bound %.0f "
+		       "conn/s)\n", rate, b->quick ? 0.3 : 2.0, DP_LPORT_MIN,
+		       DP_LPORT_MIN + n_ports - 1, bound);
+		bench_result(b, "wrap_bound_conn_per_s", bound);
+		json_object_set_new(b->res, "wrap_ports", json_integer(n_ports));
+	}
+	done0 = all0 = c->completed;
+	t_start = t_win = rte_rdtsc();
+	end = t_start + (uint64_t)(secs * (double)b->hz);
+	next = t_start + (uint64_t)((b->quick ? 0.25 : 10.0) * (double)b->hz);
+	while (rc == 0 && rte_rdtsc() < end) {
+		rc = nc_burst(b, c, m, &cycles, &pkts, false);
+		if (rte_rdtsc() >= next || rte_rdtsc() >= end) {
+			uint64_t now = rte_rdtsc();
+			double dt = (double)(now - t_win) / (double)b->hz;
+
+			printf("  %5.1f s  %9.0f conn/s  (reused tuples so far %" PRIu64 ", refused for "
+			       "want of a port %" PRIu64 ")\n", (double)(now - t_start) / (double)b->hz,
+			       (double)(c->completed - done0) / dt, c->reuses,
+			       b->lc->stats.drops[DP_DROP_LPORT_EXHAUSTED]);
+			done0 = c->completed;
+			t_win = now;
+			next = now + (uint64_t)((b->quick ? 0.25 : 10.0) * (double)b->hz);
+		}
+	}
+	free_all(m, DP_BURST);
+	if (rc == 0) {
+		double wall = (double)(rte_rdtsc() - t_start) / (double)b->hz;
+		double cps = (double)(c->completed - all0) / wall;
+
+		/* connections per server over the tuples one server has */
+		wraps = (c->completed - all0) / BENCH_SERVERS / n_ports;
+		printf("  %.0f conn/s over %.0f s (wall clock, generator included); each server's "
+		       "cursor went round its %u ports %" PRIu64 " times\n", cps, wall, n_ports, wraps);
+		printf("  %" PRIu64 " tuples reused, %" PRIu64 " of them within the guard (must be 0); "
+		       "shortest reuse %u ms after the last connection finished\n", c->reuses,
+		       c->too_early, c->min_gap_ms == UINT32_MAX ? 0 : c->min_gap_ms);
+		printf("  guards: %" PRIu64 " ports passed over as guarded, %" PRIu64 " as busy, %"
+		       PRIu64 " guards cut short (table of %" PRIu64 " slots)\n",
+		       b->lc->stats.lport_guard_skips, b->lc->stats.lport_busy_skips,
+		       b->lc->stats.lport_guard_cut, dp_laddr_guard_slots(&b->lc->laddr));
+		bench_result(b, "wrap_conn_per_s", cps);
+		json_object_set_new(b->res, "wrap_cycles", json_integer((json_int_t)wraps));
+		json_object_set_new(b->res, "wrap_reused", json_integer((json_int_t)c->reuses));
+		json_object_set_new(b->res, "wrap_reused_in_guard",
+				    json_integer((json_int_t)c->too_early));
+		json_object_set_new(b->res, "wrap_guard_cut",
+				    json_integer((json_int_t)b->lc->stats.lport_guard_cut));
+		json_object_set_new(b->res, "wrap_lport_exhausted",
+				    json_integer((json_int_t)b->lc->stats.drops[DP_DROP_LPORT_EXHAUSTED]));
+		if (c->too_early || bench_drops(b->lc)) {
+			bench_print_drops(b->lc);
+			rc = -EPROTO;
+		}
+	}
+	bench_lcore_free(b);
+out:
+	s->laddr = saved;
+	b->dp->conf.lport_guards = (uint32_t)guard_slots;
+	free(c->last_done);
 	free(c);
 	return rc;
 }

@@ -4,7 +4,7 @@
  *   build/bench [EAL args] [-- [--quick] [--max-sessions N] [--secs S] [--only PARTS]
  *                               [--hugepages 1G|2M]]
  *
- * PARTS: a list of floor, est, new, sched, maglev (default: all).
+ * PARTS: a list of floor, est, new, sched, maglev, wrap (default: all).
  *
  * tests/bench/run.sh picks the EAL memory options (hugepages when it can
  * get them). The binary adds its own ports: net_ring0 (the data port) and
@@ -22,6 +22,8 @@
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_lcore.h>
+#include <rte_bus.h>
+#include <rte_dev.h>
 #include <rte_malloc.h>
 
 #include "cp/maglev.h"
@@ -102,40 +104,14 @@ void bench_print_drops(const struct dp_lcore *lc)
 		printf("    punted to the kernel  %" PRIu64 "\n", lc->stats.punted);
 }
 
-/* lcore.c's timers(), which is static there: the wheel once a millisecond,
- * packets waiting for ARP. */
-static void bench_timers(struct dp_lcore *lc)
-{
-	lc->now_ms = (uint32_t)((lc->now_tsc - lc->tsc_base) / lc->tsc_per_ms);
-	lc->next_tick = lc->now_tsc + lc->tsc_per_ms;
-	dp_wheel_advance(&lc->wheel, lc->now_ms, 4096, dp_sess_expired, lc);
-	if (lc->n_hold)
-		dp_hold_run(lc);
-}
-
 uint64_t bench_poll(struct bench *b, unsigned *n)
 {
-	struct dp_lcore *lc = b->lc;
-	struct rte_mbuf *pkts[DP_BURST];
-	uint64_t t0 = rte_rdtsc(), t1;
-	uint16_t k, kt;
+	uint64_t t0 = rte_rdtsc();
 
-	/* What one turn of dp_lcore_main() does with one port and one lcore
-	 * (no redirect rings, no RCU report: neither exists here). */
-	lc->now_tsc = t0;
-	k = rte_eth_rx_burst(b->port_id, 0, pkts, DP_BURST);
-	if (k)
-		dp_input_burst(lc, pkts, k, 0);
-	kt = rte_eth_rx_burst(b->tap_id, 0, pkts, DP_BURST);
-	for (uint16_t i = 0; i < kt; i++)   /* nothing ever should: counted as punted */
-		rte_pktmbuf_free(pkts[i]);
-	dp_tx_flush(lc);
-	if (lc->now_tsc >= lc->next_tick)
-		bench_timers(lc);
-	lc->stats.loops++;
-	t1 = rte_rdtsc();
-	*n = k;
-	return t1 - t0;
+	/* The shipped loop's turn: ports, TAPs on their deadline, tx, timers,
+	 * commands, RCU report (no redirect rings with one lcore). */
+	*n = dp_lcore_turn(b->lc);
+	return rte_rdtsc() - t0;
 }
 
 /* A data lcore with a table of `capacity` sessions, on the current
@@ -315,11 +291,19 @@ static int make_dp(struct bench *b)
 	dp->n_lcores = 1;
 	dp->n_ports = 1;
 	dp->tsc_hz = b->hz;
+	dp->conf.tap_poll_us = b->tap_poll_us;
+	dp->tap_poll_tsc = b->hz / 1000000 * b->tap_poll_us;
+	/* the lcore reports quiescence every turn, as in mgw */
+	dp->qs = rte_zmalloc("bench_rcu", rte_rcu_qsbr_get_memsize(1), RTE_CACHE_LINE_SIZE);
+	if (!dp->qs || rte_rcu_qsbr_init(dp->qs, 1) < 0)
+		return -ENOMEM;
+	rte_rcu_qsbr_thread_register(dp->qs, 0);
+	rte_rcu_qsbr_thread_online(dp->qs, 0);
 	dp->pool = b->pool;
 	dp->snap = b->snap;
 	snprintf(dp->port[0].conf.name, sizeof(dp->port[0].conf.name), "bench");
 	snprintf(dp->port[0].conf.devname, sizeof(dp->port[0].conf.devname), "net_ring0");
-	snprintf(dp->port[0].conf.tapname, sizeof(dp->port[0].conf.tapname), "net_ring1");
+	snprintf(dp->port[0].conf.tapname, sizeof(dp->port[0].conf.tapname), "%s", b->tap_name);
 	dp->port[0].eth_id = b->port_id;
 	dp->port[0].tap_id = b->tap_id;
 	dp->port[0].mac = b->port_mac;
@@ -346,17 +330,30 @@ static int setup(struct bench *b)
 	if (!b->pool)
 		return -rte_errno;
 	rc = port_start(b, "net_ring0", &b->port_id);
-	if (rc == 0)
-		rc = port_start(b, "net_ring1", &b->tap_id);
 	if (rc < 0) {
-		fprintf(stderr, "bench: net_ring ports: %s\n", strerror(-rc));
+		fprintf(stderr, "bench: net_ring0: %s\n", strerror(-rc));
+		return rc;
+	}
+	/* The exception path as mgw has it, a TAP (run.sh gives the bench a
+	 * network namespace of its own for it), else a ring. */
+	b->tap_name = "net_ring1";
+	if (b->tap && rte_dev_probe("net_tap0,iface=mgwbench0") == 0)
+		b->tap_name = "net_tap0";
+	else if (b->tap)
+		fprintf(stderr, "bench: no TAP (%s): a ring stands in for it\n",
+			rte_strerror(rte_errno));
+	if (strcmp(b->tap_name, "net_ring1") == 0)
+		rc = rte_dev_probe("net_ring1");
+	if (rc == 0)
+		rc = port_start(b, b->tap_name, &b->tap_id);
+	if (rc < 0) {
+		fprintf(stderr, "bench: %s: %s\n", b->tap_name, strerror(-rc));
 		return rc;
 	}
 	rte_eth_macaddr_get(b->port_id, &b->port_mac);
 	/* The ring PMD's loopback: tx queue 0 and rx queue 0 share this. */
 	b->wire = rte_ring_lookup("ETH_RXTX0_net_ring0");
-	b->tap_wire = rte_ring_lookup("ETH_RXTX0_net_ring1");
-	if (!b->wire || !b->tap_wire) {
+	if (!b->wire) {
 		fprintf(stderr, "bench: cannot find net_ring0's ring\n");
 		return -ENOENT;
 	}
@@ -430,6 +427,12 @@ static int bench_args(struct bench *b, int argc, char **argv)
 			b->secs = strtod(argv[++i], NULL);
 		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
 			b->only = argv[++i];
+		} else if (!strcmp(argv[i], "--wrap-secs") && i + 1 < argc) {
+			b->wrap_secs = strtod(argv[++i], NULL);
+		} else if (!strcmp(argv[i], "--tap")) {
+			b->tap = true;
+		} else if (!strcmp(argv[i], "--tap-poll-us") && i + 1 < argc) {
+			b->tap_poll_us = (uint32_t)strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "--hugepages") && i + 1 < argc) {
 			b->hugepages = argv[++i];
 		} else {
@@ -442,7 +445,8 @@ static int bench_args(struct bench *b, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct bench bench = { .max_sessions = 10000000, .secs = 0.5 };
+	struct bench bench = { .max_sessions = 10000000, .secs = 0.5, .tap_poll_us = 50,
+				 .wrap_secs = 60 };
 	struct bench *b = &bench;
 	char *eal[MAX_EAL_ARGS];
 	int n = 0, used, rc;
@@ -455,7 +459,6 @@ int main(int argc, char **argv)
 	}
 	eal[n++] = (char *)"--no-pci";
 	eal[n++] = (char *)"--vdev=net_ring0";
-	eal[n++] = (char *)"--vdev=net_ring1";
 	used = rte_eal_init(n, eal);
 	if (used < 0) {
 		fprintf(stderr, "bench: EAL: %s\n", rte_strerror(rte_errno));
@@ -484,6 +487,12 @@ int main(int argc, char **argv)
 	b->ghz[0] = core_ghz(b);
 	printf("core clock for this thread: %.2f GHz (4-cycle multiply-add chain)\n", b->ghz[0]);
 	rc = setup(b);
+	if (rc == 0) {
+		printf("exception path: %s, polled every %u us (dpdk.tap_poll_us)\n", b->tap_name,
+		       b->tap_poll_us);
+		json_object_set_new(b->res, "tap", json_string(b->tap_name));
+		result_int(b, "tap_poll_us", b->tap_poll_us);
+	}
 	if (rc == 0 && want(b, "floor"))
 		rc = bench_floor(b);
 	if (rc == 0 && want(b, "est"))
@@ -494,6 +503,8 @@ int main(int argc, char **argv)
 		rc = bench_sched(b);
 	if (rc == 0 && want(b, "maglev"))
 		rc = bench_maglev(b);
+	if (rc == 0 && want(b, "wrap"))
+		rc = bench_lport_wrap(b);
 	b->ghz[1] = core_ghz(b);
 	printf("\ncore clock for this thread: %.2f GHz at the start, %.2f GHz at the end\n",
 	       b->ghz[0], b->ghz[1]);

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 struct fz_shell {
 	int next_cid;
@@ -87,6 +87,13 @@ static void decoders(const uint8_t *d, size_t n)
 			;
 	}
 	bgp_msg_update_decode(d, n, false, &u, &err);
+	/* RFC 7606's verdicts are consistent with what they list */
+	if (bgp_msg_update_decode(d, n, BGP_UPD_AS4 | BGP_UPD_EBGP, &u, &err) == 0) {
+		if (u.verdict > BGP_UPD_TREAT_AS_WITHDRAW || (u.verdict == BGP_UPD_OK) != !u.reasons ||
+		    (u.verdict == BGP_UPD_ATTR_DISCARD && !u.n_discarded) ||
+		    u.reasons >> BGP_7606_MAX)
+			abort();
+	}
 	bgp_msg_notif_decode(d, n, &nt);
 }
 

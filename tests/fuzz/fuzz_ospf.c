@@ -19,6 +19,14 @@
  * area, checksum) and the LSA checksums so that the fuzzer reaches the
  * per-type handlers instead of dying at the checksum. Every packet also
  * goes through the decoder and the re-encoder on its own.
+ *
+ * Flag 128 gives the interface cryptographic authentication (keyed MD5
+ * for an input of odd length, HMAC-SHA-256 otherwise): the harness signs
+ * the packets it builds, and a repaired packet gets the right Key ID and
+ * a digest (and a sequence number that is now and then a replay), so the
+ * fuzzer gets past the digest to the sequence check and the handlers; an
+ * unrepaired one exercises the refusals. (The Makefile's fuzz rule must
+ * link libcrypto for ospf/ospf_auth.c.)
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,11 +38,36 @@
 #define PEER  0x0ac90001u      /* 10.201.0.1 */
 #define PEER_IP 0x0ac90101u    /* 10.201.1.1 */
 
+#define FZ_KEY "fuzz-key"
+#define FZ_KEY_ID 7
+
 struct harness {
 	uint32_t last_dbd_seq;
 	uint8_t last_dbd_flags;
 	unsigned sent;
+	uint8_t auth;            /* OSPF_AUTH_* of the interface */
+	uint32_t seq;            /* the peer's cryptographic sequence number */
 };
+
+/* Signs pkt[0..len) as the peer (room for the digest is the caller's);
+ * returns the length with the digest. */
+static size_t sign(struct harness *h, uint8_t *pkt, size_t len, uint32_t seq)
+{
+	size_t l = ospf_auth_len(h->auth);
+
+	if (!h->auth || len < OSPF_HDR_LEN)
+		return len;
+	dp_put_u16(pkt + 12, 0);
+	dp_put_u16(pkt + 14, OSPF_AUTYPE_CRYPT);
+	dp_put_u16(pkt + 16, 0);
+	pkt[18] = FZ_KEY_ID;
+	pkt[19] = (uint8_t)l;
+	dp_put_u32(pkt + 20, seq);
+	if (ospf_auth_digest(h->auth, (const uint8_t *)FZ_KEY, strlen(FZ_KEY), pkt,
+			     len, pkt + len))
+		__builtin_trap();
+	return len + l;
+}
 
 static void cb(void *arg, unsigned ifi, uint32_t dst, const uint8_t *pkt,
 	       size_t len)
@@ -60,15 +93,19 @@ static void feed(struct ospf_eng *e, uint64_t now, const uint8_t *b, size_t len)
 	ospf_eng_input(e, now, 0, PEER_IP, OSPF_ALL_SPF, b, len);
 }
 
+static struct harness *the_harness;
+
 static size_t build(uint8_t *buf, size_t cap, uint8_t type,
 		    void (*body)(struct ospf_wbuf *, void *), void *arg)
 {
 	struct ospf_wbuf w;
 
-	ospf_wbuf_init(&w, buf, cap);
+	ospf_wbuf_init(&w, buf, cap - OSPF_AUTH_MAX_DIGEST);
 	ospf_pkt_begin(&w, type, PEER, 0);
 	body(&w, arg);
-	return ospf_pkt_end(&w) ? 0 : w.len;
+	if (ospf_pkt_end(&w))
+		return 0;
+	return sign(the_harness, buf, w.len, ++the_harness->seq);
 }
 
 static void hello_body(struct ospf_wbuf *w, void *arg)
@@ -149,11 +186,12 @@ static void drive(struct ospf_eng *e, struct harness *h, uint64_t *now, int dept
 	ospf_eng_tick(e, *now);
 }
 
-/* Makes a fuzzed packet pass the header checks (and its LSAs theirs). */
-static void repair(uint8_t *p, size_t len, bool lsas)
+/* Makes a fuzzed packet pass the header checks (and its LSAs theirs, and
+ * with authentication the digest); returns its length then. */
+static size_t repair(struct harness *h, uint8_t *p, size_t len, bool lsas)
 {
 	if (len < OSPF_HDR_LEN)
-		return;
+		return len;
 	p[0] = OSPF_VERSION;
 	p[1] = (uint8_t)(p[1] % OSPF_T_MAX + 1);
 	dp_put_u16(p + 2, (uint16_t)len);
@@ -174,6 +212,8 @@ static void repair(uint8_t *p, size_t len, bool lsas)
 	}
 	dp_put_u16(p + 12, 0);
 	dp_put_u16(p + 12, ospf_pkt_csum(p, len));
+	/* a replay one time in four: the byte that held the sequence number */
+	return sign(h, p, len, (p[20] & 3) ? ++h->seq : h->seq - 1);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -197,6 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	flags = data[0];
+	the_harness = &h;
 	c.router_id = ME;
 	c.n_ifaces = 1;
 	strcpy(c.ifaces[0].ifname, "fz0");
@@ -207,13 +248,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.ifaces[0].hello_s = 1;
 	c.ifaces[0].dead_s = 3;
 	c.ifaces[0].cost = 10;
+	if (flags & 128) {
+		h.auth = (size & 1) ? OSPF_AUTH_MD5 : OSPF_AUTH_HMAC_SHA256;
+		h.seq = 1000;
+		c.ifaces[0].auth = h.auth;
+		c.ifaces[0].key_id = FZ_KEY_ID;
+		c.ifaces[0].key_len = (uint8_t)strlen(FZ_KEY);
+		memcpy(c.ifaces[0].key, FZ_KEY, strlen(FZ_KEY));
+		c.auth_seq0 = 77;
+	}
 	if (ospf_eng_create(&c, cb, &h, 1, &e))
 		return 0;
 	ospf_eng_announce(e, now, &vip, 1);
 	ospf_eng_start(e, now);
 	drive(e, &h, &now, (flags >> 1) % 3);
 
-	buf = malloc(OSPF_MAX_PKT + 64);
+	buf = malloc(OSPF_MAX_PKT + 64 + OSPF_AUTH_MAX_DIGEST);
 	while (buf && size - off >= 2) {
 		size_t len = dp_get_u16(data + off);
 		struct ospf_pkt p;
@@ -224,10 +274,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - off;
 		memcpy(buf, data + off, len);
 		off += len;
-		if (flags & 8)
-			repair(buf + ((flags & 4) ? 20 : 0),
-			       len >= 20 && (flags & 4) ? len - 20 : len,
-			       flags & 16);
+		if (flags & 8) {
+			size_t ip = len >= 20 && (flags & 4) ? 20 : 0;
+
+			len = ip + repair(&h, buf + ip, len - ip, flags & 16);
+			if (ip && h.auth)
+				dp_put_u16(buf + 2, (uint16_t)len);   /* the digest too */
+		}
 		if (flags & 4)
 			ospf_eng_input_ip(e, now, 0, buf, len);
 		else

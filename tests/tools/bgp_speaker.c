@@ -4,6 +4,10 @@
  *               --peer 10.201.1.1,65000[,PORT] [--peer ...]
  *               [--prefix 10.255.0.1/32[,MED]]... [--hold 3] [--no-caps]
  *               [--next-hop A.B.C.D] [--listen-port N]
+ *               [--md5-key-file FILE] [--ttl-security]
+ *
+ * --md5-key-file and --ttl-security apply to every peer (TCP-MD5 with the
+ * key in FILE, read as mgw reads it; GTSM).
  *
  * Signals: SIGUSR1 withdraws everything, SIGUSR2 announces the prefixes
  * again, SIGHUP prints the status JSON on stdout, SIGTERM/SIGINT stop
@@ -19,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cp/keyfile.h"
 #include "ospf/bgp.h"
 
 static int parse_ip(const char *s, uint32_t *out)
@@ -91,7 +96,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: bgp_speaker --as AS --id A.B.C.D [--local A.B.C.D]\n"
 		"       --peer A.B.C.D,AS[,PORT]... [--prefix A.B.C.D/LEN[,MED]]...\n"
-		"       [--hold S] [--no-caps] [--next-hop A.B.C.D] [--listen-port N]\n");
+		"       [--hold S] [--no-caps] [--next-hop A.B.C.D] [--listen-port N]\n"
+		"       [--md5-key-file FILE] [--ttl-security]\n");
 	exit(2);
 }
 
@@ -119,12 +125,17 @@ int main(int argc, char **argv)
 		{ "no-caps", no_argument, NULL, 'n' },
 		{ "next-hop", required_argument, NULL, 'N' },
 		{ "listen-port", required_argument, NULL, 'L' },
+		{ "md5-key-file", required_argument, NULL, 'M' },
+		{ "ttl-security", no_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bgp_prefix pfx[64];
 	struct bgp_conf c = { .hold_s = 90 };
 	unsigned n_pfx = 0, i;
-	bool no_caps = false;
+	bool no_caps = false, gtsm = false;
+	const char *key_file = NULL;
+	uint8_t key[BGP_MD5_KEY_MAX];
+	size_t key_len = 0;
 	struct bgp *b;
 	sigset_t set;
 	uint32_t v;
@@ -169,15 +180,29 @@ int main(int argc, char **argv)
 				usage();
 			c.listen_port = (uint16_t)v;
 			break;
+		case 'M':
+			key_file = optarg;
+			break;
+		case 'T':
+			gtsm = true;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc || !c.n_peers)
 		usage();
-	for (i = 0; i < c.n_peers; i++)
+	if (key_file && (rc = cp_key_read(key_file, key, sizeof(key), &key_len)) < 0) {
+		fprintf(stderr, "%s: %s\n", key_file, cp_key_strerror(rc));
+		return 2;
+	}
+	for (i = 0; i < c.n_peers; i++) {
 		if (no_caps)
 			c.peers[i].flags |= BGP_PEER_NO_CAPS;
+		c.peers[i].ttl_security = gtsm;
+		c.peers[i].md5_key_len = (uint8_t)key_len;
+		memcpy(c.peers[i].md5_key, key, key_len);
+	}
 
 	/* the speaker's thread inherits this mask: signals come to sigwait() */
 	sigemptyset(&set);

@@ -1,7 +1,11 @@
 /* ospf_speaker — mgw's OSPF speaker alone, for end-to-end tests.
  *
  *   ospf_speaker [--bcast] [--hello S] [--dead S] [--cost C] [--mtu M]
+ *                [--auth TYPE:KEY_ID:KEY_FILE] [--ttl-security]
  *                [--status FILE] ROUTER_ID IFNAME ADDR/PLEN [PREFIX[/PLEN][@COST] ...]
+ *
+ * --auth: md5, hmac-sha1, hmac-sha256, hmac-sha384 or hmac-sha512 with the
+ * key in KEY_FILE (read as mgw reads it: cp/keyfile.h).
  *
  * Announces the prefixes (default /32, cost 10) over one interface.
  * SIGUSR1 withdraws them all, SIGUSR2 announces them again, SIGTERM or
@@ -17,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cp/keyfile.h"
 #include "ospf/ospf.h"
 
 #define MAX_PFX 64
@@ -25,6 +30,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: ospf_speaker [--bcast] [--hello S] [--dead S] [--cost C] [--mtu M]\n"
+		"                    [--auth TYPE:KEY_ID:KEY_FILE] [--ttl-security]\n"
 		"                    [--status FILE] ROUTER_ID IFNAME ADDR/PLEN [PREFIX[/PLEN][@COST] ...]\n");
 }
 
@@ -59,6 +65,38 @@ static int parse_prefix(const char *arg, struct ospf_prefix *p, uint8_t def_plen
 		p->plen = (uint8_t)atoi(slash);
 	}
 	return parse_ip(buf, &p->addr);
+}
+
+/* "hmac-sha256:1:/path/key" */
+static int parse_auth(const char *arg, struct ospf_iface_conf *f)
+{
+	static const char *const names[OSPF_AUTH_TYPES] = {
+		"none", "md5", "hmac-sha1", "hmac-sha256", "hmac-sha384", "hmac-sha512",
+	};
+	char buf[320], *id, *file;
+	size_t len = 0;
+	int rc;
+
+	if (strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, arg);
+	id = strchr(buf, ':');
+	file = id ? strchr(id + 1, ':') : NULL;
+	if (!file)
+		return -EINVAL;
+	*id++ = 0;
+	*file++ = 0;
+	for (f->auth = 1; f->auth < OSPF_AUTH_TYPES; f->auth++)
+		if (!strcmp(names[f->auth], buf))
+			break;
+	if (f->auth == OSPF_AUTH_TYPES)
+		return -EINVAL;
+	f->key_id = (uint8_t)atoi(id);
+	rc = cp_key_read(file, f->key, sizeof(f->key), &len);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", file, cp_key_strerror(rc));
+	f->key_len = (uint8_t)len;
+	return rc;
 }
 
 static void stamp(const char *what)
@@ -114,6 +152,14 @@ int main(int argc, char **argv)
 			f->mtu = (uint16_t)atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--status") && i + 1 < argc)
 			status = argv[++i];
+		else if (!strcmp(argv[i], "--ttl-security"))
+			f->ttl_security = true;
+		else if (!strcmp(argv[i], "--auth") && i + 1 < argc) {
+			if (parse_auth(argv[++i], f)) {
+				fprintf(stderr, "bad --auth %s\n", argv[i]);
+				return 2;
+			}
+		}
 		else {
 			usage();
 			return 2;

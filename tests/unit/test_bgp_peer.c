@@ -584,6 +584,42 @@ static void feed_established(const uint8_t *msg, size_t len, int code, int sub)
 	bgp_eng_destroy(e);
 }
 
+/* RFC 7606: a malformed attribute that does not cost the session. The
+ * peer stays Established, nothing is sent back, the UPDATE is counted
+ * (treat-as-withdraw: its one prefix as withdrawn; or attribute discard)
+ * under its reason. */
+static void feed_kept(const uint8_t *msg, size_t len, bool withdraw, enum bgp_7606_reason why)
+{
+	uint8_t m[BGP_MAX_MSG];
+	struct bgp_conf c;
+	struct bgp_eng *e;
+	struct bgp_peer *p;
+	json_t *j, *r;
+
+	tb_conf(&c);
+	e = established(&c, 90, true);
+	p = &e->peers[0];
+	tb_drain(&S, 0);
+	bgp_eng_input(e, 0, msg, len, 1100);
+	assert_int_equal(p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(tb_next(&S, 0, m), 0);
+	assert_int_equal(p->rfc7606_reasons[why], 1);
+	assert_int_equal(p->rfc7606_withdraw_updates, withdraw ? 1 : 0);
+	assert_int_equal(p->rfc7606_withdrawn, withdraw ? 1 : 0);
+	assert_int_equal(p->prefixes_rx, withdraw ? 0 : 1);
+	assert_int_equal(p->withdrawn_rx, withdraw ? 1 : 0);
+	if (!withdraw)
+		assert_true(p->rfc7606_discarded >= 1);
+	/* as GET /routing shows it */
+	assert_int_equal(bgp_eng_status_json(e, 1100, &j), 0);
+	r = json_object_get(json_array_get(json_object_get(j, "peers"), 0), "rfc7606");
+	assert_int_equal(json_integer_value(json_object_get(r, "treat_as_withdraw")), withdraw);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "by_reason"),
+							    bgp_7606_names[why])), 1);
+	json_decref(j);
+	bgp_eng_destroy(e);
+}
+
 static void test_malformed_established(void **state)
 {
 	const struct tb_msg *upd = node_update();
@@ -602,25 +638,31 @@ static void test_malformed_established(void **state)
 	memcpy(b, upd->b, upd->len);
 	b[18] = 9;
 	feed_established(b, upd->len, 1, 3);
-	/* ORIGIN flags (offset 23 is the first attribute's flags) */
+	/* RFC 7606 keeps the session for a malformed attribute: ORIGIN
+	 * flags (offset 23 is the first attribute's flags), ORIGIN value */
 	memcpy(b, upd->b, upd->len);
 	b[23] = 0xc0;
-	feed_established(b, upd->len, 3, 4);
-	/* ORIGIN value */
+	feed_kept(b, upd->len, true, BGP_7606_FLAGS);
 	memcpy(b, upd->b, upd->len);
 	b[26] = 7;
-	feed_established(b, upd->len, 3, 6);
-	/* second attribute made an ORIGIN: duplicate */
+	feed_kept(b, upd->len, true, BGP_7606_ORIGIN);
+	/* second attribute (AS_PATH) made an ORIGIN: the duplicate is
+	 * discarded, and AS_PATH is then missing: withdrawn */
 	memcpy(b, upd->b, upd->len);
 	b[28] = 1;
-	feed_established(b, upd->len, 3, 1);
-	/* NEXT_HOP type made 99 well-known: unknown well-known attribute */
+	feed_kept(b, upd->len, true, BGP_7606_MISSING);
+	/* NEXT_HOP type made 99 well-known: unknown well-known attribute,
+	 * still a reset */
 	memcpy(b, upd->b, upd->len);
 	b[37] = 99;
 	feed_established(b, upd->len, 3, 2);
 	/* ... made 99 optional: ignored, but NEXT_HOP is now missing */
 	b[36] = 0xc0;
-	feed_established(b, upd->len, 3, 3);
+	feed_kept(b, upd->len, true, BGP_7606_MISSING);
+	/* the NLRI cut short: no route can be told apart, reset (§5.3) */
+	memcpy(b, upd->b, upd->len);
+	b[upd->len - 5] = 33;
+	feed_established(b, upd->len, 3, 10);
 	/* an OPEN in Established */
 	feed_established(from_router(BGP_MSG_OPEN)->b, from_router(BGP_MSG_OPEN)->len, 5, 3);
 	/* unknown optional attribute, valid otherwise: ignored */
@@ -938,6 +980,37 @@ static void test_collision(void **state)
 	bgp_eng_destroy(e);
 }
 
+/* A first connection stuck in OpenSent (the peer's segments dropped, as a
+ * GTSM or TCP-MD5 mismatch does) loses to a colliding one that brings an
+ * OPEN, whatever the identifiers say; a fresh one does not (above). */
+static void test_collision_stale_opensent(void **state)
+{
+	uint8_t m[BGP_MAX_MSG];
+	struct bgp_conf c;
+	struct bgp_eng *e;
+	struct bgp_peer *p;
+	int in;
+
+	(void)state;
+	tb_conf(&c);                                     /* hold 3 s */
+	e = engine(&c, true);
+	p = &e->peers[0];
+	bgp_eng_connected(e, 0, TB_N2, 1000);            /* ours, OpenSent */
+	assert_int_equal(p->state, BGP_ST_OPENSENT);
+	in = tb_new_incoming(&S);
+	assert_int_equal(bgp_eng_accept(e, in, TB_R, TB_N2, 5000), 0);
+	tb_drain(&S, in);
+	/* our id (10.201.2.2) is higher: §6.8 alone would keep ours */
+	bgp_eng_input(e, in, m, tb_open(m, 65000, 90, tb_ip(10, 201, 0, 1), true), 5001);
+	tb_expect_notif(&S, 0, 6, 7);
+	assert_false(S.c[0].open);
+	assert_int_equal(p->conn.cid, in);
+	assert_int_equal(p->state, BGP_ST_OPENCONFIRM);
+	bgp_eng_input(e, in, m, tb_keepalive(m), 5002);
+	assert_int_equal(p->state, BGP_ST_ESTABLISHED);
+	bgp_eng_destroy(e);
+}
+
 /* The first connection dies while the colliding one waits for its OPEN. */
 static void test_collision_first_dies(void **state)
 {
@@ -1180,6 +1253,7 @@ int main(void)
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_collision),
 		cmocka_unit_test(test_collision_first_dies),
+		cmocka_unit_test(test_collision_stale_opensent),
 		cmocka_unit_test(test_announce_diff),
 		cmocka_unit_test(test_announce_many_and_invalid),
 		cmocka_unit_test(test_status_json),

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ospf/bgp_priv.h"
+#include "ospf/bgp_int.h"
 
 /* where `make` runs the tests from: the worktree root */
 #define TB_PCAP "../shared/ref/routing/bgp-n2.pcap"

@@ -14,7 +14,10 @@
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
 #include "cp/config.h"
+#include "cp/keyfile.h"
 
 #define BASE_HEAD                                                                        \
 	"{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"net_af_packet0,iface=wan\", "     \
@@ -111,6 +114,14 @@ struct bad {
 
 #define SVC(x) BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", " \
 		"\"port\": 80, " x " } ] }"
+
+/* One OSPF interface or one BGP peer with more fields. */
+#define OSPF_IF(x) "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", " \
+		"\"ip\": \"10.0.0.2/24\" } ], \"routing\": { \"ospf\": { \"interfaces\": " \
+		"[ { \"port\": \"a\", " x " } ] } } }"
+#define BGP_PEER(x) "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", " \
+		"\"ip\": \"10.0.0.2/24\" } ], \"routing\": { \"bgp\": { \"local_as\": 65001, " \
+		"\"peers\": [ { \"ip\": \"10.0.0.1\", \"as\": 65000, " x " } ] } } }"
 
 static const struct bad bad[] = {
 	{ "[]", "", "must be an object, not an array" },
@@ -214,6 +225,33 @@ static const struct bad bad[] = {
 	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
 	  "\"routing\": { \"bgp\": { \"local_as\": 65001, \"hold_s\": 2, \"peers\": [] } } }",
 	  "routing.bgp.hold_s", "must be 0 or at least 3 (RFC 4271 4.2)" },
+	{ OSPF_IF("\"auth\": { \"type\": \"sha256\", \"key_file\": \"/k\" }"),
+	  "routing.ospf.interfaces[0].auth.type",
+	  "must be one of none, md5, hmac-sha1, hmac-sha256, hmac-sha384, hmac-sha512" },
+	{ OSPF_IF("\"auth\": { \"key_file\": \"/k\" }"),
+	  "routing.ospf.interfaces[0].auth.type",
+	  "is required (none, md5, hmac-sha1, hmac-sha256, hmac-sha384 or hmac-sha512)" },
+	{ OSPF_IF("\"auth\": { \"type\": \"md5\" }"),
+	  "routing.ospf.interfaces[0].auth.key_file", "is required" },
+	{ OSPF_IF("\"auth\": { \"type\": \"md5\", \"key_file\": \"ospf.key\" }"),
+	  "routing.ospf.interfaces[0].auth.key_file", "must be an absolute path" },
+	{ OSPF_IF("\"auth\": { \"type\": \"md5\", \"key_id\": 256, \"key_file\": \"/k\" }"),
+	  "routing.ospf.interfaces[0].auth.key_id", "must be 0..255" },
+	{ OSPF_IF("\"auth\": { \"type\": \"none\", \"key_file\": \"/k\" }"),
+	  "routing.ospf.interfaces[0].auth.key_file", "is not used with type none" },
+	{ OSPF_IF("\"auth\": { \"type\": \"md5\", \"key\": \"secret\" }"),
+	  "routing.ospf.interfaces[0].auth.key", "unknown field" },
+	{ OSPF_IF("\"type\": \"broadcast\", \"ttl_security\": true"),
+	  "routing.ospf.interfaces[0].ttl_security",
+	  "is for ptp interfaces (RFC 5082 on point-to-point links)" },
+	{ OSPF_IF("\"ttl_security\": 1"),
+	  "routing.ospf.interfaces[0].ttl_security", "must be true or false, not an integer" },
+	{ BGP_PEER("\"auth\": { \"type\": \"md5\", \"key_file\": \"/k\" }"),
+	  "routing.bgp.peers[0].auth.type", "must be one of none, tcp-md5" },
+	{ BGP_PEER("\"auth\": { \"type\": \"tcp-md5\" }"),
+	  "routing.bgp.peers[0].auth.key_file", "is required" },
+	{ BGP_PEER("\"auth\": \"tcp-md5\""),
+	  "routing.bgp.peers[0].auth", "must be an object, not a string" },
 	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
 	  "\"limits\": { \"sessions_per_lcore\": 10 } }",
 	  "limits.sessions_per_lcore", "must be 1024..1073741824" },
@@ -405,6 +443,131 @@ static void test_big_bodies_fast(void **state)
 	assert_true(t2 - t1 < 1.0);
 }
 
+static void write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+/* The key file reader: a trailing newline is not part of the key, an
+ * empty, missing or oversized key or a non-file is refused (a FIFO without
+ * blocking). */
+static void test_key_files(void **state)
+{
+	char dir[] = "/tmp/mgw-ut-keys-XXXXXX", p[128];
+	uint8_t key[CP_KEY_MAX];
+	size_t len = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/k", dir);
+	write_file(p, "secret\n", 7);
+	assert_int_equal(cp_key_read(p, key, 16, &len), 0);
+	assert_int_equal(len, 6);
+	assert_memory_equal(key, "secret", 6);
+	write_file(p, "secret\r\n", 8);
+	assert_int_equal(cp_key_read(p, key, 16, &len), 0);
+	assert_int_equal(len, 6);
+	write_file(p, "se cret\n\n", 9);        /* one newline only is dropped */
+	assert_int_equal(cp_key_read(p, key, 16, &len), 0);
+	assert_int_equal(len, 8);
+	assert_memory_equal(key, "se cret\n", 8);
+	write_file(p, "0123456789abcdef", 16);   /* exactly cap */
+	assert_int_equal(cp_key_read(p, key, 16, &len), 0);
+	assert_int_equal(len, 16);
+	write_file(p, "0123456789abcdefX", 17);
+	assert_int_equal(cp_key_read(p, key, 16, &len), -E2BIG);
+	write_file(p, "0123456789abcdef\n", 17);   /* cap bytes and a newline */
+	assert_int_equal(cp_key_read(p, key, 16, &len), 0);
+	assert_int_equal(len, 16);
+	write_file(p, "\n", 1);
+	assert_int_equal(cp_key_read(p, key, 16, &len), -ENODATA);
+	assert_string_equal(cp_key_strerror(-ENODATA), "is empty");
+	assert_int_equal(cp_key_read(dir, key, 16, &len), -EINVAL);
+	snprintf(p, sizeof(p), "%s/none", dir);
+	assert_int_equal(cp_key_read(p, key, 16, &len), -ENOENT);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(cp_key_read(p, key, 16, &len), -EINVAL);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/k", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+/* Auth and GTSM in a config file: loaded and shown (the key file's path,
+ * never the key), and a key file that is missing or holds a key too long
+ * for its type refused with the field named. */
+static void test_routing_auth(void **state)
+{
+	char dir[] = "/tmp/mgw-ut-auth-XXXXXX", key[128], cfg[128], buf[2048];
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
+	json_t *out, *ifa, *peer;
+	char *dump;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(key, sizeof(key), "%s/ospf.key", dir);
+	snprintf(cfg, sizeof(cfg), "%s/mgw.json", dir);
+	write_file(key, "0123456789abcdef0123456789abcdef\n", 33);   /* 32 bytes */
+	snprintf(buf, sizeof(buf),
+		 "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+		 "\"routing\": { \"ospf\": { \"interfaces\": [ { \"port\": \"a\", \"ttl_security\": true, "
+		 "\"auth\": { \"type\": \"%s\", \"key_id\": 7, \"key_file\": \"%s\" } } ] }, "
+		 "\"bgp\": { \"local_as\": 65001, \"peers\": [ { \"ip\": \"10.0.0.1\", \"as\": 65000, "
+		 "\"ttl_security\": true, \"auth\": { \"type\": \"tcp-md5\", \"key_file\": \"%s\" } } ] } } }",
+		 "hmac-sha256", key, key);
+	write_file(cfg, buf, strlen(buf));
+	assert_int_equal(cp_config_load(cfg, &c, &err), 0);
+	assert_int_equal(c->ospf.ifaces[0].auth, CP_OSPF_AUTH_HMAC_SHA256);
+	assert_int_equal(c->ospf.ifaces[0].key_id, 7);
+	assert_true(c->ospf.ifaces[0].ttl_security);
+	assert_int_equal(c->bgp.peers[0].auth, CP_BGP_AUTH_TCP_MD5);
+	assert_true(c->bgp.peers[0].ttl_security);
+	out = cp_config_to_json(c);
+	ifa = json_array_get(json_object_get(json_object_get(json_object_get(out, "routing"),
+							     "ospf"), "interfaces"), 0);
+	peer = json_array_get(json_object_get(json_object_get(json_object_get(out, "routing"),
+							      "bgp"), "peers"), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ifa, "auth"),
+							      "key_file")), key);
+	assert_true(json_is_true(json_object_get(peer, "ttl_security")));
+	dump = json_dumps(out, 0);
+	assert_null(strstr(dump, "0123456789abcdef"));     /* never the key */
+	free(dump);
+	json_decref(out);
+	cp_config_free(c);
+	c = NULL;
+
+	/* 32 bytes are too many for hmac-sha1 (its digest is 20) */
+	snprintf(buf, sizeof(buf),
+		 "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+		 "\"routing\": { \"ospf\": { \"interfaces\": [ { \"port\": \"a\", "
+		 "\"auth\": { \"type\": \"hmac-sha1\", \"key_file\": \"%s\" } } ] } } }", key);
+	write_file(cfg, buf, strlen(buf));
+	assert_int_equal(cp_config_load(cfg, &c, &err), -EINVAL);
+	assert_null(c);
+	assert_string_equal(err.field, "routing.ospf.interfaces[0].auth.key_file");
+	assert_non_null(strstr(err.msg, "holds more than 20 bytes: hmac-sha1 keys are 1..20 bytes"));
+
+	/* a key file that is not there */
+	unlink(key);
+	snprintf(buf, sizeof(buf),
+		 "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+		 "\"routing\": { \"bgp\": { \"local_as\": 65001, \"peers\": [ { \"ip\": \"10.0.0.1\", "
+		 "\"as\": 65000, \"auth\": { \"type\": \"tcp-md5\", \"key_file\": \"%s\" } } ] } } }", key);
+	write_file(cfg, buf, strlen(buf));
+	assert_int_equal(cp_config_load(cfg, &c, &err), -EINVAL);
+	assert_string_equal(err.field, "routing.bgp.peers[0].auth.key_file");
+	assert_non_null(strstr(err.msg, "No such file or directory"));
+	unlink(cfg);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +578,8 @@ int main(void)
 		cmocka_unit_test(test_text_helpers),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_big_bodies_fast),
+		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_routing_auth),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -763,6 +763,72 @@ static void test_fullnat_beside(void **state)
 	tx_clear(lc);
 }
 
+/* A client's SYN to the FULLNAT service; the LIP:lport it got (network
+ * order), 0 when it was refused. */
+static uint16_t fullnat_syn(struct fix *f, struct dp_lcore *lc, uint16_t cport)
+{
+	uint16_t lport;
+
+	dp_input(lc, pkt(f, WAN, DP_IPPROTO_TCP, "10.9.0.7", cport, "10.0.0.10", 81, DP_TCP_SYN,
+			 0, true), WAN, false);
+	if (!queued(lc, LAN))
+		return 0;
+	memcpy(&lport, sent(lc, LAN, 0) + DP_ETH_HLEN + 20, 2);
+	tx_clear(lc);
+	return lport;
+}
+
+/* FULLNAT's local ports (dp/laddr.h) through sess_new: a tuple a session
+ * holds is passed over, a closed connection's tuple rests for the guard,
+ * and when none is left the SYN is refused and counted, never stalled. */
+static void test_fullnat_lports(void **state)
+{
+	struct fix *f = *state;
+	struct dp_lcore *lc = f->dp->lc[0];
+	struct dp_laddr_map m = f->snap->laddr;
+	uint16_t a, b, c;
+	struct dp_sess *s;
+	unsigned dir;
+
+	/* lcore 0 of 2 owns 40000 and 40002 of 40000..40003 */
+	m.lport_min = 40000;
+	m.lport_max = 40003;
+	m.guard_ms = 60000;
+	dp_laddr_sync(&lc->laddr, &m);
+	lc->now_ms = 1000;
+	a = fullnat_syn(f, lc, 43000);
+	b = fullnat_syn(f, lc, 43001);
+	assert_true(a && b && a != b);
+	assert_true(ntohs(a) == 40000 || ntohs(a) == 40002);
+	assert_true(ntohs(b) == 40000 || ntohs(b) == 40002);
+	/* both tuples to this server are held: refused, counted */
+	assert_int_equal(fullnat_syn(f, lc, 43002), 0);
+	assert_int_equal(lc->stats.drops[DP_DROP_LPORT_EXHAUSTED], 1);
+	assert_true(lc->stats.lport_busy_skips >= 2);
+
+	/* the first connection ends after it was established: its tuple is
+	 * guarded, the SYN still refused */
+	s = find(lc, DP_IPPROTO_TCP, "10.9.0.7", 43000, "10.0.0.10", 81, &dir);
+	assert_non_null(s);
+	s->state = DP_TCP_TIME_WAIT;
+	dp_sess_kill(lc, s);
+	lc->now_ms += 59000;
+	assert_int_equal(fullnat_syn(f, lc, 43003), 0);
+	assert_int_equal(lc->stats.drops[DP_DROP_LPORT_EXHAUSTED], 2);
+	assert_true(lc->stats.lport_guard_skips >= 1);
+	/* after the guard it is free again */
+	lc->now_ms += 1001;
+	c = fullnat_syn(f, lc, 43004);
+	assert_int_equal(c, a);
+
+	/* one that never got past SYN leaves nothing to guard */
+	s = find(lc, DP_IPPROTO_TCP, "10.9.0.7", 43001, "10.0.0.10", 81, &dir);
+	assert_non_null(s);
+	dp_sess_kill(lc, s);
+	assert_int_equal(fullnat_syn(f, lc, 43005), b);
+	assert_int_equal(lc->stats.lport_guard_cut, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -773,6 +839,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_on_down_reset, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dr_sorry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fullnat_beside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fullnat_lports, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, eal_up, eal_down);
 }

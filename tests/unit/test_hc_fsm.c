@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 #define MAXLEN 8
 

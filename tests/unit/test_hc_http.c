@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cp/hc_priv.h"
+#include "cp/hc_int.h"
 
 static int parse(const char *s, bool eof, unsigned *code)
 {

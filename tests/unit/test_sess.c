@@ -1,6 +1,6 @@
 /* Unit tests: the per-lcore session table (dp/sess.c), the timer wheel
- * (dp/wheel.c), the TCP state machine (dp/tcp.c) and the local-address
- * allocator with owner() (dp/laddr.c). */
+ * (dp/wheel.c) and the TCP state machine (dp/tcp.c). The local-address
+ * allocator is in test_laddr.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -12,7 +12,6 @@
 
 #include <cmocka.h>
 
-#include "dp/laddr.h"
 #include "dp/sess.h"
 #include "dp/tcp.h"
 #include "dp/wheel.h"
@@ -291,53 +290,6 @@ static void test_tcp_states(void **state)
 	assert_false(dp_tcp_state_open(DP_TCP_CLOSE));
 }
 
-static void test_laddr(void **state)
-{
-	struct dp_laddr_map m = { .mode = DP_LADDR_SOFT, .n_lcores = 3, .n_lips = 2,
-				  .lip = { htonl(0x0a010064), htonl(0x0a010065) } };
-	void *mem = malloc(dp_laddr_memsize());
-	struct dp_laddr a;
-	uint32_t lip;
-	uint16_t port, first;
-	uint64_t n = 0;
-
-	(void)state;
-	dp_laddr_init(&a, mem, 1);
-	dp_laddr_sync(&a, &m);
-	/* lcore 1 of 3 owns exactly the ports ≡ 1 (mod 3) of both LIPs */
-	assert_int_equal(dp_laddr_free_ports(&a), 2 * 21504);
-	assert_int_equal(dp_laddr_get(&a, &lip, &first), 0);
-	assert_int_equal(dp_laddr_owner(&m, lip, first), 1);
-	dp_laddr_put(&a, lip, first);
-	while (dp_laddr_get(&a, &lip, &port) == 0) {
-		assert_int_equal(ntohs(port) % 3, 1);
-		assert_true(ntohs(port) >= 1024);
-		assert_int_equal(dp_laddr_owner(&m, lip, port), 1);
-		n++;
-	}
-	assert_int_equal(n, 2 * 21504);
-	assert_int_equal(dp_laddr_get(&a, &lip, &port), -EADDRNOTAVAIL);
-	assert_int_equal(a.exhausted, 2);   /* the loop's last try and this one */
-	/* FIFO: a port given back comes out last */
-	dp_laddr_put(&a, htonl(0x0a010064), htons(1030));
-	dp_laddr_put(&a, htonl(0x0a010064), htons(1033));
-	assert_int_equal(dp_laddr_get(&a, &lip, &port), 0);
-	assert_int_equal(ntohs(port), 1030);
-	/* a removed LIP's pool goes; returning its ports is harmless */
-	m.n_lips = 1;
-	dp_laddr_sync(&a, &m);
-	dp_laddr_put(&a, htonl(0x0a010065), htons(1030));
-	assert_int_equal(dp_laddr_free_ports(&a), 1);
-	/* flow mode: the LIP decides */
-	m.mode = DP_LADDR_FLOW;
-	m.n_lips = 2;
-	m.lip_owner[0] = 2;
-	m.lip_owner[1] = 0;
-	assert_int_equal(dp_laddr_owner(&m, htonl(0x0a010064), htons(1031)), 2);
-	assert_int_equal(dp_laddr_owner(&m, htonl(0x0a010065), htons(1031)), 0);
-	free(mem);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,7 +299,6 @@ int main(void)
 		cmocka_unit_test(test_wheel_expiry),
 		cmocka_unit_test(test_wheel_budget_and_jump),
 		cmocka_unit_test(test_tcp_states),
-		cmocka_unit_test(test_laddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

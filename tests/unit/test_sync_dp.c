@@ -482,6 +482,88 @@ static void test_bulk_interleaved(void **state)
 	assert_true(r.m.hash == A.lc->sync.own_hash);
 }
 
+/* B's in-ring command of an ownership walk, run to its WALKED answer;
+ * the UPSERT records B sent meanwhile are counted in b_upserts. */
+static unsigned b_upserts;
+
+static uint64_t b_walk(uint8_t kind, uint8_t flags, uint32_t lip)
+{
+	struct dp_sync_rec r;
+
+	memset(&r, 0, sizeof(r));
+	r.kind = kind;
+	r.peer = 0;
+	r.flags = flags;
+	r.s.lip = lip;
+	assert_int_equal(dp_sync_push(B.dp, 0, &r, 1), 1);
+	for (int i = 0; i < 1000 && (rte_ring_count(B.lc->sync.in) || B.lc->sync.own_on); i++)
+		dp_sync_run(B.lc);
+	for (;;) {
+		assert_int_equal(dp_sync_poll(B.dp, 0, &r, 1), 1);
+		if (r.kind == DP_SYNC_WALKED)
+			return r.m.count;
+		b_upserts += r.kind == DP_SYNC_UPSERT;
+	}
+}
+
+/* Failover: B adopts the sessions on A's LIP (they count as B's, B tells
+ * the others), then hands them back (A's foreign copies again); a UDP
+ * session of another mode would follow the node, not the address. */
+static void test_adopt_hand_back(void **state)
+{
+	uint32_t c = ip("10.9.0.7"), lip = ip("10.1.0.100");
+	struct dp_sess *s;
+	uint64_t fh;
+	unsigned dir;
+
+	(void)state;
+	for (unsigned i = 0; i < 10; i++)
+		client_pkt(&A, DP_IPPROTO_TCP, c, (uint16_t)(41000 + i), DP_TCP_SYN);
+	client_pkt(&A, DP_IPPROTO_UDP, c, 5000, 0);
+	a_to_b(NULL, NULL, NULL, NULL);
+	assert_int_equal(B.lc->sync.fcount[0][0], 11);
+	fh = B.lc->sync.fhash[0][0];
+	s = dp_sess_lookup(&B.lc->sess, c, ip("10.0.0.10"), htons(41000), htons(80), 6, &dir);
+	assert_non_null(s);
+	assert_int_equal(B.lc->rs[s->rs_id].sessions, 0);
+
+	/* adopt: every session on A's LIP is B's now, and the lc/wlc counts
+	 * and the markers say so; B sends one record each */
+	b_upserts = 0;
+	assert_int_equal(b_walk(DP_SYNC_ADOPT, 0, lip), 11);
+	assert_int_equal(b_upserts, 11);
+	assert_false(s->flags & DP_SESS_F_FOREIGN);
+	assert_int_equal(B.lc->sync.fcount[0][0], 0);
+	assert_int_equal(B.lc->sync.own_count, 11);
+	assert_true(B.lc->sync.own_hash == fh);
+	assert_int_equal(B.lc->stats.sync_adopted, 11);
+	{
+		uint64_t total = 0;
+
+		for (unsigned k = 0; k < 64; k++)
+			total += B.lc->rs[k].sessions;
+		assert_int_equal(total, 11);
+	}
+	/* adopting again finds nothing foreign on it */
+	assert_int_equal(b_walk(DP_SYNC_ADOPT, 0, lip), 0);
+
+	/* hand back: foreign again, in A's slice, uncounted */
+	assert_int_equal(b_walk(DP_SYNC_HANDBACK, 0, lip), 11);
+	assert_true(s->flags & DP_SESS_F_FOREIGN);
+	assert_int_equal(B.lc->sync.own_count, 0);
+	assert_true(B.lc->sync.own_hash == 0);
+	assert_int_equal(B.lc->sync.fcount[0][0], 11);
+	assert_true(B.lc->sync.fhash[0][0] == fh);
+	assert_int_equal(B.lc->rs[s->rs_id].sessions, 0);
+	/* and A's records update them in place */
+	assert_int_equal(B.lc->stats.sync_handed_back, 11);
+
+	/* another address: nothing moves */
+	assert_int_equal(b_walk(DP_SYNC_ADOPT, 0, ip("10.1.0.199")), 0);
+	/* by node: only sessions of modes without a LIP (none here) */
+	assert_int_equal(b_walk(DP_SYNC_ADOPT, DP_SYNC_R_NODE, 0), 0);
+}
+
 static void test_refusals(void **state)
 {
 	struct dp_sync_rec r;
@@ -532,6 +614,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lease, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_interleaved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt_hand_back, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);

@@ -13,8 +13,8 @@
  * bytes received on each connection, and asks for bytes to be sent and
  * connections to be opened or closed through struct bgp_eng_ops.
  */
-#ifndef MGW_BGP_PRIV_H
-#define MGW_BGP_PRIV_H
+#ifndef MGW_BGP_INT_H
+#define MGW_BGP_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,7 +22,7 @@
 #include <rte_log.h>
 
 #include "dp/bytes.h"
-#include "bgp.h"
+#include "ospf/bgp.h"
 
 extern int mgw_logtype_bgp;
 #define BGP_LOG(level, fmt, ...) \
@@ -86,8 +86,10 @@ enum {
 enum {
 	BGP_ATTR_ORIGIN = 1, BGP_ATTR_AS_PATH = 2, BGP_ATTR_NEXT_HOP = 3,
 	BGP_ATTR_MED = 4, BGP_ATTR_LOCAL_PREF = 5, BGP_ATTR_ATOMIC_AGGR = 6,
-	BGP_ATTR_AGGREGATOR = 7, BGP_ATTR_MP_REACH = 14, BGP_ATTR_MP_UNREACH = 15,
-	BGP_ATTR_AS4_PATH = 17, BGP_ATTR_AS4_AGGREGATOR = 18,
+	BGP_ATTR_AGGREGATOR = 7, BGP_ATTR_COMMUNITIES = 8, BGP_ATTR_ORIGINATOR_ID = 9,
+	BGP_ATTR_CLUSTER_LIST = 10, BGP_ATTR_MP_REACH = 14, BGP_ATTR_MP_UNREACH = 15,
+	BGP_ATTR_EXT_COMMUNITIES = 16, BGP_ATTR_AS4_PATH = 17, BGP_ATTR_AS4_AGGREGATOR = 18,
+	BGP_ATTR_LARGE_COMMUNITIES = 32,
 };
 #define BGP_AF_OPTIONAL    0x80
 #define BGP_AF_TRANSITIVE  0x40
@@ -137,6 +139,43 @@ struct bgp_open {
 	bool mp_ipv4;		/* ... for IPv4 unicast */
 };
 
+/* RFC 7606: what a malformed attribute costs, weakest first. A session
+ * reset is the decoder's -EBADMSG; these leave the session up. */
+enum bgp_upd_verdict {
+	BGP_UPD_OK,
+	BGP_UPD_ATTR_DISCARD,		/* §2: the attribute is dropped, the routes stay */
+	BGP_UPD_TREAT_AS_WITHDRAW,	/* §2: the UPDATE's NLRI count as withdrawn */
+};
+
+/* Why, one bit each in bgp_update.reasons; counted per peer. */
+#define BGP_7606_REASONS(X) \
+	X(ATTR_LIST,   "attribute_list")     /* an attribute overruns the field (§4) */ \
+	X(DUPLICATE,   "duplicate")          /* a second one of a type: discarded (§3) */ \
+	X(FLAGS,       "flags")              /* Optional/Transitive bits wrong (§3) */ \
+	X(MISSING,     "missing_well_known") /* ORIGIN, AS_PATH or NEXT_HOP absent (§3) */ \
+	X(ORIGIN,      "origin")             /* §7.1 */ \
+	X(AS_PATH,     "as_path")            /* §7.2 */ \
+	X(NEXT_HOP,    "next_hop")           /* §7.3 */ \
+	X(MED,         "med")                /* §7.4 */ \
+	X(LOCAL_PREF,  "local_pref")         /* §7.5 */ \
+	X(ATOMIC_AGGR, "atomic_aggregate")   /* §7.6: discarded */ \
+	X(AGGREGATOR,  "aggregator")         /* §7.7: discarded */ \
+	X(COMMUNITIES, "communities")        /* §7.8, 7.14, RFC 8092 §6 */ \
+	X(RR,          "route_reflection")   /* ORIGINATOR_ID, CLUSTER_LIST: §7.9, 7.10 */ \
+	X(AS4,         "as4_path")           /* AS4_PATH, AS4_AGGREGATOR: RFC 6793 §6, discarded */
+
+enum bgp_7606_reason {
+#define BGP_7606_ENUM(n, s) BGP_7606_##n,
+	BGP_7606_REASONS(BGP_7606_ENUM)
+#undef BGP_7606_ENUM
+	BGP_7606_MAX
+};
+extern const char *const bgp_7606_names[BGP_7606_MAX];
+
+/* bgp_msg_update_decode() options */
+#define BGP_UPD_AS4  0x1	/* 4-octet AS numbers were negotiated */
+#define BGP_UPD_EBGP 0x2	/* from an external peer (LOCAL_PREF is discarded) */
+
 #define BGP_MAX_PATH 16
 struct bgp_update {
 	const uint8_t *wd;	/* withdrawn routes field, validated */
@@ -156,6 +195,11 @@ struct bgp_update {
 	uint32_t path[BGP_MAX_PATH];
 	unsigned n_unknown;	/* optional attributes we ignored */
 	bool eor;		/* End-of-RIB for IPv4 unicast (RFC 4724) */
+	/* RFC 7606 */
+	uint8_t verdict;	/* enum bgp_upd_verdict: the strongest one */
+	uint32_t reasons;	/* 1 << enum bgp_7606_reason, each that occurred */
+	unsigned n_discarded;	/* attributes dropped by attribute discard */
+	uint8_t first_type;	/* the first malformed attribute's type (0: none) */
 };
 
 struct bgp_notif {
@@ -189,7 +233,12 @@ int bgp_msg_hdr_decode(const uint8_t *msg, size_t len, struct bgp_hdr *h,
 		       struct bgp_err *err);
 int bgp_msg_open_decode(const uint8_t *msg, size_t len, struct bgp_open *o,
 			struct bgp_err *err);
-int bgp_msg_update_decode(const uint8_t *msg, size_t len, bool as4,
+/* An UPDATE with RFC 7606's error handling: -EBADMSG (err filled) only
+ * where the session must be reset (framing of the message, withdrawn routes
+ * or NLRI, MP_REACH/MP_UNREACH, an unknown well-known attribute); for a
+ * malformed attribute, 0 with u->verdict saying what became of it. opts:
+ * BGP_UPD_*. */
+int bgp_msg_update_decode(const uint8_t *msg, size_t len, unsigned opts,
 			  struct bgp_update *u, struct bgp_err *err);
 int bgp_msg_notif_decode(const uint8_t *msg, size_t len, struct bgp_notif *n);
 /* Next prefix of a validated withdrawn-routes or NLRI field; 1 if one was
@@ -335,6 +384,10 @@ struct bgp_peer {
 
 	uint64_t msgs_in[BGP_MSG_TYPES], msgs_out[BGP_MSG_TYPES];
 	uint64_t prefixes_rx, withdrawn_rx, eor_rx, unknown_attrs_rx;
+	/* RFC 7606: UPDATEs treated as withdraw and their NLRI, attributes
+	 * discarded, UPDATEs by reason */
+	uint64_t rfc7606_withdraw_updates, rfc7606_withdrawn, rfc7606_discarded;
+	uint64_t rfc7606_reasons[BGP_7606_MAX];
 	uint64_t established_count, transitions;
 	uint64_t notif_sent[BGP_ERR_CEASE + 1], notif_rx[BGP_ERR_CEASE + 1];	/* by code */
 	uint64_t drops[BGP_DROP_MAX];

@@ -1,7 +1,7 @@
-/* cp/hc_priv.h — health checker internals shared by cp/hc*.c and their unit
+/* cp/hc_int.h — health checker internals shared by cp/hc*.c and their unit
  * tests. Not for other modules: they use cp/hc.h. */
-#ifndef MGW_CP_HC_PRIV_H
-#define MGW_CP_HC_PRIV_H
+#ifndef MGW_CP_HC_INT_H
+#define MGW_CP_HC_INT_H
 
 #include <inttypes.h>
 #include <pthread.h>

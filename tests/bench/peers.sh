@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# tests/bench/peers.sh — `make bench-peers`: the same workload through mgw
+# and through its peers on one veth testbed (client → LB → two nginx
+# backends), measured in the same run, printed as ratios mgw/peer (absolute
+# numbers on a shared VM wander; ratios taken minutes apart are what holds).
+#
+#   LBs:  mgw af_xdp, mgw af_packet (FULLNAT, one data lcore pinned to core
+#         BENCH_LB_CORE), nftables' kernel FULLNAT (numgen DNAT + SNAT to a
+#         local IP), HAProxy (mode tcp) and nginx stream when installed
+#         (pinned to the same core, one thread).
+#   Load: wrk pinned to the other core with the backends: new connections/s
+#         (Connection: close), keep-alive requests/s, one connection's
+#         latency p50/p99; the LB process's CPU seconds per request.
+# The kernel's own forwarding (nftables) runs in softirq on whichever core
+# the veth delivers on: it cannot be pinned, so it may use both cores —
+# read its ratios as an upper bound for the kernel.
+# Prints numbers, asserts none; the last line is one JSON object.
+#
+#   BENCH_PEERS_S=5      seconds per wrk run
+#   BENCH_PEERS="mgw_xdp nft mgw_packet haproxy nginx"   which LBs, in order
+set -uo pipefail
+source "$(dirname "$0")/../lib/common.sh"
+source "$TB_ROOT/tests/lib/testbed.sh"
+
+secs=${BENCH_PEERS_S:-5}
+lbcore=${BENCH_LB_CORE:-1}
+gencore=$((1 - lbcore))
+peers=${BENCH_PEERS:-mgw_xdp nft mgw_packet haproxy nginx}
+tb_init benchpeers 600
+cd "$TB_ROOT" || exit 1
+command -v wrk >/dev/null || { echo "peers: wrk not installed"; exit 1; }
+tb_topology 2
+tb_http_backends 2
+for ((i = 1; i <= 2; i++)); do eval "taskset -a -p -c $gencore \$TB_NGINX_PID_$i" >/dev/null; done
+svc="[ { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\",
+    \"servers\": $(tb_servers_json 8080 2) } ]"
+declare -A R   # R[peer.metric]
+
+# cpu PID: utime + stime of a process, in seconds
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
+# measure PEER PID: the three wrk runs through the VIP; PID is the LB's
+# process (0: the kernel)
+measure() {
+	local p=$1 pid=$2 out c0 c1 n
+	tb_client taskset -c $gencore wrk -t1 -c10 -d1s "http://$TB_VIP/" >/dev/null 2>&1   # warm
+	c0=$( ((pid)) && cpu "$pid" || echo 0)
+	out=$(tb_client taskset -c $gencore wrk -t2 -c20 -d${secs}s -H 'Connection: close' "http://$TB_VIP/" 2>&1)
+	c1=$( ((pid)) && cpu "$pid" || echo 0)
+	R[$p.new_conn_per_s]=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
+	n=$(echo "$out" | awk '/requests in/ {print $1}')
+	((pid)) && R[$p.cpu_us_per_conn]=$(awk -v a="$c0" -v b="$c1" -v n="${n:-0}" 'BEGIN { printf "%.1f", n ? (b - a) * 1e6 / n : 0 }')
+	echo "$out" | grep -E "Socket errors|Non-2xx" | sed "s/^/  $p close: /"
+	out=$(tb_client taskset -c $gencore wrk -t2 -c50 -d${secs}s "http://$TB_VIP/" 2>&1)
+	R[$p.keepalive_req_per_s]=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
+	echo "$out" | grep -E "Socket errors|Non-2xx" | sed "s/^/  $p keep-alive: /"
+	out=$(tb_client taskset -c $gencore wrk -t1 -c1 -d${secs}s --latency "http://$TB_VIP/" 2>&1)
+	R[$p.p50_us]=$(echo "$out" | awk '$1 == "50%" {print $2}' | us)
+	R[$p.p99_us]=$(echo "$out" | awk '$1 == "99%" {print $2}' | us)
+	echo "peers: $p: ${R[$p.new_conn_per_s]} new conn/s (${R[$p.cpu_us_per_conn]:--} us LB CPU each)," \
+		"${R[$p.keepalive_req_per_s]} keep-alive req/s, p50 ${R[$p.p50_us]} us, p99 ${R[$p.p99_us]} us"
+}
+# wrk's "117.00us" / "1.20ms" → microseconds
+us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us/, "", v); print v + 0 } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1e6 } else print 0 }'; }
+
+kernel_lb() {   # the kernel's addresses on wan and lan, forwarding on
+	local d
+	for d in wan lan; do   # as mgw left them: links down, maybe an XDP program,
+		# ARP off and strict rp_filter (cp/tapif.c)
+		tb_x lb ip link set dev $d xdp off 2>/dev/null
+		tb_x lb ip link set dev $d up
+		tb_x lb sysctl -qw net.ipv4.conf.$d.arp_ignore=0 net.ipv4.conf.$d.rp_filter=0
+	done
+	tb_x lb ip addr add 10.0.0.2/24 dev wan
+	tb_x lb ip addr add $TB_VIP/32 dev wan
+	tb_x lb ip addr add 10.1.0.2/24 dev lan
+	tb_x lb ip addr add 10.1.0.100/32 dev lan
+	tb_x lb sysctl -qw net.ipv4.ip_forward=1
+	tb_x lb sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+	tb_x c ip neigh flush all
+	for ((i = 1; i <= 2; i++)); do tb_x b$i ip neigh flush all; done
+}
+kernel_lb_off() {
+	tb_x lb ip addr flush dev wan
+	tb_x lb ip addr flush dev lan
+	tb_x c ip neigh flush all
+	for ((i = 1; i <= 2; i++)); do tb_x b$i ip neigh flush all; done
+}
+
+for p in $peers; do
+	case $p in
+	mgw_xdp|mgw_packet)
+		MGW_LCORES="0@$gencore,1@$lbcore" tb_mgw_config "$svc"
+		# the LB has its core: busy-poll (the tests' config sleeps when idle)
+		sed -i 's/"idle_sleep_us": [0-9]*/"idle_sleep_us": 0/' "$TB_DIR/mgw.json"
+		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet\([01]\),iface=\([a-z]*\)/net_af_xdp\1,iface=\2/' "$TB_DIR/mgw.json"
+		tb_mgw_start || { echo "peers: $p did not start"; continue; }
+		measure "$p" "$MGW_PID"
+		echo "peers: $p: mgw's drops $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}'), state $(tb_api GET /api/v1/status | tb_json 'j["state"] + " " + j["state_reason"]')"
+		grep -E "watchdog|self-check failed" "$TB_DIR/mgw.log" | head -n 3 | sed "s/^/peers: $p: /"
+		tb_mgw_stop
+		sleep 1 ;;
+	nft)
+		command -v nft >/dev/null || { echo "peers: nft not installed"; continue; }
+		kernel_lb
+		tb_x lb nft -f - <<NFT
+table ip fnat {
+	chain pre {
+		type nat hook prerouting priority dstnat; policy accept;
+		ip daddr $TB_VIP tcp dport 80 dnat to numgen inc mod 2 map { 0 : 10.1.0.11, 1 : 10.1.0.12 } : 8080
+	}
+	chain post {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "lan" ip daddr 10.1.0.0/24 snat to 10.1.0.100
+	}
+}
+NFT
+		measure nft 0
+		tb_x lb nft delete table ip fnat
+		kernel_lb_off ;;
+	haproxy)
+		command -v haproxy >/dev/null || { echo "peers: haproxy not installed"; continue; }
+		kernel_lb
+		cat >"$TB_DIR/haproxy.cfg" <<HAP
+global
+	nbthread 1
+	maxconn 8000
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 30s
+	timeout server 30s
+listen vip
+	bind $TB_VIP:80
+	balance roundrobin
+	source 10.1.0.100
+	server b1 10.1.0.11:8080
+	server b2 10.1.0.12:8080
+HAP
+		tb_bg lb haproxy taskset -c $lbcore haproxy -db -f "$TB_DIR/haproxy.cfg"
+		hp=$TB_LAST_PID
+		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: haproxy not listening"; tail -n 5 "$TB_DIR/haproxy.log"; kill "$hp"; kernel_lb_off; continue; }
+		measure haproxy "$hp"
+		kill "$hp"; wait "$hp" 2>/dev/null
+		kernel_lb_off ;;
+	nginx)
+		mod=$(ls /usr/lib/nginx/modules/ngx_stream_module.so 2>/dev/null)
+		[[ -n $mod ]] || { echo "peers: nginx's stream module not installed"; continue; }
+		kernel_lb
+		mkdir -p "$TB_DIR/ngx-lb"
+		cat >"$TB_DIR/ngx-lb/nginx.conf" <<NGX
+load_module $mod;
+daemon off;
+master_process off;
+worker_processes 1;
+pid $TB_DIR/ngx-lb/nginx.pid;
+error_log $TB_DIR/ngx-lb/error.log warn;
+events { worker_connections 20000; }
+stream {
+	upstream b { server 10.1.0.11:8080; server 10.1.0.12:8080; }
+	server { listen $TB_VIP:80 reuseport backlog=4096; proxy_pass b; proxy_bind 10.1.0.100; }
+}
+NGX
+		tb_bg lb ngx-lb taskset -c $lbcore nginx -c "$TB_DIR/ngx-lb/nginx.conf"
+		np=$TB_LAST_PID
+		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: nginx stream not listening"; tail -n 5 "$TB_DIR/ngx-lb.log" "$TB_DIR/ngx-lb/error.log"; kill "$np"; kernel_lb_off; continue; }
+		measure nginx "$np"
+		kill "$np"; wait "$np" 2>/dev/null
+		kernel_lb_off ;;
+	esac
+done
+
+# The table: each metric, each LB, and mgw/peer for both mgw I/O modes
+# (for latency and CPU, peer/mgw: above 1 is mgw better everywhere).
+metrics="new_conn_per_s keepalive_req_per_s p50_us p99_us cpu_us_per_conn"
+printf '\n%-20s' "metric"; for p in $peers; do printf '%12s' "$p"; done; echo
+for m in $metrics; do
+	printf '%-20s' "$m"; for p in $peers; do printf '%12s' "${R[$p.$m]:--}"; done; echo
+done
+for mg in mgw_xdp mgw_packet; do
+	[[ -n ${R[$mg.new_conn_per_s]:-} ]] || continue
+	printf '\n%s vs peer (>1: mgw better)\n' "$mg"
+	for m in $metrics; do
+		printf '%-20s' "$m"
+		for p in $peers; do
+			[[ $p == mgw_* ]] && { printf '%12s' ""; continue; }
+			printf '%12s' "$(awk -v a="${R[$mg.$m]:-0}" -v b="${R[$p.$m]:-0}" -v m="$m" 'BEGIN {
+				if (a <= 0 || b <= 0) { print "-"; exit }
+				if (m ~ /_us/) printf "%.2f", b / a; else printf "%.2f", a / b }')"
+		done
+		echo
+	done
+done
+tb_mgw_stop 2>/dev/null
+# one JSON object: every number, key peer_metric
+{
+	sep=""; printf '{'
+	for k in "${!R[@]}"; do
+		v=${R[$k]}; [[ -n $v ]] || continue
+		printf '%s"%s": %s' "$sep" "${k/./_}" "$v"; sep=", "
+	done
+	printf '}\n'
+} | tb_json 'json.dumps(dict(sorted(j.items())))'
