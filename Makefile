@@ -9,6 +9,7 @@
 #   make fuzz-ci    the same, 30 s each (what .ci/run runs)
 #   make check SAN=1  the same tests built with ASan+UBSan into build-san/
 #   make tsan       the control-plane unit tests under ThreadSanitizer (build-tsan/)
+#   make deb        build/deb/mgw_VERSION_ARCH.deb (binaries, unit, config, man pages)
 
 PKGS     := libdpdk libmicrohttpd jansson libprotobuf-c libcrypto
 CC       ?= cc
@@ -45,12 +46,14 @@ MGWADM   := $(BIN)mgwadm
 
 # Every module's .c goes into one archive; binaries and tests take what they use.
 LIB_SRC  := $(sort $(wildcard dp/*.c cp/*.c ospf/*.c sync/*.c web/*.c))
+# The status page (web/status/index.html) is compiled into the binary.
+PAGE_OBJ := $(B)/web/status_page.o
 # sync's wire: C generated from sync/sync.proto by protoc-c (Debian's
 # protobuf-c-compiler) into $(GEN); `make gen` remakes it.
 GEN      := $(B)/gen
 PROTO_C  := $(GEN)/sync/sync.pb-c.c
 PROTO_H  := $(GEN)/sync/sync.pb-c.h
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/sync/sync.pb-c.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/sync/sync.pb-c.o $(PAGE_OBJ)
 CFLAGS   += -I$(GEN)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -63,7 +66,7 @@ ADM_SRC  := $(sort $(wildcard adm/*.c))
 # found by absolute path so a test binary runs from any directory.
 TEST_CFLAGS := -DMGW_TEST_DATA='"$(CURDIR)/tests/data"'
 
-.PHONY: all deps test-deps check unit e2e demo bench bench-peers fuzz fuzz-ci tsan clean
+.PHONY: all deps test-deps check unit e2e demo bench bench-peers fuzz fuzz-ci tsan deb clean
 all: $(MGW) $(if $(ADM_SRC),$(MGWADM)) $(TOOL_BIN)
 
 # `make V=1` shows the commands.
@@ -81,6 +84,14 @@ $(B)/gen/sync/sync.pb-c.o: $(PROTO_C)
 
 $(B)/%.o: %.c | $(PROTO_H)
 	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/web/status_page.c: web/status/index.html scripts/embed.sh
+	@mkdir -p $(dir $@)
+	$(Q)scripts/embed.sh $< web_status_html >$@
+
+$(B)/web/status_page.o: $(B)/web/status_page.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -226,6 +237,13 @@ fuzz: $(FUZZ_BIN)
 
 fuzz-ci: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do $(call FUZZ_RUN,30); done
+
+# The Debian package (scripts/mkdeb.sh says what goes in); the version is
+# the one mgw --version prints.
+VERSION  := $(shell sed -n 's/^\#define MGW_VERSION "\(.*\)"/\1/p' mgw.c)
+deb: mgw mgwadm
+	@mkdir -p $(B)/deb
+	$(Q)scripts/mkdeb.sh $(B)/deb $(VERSION)
 
 clean:
 	rm -rf build build-san build-tsan mgw mgwadm

@@ -6,10 +6,22 @@
  * in reverse on SIGINT/SIGTERM. The context below is the only mutable state
  * that is not owned by a module (the crash handler's, cp/crash.c, aside).
  *
- * SIGTERM stops gracefully: state `stopping`, routes withdrawn, node.drain_s
- * of forwarding, then the ports' links down and exit 0. SIGINT skips the
- * drain. `mgw --down-ports -c FILE` sets the kernel interfaces of the
- * config's ports down, for a supervisor after a SIGKILL. */
+ * Signals (no default action may end mgw with its links up):
+ * - SIGTERM stops gracefully: state `stopping`, routes withdrawn,
+ *   node.drain_s of forwarding, then the ports' links down and exit 0.
+ *   SIGINT skips the drain.
+ * - SIGHUP reloads the config file: read and validated whole, applied as
+ *   PUT /config would (fields that need a restart refused); a bad file
+ *   changes nothing and says why in the log.
+ * - SIGUSR1 logs one line of state; SIGUSR2 is logged and otherwise
+ *   ignored; SIGPIPE is ignored (a client that went away is the API's
+ *   business, not a reason to die).
+ * Under systemd (Type=notify) mgw says READY=1 once started, STATUS= on
+ * every state change, RELOADING=1 around a reload, STOPPING=1 on a stop;
+ * the self-check thread sends WATCHDOG=1 (cp/notify.h).
+ *
+ * `mgw --down-ports -c FILE` sets the kernel interfaces of the config's
+ * ports down, for a supervisor after a SIGKILL. */
 #include <errno.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -27,6 +39,7 @@
 
 #include "cp/cp.h"
 #include "cp/crash.h"
+#include "cp/log.h"
 #include "cp/selfcheck.h"
 #include "dp/dp.h"
 #include "ospf/routing.h"
@@ -54,6 +67,7 @@ struct mgw {
 	struct dp *dp;
 	struct cp *cp;
 	struct web *web;
+	struct web *metrics;          /* metrics.listen, or NULL */
 	struct ospf_routing *routing;
 	struct sync *sync;
 };
@@ -322,12 +336,70 @@ static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
 	d->sync_ring = c->sync.enabled ? 16384 : 0;   /* 1 MB each way per lcore */
 }
 
-static int wait_for_stop(sigset_t *set)
+/* SIGHUP: the file again, whole, applied like PUT /config. */
+static void reload(struct mgw *m)
 {
-	int sig = 0;
+	struct cp_err err = { "", "" };
+	struct cp_config *c = NULL;
+	struct timespec ts;
+	int rc, st = cp_state(m->cp);
 
-	sigwait(set, &sig);
-	return sig;
+	if (st == CP_STATE_STOPPING) {
+		MGW_LOG(WARNING, "SIGHUP while stopping: no reload");
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	cp_sd_notify(m->cp, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+		     (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000,
+		     m->cfg_path);
+	rc = cp_config_load(m->cfg_path, &c, &err);
+	if (rc == 0) {
+		rc = cp_replace(m->cp, c, &err);
+		if (rc < 0)
+			cp_config_free(c);
+	}
+	st = cp_state(m->cp);
+	if (rc < 0) {
+		MGW_LOG(ERR, "reload of %s refused, nothing changed: %s%s%s", m->cfg_path,
+			err.field, err.field[0] ? ": " : "", err.msg[0] ? err.msg : strerror(-rc));
+		cp_sd_notify(m->cp, "READY=1\nSTATUS=%s; reload refused: %s%s%s",
+			     cp_state_names[st], err.field, err.field[0] ? ": " : "", err.msg);
+	} else {
+		MGW_LOG(NOTICE, "reloaded %s", m->cfg_path);
+		cp_sd_notify(m->cp, "READY=1\nSTATUS=%s; reloaded %s", cp_state_names[st],
+			     m->cfg_path);
+	}
+}
+
+static void log_state(struct mgw *m)
+{
+	json_t *st = cp_status_json(m->cp);
+
+	MGW_LOG(NOTICE, "SIGUSR1: state %s (%s), up %lld s, %u data lcores",
+		json_string_value(json_object_get(st, "state")),
+		json_string_value(json_object_get(st, "state_reason")),
+		(long long)json_integer_value(json_object_get(st, "uptime_s")), dp_n_lcores(m->dp));
+	json_decref(st);
+}
+
+/* Until a signal that stops: SIGHUP, SIGUSR1 and SIGUSR2 are handled here
+ * and waited for again. */
+static int wait_for_stop(struct mgw *m, sigset_t *set)
+{
+	for (;;) {
+		int sig = 0;
+
+		if (sigwait(set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			reload(m);
+		else if (sig == SIGUSR1)
+			log_state(m);
+		else if (sig == SIGUSR2)
+			MGW_LOG(NOTICE, "SIGUSR2: ignored");
+		else
+			return sig;
+	}
 }
 
 /* SIGTERM: the routes are withdrawn; the data plane forwards on for
@@ -367,7 +439,7 @@ int main(int argc, char **argv)
 	struct mgw m = { 0 };
 	struct cp_err err = { "", "" };
 	struct dp_conf dconf;
-	struct web_conf wconf;
+	struct web_conf wconf, mconf;
 	sigset_t sigs;
 	int rc, sig;
 
@@ -405,7 +477,13 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (cp_log_init() < 0)
+		fprintf(stderr, "mgw: cannot set up logging to stderr; DPDK's default is used\n");
 
 	rc = rte_eal_init(m.eal_argc, m.eal_argv);
 	if (rc < 0) {
@@ -419,6 +497,14 @@ int main(int argc, char **argv)
 	wconf.port = m.cfg->api_port;
 	wconf.token = m.cfg->api_token;
 	wconf.max_body = m.cfg->api_max_body;
+	wconf.max_buffered = m.cfg->api_max_buffered;
+	wconf.conns_per_client = m.cfg->api_conns_per_client;
+	wconf.request_timeout_s = m.cfg->api_request_timeout_s;
+	mconf = wconf;
+	mconf.addr = m.cfg->metrics_addr;
+	mconf.port = m.cfg->metrics_port;
+	mconf.token = NULL;
+	mconf.metrics_only = true;
 
 	rc = dp_create(&dconf, &m.dp);
 	if (rc < 0) {
@@ -474,17 +560,39 @@ int main(int argc, char **argv)
 	rc = web_create(&wconf, m.cp, &m.web);
 	if (rc < 0)
 		goto out_stop;
+	if (mconf.port && (rc = web_create(&mconf, m.cp, &m.metrics)) < 0) {
+		web_destroy(m.web);
+		goto out_stop;
+	}
 	MGW_LOG(NOTICE, "mgw %s running with %u data lcores", MGW_VERSION, dp_n_lcores(m.dp));
+	/* Started: online, or already faulty or pre-online; STATUS says which. */
+	{
+		json_t *st = cp_status_json(m.cp);
 
-	sig = wait_for_stop(&sigs);
+		cp_sd_notify(m.cp, "READY=1\nMAINPID=%d\nSTATUS=%s: %s", (int)getpid(),
+			     json_string_value(json_object_get(st, "state")),
+			     json_string_value(json_object_get(st, "state_reason")));
+		json_decref(st);
+	}
+
+	sig = wait_for_stop(&m, &sigs);
 	MGW_LOG(NOTICE, "%s: stopping", strsignal(sig));
+	cp_sd_notify(m.cp, "STOPPING=1\nSTATUS=stopping (%s)", strsignal(sig));
 	cp_selfcheck_stopping(m.cp, strsignal(sig));
-	if (sig == SIGTERM)
-		drain(&m, &sigs);
+	if (sig == SIGTERM) {
+		sigset_t stop;
+
+		/* only another SIGTERM or a SIGINT cuts the drain short */
+		sigemptyset(&stop);
+		sigaddset(&stop, SIGINT);
+		sigaddset(&stop, SIGTERM);
+		drain(&m, &stop);
+	}
 	/* The servers' replies to our local IPs go to the heirs before the
 	 * links go down (they hold every session: sync). */
 	sync_release(m.sync, 2000);
 	cp_selfcheck_ports_down(m.cp);
+	web_destroy(m.metrics);
 	web_destroy(m.web);
 	rc = 0;
 out_stop:

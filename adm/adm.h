@@ -8,6 +8,8 @@
  *   ipvs.c   ipvsadm semantics on mgw's service/server JSON
  *   list.c   -L / -l / -L -c output, as ipvsadm prints it
  *   save.c   -S output and -R input (ipvsadm-save format)
+ *   ka_conf.c     keepalived.conf's syntax into a tree of statements
+ *   keepalived.c  --import-keepalived: that tree as mgw's services
  *   run.c    executes one adm_cmd against the API
  *   main.c   argv, environment, exit status
  *
@@ -113,6 +115,7 @@ enum adm_cmd_kind {
 	ADM_CMD_SET,                    /* --set tcp tcpfin udp */
 	ADM_CMD_HELP,                   /* -h */
 	ADM_CMD_VERSION,                /* -v */
+	ADM_CMD_IMPORT_KA,              /* --import-keepalived FILE [--apply] */
 	ADM_CMD_MAX
 };
 
@@ -172,6 +175,9 @@ struct adm_cmd {
 	const char *api;
 	const char *token;
 	int timeout_s;
+	/* --import-keepalived */
+	const char *import_path;
+	bool apply;
 };
 
 /* Parse argv[1..argc) (argv[0] is the program). 0 or -EINVAL with an
@@ -271,6 +277,38 @@ int adm_save_render(FILE *f, const json_t *services, unsigned fmt);
 /* -R: read a dump and apply it to services (in memory). Nothing in
  * services changes on an error, which names the line ("line 7: ..."). */
 int adm_restore_apply(FILE *in, json_t *services, char *err, size_t errlen);
+
+/* ---- keepalived.conf (ka_conf.c, keepalived.c) ------------------------ */
+
+/* One statement: "keyword arg arg" and, when block, its statements. */
+struct adm_ka_node {
+	const char *kw;
+	const char **args;
+	size_t n_args;
+	bool block;
+	struct adm_ka_node *kids;
+	size_t n_kids;
+	const char *file;
+	int line;
+};
+
+struct adm_ka_conf {
+	struct adm_ka_node root;        /* the top-level statements */
+	char **words, **files;          /* what the nodes point into */
+	size_t n_words, n_files;
+};
+
+/* Read path (and what it includes). -errno with err set ("file:line: ..."). */
+int adm_ka_read(const char *path, struct adm_ka_conf **out, char *err, size_t errlen);
+void adm_ka_free(struct adm_ka_conf *c);
+
+/* The mgw config part that carries the conf's LVS setup exactly:
+ * {"services": [...], "localips": [...], "timeouts": {...}} (the last two
+ * only when the conf has them). What cannot be carried is named on diag,
+ * one "file:line: keyword: why" line each, and makes it -EINVAL with
+ * *out NULL; warnings (what mgw does a little differently, what is not a
+ * load balancer's) go there too, as "file:line: keyword: warning: ...". */
+int adm_ka_import(const struct adm_ka_conf *conf, json_t **out, FILE *diag);
 
 /* ---- running a command (run.c) -------------------------------------- */
 

@@ -36,6 +36,7 @@ enum arg_kind { ARG_NONE, ARG_REQUIRED, ARG_OPTIONAL };
 enum {
 	T_SET = 256, T_TIMEOUT, T_STATS, T_RATE, T_THRESH, T_NOSORT, T_SORT, T_FULLNAT,
 	T_SCHEDFLAGS, T_API, T_TOKEN, T_API_TIMEOUT, T_PROXY, T_TOA, T_PROXY_SEND, T_NO_SYNPROXY,
+	T_IMPORT_KA, T_APPLY,
 	/* recognised to be refused with a reason */
 	T_UNSUP_SYNC, T_UNSUP_PE, T_UNSUP_PCONN, T_UNSUP_TUN, T_UNSUP_SCTP,
 };
@@ -82,6 +83,7 @@ static const struct longopt longopts[] = {
 	{ "proxy-protocol", T_PROXY, ARG_REQUIRED }, { "toa", T_TOA, ARG_NONE },
 	{ "proxy-send", T_PROXY_SEND, ARG_REQUIRED }, { "synproxy", 'j', ARG_NONE },
 	{ "no-synproxy", T_NO_SYNPROXY, ARG_NONE },
+	{ "import-keepalived", T_IMPORT_KA, ARG_REQUIRED }, { "apply", T_APPLY, ARG_NONE },
 	{ NULL, 0, ARG_NONE },
 };
 
@@ -118,6 +120,7 @@ static const char *const cmd_names[ADM_CMD_MAX] = {
 	[ADM_CMD_EDIT_RS] = "edit-server", [ADM_CMD_DEL_RS] = "delete-server",
 	[ADM_CMD_ZERO] = "zero", [ADM_CMD_SAVE] = "save", [ADM_CMD_RESTORE] = "restore",
 	[ADM_CMD_SET] = "set", [ADM_CMD_HELP] = "help", [ADM_CMD_VERSION] = "version",
+	[ADM_CMD_IMPORT_KA] = "import-keepalived",
 };
 
 /* Which options each command takes: '+' required, 'x' refused, '1' at
@@ -136,6 +139,7 @@ static const char opt_table[ADM_CMD_MAX][ADM_O_COUNT + 1] = {
 	[ADM_CMD_SAVE]     = " xxxxxxxxxxxxxxxxx",
 	[ADM_CMD_RESTORE]  = "xxxxxxxxxxxxxxxxxx",
 	[ADM_CMD_SET]      = "xxxxxxxxxxxxxxxxxx",
+	[ADM_CMD_IMPORT_KA] = "xxxxxxxxxxxxxxxxxx",
 };
 
 const char *adm_opt_name(unsigned opt_bit)
@@ -283,7 +287,8 @@ static bool is_service_cmd(enum adm_cmd_kind k)
 
 static bool is_command_tag(int tag)
 {
-	return tag == T_SET || (tag > 0 && tag < 256 && strchr("AEDCLlZaedhvRS", tag));
+	return tag == T_SET || tag == T_IMPORT_KA ||
+	       (tag > 0 && tag < 256 && strchr("AEDCLlZaedhvRS", tag));
 }
 
 /* Options that may come before the command: mgwadm's own, and those
@@ -319,6 +324,16 @@ static int apply(struct pstate *ps, int tag, const char *name, const char *val)
 	case 'h': return set_command(ps, ADM_CMD_HELP);
 	case 'v': return set_command(ps, ADM_CMD_VERSION);
 	case T_SET: return set_command(ps, ADM_CMD_SET);
+	case T_IMPORT_KA:
+		if (ps->restore_line)
+			return fail(ps, "%s is not allowed in a restore", name);
+		c->import_path = val;
+		return set_command(ps, ADM_CMD_IMPORT_KA);
+	case T_APPLY:
+		if (c->cmd != ADM_CMD_IMPORT_KA)
+			return fail(ps, "--apply goes with --import-keepalived FILE");
+		c->apply = true;
+		return 0;
 	case 't': case 'u':
 		if ((rc = set_option(ps, ADM_O_SERVICE)) < 0)
 			return rc;
@@ -723,7 +738,11 @@ void adm_usage(FILE *f, const char *prog)
 		"  --api URL                           mgw's API (env MGW_API; default\n"
 		"                                      http://127.0.0.1:8080)\n"
 		"  --token TOKEN                       bearer token (env MGW_TOKEN)\n"
-		"  --api-timeout SECONDS               give up on the API after this (default 10)\n\n");
+		"  --api-timeout SECONDS               give up on the API after this (default 10)\n"
+		"  --import-keepalived FILE [--apply]  print the mgw config that carries FILE's\n"
+		"                                      virtual servers (or, with --apply, send it\n"
+		"                                      as one change); what it cannot carry is\n"
+		"                                      named by file:line and nothing is done\n\n");
 	fprintf(f,
 		"How mgwadm differs from ipvsadm:\n"
 		"  - Forwarding is per service in mgw, per server in ipvsadm. A service takes\n"

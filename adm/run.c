@@ -10,8 +10,9 @@
 
 #include "adm/adm.h"
 
-/* Sessions asked for by -L -c (the API may cap it lower). */
-#define ADM_CONN_LIMIT 1000000
+/* Sessions asked for by -L -c: the most GET /sessions gives in one answer
+ * (a larger limit is a 400, web/api.c WEB_SESSIONS_MAX). */
+#define ADM_CONN_LIMIT 100000
 
 struct run {
 	struct adm_api *a;
@@ -261,6 +262,67 @@ out:
 	return status ? report(r) : 0;
 }
 
+/* --import-keepalived FILE: print the config part that carries it; with
+ * --apply, put it in place of the running services (and add its local IPs
+ * and timeouts) in one PUT /config. Nothing is sent when anything in the
+ * file cannot be carried. */
+static int run_import(struct run *r)
+{
+	struct adm_ka_conf *conf = NULL;
+	json_t *imp = NULL, *cfg = NULL, *lips, *t;
+	int status = 1;
+
+	if (adm_ka_read(r->c->import_path, &conf, r->err, sizeof(r->err)) < 0)
+		return report(r);
+	if (adm_ka_import(conf, &imp, r->errf) < 0)
+		goto out;
+	if (!r->c->apply) {
+		json_dumpf(imp, r->out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', r->out);
+		status = 0;
+		goto out;
+	}
+	if (call(r, "GET", "/config", NULL, &cfg) < 0 || !json_is_object(cfg)) {
+		if (cfg)
+			snprintf(r->err, sizeof(r->err), "unexpected answer from GET /config");
+		report(r);
+		goto out;
+	}
+	json_object_set(cfg, "services", json_object_get(imp, "services"));
+	lips = json_object_get(cfg, "localips");
+	if (!json_is_array(lips)) {
+		lips = json_array();
+		json_object_set_new(cfg, "localips", lips);
+	}
+	for (size_t i = 0; i < json_array_size(json_object_get(imp, "localips")); i++) {
+		json_t *ip = json_array_get(json_object_get(imp, "localips"), i);
+		bool have = false;
+
+		for (size_t k = 0; k < json_array_size(lips) && !have; k++)
+			have = json_equal(json_array_get(lips, k), ip);
+		if (!have)
+			json_array_append(lips, ip);
+	}
+	t = json_object_get(imp, "timeouts");
+	if (t) {
+		if (!json_is_object(json_object_get(cfg, "timeouts")))
+			json_object_set_new(cfg, "timeouts", json_object());
+		json_object_update(json_object_get(cfg, "timeouts"), t);
+	}
+	if (call(r, "PUT", "/config", cfg, NULL) < 0) {
+		report(r);
+		goto out;
+	}
+	fprintf(r->out, "%zu services from %s applied\n",
+		json_array_size(json_object_get(imp, "services")), r->c->import_path);
+	status = 0;
+out:
+	json_decref(cfg);
+	json_decref(imp);
+	adm_ka_free(conf);
+	return status;
+}
+
 int adm_run(struct adm_api *a, struct adm_cmd *c, FILE *in, FILE *out, FILE *errf)
 {
 	struct run r = { .a = a, .c = c, .in = in, .out = out, .errf = errf };
@@ -327,6 +389,8 @@ int adm_run(struct adm_api *a, struct adm_cmd *c, FILE *in, FILE *out, FILE *err
 	case ADM_CMD_RESTORE:
 	case ADM_CMD_SET:
 		return run_config(&r);
+	case ADM_CMD_IMPORT_KA:
+		return run_import(&r);
 	default:
 		snprintf(r.err, sizeof(r.err), "no command given");
 		report(&r);

@@ -31,6 +31,9 @@ int cp_config_new(struct cp_config **out)
 	c->api_addr = 0x7f000001;
 	c->api_port = 8080;
 	c->api_max_body = 8u << 20;
+	c->api_max_buffered = 64u << 20;
+	c->api_conns_per_client = 16;
+	c->api_request_timeout_s = 10;
 	snprintf(c->lcores, sizeof(c->lcores), "0-1");
 	c->idle_sleep_us = 100;
 	c->tap_poll_us = 50;

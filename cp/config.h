@@ -22,6 +22,9 @@
 #define CP_PORT_NAME_MAX  11      /* "mgw-" + name fits IFNAMSIZ */
 #define CP_OSPF_MAX_IFACES 8
 #define CP_BGP_MAX_PEERS  8
+/* The data path's clock is a 32-bit millisecond tick compared by signed
+ * difference: a persistence template may last at most 2^31 - 1 ms. */
+#define CP_PERSIST_MAX_S  (0x7fffffffu / 1000)
 #define CP_SYNC_MAX_PEERS 15      /* a cluster of 16 nodes */
 
 /* One validation error: the JSON path of the field and why. */
@@ -189,6 +192,12 @@ struct cp_config {
 	uint16_t api_port;
 	char api_token[256];      /* "" = none */
 	uint32_t api_max_body;
+	uint32_t api_max_buffered;     /* bytes of request bodies held at once, all clients */
+	uint32_t api_conns_per_client; /* open connections from one address */
+	uint32_t api_request_timeout_s;/* a whole request, headers to answer */
+	/* metrics: a second, read-only listener for GET /metrics (port 0 = none) */
+	uint32_t metrics_addr;
+	uint16_t metrics_port;
 	/* dpdk */
 	char lcores[128];
 	unsigned n_args;

@@ -118,19 +118,27 @@ static int check_lips(const struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+struct key_idx {
+	uint64_t key;     /* ip:port */
+	uint32_t idx;     /* position in the operator's list */
+};
 
-	return x < y ? -1 : x > y;
+static int cmp_key_idx(const void *a, const void *b)
+{
+	const struct key_idx *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
 /* The first server (in list order) whose ip:port an earlier one has: -1 if
  * none, else its index and *first the earlier one's. Sorting keeps this
- * O(n log n): a service of 10,000 servers is checked on every API call. */
+ * O(n log n) for any n: a service of 10,000 servers is checked on every
+ * API call, and a body of 100,000 must be answered in milliseconds. */
 static int first_duplicate(const struct cp_service_conf *s, unsigned *first)
 {
-	uint64_t *k;
+	struct key_idx *k;
 	int dup = -1;
 
 	if (s->n_servers < 2 || cp_service_sorted(s))
@@ -138,33 +146,20 @@ static int first_duplicate(const struct cp_service_conf *s, unsigned *first)
 	k = malloc(s->n_servers * sizeof(*k));
 	if (!k)
 		return -1;
-	/* ip:port in the high 48 bits, the index in the low 16 (n ≤ 65535
-	 * here; larger lists fall back to comparing pairs below). */
-	if (s->n_servers <= 65535) {
-		for (unsigned i = 0; i < s->n_servers; i++)
-			k[i] = ((uint64_t)s->servers[i].ip << 16 | s->servers[i].port) << 16 | i;
-		qsort(k, s->n_servers, sizeof(*k), cmp_u64);
-		for (unsigned i = 1; i < s->n_servers; i++) {
-			if (k[i] >> 16 == k[i - 1] >> 16) {
-				unsigned later = k[i] & 0xffff;
+	for (unsigned i = 0; i < s->n_servers; i++) {
+		k[i].key = (uint64_t)s->servers[i].ip << 16 | s->servers[i].port;
+		k[i].idx = i;
+	}
+	qsort(k, s->n_servers, sizeof(*k), cmp_key_idx);
+	/* Within a run of equal keys the indices ascend: its first is the
+	 * earliest, its second the first duplicate of that key. */
+	for (unsigned i = 1; i < s->n_servers; i++) {
+		bool second = k[i].key == k[i - 1].key && (i == 1 || k[i - 2].key != k[i].key);
 
-				if (dup < 0 || later < (unsigned)dup) {
-					dup = (int)later;
-					/* the earliest with this key is the first of its run */
-					for (unsigned j = i; j > 0 && k[j - 1] >> 16 == k[i] >> 16; j--)
-						*first = k[j - 1] & 0xffff;
-				}
-			}
+		if (second && (dup < 0 || k[i].idx < (unsigned)dup)) {
+			dup = (int)k[i].idx;
+			*first = k[i - 1].idx;
 		}
-	} else {
-		for (unsigned r = 1; r < s->n_servers && dup < 0; r++)
-			for (unsigned q = 0; q < r; q++)
-				if (s->servers[q].ip == s->servers[r].ip &&
-				    s->servers[q].port == s->servers[r].port) {
-					dup = (int)r;
-					*first = q;
-					break;
-				}
 	}
 	free(k);
 	return dup;
@@ -270,7 +265,6 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 {
 	const struct cp_service_conf *s = &c->services[i];
 	char p[32], sp[64];
-	unsigned k;
 
 	cp_rd_index(p, sizeof(p), NULL, "services", i);
 	if (!usable_host(s->vip))
@@ -279,14 +273,6 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 		return cp_rd_fail(err, p, "vip", "is a port's own address");
 	if (is_lip(c, s->vip))
 		return cp_rd_fail(err, p, "vip", "is a local IP (localips)");
-	for (k = 0; k < i; k++) {
-		const struct cp_service_conf *o = &c->services[k];
-
-		if (o->proto == s->proto && o->vip == s->vip && o->port == s->port)
-			return cp_rd_fail(err, p, NULL, "duplicates services[%u] (%s %s:%u)", k,
-					  cp_proto_name(s->proto), cp_ipv4_str(s->vip, sp),
-					  s->port);
-	}
 	if (s->fwd == CP_FWD_FULLNAT && c->n_lips == 0)
 		return cp_rd_fail(err, NULL, "localips",
 				  "FULLNAT services need at least one local IP");
@@ -420,6 +406,55 @@ static int check_routing(const struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
+/* Two services with one proto, VIP and port: sorted keys, as for servers. */
+static int check_service_dups(const struct cp_config *c, struct cp_err *err)
+{
+	struct key_idx *k;
+	int dup = -1, first = 0;
+	char p[32], b[16];
+
+	if (c->n_services < 2)
+		return 0;
+	k = malloc(c->n_services * sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct cp_service_conf *s = &c->services[i];
+
+		k[i].key = (uint64_t)s->proto << 48 | (uint64_t)s->vip << 16 | s->port;
+		k[i].idx = i;
+	}
+	qsort(k, c->n_services, sizeof(*k), cmp_key_idx);
+	for (unsigned i = 1; i < c->n_services; i++) {
+		bool second = k[i].key == k[i - 1].key && (i == 1 || k[i - 2].key != k[i].key);
+
+		if (second && (dup < 0 || k[i].idx < (unsigned)dup)) {
+			dup = (int)k[i].idx;
+			first = (int)k[i - 1].idx;
+		}
+	}
+	free(k);
+	if (dup < 0)
+		return 0;
+	cp_rd_index(p, sizeof(p), NULL, "services", (size_t)dup);
+	return cp_rd_fail(err, p, NULL, "duplicates services[%d] (%s %s:%u)", first,
+			  cp_proto_name(c->services[dup].proto),
+			  cp_ipv4_str(c->services[dup].vip, b), c->services[dup].port);
+}
+
+/* The API's own safety: a listener others can reach needs a token. */
+static int check_api(const struct cp_config *c, struct cp_err *err)
+{
+	if ((c->api_addr >> 24) != 127 && !c->api_token[0])
+		return cp_rd_fail(err, "api", "token",
+				  "is required when api.listen is not a loopback address (anyone "
+				  "who reaches it could change the config)");
+	if (c->metrics_port && c->metrics_port == c->api_port &&
+	    (c->metrics_addr == c->api_addr || !c->metrics_addr || !c->api_addr))
+		return cp_rd_fail(err, "metrics", "listen", "must differ from api.listen");
+	return 0;
+}
+
 /* A key file the sync thread will read at start: there, readable, long
  * enough (its bytes, trailing whitespace dropped, are the HMAC key). */
 static int check_key_file(const char *path, struct cp_err *err)
@@ -499,23 +534,25 @@ int cp_config_validate(const struct cp_config *c, struct cp_err *err)
 	uint64_t n_servers = 0;
 	int rc;
 
-	if ((rc = check_ports(c, err)) < 0 || (rc = check_routes(c, err)) < 0 ||
-	    (rc = check_lips(c, err)) < 0)
-		return rc;
+	/* Counts first: a body far over the limits is refused before any
+	 * work that grows with its size. */
 	if (c->n_services > c->max_services)
 		return cp_rd_fail(err, NULL, "services", "has %u services, limits.services is %u",
 				  c->n_services, c->max_services);
-	own_addrs(c, &own);
-	for (unsigned i = 0; i < c->n_services; i++) {
-		if ((rc = check_service(c, &own, i, err)) < 0)
-			return rc;
+	for (unsigned i = 0; i < c->n_services; i++)
 		n_servers += c->services[i].n_servers;
-	}
 	if (n_servers > c->max_servers)
 		return cp_rd_fail(err, NULL, "services",
 				  "have %llu servers in all, limits.servers is %u",
 				  (unsigned long long)n_servers, c->max_servers);
-	if ((rc = check_routing(c, err)) < 0)
+	if ((rc = check_api(c, err)) < 0 || (rc = check_ports(c, err)) < 0 ||
+	    (rc = check_routes(c, err)) < 0 || (rc = check_lips(c, err)) < 0)
+		return rc;
+	own_addrs(c, &own);
+	for (unsigned i = 0; i < c->n_services; i++)
+		if ((rc = check_service(c, &own, i, err)) < 0)
+			return rc;
+	if ((rc = check_service_dups(c, err)) < 0 || (rc = check_routing(c, err)) < 0)
 		return rc;
 	return check_sync(c, err);
 }

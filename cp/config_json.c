@@ -168,10 +168,15 @@ json_t *cp_config_to_json(const struct cp_config *c)
 						 "router_id", ip_json(c->router_id),
 						 "drain_s", (json_int_t)c->drain_s));
 	snprintf(listen, sizeof(listen), "%s:%u", cp_ipv4_str(c->api_addr, b), c->api_port);
-	json_object_set_new(o, "api", json_pack("{s:s, s:o, s:I}", "listen", listen,
+	json_object_set_new(o, "api", json_pack("{s:s, s:o, s:I, s:I, s:I, s:I}", "listen", listen,
 						"token", c->api_token[0] ? json_string(c->api_token)
 									 : json_null(),
-						"max_body_bytes", (json_int_t)c->api_max_body));
+						"max_body_bytes", (json_int_t)c->api_max_body,
+						"max_buffered_bytes", (json_int_t)c->api_max_buffered,
+						"max_conns_per_client",
+						(json_int_t)c->api_conns_per_client,
+						"request_timeout_s",
+						(json_int_t)c->api_request_timeout_s));
 	a = json_array();
 	for (unsigned i = 0; i < c->n_args; i++)
 		json_array_append_new(a, json_string(c->args[i]));
@@ -236,6 +241,13 @@ json_t *cp_config_to_json(const struct cp_config *c)
 						      (json_int_t)c->mbuf_min_free_pct,
 						      "max_loss_pct", (json_int_t)c->max_loss_pct));
 	json_object_set_new(o, "debug", json_pack("{s:b}", "fault_injection", c->fault_injection));
+	if (c->metrics_port) {
+		snprintf(listen, sizeof(listen), "%s:%u", cp_ipv4_str(c->metrics_addr, b),
+			 c->metrics_port);
+		json_object_set_new(o, "metrics", json_pack("{s:s}", "listen", listen));
+	} else {
+		json_object_set_new(o, "metrics", json_pack("{s:n}", "listen"));
+	}
 	return o;
 }
 

@@ -43,7 +43,9 @@ static int parse_node(const json_t *o, struct cp_config *c, struct cp_err *err)
 
 static int parse_api(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
-	static const char *const keys[] = { "listen", "token", "max_body_bytes", NULL };
+	static const char *const keys[] = { "listen", "token", "max_body_bytes",
+					    "max_buffered_bytes", "max_conns_per_client",
+					    "request_timeout_s", NULL };
 	char listen[64] = "";
 
 	RD(cp_rd_object(o, "api", err));
@@ -53,6 +55,31 @@ static int parse_api(const json_t *o, struct cp_config *c, struct cp_err *err)
 		return cp_rd_fail(err, "api", "listen", "must be IPv4:port like 127.0.0.1:8080");
 	RD(cp_rd_string_or_null(o, "api", "token", c->api_token, sizeof(c->api_token), err));
 	RD(cp_rd_uint(o, "api", "max_body_bytes", 1024, 256u << 20, false, &c->api_max_body, err));
+	RD(cp_rd_uint(o, "api", "max_buffered_bytes", 1024, 1u << 30, false, &c->api_max_buffered,
+		      err));
+	RD(cp_rd_uint(o, "api", "max_conns_per_client", 1, 1024, false, &c->api_conns_per_client,
+		      err));
+	RD(cp_rd_uint(o, "api", "request_timeout_s", 1, 3600, false, &c->api_request_timeout_s,
+		      err));
+	if (c->api_max_buffered < c->api_max_body)
+		return cp_rd_fail(err, "api", "max_buffered_bytes",
+				  "must be at least max_body_bytes (%u)", c->api_max_body);
+	return 0;
+}
+
+static int parse_metrics(const json_t *o, struct cp_config *c, struct cp_err *err)
+{
+	static const char *const keys[] = { "listen", NULL };
+	char listen[64] = "";
+
+	RD(cp_rd_object(o, "metrics", err));
+	RD(cp_rd_keys(o, "metrics", keys, err));
+	RD(cp_rd_string_or_null(o, "metrics", "listen", listen, sizeof(listen), err));
+	c->metrics_addr = 0;
+	c->metrics_port = 0;
+	if (listen[0] && cp_parse_addr_port(listen, &c->metrics_addr, &c->metrics_port) < 0)
+		return cp_rd_fail(err, "metrics", "listen",
+				  "must be IPv4:port like 127.0.0.1:9110, or null");
 	return 0;
 }
 
@@ -352,7 +379,10 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 	RD(cp_rd_u16(o, path, "port", 1, 65535, true, &s->port, err));
 	RD(cp_rd_enum(o, path, "scheduler", cp_sched_names, 6, &s->sched, err));
 	RD(cp_rd_enum(o, path, "forward", cp_fwd_names, 4, &s->fwd, err));
-	RD(cp_rd_uint(o, path, "persistence_s", 0, 31 * 86400, false, &s->persistence_s, err));
+	/* Over the clock's range a template would expire as it is made:
+	 * persistence silently off. */
+	RD(cp_rd_uint(o, path, "persistence_s", 0, CP_PERSIST_MAX_S, false, &s->persistence_s,
+		      err));
 	RD(cp_rd_ipv4(o, path, "persistence_mask", false, &s->persistence_mask, err));
 	RD(cp_rd_enum(o, path, "on_down", on_down, 2, &s->on_down, err));
 	RD(cp_rd_bool(o, path, "mh_port", &s->mh_port, err));
@@ -711,7 +741,7 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 
 	static const char *const keys[] = { "node", "api", "dpdk", "ports", "routes", "localips",
 					    "timeouts", "services", "routing", "limits",
-					    "selfcheck", "debug", "exception_path", "sync", NULL };
+					    "selfcheck", "debug", "exception_path", "metrics", "sync", NULL };
 	const json_t *v;
 
 	RD(cp_rd_object(j, "", err));
@@ -748,6 +778,8 @@ static int parse_all(const json_t *j, struct cp_config *c, struct cp_err *err)
 		RD(parse_debug(v, c, err));
 	if ((v = json_object_get(j, "exception_path")))
 		RD(parse_exception_path(v, c, err));
+	if ((v = json_object_get(j, "metrics")))
+		RD(parse_metrics(v, c, err));
 	/* Router ids default to the first port's address. */
 	if (!c->router_id && c->n_ports)
 		c->router_id = c->ports[0].ip;

@@ -1,6 +1,7 @@
 /* cp/cp.c — the running config, changes to it, and the node's state
  * (see cp.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <rte_log.h>
 
 #include "cp/cp_int.h"
+#include "cp/notify.h"
 #include "cp/snap.h"
 #include "dp/flow.h"
 
@@ -90,7 +92,7 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	struct cp_snap_in in;
 	struct dp_snap *snap, *old;
 	unsigned n;
-	uint64_t h;
+	uint64_t h, token;
 	int rc;
 
 	specs = cp_snap_routes(c, &n, &h);
@@ -135,13 +137,32 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	}
 	snap->laddr.mode = (uint8_t)dp_laddr_mode(cp->dp, &snap->laddr);
 	old = dp_publish(cp->dp, snap);
-	dp_synchronize(cp->dp);
+	token = dp_grace_start(cp->dp);
 	if (new_routes) {
 		old_routes = cp->routes;
 		cp->routes = new_routes;
 		cp->routes_hash = h;
-		dp_routes_free(old_routes);
 	}
+	if (dp_grace_wait(cp->dp, token, CP_EDIT_WAIT_MS) < 0) {
+		/* An lcore stalled after the change was let in: it may still
+		 * read the old snapshot, so that waits in limbo. */
+		struct cp_limbo *l = calloc(1, sizeof(*l));
+
+		if (l) {
+			l->snap = old;
+			l->routes = old_routes;
+			l->token = token;
+			l->next = cp->limbo;
+			cp->limbo = l;
+			old = NULL;
+			old_routes = NULL;
+		} else {
+			dp_synchronize(cp->dp);
+		}
+		CP_LOG(WARNING, "a data lcore has not left the previous snapshot in %u ms: "
+		       "it waits to be freed", CP_EDIT_WAIT_MS);
+	}
+	dp_routes_free(old_routes);
 	cp->snap = snap;
 	reset_fresh(cp);
 	/* Ids the previous snapshot used and this one does not: retired. */
@@ -154,6 +175,24 @@ static int apply_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	/* Server ids wait for their sessions to end (maint.c reaps them). */
 	cp_ids_reap(cp->svc_ids, svc_in_use, cp);
 	return 0;
+}
+
+void cp_limbo_reap(struct cp *cp, bool all)
+{
+	struct cp_limbo **pp = &cp->limbo;
+
+	while (*pp) {
+		struct cp_limbo *l = *pp;
+
+		if (all || dp_grace_wait(cp->dp, l->token, 0) == 0) {
+			*pp = l->next;
+			cp_snap_free(l->snap);
+			dp_routes_free(l->routes);
+			free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
 }
 
 int cp_republish_locked(struct cp *cp)
@@ -199,6 +238,10 @@ int cp_create(struct cp_config *cfg, const char *cfg_path, const char *version, 
 	pthread_mutex_init(&cp->cluster_mu, NULL);
 	cp->dp = dp;
 	cp->version = version;
+	rc = cp_notify_open(&cp->notify);
+	if (rc < 0)
+		CP_LOG(WARNING, "NOTIFY_SOCKET: %s: systemd will not hear from mgw", strerror(-rc));
+	rc = -ENOMEM;
 	cp->started_ms = dp_mono_ms();
 	cp->cfg_path = cfg_path ? strdup(cfg_path) : NULL;
 	cp->cfg_max_servers = cfg->max_servers;
@@ -284,6 +327,7 @@ void cp_destroy(struct cp *cp)
 	cp_stop(cp);
 	cp_selfcheck_destroy(cp);
 	/* The data plane is stopped: nobody reads the snapshot any more. */
+	cp_limbo_reap(cp, true);
 	cp_snap_free(cp->snap);
 	dp_routes_free(cp->routes);
 	cp_ids_destroy(cp->svc_ids);
@@ -297,6 +341,7 @@ void cp_destroy(struct cp *cp)
 	free(cp->rs_rate);
 	free(cp->cfg_path);
 	free(cp->ann);
+	cp_notify_close(cp->notify);
 	pthread_mutex_destroy(&cp->ann_mu);
 	pthread_mutex_destroy(&cp->state_mu);
 	pthread_mutex_destroy(&cp->lock);
@@ -354,8 +399,17 @@ static int restart_only(const struct cp_config *a, const struct cp_config *b, st
 		 a->tap_poll_us != b->tap_poll_us)
 		what = "dpdk";
 	else if (a->api_addr != b->api_addr || a->api_port != b->api_port ||
-		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0)
+		 a->api_max_body != b->api_max_body || strcmp(a->api_token, b->api_token) != 0 ||
+		 a->api_max_buffered != b->api_max_buffered ||
+		 a->api_conns_per_client != b->api_conns_per_client ||
+		 a->api_request_timeout_s != b->api_request_timeout_s)
 		what = "api";
+	else if (a->metrics_addr != b->metrics_addr || a->metrics_port != b->metrics_port)
+		what = "metrics";
+	/* Fault injection is a test bench's switch: an API client must not
+	 * be able to turn it on for itself. */
+	else if (a->fault_injection != b->fault_injection)
+		what = "debug.fault_injection";
 	else if (!routing_equal(a, b))
 		what = "routing";
 	else if (memcmp(&a->sync, &b->sync, sizeof(a->sync)) != 0)
@@ -397,13 +451,44 @@ static int commit_locked(struct cp *cp, struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
+/* Before a change takes the lock: are the data lcores running? A change
+ * that would wait for a stalled one is refused at once, and nothing is
+ * changed (the self-check deals with the lcore). */
+static int lcores_alive(struct cp *cp, struct cp_err *err)
+{
+	if (dp_grace_wait(cp->dp, dp_grace_start(cp->dp), CP_EDIT_WAIT_MS) == 0)
+		return 0;
+	snprintf(err->field, sizeof(err->field), "%s", "");
+	snprintf(err->msg, sizeof(err->msg),
+		 "a data lcore has not answered for %u ms: nothing was changed (the node's "
+		 "self-check judges the lcore)", CP_EDIT_WAIT_MS);
+	return -ETIMEDOUT;
+}
+
+/* The config lock, or -EBUSY after CP_LOCK_WAIT_MS (another change is
+ * stuck). */
+static int lock_timed(struct cp *cp, struct cp_err *err)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += CP_LOCK_WAIT_MS / 1000;
+	if (pthread_mutex_timedlock(&cp->lock, &ts) == 0)
+		return 0;
+	snprintf(err->field, sizeof(err->field), "%s", "");
+	snprintf(err->msg, sizeof(err->msg), "another change has held the config for %u s",
+		 CP_LOCK_WAIT_MS / 1000);
+	return -EBUSY;
+}
+
 int cp_edit(struct cp *cp, int (*fn)(struct cp_config *c, void *arg, struct cp_err *err),
 	    void *arg, struct cp_err *err)
 {
 	struct cp_config *c = NULL;
 	int rc;
 
-	pthread_mutex_lock(&cp->lock);
+	if ((rc = lcores_alive(cp, err)) < 0 || (rc = lock_timed(cp, err)) < 0)
+		return rc;
 	rc = cp_config_copy(cp->cfg, &c);
 	if (rc == 0)
 		rc = fn(c, arg, err);
@@ -419,7 +504,8 @@ int cp_replace(struct cp *cp, struct cp_config *c, struct cp_err *err)
 {
 	int rc;
 
-	pthread_mutex_lock(&cp->lock);
+	if ((rc = lcores_alive(cp, err)) < 0 || (rc = lock_timed(cp, err)) < 0)
+		return rc;
 	rc = commit_locked(cp, c, err);
 	pthread_mutex_unlock(&cp->lock);
 	return rc;
@@ -444,6 +530,24 @@ const char *cp_config_path(const struct cp *cp)
 enum cp_node_state cp_state(const struct cp *cp)
 {
 	return (enum cp_node_state)__atomic_load_n(&cp->state, __ATOMIC_ACQUIRE);
+}
+
+int cp_sd_notify(struct cp *cp, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (!cp->notify)
+		return 0;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cp_notify_send(cp->notify, "%s", msg);
+}
+
+uint64_t cp_sd_watchdog_us(const struct cp *cp)
+{
+	return cp_notify_watchdog_us(cp->notify);
 }
 
 bool cp_set_state_if(struct cp *cp, enum cp_node_state from, enum cp_node_state s,
@@ -473,6 +577,7 @@ void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason)
 	pthread_mutex_lock(&cp->state_mu);
 	old = __atomic_exchange_n(&cp->state, (int)s, __ATOMIC_ACQ_REL);
 	snprintf(cp->state_reason, sizeof(cp->state_reason), "%s", reason ? reason : "");
+	cp_sd_notify(cp, "STATUS=%s: %s", cp_state_names[s], cp->state_reason);
 	pthread_mutex_unlock(&cp->state_mu);
 	if (old == (int)s)
 		return;

@@ -37,7 +37,9 @@ void cp_destroy(struct cp *cp);
 
 /* Change the config: fn edits a private copy (return 0, or -errno with err
  * filled); the result is validated whole and applied, or nothing is.
- * -EINVAL: invalid (err says why); other -errno: fn's own or internal. */
+ * -EINVAL: invalid (err says why); -ETIMEDOUT: a data lcore did not answer
+ * within CP_EDIT_WAIT_MS, -EBUSY: the config lock was held too long (both:
+ * nothing changed, the API says 503); other -errno: fn's own or internal. */
 int cp_edit(struct cp *cp, int (*fn)(struct cp_config *c, void *arg, struct cp_err *err),
 	    void *arg, struct cp_err *err);
 /* Replace the whole config (PUT /config). Takes ownership of c on success.
@@ -47,6 +49,14 @@ int cp_replace(struct cp *cp, struct cp_config *c, struct cp_err *err);
 /* A private copy of the running config; free with cp_config_free. */
 struct cp_config *cp_config_get(struct cp *cp);
 const char *cp_config_path(const struct cp *cp);
+
+/* A message to the service manager (systemd's NOTIFY_SOCKET; nothing
+ * without it): "READY=1", "RELOADING=1", "STOPPING=1", ... The state and
+ * its reason go as STATUS= by themselves on every change; the self-check
+ * thread sends WATCHDOG=1 while it runs. */
+int cp_sd_notify(struct cp *cp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether systemd asked for a watchdog (µs between pets, 0 = no). */
+uint64_t cp_sd_watchdog_us(const struct cp *cp);
 
 enum cp_node_state cp_state(const struct cp *cp);
 void cp_set_state(struct cp *cp, enum cp_node_state s, const char *reason);
@@ -109,7 +119,9 @@ void cp_speakers_clear(struct cp *cp);
 /* Views for the API (new references). */
 json_t *cp_status_json(struct cp *cp);
 json_t *cp_stats_json(struct cp *cp);
-json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit);
+/* GET /sessions as JSON text (malloc'ed), written as the tables are
+ * walked: no JSON tree of a hundred thousand objects. */
+char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit);
 /* One service with its servers' read-only state (status, connections),
  * or NULL when it does not exist. */
 json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);

@@ -23,12 +23,29 @@ struct cp_neigh;
 struct cp_maint;
 struct cp_hc;
 struct cp_selfcheck;
+struct cp_notify;
 
 /* Rates over the last seconds (exponentially averaged), per id. */
 struct cp_rate {
 	double cps, pps_in, pps_out, bps_in, bps_out;
 	uint64_t conns, pkts_in, pkts_out, bytes_in, bytes_out;   /* last sample */
 };
+
+/* A snapshot (and route table) replaced while a data lcore did not come
+ * by within the wait: freed once the grace period that began at its
+ * replacement has passed (maint.c looks every second). */
+struct cp_limbo {
+	struct cp_limbo *next;
+	struct dp_snap *snap;
+	struct dp_routes *routes;
+	uint64_t token;
+};
+
+/* How long a change waits for the data lcores (to confirm they run, then
+ * to leave the old snapshot) and for the config lock, before it is
+ * answered "unavailable" and the self-check left to judge the lcore. */
+#define CP_EDIT_WAIT_MS 2000
+#define CP_LOCK_WAIT_MS 5000
 
 struct cp {
 	pthread_mutex_t lock;            /* serialises config changes */
@@ -78,6 +95,8 @@ struct cp {
 	struct dp_rs_stats *rs_base;
 	struct cp_rate *svc_rate, *rs_rate;
 	uint8_t *rs_drained;              /* per server id: "drained" was logged */
+	struct cp_limbo *limbo;           /* lock held */
+	struct cp_notify *notify;         /* systemd's socket, or NULL */
 
 	/* FULLNAT's local ports, watched once a second (maint.c) from the
 	 * lcores' counters, shown in /status (views.c); lock held. */
@@ -89,6 +108,15 @@ struct cp {
 		bool cut_logged;
 	} lports;
 };
+
+/* cp.c: free what waits in limbo and whose grace period is over (lock
+ * held); all of it when the data plane is stopped. */
+void cp_limbo_reap(struct cp *cp, bool all);
+
+/* views.c: a server's read-only status (up, down, draining, drained,
+ * disabled) from its config, health and counters (lock held). */
+const char *cp_rs_status(struct cp *cp, const struct cp_server_conf *r, uint32_t id, bool have_id,
+			 const struct dp_rs_stats *st);
 
 /* Counters of a service / server since its base (lock held). */
 void cp_svc_counters(struct cp *cp, uint32_t id, struct dp_svc_stats *out);

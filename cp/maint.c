@@ -124,6 +124,7 @@ static void tick(struct cp_maint *m, double dt)
 		}
 	}
 	cp_ids_reap(cp->rs_ids, rs_in_use, cp);
+	cp_limbo_reap(cp, false);
 	pthread_mutex_unlock(&cp->lock);
 }
 

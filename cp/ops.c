@@ -1,12 +1,11 @@
 /* cp/ops.c — operations the API asks for beyond config changes: scheduler
  * lookups, saving the config, zeroing counters, flushing sessions, and the
- * routing, cluster and metrics views. (Fault injection and recovery: fault.c
- * and selfcheck.c.) */
+ * routing and cluster views. (Metrics: metrics.c; fault injection and
+ * recovery: fault.c and selfcheck.c.) */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,152 +219,4 @@ json_t *cp_cluster_json(struct cp *cp)
 		      cp_state_names[cp_state(cp)], "state_reason", cp->state_reason, "sync", sync);
 	pthread_mutex_unlock(&cp->lock);
 	return o;
-}
-
-/* A growing text buffer for the exposition format. */
-struct tbuf {
-	char *s;
-	size_t len, cap;
-};
-
-static void tb_add(struct tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tb_add(struct tbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		char *ns = realloc(b->s, b->cap * 2 + (size_t)n + 1024);
-		if (!ns)
-			return;
-		b->s = ns;
-		b->cap = b->cap * 2 + (size_t)n + 1024;
-	}
-}
-
-char *cp_metrics_text(struct cp *cp)
-{
-	struct tbuf b = { NULL, 0, 0 };
-	struct dp_lcore_stats *st_all;
-	uint64_t drops[DP_DROP_MAX] = { 0 };
-	int state = cp_state(cp);
-
-	tb_add(&b, "# HELP mgw_up The node's state: 1 when online.\n# TYPE mgw_up gauge\n");
-	tb_add(&b, "mgw_up %d\n", state == CP_STATE_ONLINE);
-	{
-		char why[192];
-		uint64_t events, checks;
-		bool ov;
-
-		cp_selfcheck_overload(cp, &ov, why, sizeof(why), &events, &checks);
-		tb_add(&b, "# HELP mgw_overloaded 1 while offered load exceeds what the lcores take "
-			   "(rx loss or ring overflow over selfcheck.max_loss_pct): not a fault.\n"
-			   "# TYPE mgw_overloaded gauge\nmgw_overloaded %d\n", ov);
-		tb_add(&b, "# HELP mgw_overload_events_total Times the node became overloaded.\n"
-			   "# TYPE mgw_overload_events_total counter\nmgw_overload_events_total %llu\n",
-		       (unsigned long long)events);
-	}
-	tb_add(&b, "# TYPE mgw_state gauge\n");
-	for (int s = 0; s <= CP_STATE_STOPPING; s++)
-		tb_add(&b, "mgw_state{state=\"%s\"} %d\n", cp_state_names[s], s == state);
-	/* Every lcore counter of dp/stats.h's list, as mgw_lcore_<name>_total. */
-	st_all = calloc(dp_n_lcores(cp->dp), sizeof(*st_all));
-	if (!st_all)
-		return NULL;
-	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++) {
-		dp_lcore_stats(cp->dp, i, &st_all[i]);
-		for (unsigned d = 0; d < DP_DROP_MAX; d++)
-			drops[d] += st_all[i].drops[d];
-	}
-	for (unsigned k = 0; k < dp_n_lcore_counters; k++) {
-		const struct dp_lcore_counter *c = &dp_lcore_counters[k];
-
-		tb_add(&b, "# HELP mgw_lcore_%s_total %s\n# TYPE mgw_lcore_%s_total counter\n",
-		       c->prom, c->help, c->prom);
-		for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
-			tb_add(&b, "mgw_lcore_%s_total{lcore=\"%u\"} %llu\n", c->prom, i,
-			       (unsigned long long)dp_lcore_counter_get(&st_all[i], k));
-	}
-	free(st_all);
-	tb_add(&b, "# HELP mgw_lcore_sessions Sessions in the lcore's table.\n"
-		   "# TYPE mgw_lcore_sessions gauge\n");
-	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
-		tb_add(&b, "mgw_lcore_sessions{lcore=\"%u\"} %llu\n", i,
-		       (unsigned long long)dp_sessions(cp->dp, i));
-	tb_add(&b, "# HELP mgw_drops_total Packets dropped, by reason.\n"
-		   "# TYPE mgw_drops_total counter\n");
-	for (unsigned d = 0; d < DP_DROP_MAX; d++)
-		tb_add(&b, "mgw_drops_total{reason=\"%s\"} %llu\n", dp_drop_names[d],
-		       (unsigned long long)drops[d]);
-	tb_add(&b, "# TYPE mgw_service_connections_total counter\n"
-		   "# TYPE mgw_service_packets_total counter\n"
-		   "# TYPE mgw_service_bytes_total counter\n"
-		   "# HELP mgw_service_refused_total New flows refused, by reason (acl, limits).\n"
-		   "# TYPE mgw_service_refused_total counter\n"
-		   "# HELP mgw_service_sessions_evicted_total Sessions evicted under table pressure.\n"
-		   "# TYPE mgw_service_sessions_evicted_total counter\n"
-		   "# TYPE mgw_server_connections_total counter\n"
-		   "# TYPE mgw_server_active_connections gauge\n"
-		   "# TYPE mgw_server_up gauge\n");
-	for (unsigned k = 0; k < dp_n_svc_xlate_counters; k++)
-		tb_add(&b, "# HELP mgw_service_%s_total %s\n# TYPE mgw_service_%s_total counter\n",
-		       dp_svc_xlate_counters[k].name, dp_svc_xlate_counters[k].help,
-		       dp_svc_xlate_counters[k].name);
-	pthread_mutex_lock(&cp->lock);
-	for (uint32_t i = 0; i < cp->snap->n_svc; i++) {
-		const struct dp_service *ds = &cp->snap->svc[i];
-		struct dp_svc_stats ss;
-		char v[16], lbl[96];
-
-		cp_svc_counters(cp, ds->id, &ss);
-		snprintf(lbl, sizeof(lbl), "proto=\"%s\",vip=\"%s\",port=\"%u\"",
-			 cp_proto_name(ds->proto), cp_ipv4_str(ntohl(ds->vip), v), ntohs(ds->port));
-		tb_add(&b, "mgw_service_connections_total{%s} %llu\n", lbl,
-		       (unsigned long long)ss.conns);
-		tb_add(&b, "mgw_service_packets_total{%s,dir=\"in\"} %llu\n", lbl,
-		       (unsigned long long)ss.pkts_in);
-		tb_add(&b, "mgw_service_packets_total{%s,dir=\"out\"} %llu\n", lbl,
-		       (unsigned long long)ss.pkts_out);
-		tb_add(&b, "mgw_service_bytes_total{%s,dir=\"in\"} %llu\n", lbl,
-		       (unsigned long long)ss.bytes_in);
-		tb_add(&b, "mgw_service_bytes_total{%s,dir=\"out\"} %llu\n", lbl,
-		       (unsigned long long)ss.bytes_out);
-		for (unsigned k = 0; ds->xlate && k < dp_n_svc_xlate_counters; k++)
-			tb_add(&b, "mgw_service_%s_total{%s} %llu\n", dp_svc_xlate_counters[k].name,
-			       lbl, (unsigned long long)*dp_svc_counter_at(&ss, k));
-#define CP_SVC_PROM(f, name, help)                                                         \
-		if (strcmp(name, "evicted") == 0)                                                  \
-			tb_add(&b, "mgw_service_sessions_evicted_total{%s} %llu\n", lbl,           \
-			       (unsigned long long)ss.f);                                          \
-		else                                                                               \
-			tb_add(&b, "mgw_service_refused_total{%s,reason=\"%s\"} %llu\n", lbl, name, \
-			       (unsigned long long)ss.f);
-		DP_SVC_COUNTERS(CP_SVC_PROM)
-#undef CP_SVC_PROM
-		for (uint32_t k = 0; k < ds->n_servers; k++) {
-			const struct dp_server *r = &ds->servers[k];
-			struct dp_rs_stats rs;
-			char a[16];
-
-			cp_rs_counters(cp, r->id, &rs);
-			cp_ipv4_str(ntohl(r->ip), a);
-			tb_add(&b, "mgw_server_connections_total{%s,server=\"%s:%u\"} %llu\n", lbl,
-			       a, ntohs(r->port), (unsigned long long)rs.conns);
-			tb_add(&b, "mgw_server_active_connections{%s,server=\"%s:%u\"} %lld\n", lbl,
-			       a, ntohs(r->port), (long long)(rs.open > 0 ? rs.open : 0));
-			tb_add(&b, "mgw_server_up{%s,server=\"%s:%u\"} %d\n", lbl, a,
-			       ntohs(r->port), !(r->flags & DP_RS_DOWN));
-		}
-	}
-	pthread_mutex_unlock(&cp->lock);
-	return b.s ? b.s : strdup("");
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "cp/cp_int.h"
+#include "cp/notify.h"
 #include "cp/crash.h"
 #include "cp/selfcheck.h"
 #include "dp/fault.h"
@@ -278,6 +279,10 @@ static void *sc_main(void *arg)
 			break;
 		pthread_mutex_unlock(&sc->wait_mu);
 		tick(sc);
+		/* systemd's watchdog hears that the process and this thread
+		 * live, whatever the node's state: a faulty node is alive and
+		 * must not be killed and restarted for being faulty. */
+		cp_notify_watchdog(sc->cp->notify, dp_mono_ms());
 		pthread_mutex_lock(&sc->wait_mu);
 	}
 	pthread_mutex_unlock(&sc->wait_mu);

@@ -8,19 +8,13 @@
 
 #include "cp/cp_int.h"
 #include "cp/snap.h"
+#include "cp/tbuf.h"
 
 static json_t *ip_json(uint32_t ip_host)
 {
 	char b[16];
 
 	return json_string(cp_ipv4_str(ip_host, b));
-}
-
-static json_t *ipport_json(uint32_t ip_net, uint16_t port_net)
-{
-	char b[16];
-
-	return json_sprintf("%s:%u", cp_ipv4_str(ntohl(ip_net), b), ntohs(port_net));
 }
 
 json_t *cp_status_json(struct cp *cp)
@@ -125,6 +119,18 @@ static const struct dp_service *published(struct cp *cp, uint32_t id)
 	return NULL;
 }
 
+const char *cp_rs_status(struct cp *cp, const struct cp_server_conf *r, uint32_t id, bool have_id,
+			 const struct dp_rs_stats *st)
+{
+	if (r->drain)
+		return st->open > 0 ? "draining" : "drained";
+	if (have_id && cp->rs_down[id])
+		return "down";
+	if (r->weight == 0)
+		return "disabled";
+	return "up";
+}
+
 static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 		       const struct cp_server_conf *r, uint32_t id, bool have_id, bool full)
 {
@@ -135,14 +141,7 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 	memset(&st, 0, sizeof(st));
 	if (have_id)
 		cp_rs_counters(cp, id, &st);
-	if (r->drain)
-		status = st.open > 0 ? "draining" : "drained";
-	else if (have_id && cp->rs_down[id])
-		status = "down";
-	else if (r->weight == 0)
-		status = "disabled";
-	else
-		status = "up";
+	status = cp_rs_status(cp, r, id, have_id, &st);
 	o = full ? cp_server_to_json(r) : json_pack("{s:o, s:i}", "ip", ip_json(r->ip),
 						    "port", (int)r->port);
 	(void)s;
@@ -299,7 +298,7 @@ json_t *cp_stats_json(struct cp *cp)
 	struct dp *dp = cp->dp;
 	struct dp_lcore_stats tot, st;
 	json_t *lcores = json_array(), *ports = json_array(), *services = json_array(), *t;
-	uint64_t sessions = 0, dt;
+	uint64_t sessions = 0, dt, hz = dp_tsc_hz(dp);
 
 	memset(&tot, 0, sizeof(tot));
 	for (unsigned i = 0; i < dp_n_lcores(dp); i++) {
@@ -314,6 +313,8 @@ json_t *cp_stats_json(struct cp *cp)
 			      "cycles_per_pkt",
 			      (json_int_t)(st.busy_pkts ? st.busy_cycles / st.busy_pkts : 0));
 		counters_json(l, &st);
+		/* busy time in seconds: what a dashboard divides by wall time */
+		json_object_set_new(l, "busy_s", json_real(hz ? (double)st.busy_cycles / (double)hz : 0));
 		json_object_set_new(l, "drops", drops_json(st.drops, &dt));
 		json_object_set_new(l, "drops_total", json_integer((json_int_t)dt));
 		json_array_append_new(lcores, l);
@@ -349,7 +350,8 @@ json_t *cp_stats_json(struct cp *cp)
 }
 
 struct sess_ctx {
-	json_t *a;
+	struct cp_tbuf b;
+	uint64_t n;
 	const struct cp_config *cfg;
 };
 
@@ -357,38 +359,43 @@ static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
 	uint32_t owner = c->cfg->node_id;
-	json_t *o;
+	char ci[16], vi[16], li[16], ri[16], xl[80] = "";
 
 	if (v->foreign)
 		owner = v->peer < c->cfg->sync.n_peers ? c->cfg->sync.peers[v->peer].id : 0;
-	o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:s, s:s, s:I, s:i, s:b, s:I}",
-		      "proto", cp_proto_name(v->proto),
-		      "client", ipport_json(v->cip, v->cport),
-		      "vip", ipport_json(v->vip, v->vport),
-		      "local", ipport_json(v->lip, v->lport),
-		      "server", ipport_json(v->rip, v->rport),
-		      "forward", cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
-		      "state", dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
-		      "expires_ms", (json_int_t)v->expires_ms, "lcore", (int)v->lcore,
-		      "foreign", v->foreign, "owner", (json_int_t)owner);
 	if (v->xlate)
-		json_object_set_new(o, "xlate", json_pack("{s:i, s:i}", "proxy_delta",
-							  (int)v->proxy_delta, "seq_delta",
-							  (int)v->seq_delta));
-	json_array_append_new(c->a, o);
+		snprintf(xl, sizeof(xl), ", \"xlate\": { \"proxy_delta\": %d, \"seq_delta\": %d }",
+			 (int)v->proxy_delta, (int)v->seq_delta);
+	cp_tb_add(&c->b, "%s\n    { \"proto\": \"%s\", \"client\": \"%s:%u\", \"vip\": \"%s:%u\", "
+		  "\"local\": \"%s:%u\", \"server\": \"%s:%u\", \"forward\": \"%s\", "
+		  "\"state\": \"%s\", \"expires_ms\": %u, \"lcore\": %u, \"foreign\": %s, "
+		  "\"owner\": %u%s }",
+		  c->n ? "," : "", cp_proto_name(v->proto),
+		  cp_ipv4_str(ntohl(v->cip), ci), ntohs(v->cport),
+		  cp_ipv4_str(ntohl(v->vip), vi), ntohs(v->vport),
+		  cp_ipv4_str(ntohl(v->lip), li), ntohs(v->lport),
+		  cp_ipv4_str(ntohl(v->rip), ri), ntohs(v->rport),
+		  cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
+		  dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
+		  (unsigned)v->expires_ms, (unsigned)v->lcore, v->foreign ? "true" : "false",
+		  (unsigned)owner, xl);
+	c->n++;
 }
 
-json_t *cp_sessions_json(struct cp *cp, uint32_t vip, uint64_t limit)
+char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit)
 {
-	struct sess_ctx c = { json_array(), NULL };
+	struct sess_ctx c;
 	uint64_t total = 0;
 
+	memset(&c, 0, sizeof(c));
 	c.cfg = cp_config_get(cp);
 	if (!c.cfg)
 		return NULL;
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		total += dp_sessions(cp->dp, i);
+	cp_tb_add(&c.b, "{\n  \"total\": %llu,\n  \"sessions\": [", (unsigned long long)total);
 	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
+	cp_tb_add(&c.b, "%s]\n}\n", c.n ? "\n  " : "");
 	cp_config_free((struct cp_config *)c.cfg);
-	return json_pack("{s:I, s:o}", "total", (json_int_t)total, "sessions", c.a);
+	return cp_tb_take(&c.b);
 }

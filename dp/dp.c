@@ -149,6 +149,25 @@ void dp_synchronize(struct dp *dp)
 		rte_rcu_qsbr_synchronize(dp->qs, RTE_QSBR_THRID_INVALID);
 }
 
+uint64_t dp_grace_start(struct dp *dp)
+{
+	return dp->started ? rte_rcu_qsbr_start(dp->qs) : 0;
+}
+
+int dp_grace_wait(struct dp *dp, uint64_t token, unsigned timeout_ms)
+{
+	uint64_t deadline = rte_get_tsc_cycles() + (uint64_t)timeout_ms * dp->tsc_hz / 1000;
+
+	if (!dp->started)
+		return 0;
+	while (rte_rcu_qsbr_check(dp->qs, token, false) != 1) {
+		if (rte_get_tsc_cycles() >= deadline)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(100);
+	}
+	return 0;
+}
+
 int dp_command(struct dp *dp, const struct dp_cmd *cmd, unsigned timeout_ms)
 {
 	uint64_t deadline = rte_get_tsc_cycles() + (uint64_t)timeout_ms * dp->tsc_hz / 1000;

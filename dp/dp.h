@@ -75,6 +75,10 @@ struct dp_rs_stats {
 	X(sp_timeouts,         "synproxy_server_timeouts", "SYN proxy: servers that never answered the proxy's SYN; the client got a RST.") \
 	X(sp_dropped,          "synproxy_dropped",         "SYN proxy: segments dropped (a SYN on a live proxied session, a server segment before its SYN-ACK, duplicate ACKs while waiting).")
 
+#define DP_SVC_XCOUNT(f, name, help) +1
+enum { DP_SVC_XLATE_MAX = 0 DP_SVC_XLATE_COUNTERS(DP_SVC_XCOUNT) };
+#undef DP_SVC_XCOUNT
+
 /* A service's counters of refused and evicted flows, one list: it makes
  * the fields, the sums over lcores, the JSON names (/stats) and the
  * Prometheus reasons (mgw_service_refused_total{reason=...}).
@@ -135,6 +139,13 @@ struct dp_snap *dp_publish(struct dp *dp, struct dp_snap *snap);
 /* Wait until every data lcore has passed a quiescent point since the last
  * dp_publish(): afterwards nobody reads the old snapshot. */
 void dp_synchronize(struct dp *dp);
+
+/* The same, for a caller that must not wait for ever on a stalled lcore:
+ * dp_grace_start() begins a grace period, dp_grace_wait() waits for it at
+ * most timeout_ms (0: only looks). 0 once every data lcore has passed a
+ * quiescent point since the start, -ETIMEDOUT before that. */
+uint64_t dp_grace_start(struct dp *dp);
+int dp_grace_wait(struct dp *dp, uint64_t token, unsigned timeout_ms);
 
 /* Launch the data lcores (a snapshot must have been published). */
 int dp_start(struct dp *dp);

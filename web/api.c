@@ -31,11 +31,21 @@ static int parse_vip_query(struct web_req *rq, struct web_resp *rs, uint32_t *vi
 	const char *v = web_query(rq, "vip");
 
 	*vip = 0;
-	if (v && *v && cp_parse_ipv4(v, vip) < 0)
+	if (!v)
+		return 0;   /* every VIP */
+	if (cp_parse_ipv4(v, vip) < 0)
 		return web_error(rs, 400, "invalid_argument", "vip", "'%s' is not an IPv4 address",
 				 v), -1;
+	/* "?vip=" from an unset shell variable must not mean "all of them". */
+	if (*vip == 0)
+		return web_error(rs, 400, "invalid_argument", "vip",
+				 "0.0.0.0 is no VIP: leave vip out to mean every VIP"), -1;
 	return 0;
 }
+
+/* At most this many sessions per answer (about 200 bytes each, written
+ * straight as text): the answer's memory is bounded whatever the table. */
+#define WEB_SESSIONS_MAX 100000
 
 static int get_sessions(struct web_req *rq, struct web_resp *rs)
 {
@@ -49,11 +59,14 @@ static int get_sessions(struct web_req *rq, struct web_resp *rs)
 		char *end;
 		unsigned long long v = strtoull(l, &end, 10);
 
-		if (end == l || *end || v == 0 || v > 1000000)
-			return web_error(rs, 400, "invalid_argument", "limit", "limit must be 1..1000000");
+		if (end == l || *end || v == 0 || v > WEB_SESSIONS_MAX)
+			return web_error(rs, 400, "invalid_argument", "limit", "limit must be 1..%u",
+					 WEB_SESSIONS_MAX);
 		limit = v;
 	}
-	return web_ok(rs, 200, cp_sessions_json(rq->cp, vip, limit));
+	rs->status = 200;
+	rs->text = cp_sessions_text(rq->cp, vip, limit);
+	return rs->text ? 0 : -ENOMEM;
 }
 
 static int delete_sessions(struct web_req *rq, struct web_resp *rs)
@@ -64,6 +77,9 @@ static int delete_sessions(struct web_req *rq, struct web_resp *rs)
 	if (parse_vip_query(rq, rs, &vip) < 0)
 		return 0;
 	rc = cp_sessions_flush(rq->cp, vip);
+	if (rc == -ETIMEDOUT)
+		return web_error(rs, 503, "unavailable", NULL,
+				 "a data lcore did not answer: the flush may be partial");
 	if (rc < 0)
 		return web_error(rs, 500, "internal", NULL, "flush did not finish: %s",
 				 strerror(-rc));
@@ -125,7 +141,19 @@ static int post_fault(struct web_req *rq, struct web_resp *rs)
 	return web_ok(rs, 200, json_pack("{s:s}", "injected", msg));
 }
 
+/* The live status page: one document, no other file (web/status/). */
+static int get_page(struct web_req *rq, struct web_resp *rs)
+{
+	(void)rq;
+	rs->status = 200;
+	rs->text = strdup(web_status_html);
+	rs->content_type = "text/html; charset=utf-8";
+	rs->page = true;
+	return rs->text ? 0 : -ENOMEM;
+}
+
 static const struct web_route misc_routes[] = {
+	{ "GET", "/", get_page },
 	{ "POST", "/api/v1/status/recover", post_recover },
 	{ "POST", "/api/v1/debug/fault", post_fault },
 	{ "GET", "/api/v1/status", get_status },

@@ -111,6 +111,8 @@ static int edit_result(struct web_resp *rs, int rc, struct cp_err *err, const st
 		return web_error(rs, 409, "conflict", err->field, "%s", err->msg), -1;
 	if (rc == -ENOENT)
 		return web_error(rs, 404, "not_found", err->field, "%s", err->msg), -1;
+	if (rc == -ETIMEDOUT || rc == -EBUSY)
+		return web_error(rs, 503, "unavailable", NULL, "%s", err->msg), -1;
 	return web_error(rs, 500, "internal", NULL, "%s", strerror(-rc)), -1;
 }
 

@@ -16,6 +16,7 @@ extern int mgw_logtype_web;
 	rte_log(RTE_LOG_##level, mgw_logtype_web, "web: " fmt "\n", ##__VA_ARGS__)
 
 #define WEB_MAX_ARGS 8
+#define WEB_TOKEN_MASK "***"   /* api.token as GET /config shows it */
 
 struct web_req {
 	struct cp *cp;
@@ -33,6 +34,7 @@ struct web_resp {
 	json_t *json;                   /* body, or */
 	char *text;                     /* a plain-text body (malloc'ed) */
 	const char *content_type;
+	bool page;                      /* the status page: its own headers */
 };
 
 /* A route: method, path pattern ("*" matches one segment), handler. */
@@ -62,5 +64,15 @@ const char *web_query(struct web_req *rq, const char *key);
 
 /* Parse the request body as a JSON value; on error fills rs (400). */
 json_t *web_body_json(struct web_req *rq, struct web_resp *rs);
+
+/* text.c: a client's string made safe for JSON and logs: valid UTF-8 is
+ * kept, any other byte and every control character become "\xNN". Always
+ * NUL-terminated (cut at cap). */
+void web_text_clean(const char *in, char *out, size_t cap);
+/* RFC 4648 base64 (padding optional); bytes written or -1. */
+int web_base64_decode(const char *in, char *out, size_t cap);
+
+/* status_page.c (made at build time from web/status/index.html). */
+extern const char web_status_html[];
 
 #endif

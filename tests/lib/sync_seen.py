@@ -10,7 +10,7 @@ import time
 import urllib.request
 
 vip, stop, out = sys.argv[1], sys.argv[2], sys.argv[3]
-url = f"http://127.0.0.1:8080/api/v1/sessions?vip={vip}&limit=1000000"
+url = f"http://127.0.0.1:8080/api/v1/sessions?vip={vip}&limit=100000"  # the API's cap per answer
 seen = {}
 while not os.path.exists(stop):
     try:

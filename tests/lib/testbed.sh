@@ -84,8 +84,18 @@ tb_api() {
 	local args=(-s -o "$TB_DIR/api.out" -w '%{http_code}' -X "$method" --max-time 10)
 	[[ -n $body ]] && args+=(-H 'Content-Type: application/json' --data-binary "$body")
 	[[ -n ${MGW_TOKEN:-} ]] && args+=(-H "Authorization: Bearer $MGW_TOKEN")
+	# a failed call must not leave the previous answer to be read again
+	# (tb_mgw_online once saw a stopped mgw's "online" this way)
+	rm -f "$TB_DIR/api.out"
 	TB_HTTP_CODE=$(tb_x "${TB_LB:-lb}" curl "${args[@]}" "http://127.0.0.1:8080$path")
-	cat "$TB_DIR/api.out"
+	# TB_API_RECORD=DIR keeps every answer for tests/lib/openapi_check.py
+	# (one name per call: tb_api often runs in a subshell)
+	if [[ -n ${TB_API_RECORD:-} ]]; then
+		local f=$TB_API_RECORD/$(date +%s%N)-$BASHPID
+		printf '%s %s %s\n' "$method" "$path" "$TB_HTTP_CODE" >"$f.meta"
+		cp "$TB_DIR/api.out" "$f.body" 2>/dev/null || : >"$f.body"
+	fi
+	cat "$TB_DIR/api.out" 2>/dev/null
 }
 
 # tb_json EXPR: evaluate a Python expression on JSON from stdin (as `j`).

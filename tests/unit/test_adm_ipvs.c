@@ -304,7 +304,7 @@ static const struct route api[] = {
 	  "[{'proto': 'tcp', 'vip': '10.0.0.10', 'port': 80, 'scheduler': 'rr', "
 	  "'forward': 'fullnat', 'persistence_s': 0, 'servers': [{'ip': '10.1.0.11', "
 	  "'port': 8080, 'weight': 1, 'active_conns': 3, 'inactive_conns': 4}]}]" },
-	{ "GET", "/sessions?limit=1000000", 200,
+	{ "GET", "/sessions?limit=100000", 200,
 	  "{'total': 2, 'sessions': [{'proto': 'tcp', 'client': '10.0.0.1:1234', "
 	  "'vip': '10.0.0.10:80', 'local': '10.1.0.100:1025', 'server': '10.1.0.11:8080', "
 	  "'state': 'ESTABLISHED', 'expires_ms': 61000, 'lcore': 1}]}" },
@@ -477,7 +477,7 @@ static void test_run_output(void **state)
 	       "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
 	       "TCP  10.0.0.10:80 rr\n"
 	       "  -> 10.1.0.11:8080               FullNat 1      0          0         \n", "");
-	expect(api, "-L -n -c", NULL, 0, "GET /sessions?limit=1000000\n",
+	expect(api, "-L -n -c", NULL, 0, "GET /sessions?limit=100000\n",
 	       "IPVS connection entries\n"
 	       "pro expire state       source             virtual            destination\n"
 	       "TCP 01:01  ESTABLISHED 10.0.0.1:1234      10.0.0.10:80       10.1.0.11:8080\n",
@@ -494,7 +494,7 @@ static void test_run_bad_answers(void **state)
 		{ "GET", "/services", 200, "[{'proto': 'tcp', 'vip': '10.0.0.10', 'port': 80, "
 		  "'servers': [{'ip': 'nonsense'}]}]" },
 		{ "GET", "/config", 200, "[1, 2]" },
-		{ "GET", "/sessions?limit=1000000", 500, "Internal Server Error" },
+		{ "GET", "/sessions?limit=100000", 500, "Internal Server Error" },
 		{ "DELETE", "/stats", 401, "{'error': {'code': 'unauthenticated', "
 		  "'message': 'this API needs a token'}}" },
 		{ NULL, NULL, 0, NULL },

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -274,6 +275,29 @@ static const struct bad bad[] = {
 	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
 	  "\"dpdk\": { \"args\": [ 5 ] } }",
 	  "dpdk.args[0]", "must be a string" },
+	/* issue 16: 31 days of persistence passed the parser and expired at
+	 * once in the data path (its clock compares 2^31 ms at most). */
+	{ BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", "
+	  "\"port\": 80, \"persistence_s\": 2678400 } ] }",
+	  "services[0].persistence_s", "must be 0..2147483" },
+	/* a listener others can reach needs a token */
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"api\": { \"listen\": \"0.0.0.0:8080\" } }",
+	  "api.token", "is required when api.listen is not a loopback address (anyone who "
+	  "reaches it could change the config)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"api\": { \"listen\": \"10.0.0.2:8080\", \"token\": null } }",
+	  "api.token", "is required when api.listen is not a loopback address (anyone who "
+	  "reaches it could change the config)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"metrics\": { \"listen\": \"127.0.0.1:8080\" } }",
+	  "metrics.listen", "must differ from api.listen" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"metrics\": { \"listen\": \"everywhere\" } }",
+	  "metrics.listen", "must be IPv4:port like 127.0.0.1:9110, or null" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
+	  "\"api\": { \"max_body_bytes\": 1048576, \"max_buffered_bytes\": 65536 } }",
+	  "api.max_buffered_bytes", "must be at least max_body_bytes (1048576)" },
 };
 
 /* Each forwarding mode with what it needs: DR servers on-link, TUNNEL and
@@ -370,6 +394,67 @@ static void test_load_file_errors(void **state)
 	assert_non_null(strstr(err.msg, "line 1 column"));
 	unlink(path);
 	assert_int_equal(cp_config_load("/nonexistent/mgw.json", &c, &err), -EINVAL);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A config of n servers in one service, the last a copy of the first. */
+static json_t *many_servers(unsigned n, unsigned limit)
+{
+	json_t *j = load(BASE_HEAD "\"services\": [ { \"proto\": \"tcp\", \"vip\": "
+			 "\"10.0.0.10\", \"port\": 80 } ] }");
+	json_t *servers = json_array();
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i + 1 == n ? 0 : i;
+
+		json_array_append_new(servers, json_pack("{s:s%, s:i}", "ip", "10.1.0.11", (size_t)9,
+							 "port", (int)(1 + k % 60000)));
+		/* spread over addresses so that ip:port differ */
+		json_object_set_new(json_array_get(servers, i), "ip",
+				    json_sprintf("10.%u.%u.%u", 2 + k / 60000 / 250, (k / 60000) % 250,
+						 1 + k % 200));
+	}
+	json_object_set_new(json_array_get(json_object_get(j, "services"), 0), "servers", servers);
+	json_object_set_new(j, "limits", json_pack("{s:i}", "servers", (int)limit));
+	return j;
+}
+
+/* issue 16: validation is linear (n log n) and the limits come first. A
+ * service of 100,000 servers used to be compared pair by pair (5e9
+ * comparisons, seconds) before limits.servers refused it. */
+static void test_big_bodies_fast(void **state)
+{
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
+	json_t *j = many_servers(100000, 4096);
+	double t0, t1, t2;
+
+	(void)state;
+	t0 = now_s();
+	assert_int_equal(cp_config_from_json(j, &c, &err), -EINVAL);
+	t1 = now_s();
+	assert_string_equal(err.field, "services");
+	assert_string_equal(err.msg, "have 100000 servers in all, limits.servers is 4096");
+	json_decref(j);
+	/* within the limits, the duplicate at the end is found as fast */
+	j = many_servers(100000, 1 << 20);
+	t1 = now_s();
+	assert_int_equal(cp_config_from_json(j, &c, &err), -EINVAL);
+	t2 = now_s();
+	assert_string_equal(err.field, "services[0].servers[99999]");
+	assert_string_equal(err.msg, "duplicates servers[0]");
+	json_decref(j);
+	print_message("100k servers: over the limit refused in %.1f ms, duplicate found in %.1f ms\n",
+		      (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+	/* loose bounds for a shared box: quadratic took seconds */
+	assert_true(t2 - t1 < 1.0);
 }
 
 static void write_file(const char *path, const char *data, size_t len)
@@ -506,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_text_helpers),
 		cmocka_unit_test(test_load_file_errors),
+		cmocka_unit_test(test_big_bodies_fast),
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_routing_auth),
 	};
