@@ -69,6 +69,8 @@ struct bench {
 	struct dp_lcore *lc;
 
 	json_t *res;                 /* every number, printed as the last line */
+	bool sync_on;                /* sync.c: lcores made with sync rings, snapshot sync on */
+	const char *suffix;          /* appended to every result's key (a run done again) */
 };
 
 /* A round of a measurement. The box is shared: a round in which this
@@ -127,6 +129,11 @@ int bench_floor(struct bench *b);
 int bench_established(struct bench *b);
 int bench_new_conn(struct bench *b);
 int bench_lport_wrap(struct bench *b);
+int bench_sync(struct bench *b);
+/* sync.c: the rings of a new lcore when sync is on; the ev ring emptied
+ * as the sync thread would (between bursts, not timed). */
+int bench_sync_rings(struct bench *b);
+void bench_sync_drain(struct bench *b);
 
 /* sched.c */
 int bench_sched(struct bench *b);

@@ -51,6 +51,7 @@ static int burst(struct bench *b, struct rte_mbuf **m, unsigned n, uint64_t *cyc
 	if (rte_ring_sp_enqueue_bulk(b->wire, (void **)m, n, NULL) != n)
 		return -ENOBUFS;
 	*cycles += measured ? measured_poll(b, &got) : bench_poll(b, &got);
+	bench_sync_drain(b);
 	out = rte_ring_sc_dequeue_burst(b->wire, (void **)m, n, NULL);
 	if (got != n || out != n) {
 		fprintf(stderr, "bench: %u packets in, %u taken, %u out\n", n, got, out);

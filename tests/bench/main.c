@@ -33,7 +33,10 @@
 
 void bench_result(struct bench *b, const char *key, double v)
 {
-	json_object_set_new(b->res, key, json_real(round(v * 100) / 100));
+	char k[96];
+
+	snprintf(k, sizeof(k), "%s%s", key, b->suffix ? b->suffix : "");
+	json_object_set_new(b->res, k, json_real(round(v * 100) / 100));
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -133,6 +136,9 @@ int bench_lcore_new(struct bench *b, uint32_t capacity)
 	lc->snap = b->snap;
 	dp_laddr_sync(&lc->laddr, &b->snap->laddr);
 	lc->snap_gen = b->snap->gen;
+	rc = bench_sync_rings(b);
+	if (rc < 0)
+		return rc;
 	printf("  data lcore: %u sessions, %.1f MB (%.1f bytes per session, all its tables)\n",
 	       capacity, (double)(st1.heap_allocsz_bytes - st0.heap_allocsz_bytes) / 1e6,
 	       (double)(st1.heap_allocsz_bytes - st0.heap_allocsz_bytes) / capacity);
@@ -503,6 +509,8 @@ int main(int argc, char **argv)
 		rc = bench_sched(b);
 	if (rc == 0 && want(b, "maglev"))
 		rc = bench_maglev(b);
+	if (rc == 0 && want(b, "sync"))
+		rc = bench_sync(b);
 	if (rc == 0 && want(b, "wrap"))
 		rc = bench_lport_wrap(b);
 	b->ghz[1] = core_ghz(b);
