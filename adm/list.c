@@ -325,8 +325,13 @@ int adm_conn_render(FILE *f, const json_t *sessions, unsigned fmt)
 		for (char *c = pr; *c; c++)
 			*c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
 		snprintf(expire, sizeof(expire), "%02llu:%02llu", exp / 60, exp % 60);
-		fprintf(f, "%-3s %-6s %-11s %-18s %-18s %s\n", pr, expire, state ? state : "NONE",
+		fprintf(f, "%-3s %-6s %-11s %-18s %-18s %s", pr, expire, state ? state : "NONE",
 			cl, vip, rs);
+		/* A peer's session (sync): ipvsadm has no column for it; the
+		 * lines of this node's own stay as ipvsadm prints them. */
+		if (json_is_true(json_object_get(s, "foreign")))
+			fprintf(f, "  [synced from node %llu]", num(s, "owner"));
+		fputc('\n', f);
 	}
 	return 0;
 }

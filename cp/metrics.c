@@ -455,6 +455,86 @@ static void routing_families(struct cp *cp, struct cp_tbuf *b)
 /* Session sync: present only when sync is on. Each peer of the cluster
  * view gives mgw_sync_peer_up, and mgw_sync_peer_lag_seconds once the
  * view carries its "lag_ms" (the hook for sync/). */
+/* Per peer counters of GET /cluster's sync.peers[], as mgw_sync_<name>_total
+ * {peer_id, peer}; the node's sessions and the failover's local IPs. */
+static void sync_counters(struct cp_tbuf *b, json_t *sync, json_t *peers)
+{
+	static const struct { const char *key, *help; } pc[] = {
+		{ "records_sent", "Session records sent to the peer." },
+		{ "records_received", "Session records received from the peer." },
+		{ "datagrams_sent", "Sync datagrams sent to the peer." },
+		{ "datagrams_received", "Sync datagrams received from the peer." },
+		{ "retransmits", "Datagrams sent to the peer again (not acknowledged in time, or NACKed)." },
+		{ "stream_resets", "Streams to the peer started over (it restarted, or a gap could not be filled)." },
+		{ "checks", "Anti-entropy checks of the peer's markers." },
+		{ "check_mismatches", "Anti-entropy checks that found a difference." },
+		{ "resyncs", "Slices of the peer's sessions pulled again after two mismatches." },
+		{ "queue_lost", "Records for the peer lost: its queue was full." },
+	};
+	json_t *fo = json_object_get(sync, "failover"), *lips = json_object_get(fo, "localips"), *v;
+	size_t i;
+
+	family(b, "mgw_sync_sessions", "gauge",
+	       "Sessions this node holds, by whose they are (own: it is their owner).");
+	cp_tb_add(b, "mgw_sync_sessions{kind=\"own\"} %lld\n",
+		  (long long)json_integer_value(json_object_get(sync, "sessions_local")));
+	cp_tb_add(b, "mgw_sync_sessions{kind=\"from_peers\"} %lld\n",
+		  (long long)json_integer_value(json_object_get(sync, "sessions_from_peers")));
+	for (size_t k = 0; k < sizeof(pc) / sizeof(pc[0]); k++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "mgw_sync_%s_total", pc[k].key);
+		family(b, name, "counter", pc[k].help);
+		json_array_foreach(peers, i, v) {
+			char ip[64];
+
+			label_value(json_string_value(json_object_get(v, "ip")), ip, sizeof(ip));
+			cp_tb_add(b, "%s{peer_id=\"%lld\",peer=\"%s\"} %lld\n", name,
+				  (long long)json_integer_value(json_object_get(v, "id")), ip,
+				  (long long)json_integer_value(json_object_get(v, pc[k].key)));
+		}
+	}
+	family(b, "mgw_sync_refused_total", "counter",
+	       "Sync datagrams or records refused, by peer and reason.");
+	json_array_foreach(peers, i, v) {
+		json_t *rf = json_object_get(v, "refused"), *n;
+		const char *why;
+		char ip[64];
+
+		label_value(json_string_value(json_object_get(v, "ip")), ip, sizeof(ip));
+		json_object_foreach(rf, why, n)
+			cp_tb_add(b, "mgw_sync_refused_total{peer_id=\"%lld\",peer=\"%s\",reason=\"%s\"} %lld\n",
+				  (long long)json_integer_value(json_object_get(v, "id")), ip, why,
+				  (long long)json_integer_value(n));
+	}
+	if (!json_is_object(fo))
+		return;
+	family(b, "mgw_sync_localip_held", "gauge",
+	       "1 while this node answers for the local IP (its own or inherited).");
+	json_array_foreach(lips, i, v) {
+		char ip[64];
+
+		label_value(json_string_value(json_object_get(v, "ip")), ip, sizeof(ip));
+		cp_tb_add(b, "mgw_sync_localip_held{localip=\"%s\",owner=\"%lld\"} %d\n", ip,
+			  (long long)json_integer_value(json_object_get(v, "owner")),
+			  strcmp(json_string_value(json_object_get(v, "state")) ?: "", "held") == 0);
+	}
+	{
+		static const char *const fc[] = { "claims", "releases", "handbacks", "probes",
+						  "probes_answered", "gratuitous_arps",
+						  "sessions_adopted", "sessions_handed_back" };
+
+		for (size_t k = 0; k < sizeof(fc) / sizeof(fc[0]); k++) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "mgw_failover_%s_total", fc[k]);
+			family(b, name, "counter", "Failover (GET /cluster sync.failover).");
+			cp_tb_add(b, "%s %lld\n", name,
+				  (long long)json_integer_value(json_object_get(fo, fc[k])));
+		}
+	}
+}
+
 static void sync_families(struct cp *cp, struct cp_tbuf *b)
 {
 	json_t *cl = cp_cluster_json(cp), *sync = json_object_get(cl, "sync"), *peers, *v;
@@ -488,6 +568,7 @@ static void sync_families(struct cp *cp, struct cp_tbuf *b)
 				  json_number_value(json_object_get(v, "lag_ms")) / 1000.0);
 		}
 	}
+	sync_counters(b, sync, peers);
 out:
 	json_decref(cl);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """New HTTP connections one after another for SECONDS; one line each:
-"<start_ms> <end_ms> ok|fail <why>" (wall clock ms). Usage: seqconn.py VIP SECONDS"""
+"<start_ms> <end_ms> ok|fail <why> <local port>" (wall clock ms).
+Usage: seqconn.py VIP SECONDS"""
 import socket
 import sys
 import time
@@ -10,8 +11,14 @@ end = time.time() + secs
 while time.time() < end:
     t0 = int(time.time() * 1000)
     res = "ok -"
+    s = socket.socket()
+    s.settimeout(2)
+    lport = 0
     try:
-        s = socket.create_connection((vip, 80), timeout=2)
+        try:
+            s.connect((vip, 80))
+        finally:
+            lport = s.getsockname()[1]
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         data = b""
         while True:
@@ -24,4 +31,5 @@ while time.time() < end:
             res = "fail short-answer"
     except OSError as e:
         res = "fail " + type(e).__name__
-    print(t0, int(time.time() * 1000), res, flush=True)
+        s.close()
+    print(t0, int(time.time() * 1000), res, lport, flush=True)

@@ -1,17 +1,20 @@
-# The synced cluster testbed shared by the sync and failover scenarios: two
-# mgw nodes behind BIRD (OSPF, ECMP, see tb_cluster), session sync between
-# them over the server LAN, a TCP service on :80 and a UDP one on :53 (mh)
-# in front of two backends. Source after common.sh and testbed.sh and
-# tb_init; then sc_setup, sc_start_both.
-#   node K: lan 10.1.0.(K+1), local IP 10.1.0.(99+K), mgw-lbK.json
+# The synced cluster testbed shared by the failover scenarios: TB_NODES
+# (default 2) mgw nodes behind BIRD (OSPF, ECMP, see tb_cluster), session
+# sync between all of them over the server LAN, a TCP service on :80 and a
+# UDP one on :53 (mh) in front of two backends. Source after common.sh and
+# testbed.sh and tb_init; then sc_setup, sc_start_both (or sc_start_all).
+#   node K: wan 10.201.K.2, lan 10.1.0.(K+1), local IP 10.1.0.(99+K), mgw-lbK.json
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-sc_sync_of() {   # sc_sync_of K: node K's sync section (its peer is the other node)
-	local o=$((3 - $1))
+sc_sync_of() {   # sc_sync_of K: node K's sync section (its peers: every other node)
+	local o peers=""
+	for ((o = 1; o <= ${TB_NODES:-2}; o++)); do
+		((o == $1)) && continue
+		peers+="${peers:+, }{ \"id\": $o, \"ip\": \"10.1.0.$((o + 1))\", \"localips\": [ \"10.1.0.$((99 + o))\" ] }"
+	done
 	echo "\"sync\": { \"port\": \"lan\", \"key_file\": \"$TB_DIR/sync.key\", \"heartbeat_ms\": 100,
-		\"dead_after_ms\": 1000, \"peers\": [ { \"id\": $o, \"ip\": \"10.1.0.$((o + 1))\",
-		\"localips\": [ \"10.1.0.$((99 + o))\" ] } ] },"
+		\"dead_after_ms\": 1000, \"peers\": [ $peers ] },"
 }
 
 # sc_setup [TCP_TIMEOUTS]: namespaces, backends, key, configs, the router.
@@ -33,7 +36,7 @@ sc_setup() {
 	routing='{ "ospf": { "area": "0.0.0.0", "interfaces": [ { "port": "wan", "type": "ptp", "hello_s": 1, "dead_s": 3 } ] } }'
 	# A shared 2-core box stalls the data lcores now and then: a node
 	# must not turn faulty (links down) over it in the middle of a test.
-	for k in 1 2; do
+	for ((k = 1; k <= ${TB_NODES:-2}; k++)); do
 		extra="$(sc_sync_of $k) \"selfcheck\": { \"interval_ms\": 2000, \"recover\": \"auto\" }, ${1:-}"
 		tb_node_config $k "$services" "$routing" "$extra"
 	done
@@ -62,6 +65,14 @@ sc_gw_is() { [[ $(tb_router_gateways $TB_CVIP) == "$1" ]]; }
 sc_run() {
 	tb_bg lb$1 "mgw-lb$1${2:-}" "$TB_MGW" -c "$TB_DIR/mgw-lb$1.json"
 	eval "MGW_PID_lb$1=$TB_LAST_PID"
+}
+
+sc_start_all() {
+	local k
+	for ((k = 1; k <= ${TB_NODES:-2}; k++)); do sc_run $k; done
+	for ((k = 1; k <= ${TB_NODES:-2}; k++)); do
+		tb_check "node $k online" tb_wait 30 sc_state_is lb$k online
+	done
 }
 
 sc_start_both() {

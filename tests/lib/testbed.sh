@@ -213,32 +213,30 @@ tb_client() { tb_x c "$@"; }
 #   VIP 10.255.0.10 (announced by both nodes); LIPs 10.1.0.100 (lb1), 10.1.0.101 (lb2)
 TB_CVIP=10.255.0.10
 
-tb_cluster() {
-	local n=$1 i
-	tb_ns c; tb_ns r; tb_ns lb1; tb_ns lb2; tb_ns sw
+tb_cluster() {   # tb_cluster N_BACKENDS (TB_NODES mgw nodes, default 2)
+	local n=$1 i k nodes=${TB_NODES:-2}
+	tb_ns c; tb_ns r; tb_ns sw
 	tb_veth c c0 r r-c
-	tb_veth r r-n1 lb1 wan
-	tb_veth r r-n2 lb2 wan
-	tb_veth lb1 lan sw s-lb1
-	tb_veth lb2 lan sw s-lb2
 	tb_x sw ip link add br0 type bridge
 	tb_x sw ip link set br0 up
-	tb_x sw ip link set s-lb1 master br0
-	tb_x sw ip link set s-lb2 master br0
+	for ((k = 1; k <= nodes; k++)); do
+		tb_ns lb$k
+		tb_veth r r-n$k lb$k wan
+		tb_veth lb$k lan sw s-lb$k
+		tb_x sw ip link set s-lb$k master br0
+		tb_x r ip addr add 10.201.$k.1/24 dev r-n$k
+		tb_x r ethtool -K r-n$k tx off >/dev/null
+		tb_x lb$k sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		tb_x lb$k ip link set wan promisc on
+		tb_x lb$k ip link set lan promisc on
+	done
 	tb_x c ip addr add 10.9.0.2/24 dev c0
 	tb_x c ip route add default via 10.9.0.1
 	tb_x c ethtool -K c0 tx off >/dev/null
 	tb_x r ip addr add 10.9.0.1/24 dev r-c
-	tb_x r ip addr add 10.201.1.1/24 dev r-n1
-	tb_x r ip addr add 10.201.2.1/24 dev r-n2
-	for i in r-c r-n1 r-n2; do tb_x r ethtool -K $i tx off >/dev/null; done
+	tb_x r ethtool -K r-c tx off >/dev/null
 	tb_x r sysctl -qw net.ipv4.ip_forward=1
 	tb_x r sysctl -qw net.ipv4.fib_multipath_hash_policy=1
-	for i in lb1 lb2; do
-		tb_x $i sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-		tb_x $i ip link set wan promisc on
-		tb_x $i ip link set lan promisc on
-	done
 	for ((i = 1; i <= n; i++)); do
 		tb_ns b$i
 		tb_veth b$i eth0 sw s-b$i

@@ -382,7 +382,11 @@ static void test_connections(void **state)
 		      "{'proto': 'tcp', 'client': '192.168.100.200:65535', "
 		      "'vip': '203.0.113.250:65535', 'local': '10.1.0.100:1028', "
 		      "'server': '198.51.100.254:65535', 'state': 'FIN_WAIT', "
-		      "'expires_ms': 6000000, 'lcore': 2}]}");
+		      "'expires_ms': 6000000, 'lcore': 2}, "
+		      "{'proto': 'tcp', 'client': '10.0.0.2:1234', 'vip': '10.0.0.10:80', "
+		      "'local': '10.1.0.101:1029', 'server': '10.1.0.11:8080', "
+		      "'state': 'ESTABLISHED', 'expires_ms': 60000, 'lcore': 0, "
+		      "'foreign': true, 'owner': 2}]}");
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -396,7 +400,9 @@ static void test_connections(void **state)
 		"TCP 14:59  ESTABLISHED 10.0.0.1:54321     10.0.0.10:80       10.1.0.11:8080\n"
 		"UDP 04:59  UDP         10.0.0.1:40000     10.0.0.10:53       10.1.0.12:5353\n"
 		"TCP 100:00 FIN_WAIT    192.168.100.200:65535 203.0.113.250:65535 "
-		"198.51.100.254:65535\n");
+		"198.51.100.254:65535\n"
+		"TCP 01:00  ESTABLISHED 10.0.0.2:1234      10.0.0.10:80       10.1.0.11:8080"
+		"  [synced from node 2]\n");
 	free(buf);
 	json_decref(s);
 
