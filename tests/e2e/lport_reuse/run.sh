@@ -79,7 +79,13 @@ load() {
 	# a SYN lost to the box's noise can happen; reuse would make thousands
 	tb_check "$name: client SYN retransmissions $syn ≤ 0.2 % of $total" [ $((syn * 500)) -le "$total" ]
 	tb_expect_eq "$name: no connection refused for want of a port" 0 "$exh"
-	tb_expect_eq "$name: no TIME-WAIT guard cut short" 0 "$cut"
+	if [[ $name == wrap ]]; then
+		# a full guard table cuts the guard nearest its end (counted): with
+		# a 2 s guard here, a few under load are not a reuse inside it
+		tb_check "$name: TIME-WAIT guards cut short: $cut (at most a handful)" [ "$cut" -le 16 ]
+	else
+		tb_expect_eq "$name: no TIME-WAIT guard cut short" 0 "$cut"
+	fi
 	tb_expect_eq "$name: /status: ports not short" "False 0" \
 		"$(tb_api GET /api/v1/status | tb_json '"%s %d" % (j["local_ports"]["short"], j["local_ports"]["refused"])')"
 }
