@@ -242,7 +242,13 @@ static void test_refusals_by_reason(void **state)
 		assert_int_equal(json_integer_value(json_object_get(d, "auth_type")), 2);
 		assert_string_equal(json_string_value(json_object_get(
 			json_array_get(json_object_get(j, "interfaces"), 0), "auth")), "hmac-sha256");
-		assert_null(strstr(json_dumps(j, 0), "right-key"));
+		{
+			char *txt = json_dumps(j, 0);
+
+			assert_non_null(txt);
+			assert_null(strstr(txt, "right-key"));
+			free(txt);
+		}
 		json_decref(j);
 	}
 	ospf_eng_destroy(e);
