@@ -78,19 +78,19 @@ static ssize_t sink_write(void *cookie, const char *buf, size_t size)
 int cp_log_init(void)
 {
 	static const cookie_io_functions_t fns = { .write = sink_write };
-	struct log_sink *k = calloc(1, sizeof(*k));
+	/* The process's one log stream (DPDK's log stream is global too, and
+	 * is written to until the very end, after every context is gone):
+	 * static, so nothing is left to free or to leak at exit. */
+	static struct log_sink sink;
+	struct log_sink *k = &sink;
 	FILE *f;
 
-	if (!k)
-		return -ENOMEM;
 	k->journal = cp_log_to_journal();
 	k->line_start = true;
 	/* Lives as long as the process: DPDK logs until the very end. */
 	f = fopencookie(k, "w", fns);
-	if (!f) {
-		free(k);
+	if (!f)
 		return -ENOMEM;
-	}
 	setvbuf(f, NULL, _IOFBF, 4096);
 	return rte_openlog_stream(f) == 0 ? 0 : -EINVAL;
 }
