@@ -198,8 +198,14 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -I. -I$(GEN) -MMD -MP $(FUZZ_SAN) \
 	       $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB := $(FB)/libmgw.a $(FB)/libadm.a
-FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FB)/obj/%.o) $(FB)/obj/gen/sync/sync.pb-c.o
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FB)/obj/%.o) $(FB)/obj/gen/sync/sync.pb-c.o \
+	$(FB)/obj/gen/web/status_page.o
 FUZZ_ADM_OBJ := $(filter-out $(FB)/obj/adm/main.o,$(ADM_SRC:%.c=$(FB)/obj/%.o))
+
+# the status page, embedded (the API serves it at /)
+$(FB)/obj/gen/web/status_page.o: $(B)/web/status_page.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FB)/obj/gen/sync/sync.pb-c.o: $(PROTO_C)
 	@mkdir -p $(dir $@)
