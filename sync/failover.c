@@ -212,6 +212,26 @@ static void rx_arp(struct sync *s, uint64_t now)
 	}
 }
 
+static void probe_start(struct sync *s, struct sync_lip *l, uint64_t now)
+{
+	set_state(s, l, SYNC_LIP_PROBING, now);
+	l->probed_twice = false;
+	probe(s, l);
+}
+
+/* PROBING, still wanted: claim once nobody answered for PROBE_MS (an
+ * answer, in rx_arp, ends the probe), a second probe in case the first
+ * was lost. */
+static void probe_go_on(struct sync *s, struct sync_lip *l, uint64_t now)
+{
+	if (now - l->since_ms >= PROBE_MS) {
+		claim(s, l, now);
+	} else if (now - l->since_ms >= PROBE_GAP_MS && !l->probed_twice) {
+		probe(s, l);
+		l->probed_twice = true;
+	}
+}
+
 static void tick_own(struct sync *s, struct sync_lip *l, uint64_t now)
 {
 	/* online, or joining with every table here (it goes online once it
@@ -222,21 +242,14 @@ static void tick_own(struct sync *s, struct sync_lip *l, uint64_t now)
 
 	switch (l->state) {
 	case SYNC_LIP_IDLE:
-		if (want && now >= l->retry_ms) {
-			set_state(s, l, SYNC_LIP_PROBING, now);
-			l->probed_twice = false;
-			probe(s, l);
-		}
+		if (want && now >= l->retry_ms)
+			probe_start(s, l, now);
 		break;
 	case SYNC_LIP_PROBING:
 		if (!want)
 			set_state(s, l, SYNC_LIP_IDLE, now);
-		else if (now - l->since_ms >= PROBE_MS)
-			claim(s, l, now);
-		else if (now - l->since_ms >= PROBE_GAP_MS && !l->probed_twice) {
-			probe(s, l);
-			l->probed_twice = true;
-		}
+		else
+			probe_go_on(s, l, now);
 		break;
 	case SYNC_LIP_HELD:
 		if (s->fo.releasing)
@@ -262,21 +275,14 @@ static void tick_peer(struct sync *s, struct sync_lip *l, uint64_t now)
 		    listed_elsewhere(s, l->ip, l->owner_slot))
 			break;
 		n = candidates(s, l->owner, ids);
-		if (cp_heir(ids, n, l->ip) != s->node_id)
-			break;
-		set_state(s, l, SYNC_LIP_PROBING, now);
-		l->probed_twice = false;
-		probe(s, l);
+		if (cp_heir(ids, n, l->ip) == s->node_id)
+			probe_start(s, l, now);
 		break;
 	case SYNC_LIP_PROBING:
 		if (!gone || listed_elsewhere(s, l->ip, l->owner_slot))
 			set_state(s, l, SYNC_LIP_IDLE, now);
-		else if (now - l->since_ms >= PROBE_MS)
-			claim(s, l, now);
-		else if (now - l->since_ms >= PROBE_GAP_MS && !l->probed_twice) {
-			probe(s, l);
-			l->probed_twice = true;
-		}
+		else
+			probe_go_on(s, l, now);
 		break;
 	case SYNC_LIP_HELD:
 		if (s->fo.releasing)

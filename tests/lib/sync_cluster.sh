@@ -17,8 +17,9 @@ sc_sync_of() {   # sc_sync_of K: node K's sync section (its peers: every other n
 		\"dead_after_ms\": 1000, \"peers\": [ $peers ] },"
 }
 
-# sc_setup [TCP_TIMEOUTS]: namespaces, backends, key, configs, the router.
-# TCP_TIMEOUTS: a "timeouts" member for the configs' services' nodes (optional).
+# sc_setup [EXTRA]: namespaces, backends, key, configs, the router.
+# EXTRA: more top-level config members ("\"timeouts\": {...},"); the
+# services in SC_MORE_SERVICES (", { ... }") are added to the two.
 sc_setup() {
 	local services routing extra
 	tb_cluster 2
@@ -32,7 +33,7 @@ sc_setup() {
 	services="[ { \"proto\": \"tcp\", \"vip\": \"$TB_CVIP\", \"port\": 80, \"scheduler\": \"mh\",
 		\"servers\": $(tb_servers_json 8080 2) },
 		{ \"proto\": \"udp\", \"vip\": \"$TB_CVIP\", \"port\": 53, \"scheduler\": \"mh\",
-		\"servers\": $(tb_servers_json 53 2) } ]"
+		\"servers\": $(tb_servers_json 53 2) } ${SC_MORE_SERVICES:-} ]"
 	routing='{ "ospf": { "area": "0.0.0.0", "interfaces": [ { "port": "wan", "type": "ptp", "hello_s": 1, "dead_s": 3 } ] } }'
 	# A shared 2-core box stalls the data lcores now and then: a node
 	# must not turn faulty (links down) over it in the middle of a test.

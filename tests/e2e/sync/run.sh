@@ -15,53 +15,18 @@ source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init sync 280
 MGW_FAULTS=true
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-
-tb_cluster 2
-tb_http_backends 2
-tb_udp_echo 1 53
-tb_udp_echo 2 53
+source "$(dirname "$0")/../../lib/sync_cluster.sh"
+SC_MORE_SERVICES=", { \"proto\": \"tcp\", \"vip\": \"$TB_CVIP\", \"port\": 81, \"client_address\": \"proxy_v2\",
+	\"servers\": [ { \"ip\": \"$(tb_backend_ip 1)\", \"port\": 9000 } ] }"
+sc_setup
 # a server that reads the PROXY protocol: its connection's delta must sync
 tb_bg b1 pp-sink $TB_PY -u "$TB_ROOT/tests/lib/pp_server.py" tcp "$(tb_backend_ip 1)" 9000 sink
-head -c 32 /dev/urandom | base64 >"$TB_DIR/sync.key"
-chmod 600 "$TB_DIR/sync.key"
-services="[ { \"proto\": \"tcp\", \"vip\": \"$TB_CVIP\", \"port\": 80, \"scheduler\": \"mh\",
-	\"servers\": $(tb_servers_json 8080 2) },
-	{ \"proto\": \"udp\", \"vip\": \"$TB_CVIP\", \"port\": 53, \"scheduler\": \"mh\",
-	\"servers\": $(tb_servers_json 53 2) },
-	{ \"proto\": \"tcp\", \"vip\": \"$TB_CVIP\", \"port\": 81, \"client_address\": \"proxy_v2\",
-	\"servers\": [ { \"ip\": \"$(tb_backend_ip 1)\", \"port\": 9000 } ] } ]"
-routing='{ "ospf": { "area": "0.0.0.0", "interfaces": [ { "port": "wan", "type": "ptp", "hello_s": 1, "dead_s": 3 } ] } }'
-sync_of() {   # sync_of K: node K's sync section (its peer is the other node)
-	local o=$((3 - $1))
-	echo "\"sync\": { \"port\": \"lan\", \"key_file\": \"$TB_DIR/sync.key\", \"heartbeat_ms\": 100,
-		\"dead_after_ms\": 1000, \"peers\": [ { \"id\": $o, \"ip\": \"10.1.0.$((o + 1))\",
-		\"localips\": [ \"10.1.0.$((99 + o))\" ] } ] },"
-}
-tb_node_config 1 "$services" "$routing" "$(sync_of 1)"
-tb_node_config 2 "$services" "$routing" "$(sync_of 2)"
-cat >"$TB_DIR/bird.conf" <<CONF
-router id 10.201.0.1;
-log stderr all;
-protocol device { scan time 10; }
-protocol kernel k4 { ipv4 { export all; }; merge paths yes limit 16; }
-protocol ospf v2 up {
-  ecmp yes limit 16;
-  ipv4 { import all; export none; };
-  area 0 { interface "r-n*" { type ptp; hello 1; dead 3; }; };
-}
-CONF
-tb_bg r bird bird -f -c "$TB_DIR/bird.conf" -s "$TB_DIR/bird.ctl" -P "$TB_DIR/bird.pid"
-
-cluster() { TB_LB=$1 tb_api GET /api/v1/cluster; }
-cl() { cluster "$1" | tb_json "$2"; }
-gw_is() { [[ $(tb_router_gateways $TB_CVIP) == "$1" ]]; }
+cluster() { sc_cluster "$@"; }
+cl() { sc_cl "$@"; }
+gw_is() { sc_gw_is "$@"; }
 
 # Both at once: each is pre-online until it holds the other's (empty) table.
-tb_bg lb1 mgw-lb1 "$TB_MGW" -c "$TB_DIR/mgw-lb1.json"; MGW_PID_lb1=$TB_LAST_PID
-tb_bg lb2 mgw-lb2 "$TB_MGW" -c "$TB_DIR/mgw-lb2.json"; MGW_PID_lb2=$TB_LAST_PID
-tb_check "node 1 online" tb_wait 20 bash -c "[[ \$(ip netns exec $(tb_nsname lb1) curl -s http://127.0.0.1:8080/api/v1/status | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])') == online ]]"
-tb_check "node 2 online" tb_wait 20 bash -c "[[ \$(ip netns exec $(tb_nsname lb2) curl -s http://127.0.0.1:8080/api/v1/status | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])') == online ]]"
+sc_start_both
 grep -h "joined\|node state" "$TB_DIR"/mgw-lb*.log >&2
 peer_up() { [[ $(cl "$1" 'j["sync"]["peers"][0]["state"]') == up ]]; }
 tb_check "node 1 sees node 2 up" tb_wait 3 peer_up lb1
@@ -175,14 +140,14 @@ tb_x sw nft add rule bridge syncblock f ip saddr 10.1.0.2 ip daddr 10.1.0.3 udp 
 tb_mgw_stop lb2
 tb_bg lb2 mgw-lb2b "$TB_MGW" -c "$TB_DIR/mgw-lb2.json"; MGW_PID_lb2=$TB_LAST_PID
 state2() { TB_LB=lb2 tb_api GET /api/v1/status | tb_json 'j["state"]' 2>/dev/null; }
-tb_check "node 2 is back, pre-online" tb_wait 20 bash -c "[[ \$(ip netns exec $(tb_nsname lb2) curl -s http://127.0.0.1:8080/api/v1/status | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])' 2>/dev/null) == pre-online ]]"
+tb_check "node 2 is back, pre-online" tb_wait 20 sc_state_is lb2 pre-online
 sleep 4
 tb_expect_eq "still pre-online while the bulk cannot arrive" pre-online "$(state2)"
 tb_check "the router has no route from it" gw_is 10.201.1.2
 tb_log "node 2 while blocked: $(cluster lb2 | tb_json 'j["sync"]["peers"][0]["last_bulk"], j["sync"]["peers"][0]["state"], j["sync"]["sessions_from_peers"]')"
 t0=$(now_ms)
 tb_x sw nft delete table bridge syncblock
-tb_check "unblocked: node 2 goes online" tb_wait 20 bash -c "[[ \$(ip netns exec $(tb_nsname lb2) curl -s http://127.0.0.1:8080/api/v1/status | $TB_PY -c 'import json,sys; print(json.load(sys.stdin)[\"state\"])' 2>/dev/null) == online ]]"
+tb_check "unblocked: node 2 goes online" tb_wait 20 sc_state_is lb2 online
 tb_log "online $(( $(now_ms) - t0 )) ms after the path cleared; bulk: $(cl lb2 'j["sync"]["peers"][0]["last_bulk"]')"
 own1=$(cl lb1 'j["sync"]["sessions_local"]')
 tb_check "it holds every session of node 1 ($own1)" tb_wait 5 agree 1; agree 1 || cl_dump
