@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Blind and exact RSTs at a live connection through a VIP (scapy).
 
-Opens an HTTP keep-alive connection to VIP:PORT, watches its packets on
-IFACE to learn the client's next sequence number, then sends spoofed RSTs
+Opens an HTTP keep-alive connection to VIP:PORT, learns its initial
+sequence number from the SYN seen on IFACE (later numbers follow from the
+bytes sent, whatever the sniffer's delay), then sends spoofed RSTs
 as the client: FAR ones (off by ±2^30 and more), NEAR ones (in the window,
 not at the next number), checking after each batch that the connection
 still answers; then one RST at exactly the next number, after which the
@@ -41,26 +42,42 @@ def ask(s):
     return body
 
 
-s = socket.create_connection((vip, port), timeout=3)
-me, cport = s.getsockname()
+def connect():
+    """A connection whose SYN the sniffer saw: its ISN gives every later
+    sequence number (the bytes sent are counted here), so nothing depends on
+    how soon the sniffer delivers later segments on a busy box."""
+    for _ in range(5):
+        s = socket.create_connection((vip, port), timeout=3)
+        me, cport = s.getsockname()
+        t = time.time() + 5
+        while time.time() < t:
+            for p in list(seen):
+                if (p.haslayer(TCP) and p[IP].src == me and p[TCP].sport == cport
+                        and p[TCP].flags.S):
+                    return s, me, cport, p[TCP].seq
+            time.sleep(0.05)
+        s.close()
+    sys.exit("the sniffer saw none of 5 SYNs")
+
+
 seen = []
-sn = AsyncSniffer(iface=iface, filter=f"tcp and host {vip} and port {cport}", store=False,
-                  prn=seen.append)
+ready = []
+sn = AsyncSniffer(iface=iface, filter=f"tcp and host {vip} and port {port}", store=False,
+                  prn=seen.append, started_callback=lambda: ready.append(1))
 sn.start()
-time.sleep(0.5)
+t = time.time() + 10
+while not ready and time.time() < t:
+    time.sleep(0.05)
+time.sleep(0.2)
+s, me, cport, isn = connect()
+sent = 0
 
 
 def next_seq():
+    global sent
     ask(s)
-    time.sleep(0.3)
-    best = None
-    for p in list(seen):
-        # the kernel's own segments (not the RSTs sent here)
-        if p.haslayer(TCP) and p[IP].src == me and p[TCP].sport == cport and not p[TCP].flags.R:
-            end = (p[TCP].seq + len(p[TCP].payload)) & 0xffffffff
-            if best is None or ((end - best) & 0xffffffff) < 0x80000000:
-                best = end
-    return best
+    sent += len(REQ)
+    return isn + 1 + sent
 
 
 def rst(seq):
@@ -73,16 +90,17 @@ for off in far:
     rst(nxt + off)
 print("far", len(far), flush=True)
 time.sleep(0.3)
-ask(s)
+next_seq()
 near = [20000, 40000, -3000]
 for off in near:
     rst(nxt + off)
 print("near", len(near), flush=True)
 time.sleep(0.3)
 for _ in range(3):
-    ask(s)
+    next_seq()
 print("alive-after-blind", flush=True)
 nxt = next_seq()
+time.sleep(0.2)
 rst(nxt)
 print("exact-sent", flush=True)
 time.sleep(0.5)

@@ -78,6 +78,8 @@ tb_x c nft delete table inet loss
 sleep 1
 est=$(tb_api GET "/api/v1/sessions?vip=$TB_VIP&limit=1000" | tb_json 'sum(1 for s in j["sessions"] if s["state"] == "ESTABLISHED")')
 tb_log "sessions: $(tb_api GET "/api/v1/sessions?vip=$TB_VIP&limit=1000" | tb_json '" ".join(sorted(s["state"] for s in j["sessions"]))' | tr ' ' '\n' | sort | uniq -c | tr '\n' ' ')"
-tb_expect_eq "every finished connection left ESTABLISHED (FINs counted under loss)" 0 "$est"
+# (a curl that gave up closes with a RST, which the loss may eat: its session
+# may stay; one that finished ends with FINs, which are retransmitted)
+tb_check "every finished connection left ESTABLISHED (FINs counted under loss): $est left, $((40 - ok)) gave up" [ "$est" -le $((40 - ok)) ]
 tb_mgw_stop
 tb_done
