@@ -24,63 +24,30 @@ NUDP=${FAILOVER_UDP:-50}
 
 sc_setup
 sc_start_both
-mac_of() { tb_x "$1" cat /sys/class/net/lan/address; }
-MAC1=$(mac_of lb1); MAC2=$(mac_of lb2)
-# the MAC a backend has for a local IP (after making it ask)
-arp_of() { tb_x b1 ip neigh show "$1" dev eth0 | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'; }
-arp_is() {   # arp_is IP MAC: backend 1's neighbour entry for IP (asking for it first)
-	tb_x b1 bash -c "echo > /dev/udp/$1/9" 2>/dev/null
-	[[ $(arp_of "$1") == "$2" ]]
-}
-arp_dump() { tb_log "backend 1's neighbours: $(tb_x b1 ip neigh show | tr '\n' ';')"; }
-lip_state() { sc_cl "$1" "[l for l in j['sync']['failover']['localips'] if l['ip']=='$2'][0]['state']"; }
-holds() { [[ $(lip_state "$1" "$2") == held ]]; }
-tb_check "node 1 holds 10.1.0.100" tb_wait 5 holds lb1 10.1.0.100
-tb_check "node 2 holds 10.1.0.101" tb_wait 5 holds lb2 10.1.0.101
-tb_expect_eq "node 2 does not hold 10.1.0.100" idle "$(lip_state lb2 10.1.0.100)"
+MAC1=$(sc_mac_of lb1); MAC2=$(sc_mac_of lb2)
+tb_check "node 1 holds 10.1.0.100" tb_wait 5 sc_holds lb1 10.1.0.100
+tb_check "node 2 holds 10.1.0.101" tb_wait 5 sc_holds lb2 10.1.0.101
+tb_expect_eq "node 2 does not hold 10.1.0.100" idle "$(sc_lip_state lb2 10.1.0.100)"
 tb_check "router: VIP with two nexthops" tb_wait 30 sc_gw_is 10.201.1.2,10.201.2.2
 
-start_flows() {   # start_flows TAG: long-lived TCP and UDP flows (flows_pid)
-	rm -f "$TB_DIR/stop-$1"
-	tb_bg c "flows-$1" $TB_PY -u "$TB_ROOT/tests/lib/flows.py" $TB_CVIP --tcp "$NTCP" --udp "$NUDP" \
-		--open-rate 200 --stall-limit 12 --ports "$TB_DIR/ports-$1" --stop "$TB_DIR/stop-$1" \
-		--result "$TB_DIR/flows-$1.json"
-	flows_pid=$TB_LAST_PID
-	tb_check "$((NTCP + NUDP)) flows open" tb_wait 30 bash -c "[[ \$(wc -l <'$TB_DIR/ports-$1' 2>/dev/null) -ge $((NTCP + NUDP)) ]]"
-}
-stop_flows() {   # stop_flows TAG WHAT: the verdict
-	touch "$TB_DIR/stop-$1"; wait "$flows_pid"
-	tb_log "flows ($2): $(cat "$TB_DIR/flows-$1.json")"
-	tb_expect_eq "no TCP connection and no UDP flow broke ($2)" "0 0" \
-		"$(tb_json 'j["tcp_broken"], j["udp_broken"]' <"$TB_DIR/flows-$1.json" | tr -d '(),')"
-	tb_log "longest stall ($2): $(tb_json 'j["max_stall_ms"], j["p99_stall_ms"]' <"$TB_DIR/flows-$1.json") ms (max, p99)"
-}
-agree() {   # agree MIN [SLACK]: each node's own = the other's copies (within SLACK)
-	local a b c d
-	a=$(sc_cl lb1 'j["sync"]["sessions_local"]'); b=$(sc_cl lb1 'j["sync"]["sessions_from_peers"]')
-	c=$(sc_cl lb2 'j["sync"]["sessions_local"]'); d=$(sc_cl lb2 'j["sync"]["sessions_from_peers"]')
-	local t=${2:-0}
-	(( a - d <= t && d - a <= t && c - b <= t && b - c <= t && a + c >= $1 ))
-}
-
 # ---- SIGKILL of node 1 ----
-start_flows kill
-tb_check "both nodes hold every session" tb_wait 10 agree $((NTCP + NUDP))
+sc_flows_start kill
+tb_check "both nodes hold every session" tb_wait 10 sc_agree $((NTCP + NUDP))
 s1=$(sc_cl lb1 'j["sync"]["sessions_local"]'); s2=$(sc_cl lb2 'j["sync"]["sessions_local"]')
 tb_log "sessions owned: node 1 $s1, node 2 $s2"
 tb_check "node 1 owns flows too ($s1)" [ "$s1" -gt 0 ]
 nsync=$(tb_x lb2 "$TB_MGWADM" -L -n -c | grep -c "synced from node 1")
 tb_check "mgwadm -L -n -c on node 2 marks node 1's sessions ($nsync of $s1)" [ "$nsync" -ge "$s1" ]
-tb_check "backend 1 reaches 10.1.0.100 at node 1" tb_wait 3 arp_is 10.1.0.100 "$MAC1"; arp_is 10.1.0.100 "$MAC1" || arp_dump
+tb_check "backend 1 reaches 10.1.0.100 at node 1" tb_wait 3 sc_arp_is 10.1.0.100 "$MAC1"; sc_arp_is 10.1.0.100 "$MAC1" || sc_arp_dump
 sleep 2
 t0=$(now_ms)
 kill -KILL "$MGW_PID_lb1"; wait "$MGW_PID_lb1" 2>/dev/null
 tb_x lb1 "$TB_MGW" --down-ports -c "$TB_DIR/mgw-lb1.json" >&2
-tb_check "node 2 holds node 1's local IP" tb_wait 10 holds lb2 10.1.0.100
+tb_check "node 2 holds node 1's local IP" tb_wait 10 sc_holds lb2 10.1.0.100
 t1=$(now_ms)
 tb_log "node 2 took 10.1.0.100 $((t1 - t0)) ms after the kill: $(sc_cl lb2 'j["sync"]["failover"]')"
 tb_check "the router has node 2 only" tb_wait 10 sc_gw_is 10.201.2.2
-tb_check "backend 1's ARP cache moved to node 2" tb_wait 5 arp_is 10.1.0.100 "$MAC2"; arp_is 10.1.0.100 "$MAC2" || arp_dump
+tb_check "backend 1's ARP cache moved to node 2" tb_wait 5 sc_arp_is 10.1.0.100 "$MAC2"; sc_arp_is 10.1.0.100 "$MAC2" || sc_arp_dump
 ad=$(sc_cl lb2 'j["sync"]["failover"]["sessions_adopted"]')
 tb_log "node 2 adopted $ad sessions (node 1 owned $s1)"
 tb_check "node 2 adopted node 1's sessions ($ad >= $s1)" [ "$ad" -ge "$s1" ]
@@ -99,14 +66,14 @@ sc_run 1 b
 tb_check "node 1 is back and online" tb_wait 30 sc_state_is lb1 online
 tb_check "it was pre-online until it held the table and its local IP" \
 	grep -q "pre-online -> online (joined: the sessions of 1 peers (0 down))" "$TB_DIR/mgw-lb1b.log"
-tb_check "node 1 holds 10.1.0.100 again" tb_wait 10 holds lb1 10.1.0.100
+tb_check "node 1 holds 10.1.0.100 again" tb_wait 10 sc_holds lb1 10.1.0.100
 t1=$(now_ms)
 tb_log "node 1 holds its local IP again $((t1 - t0)) ms after its start; node 2: $(sc_cl lb2 'j["sync"]["failover"]')"
-tb_check "node 2 gave it back" test "$(lip_state lb2 10.1.0.100)" != held
-tb_check "backend 1's ARP cache moved back to node 1" tb_wait 5 arp_is 10.1.0.100 "$MAC1"; arp_is 10.1.0.100 "$MAC1" || arp_dump
+tb_check "node 2 gave it back" test "$(sc_lip_state lb2 10.1.0.100)" != held
+tb_check "backend 1's ARP cache moved back to node 1" tb_wait 5 sc_arp_is 10.1.0.100 "$MAC1"; sc_arp_is 10.1.0.100 "$MAC1" || sc_arp_dump
 tb_check "router: two nexthops again" tb_wait 30 sc_gw_is 10.201.1.2,10.201.2.2
 sleep 5
-stop_flows kill "kill -9 of node 1 and its return"
+sc_flows_stop kill "kill -9 of node 1 and its return"
 
 # ---- split brain ----
 p0=$(( $(sc_cl lb1 'j["sync"]["failover"]["probes_answered"]') + $(sc_cl lb2 'j["sync"]["failover"]["probes_answered"]') ))
@@ -120,8 +87,8 @@ sleep 3
 p1=$(( $(sc_cl lb1 'j["sync"]["failover"]["probes_answered"]') + $(sc_cl lb2 'j["sync"]["failover"]["probes_answered"]') ))
 tb_log "split brain: probes answered $((p1 - p0))"
 tb_check "the probes were answered ($((p1 - p0)))" [ $((p1 - p0)) -gt 0 ]
-tb_expect_eq "node 1 did not take 10.1.0.101" idle "$(lip_state lb1 10.1.0.101)"
-tb_expect_eq "node 2 did not take 10.1.0.100" idle "$(lip_state lb2 10.1.0.100)"
+tb_expect_eq "node 1 did not take 10.1.0.101" idle "$(sc_lip_state lb1 10.1.0.101)"
+tb_expect_eq "node 2 did not take 10.1.0.100" idle "$(sc_lip_state lb2 10.1.0.100)"
 tb_x sw nft delete table bridge split
 peer_up() { [[ $(sc_cl "$1" 'j["sync"]["peers"][0]["state"]') == up ]]; }
 tb_check "sync back" tb_wait 15 peer_up lb1
@@ -129,31 +96,31 @@ tb_check "sync back (node 2)" tb_wait 15 peer_up lb2
 # What ended during the cut never reached the other node: the resync after
 # it removes those stale copies (a new connection from one of their client
 # ports would otherwise meet a stale session).
-tb_check "the tables agree again after the cut" tb_wait 20 agree 0
+tb_check "the tables agree again after the cut" tb_wait 20 sc_agree 0
 
 # ---- rolling upgrade: SIGTERM and restart each node in turn ----
-start_flows roll
+sc_flows_start roll
 tb_bg c newconns $TB_PY -u "$TB_ROOT/tests/lib/seqconn.py" $TB_CVIP 300
 newconns=$TB_LAST_PID
 for k in 1 2; do
 	o=$((3 - k))
-	tb_check "both nodes hold every session (before node $k stops)" tb_wait 10 agree $((NTCP + NUDP)) 50
+	tb_check "both nodes hold every session (before node $k stops)" tb_wait 10 sc_agree $((NTCP + NUDP)) 50
 	t0=$(now_ms)
 	eval "pid=\$MGW_PID_lb$k"
 	kill -TERM "$pid"
-	tb_check "node $o takes 10.1.0.$((99 + k)) at the end of node $k's drain" tb_wait 10 holds lb$o 10.1.0.$((99 + k))
+	tb_check "node $o takes 10.1.0.$((99 + k)) at the end of node $k's drain" tb_wait 10 sc_holds lb$o 10.1.0.$((99 + k))
 	tb_log "node $o holds it $(( $(now_ms) - t0 )) ms after the SIGTERM"
 	wait "$pid"; rc=$?
 	tb_expect_eq "node $k exited 0" 0 "$rc"
 	grep -h "local IPs" "$TB_DIR/mgw-lb$k"*.log | tail -n 2 >&2
 	sc_run $k "r$k"
 	tb_check "node $k online again" tb_wait 40 sc_state_is lb$k online
-	tb_check "node $k holds its local IP again" tb_wait 10 holds lb$k 10.1.0.$((99 + k))
+	tb_check "node $k holds its local IP again" tb_wait 10 sc_holds lb$k 10.1.0.$((99 + k))
 	tb_check "router: two nexthops again" tb_wait 30 sc_gw_is 10.201.1.2,10.201.2.2
 	tb_log "node $k back $(( $(now_ms) - t0 )) ms after its SIGTERM"
 done
 sleep 3
-stop_flows roll "rolling upgrade"
+sc_flows_stop roll "rolling upgrade"
 kill "$newconns"; wait "$newconns" 2>/dev/null
 read -r n f <<<"$(awk '{ n++; if ($3 != "ok") f++ } END { print n + 0, f + 0 }' "$TB_DIR/newconns.log")"
 tb_log "new connections during the upgrade: $n, failed $f"
