@@ -1,7 +1,8 @@
 /* cp/maint.c — the control plane's once-a-second chores: rates (connections,
  * packets and bytes per second per service and server, averaged like IPVS's
- * estimator), the "drained" event of a server being drained, and freeing
- * the ids of removed servers whose last session has ended. */
+ * estimator), the "drained" event of a server being drained, freeing the
+ * ids of removed servers whose last session has ended, and the SYN proxy's
+ * secret rotation (dp/cookie.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "cp/cp_int.h"
 #include "cp/crash.h"
+#include "dp/cookie.h"
 
 #define MAINT_PERIOD_MS 1000
 
@@ -126,6 +128,10 @@ static void tick(struct cp_maint *m, double dt)
 	cp_ids_reap(cp->rs_ids, rs_in_use, cp);
 	cp_limbo_reap(cp, false);
 	pthread_mutex_unlock(&cp->lock);
+	/* outside the lock: it waits for the lcores' grace period */
+	if (dp_synproxy_rotate(cp->dp) > 0)
+		CP_LOG(INFO, "SYN proxy: cookie secret rotated (every %u s)",
+		       DP_COOKIE_ROTATE_MS / 1000);
 }
 
 static void *maint_main(void *arg)

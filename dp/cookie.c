@@ -118,13 +118,16 @@ int dp_cookie_check(const struct dp_cookie_secret *s, uint64_t now_ms,
 		    const struct dp_cookie_flow *f, uint32_t cookie, bool has_ts, uint32_t tsecr,
 		    struct dp_cookie_opts *o)
 {
-	uint32_t now_slot = (uint32_t)(now_ms / DP_COOKIE_SLOT_MS);
+	/* good: the slot of now and the one before, and the next one from a
+	 * node whose clock is up to DP_COOKIE_TS_SKEW_MS ahead */
+	uint32_t lo = (uint32_t)(now_ms / DP_COOKIE_SLOT_MS) - 1;
+	uint32_t hi = (uint32_t)((now_ms + DP_COOKIE_TS_SKEW_MS) / DP_COOKIE_SLOT_MS);
 	uint32_t raw = cookie - whiten(s, f);
 	uint32_t data = (raw >> 21) & 0x1ff;
-	/* the newest slot at or before now with the cookie's two bits */
-	uint32_t slot = now_slot - ((now_slot - (raw >> 30)) & 3);
+	/* the newest slot at or before hi with the cookie's two bits */
+	uint32_t slot = hi - ((hi - (raw >> 30)) & 3);
 
-	if (now_slot - slot > 1)
+	if (slot - lo > hi - lo)
 		return -EBADMSG;
 	if (data & 1) {
 		/* timestamps were offered: every segment carries them, and
@@ -142,6 +145,49 @@ int dp_cookie_check(const struct dp_cookie_secret *s, uint64_t now_ms,
 	o->sackok = (uint8_t)((data >> 1) & 1);
 	o->ts = (uint8_t)(data & 1);
 	return 0;
+}
+
+uint64_t dp_cookie_epoch(uint64_t now_ms)
+{
+	return now_ms / DP_COOKIE_ROTATE_MS;
+}
+
+/* An epoch's secret: SipHash under the master's first half of (epoch,
+ * word index, the master's second half), one word at a time — a PRF of
+ * the epoch, so no epoch's secret tells another's. */
+static void epoch_secret(struct dp_cookie_secret *s, const uint8_t master[32], uint64_t epoch)
+{
+	const uint64_t k[2] = { le64(master), le64(master + 8) };
+	uint64_t m[4] = { epoch, 0, le64(master + 16), le64(master + 24) };
+	uint64_t *out[4] = { &s->kw[0], &s->kw[1], &s->km[0], &s->km[1] };
+
+	for (unsigned i = 0; i < 4; i++) {
+		m[1] = i;
+		*out[i] = dp_cookie_siphash(k, m, 4);
+	}
+}
+
+void dp_cookie_ring_init(struct dp_cookie_ring *r, const uint8_t master[32], uint64_t now_ms)
+{
+	r->epoch = dp_cookie_epoch(now_ms);
+	epoch_secret(&r->cur, master, r->epoch);
+	epoch_secret(&r->prev, master, r->epoch - 1);
+	epoch_secret(&r->next, master, r->epoch + 1);
+}
+
+int dp_cookie_ring_check(const struct dp_cookie_ring *r, uint64_t now_ms,
+			 const struct dp_cookie_flow *f, uint32_t cookie, bool has_ts,
+			 uint32_t tsecr, struct dp_cookie_opts *o)
+{
+	uint64_t start = r->epoch * DP_COOKIE_ROTATE_MS;
+
+	if (dp_cookie_check(&r->cur, now_ms, f, cookie, has_ts, tsecr, o) == 0)
+		return 0;
+	if (now_ms < start + 2 * DP_COOKIE_SLOT_MS + DP_COOKIE_TS_SKEW_MS)
+		return dp_cookie_check(&r->prev, now_ms, f, cookie, has_ts, tsecr, o);
+	if (now_ms + DP_COOKIE_TS_SKEW_MS >= start + DP_COOKIE_ROTATE_MS)
+		return dp_cookie_check(&r->next, now_ms, f, cookie, has_ts, tsecr, o);
+	return -EBADMSG;
 }
 
 bool dp_cookie_seen_check(struct dp_cookie_seen *t, const struct dp_cookie_flow *f,

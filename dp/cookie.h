@@ -9,14 +9,22 @@
  * offer, and the TSval our SYN-ACK carried when timestamps are on). A
  * keyed hash of the tuple and ISN is added on top, so the ISN looks random
  * from outside (RFC 6528). A slot is 64 s of the cluster's wall clock: a
- * cookie is good in its slot and the next; with timestamps the echoed
+ * cookie is good in its slot and the next (and, on a node whose clock is
+ * up to DP_COOKIE_TS_SKEW_MS behind the minting one's, already in the slot
+ * before its own); with timestamps the echoed
  * TSval must also be younger than DP_COOKIE_TS_AGE_MS, and the MAC covers
  * it, so a captured ACK replays only within that time — and not at all on
  * the lcore that took it first (the seen filter below).
  *
  * The secret is the cluster's (the same on every node, so a cookie ACK may
- * land on any of them); a new secret leaves the old one good for the
- * cookies it minted (prev).
+ * land on any of them) and changes every DP_COOKIE_ROTATE_MS of the wall
+ * clock: each epoch's secret is derived from a master key (the cluster's,
+ * or the node's own when alone), so every node rotates at the same instant
+ * without a word between them, and a key learnt from one epoch's cookies
+ * (brute force on the 21-bit MACs) is worth nothing in the next. The key
+ * ring keeps the previous epoch's secret good for the two slots its last
+ * cookies live, and takes the next epoch's near its start from a node
+ * whose clock is a little ahead.
  *
  * Pure functions, no EAL. */
 #ifndef MGW_DP_COOKIE_H
@@ -28,6 +36,7 @@
 #define DP_COOKIE_SLOT_MS   64000u
 #define DP_COOKIE_TS_AGE_MS 16000u
 #define DP_COOKIE_TS_SKEW_MS 2000u   /* a TSval from a node whose clock is ahead */
+#define DP_COOKIE_ROTATE_MS (16u * DP_COOKIE_SLOT_MS)   /* ~17 min */
 #define DP_COOKIE_NO_WS     15
 #define DP_COOKIE_N_MSS     8
 
@@ -75,6 +84,25 @@ uint32_t dp_cookie_make(const struct dp_cookie_secret *s, uint64_t now_ms,
 int dp_cookie_check(const struct dp_cookie_secret *s, uint64_t now_ms,
 		    const struct dp_cookie_flow *f, uint32_t cookie, bool has_ts, uint32_t tsecr,
 		    struct dp_cookie_opts *o);
+
+/* The secrets of the epoch now is in (cur: mints), the one before (its
+ * cookies still live) and the one after (a peer's clock ahead). */
+struct dp_cookie_ring {
+	struct dp_cookie_secret cur, prev, next;
+	uint64_t epoch;
+};
+
+uint64_t dp_cookie_epoch(uint64_t now_ms);
+
+/* The ring of the epoch of now_ms under a 32-byte master key. */
+void dp_cookie_ring_init(struct dp_cookie_ring *r, const uint8_t master[32], uint64_t now_ms);
+
+/* dp_cookie_check against the ring's secrets that may have minted a cookie
+ * at now_ms: cur, prev in the first two slots of the epoch, next within
+ * DP_COOKIE_TS_SKEW_MS of its start. */
+int dp_cookie_ring_check(const struct dp_cookie_ring *r, uint64_t now_ms,
+			 const struct dp_cookie_flow *f, uint32_t cookie, bool has_ts,
+			 uint32_t tsecr, struct dp_cookie_opts *o);
 
 /* SipHash-2-4 of n 64-bit words (exposed for its test vectors). */
 uint64_t dp_cookie_siphash(const uint64_t k[2], const uint64_t *m, unsigned n);

@@ -160,12 +160,17 @@ unsigned dp_n_ports(const struct dp *dp);
 int dp_port_info(struct dp *dp, unsigned port, struct dp_port_info *out);
 struct dp_neigh *dp_neigh_table(struct dp *dp);
 
-/* The SYN proxy's cookie secret (dp/cookie.h), the same on every node of
- * a cluster: the previous one stays good for the cookies it minted. Also
- * takes the wall clock's offset anew (cookies' slots and timestamps are
- * the cluster's time). A control thread; waits for an RCU grace period.
- * 0 or -ENOMEM. */
+/* The SYN proxy's master key (dp/cookie.h), the same on every node of a
+ * cluster: the cookie secret of each rotation epoch is derived from it.
+ * Also takes the wall clock's offset anew (cookies' slots and timestamps
+ * are the cluster's time). A control thread; waits for an RCU grace
+ * period. 0 or -ENOMEM. */
 int dp_synproxy_set_secret(struct dp *dp, const uint8_t key[32]);
+
+/* The secrets of the epoch the wall clock is in, when it has moved on
+ * (called every second by a control thread): 1 rotated, 0 nothing to do,
+ * -ENOMEM (the old ring stays). */
+int dp_synproxy_rotate(struct dp *dp);
 
 /* Copies of counters (racy reads by design). */
 void dp_lcore_stats(const struct dp *dp, unsigned idx, struct dp_lcore_stats *out);

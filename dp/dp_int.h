@@ -84,12 +84,12 @@ struct dp_cmd_slot {
 };
 
 /* The SYN proxy's secrets as the lcores read them (synproxy.c): swapped
- * whole by dp_synproxy_set_secret, freed after a grace period. */
+ * whole by dp_synproxy_set_secret and at each rotation
+ * (dp_synproxy_rotate), freed after a grace period. */
 struct dp_sp_keys {
-	struct dp_cookie_secret cur, prev;
-	uint64_t prev_until_ms;       /* wall clock: prev is good until then */
+	struct dp_cookie_ring ring;
+	uint8_t master[32];
 	int64_t wall_off_ms;          /* wall ms = TSC ms + this */
-	uint8_t has_prev;
 };
 
 /* One lcore's SYN proxy: client segments held until their server's

@@ -203,7 +203,7 @@ static void syn_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 	o.ts = so.ts != 0;
 	if (so.ts)
 		cts = dp_get_u32(tcp + so.ts + 2);
-	cookie = dp_cookie_make(&k->cur, now, &f, &o, (uint32_t)now);
+	cookie = dp_cookie_make(&k->ring.cur, now, &f, &o, (uint32_t)now);
 	mss = offer_mss(lc, svc, p);
 	win = (uint32_t)mss * SP_SYNACK_SEGS;
 	olen = put_opts(opt, mss, o.ws != DP_COOKIE_NO_WS ? SP_WSCALE : DP_COOKIE_NO_WS, o.sackok,
@@ -316,9 +316,7 @@ static void ack_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 		cts = dp_get_u32(tcp + so.ts + 2);
 		tsecr = dp_get_u32(tcp + so.ts + 6);
 	}
-	rc = dp_cookie_check(&k->cur, now, &f, ack - 1, so.ts != 0, tsecr, &sp.o);
-	if (rc < 0 && k->has_prev && now < k->prev_until_ms)
-		rc = dp_cookie_check(&k->prev, now, &f, ack - 1, so.ts != 0, tsecr, &sp.o);
+	rc = dp_cookie_ring_check(&k->ring, now, &f, ack - 1, so.ts != 0, tsecr, &sp.o);
 	if (rc < 0) {
 		/* maybe a packet of a session another lcore holds */
 		if (!dp_miss_pass(lc, m, m->port, redirected)) {
@@ -553,35 +551,52 @@ void dp_synproxy_gone(struct dp_lcore *lc, struct dp_sess *s, bool expired)
 		dp_drop(lc, q[i], DP_DROP_SYNPROXY);
 }
 
-int dp_synproxy_set_secret(struct dp *dp, const uint8_t key[32])
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A new key ring under master (NULL: the current one's) for the epoch of
+ * now, swapped in whole; the lcores drop the old one before it is freed. */
+static int install(struct dp *dp, const uint8_t *master)
 {
 	struct dp_sp_keys *k = calloc(1, sizeof(*k)), *old;
-	struct timespec ts;
-	uint64_t real_ms;
+	uint64_t now = real_ms();
 
 	if (!k)
 		return -ENOMEM;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	real_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	pthread_mutex_lock(&dp->sp_lock);
 	old = dp->sp_keys;
-	dp_cookie_secret_init(&k->cur, key);
-	k->wall_off_ms = (int64_t)real_ms - (int64_t)(rte_rdtsc() / (dp->tsc_hz / 1000));
-	if (old && memcmp(&old->cur, &k->cur, sizeof(k->cur)) != 0) {
-		/* what the old secret minted stays good for its life */
-		k->prev = old->cur;
-		k->has_prev = 1;
-		k->prev_until_ms = real_ms + 2 * DP_COOKIE_SLOT_MS;
-	} else if (old) {
-		k->prev = old->prev;
-		k->has_prev = old->has_prev;
-		k->prev_until_ms = old->prev_until_ms;
+	if (!master && (!old || dp_cookie_epoch(now) == old->ring.epoch)) {
+		pthread_mutex_unlock(&dp->sp_lock);
+		free(k);
+		return 0;   /* nothing to rotate */
 	}
+	memcpy(k->master, master ? master : old->master, sizeof(k->master));
+	dp_cookie_ring_init(&k->ring, k->master, now);
+	k->wall_off_ms = (int64_t)now - (int64_t)(rte_rdtsc() / (dp->tsc_hz / 1000));
 	__atomic_store_n(&dp->sp_keys, k, __ATOMIC_RELEASE);
 	dp_synchronize(dp);
 	pthread_mutex_unlock(&dp->sp_lock);
+	if (old)
+		explicit_bzero(old, sizeof(*old));
 	free(old);
-	return 0;
+	return 1;
+}
+
+int dp_synproxy_set_secret(struct dp *dp, const uint8_t key[32])
+{
+	int rc = install(dp, key);
+
+	return rc < 0 ? rc : 0;
+}
+
+int dp_synproxy_rotate(struct dp *dp)
+{
+	return install(dp, NULL);
 }
 
 void dp_synproxy_free(struct dp *dp)

@@ -1,7 +1,8 @@
 /* Unit tests: SYN cookies (dp/cookie.c) — SipHash-2-4 against its paper's
  * vectors; every MSS class, window scale, SACK and timestamp choice round
- * trips; the time slots and a secret's rotation; forged, altered, expired
- * and replayed ACKs refused. */
+ * trips; the time slots and a secret's rotation; the key ring across
+ * epochs and clock skew between nodes; forged, altered, expired and
+ * replayed ACKs refused. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,8 +103,98 @@ static void test_slots_and_rotation(void **state)
 	assert_int_equal(dp_cookie_check(&s2, t0, &f, c, false, 0, &r), -EBADMSG);
 	assert_int_equal(dp_cookie_check(&s, t0, &f, dp_cookie_make(&s2, t0, &f, &o, 0), false, 0,
 					 &r), -EBADMSG);
+	/* from a node whose clock is ahead, already in the next slot: good
+	 * here within the skew, not beyond */
+	c = dp_cookie_make(&s, t0 + 1 + 500, &f, &o, 0);
+	assert_int_equal(dp_cookie_check(&s, t0 + 1 + 500 - 1500, &f, c, false, 0, &r), 0);
+	assert_int_equal(dp_cookie_check(&s, t0 + 1 - DP_COOKIE_TS_SKEW_MS, &f, c, false, 0, &r), 0);
+	assert_int_equal(dp_cookie_check(&s, t0 - DP_COOKIE_TS_SKEW_MS, &f, c, false, 0, &r),
+			 -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, t0 + 1 - 64000, &f, c, false, 0, &r), -EBADMSG);
+	c = dp_cookie_make(&s, t0, &f, &o, 0);
 	/* consecutive slots make different cookies for the same SYN */
 	assert_int_not_equal(c, dp_cookie_make(&s, t0 + 1, &f, &o, 0));
+}
+
+static void master(uint8_t m[32], uint8_t seed)
+{
+	for (int i = 0; i < 32; i++)
+		m[i] = (uint8_t)(seed * 17 + i * 5);
+}
+
+/* A node mints at t_mint with its ring (built at t_mint + skew_mint: its
+ * clock is off by that much) and another checks at t_check with its own. */
+static int mint_check(const uint8_t m[32], uint64_t t_mint, int64_t skew_mint,
+		      uint64_t t_check, int64_t skew_check)
+{
+	struct dp_cookie_ring a, b;
+	struct dp_cookie_flow f = flow();
+	struct dp_cookie_opts o = { .mss = 1460, .ws = 7, .sackok = 1, .ts = 0 }, r;
+	uint64_t ta = t_mint + (uint64_t)skew_mint, tb = t_check + (uint64_t)skew_check;
+	uint32_t c;
+
+	dp_cookie_ring_init(&a, m, ta);
+	c = dp_cookie_make(&a.cur, ta, &f, &o, 0);
+	dp_cookie_ring_init(&b, m, tb);
+	return dp_cookie_ring_check(&b, tb, &f, c, false, 0, &r);
+}
+
+static void test_ring_rotation(void **state)
+{
+	const uint64_t E = DP_COOKIE_ROTATE_MS, S = DP_COOKIE_SLOT_MS;
+	const uint64_t start = 1700000000000ull / E * E + E;   /* an epoch's first ms */
+	struct dp_cookie_ring r1, r2, r3;
+	uint8_t m[32], m2[32];
+
+	(void)state;
+	master(m, 1);
+	master(m2, 2);
+	/* the same master and time: the same ring on every node */
+	dp_cookie_ring_init(&r1, m, start + 5);
+	dp_cookie_ring_init(&r2, m, start + E - 1);
+	assert_memory_equal(&r1, &r2, sizeof(r1));
+	/* a new epoch: a new secret, and its prev is the old cur */
+	dp_cookie_ring_init(&r3, m, start + E);
+	assert_int_equal(r3.epoch, r1.epoch + 1);
+	assert_memory_not_equal(&r3.cur, &r1.cur, sizeof(r1.cur));
+	assert_memory_equal(&r3.prev, &r1.cur, sizeof(r1.cur));
+	assert_memory_equal(&r1.next, &r3.cur, sizeof(r1.cur));
+	/* epochs' secrets are not the master's, and another master's differ */
+	dp_cookie_ring_init(&r2, m2, start + 5);
+	assert_memory_not_equal(&r2.cur, &r1.cur, sizeof(r1.cur));
+
+	/* within an epoch: as a single secret */
+	assert_int_equal(mint_check(m, start + 1000, 0, start + 1000 + S, 0), 0);
+	/* minted at an epoch's last ms, checked in the next epoch's first slot */
+	assert_int_equal(mint_check(m, start + E - 1, 0, start + E + 1, 0), 0);
+	assert_int_equal(mint_check(m, start + E - 1, 0, start + E + S - 1, 0), 0);
+	/* but not once the cookie's slots are over */
+	assert_int_equal(mint_check(m, start + E - 1, 0, start + E + S + 1, 0), -EBADMSG);
+	/* nor the epoch before's in the middle of an epoch (an old key's) */
+	assert_int_equal(mint_check(m, start + E - 1, 0, start + E + 8 * S, 0), -EBADMSG);
+	/* a minting node 1.5 s ahead, already in the next epoch; the checker
+	 * still in the old one */
+	assert_int_equal(mint_check(m, start + E - 1000, 1500, start + E - 900, 0), 0);
+	/* a minting node 1.5 s behind, still in the old epoch; the checker
+	 * in the new one */
+	assert_int_equal(mint_check(m, start + E + 200, -1500, start + E + 300, 0), 0);
+	/* another master's cookies: never */
+	{
+		struct dp_cookie_ring a, b;
+		struct dp_cookie_flow f = flow();
+		struct dp_cookie_opts o = { .mss = 536, .ws = DP_COOKIE_NO_WS }, r;
+
+		for (uint64_t t = start - 3 * S; t < start + 3 * S; t += S / 2) {
+			dp_cookie_ring_init(&a, m2, t);
+			dp_cookie_ring_init(&b, m, t);
+			assert_int_equal(dp_cookie_ring_check(&b, t, &f,
+							      dp_cookie_make(&a.cur, t, &f, &o, 0),
+							      false, 0, &r), -EBADMSG);
+			assert_int_equal(dp_cookie_ring_check(&a, t, &f,
+							      dp_cookie_make(&a.cur, t, &f, &o, 0),
+							      false, 0, &r), 0);
+		}
+	}
 }
 
 static void test_forged_and_altered(void **state)
@@ -184,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_every_option_round_trips),
 		cmocka_unit_test(test_slots_and_rotation),
+		cmocka_unit_test(test_ring_rotation),
 		cmocka_unit_test(test_forged_and_altered),
 		cmocka_unit_test(test_replay_refused),
 	};
