@@ -243,11 +243,11 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 		}
 		goto fill;
 	}
-	/* The next LIP:lport of this server's cursor that no session holds
-	 * (our own or a peer's: the reverse tuple is looked up) and no guard
-	 * keeps (dp/laddr.h). */
+	/* The next LIP:lport of this server address's cursor that no session
+	 * holds (our own or a peer's: the reverse tuple is looked up) and no
+	 * guard keeps (dp/laddr.h). */
 	{
-		uint32_t pos, rewind = UINT32_MAX;
+		uint32_t pos, rewind = UINT32_MAX, dest = dp_laddr_dest(&lc->laddr, rs->ip, rs->port);
 		bool found = false;
 
 		for (int tries = 0; !found && tries < DP_LADDR_TRIES; tries++) {
@@ -255,7 +255,7 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 			uint64_t g;
 			uint32_t h;
 
-			if (dp_laddr_next(&lc->laddr, rs->id, &lip, &lport, &pos) < 0)
+			if (dp_laddr_next(&lc->laddr, dest, &lip, &lport, &pos) < 0)
 				break;
 			/* The tuple's session buckets and its guard buckets,
 			 * fetched together (the insert below uses the former). */
@@ -282,7 +282,7 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 		if (!found) {
 			/* Short: ask the oldest guard again next time. */
 			if (rewind != UINT32_MAX)
-				dp_laddr_rewind(&lc->laddr, rs->id, rewind);
+				dp_laddr_rewind(&lc->laddr, dest, rewind);
 			dp_sess_free(&lc->sess, s);
 			*why = DP_DROP_LPORT_EXHAUSTED;
 			return NULL;

@@ -17,8 +17,13 @@
  * per destination: the same LIP:lport serves every server at once, and one
  * LIP carries ports × servers connections, not ports.
  *
- * Each destination (server id) walks the LIP × port space with a cursor of
- * its own, so a tuple comes back to the same server as late as possible.
+ * Each destination walks the LIP × port space with a cursor of its own, so
+ * a tuple comes back to the same server as late as possible. A destination
+ * is the server's ip:port (dp_laddr_dest), not its server id: two services
+ * in front of the same backend are two server ids for one address, and
+ * with a cursor each, one service's cursor would walk into the run of
+ * tuples the other holds (a SYN flood at one service left a band of live
+ * embryonic sessions that made the other's new connections fail).
  * A candidate is refused when
  * - its reverse tuple is in the session table (a live session, our own or
  *   a peer's on one of our LIPs after a restart): the caller's lookup
@@ -142,8 +147,18 @@ static inline uint64_t dp_laddr_space(const struct dp_laddr *a)
 	return (uint64_t)a->n_lips * a->per_lip;
 }
 
+/* The cursor of the destination rip:rport (network order): a hash onto
+ * the n_dests cursors — two addresses that meet on one cursor just share
+ * it (each still walks the whole space). */
+static inline uint32_t dp_laddr_dest(const struct dp_laddr *a, uint32_t rip, uint16_t rport)
+{
+	uint64_t h = ((uint64_t)rip << 16 | rport) * 0x9e3779b97f4a7c15ull;
+
+	return (uint32_t)(((h >> 32) * a->n_dests) >> 32);
+}
+
 /* The next candidate LIP:lport (network order) for destination dest (a
- * server id < n_dests): the cursor moves on. *pos gets where it was, for
+ * dp_laddr_dest, < n_dests): the cursor moves on. *pos gets where it was, for
  * dp_laddr_rewind. -EADDRNOTAVAIL: no LIP. */
 static inline int dp_laddr_next(struct dp_laddr *a, uint32_t dest, uint32_t *lip,
 				uint16_t *lport, uint32_t *pos)

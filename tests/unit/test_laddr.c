@@ -111,6 +111,43 @@ static void test_per_destination(void **state)
 	free(f.mem);
 }
 
+/* Two services in front of one backend ip:port are one destination: their
+ * connections take one cursor, so the second never walks into the tuples
+ * the first holds; other addresses spread over the cursors. */
+static void test_dest_by_address(void **state)
+{
+	struct dp_laddr_map m = { .mode = DP_LADDR_SOFT, .n_lcores = 1, .n_lips = 1,
+				  .lip = { LIP1 }, .lport_min = 2000, .lport_max = 2099 };
+	struct fx f;
+	uint32_t lip = 0, pos = 0, d, used[64] = { 0 };
+	uint16_t a[100], b;
+	unsigned spread = 0;
+
+	(void)state;
+	fx_init(&f, 64, 64, 0);
+	dp_laddr_sync(&f.a, &m);
+	d = dp_laddr_dest(&f.a, RIP1, RPORT);
+	assert_true(d < 64);
+	assert_int_equal(d, dp_laddr_dest(&f.a, RIP1, RPORT));
+	/* "service 1" takes 60 tuples towards RIP1:8080 ... */
+	for (int i = 0; i < 60; i++)
+		dp_laddr_next(&f.a, dp_laddr_dest(&f.a, RIP1, RPORT), &lip, &a[i], &pos);
+	/* ... "service 2" to the same address gets the 40 others, none of the 60 */
+	for (int i = 60; i < 100; i++) {
+		dp_laddr_next(&f.a, dp_laddr_dest(&f.a, RIP1, RPORT), &lip, &b, &pos);
+		for (int k = 0; k < 60; k++)
+			assert_int_not_equal(a[k], b);
+		a[i] = b;
+	}
+	/* 1000 servers' addresses land on most of the 64 cursors */
+	for (uint32_t i = 0; i < 1000; i++)
+		used[dp_laddr_dest(&f.a, htonl(0x0a010000 + i), htons((uint16_t)(8000 + i % 3)))] = 1;
+	for (int i = 0; i < 64; i++)
+		spread += used[i];
+	assert_true(spread >= 60);
+	free(f.mem);
+}
+
 /* Flow mode: only the LIPs this lcore owns, every port of the range. */
 static void test_flow_mode(void **state)
 {
@@ -268,6 +305,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_soft_cycle),
 		cmocka_unit_test(test_per_destination),
+		cmocka_unit_test(test_dest_by_address),
 		cmocka_unit_test(test_flow_mode),
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_mark_and_walk),

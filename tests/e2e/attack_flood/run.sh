@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Floods at the VIP (hping3 with random sources, each bounded to a few
 # seconds, niced and pinned to the control core so the data lcore keeps its
-# own), FULLNAT, no SYN proxy, a small session table (32768 per lcore:
+# own), FULLNAT, a small session table (32768 per lcore:
 # a flood of ~200 k SYN/s fills it many times over, yet an embryonic
 # session lives ~150 ms before it is evicted — a real client's handshake
 # must finish within that, and a loaded 2-core box can delay it past the
@@ -9,6 +9,10 @@
 # - a SYN flood: table pressure evicts the embryonic sessions oldest first,
 #   real clients' curl keeps connecting (success rate printed, ≥ 80 %
 #   asserted), the martian share of the random sources is dropped;
+# - the same flood at a SYN proxy service: every spoofed SYN is answered
+#   with a cookie and makes no session; real clients' requests succeed
+#   (success rate and p99 printed, target ≥ 99 %), the table holds no
+#   spoofed entry of that service;
 # - a spoofed UDP flood at a UDP service: the idle UDP sessions are evicted,
 #   a real UDP client is still answered and the TCP service stays usable;
 # - a flood above what the lcore takes (made slower by fault injection:
@@ -27,6 +31,8 @@ tb_udp_echo 2 5353
 MGW_SESSIONS=32768
 services="[ { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\",
       \"health\": { \"type\": \"tcp\", \"interval_ms\": 500, \"timeout_ms\": 300 },
+      \"servers\": $(tb_servers_json 8080 2) },
+    { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 81, \"scheduler\": \"rr\", \"synproxy\": true,
       \"servers\": $(tb_servers_json 8080 2) },
     { \"proto\": \"udp\", \"vip\": \"$TB_VIP\", \"port\": 53, \"scheduler\": \"rr\",
       \"servers\": $(tb_servers_json 5353 2) } ]"
@@ -73,6 +79,32 @@ tb_check "SYN flood: real clients connect ($ok of $n, ≥ 80 %)" [ $(( 100 * ok 
 tb_check "SYN flood: embryonic sessions evicted ($ev)" [ "$ev" -gt 1000 ]
 tb_check "SYN flood: martian sources dropped" [ $(( $(drop martian_source) - m0 )) -gt 0 ]
 tb_check "SYN flood: the table is held below full by eviction" [ "$(tb_stat 'j["totals"]["sessions"]')" -le $MGW_SESSIONS ]
+
+# The same SYN flood at the SYN proxy service.
+sp() { tb_stat "[s['xlate']['synproxy_$1'] for s in j['services'] if s['port'] == 81][0]"; }
+cs0=$(sp cookies_sent); cv0=$(sp cookies_validated); rx0=$(ctr rx_pkts); fb0=$(ctr rx_full_bursts); ex0=$(drop lport_exhausted)
+tb_bg c hping-sp $HPING 6 hping3 --flood -S --rand-source -p 81 $TB_VIP
+sleep 0.5
+end=$(( $(date +%s) + 5 ))
+: >"$TB_DIR/sp-times"
+while (( $(date +%s) < end )); do
+	tb_client curl -s -o /dev/null --max-time 3 -w '%{http_code} %{time_total}\n' \
+		"http://$TB_VIP:81/" >>"$TB_DIR/sp-times"
+done
+spoofed=$(tb_api GET "/api/v1/sessions?vip=$TB_VIP&limit=100000" | tb_json \
+	"sum(1 for x in j['sessions'] if x['vip'].endswith(':81') and not x['client'].startswith('$TB_CLIENT:'))")
+wait "$TB_LAST_PID" 2>/dev/null
+rx=$(( $(ctr rx_pkts) - rx0 )); cs=$(( $(sp cookies_sent) - cs0 )); cv=$(( $(sp cookies_validated) - cv0 ))
+tb_log "SYN proxy flood: rx full bursts $(( $(ctr rx_full_bursts) - fb0 )), lport_exhausted $(( $(drop lport_exhausted) - ex0 )), cookies failed $(sp cookies_failed), replays refused $(sp replays_refused); lcores (rx, sessions, lport guard/busy skips): $(tb_stat "[(l['rx_pkts'], l['sessions'], l['lport_guard_skips'], l['lport_busy_skips']) for l in j['lcores']]")"
+read -r ok n p50 p99 <<<"$(sort -k2 -n "$TB_DIR/sp-times" | awk '
+	{ n++; t[n] = $2; if ($1 == 200) ok++ }
+	END { printf "%d %d %.1f %.1f\n", ok, n, 1000 * t[int(n * 0.5 + 0.5)], 1000 * t[int(n * 0.99 + 0.5)] }')"
+tb_log "SYN proxy flood: ~$(( rx / 6 )) pkts/s received, $cs cookies sent, $cv validated; real clients $ok of $n requests ($(( 100 * ok / (n ? n : 1) )) %), p50 $p50 ms, p99 $p99 ms; spoofed sessions of the service during the flood: $spoofed"
+tb_check "SYN proxy flood: cookies answered the flood ($cs)" [ "$cs" -gt 10000 ]
+tb_check "SYN proxy flood: real clients' requests succeed ($ok of $n, ≥ 95 %; target 99 %)" \
+	[ $(( 100 * ok )) -ge $(( 95 * n )) -a "$n" -ge 5 ]
+tb_check "SYN proxy flood: only real clients' handshakes made sessions ($cv ≤ $n)" [ "$cv" -le "$n" ]
+tb_expect_eq "SYN proxy flood: no spoofed session of the service in the table" 0 "$spoofed"
 
 # Spoofed UDP flood at the UDP service.
 ev0=$(ctr sessions_evicted_udp); rx0=$(ctr rx_pkts)
