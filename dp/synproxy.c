@@ -563,17 +563,19 @@ static uint64_t real_ms(void)
  * now, swapped in whole; the lcores drop the old one before it is freed. */
 static int install(struct dp *dp, const uint8_t *master)
 {
-	struct dp_sp_keys *k = calloc(1, sizeof(*k)), *old;
+	struct dp_sp_keys *k, *old;
 	uint64_t now = real_ms();
 
-	if (!k)
-		return -ENOMEM;
 	pthread_mutex_lock(&dp->sp_lock);
 	old = dp->sp_keys;
 	if (!master && (!old || dp_cookie_epoch(now) == old->ring.epoch)) {
 		pthread_mutex_unlock(&dp->sp_lock);
-		free(k);
-		return 0;   /* nothing to rotate */
+		return 0;   /* nothing to rotate: the once-a-second case */
+	}
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		pthread_mutex_unlock(&dp->sp_lock);
+		return -ENOMEM;
 	}
 	memcpy(k->master, master ? master : old->master, sizeof(k->master));
 	dp_cookie_ring_init(&k->ring, k->master, now);
