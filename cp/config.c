@@ -64,10 +64,10 @@ int cp_config_new(struct cp_config **out)
 	c->mbuf_min_free_pct = 5;
 	c->max_loss_pct = 50;
 	c->evict_low_water_pct = 5;
-	/* exception-path policing is opt-in for now (docs/config.md) */
-	c->punt_pps[0] = 0;
-	c->punt_pps[1] = 0;
-	c->punt_pps[2] = 0;
+	/* exception-path policing per class: routing, health, other (dp/punt.h) */
+	c->punt_pps[0] = 20000;
+	c->punt_pps[1] = 20000;
+	c->punt_pps[2] = 5000;
 	*out = c;
 	return 0;
 }
