@@ -103,8 +103,23 @@ struct bench_tuple {
 	uint16_t sport, dport;
 };
 
+/* Sequence numbers and options of a frame (bench_tcp_frame_x), or what a
+ * frame the balancer sent carried (bench_frame_tcp). ts: the timestamps
+ * option (with the SYN's other options on a SYN). */
+struct bench_tcp_x {
+	uint32_t seq, ack;
+	bool ts;
+	uint32_t tsval, tsecr;
+};
+
+/* seq 0x10000000 + sport, ack 0x20000000 + dport, no options */
 void bench_tcp_frame(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 		     const struct bench_tuple *t, uint8_t flags, uint16_t payload);
+void bench_tcp_frame_x(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		       const struct bench_tuple *t, uint8_t flags, uint16_t payload,
+		       const struct bench_tcp_x *x);
+/* The flags, seq, ack and timestamps of a TCP frame the balancer sent. */
+bool bench_frame_tcp(const struct rte_mbuf *m, uint8_t *flags, struct bench_tcp_x *x);
 /* The tuple of a frame the balancer sent; false if it is not TCP/IPv4 or,
  * with csum, if its IPv4 or TCP checksum is wrong. */
 bool bench_frame_read(const struct rte_mbuf *m, struct bench_tuple *t, bool csum);
@@ -129,6 +144,12 @@ int bench_floor(struct bench *b);
 int bench_established(struct bench *b);
 int bench_new_conn(struct bench *b);
 int bench_lport_wrap(struct bench *b);
+/* n frames in, the data core's poll, every one out again (else -EPROTO);
+ * measured: its cycles count as timed (callgrind's measured_poll) */
+int bench_burst(struct bench *b, struct rte_mbuf **m, unsigned n, uint64_t *cycles,
+		bool measured);
+/* synproxy.c */
+int bench_synproxy(struct bench *b);
 int bench_sync(struct bench *b);
 /* sync.c: the rings of a new lcore when sync is on; the ev ring emptied
  * as the sync thread would (between bursts, not timed). */

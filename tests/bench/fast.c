@@ -43,8 +43,8 @@ static __attribute__((noinline)) uint64_t measured_poll(struct bench *b, unsigne
 /* Put n frames on the wire, let the data core take them, and take back what
  * it sent. Every packet must come out (no drop is expected anywhere here).
  * measured: a poll whose time is reported (else set-up). */
-static int burst(struct bench *b, struct rte_mbuf **m, unsigned n, uint64_t *cycles,
-		 bool measured)
+int bench_burst(struct bench *b, struct rte_mbuf **m, unsigned n, uint64_t *cycles,
+		bool measured)
 {
 	unsigned got, out;
 
@@ -223,7 +223,7 @@ static int est_open(struct bench *b, struct est *e, uint32_t n)
 						step == 0 ? DP_TCP_SYN :
 						step == 1 ? DP_TCP_SYN | DP_TCP_ACK : DP_TCP_ACK, 0);
 			}
-			rc = burst(b, m, k, &cycles, false);
+			rc = bench_burst(b, m, k, &cycles, false);
 			for (unsigned j = 0; rc == 0 && j < k; j++) {
 				uint32_t i = base + j;
 				struct bench_tuple o;
@@ -274,7 +274,7 @@ static int est_warm(struct bench *b, const struct est *e, uint32_t from, uint32_
 			bench_tcp_frame(m[2 * j + 1], b->port_mac.addr_bytes, b->gw_mac, &t,
 					DP_TCP_ACK, 0);
 		}
-		rc = burst(b, m, 2 * k, &cycles, false);
+		rc = bench_burst(b, m, 2 * k, &cycles, false);
 	}
 	free_all(m, DP_BURST);
 	return rc;
@@ -308,7 +308,7 @@ again:
 			}
 			bench_tcp_frame(m[j], b->port_mac.addr_bytes, b->gw_mac, &t, DP_TCP_ACK, 0);
 		}
-		rc = burst(b, m, DP_BURST, &cycles, true);
+		rc = bench_burst(b, m, DP_BURST, &cycles, true);
 		pkts += DP_BURST;
 		/* The first burst of each round is checked in full. */
 		for (unsigned j = 0; check && rc == 0 && j < DP_BURST; j++) {
@@ -634,7 +634,7 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 	c->bursts++;
 	if (!n)
 		return 0;
-	rc = burst(b, m, n, cycles, measured);
+	rc = bench_burst(b, m, n, cycles, measured);
 	if (rc < 0)
 		return rc;
 	*pkts += n;

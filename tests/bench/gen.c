@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dp/csum.h"
+#include "dp/seq.h"
 #include "tests/bench/bench.h"
 
 #define HDRS (DP_ETH_HLEN + 20 + 20)
@@ -22,10 +23,44 @@ static uint16_t tcp_csum(const uint8_t *ip, const uint8_t *tcp, uint16_t tcp_len
 	return (uint16_t)~dp_csum_fold(sum);
 }
 
-void bench_tcp_frame(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t src_mac[6],
-		     const struct bench_tuple *t, uint8_t flags, uint16_t payload)
+/* The options Linux puts on a SYN (MSS 1460, SACK-permitted, timestamps,
+ * window scale 7) or, with x->ts, on later segments (timestamps alone). */
+static uint32_t put_opts(uint8_t *o, uint8_t flags, const struct bench_tcp_x *x)
 {
-	uint32_t len = HDRS + payload, flen = len < 60 ? 60 : len;
+	uint32_t n = 0;
+
+	if (flags & DP_TCP_SYN) {
+		o[n++] = DP_TCPOPT_MSS;
+		o[n++] = 4;
+		dp_put_u16(o + n, 1460);
+		n += 2;
+		o[n++] = DP_TCPOPT_SACKOK;
+		o[n++] = 2;
+	} else {
+		o[n++] = DP_TCPOPT_NOP;
+		o[n++] = DP_TCPOPT_NOP;
+	}
+	o[n++] = DP_TCPOPT_TS;
+	o[n++] = 10;
+	dp_put_u32(o + n, x->tsval);
+	dp_put_u32(o + n + 4, x->tsecr);
+	n += 8;
+	if (flags & DP_TCP_SYN) {
+		o[n++] = DP_TCPOPT_NOP;
+		o[n++] = DP_TCPOPT_WS;
+		o[n++] = 3;
+		o[n++] = 7;
+	}
+	return n;
+}
+
+void bench_tcp_frame_x(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		       const struct bench_tuple *t, uint8_t flags, uint16_t payload,
+		       const struct bench_tcp_x *x)
+{
+	uint8_t opt[20];
+	uint32_t olen = x->ts ? put_opts(opt, flags, x) : 0;
+	uint32_t len = HDRS + olen + payload, flen = len < 60 ? 60 : len;
 	uint8_t *f, *ip, *tcp;
 	uint16_t c;
 
@@ -57,13 +92,58 @@ void bench_tcp_frame(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t
 	tcp = ip + 20;
 	dp_put_u16(tcp, t->sport);
 	dp_put_u16(tcp + 2, t->dport);
-	dp_put_u32(tcp + 4, 0x10000000u + t->sport);   /* seq */
-	dp_put_u32(tcp + 8, (flags & DP_TCP_ACK) ? 0x20000000u + t->dport : 0);
-	tcp[12] = 5 << 4;
+	dp_put_u32(tcp + 4, x->seq);
+	dp_put_u32(tcp + 8, (flags & DP_TCP_ACK) ? x->ack : 0);
+	tcp[12] = (uint8_t)((5 + olen / 4) << 4);
 	tcp[13] = flags;
 	dp_put_u16(tcp + 14, 65535);
-	c = tcp_csum(ip, tcp, (uint16_t)(20 + payload));
+	memcpy(tcp + 20, opt, olen);
+	c = tcp_csum(ip, tcp, (uint16_t)(20 + olen + payload));
 	memcpy(tcp + 16, &c, 2);
+}
+
+void bench_tcp_frame(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		     const struct bench_tuple *t, uint8_t flags, uint16_t payload)
+{
+	const struct bench_tcp_x x = { .seq = 0x10000000u + t->sport,
+				       .ack = 0x20000000u + t->dport };
+
+	bench_tcp_frame_x(m, dst_mac, src_mac, t, flags, payload, &x);
+}
+
+bool bench_frame_tcp(const struct rte_mbuf *m, uint8_t *flags, struct bench_tcp_x *x)
+{
+	const uint8_t *tcp = rte_pktmbuf_mtod(m, const uint8_t *) + DP_ETH_HLEN + 20;
+	uint32_t hlen;
+
+	if (m->data_len < HDRS)
+		return false;
+	hlen = (uint32_t)(tcp[12] >> 4) * 4;
+	if (hlen < 20 || DP_ETH_HLEN + 20 + hlen > m->data_len)
+		return false;
+	*flags = tcp[13];
+	x->seq = dp_get_u32(tcp + 4);
+	x->ack = dp_get_u32(tcp + 8);
+	x->ts = false;
+	for (uint32_t i = 20; i < hlen;) {
+		uint8_t k = tcp[i];
+
+		if (k == DP_TCPOPT_EOL)
+			break;
+		if (k == DP_TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= hlen || tcp[i + 1] < 2 || i + tcp[i + 1] > hlen)
+			return false;
+		if (k == DP_TCPOPT_TS && tcp[i + 1] == 10) {
+			x->ts = true;
+			x->tsval = dp_get_u32(tcp + i + 2);
+			x->tsecr = dp_get_u32(tcp + i + 6);
+		}
+		i += tcp[i + 1];
+	}
+	return true;
 }
 
 bool bench_frame_read(const struct rte_mbuf *m, struct bench_tuple *t, bool csum)

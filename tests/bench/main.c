@@ -290,6 +290,7 @@ static int make_dp(struct bench *b)
 		return -ENOMEM;
 	b->dp = dp;
 	pthread_mutex_init(&dp->cmd_lock, NULL);
+	pthread_mutex_init(&dp->sp_lock, NULL);
 	dp->conf.n_ports = 1;
 	dp->conf.max_services = b->cfg->max_services;
 	dp->conf.max_servers = b->cfg->max_servers;
@@ -513,6 +514,8 @@ int main(int argc, char **argv)
 		rc = bench_sync(b);
 	if (rc == 0 && want(b, "wrap"))
 		rc = bench_lport_wrap(b);
+	if (rc == 0 && want(b, "synproxy"))
+		rc = bench_synproxy(b);
 	b->ghz[1] = core_ghz(b);
 	printf("\ncore clock for this thread: %.2f GHz at the start, %.2f GHz at the end\n",
 	       b->ghz[0], b->ghz[1]);
