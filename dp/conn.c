@@ -247,42 +247,54 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 	 * holds (our own or a peer's: the reverse tuple is looked up) and no
 	 * guard keeps (dp/laddr.h). */
 	{
-		uint32_t pos, rewind = UINT32_MAX, dest = dp_laddr_dest(&lc->laddr, rs->ip, rs->port);
+		uint32_t pos, rewind = UINT32_MAX, soonest = UINT32_MAX;
+		uint32_t dest = dp_laddr_dest(&lc->laddr, rs->ip, rs->port);
 		bool found = false;
 
-		for (int tries = 0; !found && tries < DP_LADDR_TRIES; tries++) {
-			unsigned dir;
-			uint64_t g;
-			uint32_t h;
+		for (int round = 0; !found && round < 2; round++) {
+			for (int tries = 0; !found && tries < DP_LADDR_TRIES; tries++) {
+				uint32_t left = 0, h;
+				unsigned dir;
+				uint64_t g;
 
-			if (dp_laddr_next(&lc->laddr, dest, &lip, &lport, &pos) < 0)
-				break;
-			/* The tuple's session buckets and its guard buckets,
-			 * fetched together (the insert below uses the former). */
-			h = dp_sess_hash(lc->sess.seed, rs->ip, lip, rs->port, lport, p->proto);
-			g = dp_laddr_guard_hash(&lc->laddr, lip, lport, rs->ip, rs->port);
-			dp_sess_prefetch(&lc->sess, h);
-			dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h,
-									lc->sess.mask)]);
-			dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 0));
-			dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 1));
-			if (p->proto == DP_IPPROTO_TCP &&
-			    dp_laddr_guarded(&lc->laddr, g, lip, lport, rs->ip, rs->port,
-					     lc->now_ms)) {
-				lc->stats.lport_guard_skips++;
-				if (rewind == UINT32_MAX)
-					rewind = pos;
-				continue;
+				if (dp_laddr_next(&lc->laddr, dest, &lip, &lport, &pos) < 0)
+					break;
+				/* The tuple's session buckets and its guard
+				 * buckets, fetched together (the insert below
+				 * uses the former). */
+				h = dp_sess_hash(lc->sess.seed, rs->ip, lip, rs->port, lport, p->proto);
+				g = dp_laddr_guard_hash(&lc->laddr, lip, lport, rs->ip, rs->port);
+				dp_sess_prefetch(&lc->sess, h);
+				dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h,
+										lc->sess.mask)]);
+				dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 0));
+				dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 1));
+				if (p->proto == DP_IPPROTO_TCP)
+					left = dp_laddr_guard_left(&lc->laddr, g, lip, lport, rs->ip,
+								   rs->port, lc->now_ms);
+				if (left) {
+					lc->stats.lport_guard_skips++;
+					if (left < soonest) {
+						soonest = left;
+						rewind = pos;
+					}
+					continue;
+				}
+				found = !dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport,
+							  p->proto, &dir);
+				if (!found)
+					lc->stats.lport_busy_skips++;
 			}
-			found = !dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport,
-						  p->proto, &dir);
-			if (!found)
-				lc->stats.lport_busy_skips++;
+			/* Short: ask the guard nearest its end again next time,
+			 * or look elsewhere at once (dp_laddr_missed). */
+			if (!found &&
+			    !dp_laddr_missed(&lc->laddr, dest, rewind, soonest,
+					     dp_sess_hash(lc->sess.seed, (uint32_t)lc->now_tsc, p->src,
+							  p->sport, (uint16_t)(dest + round),
+							  p->proto) * 0x9e3779b97f4a7c15ull))
+				break;
 		}
 		if (!found) {
-			/* Short: ask the oldest guard again next time. */
-			if (rewind != UINT32_MAX)
-				dp_laddr_rewind(&lc->laddr, dest, rewind);
 			dp_sess_free(&lc->sess, s);
 			*why = DP_DROP_LPORT_EXHAUSTED;
 			return NULL;

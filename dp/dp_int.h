@@ -494,20 +494,28 @@ void dp_sync_tick(struct dp_lcore *lc);
 /* A TCP segment of session s going in direction dir, judged by its
  * sequence numbers (dp/tcpwin.h) in its sender's own space — before any
  * rewrite or translation. Returns the event the state machine gets
- * (DP_TCP_EV_MAX: none, the state stays), or -1 when the segment was
- * dropped (a RST or FIN outside the window; m is gone). */
+ * (DP_TCP_EV_MAX: none, the state stays; DP_SESS_EV_REOPEN: a new
+ * connection on the tuple, the session SYN_RECV again), or -1 when the
+ * segment was dropped (a RST or FIN outside the window; m is gone). */
+#define DP_SESS_EV_REOPEN (DP_TCP_EV_MAX + 1)
 static inline int dp_sess_guard(struct dp_lcore *lc, struct dp_sess *s, struct rte_mbuf *m,
 				const struct dp_pkt *p, enum dp_dir dir)
 {
 	struct dp_tcpwin_seg g;
+	struct dp_sess_x *x;
 
 	if (unlikely(p->frag == DP_FRAG_LATER))
 		return DP_TCP_EV_MAX;
 	dp_tcpwin_read(rte_pktmbuf_mtod(m, const uint8_t *) + p->l4_off, p->l4_len, &g);
-	switch (dp_tcpwin_check(dp_sess_x(&lc->sess, s)->td, dir, s->state,
-				s->flags & DP_SESS_F_ONEWAY, &g)) {
+	x = dp_sess_x(&lc->sess, s);
+
+	switch (dp_tcpwin_check_reopen(x->td, &x->reopen, dir, s->state,
+				       s->flags & DP_SESS_F_ONEWAY, &g)) {
 	case DP_TCPWIN_OK:
 		return dp_tcp_event(p->tcp_flags);
+	case DP_TCPWIN_REOPEN:
+		lc->stats.tcp_reopened++;
+		return DP_SESS_EV_REOPEN;
 	case DP_TCPWIN_KEEP:
 		if (p->tcp_flags & DP_TCP_RST)
 			lc->stats.tcp_rst_unconfirmed++;
@@ -538,7 +546,8 @@ static inline bool dp_sess_track(struct dp_lcore *lc, struct dp_sess *s, struct 
 		if (ev < 0)
 			return false;
 		if (ev != DP_TCP_EV_MAX) {
-			st = (s->flags & DP_SESS_F_ONEWAY) ?
+			st = ev == DP_SESS_EV_REOPEN ? DP_TCP_SYN_RECV :
+			     (s->flags & DP_SESS_F_ONEWAY) ?
 			     dp_tcp_next_oneway(s->state, (enum dp_tcp_event)ev) :
 			     dp_tcp_next(s->state, dir, (enum dp_tcp_event)ev);
 			if (st != s->state) {

@@ -11,9 +11,16 @@ static uint32_t guard_buckets(uint32_t slots)
 	return b ? b : 1;
 }
 
+/* Bytes of the per-destination arrays (cursors, newest guards), each
+ * rounded to cache lines. */
+static size_t dests_size(uint32_t n_dests)
+{
+	return 2 * (((size_t)n_dests * sizeof(uint32_t) + 63) & ~(size_t)63);
+}
+
 size_t dp_laddr_memsize(uint32_t guard_slots, uint32_t n_dests)
 {
-	size_t cur = ((size_t)n_dests * sizeof(uint32_t) + 63) & ~(size_t)63;
+	size_t cur = dests_size(n_dests);
 
 	return cur + (size_t)guard_buckets(guard_slots) * sizeof(struct dp_lguard_bkt);
 }
@@ -29,7 +36,7 @@ static uint64_t mix(uint64_t x)
 void dp_laddr_init(struct dp_laddr *a, void *mem, uint32_t guard_slots, uint32_t n_dests,
 		   uint16_t me, uint64_t seed)
 {
-	size_t cur = ((size_t)n_dests * sizeof(uint32_t) + 63) & ~(size_t)63;
+	size_t cur = dests_size(n_dests);
 	uint32_t nb = guard_buckets(guard_slots);
 
 	memset(a, 0, sizeof(*a));
@@ -37,6 +44,8 @@ void dp_laddr_init(struct dp_laddr *a, void *mem, uint32_t guard_slots, uint32_t
 	a->seed = seed;
 	a->n_dests = n_dests;
 	a->cur = mem;
+	a->newest = a->cur + cur / 2 / sizeof(uint32_t);
+	memset(a->newest, 0, (size_t)n_dests * sizeof(uint32_t));
 	/* Random places; dp_laddr_next brings them into the space. */
 	for (uint32_t d = 0; d < n_dests; d++)
 		a->cur[d] = (uint32_t)mix(seed + d);
@@ -50,16 +59,58 @@ static uint32_t lip_hash(uint32_t lip)
 	return (uint32_t)(((uint64_t)lip * 0x9e3779b97f4a7c15ull) >> 32);
 }
 
-static bool lip_ours(const struct dp_laddr *a, uint32_t lip)
+/* lip's index among ours, -1 when it is not one of them */
+static int lip_index(const struct dp_laddr *a, uint32_t lip)
 {
 	for (uint32_t h = lip_hash(lip);; h++) {
 		unsigned k = a->by_lip[h & (DP_LADDR_HASH - 1)];
 
 		if (!k)
-			return false;
+			return -1;
 		if (a->lip[k - 1] == lip)
-			return true;
+			return (int)k - 1;
 	}
+}
+
+/* A guard until `until` on LIP:lport → rip:rport. The newest guard per
+ * destination is kept; mark: it came from a peer (sync), and when it is
+ * newer than every guard of ours to that destination the cursor goes to
+ * the candidate after it. Guards begin in the cursor's order, so this
+ * carries on a last life's walk where it stopped — past the band of
+ * tuples the servers may still hold in TIME-WAIT, not in it (a restarted
+ * node's random start falls there as often as the band is wide). False
+ * when lip is not one of ours. */
+static bool follow(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip,
+		   uint16_t rport, uint32_t until, bool mark)
+{
+	uint32_t port = __builtin_bswap16(lport), dest, k, *nw;
+	int li = lip_index(a, lip);
+
+	if (li < 0)
+		return false;
+	if (until == DP_LADDR_IN_USE || port < a->first || (port - a->first) % a->step ||
+	    (k = (port - a->first) / a->step) >= a->per_lip)
+		return true;
+	dest = dp_laddr_dest(a, rip, rport);
+	nw = &a->newest[dest];
+	if (*nw && (int32_t)(until - *nw) <= 0)
+		return true;
+	*nw = until;
+	if (!mark)
+		return true;
+	if ((uint32_t)++li == a->n_lips) {
+		li = 0;
+		if (++k == a->per_lip)
+			k = 0;
+	}
+	a->cur[dest] = k << 8 | (uint32_t)li;
+	return true;
+}
+
+void dp_laddr_follow(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip,
+		     uint16_t rport, uint32_t until)
+{
+	(void)follow(a, lip, lport, rip, rport, until, true);
 }
 
 void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m)
@@ -162,16 +213,19 @@ int dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip,
 {
 	uint32_t until = now + a->guard_ms;
 
-	if (!a->guard_ms || !lip_ours(a, lip))
+	if (!a->guard_ms)
 		return -ENOENT;
 	if (until == DP_LADDR_IN_USE)
 		until--;
+	if (!follow(a, lip, lport, rip, rport, until, false))
+		return -ENOENT;
 	return guard_set(a, lip, lport, rip, rport, until, now);
 }
 
 int dp_laddr_mark(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
 		  uint32_t until, uint32_t now)
 {
+	(void)follow(a, lip, lport, rip, rport, until, true);
 	return guard_set(a, lip, lport, rip, rport, until, now);
 }
 

@@ -42,7 +42,8 @@
  *
  * All of it is owned by one lcore: no locks, no allocation after init, and
  * O(1) per connection (a cursor step, one guard bucket pair, the caller's
- * session lookup; at most DP_LADDR_TRIES candidates). */
+ * session lookup; at most DP_LADDR_TRIES candidates, twice when the first
+ * ones sat in a band of guards far from their end: dp_laddr_missed). */
 #ifndef MGW_DP_LADDR_H
 #define MGW_DP_LADDR_H
 
@@ -56,6 +57,10 @@
 #define DP_LPORT_MAX  65535u
 #define DP_LADDR_TRIES 8         /* candidates one new connection may look at */
 #define DP_LADDR_IN_USE UINT32_MAX   /* dp_laddr_mark: until unmarked */
+/* A new connection that found no free tuple puts its cursor back on the
+ * guarded candidate nearest its end if that end is this close (ms), else
+ * sends it elsewhere (dp_laddr_missed). */
+#define DP_LADDR_REWIND_MS 1000
 
 enum dp_laddr_mode {
 	DP_LADDR_SOFT = 0,   /* owner = lport % n_lcores */
@@ -122,6 +127,7 @@ struct dp_laddr {
 	uint8_t by_lip[DP_LADDR_HASH];
 	uint32_t n_dests;
 	uint32_t *cur;             /* per destination: port index << 8 | LIP index */
+	uint32_t *newest;          /* per destination: the newest guard's end on our tuples, 0 none */
 	uint32_t g_n;              /* guard buckets */
 	struct dp_lguard_bkt *g;
 	uint64_t seed;
@@ -133,7 +139,9 @@ size_t dp_laddr_memsize(uint32_t guard_slots, uint32_t n_dests);
 
 /* Lay it out in mem (dp_laddr_memsize bytes, 64-byte aligned). Cursors
  * start at random places (seed), so that a restarted node does not begin
- * with the tuples its last life used first. */
+ * with the tuples its last life used first; the guards of that life,
+ * coming back by sync (dp_laddr_mark), then put each cursor after the
+ * newest of them. */
 void dp_laddr_init(struct dp_laddr *a, void *mem, uint32_t guard_slots, uint32_t n_dests,
 		   uint16_t me, uint64_t seed);
 
@@ -187,9 +195,7 @@ static inline int dp_laddr_next(struct dp_laddr *a, uint32_t dest, uint32_t *lip
 	return 0;
 }
 
-/* Put dest's cursor back to pos (from dp_laddr_next): the candidate there
- * was guarded, and guards end in about the order they began, so it is the
- * one to ask again first. */
+/* Put dest's cursor back to pos (from dp_laddr_next). */
 static inline void dp_laddr_rewind(struct dp_laddr *a, uint32_t dest, uint32_t pos)
 {
 	a->cur[dest] = pos;
@@ -230,10 +236,12 @@ static inline bool dp_lguard_live(const struct dp_lguard *e, uint32_t now)
 	return e->until == DP_LADDR_IN_USE || (int32_t)(e->until - now) > 0;
 }
 
-/* Is LIP:lport → rip:rport (network order) guarded at lcore time now? h
- * from dp_laddr_guard_hash. */
-static inline bool dp_laddr_guarded(const struct dp_laddr *a, uint64_t h, uint32_t lip,
-				    uint16_t lport, uint32_t rip, uint16_t rport, uint32_t now)
+/* How long LIP:lport → rip:rport (network order) stays guarded from lcore
+ * time now, in ms: 0 = not guarded, DP_LADDR_IN_USE while sync marks it
+ * in use. h from dp_laddr_guard_hash. */
+static inline uint32_t dp_laddr_guard_left(const struct dp_laddr *a, uint64_t h, uint32_t lip,
+					   uint16_t lport, uint32_t rip, uint16_t rport,
+					   uint32_t now)
 {
 	for (unsigned b = 0; b < 2; b++) {
 		const struct dp_lguard_bkt *k = dp_laddr_guard_bkt(a, h, b);
@@ -243,10 +251,43 @@ static inline bool dp_laddr_guarded(const struct dp_laddr *a, uint64_t h, uint32
 
 			if (e->lip == lip && e->lport == lport && e->rip == rip && e->rport == rport &&
 			    e->until && dp_lguard_live(e, now))
-				return true;
+				return e->until == DP_LADDR_IN_USE ? DP_LADDR_IN_USE
+								   : e->until - now;
 		}
 	}
-	return false;
+	return 0;
+}
+
+static inline bool dp_laddr_guarded(const struct dp_laddr *a, uint64_t h, uint32_t lip,
+				    uint16_t lport, uint32_t rip, uint16_t rport, uint32_t now)
+{
+	return dp_laddr_guard_left(a, h, lip, lport, rip, rport, now) != 0;
+}
+
+/* A new connection to dest found no free tuple in its DP_LADDR_TRIES
+ * candidates; the guarded one nearest its end was at pos (UINT32_MAX:
+ * none was guarded), left ms from it. Walking on in order is right when
+ * the cursor is at the oldest guards (they end in the order they began):
+ * then pos is the one to ask again, and it is put back there. But the
+ * cursor may sit in a band of guards that end much later — a restarted
+ * node's, whose random start fell among the guards its last life left
+ * (synced back to it), or tuples sync marks in use: put back there, every
+ * SYN would ask the same eight again until the band's guards end (a
+ * minute; seen as every new connection through a restarted node refused
+ * for 12 s and more). So unless pos ends within DP_LADDR_REWIND_MS, the
+ * cursor goes to a place picked by rnd (true: the caller may look there
+ * at once, a second round of candidates). */
+static inline bool dp_laddr_missed(struct dp_laddr *a, uint32_t dest, uint32_t pos,
+				   uint32_t left, uint64_t rnd)
+{
+	if (pos != UINT32_MAX && left <= DP_LADDR_REWIND_MS) {
+		a->cur[dest] = pos;
+		return false;
+	}
+	if (a->per_lip && a->n_lips)
+		a->cur[dest] = (uint32_t)(((rnd >> 32) * a->per_lip) >> 32) << 8 |
+			       (uint32_t)(rnd % a->n_lips);
+	return true;
 }
 
 /* A TCP session on LIP:lport → rip:rport ended at lcore time now: guard
@@ -262,10 +303,18 @@ int dp_laddr_put(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip,
  * guard), or as in use with DP_LADDR_IN_USE until a later mark replaces it
  * (a mark with until = now ends it). A tuple has one guard: a mark sets
  * it, longer or shorter. The LIP need not be one of ours yet (a LIP coming
- * back at hand-back). 0; 1 when a live guard was cut short to make room;
- * -ENOSPC when every slot the tuple may take holds an in-use mark. */
+ * back at hand-back). A guard on one of our tuples newer than every other
+ * to its destination moves that destination's cursor to the candidate
+ * after it (laddr.c: follow). 0; 1 when a live guard was cut short to make
+ * room; -ENOSPC when every slot the tuple may take holds an in-use mark. */
 int dp_laddr_mark(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport,
 		  uint32_t until, uint32_t now);
+
+/* A peer's closing session on LIP:lport → rip:rport (network order; sync
+ * installs it) will leave its guard until `until` (lcore time): the
+ * cursor follows it as it follows a mark's. */
+void dp_laddr_follow(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t rip,
+		     uint16_t rport, uint32_t until);
 
 /* Call fn for each live guard of lip (0: of every LIP) in guard slots
  * [from, from + n), for a walk in chunks (the sync thread's "guards travel

@@ -88,7 +88,7 @@ struct dp_sess_x {
 	uint8_t peer;            /* DP_SESS_F_FOREIGN: the owner's peer slot (sync) */
 	uint8_t origin;          /* DP_SESS_F_FOREIGN: the owner's lcore that sent it */
 	uint8_t gen;             /* DP_SESS_F_FOREIGN: resync generation (dp/sync.c) */
-	uint16_t sync_spare;
+	uint16_t reopen;         /* a new connection's SYN on this tuple (dp_tcpwin_check_reopen) */
 	uint32_t isn;            /* translation anchor (client ISN + 1 where a header went in) */
 	/* TCP window tracking (dp/tcpwin.h), per direction in its sender's
 	 * own sequence space (before any translation): end, scale, window.

@@ -121,6 +121,7 @@ struct dp_port_stats {
 	X(tunnel_fragmented,  "tunnel_fragmented",      "tunnel_fragmented",     "TUNNEL: datagrams sent as outer fragments.") \
 	X(tcp_rst_unconfirmed, "tcp_rst_unconfirmed",   "tcp_rst_unconfirmed",   "RSTs in the window but not at the next sequence number: passed on, session kept.") \
 	X(tcp_seq_unconfirmed, "tcp_seq_unconfirmed",   "tcp_seq_unconfirmed",   "Segments passed on without a state change (out of window; an ACK that does not acknowledge the server's SYN).") \
+	X(tcp_reopened,       "tcp_reopened",           "tcp_reopened",          "New connections on an old session's tuple (a client port come round again) that the server accepted: the session's sequence tracking started afresh.") \
 	X(evicted_embryonic,  "sessions_evicted_embryonic", "sessions_evicted_embryonic", "Embryonic TCP sessions evicted for new flows (table pressure).") \
 	X(evicted_udp,        "sessions_evicted_udp",   "sessions_evicted_udp",  "Idle UDP sessions evicted for new flows (table pressure).") \
 	X(refused_policy,     "refused_policy",         "refused_policy",        "New flows refused by an ACL or a limit (the drop reasons say which).") \

@@ -212,6 +212,12 @@ static void install(struct dp_lcore *lc, const struct dp_sync_rec *r)
 		lc->stats.sync_refused_bad++;
 		return;
 	}
+	/* A closing connection on a tuple of ours (a restarted node's last
+	 * life's, in its bulk): those end in the order they began, and the
+	 * cursors carry on after the newest (dp/laddr.h). */
+	if (r->proto == DP_IPPROTO_TCP && r->state >= DP_TCP_FIN_WAIT && lc->laddr.guard_ms)
+		dp_laddr_follow(&lc->laddr, r->s.lip, r->s.lport, r->s.rip, r->s.rport,
+				lc->now_ms + r->s.expire_ms + lc->laddr.guard_ms);
 	s = dp_sess_lookup(&lc->sess, r->s.cip, r->s.vip, r->s.cport, r->s.vport, r->proto, &dir);
 	if (s && dir == DP_DIR_IN && !(s->flags & DP_SESS_F_FOREIGN)) {
 		/* Ours too. A closed one of ours gives way to the peer's new

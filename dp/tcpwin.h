@@ -76,6 +76,9 @@ enum dp_tcpwin_verdict {
 			       * sequence number; ACK that does not complete the
 			       * handshake; FIN not in order) */
 	DP_TCPWIN_DROP,       /* RST or FIN outside the window: drop, count */
+	DP_TCPWIN_REOPEN,     /* the server's SYN-ACK to a new connection on the
+			       * tuple (dp_tcpwin_check_reopen): both sides start
+			       * afresh, the session is embryonic again */
 };
 
 /* The fields of a TCP header the tracker reads (host order). */
@@ -293,6 +296,63 @@ static inline enum dp_tcpwin_verdict dp_tcpwin_check(uint32_t td[2], unsigned d,
 	 * as a spoofed segment that moves end would). */
 	dp_tcpwin_learn(td, d, g);
 	return DP_TCPWIN_OK;
+}
+
+/* The low half of a new connection's ISN + 1 as dp_tcpwin_check_reopen
+ * keeps it (0 means none). */
+static inline uint16_t dp_tcpwin_reopen_key(uint32_t next)
+{
+	return (uint16_t)next ? (uint16_t)next : 1;
+}
+
+/* dp_tcpwin_check with a new connection on an old session's tuple: a
+ * client whose port comes round again (or a peer's stale copy, whose close
+ * this node never saw) sends a SYN that the old session's ends and
+ * windows would judge — its data passed but never learnt, its FIN dropped
+ * as out of window, the connection hung until the client gave up. A SYN
+ * of the client outside its direction's window is passed on and its ISN
+ * remembered (*reopen, the low 16 bits: the session's spare half-word),
+ * as is any SYN of a client side not seen here while the server side was;
+ * when the server answers it with a SYN-ACK for that ISN the server has
+ * taken the new connection, and both directions start again from the two
+ * SYNs (the client's window scale unknown: the largest, the liberal
+ * reading). A spoofed SYN changes nothing until the server itself accepts
+ * it, which a live connection's server does not (it answers a challenge
+ * ACK, RFC 5961 §4). */
+static inline enum dp_tcpwin_verdict dp_tcpwin_check_reopen(uint32_t td[2], uint16_t *reopen,
+							     unsigned d, uint8_t state, bool oneway,
+							     const struct dp_tcpwin_seg *g)
+{
+	uint32_t me = td[d];
+	uint8_t f = g->flags & 0x16;   /* SYN, RST, ACK */
+
+	if (oneway)
+		return dp_tcpwin_check(td, d, state, oneway, g);
+	if (d == 0 && f == 0x02 && (td[1] & DP_TCPWIN_K)) {
+		unsigned wexp = dp_tcpwin_wexp(td[1]);
+		int64_t diff = (int32_t)(g->seq + 1 - dp_tcpwin_end(me));
+		int64_t lim = (1ll << (16 + (wexp > 14 ? 14 : wexp))) + DP_TCPWIN_SLACK;
+
+		/* A client side not seen here (a peer's copy) starts from this
+		 * SYN as usual, while the server side keeps the old numbers:
+		 * remember it all the same. */
+		if (!(me & DP_TCPWIN_K)) {
+			*reopen = dp_tcpwin_reopen_key(g->seq + 1);
+			return dp_tcpwin_check(td, d, state, oneway, g);
+		}
+		if (diff < -lim || diff > lim) {
+			*reopen = dp_tcpwin_reopen_key(g->seq + 1);
+			return DP_TCPWIN_KEEP;
+		}
+	} else if (d == 1 && f == 0x12 && *reopen && (me & DP_TCPWIN_K) &&
+		   dp_tcpwin_reopen_key(g->ack) == *reopen) {
+		td[0] = dp_tcpwin_make(g->ack, true, DP_TCPWIN_WS_UNKNOWN, 0);
+		td[1] = 0;
+		dp_tcpwin_syn(td, 1, g, true);
+		*reopen = 0;
+		return DP_TCPWIN_REOPEN;
+	}
+	return dp_tcpwin_check(td, d, state, oneway, g);
 }
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """New HTTP connections one after another for SECONDS; one line each:
-"<start_ms> <end_ms> ok|fail <why> <local port>" (wall clock ms).
+"<start_ms> <end_ms> ok|fail <why>@<stage> <local port>" (wall clock ms;
+stage: connect, or answer once connected).
 Usage: seqconn.py VIP SECONDS"""
 import socket
 import sys
@@ -14,11 +15,13 @@ while time.time() < end:
     s = socket.socket()
     s.settimeout(2)
     lport = 0
+    stage = "connect"
     try:
         try:
             s.connect((vip, 80))
         finally:
             lport = s.getsockname()[1]
+        stage = "answer"
         s.sendall(b"GET / HTTP/1.0\r\n\r\n")
         data = b""
         while True:
@@ -30,6 +33,6 @@ while time.time() < end:
         if not data.endswith(b"\n") or b"200 OK" not in data:
             res = "fail short-answer"
     except OSError as e:
-        res = "fail " + type(e).__name__
+        res = "fail " + type(e).__name__ + "@" + stage
         s.close()
     print(t0, int(time.time() * 1000), res, lport, flush=True)

@@ -300,6 +300,146 @@ static void test_guard_full(void **state)
 	free(f.mem);
 }
 
+/* One new connection's search as dp/conn.c makes it (guards only, no
+ * sessions): true with the tuple's port when a candidate is free. */
+static bool pick(struct dp_laddr *a, uint32_t now, uint64_t rnd, uint16_t *port)
+{
+	uint32_t pos = 0, rewind = UINT32_MAX, soonest = UINT32_MAX, lip = 0;
+
+	for (int t = 0; t < DP_LADDR_TRIES; t++) {
+		uint32_t left;
+
+		assert_int_equal(dp_laddr_next(a, 0, &lip, port, &pos), 0);
+		left = dp_laddr_guard_left(a, dp_laddr_guard_hash(a, lip, *port, RIP1, RPORT), lip,
+					   *port, RIP1, RPORT, now);
+		if (!left)
+			return true;
+		if (left < soonest) {
+			soonest = left;
+			rewind = pos;
+		}
+	}
+	dp_laddr_missed(a, 0, rewind, soonest, rnd);
+	return false;
+}
+
+/* A cursor inside a band of guards far from their end (a restarted node's
+ * random start among the guards its last life left; tuples sync marks in
+ * use) gets out in a few misses instead of asking the same eight again
+ * until the band ends; a cursor at guards about to end waits for them. */
+static void test_cursor_band(void **state)
+{
+	struct dp_laddr_map m = { .mode = DP_LADDR_SOFT, .n_lcores = 1, .n_lips = 1,
+				  .lip = { LIP1 }, .guard_ms = 60000 };
+	uint32_t now = 1000, pos = 0, lip = 0;
+	uint64_t rnd = 0x123456789abcdefull;
+	unsigned misses = 0;
+	uint16_t port, want;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 200000, 1, 0);
+	dp_laddr_sync(&f.a, &m);
+	/* ports 1024..40999 guarded for a minute, the first 1000 in use */
+	for (unsigned p = 1024; p < 41000; p++) {
+		if (p < 2024)
+			assert_true(dp_laddr_mark(&f.a, LIP1, htons((uint16_t)p), RIP1, RPORT,
+						  DP_LADDR_IN_USE, now) >= 0);
+		else
+			assert_int_equal(dp_laddr_put(&f.a, LIP1, htons((uint16_t)p), RIP1, RPORT,
+						      now), 0);
+	}
+	/* the cursor at port 1500, in the in-use part */
+	for (;;) {
+		dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+		if (ntohs(port) == 1500)
+			break;
+	}
+	dp_laddr_rewind(&f.a, 0, pos);
+	while (!pick(&f.a, now, rnd, &port)) {
+		misses++;
+		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+		assert_true(misses < 30);
+	}
+	assert_true(ntohs(port) >= 41000);
+	/* and the same at a cursor among guards with 59 s to go */
+	now += 1000;
+	for (;;) {
+		dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+		if (ntohs(port) == 20000)
+			break;
+	}
+	dp_laddr_rewind(&f.a, 0, pos);
+	misses = 0;
+	while (!pick(&f.a, now, rnd, &port)) {
+		misses++;
+		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
+		assert_true(misses < 30);
+	}
+	assert_true(ntohs(port) >= 41000);
+	/* 500 ms before the band's end the cursor, put at its oldest guards,
+	 * stays there: the next search starts at the guard that ends first */
+	now += 58500;
+	for (;;) {
+		dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+		if (ntohs(port) == 2024)
+			break;
+	}
+	dp_laddr_rewind(&f.a, 0, pos);
+	assert_false(pick(&f.a, now, rnd, &port));
+	dp_laddr_next(&f.a, 0, &lip, &want, &pos);
+	assert_int_equal(ntohs(want), 2024);
+	/* ... which is free once it has ended */
+	dp_laddr_rewind(&f.a, 0, pos);
+	assert_true(pick(&f.a, now + 500, rnd, &port));
+	assert_int_equal(ntohs(port), 2024);
+	free(f.mem);
+}
+
+/* A restarted node's cursors carry on its last life's walk: the guards
+ * coming back by sync put each destination's cursor after the newest of
+ * them — not for another LIP's, an older one's, or its own. */
+static void test_cursor_follows_marks(void **state)
+{
+	struct dp_laddr_map m = { .mode = DP_LADDR_SOFT, .n_lcores = 1, .n_lips = 1,
+				  .lip = { LIP1 }, .guard_ms = 60000 };
+	uint32_t now = 5000, pos = 0, lip = 0;
+	uint16_t port = 0;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 100000, 1, 0);
+	dp_laddr_sync(&f.a, &m);
+	/* the last life's guards, oldest first, arriving in any order */
+	for (unsigned p = 1024; p <= 30000; p++) {
+		unsigned q = p % 2 ? p : 31024 - p;
+
+		assert_true(dp_laddr_mark(&f.a, LIP1, htons((uint16_t)q), RIP1, RPORT,
+					  now + 30000 + q - 1024, now) >= 0);
+	}
+	dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+	assert_int_equal(lip, LIP1);
+	assert_int_equal(ntohs(port), 30001);
+	/* an older guard, another LIP's, an in-use mark: the cursor stays */
+	dp_laddr_rewind(&f.a, 0, pos);
+	dp_laddr_mark(&f.a, LIP1, htons(9000), RIP1, RPORT, now + 100, now);
+	dp_laddr_mark(&f.a, LIP2, htons(9001), RIP1, RPORT, now + 60000, now);
+	dp_laddr_mark(&f.a, LIP1, htons(9002), RIP1, RPORT, DP_LADDR_IN_USE, now);
+	dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+	assert_int_equal(ntohs(port), 30001);
+	/* our own guard (a session of this life ended) is the newest now: a
+	 * peer's mark older than it leaves the cursor where it is */
+	assert_int_equal(dp_laddr_put(&f.a, LIP1, htons(30001), RIP1, RPORT, now + 2000), 0);
+	dp_laddr_mark(&f.a, LIP1, htons(12000), RIP1, RPORT, now + 61000, now);
+	dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+	assert_int_equal(ntohs(port), 30002);
+	/* at the end of the range the next candidate is its start */
+	dp_laddr_mark(&f.a, LIP1, htons(65535), RIP1, RPORT, now + 70000, now);
+	dp_laddr_next(&f.a, 0, &lip, &port, &pos);
+	assert_int_equal(ntohs(port), 1024);
+	free(f.mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +450,8 @@ int main(void)
 		cmocka_unit_test(test_guard),
 		cmocka_unit_test(test_mark_and_walk),
 		cmocka_unit_test(test_guard_full),
+		cmocka_unit_test(test_cursor_band),
+		cmocka_unit_test(test_cursor_follows_marks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

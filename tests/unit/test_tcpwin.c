@@ -382,6 +382,77 @@ static void test_read_header(void **state)
 	assert_int_equal(g.wscale, -1);
 }
 
+/* A new connection on an old session's tuple (the client's port come
+ * round, the old close never seen here): its server's FIN is not dropped
+ * as out of the old connection's window; a spoofed SYN changes nothing
+ * until the server accepts it. */
+static void test_reopen(void **state)
+{
+	uint32_t td[2], c = 100000, sv = 3000000000u, c2 = 2000000000u, s2 = 12345678;
+	uint16_t ro = 0;
+	struct dp_tcpwin_seg g;
+
+	(void)state;
+	handshake(td, c, sv);
+	g = seg(c + 1, sv + 1, 18, 0x18, 502);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 0, ES, false, &g), DP_TCPWIN_OK);
+	/* the old connection's tuple, a SYN from another sequence space */
+	g = seg(c2, 0, 0, 0x02, 64240);
+	g.wscale = 10;
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 0, ES, false, &g), DP_TCPWIN_KEEP);
+	assert_int_equal(ro, (uint16_t)(c2 + 1));
+	/* the old tracking would drop the new server's FIN */
+	{
+		uint32_t old[2] = { td[0], td[1] };
+
+		g = seg(s2 + 160, c2 + 19, 0, 0x11, 64);
+		assert_int_equal(dp_tcpwin_check(old, 1, ES, false, &g), DP_TCPWIN_DROP);
+	}
+	/* a SYN-ACK for another ISN (spoofed, or the old one's): no reopen */
+	g = seg(s2, c2 + 2, 0, 0x12, 65160);
+	assert_int_not_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_REOPEN);
+	/* the server takes the new connection */
+	g = seg(s2, c2 + 1, 0, 0x12, 65160);
+	g.wscale = 10;
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_REOPEN);
+	assert_int_equal(ro, 0);
+	/* the handshake's ACK, the request, the answer and the FIN: all in */
+	g = seg(c2 + 1, s2 + 1, 0, 0x10, 63);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 0, SR, false, &g), DP_TCPWIN_OK);
+	g = seg(c2 + 1, s2 + 1, 18, 0x18, 63);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 0, ES, false, &g), DP_TCPWIN_OK);
+	g = seg(s2 + 1, c2 + 19, 159, 0x18, 64);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_OK);
+	g = seg(s2 + 160, c2 + 19, 0, 0x11, 64);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_OK);
+	/* a RST far from the new connection's numbers is still refused */
+	g = seg(s2 + 5000000, 0, 0, 0x04, 0);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_DROP);
+	/* a peer's copy whose server side this node saw, not its client
+	 * side: the client's new SYN starts that side, and the server's
+	 * SYN-ACK for it starts the other */
+	handshake(td, c, sv);
+	dp_tcpwin_liberal(td);
+	g = seg(sv + 1, c + 1, 100, 0x18, 64);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_OK);
+	ro = 0;
+	g = seg(c2, 0, 0, 0x02, 64240);
+	g.wscale = 10;
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 0, ES, false, &g), DP_TCPWIN_OK);
+	g = seg(s2, c2 + 1, 0, 0x12, 65160);
+	g.wscale = 10;
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_REOPEN);
+	g = seg(s2 + 160, c2 + 19, 0, 0x11, 64);
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 1, ES, false, &g), DP_TCPWIN_OK);
+	/* a SYN in the window (the first SYN again) is no new connection */
+	handshake(td, c, sv);
+	ro = 0;
+	g = seg(c, 0, 0, 0x02, 64240);
+	g.wscale = 7;
+	assert_int_equal(dp_tcpwin_check_reopen(td, &ro, 0, SR, false, &g), DP_TCPWIN_OK);
+	assert_int_equal(ro, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -393,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_exp_of),
 		cmocka_unit_test(test_takeover_anywhere),
 		cmocka_unit_test(test_read_header),
+		cmocka_unit_test(test_reopen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
