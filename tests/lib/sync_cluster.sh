@@ -77,6 +77,8 @@ sc_cl() { sc_cluster "$1" | tb_json "$2"; }
 sc_state() { ip netns exec "$(tb_nsname "$1")" curl -s --max-time 2 http://127.0.0.1:8080/api/v1/status |
 	$TB_PY -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
 sc_state_is() { [[ $(sc_state "$1") == "$2" ]]; }
+# sc_stat NODE COUNTER: a counter of its /stats totals
+sc_stat() { TB_LB=$1 tb_api GET /api/v1/stats | tb_json "j['totals'].get('$2', 0)"; }
 # sc_drops NODE: its non-zero drop counters and its ports' rx losses
 sc_drops() {
 	TB_LB=$1 tb_api GET /api/v1/stats | tb_json '(

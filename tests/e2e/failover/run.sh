@@ -124,15 +124,15 @@ sleep 3
 sc_flows_stop roll "rolling upgrade"
 kill "$newconns"; wait "$newconns" 2>/dev/null
 read -r n f <<<"$(awk '{ n++; if ($3 != "ok") f++ } END { print n + 0, f + 0 }' "$TB_DIR/newconns.log")"
-tb_log "new connections during the upgrade: $n, failed $f"
+tb_log "new connections during the upgrade: $n, failed $f (reopened tuples: $(( $(sc_stat lb1 tcp_reopened) + $(sc_stat lb2 tcp_reopened) )))"
 awk '$3 != "ok"' "$TB_DIR/newconns.log" | while read -r a b r why lp; do
 	tb_log "  failed: $(date -d "@${a:0:10}.${a:10}" +%T.%3N) to $(date -d "@${b:0:10}.${b:10}" +%T.%3N) $why (client port $lp)"
 done
 tb_check "hundreds of new connections ($n)" [ "$n" -ge 100 ]
 for k in 1 2; do tb_log "node $k (restarted) drops, rx missed: $(sc_drops lb$k)"; done
-# The goal is 0, met in most runs; some runs lose a few, and one lost every
-# new connection through a restarted node for ~13 s (printed above with
-# their times and client ports; tracked in the failover issue): printed,
-# not judged, until it is understood. The long-lived flows are judged.
-tb_log "new connections failed during the rolling upgrade: $f of $n (goal 0)"
+# A graceful stop loses no new connection: the stopping node drains, its
+# heir takes its local IP with every session, a restarted node carries on
+# its ports after its last life's guards, and a client port come round
+# again on a stale session is tracked afresh (tcp_reopened).
+tb_expect_eq "no new connection failed during the rolling upgrade ($n)" 0 "$f"
 tb_done
