@@ -597,6 +597,29 @@ static void nc_reuse_check(const struct bench *b, struct nc *c, const struct nc_
 		c->too_early++;
 }
 
+/* The sequence numbers of slot s's packet at its step, as the two ends of
+ * a real connection number them (the window tracking judges them: with
+ * one number for every packet the FINs looked out of order and the
+ * sessions never left ESTABLISHED, nor expired). */
+static void nc_seq(const struct nc_slot *s, struct bench_tcp_x *x)
+{
+	uint32_t c = s->conn * 2654435761u, v = c ^ 0x5a5a5a5au;   /* the two ISNs */
+	static const struct { uint8_t cs, ca, ss, sa; } at[NC_STEPS] = {
+		/* client seq, ack; server seq, ack: offsets past the ISNs */
+		{ 0, 0, 0, 0 }, { 0, 0, 0, 1 }, { 1, 1, 0, 0 }, { 1, 1, 0, 0 },
+		{ 0, 0, 1, 65 }, { 65, 129, 0, 0 }, { 0, 0, 129, 66 }, { 66, 130, 0, 0 },
+	};
+
+	memset(x, 0, sizeof(*x));
+	if (nc_step[s->step].server) {
+		x->seq = v + at[s->step].ss;
+		x->ack = c + at[s->step].sa;
+	} else {
+		x->seq = c + at[s->step].cs;
+		x->ack = v + at[s->step].ca;
+	}
+}
+
 /* One burst of the new-connection mix: build, run, check, advance. */
 static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t *cycles,
 		    uint64_t *pkts, bool measured)
@@ -607,6 +630,7 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 
 	for (unsigned j = 0; j < DP_BURST; j++) {
 		struct nc_slot *s = &c->slot[base + j];
+		struct bench_tcp_x x;
 		struct bench_tuple t;
 
 		/* Slots start one round apart so every burst mixes the steps. */
@@ -627,8 +651,9 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 			t.dst = BENCH_VIP(0);
 			t.dport = BENCH_VPORT;
 		}
-		bench_tcp_frame(m[n], b->port_mac.addr_bytes, b->gw_mac, &t, nc_step[s->step].flags,
-				nc_step[s->step].payload);
+		nc_seq(s, &x);
+		bench_tcp_frame_x(m[n], b->port_mac.addr_bytes, b->gw_mac, &t, nc_step[s->step].flags,
+				  nc_step[s->step].payload, &x);
 		idx[n++] = base + j;
 	}
 	c->bursts++;
