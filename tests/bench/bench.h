@@ -139,6 +139,14 @@ static inline uint32_t bench_rand_below(uint64_t *s, uint32_t n)
 	return (uint32_t)(((bench_rand(s) >> 32) * (uint64_t)n) >> 32);
 }
 
+/* The slot-machine runs (new connections, SYN proxy): slot i of `slots`,
+ * each going through `steps` packets, starts `i % steps` rounds of bursts
+ * late, so that every burst mixes the steps. */
+static inline bool bench_slot_due(uint64_t bursts, unsigned slots, unsigned i, unsigned steps)
+{
+	return bursts / (slots / DP_BURST) >= i % steps;
+}
+
 /* fast.c */
 int bench_floor(struct bench *b);
 int bench_established(struct bench *b);

@@ -635,7 +635,7 @@ static int nc_burst(struct bench *b, struct nc *c, struct rte_mbuf **m, uint64_t
 
 		/* Slots start one round apart so every burst mixes the steps. */
 		if (!s->started) {
-			if (c->bursts / (NC_SLOTS / DP_BURST) < (base + j) % NC_STEPS)
+			if (!bench_slot_due(c->bursts, NC_SLOTS, base + j, NC_STEPS))
 				continue;
 			s->started = true;
 			s->conn = c->next_conn++;

@@ -123,7 +123,7 @@ static bool sp_check(struct sp_slot *s, const struct rte_mbuf *m, bool csum)
 }
 
 /* One burst of handshakes: 32 slots, started a round apart so that every
- * burst mixes the four steps. */
+ * burst mixes the four steps (bench_slot_due). */
 static int sp_burst(struct bench *b, struct sp_run *r, struct rte_mbuf **m, uint64_t *cycles,
 		    bool measured)
 {
@@ -135,7 +135,7 @@ static int sp_burst(struct bench *b, struct sp_run *r, struct rte_mbuf **m, uint
 		struct sp_slot *s = &r->slot[base + j];
 
 		if (!s->started) {
-			if (r->bursts / (SP_SLOTS / DP_BURST) < (base + j) % SP_STEPS)
+			if (!bench_slot_due(r->bursts, SP_SLOTS, base + j, SP_STEPS))
 				continue;
 			s->started = true;
 			s->conn = r->next_conn++;

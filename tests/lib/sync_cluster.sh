@@ -77,6 +77,20 @@ sc_cl() { sc_cluster "$1" | tb_json "$2"; }
 sc_state() { ip netns exec "$(tb_nsname "$1")" curl -s --max-time 2 http://127.0.0.1:8080/api/v1/status |
 	$TB_PY -c 'import json,sys; print(json.load(sys.stdin)["state"])' 2>/dev/null; }
 sc_state_is() { [[ $(sc_state "$1") == "$2" ]]; }
+# sc_sync_cut / sc_sync_mend: drop the sync datagrams between the nodes in
+# the server LAN's switch (a split brain: both alive, neither heard), and
+# let them through again. sc_sync_cut waits until each side sees the other
+# down.
+sc_peer_down() { [[ $(sc_cl "$1" 'j["sync"]["peers"][0]["state"]') == down ]]; }
+sc_sync_cut() {
+	tb_x sw nft add table bridge split
+	tb_x sw nft add chain bridge split f '{ type filter hook forward priority 0; }'
+	tb_x sw nft add rule bridge split f udp dport 8848 drop
+	tb_check "sync cut: node 1 sees node 2 down" tb_wait 5 sc_peer_down lb1
+	tb_check "and node 2 node 1" tb_wait 5 sc_peer_down lb2
+}
+sc_sync_mend() { tb_x sw nft delete table bridge split; }
+
 # sc_stat NODE COUNTER: a counter of its /stats totals
 sc_stat() { TB_LB=$1 tb_api GET /api/v1/stats | tb_json "j['totals'].get('$2', 0)"; }
 # sc_drops NODE: its non-zero drop counters and its ports' rx losses

@@ -323,6 +323,31 @@ static bool pick(struct dp_laddr *a, uint32_t now, uint64_t rnd, uint16_t *port)
 	return false;
 }
 
+/* Put destination 0's cursor at port (host order) of the one LIP. */
+static void cursor_at(struct dp_laddr *a, unsigned port)
+{
+	uint32_t pos = 0, lip = 0;
+	uint16_t p = 0;
+
+	do
+		dp_laddr_next(a, 0, &lip, &p, &pos);
+	while (ntohs(p) != port);
+	dp_laddr_rewind(a, 0, pos);
+}
+
+/* New connections until one finds a free port (*port): fewer than 30
+ * misses, each with the next random number. */
+static void pick_until_free(struct dp_laddr *a, uint32_t now, uint64_t *rnd, uint16_t *port)
+{
+	unsigned misses = 0;
+
+	while (!pick(a, now, *rnd, port)) {
+		misses++;
+		*rnd = *rnd * 6364136223846793005ull + 1442695040888963407ull;
+		assert_true(misses < 30);
+	}
+}
+
 /* A cursor inside a band of guards far from their end (a restarted node's
  * random start among the guards its last life left; tuples sync marks in
  * use) gets out in a few misses instead of asking the same eight again
@@ -333,7 +358,6 @@ static void test_cursor_band(void **state)
 				  .lip = { LIP1 }, .guard_ms = 60000 };
 	uint32_t now = 1000, pos = 0, lip = 0;
 	uint64_t rnd = 0x123456789abcdefull;
-	unsigned misses = 0;
 	uint16_t port, want;
 	struct fx f;
 
@@ -350,42 +374,18 @@ static void test_cursor_band(void **state)
 						      now), 0);
 	}
 	/* the cursor at port 1500, in the in-use part */
-	for (;;) {
-		dp_laddr_next(&f.a, 0, &lip, &port, &pos);
-		if (ntohs(port) == 1500)
-			break;
-	}
-	dp_laddr_rewind(&f.a, 0, pos);
-	while (!pick(&f.a, now, rnd, &port)) {
-		misses++;
-		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
-		assert_true(misses < 30);
-	}
+	cursor_at(&f.a, 1500);
+	pick_until_free(&f.a, now, &rnd, &port);
 	assert_true(ntohs(port) >= 41000);
 	/* and the same at a cursor among guards with 59 s to go */
 	now += 1000;
-	for (;;) {
-		dp_laddr_next(&f.a, 0, &lip, &port, &pos);
-		if (ntohs(port) == 20000)
-			break;
-	}
-	dp_laddr_rewind(&f.a, 0, pos);
-	misses = 0;
-	while (!pick(&f.a, now, rnd, &port)) {
-		misses++;
-		rnd = rnd * 6364136223846793005ull + 1442695040888963407ull;
-		assert_true(misses < 30);
-	}
+	cursor_at(&f.a, 20000);
+	pick_until_free(&f.a, now, &rnd, &port);
 	assert_true(ntohs(port) >= 41000);
 	/* 500 ms before the band's end the cursor, put at its oldest guards,
 	 * stays there: the next search starts at the guard that ends first */
 	now += 58500;
-	for (;;) {
-		dp_laddr_next(&f.a, 0, &lip, &port, &pos);
-		if (ntohs(port) == 2024)
-			break;
-	}
-	dp_laddr_rewind(&f.a, 0, pos);
+	cursor_at(&f.a, 2024);
 	assert_false(pick(&f.a, now, rnd, &port));
 	dp_laddr_next(&f.a, 0, &lip, &want, &pos);
 	assert_int_equal(ntohs(want), 2024);

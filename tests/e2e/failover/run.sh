@@ -77,19 +77,14 @@ sc_flows_stop kill "kill -9 of node 1 and its return"
 
 # ---- split brain ----
 p0=$(( $(sc_cl lb1 'j["sync"]["failover"]["probes_answered"]') + $(sc_cl lb2 'j["sync"]["failover"]["probes_answered"]') ))
-tb_x sw nft add table bridge split
-tb_x sw nft add chain bridge split f '{ type filter hook forward priority 0; }'
-tb_x sw nft add rule bridge split f udp dport 8848 drop
-peer_down() { [[ $(sc_cl "$1" 'j["sync"]["peers"][0]["state"]') == down ]]; }
-tb_check "sync cut: node 1 sees node 2 down" tb_wait 5 peer_down lb1
-tb_check "and node 2 node 1" tb_wait 5 peer_down lb2
+sc_sync_cut
 sleep 3
 p1=$(( $(sc_cl lb1 'j["sync"]["failover"]["probes_answered"]') + $(sc_cl lb2 'j["sync"]["failover"]["probes_answered"]') ))
 tb_log "split brain: probes answered $((p1 - p0))"
 tb_check "the probes were answered ($((p1 - p0)))" [ $((p1 - p0)) -gt 0 ]
 tb_expect_eq "node 1 did not take 10.1.0.101" idle "$(sc_lip_state lb1 10.1.0.101)"
 tb_expect_eq "node 2 did not take 10.1.0.100" idle "$(sc_lip_state lb2 10.1.0.100)"
-tb_x sw nft delete table bridge split
+sc_sync_mend
 peer_up() { [[ $(sc_cl "$1" 'j["sync"]["peers"][0]["state"]') == up ]]; }
 tb_check "sync back" tb_wait 15 peer_up lb1
 tb_check "sync back (node 2)" tb_wait 15 peer_up lb2

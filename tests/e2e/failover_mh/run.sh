@@ -21,12 +21,7 @@ sc_start_both
 tb_check "router: VIP with two nexthops" tb_wait 30 sc_gw_is 10.201.1.2,10.201.2.2
 
 # Sync cut (as a split brain): no session reaches the other node.
-tb_x sw nft add table bridge split
-tb_x sw nft add chain bridge split f '{ type filter hook forward priority 0; }'
-tb_x sw nft add rule bridge split f udp dport 8848 drop
-peer_down() { [[ $(sc_cl "$1" 'j["sync"]["peers"][0]["state"]') == down ]]; }
-tb_check "sync cut: node 1 sees node 2 down" tb_wait 5 peer_down lb1
-tb_check "and node 2 node 1" tb_wait 5 peer_down lb2
+sc_sync_cut
 sleep 3
 tb_expect_eq "node 2 did not take node 1's local IP" idle "$(sc_lip_state lb2 10.1.0.100)"
 
@@ -78,5 +73,5 @@ tb_expect_eq "the second request answered on the same connection" "second ok" \
 wait "$tcp_pid" 2>/dev/null
 
 tb_x r ip rule del pref 100
-tb_x sw nft delete table bridge split
+sc_sync_mend
 tb_done
