@@ -158,6 +158,50 @@ static bool nat_tuple_free(struct dp_lcore *lc, const struct dp_server *rs, cons
 	return !dp_sess_lookup(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, &dir);
 }
 
+/* The guarded candidate nearest its end a port search met (pos, from
+ * dp_laddr_next; UINT32_MAX: none) and how long it has left. */
+struct lport_miss {
+	uint32_t pos, left;
+};
+
+/* One round of at most DP_LADDR_TRIES candidates from dest's cursor
+ * towards rs: true with *lip:*lport free of sessions and guards. */
+static bool lport_round(struct dp_lcore *lc, const struct dp_server *rs, uint8_t proto,
+			uint32_t dest, uint32_t *lip, uint16_t *lport, struct lport_miss *ms)
+{
+	for (int tries = 0; tries < DP_LADDR_TRIES; tries++) {
+		uint32_t pos, left = 0, h;
+		unsigned dir;
+		uint64_t g;
+
+		if (dp_laddr_next(&lc->laddr, dest, lip, lport, &pos) < 0)
+			return false;
+		/* The tuple's session buckets and its guard buckets, fetched
+		 * together (the insert uses the former). */
+		h = dp_sess_hash(lc->sess.seed, rs->ip, *lip, rs->port, *lport, proto);
+		g = dp_laddr_guard_hash(&lc->laddr, *lip, *lport, rs->ip, rs->port);
+		dp_sess_prefetch(&lc->sess, h);
+		dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h, lc->sess.mask)]);
+		dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 0));
+		dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 1));
+		if (proto == DP_IPPROTO_TCP)
+			left = dp_laddr_guard_left(&lc->laddr, g, *lip, *lport, rs->ip, rs->port,
+						   lc->now_ms);
+		if (left) {
+			lc->stats.lport_guard_skips++;
+			if (left < ms->left) {
+				ms->left = left;
+				ms->pos = pos;
+			}
+			continue;
+		}
+		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, *lip, rs->port, *lport, proto, &dir))
+			return true;
+		lc->stats.lport_busy_skips++;
+	}
+	return false;
+}
+
 struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 			     const uint8_t *frame, const struct dp_pkt *p,
 			     const struct dp_sp_open *sp, enum dp_drop *why)
@@ -245,50 +289,17 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 	}
 	/* The next LIP:lport of this server address's cursor that no session
 	 * holds (our own or a peer's: the reverse tuple is looked up) and no
-	 * guard keeps (dp/laddr.h). */
+	 * guard keeps (dp/laddr.h); a second round elsewhere when the first
+	 * met only guards far from their end (dp_laddr_missed). */
 	{
-		uint32_t pos, rewind = UINT32_MAX, soonest = UINT32_MAX;
+		struct lport_miss ms = { UINT32_MAX, UINT32_MAX };
 		uint32_t dest = dp_laddr_dest(&lc->laddr, rs->ip, rs->port);
 		bool found = false;
 
 		for (int round = 0; !found && round < 2; round++) {
-			for (int tries = 0; !found && tries < DP_LADDR_TRIES; tries++) {
-				uint32_t left = 0, h;
-				unsigned dir;
-				uint64_t g;
-
-				if (dp_laddr_next(&lc->laddr, dest, &lip, &lport, &pos) < 0)
-					break;
-				/* The tuple's session buckets and its guard
-				 * buckets, fetched together (the insert below
-				 * uses the former). */
-				h = dp_sess_hash(lc->sess.seed, rs->ip, lip, rs->port, lport, p->proto);
-				g = dp_laddr_guard_hash(&lc->laddr, lip, lport, rs->ip, rs->port);
-				dp_sess_prefetch(&lc->sess, h);
-				dp_sess_prefetch_line(&lc->sess.bkt[dp_sess_alt(h & lc->sess.mask, h,
-										lc->sess.mask)]);
-				dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 0));
-				dp_sess_prefetch_line(dp_laddr_guard_bkt(&lc->laddr, g, 1));
-				if (p->proto == DP_IPPROTO_TCP)
-					left = dp_laddr_guard_left(&lc->laddr, g, lip, lport, rs->ip,
-								   rs->port, lc->now_ms);
-				if (left) {
-					lc->stats.lport_guard_skips++;
-					if (left < soonest) {
-						soonest = left;
-						rewind = pos;
-					}
-					continue;
-				}
-				found = !dp_sess_lookup_h(&lc->sess, h, rs->ip, lip, rs->port, lport,
-							  p->proto, &dir);
-				if (!found)
-					lc->stats.lport_busy_skips++;
-			}
-			/* Short: ask the guard nearest its end again next time,
-			 * or look elsewhere at once (dp_laddr_missed). */
+			found = lport_round(lc, rs, p->proto, dest, &lip, &lport, &ms);
 			if (!found &&
-			    !dp_laddr_missed(&lc->laddr, dest, rewind, soonest,
+			    !dp_laddr_missed(&lc->laddr, dest, ms.pos, ms.left,
 					     dp_sess_hash(lc->sess.seed, (uint32_t)lc->now_tsc, p->src,
 							  p->sport, (uint16_t)(dest + round),
 							  p->proto) * 0x9e3779b97f4a7c15ull))
