@@ -72,10 +72,10 @@ static int lip_index(const struct dp_laddr *a, uint32_t lip)
 	}
 }
 
-/* A guard until `until` on LIP:lport → rip:rport. The newest guard per
- * destination is kept; mark: it came from a peer (sync), and when it is
- * newer than every guard of ours to that destination the cursor goes to
- * the candidate after it. Guards begin in the cursor's order, so this
+/* A guard until `until` on LIP:lport → rip:rport. mark: it came from a
+ * peer (sync), and when it is newer than every other the peers gave for
+ * that destination, and this life has not ended a connection to it yet,
+ * the cursor goes to the candidate after it. Guards begin in the cursor's order, so this
  * carries on a last life's walk where it stopped — past the band of
  * tuples the servers may still hold in TIME-WAIT, not in it (a restarted
  * node's random start falls there as often as the band is wide). False
@@ -93,11 +93,17 @@ static bool follow(struct dp_laddr *a, uint32_t lip, uint16_t lport, uint32_t ri
 		return true;
 	dest = dp_laddr_dest(a, rip, rport);
 	nw = &a->newest[dest];
-	if (*nw && (int32_t)(until - *nw) <= 0)
+	/* Once this life has ended a connection to dest its cursor is where
+	 * its own walk is (the low bit says so): a peer's word no longer
+	 * moves it — an echo of one of our closing sessions would put it
+	 * back among our live tuples. */
+	if (!mark) {
+		*nw = until | 1;
 		return true;
-	*nw = until;
-	if (!mark)
+	}
+	if (*nw & 1 || (*nw && (int32_t)(until - *nw) <= 0))
 		return true;
+	*nw = until & ~1u;
 	if ((uint32_t)++li == a->n_lips) {
 		li = 0;
 		if (++k == a->per_lip)

@@ -127,7 +127,8 @@ struct dp_laddr {
 	uint8_t by_lip[DP_LADDR_HASH];
 	uint32_t n_dests;
 	uint32_t *cur;             /* per destination: port index << 8 | LIP index */
-	uint32_t *newest;          /* per destination: the newest guard's end on our tuples, 0 none */
+	uint32_t *newest;          /* per destination: the newest synced guard's end on our tuples
+				    * (0 none), | 1 once this life ended one (laddr.c follow) */
 	uint32_t g_n;              /* guard buckets */
 	struct dp_lguard_bkt *g;
 	uint64_t seed;
