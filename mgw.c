@@ -48,7 +48,6 @@
 
 #define MGW_VERSION "0.1.0"
 #define MGW_MAX_EAL_ARGS 128
-#define AFP_FRAMES 4096   /* af_packet ring frames per queue, unless dev says */
 
 RTE_LOG_REGISTER(mgw_logtype_main, mgw.main, INFO);
 #define MGW_LOG(level, fmt, ...) \
@@ -280,7 +279,10 @@ static int build_eal_args(struct mgw *m)
 	for (unsigned i = 0; i < c->n_ports; i++) {
 		const char *dev = c->ports[i].dev;
 
-		if (strncmp(dev, "net_", 4) == 0) {
+		if (strncmp(dev, "iface=", 6) == 0) {
+			/* A kernel interface alone: probed after EAL's start
+			 * (dp/port.c), af_xdp or af_packet as it can. */
+		} else if (strncmp(dev, "net_", 4) == 0) {
 			/* af_packet spreads flows over qpairs with PACKET_FANOUT:
 			 * one queue pair per data lcore. Its default ring (512
 			 * frames) overflows in the kernel, silently, whenever an
@@ -293,7 +295,7 @@ static int build_eal_args(struct mgw *m)
 			if (afp && !strstr(dev, "qpairs="))
 				snprintf(q, sizeof(q), ",qpairs=%d", n_data);
 			if (afp && !strstr(dev, "framecnt="))
-				snprintf(f, sizeof(f), ",framecnt=%d", AFP_FRAMES);
+				snprintf(f, sizeof(f), ",framecnt=%d", DP_AFP_FRAMES);
 			rc |= add_arg(m, "--vdev=%s%s%s", dev, q, f);
 		} else {
 			rc |= add_arg(m, "-a");
@@ -321,7 +323,10 @@ static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
 
 		/* An ethdev is named by its devargs up to the first comma. */
 		snprintf(d->port[i].name, sizeof(d->port[i].name), "%s", c->ports[i].name);
-		snprintf(d->port[i].devname, sizeof(d->port[i].devname), "%.*s", (int)n, dev);
+		if (strncmp(dev, "iface=", 6) == 0)
+			snprintf(d->port[i].kiface, sizeof(d->port[i].kiface), "%s", dev + 6);
+		else
+			snprintf(d->port[i].devname, sizeof(d->port[i].devname), "%.*s", (int)n, dev);
 		snprintf(d->port[i].tapname, sizeof(d->port[i].tapname), "net_tap%u", i);
 		d->port[i].mtu = c->ports[i].mtu;
 	}

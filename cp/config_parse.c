@@ -1,6 +1,7 @@
 /* cp/config_parse.c — JSON → config model, field by field, with the JSON
  * path of the first bad field in the error (see config.h). */
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,15 @@ static int parse_ports(const json_t *arr, struct cp_config *c, struct cp_err *er
 		RD(cp_rd_string(o, path, "dev", true, p->dev, sizeof(p->dev), err));
 		if (!p->dev[0])
 			return cp_rd_fail(err, path, "dev", "must not be empty");
+		/* "iface=eth1": a kernel interface, the driver mgw's choice
+		 * (af_xdp, else af_packet: dp/port.c). */
+		if (strncmp(p->dev, "iface=", 6) == 0) {
+			size_t n = strlen(p->dev + 6);
+
+			if (n == 0 || n >= IFNAMSIZ || strpbrk(p->dev + 6, ",/ "))
+				return cp_rd_fail(err, path, "dev",
+						  "iface= takes one kernel interface name (1..15 characters, no ',', '/' or space)");
+		}
 		RD(rd_prefix(o, path, "ip", true, &p->ip, &p->plen, err));
 		if (p->plen == 0 || p->plen > 30)
 			return cp_rd_fail(err, path, "ip", "prefix length must be 1..30");

@@ -39,10 +39,13 @@ static struct {
 
 int cp_crash_kernel_iface(const char *dev, char out[IFNAMSIZ])
 {
-	const char *p = strchr(dev, ',');
+	/* The keys after the driver's name; "iface=X" alone names no driver. */
+	const char *key = strncmp(dev, "iface=", 6) == 0 ? dev : strchr(dev, ',');
 
-	while (p) {
-		const char *key = p + 1, *end = strchr(key, ',');
+	if (key && key != dev)
+		key++;
+	while (key) {
+		const char *end = strchr(key, ',');
 		size_t len = end ? (size_t)(end - key) : strlen(key);
 
 		if (len >= 6 && strncmp(key, "iface=", 6) == 0) {
@@ -53,7 +56,7 @@ int cp_crash_kernel_iface(const char *dev, char out[IFNAMSIZ])
 			out[len] = 0;
 			return 1;
 		}
-		p = end;
+		key = end ? end + 1 : NULL;
 	}
 	return 0;
 }

@@ -38,7 +38,7 @@ struct cp_crash_ports {
 };
 
 /* The kernel interface named by "iface=" in a port's dev string
- * ("net_af_packet0,iface=eth1,qpairs=2"): 1 and *out filled, 0 when there
+ * ("net_af_packet0,iface=eth1,qpairs=2", or "iface=eth1" alone): 1 and *out filled, 0 when there
  * is none, -EINVAL when it is empty or too long for an interface name. */
 int cp_crash_kernel_iface(const char *dev, char out[IFNAMSIZ]);
 

@@ -41,9 +41,9 @@ json_t *cp_status_json(struct cp *cp)
 			continue;
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", pi.mac[0], pi.mac[1],
 			 pi.mac[2], pi.mac[3], pi.mac[4], pi.mac[5]);
-		json_array_append_new(ports, json_pack("{s:s, s:s, s:b, s:s}",
+		json_array_append_new(ports, json_pack("{s:s, s:s, s:s, s:b, s:s}",
 						       "name", pi.name, "mac", mac,
-						       "link", pi.link_up,
+						       "driver", pi.driver, "link", pi.link_up,
 						       "exception_path", cp->tap_name[i]));
 	}
 	pthread_mutex_lock(&cp->lock);

@@ -282,6 +282,7 @@ int dp_port_info(struct dp *dp, unsigned i, struct dp_port_info *out)
 {
 	struct rte_eth_stats st;
 	struct rte_eth_link link;
+	struct rte_eth_dev_info info;
 
 	if (i >= dp->n_ports)
 		return -ENOENT;
@@ -290,6 +291,8 @@ int dp_port_info(struct dp *dp, unsigned i, struct dp_port_info *out)
 	out->eth_id = dp->port[i].eth_id;
 	out->tap_id = dp->port[i].tap_id;
 	memcpy(out->mac, dp->port[i].mac.addr_bytes, 6);
+	if (rte_eth_dev_info_get(dp->port[i].eth_id, &info) == 0)
+		snprintf(out->driver, sizeof(out->driver), "%s", info.driver_name);
 	if (rte_eth_link_get_nowait(dp->port[i].eth_id, &link) == 0)
 		out->link_up = link.link_status == RTE_ETH_LINK_UP;
 	if (rte_eth_stats_get(dp->port[i].eth_id, &st) == 0) {

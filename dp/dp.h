@@ -18,12 +18,18 @@
 #include "dp/stats.h"
 
 #define DP_MAX_LCORES 16
+/* af_packet ring frames per queue unless the dev string says: the PMD's
+ * default 512 overflow silently in the kernel whenever an lcore is late by
+ * a millisecond or two at line rate (8 MB per queue rides that out). */
+#define DP_AFP_FRAMES 4096
 
 struct dp;
 
 struct dp_port_conf {
 	char name[16];        /* "wan"; the TAP is "mgw-<name>" */
 	char devname[64];     /* ethdev name: vdev name ("net_af_packet0") or PCI address */
+	char kiface[16];      /* else a kernel interface: dp opens it with af_xdp, or with
+			       * af_packet where XDP can't serve it, and fills devname */
 	char tapname[64];     /* ethdev name of its exception-path TAP ("net_tap0") */
 	uint16_t mtu;
 };
@@ -126,6 +132,7 @@ struct dp_port_info {
 	uint8_t mac[6];
 	bool link_up;
 	uint64_t imissed, ierrors, oerrors;
+	char driver[32];      /* "net_af_xdp", "net_af_packet", "mlx5_pci", ... */
 };
 
 /* After rte_eal_init(): set up the mbuf pool, ports, TAPs, per-lcore state,

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_dev.h>
+
 #include "dp/dp_int.h"
 
 /* hw: a PCI NIC (RSS and checksum offload asked for where it has them). */
@@ -57,6 +59,58 @@ static int setup_queues(struct dp *dp, uint16_t id, uint16_t mtu, uint16_t nb_de
 	return 0;
 }
 
+/* Create the vdev `drv`_<port name> on the port's kernel interface and set
+ * up its queues; on failure it is gone again. */
+static int try_kernel_driver(struct dp *dp, struct dp_port *p, const char *drv,
+			     const char *args)
+{
+	char name[sizeof(p->conf.devname)], devargs[192];
+	int rc;
+
+	snprintf(name, sizeof(name), "%s_%s", drv, p->conf.name);
+	snprintf(devargs, sizeof(devargs), "vdev:%s,%s", name, args);
+	rc = rte_dev_probe(devargs);
+	if (rc < 0)
+		return rc;
+	rc = rte_eth_dev_get_port_by_name(name, &p->eth_id);
+	if (rc == 0)
+		rc = setup_queues(dp, p->eth_id, p->conf.mtu, DP_RX_DESC, DP_TX_DESC, false);
+	if (rc < 0) {
+		rte_eal_hotplug_remove("vdev", name);
+		return rc;
+	}
+	snprintf(p->conf.devname, sizeof(p->conf.devname), "%s", name);
+	return 0;
+}
+
+/* A port given as a kernel interface alone ("iface=eth1"): af_xdp, one
+ * queue per data lcore (the PMD binds zero-copy where the driver has it,
+ * else copy mode, with need_wakeup and busy polling where the kernel
+ * offers them); af_packet, with a line saying why, where XDP can't attach
+ * or the interface has fewer queues than there are data lcores (a veth
+ * has one). af_packet's queues are spread by PACKET_FANOUT. */
+static int open_kernel_port(struct dp *dp, struct dp_port *p)
+{
+	char args[96];
+	int rc;
+
+	snprintf(args, sizeof(args), "iface=%s,start_queue=0,queue_count=%u", p->conf.kiface,
+		 dp->n_lcores);
+	rc = try_kernel_driver(dp, p, "net_af_xdp", args);
+	if (rc == 0)
+		return 0;
+	DP_LOG(WARNING, "port %s: af_xdp on %s failed (%s; it needs XDP and a queue for each of "
+	       "the %u data lcores): af_packet instead", p->conf.name, p->conf.kiface,
+	       strerror(-rc), dp->n_lcores);
+	snprintf(args, sizeof(args), "iface=%s,qpairs=%u,framecnt=%u", p->conf.kiface,
+		 dp->n_lcores, DP_AFP_FRAMES);
+	rc = try_kernel_driver(dp, p, "net_af_packet", args);
+	if (rc < 0)
+		DP_LOG(ERR, "port %s: af_packet on %s failed too: %s", p->conf.name,
+		       p->conf.kiface, strerror(-rc));
+	return rc;
+}
+
 int dp_port_init(struct dp *dp, unsigned i)
 {
 	struct dp_port *p = &dp->port[i];
@@ -64,8 +118,11 @@ int dp_port_init(struct dp *dp, unsigned i)
 	bool is_vdev;
 	int rc;
 
-	rc = rte_eth_dev_get_port_by_name(p->conf.devname, &p->eth_id);
-	if (rc < 0) {
+	if (p->conf.kiface[0]) {
+		rc = open_kernel_port(dp, p);
+		if (rc < 0)
+			return rc;
+	} else if (rte_eth_dev_get_port_by_name(p->conf.devname, &p->eth_id) < 0) {
 		DP_LOG(ERR, "port %s: no ethdev named %s", p->conf.name, p->conf.devname);
 		return -ENODEV;
 	}
@@ -78,7 +135,8 @@ int dp_port_init(struct dp *dp, unsigned i)
 	if (rc < 0)
 		return rc;
 	is_vdev = strncmp(p->conf.devname, "net_", 4) == 0;
-	rc = setup_queues(dp, p->eth_id, p->conf.mtu, DP_RX_DESC, DP_TX_DESC, !is_vdev);
+	rc = p->conf.kiface[0] ? 0   /* set up by open_kernel_port */
+		: setup_queues(dp, p->eth_id, p->conf.mtu, DP_RX_DESC, DP_TX_DESC, !is_vdev);
 	if (rc < 0) {
 		DP_LOG(ERR, "port %s: queue setup failed: %s", p->conf.name, strerror(-rc));
 		return rc;

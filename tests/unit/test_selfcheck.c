@@ -497,7 +497,11 @@ static void test_kernel_iface(void **state)
 	assert_int_equal(cp_crash_kernel_iface("net_null0,", n), 0);
 	assert_int_equal(cp_crash_kernel_iface("net_pcap0,rx_iface=eth0", n), 0);
 	assert_int_equal(cp_crash_kernel_iface("net_x0,ifacex=eth0", n), 0);
-	assert_int_equal(cp_crash_kernel_iface("iface=eth0", n), 0);   /* no device name */
+	/* A kernel interface alone: mgw picks the driver (dp/port.c). */
+	assert_int_equal(cp_crash_kernel_iface("iface=eth0", n), 1);
+	assert_string_equal(n, "eth0");
+	assert_int_equal(cp_crash_kernel_iface("iface=", n), -EINVAL);
+	assert_int_equal(cp_crash_kernel_iface("xiface=eth0", n), 0);
 	assert_int_equal(cp_crash_kernel_iface("net_af_packet0,iface=", n), -EINVAL);
 	assert_int_equal(cp_crash_kernel_iface("net_af_packet0,iface=,qpairs=1", n), -EINVAL);
 	assert_int_equal(cp_crash_kernel_iface("net_af_packet0,iface=sixteen-chars-xy", n),

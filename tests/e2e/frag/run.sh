@@ -22,8 +22,11 @@ tb_udp_echo 2 5353
 tb_mgw_config "[
   { \"proto\": \"udp\", \"vip\": \"$TB_VIP\", \"port\": 53, \"scheduler\": \"rr\",
     \"servers\": $(tb_servers_json 5353 2) } ]"
-sed -i 's/net_af_packet\([01]\),iface=\([a-z]*\)/net_af_xdp\1,iface=\2/' "$TB_DIR/mgw.json"
+# The ports as kernel interfaces alone ("iface=wan"): mgw picks af_xdp.
+sed -i 's/net_af_packet[01],iface=\([a-z]*\)/iface=\1/' "$TB_DIR/mgw.json"
 tb_mgw_start || exit 1
+tb_expect_eq "iface= ports opened with af_xdp" "net_af_xdp net_af_xdp" \
+	"$(tb_api GET /api/v1/status | tb_json '" ".join(p["driver"] for p in j["ports"])')"
 
 stat() { tb_stat "j['totals']$1"; }
 
