@@ -95,6 +95,16 @@ tb_check "the tables agree again after the cut" tb_wait 20 sc_agree 0
 
 # ---- rolling upgrade: SIGTERM and restart each node in turn ----
 sc_flows_start roll
+# FO_PCAP=1: capture every SYN, FIN and RST and ARP at the client, the
+# router's two legs, the switch's node ports and the servers (with
+# TB_KEEP_DIR=1 to keep them) -- to see where a lost connect went.
+if [[ -n ${FO_PCAP:-} ]]; then
+	for w in c:c0 r:r-n1 r:r-n2 sw:s-lb1 sw:s-lb2 b1:eth0 b2:eth0; do
+		tb_bg "${w%%:*}" "pcap-${w/:/-}" tcpdump -s 96 -U -n -i "${w#*:}" -w "$TB_DIR/${w/:/-}.pcap" \
+			"(tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0) or arp"
+	done
+	sleep 1
+fi
 tb_bg c newconns $TB_PY -u "$TB_ROOT/tests/lib/seqconn.py" $TB_CVIP 300
 newconns=$TB_LAST_PID
 for k in 1 2; do
