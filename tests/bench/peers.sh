@@ -10,7 +10,9 @@
 #         (pinned to the same core, one thread).
 #   Load: wrk pinned to the other core with the backends: new connections/s
 #         (Connection: close), keep-alive requests/s, one connection's
-#         latency p50/p99; the LB process's CPU seconds per request.
+#         latency p50/p99; the LB process's CPU seconds per request; UDP
+#         (tests/tools/udpgen, 64 flows) at a fixed rate and at its maximum,
+#         delivered = what the backends' nftables counters saw.
 # The kernel's own forwarding (nftables) runs in softirq on whichever core
 # the veth delivers on: it cannot be pinned, so it may use both cores —
 # read its ratios as an upper bound for the kernel.
@@ -33,7 +35,18 @@ tb_topology 2
 tb_http_backends 2
 for ((i = 1; i <= 2; i++)); do eval "taskset -a -p -c $gencore \$TB_NGINX_PID_$i" >/dev/null; done
 svc="[ { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\",
-    \"servers\": $(tb_servers_json 8080 2) } ]"
+    \"servers\": $(tb_servers_json 8080 2) },
+  { \"proto\": \"udp\", \"vip\": \"$TB_VIP\", \"port\": 53, \"scheduler\": \"rr\",
+    \"servers\": $(tb_servers_json 53 2) } ]"
+udp_pps=${BENCH_PEERS_UDP_PPS:-100000}
+for ((i = 1; i <= 2; i++)); do
+	tb_x b$i nft -f - <<NFT
+table ip sink {
+	counter dgrams { }
+	chain in { type filter hook input priority 0; policy accept; udp dport 53 counter name dgrams drop; }
+}
+NFT
+done
 declare -A R   # R[peer.metric]
 
 # cpu PID: utime + stime of a process, in seconds
@@ -59,6 +72,32 @@ measure() {
 	R[$p.p99_us]=$(echo "$out" | awk '$1 == "99%" {print $2}' | us)
 	echo "peers: $p: ${R[$p.new_conn_per_s]} new conn/s (${R[$p.cpu_us_per_conn]:--} us LB CPU each)," \
 		"${R[$p.keepalive_req_per_s]} keep-alive req/s, p50 ${R[$p.p50_us]} us, p99 ${R[$p.p99_us]} us"
+}
+# UDP: datagrams the backends took (an nftables counter in each, dropping
+# them there: no echo process caps the count), against what udpgen sent.
+sink_reset() { for ((i = 1; i <= 2; i++)); do tb_x b$i nft reset counter ip sink dgrams >/dev/null; done; }
+sink_count() {
+	local i n=0
+	for ((i = 1; i <= 2; i++)); do
+		n=$((n + $(tb_x b$i nft list counter ip sink dgrams | awk '/packets/ {print $2}')))
+	done
+	echo $n
+}
+# udp_measure PEER: a fixed offered rate (BENCH_PEERS_UDP_PPS) and the
+# generator's maximum, 64 flows, to VIP:53
+udp_measure() {
+	local p=$1 out sent got rate
+	for rate in $udp_pps 0; do
+		sink_reset
+		out=$(tb_client taskset -c $gencore "$TB_BUILD/tools/udpgen" $TB_VIP 53 $rate $secs 64)
+		sleep 0.5
+		got=$(sink_count)
+		sent=$(awk '{print $2}' <<<"$out")
+		local k=udp_fixed; ((rate)) || k=udp_max
+		R[$p.${k}_delivered_pps]=$(awk -v g="$got" -v s="$secs" 'BEGIN { printf "%d", g / s }')
+		R[$p.${k}_loss_pct]=$(awk -v g="$got" -v n="$sent" 'BEGIN { printf "%.2f", n ? (n - g) * 100 / n : 0 }')
+		echo "peers: $p: UDP offered ${rate/#0/max} pps: $out; delivered $got (${R[$p.${k}_loss_pct]} % lost)"
+	done
 }
 # wrk's "117.00us" / "1.20ms" → microseconds
 us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us/, "", v); print v + 0 } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1e6 } else print 0 }'; }
@@ -96,6 +135,7 @@ for p in $peers; do
 		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet\([01]\),iface=\([a-z]*\)/net_af_xdp\1,iface=\2/' "$TB_DIR/mgw.json"
 		tb_mgw_start || { echo "peers: $p did not start"; continue; }
 		measure "$p" "$MGW_PID"
+		udp_measure "$p"
 		echo "peers: $p: mgw's drops $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}'), state $(tb_api GET /api/v1/status | tb_json 'j["state"] + " " + j["state_reason"]')"
 		grep -E "watchdog|self-check failed" "$TB_DIR/mgw.log" | head -n 3 | sed "s/^/peers: $p: /"
 		tb_mgw_stop
@@ -108,6 +148,7 @@ table ip fnat {
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
 		ip daddr $TB_VIP tcp dport 80 dnat to numgen inc mod 2 map { 0 : 10.1.0.11, 1 : 10.1.0.12 } : 8080
+		ip daddr $TB_VIP udp dport 53 dnat to numgen inc mod 2 map { 0 : 10.1.0.11, 1 : 10.1.0.12 } : 53
 	}
 	chain post {
 		type nat hook postrouting priority srcnat; policy accept;
@@ -116,6 +157,7 @@ table ip fnat {
 }
 NFT
 		measure nft 0
+		udp_measure nft
 		tb_x lb nft delete table ip fnat
 		kernel_lb_off ;;
 	haproxy)
@@ -159,12 +201,15 @@ events { worker_connections 20000; }
 stream {
 	upstream b { server 10.1.0.11:8080; server 10.1.0.12:8080; }
 	server { listen $TB_VIP:80 reuseport backlog=4096; proxy_pass b; proxy_bind 10.1.0.100; }
+	upstream bu { server 10.1.0.11:53; server 10.1.0.12:53; }
+	server { listen $TB_VIP:53 udp; proxy_pass bu; proxy_bind 10.1.0.100; proxy_responses 0; }
 }
 NGX
 		tb_bg lb ngx-lb taskset -c $lbcore nginx -c "$TB_DIR/ngx-lb/nginx.conf"
 		np=$TB_LAST_PID
 		tb_wait 5 tb_x c bash -c "exec 3<>/dev/tcp/$TB_VIP/80" || { echo "peers: nginx stream not listening"; tail -n 5 "$TB_DIR/ngx-lb.log" "$TB_DIR/ngx-lb/error.log"; kill "$np"; kernel_lb_off; continue; }
 		measure nginx "$np"
+		udp_measure nginx
 		kill "$np"; wait "$np" 2>/dev/null
 		kernel_lb_off ;;
 	esac
@@ -172,16 +217,17 @@ done
 
 # The table: each metric, each LB, and mgw/peer for both mgw I/O modes
 # (for latency and CPU, peer/mgw: above 1 is mgw better everywhere).
-metrics="new_conn_per_s keepalive_req_per_s p50_us p99_us cpu_us_per_conn"
-printf '\n%-20s' "metric"; for p in $peers; do printf '%12s' "$p"; done; echo
-for m in $metrics; do
-	printf '%-20s' "$m"; for p in $peers; do printf '%12s' "${R[$p.$m]:--}"; done; echo
+# (HAProxy has no UDP: "-" there.) Loss is shown, not made a ratio.
+metrics="new_conn_per_s keepalive_req_per_s p50_us p99_us cpu_us_per_conn udp_fixed_delivered_pps udp_max_delivered_pps"
+printf '\n%-24s' "metric"; for p in $peers; do printf '%12s' "$p"; done; echo
+for m in $metrics udp_fixed_loss_pct udp_max_loss_pct; do
+	printf '%-24s' "$m"; for p in $peers; do printf '%12s' "${R[$p.$m]:--}"; done; echo
 done
 for mg in mgw_xdp mgw_packet; do
 	[[ -n ${R[$mg.new_conn_per_s]:-} ]] || continue
 	printf '\n%s vs peer (>1: mgw better)\n' "$mg"
 	for m in $metrics; do
-		printf '%-20s' "$m"
+		printf '%-24s' "$m"
 		for p in $peers; do
 			[[ $p == mgw_* ]] && { printf '%12s' ""; continue; }
 			printf '%12s' "$(awk -v a="${R[$mg.$m]:-0}" -v b="${R[$p.$m]:-0}" -v m="$m" 'BEGIN {
