@@ -128,19 +128,18 @@ done
 sleep 3
 sc_flows_stop roll "rolling upgrade"
 kill "$newconns"; wait "$newconns" 2>/dev/null
-read -r n f <<<"$(awk '{ n++; if ($3 != "ok") f++ } END { print n + 0, f + 0 }' "$TB_DIR/newconns.log")"
+# (A last line cut short by the kill is the connection that was under way:
+# only whole records count.)
+read -r n f <<<"$(awk 'NF == 5 { n++; if ($3 != "ok") f++ } END { print n + 0, f + 0 }' "$TB_DIR/newconns.log")"
 tb_log "new connections during the upgrade: $n, failed $f (reopened tuples: $(( $(sc_stat lb1 tcp_reopened) + $(sc_stat lb2 tcp_reopened) )))"
-awk '$3 != "ok"' "$TB_DIR/newconns.log" | while read -r a b r why lp; do
+awk 'NF == 5 && $3 != "ok"' "$TB_DIR/newconns.log" | while read -r a b r why lp; do
 	tb_log "  failed: $(date -d "@${a:0:10}.${a:10}" +%T.%3N) to $(date -d "@${b:0:10}.${b:10}" +%T.%3N) $why (client port $lp)"
 done
 tb_check "hundreds of new connections ($n)" [ "$n" -ge 100 ]
 for k in 1 2; do tb_log "node $k (restarted) drops, rx missed: $(sc_drops lb$k)"; done
-# A graceful stop should lose no new connection. Two causes are fixed (a
-# client port come round onto a stale session: tcp_reopened; a restarted
-# node's port cursors inside its last life's guards), and most runs lose
-# none of 70-90 k; about one run in three still loses one, a connect that
-# times out just as a restarted node's route comes back (tracked in the
-# failover issue): printed, not judged, until that is found. The
-# long-lived flows are judged.
-tb_log "new connections failed during the rolling upgrade: $f of $n (goal 0)"
+# A graceful stop loses no new connection. Three causes were found and
+# fixed (a client port come round onto a stale session: tcp_reopened; a
+# restarted node's port cursors inside its last life's guards; a peer's
+# echo of our own closing session moving a cursor among our live tuples).
+tb_expect_eq "no new connection failed during the rolling upgrade (of $n)" 0 "$f"
 tb_done
