@@ -58,7 +58,10 @@ measure() {
 	local p=$1 pid=$2 out c0 c1 n
 	tb_client taskset -c $gencore wrk -t1 -c10 -d1s "http://$TB_VIP/" >/dev/null 2>&1   # warm
 	c0=$( ((pid)) && cpu "$pid" || echo 0)
+	local prof=0
+	[[ $p == mgw_* ]] && { profile "$p" "$pid" & prof=$!; }
 	out=$(tb_client taskset -c $gencore wrk -t2 -c20 -d${secs}s -H 'Connection: close' "http://$TB_VIP/" 2>&1)
+	((prof)) && wait "$prof"
 	c1=$( ((pid)) && cpu "$pid" || echo 0)
 	R[$p.new_conn_per_s]=$(echo "$out" | awk '/Requests\/sec/ {printf "%d", $2}')
 	n=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -99,6 +102,19 @@ udp_measure() {
 		echo "peers: $p: UDP offered ${rate/#0/max} pps: $out; delivered $got (${R[$p.${k}_loss_pct]} % lost)"
 	done
 }
+# profile PEER PID: the data lcore's time per stage during the
+# Connection: close run (perf's cpu-clock samples with call chains,
+# tests/bench/stages.py); its JSON line goes to $TB_DIR/stages-PEER.json
+profile() {
+	local p=$1 tid
+	command -v perf >/dev/null || { echo "peers: $p: no perf, no per-stage breakdown"; return; }
+	tid=$(grep -l "^rte-worker" /proc/$2/task/*/comm 2>/dev/null | head -n 1 | cut -d/ -f5)
+	[[ -n $tid ]] || { echo "peers: $p: data lcore thread not found"; return; }
+	sleep 0.5
+	perf record -q -e cpu-clock -F 4999 -g -t "$tid" -o "$TB_DIR/perf-$p.data" -- sleep $((secs - 1)) >/dev/null 2>&1
+	perf script -F ip,sym -i "$TB_DIR/perf-$p.data" 2>/dev/null | $TB_PY "$TB_ROOT/tests/bench/stages.py" "$p" |
+		tee >(tail -n 1 >"$TB_DIR/stages-$p.json") | head -n -1 | sed 's/^/peers: /'
+}
 # wrk's "117.00us" / "1.20ms" → microseconds
 us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us/, "", v); print v + 0 } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1e6 } else print 0 }'; }
 
@@ -132,8 +148,9 @@ for p in $peers; do
 		MGW_LCORES="0@$gencore,1@$lbcore" tb_mgw_config "$svc"
 		# the LB has its core: busy-poll (the tests' config sleeps when idle)
 		sed -i 's/"idle_sleep_us": [0-9]*/"idle_sleep_us": 0/' "$TB_DIR/mgw.json"
-		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet\([01]\),iface=\([a-z]*\)/net_af_xdp\1,iface=\2/' "$TB_DIR/mgw.json"
+		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet[01],iface=\([a-z]*\)/iface=\1/' "$TB_DIR/mgw.json"   # the default: af_xdp
 		tb_mgw_start || { echo "peers: $p did not start"; continue; }
+		echo "peers: $p: port drivers $(tb_api GET /api/v1/status | tb_json '" ".join(p["driver"] for p in j["ports"])')"
 		measure "$p" "$MGW_PID"
 		udp_measure "$p"
 		echo "peers: $p: mgw's drops $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}'), state $(tb_api GET /api/v1/status | tb_json 'j["state"] + " " + j["state_reason"]')"
