@@ -10,11 +10,12 @@ build_pkgs=(gcc make pkg-config dpdk dpdk-dev libdpdk-dev libmicrohttpd-dev
 # playwright-core) drives the status page; python3-jsonschema and
 # python3-yaml check API answers against docs/openapi.yaml; strace counts
 # what mgw sends to syslog; man-db and dpkg-dev (dpkg-shlibdeps) for make
-# deb and its test.
+# deb and its test; linux-perf samples the data lcore (cpu-clock: no
+# hardware counters needed) for make bench-peers' per-stage breakdown.
 test_pkgs=(iproute2 ethtool tcpdump nginx-light socat wrk python3 python3-scapy
            hping3 curl bird2 frr ipvsadm procps jq clang nftables haproxy
            libnginx-mod-stream prometheus chromium nodejs npm
-           python3-jsonschema python3-yaml strace man-db dpkg-dev)
+           python3-jsonschema python3-yaml strace man-db dpkg-dev linux-perf)
 
 want=("${build_pkgs[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${test_pkgs[@]}")
