@@ -2,14 +2,23 @@
 """New HTTP connections one after another for SECONDS; one line each:
 "<start_ms> <end_ms> ok|fail <why>@<stage> <local port>" (wall clock ms;
 stage: connect, or answer once connected).
-Usage: seqconn.py VIP SECONDS"""
+Usage: seqconn.py VIP SECONDS [RATE]   (RATE: at most that many connections
+a second; 0 or none: one after another as fast as they go)"""
 import socket
 import sys
 import time
 
 vip, secs = sys.argv[1], float(sys.argv[2])
-end = time.time() + secs
+rate = float(sys.argv[3]) if len(sys.argv) > 3 else 0
+start = time.time()
+end = start + secs
+k = 0
 while time.time() < end:
+    if rate > 0:
+        k += 1
+        wait = start + k / rate - time.time()
+        if wait > 0:
+            time.sleep(wait)
     t0 = int(time.time() * 1000)
     res = "ok -"
     s = socket.socket()

@@ -105,7 +105,14 @@ if [[ -n ${FO_PCAP:-} ]]; then
 	done
 	sleep 1
 fi
-tb_bg c newconns $TB_PY -u "$TB_ROOT/tests/lib/seqconn.py" $TB_CVIP 300
+# New connections at 400/s (the issue asks 200/s): one local IP carries at
+# most ports x servers / guard = 64,512 x 2 / 60 s = 2,150 a second, and
+# while one node is down the other's own local IP carries them all (an heir
+# makes no new flows on an inherited one). Unpaced, this loop made 1.5-1.9 k
+# a second, at that bound with the guards of the last minutes: about one
+# run in twenty a SYN and its retransmission found no free port
+# (lport_exhausted on the restarted node, seen in a capture).
+tb_bg c newconns $TB_PY -u "$TB_ROOT/tests/lib/seqconn.py" $TB_CVIP 300 400
 newconns=$TB_LAST_PID
 for k in 1 2; do
 	o=$((3 - k))
@@ -135,11 +142,12 @@ tb_log "new connections during the upgrade: $n, failed $f (reopened tuples: $(( 
 awk 'NF == 5 && $3 != "ok"' "$TB_DIR/newconns.log" | while read -r a b r why lp; do
 	tb_log "  failed: $(date -d "@${a:0:10}.${a:10}" +%T.%3N) to $(date -d "@${b:0:10}.${b:10}" +%T.%3N) $why (client port $lp)"
 done
-tb_check "hundreds of new connections ($n)" [ "$n" -ge 100 ]
+tb_check "thousands of new connections ($n)" [ "$n" -ge 2000 ]
 for k in 1 2; do tb_log "node $k (restarted) drops, rx missed: $(sc_drops lb$k)"; done
 # A graceful stop loses no new connection. Three causes were found and
 # fixed (a client port come round onto a stale session: tcp_reopened; a
 # restarted node's port cursors inside its last life's guards; a peer's
-# echo of our own closing session moving a cursor among our live tuples).
+# echo of our own closing session moving a cursor among our live tuples);
+# a fourth was this test's rate at the TIME-WAIT bound (above).
 tb_expect_eq "no new connection failed during the rolling upgrade (of $n)" 0 "$f"
 tb_done
