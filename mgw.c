@@ -279,7 +279,7 @@ static int build_eal_args(struct mgw *m)
 	for (unsigned i = 0; i < c->n_ports; i++) {
 		const char *dev = c->ports[i].dev;
 
-		if (strncmp(dev, "iface=", 6) == 0) {
+		if (cp_port_kiface(dev)) {
 			/* A kernel interface alone: probed after EAL's start
 			 * (dp/port.c), af_xdp or af_packet as it can. */
 		} else if (strncmp(dev, "net_", 4) == 0) {
@@ -323,8 +323,8 @@ static void dp_conf_from(const struct cp_config *c, struct dp_conf *d)
 
 		/* An ethdev is named by its devargs up to the first comma. */
 		snprintf(d->port[i].name, sizeof(d->port[i].name), "%s", c->ports[i].name);
-		if (strncmp(dev, "iface=", 6) == 0)
-			snprintf(d->port[i].kiface, sizeof(d->port[i].kiface), "%s", dev + 6);
+		if (cp_port_kiface(dev))
+			snprintf(d->port[i].kiface, sizeof(d->port[i].kiface), "%s", cp_port_kiface(dev));
 		else
 			snprintf(d->port[i].devname, sizeof(d->port[i].devname), "%.*s", (int)n, dev);
 		snprintf(d->port[i].tapname, sizeof(d->port[i].tapname), "net_tap%u", i);

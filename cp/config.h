@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -121,6 +122,14 @@ struct cp_port_conf {
 	uint8_t plen;
 	uint16_t mtu;
 };
+
+/* A port's dev naming a kernel interface alone ("iface=eth1": the driver
+ * is mgw's choice, af_xdp or af_packet, dp/port.c): the interface's name,
+ * else NULL. */
+static inline const char *cp_port_kiface(const char *dev)
+{
+	return strncmp(dev, "iface=", 6) == 0 ? dev + 6 : NULL;
+}
 
 struct cp_route_conf {
 	uint32_t prefix;

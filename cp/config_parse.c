@@ -143,10 +143,10 @@ static int parse_ports(const json_t *arr, struct cp_config *c, struct cp_err *er
 			return cp_rd_fail(err, path, "dev", "must not be empty");
 		/* "iface=eth1": a kernel interface, the driver mgw's choice
 		 * (af_xdp, else af_packet: dp/port.c). */
-		if (strncmp(p->dev, "iface=", 6) == 0) {
-			size_t n = strlen(p->dev + 6);
+		if (cp_port_kiface(p->dev)) {
+			size_t n = strlen(cp_port_kiface(p->dev));
 
-			if (n == 0 || n >= IFNAMSIZ || strpbrk(p->dev + 6, ",/ "))
+			if (n == 0 || n >= IFNAMSIZ || strpbrk(cp_port_kiface(p->dev), ",/ "))
 				return cp_rd_fail(err, path, "dev",
 						  "iface= takes one kernel interface name (1..15 characters, no ',', '/' or space)");
 		}

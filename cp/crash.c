@@ -40,7 +40,7 @@ static struct {
 int cp_crash_kernel_iface(const char *dev, char out[IFNAMSIZ])
 {
 	/* The keys after the driver's name; "iface=X" alone names no driver. */
-	const char *key = strncmp(dev, "iface=", 6) == 0 ? dev : strchr(dev, ',');
+	const char *key = cp_port_kiface(dev) ? dev : strchr(dev, ',');
 
 	if (key && key != dev)
 		key++;
