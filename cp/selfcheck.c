@@ -110,8 +110,8 @@ static void sample(struct cp_selfcheck *sc, struct cp_sc_sample *s, bool full)
 		s->rx_pkts += st.rx_pkts;
 		s->redirect_out += st.redirect_out;
 		s->redirect_full += st.drops[DP_DROP_REDIRECT_FULL];
-		s->rx_bursts += st.rx_bursts;
-		s->rx_full_bursts += st.rx_full_bursts;
+		s->rx_turns += st.rx_turns;
+		s->rx_backlog_turns += st.rx_backlog_turns;
 	}
 	s->n_watch = sc->n_watch;
 	for (unsigned i = 0; i < sc->n_watch; i++) {

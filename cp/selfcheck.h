@@ -32,10 +32,10 @@
 #define CP_SC_MAX_LCORES 16       /* DP_MAX_LCORES */
 #define CP_SC_MAX_PORTS  8        /* DP_MAX_PORTS */
 #define CP_SC_MAX_WATCH  8
-/* Overload by saturation: this share of rx bursts full, at least this many
- * full ones in a check. */
-#define CP_SC_SAT_PCT        90
-#define CP_SC_SAT_MIN_BURSTS 200
+/* Overload by saturation: this share of the lcores' busy turns found some rx
+ * queue full (a backlog), at least this many such turns in a check. */
+#define CP_SC_SAT_PCT       90
+#define CP_SC_SAT_MIN_TURNS 100
 
 struct cp;
 
@@ -99,7 +99,7 @@ struct cp_sc_sample {
 	bool tap_up[CP_SC_MAX_PORTS];
 	uint64_t rx_pkts, rx_lost;              /* totals: received; missed + errors */
 	uint64_t redirect_out, redirect_full;   /* totals: handed over; ring full */
-	uint64_t rx_bursts, rx_full_bursts;     /* totals: bursts with packets; full ones */
+	uint64_t rx_turns, rx_backlog_turns;    /* totals: turns with packets; with a full queue */
 };
 
 enum cp_sc_verdict {
@@ -117,7 +117,7 @@ struct cp_sc_eval {
 	unsigned stuck[CP_SC_MAX_LCORES];       /* periods without a loop */
 	uint64_t watch[CP_SC_MAX_WATCH];
 	uint64_t watch_moved_ms[CP_SC_MAX_WATCH];
-	uint64_t rx_pkts, rx_lost, redirect_out, redirect_full, rx_bursts, rx_full_bursts;
+	uint64_t rx_pkts, rx_lost, redirect_out, redirect_full, rx_turns, rx_backlog_turns;
 	unsigned loss_bad, redirect_bad, sat_bad;   /* full checks over the limit in a row */
 	bool overloaded;
 	unsigned clean;                         /* full checks without overload in a row */

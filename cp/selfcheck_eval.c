@@ -116,17 +116,17 @@ static void check_full(struct cp_sc_eval *e, const struct cp_sc_conf *c,
 		uint64_t rx = delta(s->rx_pkts, e->rx_pkts), lost = delta(s->rx_lost, e->rx_lost);
 		uint64_t rd = delta(s->redirect_out, e->redirect_out);
 		uint64_t full = delta(s->redirect_full, e->redirect_full);
-		uint64_t bursts = delta(s->rx_bursts, e->rx_bursts);
-		uint64_t fullb = delta(s->rx_full_bursts, e->rx_full_bursts);
+		uint64_t turns = delta(s->rx_turns, e->rx_turns);
+		uint64_t backlog = delta(s->rx_backlog_turns, e->rx_backlog_turns);
 
 		e->loss_bad = over(rx, lost, c->max_loss_pct, c->loss_min_pkts) ? e->loss_bad + 1 : 0;
 		e->redirect_bad = over(rd, full, c->max_loss_pct, c->loss_min_pkts) ?
 				  e->redirect_bad + 1 : 0;
-		/* Rx queues that are always backed up (nearly every burst full):
+		/* Rx queues that are always backed up (a full one nearly every turn):
 		 * the lcores at their capacity, and a port (af_packet) that
 		 * counts no loss of its own losing what does not fit. */
-		e->sat_bad = fullb >= CP_SC_SAT_MIN_BURSTS &&
-			     fullb * 100 >= bursts * CP_SC_SAT_PCT ? e->sat_bad + 1 : 0;
+		e->sat_bad = backlog >= CP_SC_SAT_MIN_TURNS &&
+			     backlog * 100 >= turns * CP_SC_SAT_PCT ? e->sat_bad + 1 : 0;
 		/* Overload, not a fault (see selfcheck.h): said, counted,
 		 * and over after as many clean checks in a row. */
 		if (e->loss_bad >= c->loss_checks || e->redirect_bad >= c->loss_checks ||
@@ -134,8 +134,8 @@ static void check_full(struct cp_sc_eval *e, const struct cp_sc_conf *c,
 			if (e->sat_bad >= c->loss_checks && e->loss_bad < c->loss_checks &&
 			    e->redirect_bad < c->loss_checks)
 				snprintf(r->overload_reason, sizeof(r->overload_reason),
-					 "rx queues saturated: %llu of %llu bursts full in %u checks in "
-					 "a row", (unsigned long long)fullb, (unsigned long long)bursts,
+					 "rx queues saturated: a full queue in %llu of %llu turns in %u "
+					 "checks in a row", (unsigned long long)backlog, (unsigned long long)turns,
 					 e->sat_bad);
 			else if (e->loss_bad >= c->loss_checks)
 				snprintf(r->overload_reason, sizeof(r->overload_reason),
@@ -168,8 +168,8 @@ static void check_full(struct cp_sc_eval *e, const struct cp_sc_conf *c,
 	e->rx_lost = s->rx_lost;
 	e->redirect_out = s->redirect_out;
 	e->redirect_full = s->redirect_full;
-	e->rx_bursts = s->rx_bursts;
-	e->rx_full_bursts = s->rx_full_bursts;
+	e->rx_turns = s->rx_turns;
+	e->rx_backlog_turns = s->rx_backlog_turns;
 	e->primed_full = true;
 	(void)bad;
 }

@@ -209,7 +209,7 @@ static unsigned rx_ports(struct dp_lcore *lc)
 {
 	struct dp *dp = lc->dp;
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned total = 0;
+	unsigned total = 0, full = 0;
 
 	for (unsigned p = 0; p < dp->n_ports; p++) {
 		uint16_t n = rte_eth_rx_burst(dp->port[p].eth_id, (uint16_t)lc->idx, pkts, DP_BURST);
@@ -217,9 +217,18 @@ static unsigned rx_ports(struct dp_lcore *lc)
 		if (!n)
 			continue;
 		total += n;
+		full += n == DP_BURST;
 		lc->stats.rx_bursts++;
-		lc->stats.rx_full_bursts += n == DP_BURST;
 		dp_input_burst(lc, pkts, n, (uint16_t)p);
+	}
+	/* Saturation is judged per turn, not per burst: an lcore at its
+	 * capacity finds the loaded port's queue full every turn while the
+	 * other port brings a few replies, so bursts alone would say "not
+	 * backed up" half the time. */
+	if (total) {
+		lc->stats.rx_full_bursts += full;
+		lc->stats.rx_turns++;
+		lc->stats.rx_backlog_turns += full != 0;
 	}
 	/* fault injection: a slower lcore (tests of overload) */
 	if (total && unlikely(__atomic_load_n(&dp->slow_us[lc->idx], __ATOMIC_RELAXED)))

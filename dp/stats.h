@@ -130,7 +130,9 @@ struct dp_port_stats {
 	X(punt_health,        "punt_health",            "punt_health",           "Health-check replies handed to the kernel.") \
 	X(punt_other,         "punt_other",             "punt_other",            "Other packets handed to the kernel.") \
 	X(rx_bursts,          "rx_bursts",              "rx_bursts",             "Receive bursts that brought packets.") \
-	X(rx_full_bursts,     "rx_full_bursts",         "rx_full_bursts",        "Receive bursts that came back full (the queue was backed up: the lcore at its capacity).") \
+	X(rx_full_bursts,     "rx_full_bursts",         "rx_full_bursts",        "Receive bursts that came back full (the queue was backed up).") \
+	X(rx_turns,           "rx_turns",               "rx_turns",              "Loop turns whose port polls brought packets.") \
+	X(rx_backlog_turns,   "rx_backlog_turns",       "rx_backlog_turns",      "Of those, turns in which some rx queue came back full (nearly all of them: the lcore at its capacity).") \
 	X(sync_records,       "sync_records",           "sync_records",          "Sync: records about own sessions handed to the sync thread.") \
 	X(sync_lost,          "sync_lost",              "sync_lost",             "Sync: records lost (ring full; the markers repair it).") \
 	X(sync_bulk_records,  "sync_bulk_records",      "sync_bulk_records",     "Sync: records sent in bulk walks for joining peers.") \

@@ -55,7 +55,7 @@ run_one() {
 }
 # what_failed LOG: the failed checks and the last lines of a run.
 what_failed() {
-	grep -E "not ok|FAILED|timed out|sanitizer" "$1" | head -20
+	grep -E "FAIL - |not ok|FAILED|timed out|sanitizer" "$1" | head -20
 	echo "  ... last lines:"
 	tail -8 "$1" | sed 's/^/  /'
 }

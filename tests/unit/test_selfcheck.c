@@ -24,7 +24,7 @@ struct world {
 	bool beat_runs;
 	uint32_t mbuf_avail, mbuf_size;
 	bool link[2], link_known[2], tap[2];
-	uint64_t rx, lost, rd, rd_full, bursts, full_bursts;
+	uint64_t rx, lost, rd, rd_full, turns, backlog;
 	struct cp_sc_result r;
 };
 
@@ -84,8 +84,8 @@ static enum cp_sc_verdict tick(struct world *w)
 	s.rx_lost = w->lost;
 	s.redirect_out = w->rd;
 	s.redirect_full = w->rd_full;
-	s.rx_bursts = w->bursts;
-	s.rx_full_bursts = w->full_bursts;
+	s.rx_turns = w->turns;
+	s.rx_backlog_turns = w->backlog;
 	cp_sc_eval_step(&w->e, &w->conf, &s, &w->r);
 	return w->r.verdict;
 }
@@ -430,22 +430,36 @@ static void test_saturated_queues(void **state)
 	(void)state;
 	world_init(&w, false);
 	full_check(&w);
-	/* busy but keeping up: a third of the bursts full */
+	/* busy but keeping up: a third of the turns found a full queue */
 	for (int i = 0; i < 5; i++) {
-		w.bursts += 3000;
-		w.full_bursts += 1000;
+		w.turns += 3000;
+		w.backlog += 1000;
+		full_check(&w);
+		assert_false(w.r.overloaded);
+	}
+	/* a backlog every turn, but too few turns to judge (a trickle) */
+	for (int i = 0; i < 5; i++) {
+		w.turns += CP_SC_SAT_MIN_TURNS - 1;
+		w.backlog += CP_SC_SAT_MIN_TURNS - 1;
+		full_check(&w);
+		assert_false(w.r.overloaded);
+	}
+	/* 89 % is not saturated, 90 % is */
+	for (int i = 0; i < 5; i++) {
+		w.turns += 1000;
+		w.backlog += 890;
 		full_check(&w);
 		assert_false(w.r.overloaded);
 	}
 	for (int i = 0; i < 3; i++) {
-		w.bursts += 1000;
-		w.full_bursts += 980;
+		w.turns += 1000;
+		w.backlog += 980;
 		assert_int_equal(full_check(&w), CP_SC_HEALTHY);
 		assert_int_equal(w.r.overloaded, i == 2);
 	}
-	assert_non_null(strstr(w.r.overload_reason, "rx queues saturated: 980 of 1000"));
+	assert_non_null(strstr(w.r.overload_reason, "rx queues saturated: a full queue in 980 of 1000 turns"));
 	for (int i = 0; i < 3; i++) {
-		w.bursts += 1000;
+		w.turns += 1000;
 		full_check(&w);
 	}
 	assert_false(w.r.overloaded);

@@ -128,7 +128,10 @@ svc_ev=$(tb_stat '[s["refused"]["evicted"] for s in j["services"] if s["port"] =
 tb_check "the UDP service counts its evictions ($svc_ev)" [ "$svc_ev" -gt 1000 ]
 tb_mgw_stop
 
-# Above capacity: the lcore slowed down to ~32 k packets/s.
+# Above capacity: the lcore slowed down to ~32 k packets/s (1 ms per busy
+# turn). Saturation is a full rx queue in >= 90 % of the busy turns: counted
+# per burst, a loaded CI box saw 75 % (the lan port's replies come in
+# partial bursts beside the flooded wan port's full ones) and no overload.
 sed -i 's/"node": {/"debug": { "fault_injection": true }, "node": {/' "$TB_DIR/mgw.json"
 tb_mgw_start || exit 1
 tb_api POST /api/v1/debug/fault '{"kind": "slow_lcore", "index": 0, "us": 1000}' >/dev/null
@@ -147,10 +150,9 @@ done
 wait "$pa" "$pb" 2>/dev/null
 st=$(tb_api GET /api/v1/status)
 tb_api POST /api/v1/debug/fault '{"kind": "clear"}' >/dev/null
-full=$(tb_stat 'j["totals"]["rx_full_bursts"]'); bursts=$(tb_stat 'j["totals"]["rx_bursts"]')
-missed=$full
-tb_log "above capacity: $full of $bursts rx bursts full; states seen:$(tr ' ' '\n' <<<"$states" | sort | uniq -c | tr '\n' ' '); overloaded seen: $seen_ov (${reason:-}); overload_events $(tb_json 'j["overload_events"]' <<<"$st")"
-tb_check "above capacity: rx queues backed up ($full full bursts)" [ "$full" -gt 1000 ]
+full=$(tb_stat 'j["totals"]["rx_backlog_turns"]'); turns=$(tb_stat 'j["totals"]["rx_turns"]')
+tb_log "above capacity: a full rx queue in $full of $turns busy turns; states seen:$(tr ' ' '\n' <<<"$states" | sort | uniq -c | tr '\n' ' '); overloaded seen: $seen_ov (${reason:-}); overload_events $(tb_json 'j["overload_events"]' <<<"$st")"
+tb_check "above capacity: rx queues backed up ($full turns)" [ "$full" -gt 1000 ]
 tb_check "above capacity: /status said overloaded: true" [ "$seen_ov" = 1 ]
 tb_check "above capacity: never faulty, online throughout" bash -c "! grep -qv online <<<'$(tr ' ' '\n' <<<"$states" | grep .)'"
 tb_check "overload counted (overload_events ≥ 1)" [ "$(tb_json 'j["overload_events"]' <<<"$st")" -ge 1 ]
