@@ -1,4 +1,4 @@
-/* dp/pkt.h — bounds-checked parsing of Ethernet/IPv4/TCP/UDP/ICMP frames.
+/* dp/pkt.h — bounds-checked parsing of Ethernet/IPv4/IPv6/TCP/UDP/ICMP frames.
  *
  * Pure functions over a byte buffer and its length: no mbuf, no EAL, so the
  * unit tests throw every kind of truncated and malformed frame at them. The
@@ -17,10 +17,22 @@
 #define DP_ETH_HLEN    14
 #define DP_ETH_P_IPV4  0x0800
 #define DP_ETH_P_ARP   0x0806
+#define DP_ETH_P_IPV6  0x86dd
+
+#define DP_IP6_HLEN    40
+/* extension headers walked at most (a longer chain is refused, counted) */
+#define DP_IP6_MAX_EXT 8
 
 #define DP_IPPROTO_ICMP 1
 #define DP_IPPROTO_TCP  6
 #define DP_IPPROTO_UDP  17
+#define DP_IPPROTO_HOPOPTS  0
+#define DP_IPPROTO_ROUTING  43
+#define DP_IPPROTO_FRAGMENT 44
+#define DP_IPPROTO_AH       51
+#define DP_IPPROTO_ICMPV6   58
+#define DP_IPPROTO_NONE     59
+#define DP_IPPROTO_DSTOPTS  60
 
 #define DP_TCP_FIN 0x01
 #define DP_TCP_SYN 0x02
@@ -34,6 +46,16 @@ enum dp_frag {
 	DP_FRAG_LATER,      /* offset > 0: no L4 header */
 };
 
+/* The L4 part of what the parser learnt, the same for both families:
+ * TCP/UDP ports; ICMP echo: the identifier in both; else 0. */
+#define DP_L4_FIELDS                 \
+	uint16_t sport, dport;       \
+	uint8_t tcp_flags;           \
+	uint8_t icmp_type, icmp_code
+struct dp_l4 {
+	DP_L4_FIELDS;
+};
+
 /* What the parser learnt. Addresses and ports stay in network byte order,
  * as they sit in the packet, so the fast path never swaps them. */
 struct dp_pkt {
@@ -44,11 +66,34 @@ struct dp_pkt {
 	uint8_t ihl;        /* IPv4 header length in bytes */
 	uint8_t proto;
 	uint8_t frag;       /* enum dp_frag */
-	uint8_t tcp_flags;  /* TCP only */
 	uint32_t src, dst;
-	uint16_t sport, dport;  /* TCP/UDP ports; ICMP echo: id in both; else 0 */
 	uint16_t ip_id;
-	uint8_t icmp_type, icmp_code;
+	union {             /* p->sport or p->l4.sport: one storage */
+		struct dp_l4 l4;
+		struct {
+			DP_L4_FIELDS;
+		};
+	};
+};
+
+/* The same for IPv6: the walk over extension headers gives where L4 is. */
+struct dp_pkt6 {
+	uint16_t l3_off;      /* IPv6 header offset in the frame */
+	uint16_t l4_off;      /* after the extension headers (meaningless for DP_FRAG_LATER) */
+	uint16_t payload_len; /* IPv6 payload length (extension headers included) */
+	uint16_t l4_len;      /* L4 bytes in this packet */
+	uint16_t frag_off;    /* the fragment header's offset from l3_off, 0 if none */
+	uint8_t proto;        /* the last next-header: the upper layer */
+	uint8_t frag;         /* enum dp_frag */
+	uint8_t hop_limit;
+	uint8_t src[16], dst[16];
+	uint32_t frag_id;     /* network order, as in the fragment header */
+	union {
+		struct dp_l4 l4;
+		struct {
+			DP_L4_FIELDS;
+		};
+	};
 };
 
 /* Ethertype of a frame, or -EBADMSG (*why set) when it is too short. */
@@ -67,5 +112,14 @@ static inline int dp_pkt_ethertype(const uint8_t *frame, uint32_t len, enum dp_d
  * when the NIC already did). Returns 0, or -EBADMSG with *why the reason. */
 int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 		      bool verify_csum, struct dp_pkt *p, enum dp_drop *why);
+
+/* Parse the IPv6 packet starting at frame[l3_off]: the fixed header, then
+ * a bounded walk (DP_IP6_MAX_EXT) over hop-by-hop (first only), routing
+ * (segments left 0 only: a VIP is no waypoint), fragment (one), destination
+ * options and AH, each inside the payload length; a later fragment stops the
+ * walk. ESP, "no next header" and unknown protocols end it with proto set:
+ * the caller decides. Returns 0, or -EBADMSG with *why the reason. */
+int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struct dp_pkt6 *p,
+		      enum dp_drop *why);
 
 #endif

@@ -13,11 +13,13 @@
 #define DP_DROP_LIST(X)                                                        \
 	X(RUNT,            "runt")             /* frame shorter than Ethernet */   \
 	X(L2_TYPE,         "l2_type")          /* neither IPv4 nor ARP */          \
-	X(IP_TRUNC,        "ip_truncated")     /* shorter than an IPv4 header */   \
+	X(IP_TRUNC,        "ip_truncated")     /* shorter than an IP header */     \
 	X(IP_VERSION,      "ip_version")                                           \
 	X(IP_IHL,          "ip_bad_ihl")                                           \
 	X(IP_LEN,          "ip_bad_total_length")                                  \
 	X(IP_CSUM,         "ip_bad_checksum")                                      \
+	X(IP6_LEN,         "ipv6_bad_payload_length") /* beyond the frame; jumbo */ \
+	X(IP6_EXT,         "ipv6_bad_extension") /* chain too long, bad, misplaced */ \
 	X(L4_TRUNC,        "l4_truncated")                                         \
 	X(TCP_DOFF,        "tcp_bad_offset")                                       \
 	X(UDP_LEN,         "udp_bad_length")                                       \

@@ -33,6 +33,7 @@ synretrans() {
 	tb_client awk '/^TcpExt:/ { if (!h) { for (i = 2; i <= NF; i++) n[$i] = i; h = 1 } else print $n["TCPSynRetrans"] }' /proc/net/netstat
 }
 tw() { tb_x b1 ss -Htan state time-wait | wc -l; }
+ctw() { tb_client ss -Htan state time-wait | wc -l; }
 
 # load NAME MIN_TOTAL: the runs and the checks; MIN_TOTAL connections at
 # least (the wrap case: more than the tuples there are)
@@ -48,7 +49,7 @@ load() {
 		errs=$(echo "$out" | awk '/Socket errors/ {print}')
 		rates+=("${rate:-0}")
 		total=$((total + ${n:-0}))
-		tb_log "$name run $k: ${rate:-0} conn/s (${n:-0}) ${errs:-no socket errors}; b1 holds $(tw) TIME-WAIT sockets; client SYN retransmissions $(( $(synretrans) - r0 ))"
+		tb_log "$name run $k: ${rate:-0} conn/s (${n:-0}) ${errs:-no socket errors}; TIME-WAIT sockets: b1 $(tw), client $(ctw); client SYN retransmissions $(( $(synretrans) - r0 ))"
 	done
 	syn=$(( $(synretrans) - r0 ))
 	tb_api GET /api/v1/stats >"$TB_DIR/stats.json"
