@@ -13,10 +13,20 @@
 
 /* The L4 header, for both families: `icmp` is the ICMP of the family
  * (1 or 58; their echo types differ), `whole`: not a first fragment (a UDP
- * length then covers more than the packet holds). */
+ * length then covers more than the packet holds), `quote`: the packet an
+ * ICMP error quotes, of which 8 bytes of L4 are all that is promised. */
 static int parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, uint8_t icmp, bool whole,
-		    struct dp_l4 *o, enum dp_drop *why)
+		    bool quote, struct dp_l4 *o, enum dp_drop *why)
 {
+	if (quote && (proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP)) {
+		if (l4_len < 8)
+			DROP(L4_TRUNC);
+		memcpy(&o->sport, l4, 2);
+		memcpy(&o->dport, l4 + 2, 2);
+		if (proto == DP_IPPROTO_TCP && l4_len >= 14)
+			o->tcp_flags = l4[13] & 0x3f;
+		return 0;
+	}
 	switch (proto) {
 	case DP_IPPROTO_TCP: {
 		uint32_t doff;
@@ -64,8 +74,8 @@ static int parse_l4(const uint8_t *l4, uint32_t l4_len, uint8_t proto, uint8_t i
 	return 0;
 }
 
-int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
-		      bool verify_csum, struct dp_pkt *p, enum dp_drop *why)
+static int parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off, bool verify_csum,
+		      bool quote, struct dp_pkt *p, enum dp_drop *why)
 {
 	const uint8_t *ip;
 	uint32_t avail, ihl, tot, l4_len, frag_off;
@@ -82,7 +92,7 @@ int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 	tot = dp_get_u16(ip + 2);
 	/* Padding after the datagram is fine; a datagram longer than the
 	 * frame, or shorter than its own header, is not. */
-	if (tot < ihl || tot > avail)
+	if (tot < ihl || (tot > avail && !quote))
 		DROP(IP_LEN);
 	if (verify_csum && dp_csum_fold(ihl == 20 ? dp_csum_partial20(ip)
 						  : dp_csum_partial(ip, ihl, 0)) != 0xffff)
@@ -106,13 +116,24 @@ int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 		p->frag = DP_FRAG_NONE;
 
 	p->l4_off = (uint16_t)(l3_off + ihl);
-	l4_len = tot - ihl;
+	l4_len = (tot < avail ? tot : avail) - ihl;
 	p->l4_len = (uint16_t)l4_len;
 	if (p->frag == DP_FRAG_LATER)
 		return 0;   /* no L4 header in this packet */
 
-	return parse_l4(ip + ihl, l4_len, p->proto, DP_IPPROTO_ICMP, p->frag == DP_FRAG_NONE,
+	return parse_l4(ip + ihl, l4_len, p->proto, DP_IPPROTO_ICMP, p->frag == DP_FRAG_NONE, quote,
 			&p->l4, why);
+}
+
+int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off, bool verify_csum,
+		      struct dp_pkt *p, enum dp_drop *why)
+{
+	return parse_ipv4(frame, len, l3_off, verify_csum, false, p, why);
+}
+
+int dp_pkt_parse_quote4(const uint8_t *q, uint32_t len, struct dp_pkt *p, enum dp_drop *why)
+{
+	return parse_ipv4(q, len, 0, false, true, p, why);
 }
 
 /* Extension headers the walk goes through (RFC 8200 4.1's order is not
@@ -123,8 +144,8 @@ static bool ip6_ext(uint8_t nh)
 	       nh == DP_IPPROTO_DSTOPTS || nh == DP_IPPROTO_AH;
 }
 
-int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struct dp_pkt6 *p,
-		      enum dp_drop *why)
+static int parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, bool quote,
+		      struct dp_pkt6 *p, enum dp_drop *why)
 {
 	const uint8_t *ip;
 	uint32_t plen, off, end;
@@ -137,7 +158,7 @@ int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struc
 		DROP(IP_VERSION);
 	plen = dp_get_u16(ip + 4);
 	/* 0 is a jumbogram's (RFC 2675): never on the links mgw serves */
-	if (plen == 0 || plen > len - l3_off - DP_IP6_HLEN)
+	if (plen == 0 || (plen > len - l3_off - DP_IP6_HLEN && !quote))
 		DROP(IP6_LEN);
 
 	memset(p, 0, sizeof(*p));
@@ -149,6 +170,8 @@ int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struc
 
 	off = l3_off + DP_IP6_HLEN;
 	end = off + plen;
+	if (end > len)
+		end = len;   /* a quote: what is there */
 	nh = ip[6];
 	for (unsigned n = 0; ip6_ext(nh); n++) {
 		const uint8_t *h = frame + off;
@@ -194,6 +217,17 @@ int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struc
 	p->l4_len = (uint16_t)(end - off);
 	if (p->frag == DP_FRAG_LATER)
 		return 0;
-	return parse_l4(frame + off, end - off, nh, DP_IPPROTO_ICMPV6, p->frag == DP_FRAG_NONE,
+	return parse_l4(frame + off, end - off, nh, DP_IPPROTO_ICMPV6, p->frag == DP_FRAG_NONE, quote,
 			&p->l4, why);
+}
+
+int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struct dp_pkt6 *p,
+		      enum dp_drop *why)
+{
+	return parse_ipv6(frame, len, l3_off, false, p, why);
+}
+
+int dp_pkt_parse_quote6(const uint8_t *q, uint32_t len, struct dp_pkt6 *p, enum dp_drop *why)
+{
+	return parse_ipv6(q, len, 0, true, p, why);
 }

@@ -122,4 +122,12 @@ int dp_pkt_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t l3_off,
 int dp_pkt_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t l3_off, struct dp_pkt6 *p,
 		      enum dp_drop *why);
 
+/* The packet an ICMP error quotes (at q[0], `len` bytes quoted): its
+ * header's length may promise more than is there (ip_len/payload_len keep
+ * the promise, l4_len says what is there), 8 bytes of L4 are enough, and a
+ * UDP length or TCP offset past the quote is no error. No IPv4 checksum
+ * check (the caller decides). */
+int dp_pkt_parse_quote4(const uint8_t *q, uint32_t len, struct dp_pkt *p, enum dp_drop *why);
+int dp_pkt_parse_quote6(const uint8_t *q, uint32_t len, struct dp_pkt6 *p, enum dp_drop *why);
+
 #endif
