@@ -200,6 +200,17 @@ static uint16_t pseudo6(const uint8_t *src, const uint8_t *dst, uint32_t len, ui
 static int icmp_6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint8_t *o, uint32_t cap,
 		     uint32_t src, uint32_t dst);
 
+/* What is translated: TCP, UDP and the family's own ICMP, the protocols
+ * a session can carry. Anything else is refused rather than copied: an
+ * IPv4 protocol number that is an IPv6 extension header's (0, 43, 44,
+ * 60...) would be read as one on the other side, and ICMP of the wrong
+ * family (ICMPv4 in IPv6) would arrive with a checksum its sender never
+ * made for it — both found by the fuzzer. */
+static bool x64_proto(uint8_t proto, uint8_t icmp)
+{
+	return proto == DP_IPPROTO_TCP || proto == DP_IPPROTO_UDP || proto == icmp;
+}
+
 /* One packet (the outer one, or the one an error quotes: `quote`, whose
  * payload length may promise more than is there). */
 static int x6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint32_t src, uint32_t dst,
@@ -215,6 +226,8 @@ static int x6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint32_t src, ui
 
 	if (cap < 20 + (uint32_t)p->l4_len)
 		return -EMSGSIZE;
+	if (!x64_proto(p->proto, DP_IPPROTO_ICMPV6))
+		return -EPROTONOSUPPORT;
 	/* a fragment's ICMP checksum can't be redone (ICMPv6's covers a
 	 * pseudo-header with the whole message's length, ICMPv4's none) */
 	if (p->proto == DP_IPPROTO_ICMPV6 && p->frag != DP_FRAG_NONE && !quote)
@@ -334,6 +347,8 @@ static int x4to6(const uint8_t *frame, const struct dp_pkt *p, const uint8_t *sr
 
 	if (cap < hl + p->l4_len)
 		return -EMSGSIZE;
+	if (!x64_proto(p->proto, DP_IPPROTO_ICMP))
+		return -EPROTONOSUPPORT;
 	if (p->proto == DP_IPPROTO_ICMP && fh && !quote)
 		return -EPROTONOSUPPORT;   /* as in x6to4 */
 	if (p->proto == DP_IPPROTO_ICMP && !fh && !quote) {

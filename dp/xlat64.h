@@ -38,7 +38,8 @@
  * from `src` to `dst` (network order); `ident` (host order) is the IPv4 identification
  * when the packet has no fragment header. Writes the IPv4 packet to out.
  * Returns its length, or -EMSGSIZE (cap too small), -EPROTONOSUPPORT (an
- * ICMPv6 message without an IPv4 counterpart, to drop), -EBADMSG (a quoted
+ * ICMPv6 message without an IPv4 counterpart, or a protocol other than
+ * TCP, UDP and the family's ICMP: to drop), -EBADMSG (a quoted
  * packet too short to translate). */
 int dp_x64_6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint32_t src, uint32_t dst,
 		uint16_t ident, uint8_t *out, uint32_t cap);

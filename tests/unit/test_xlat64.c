@@ -550,6 +550,26 @@ static void test_refusals(void **state)
 		parse4(f, len, &p);
 		assert_int_equal(dp_x64_4to6(f, &p, V6, C6, o, sizeof(o)), -EBADMSG);
 	}
+	/* ICMP of the other family (the fuzzer's first find: ICMPv4 in IPv6
+	 * went through as an IPv4 ICMP message nobody checksummed) */
+	len = mk6(f, DP_IPPROTO_ICMP, 20, C6, V6, false);
+	parse6(f, len, &p6);
+	assert_int_equal(dp_x64_6to4(f, &p6, 1, 2, 0, o, sizeof(o)), -EPROTONOSUPPORT);
+	len = mk4(f, DP_IPPROTO_ICMPV6, 20, 1, 2, 0, false);
+	parse4(f, len, &p);
+	assert_int_equal(dp_x64_4to6(f, &p, C6, V6, o, sizeof(o)), -EPROTONOSUPPORT);
+	/* an IPv4 protocol that is an IPv6 extension header's number (its
+	 * second find: proto 0 would be read as hop-by-hop options) */
+	len = mk4(f, DP_IPPROTO_TCP, 20, 1, 2, 0, false);
+	f[14 + 9] = 0;
+	memset(f + 14 + 10, 0, 2);
+	{
+		uint16_t ck = dp_csum(f + 14, 20);
+
+		memcpy(f + 14 + 10, &ck, 2);
+	}
+	parse4(f, len, &p);
+	assert_int_equal(dp_x64_4to6(f, &p, C6, V6, o, sizeof(o)), -EPROTONOSUPPORT);
 }
 
 int main(void)
