@@ -93,4 +93,16 @@ static inline uint16_t dp_csum_update32(uint16_t hc, uint32_t old, uint32_t new_
 	return (uint16_t)~dp_csum_fold(sum);
 }
 
+/* The one's-complement sum of the IPv6 pseudo-header (RFC 8200 8.1:
+ * source, destination, upper-layer length, next header), to start an
+ * upper-layer checksum from. */
+static inline uint32_t dp_csum_pseudo6(const uint8_t *src, const uint8_t *dst, uint32_t len,
+				       uint8_t nh)
+{
+	uint8_t t[8] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8),
+			 (uint8_t)len, 0, 0, 0, nh };
+
+	return dp_csum_partial(t, 8, dp_csum_partial(dst, 16, dp_csum_partial(src, 16, 0)));
+}
+
 #endif

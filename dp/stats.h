@@ -35,6 +35,7 @@
 	X(NEIGH_HOLD_FULL, "neigh_hold_full")                                      \
 	X(NEIGH_TIMEOUT,   "neigh_timeout")    /* next hop never resolved */       \
 	X(ARP_BAD,         "arp_malformed")                                        \
+	X(ND_BAD,          "nd_malformed")     /* NS/NA failing RFC 4861's checks */ \
 	X(TX_FULL,         "tx_queue_full")                                        \
 	X(PUNT_FULL,       "punt_queue_full")                                      \
 	X(REDIRECT_FULL,   "redirect_ring_full")                                   \

@@ -184,17 +184,6 @@ static void put_ip6(uint8_t *o, uint8_t tc, uint16_t plen, uint8_t nh, uint8_t h
 	memcpy(o + 24, dst, 16);
 }
 
-static uint16_t pseudo6(const uint8_t *src, const uint8_t *dst, uint32_t len, uint8_t nh)
-{
-	uint8_t ph[40];
-
-	memcpy(ph, src, 16);
-	memcpy(ph + 16, dst, 16);
-	dp_put_u32(ph + 32, len);
-	dp_put_u32(ph + 36, nh);
-	return sum_of(ph, sizeof(ph));
-}
-
 /* ---- IPv6 to IPv4 ---- */
 
 static int icmp_6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint8_t *o, uint32_t cap,
@@ -368,7 +357,7 @@ static int x4to6(const uint8_t *frame, const struct dp_pkt *p, const uint8_t *sr
 				if (fh)
 					return -EINVAL;
 				c = (uint16_t)~dp_csum_fold(dp_csum_partial(
-					o4, (uint32_t)n, pseudo6(src, dst, (uint32_t)n, nh)));
+					o4, (uint32_t)n, dp_csum_pseudo6(src, dst, (uint32_t)n, nh)));
 				if (c == 0)
 					c = 0xffff;
 				memcpy(o4 + 6, &c, 2);
@@ -456,9 +445,8 @@ static int icmp_4to6(const uint8_t *frame, const struct dp_pkt *p, uint8_t *o, u
 			return rc;
 		n = 8 + rc;
 	}
-	c = (uint16_t)~dp_csum_fold(dp_csum_partial(o, (uint32_t)n,
-						     pseudo6(src, dst, (uint32_t)n,
-							     DP_IPPROTO_ICMPV6)));
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(
+		o, (uint32_t)n, dp_csum_pseudo6(src, dst, (uint32_t)n, DP_IPPROTO_ICMPV6)));
 	memcpy(o + 2, &c, 2);
 	return n;
 }
