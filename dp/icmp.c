@@ -120,3 +120,23 @@ void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl)
 	p->dst = a;
 	p->icmp_type = DP_ICMP_ECHO_REPLY;
 }
+
+void dp_icmp6_echo_reply(uint8_t *frame, struct dp_pkt6 *p, uint8_t hop)
+{
+	uint8_t *ip = frame + p->l3_off, *icmp = frame + p->l4_off;
+	uint16_t c, old, new_;
+
+	memcpy(ip + 8, p->dst, 16);
+	memcpy(ip + 24, p->src, 16);
+	ip[7] = hop;
+	memcpy(&old, icmp, 2);
+	icmp[0] = DP_ICMP6_ECHO_REPLY;
+	memcpy(&new_, icmp, 2);
+	memcpy(&c, icmp + 2, 2);
+	c = dp_csum_update16(c, old, new_);
+	memcpy(icmp + 2, &c, 2);
+	memcpy(p->dst, p->src, 16);
+	memcpy(p->src, ip + 8, 16);
+	p->hop_limit = hop;
+	p->icmp_type = DP_ICMP6_ECHO_REPLY;
+}

@@ -73,4 +73,14 @@ void dp_icmp_xlate(uint8_t *frame, struct dp_pkt *p, const struct dp_icmp_quote 
  * TTL set to ttl, checksums fixed. */
 void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl);
 
+#define DP_ICMP6_ECHO          128
+#define DP_ICMP6_ECHO_REPLY    129
+
+/* The same for ICMPv6 (p: a whole datagram, proto ICMPv6, type 128): the
+ * hop limit set to hop. Swapping the addresses leaves the pseudo-header's
+ * sum as it was, so only the type's change goes into the checksum: a
+ * request with a bad checksum gets a reply with a bad one, for its sender
+ * to drop, as the IPv4 form does. */
+void dp_icmp6_echo_reply(uint8_t *frame, struct dp_pkt6 *p, uint8_t hop);
+
 #endif

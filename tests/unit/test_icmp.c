@@ -16,6 +16,7 @@
 #include "dp/csum.h"
 #include "dp/icmp.h"
 #include "dp/pkt.h"
+#include "sum6_test.h"
 #include "dp/reply.h"
 
 #define CIP   0x0b000001u   /* client */
@@ -245,6 +246,47 @@ static void server_error_case(uint8_t proto, uint32_t payload, uint32_t quote, i
 		assert_true(l4_csum_ok(qip));
 	assert_memory_equal(qip + 20 + 4, orig + 20 + 4, quote - 24 < cs_off - 4 ? quote - 24
 										  : cs_off - 4);
+}
+
+/* The IPv6 form: addresses swapped, type 129, hop limit, the checksum
+ * (checked the slow way) right; a wrong one stays wrong. */
+static void test_echo6_reply(void **state)
+{
+	static const uint8_t c6[16] = { 0xfd, 0, 0, 1, [15] = 2 }, v6[16] = { 0xfd, 0, 0, 1, [15] = 0x10 };
+	uint8_t f[200];
+	uint8_t *ip = f + DP_ETH_HLEN, *icmp = ip + DP_IP6_HLEN;
+	struct dp_pkt6 p;
+	enum dp_drop why;
+	uint16_t c;
+
+	(void)state;
+	for (int bad = 0; bad < 2; bad++) {
+		memset(f, 0, sizeof(f));
+		dp_put_u16(f + 12, DP_ETH_P_IPV6);
+		dp_put_u32(ip, 6u << 28);
+		dp_put_u16(ip + 4, 8 + 56);
+		ip[6] = DP_IPPROTO_ICMPV6;
+		ip[7] = 9;
+		memcpy(ip + 8, c6, 16);
+		memcpy(ip + 24, v6, 16);
+		icmp[0] = DP_ICMP6_ECHO;
+		dp_put_u16(icmp + 4, 0x4321);
+		dp_put_u16(icmp + 6, 3);
+		for (int i = 0; i < 56; i++)
+			icmp[8 + i] = (uint8_t)(i * 7);
+		c = (uint16_t)~sum6_slow(ip);
+		dp_put_u16(icmp + 2, (uint16_t)(c ^ bad));
+		assert_int_equal(dp_pkt_parse_ipv6(f, DP_ETH_HLEN + 40 + 64, DP_ETH_HLEN, &p, &why), 0);
+		dp_icmp6_echo_reply(f, &p, 64);
+		assert_int_equal(icmp[0], DP_ICMP6_ECHO_REPLY);
+		assert_memory_equal(ip + 8, v6, 16);
+		assert_memory_equal(ip + 24, c6, 16);
+		assert_memory_equal(p.src, v6, 16);
+		assert_memory_equal(p.dst, c6, 16);
+		assert_int_equal(ip[7], 64);
+		assert_int_equal(dp_get_u16(icmp + 4), 0x4321);
+		assert_int_equal(sum6_slow(ip) == 0xffff, !bad);
+	}
 }
 
 static void test_xlate_server_error(void **state)
@@ -537,6 +579,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_echo_reply),
+		cmocka_unit_test(test_echo6_reply),
 		cmocka_unit_test(test_xlate_server_error),
 		cmocka_unit_test(test_xlate_client_error),
 		cmocka_unit_test(test_malformed_errors),

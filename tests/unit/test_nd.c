@@ -16,36 +16,13 @@
 #include "dp/bytes.h"
 #include "dp/nd.h"
 #include "dp/pkt.h"
+#include "sum6_test.h"
 
 static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
 static const uint8_t mac_b[6] = { 2, 0, 0, 0, 0, 0xb };
 static const uint8_t ip_a[16] = { 0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0x56 };
 static const uint8_t ip_b[16] = { 0xfd, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xab, 0xcd, 0xef };
 static const uint8_t zero[16];
-
-/* The ICMPv6 checksum the slow way: 16-bit words of the pseudo-header and
- * the message, end-around carries at the end. */
-static uint16_t sum_slow(const uint8_t *ip)
-{
-	uint32_t n = (uint32_t)ip[4] << 8 | ip[5], s = 0;
-	uint8_t ph[40 + 2048];
-
-	memcpy(ph, ip + 8, 32);
-	ph[32] = 0;
-	ph[33] = 0;
-	ph[34] = (uint8_t)(n >> 8);
-	ph[35] = (uint8_t)n;
-	ph[36] = ph[37] = ph[38] = 0;
-	ph[39] = 58;
-	memcpy(ph + 40, ip + 40, n);
-	if (n & 1)
-		ph[40 + n] = 0;
-	for (uint32_t i = 0; i < 40 + n; i += 2)
-		s += (uint32_t)ph[i] << 8 | ph[i + 1];
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)s;   /* 0xffff when the checksum is right */
-}
 
 static int parse(const uint8_t *f, uint32_t len, struct dp_nd *nd, enum dp_drop *why)
 {
@@ -62,7 +39,7 @@ static void resum(uint8_t *f)
 	uint32_t s;
 
 	ip[40 + 2] = ip[40 + 3] = 0;
-	s = (uint16_t)~sum_slow(ip);
+	s = (uint16_t)~sum6_slow(ip);
 	ip[40 + 2] = (uint8_t)(s >> 8);
 	ip[40 + 3] = (uint8_t)s;
 }
@@ -91,7 +68,7 @@ static void test_solicit_answer(void **state)
 	(void)state;
 	len = dp_nd_build_solicit(f, mac_a, ip_a, ip_b);
 	assert_int_equal(len, DP_ND_FRAME_LEN);
-	assert_int_equal(sum_slow(f + DP_ETH_HLEN), 0xffff);
+	assert_int_equal(sum6_slow(f + DP_ETH_HLEN), 0xffff);
 	assert_int_equal(parse(f, len, &ns, &why), 0);
 	assert_int_equal(ns.type, DP_ICMP6_NS);
 	assert_memory_equal(ns.target, ip_b, 16);
@@ -105,7 +82,7 @@ static void test_solicit_answer(void **state)
 
 	len = dp_nd_build_reply(r, &ns, mac_b);
 	assert_int_equal(len, DP_ND_FRAME_LEN);
-	assert_int_equal(sum_slow(r + DP_ETH_HLEN), 0xffff);
+	assert_int_equal(sum6_slow(r + DP_ETH_HLEN), 0xffff);
 	assert_int_equal(parse(r, len, &na, &why), 0);
 	assert_int_equal(na.type, DP_ICMP6_NA);
 	assert_int_equal(na.flags, DP_ND_NA_SOLICITED | DP_ND_NA_OVERRIDE);
@@ -138,7 +115,7 @@ static void test_dad_and_announce(void **state)
 	(void)state;
 	len = dp_nd_build_solicit(f, mac_a, zero, ip_b);
 	assert_int_equal(len, DP_ND_FRAME_LEN - 8);
-	assert_int_equal(sum_slow(f + DP_ETH_HLEN), 0xffff);
+	assert_int_equal(sum6_slow(f + DP_ETH_HLEN), 0xffff);
 	assert_int_equal(parse(f, len, &ns, &why), 0);
 	assert_false(ns.has_lladdr);
 	assert_memory_equal(ns.src, zero, 16);
@@ -150,7 +127,7 @@ static void test_dad_and_announce(void **state)
 	assert_memory_equal(r, ((uint8_t[6]){ 0x33, 0x33, 0, 0, 0, 1 }), 6);
 
 	len = dp_nd_build_announce(r, mac_a, ip_a);
-	assert_int_equal(sum_slow(r + DP_ETH_HLEN), 0xffff);
+	assert_int_equal(sum6_slow(r + DP_ETH_HLEN), 0xffff);
 	assert_int_equal(parse(r, len, &na, &why), 0);
 	assert_int_equal(na.type, DP_ICMP6_NA);
 	assert_int_equal(na.flags, DP_ND_NA_OVERRIDE);
