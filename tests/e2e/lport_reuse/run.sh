@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sustained short connections do not collapse (issue 19): back-to-back
-# 5 s runs of `wrk -H 'Connection: close'` at the testbed's maximum, twice.
+# 5 s runs of `wrk -H 'Connection: close'` at the testbed's maximum, 30 s
+# then a minute.
 #
 # 1. mgw's defaults (timeouts.lport_guard_s 60, ports 1024..65535) with
 #    enough local IPs x servers that the rate stays under the bound
@@ -21,12 +22,23 @@
 # LPORT_PHASES="wrap" runs one part only.
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
-tb_init lport_reuse 170
+tb_init lport_reuse 240
 
 runs=6 secs=5
 command -v wrk >/dev/null || { tb_log "wrk not installed"; exit 1; }
 tb_topology 4
 tb_http_backends 4
+# The client's own ports: wrk closes first about one connection in ten,
+# and those sit 60 s in TIME-WAIT on the client. Linux's connect() takes
+# even ports first (odd ones are bind()'s), so with the default range
+# (32768-60999: 14,116 even ports) ~15 s of this load fill them, and from
+# then each connect() walks every one of them before an odd port: ~500
+# conn/s with no SYN lost and no error, until they expire 60 s later —
+# the slow runs earlier versions of this test printed and could not
+# explain (the client's TIME-WAIT count stopped at ~14,100 as they began).
+# A load generator's usual settings keep the client out of the measure:
+# the whole range, and TIME-WAIT reuse towards the VIP (timestamps on).
+tb_client sysctl -qw net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1
 
 # the client's SYN retransmissions (TcpExt TCPSynRetrans of its namespace)
 synretrans() {
@@ -66,15 +78,11 @@ load() {
 	# SYN retransmissions.
 	med=$(printf '%s\n' "${rates[@]}" | sort -n | sed -n "$(( ${#rates[@]} / 2 + 1 ))p")
 	low=$(printf '%s\n' "${rates[@]}" | awk -v m="$max" '$1 * 10 < m' | wc -l)
-	# Runs at ~3 % of the best (~550-700 conn/s) come and go with no SYN
-	# retransmission, no refusal and no guard skipped: not the TIME-WAIT
-	# collapse, whose mark is the retransmissions checked below. On a fast
-	# box (3.7 GHz, ~25 k conn/s) they start ~15 s into the defaults part
-	# and last into the wrap part's first 20 s although mgw was restarted
-	# in between, with the same binary of before this test's last changes
-	# too: state in the testbed's kernels, not mgw's. Not yet explained:
-	# printed, not judged (the I/O-path issue's note tracks it).
+	# The rate holds: no run below a tenth of the best (the collapse went
+	# to ~1 %, the client's port walk to ~2 %; a shared box's noise stays
+	# well above a tenth)
 	tb_log "$name: median run $med, best $max, $low runs below a tenth (slowest $min)"
+	tb_expect_eq "$name: runs below a tenth of the best (slowest $min, best $max)" 0 "$low"
 	# a SYN lost to the box's noise can happen; reuse would make thousands
 	tb_check "$name: client SYN retransmissions $syn ≤ 0.2 % of $total" [ $((syn * 500)) -le "$total" ]
 	tb_expect_eq "$name: no connection refused for want of a port" 0 "$exh"
@@ -130,6 +138,7 @@ lp() { tb_api GET /api/v1/status | tb_json '"[%d, %d] %d" % (j["local_ports"]["r
 # known quirk of the API's start, not of the data path)
 for ((i = 0; i < 50; i++)); do [[ $(lp) == "[$pmin, $pmax] 2" ]] && break; sleep 0.1; done
 tb_expect_eq "/status: the range and guard" "[$pmin, $pmax] 2" "$(lp)"
+runs=12   # the issue's minute through one local IP
 load wrap $((3 * 4 * (pmax - pmin + 1) / 2))   # every cursor round 1.5 times
 tb_mgw_stop
 tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
