@@ -410,11 +410,13 @@ static void summary(struct bench *b)
 	double cps = num(b, "new_conn_per_s"), bps = num(b, "bytes_per_session");
 
 	printf("\n== targets (printed, not asserted); the I/O floor is %.1f ns/packet\n", floor_ns);
-	target("est_ns - floor_ns", est - floor_ns, "<=", 60, est - floor_ns <= 60);
+	/* the I/O-path issue's targets (stricter than the first milestone's
+	 * 60 ns, 1 M/s and 1.5x): the TAP polls are in est_ns */
+	target("est_ns - floor_ns", est - floor_ns, "<=", 40, est - floor_ns <= 40);
 	target("reply_ns - floor_ns", reply - floor_ns, "<=", 60, reply - floor_ns <= 60);
-	target("new_conn_per_s", cps, ">=", 1e6, cps >= 1e6);
+	target("new_conn_per_s", cps, ">=", 1.2e6, cps >= 1.2e6);
 	target("bytes_per_session", bps, "<=", 160, bps <= 160);
-	target("est_ns_10m / est_ns_10k (x100)", 100 * ratio, "<=", 150, ratio <= 1.5);
+	target("est_ns_10m / est_ns_10k (x100)", 100 * ratio, "<=", 130, ratio <= 1.3);
 }
 
 /* --only a,b: run only those parts (for profiling one of them) */

@@ -51,6 +51,17 @@ table ip sink {
 NFT
 done
 declare -A R   # R[peer.metric]
+# Local IPs for the FULLNAT LBs (mgw and nftables alike), sized for the
+# rate: a (local IP, port, server) tuple waits out the server's TIME-WAIT
+# (mgw: tcp_time_wait_s 10 + lport_guard_s 60), so ~25 k new connections/s
+# to 2 servers need 25,000 x 70 / (64,512 x 2) ≈ 14 of them. With one,
+# mgw held 25 k/s for the 129,024 tuples there are (~5 s), then its guard
+# table overflowed and reused tuples met the servers' TIME-WAIT sockets:
+# a 10 s run averaged 12,890/s, half of nftables.
+nlips=16
+lips=() lips_json=""
+for ((i = 0; i < nlips; i++)); do lips+=("10.1.0.$((100 + i))"); done
+lips_json="[ $(printf '"%s", ' "${lips[@]}" | sed 's/, $//') ]"
 
 # cpu PID: utime + stime of a process, in seconds
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat" 2>/dev/null || echo 0; }
@@ -122,7 +133,7 @@ profile() {
 us() { awk '{ v = $1; if (v ~ /us$/) { sub(/us/, "", v); print v + 0 } else if (v ~ /ms$/) { sub(/ms/, "", v); print v * 1000 } else if (v ~ /s$/) { sub(/s/, "", v); print v * 1e6 } else print 0 }'; }
 
 kernel_lb() {   # the kernel's addresses on wan and lan, forwarding on
-	local d
+	local d a
 	for d in wan lan; do   # as mgw left them: links down, maybe an XDP program,
 		# ARP off and strict rp_filter (cp/tapif.c)
 		tb_x lb ip link set dev $d xdp off 2>/dev/null
@@ -132,7 +143,7 @@ kernel_lb() {   # the kernel's addresses on wan and lan, forwarding on
 	tb_x lb ip addr add 10.0.0.2/24 dev wan
 	tb_x lb ip addr add $TB_VIP/32 dev wan
 	tb_x lb ip addr add 10.1.0.2/24 dev lan
-	tb_x lb ip addr add 10.1.0.100/32 dev lan
+	for a in "${lips[@]}"; do tb_x lb ip addr add $a/32 dev lan; done
 	tb_x lb sysctl -qw net.ipv4.ip_forward=1
 	tb_x lb sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 	tb_x c ip neigh flush all
@@ -158,7 +169,10 @@ for p in $peers; do
 	no_time_wait
 	case $p in
 	mgw_xdp|mgw_packet)
-		MGW_LCORES="0@$gencore,1@$lbcore" tb_mgw_config "$svc"
+		MGW_LCORES="0@$gencore,1@$lbcore" MGW_LIPS="$lips_json" MGW_SESSIONS=524288 \
+			tb_mgw_config "$svc"
+		# a TIME-WAIT guard per connection of the last minute, twice over
+		sed -i 's/"limits": {/"limits": { "lport_guards_per_lcore": 4194304,/' "$TB_DIR/mgw.json"
 		# the LB has its core: busy-poll (the tests' config sleeps when idle)
 		sed -i 's/"idle_sleep_us": [0-9]*/"idle_sleep_us": 0/' "$TB_DIR/mgw.json"
 		[[ $p == mgw_xdp ]] && sed -i 's/net_af_packet[01],iface=\([a-z]*\)/iface=\1/' "$TB_DIR/mgw.json"   # the default: af_xdp
@@ -167,6 +181,7 @@ for p in $peers; do
 		measure "$p" "$MGW_PID"
 		udp_measure "$p"
 		echo "peers: $p: mgw's drops $(tb_stat '{k: v for k, v in j["totals"]["drops"].items() if v}'), state $(tb_api GET /api/v1/status | tb_json 'j["state"] + " " + j["state_reason"]')"
+		echo "peers: $p: local ports $(tb_api GET /api/v1/status | tb_json '"short %s, refused %d, guards cut %d" % (j["local_ports"]["short"], j["local_ports"]["refused"], j["local_ports"]["guards_cut"])'), $(tb_stat '"guard skips %d, busy skips %d" % (j["totals"]["lport_guard_skips"], j["totals"]["lport_busy_skips"])')"
 		grep -E "watchdog|self-check failed" "$TB_DIR/mgw.log" | head -n 3 | sed "s/^/peers: $p: /"
 		tb_mgw_stop
 		sleep 1 ;;
@@ -182,7 +197,7 @@ table ip fnat {
 	}
 	chain post {
 		type nat hook postrouting priority srcnat; policy accept;
-		oifname "lan" ip daddr 10.1.0.0/24 snat to 10.1.0.100
+		oifname "lan" ip daddr 10.1.0.0/24 snat to ${lips[0]}-${lips[$((nlips - 1))]}
 	}
 }
 NFT
