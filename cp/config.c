@@ -244,25 +244,42 @@ int cp_parse_ipv4(const char *s, uint32_t *out)
 	return 0;
 }
 
-int cp_parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
+/* "addr/len" of either family: the address part into buf (INET6_ADDRSTRLEN
+ * bytes), the length (0..max, decimal digits only) into *plen. */
+static int split_prefix(const char *s, char *buf, long max, uint8_t *plen)
 {
-	char buf[32];
 	const char *slash = strchr(s, '/');
 	char *end;
 	long len;
 
-	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+	if (!slash || (size_t)(slash - s) >= INET6_ADDRSTRLEN)
 		return -EINVAL;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = 0;
-	if (cp_parse_ipv4(buf, addr) < 0)
-		return -EINVAL;
-	if (slash[1] < '0' || slash[1] > '9')
+	if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
 		return -EINVAL;
 	len = strtol(slash + 1, &end, 10);
-	if (*end || len < 0 || len > 32)
+	if (*end || len < 0 || len > max)
 		return -EINVAL;
 	*plen = (uint8_t)len;
+	return 0;
+}
+
+int cp_parse_prefix(const char *s, uint32_t *addr, uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (split_prefix(s, buf, 32, plen) < 0 || cp_parse_ipv4(buf, addr) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+int cp_parse_prefix6(const char *s, uint8_t addr[16], uint8_t *plen)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (split_prefix(s, buf, 128, plen) < 0 || inet_pton(AF_INET6, buf, addr) != 1)
+		return -EINVAL;
 	return 0;
 }
 

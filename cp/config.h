@@ -121,6 +121,10 @@ struct cp_port_conf {
 	uint32_t ip;
 	uint8_t plen;
 	uint16_t mtu;
+	/* "ip6": the port's IPv6 address (ND and echo are answered for it);
+	 * plen6 0: none */
+	uint8_t ip6[16];
+	uint8_t plen6;
 };
 
 /* A port's dev naming a kernel interface alone ("iface=eth1": the driver
@@ -306,6 +310,9 @@ int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_
 /* Text helpers shared with the API. */
 int cp_parse_ipv4(const char *s, uint32_t *out);
 int cp_parse_prefix(const char *s, uint32_t *addr, uint8_t *plen);
+/* "fd00:1::2/64": an IPv6 address (any form inet_pton takes) and a length
+ * 0..128. 0, or -EINVAL. */
+int cp_parse_prefix6(const char *s, uint8_t addr[16], uint8_t *plen);
 int cp_parse_addr_port(const char *s, uint32_t *ip, uint16_t *port);
 const char *cp_ipv4_str(uint32_t ip, char buf[16]);
 int cp_parse_proto(const char *s, uint8_t *out);

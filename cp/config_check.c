@@ -47,6 +47,29 @@ static bool usable_host(uint32_t ip)
 	return ip != 0 && ip != 0xffffffff && a != 127 && a < 224;
 }
 
+/* The first plen bits of a and b alike. */
+static bool same_prefix6(const uint8_t *a, const uint8_t *b, unsigned plen)
+{
+	unsigned n = plen / 8, r = plen % 8;
+
+	return memcmp(a, b, n) == 0 &&
+	       (r == 0 || ((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - r))) == 0);
+}
+
+/* An address a port may have: no multicast (ff00::/8), link-local
+ * (fe80::/10: each port's own, derived, not configured), loopback,
+ * unspecified or v4-mapped (::ffff:0:0/96). */
+static bool usable_host6(const uint8_t *a)
+{
+	static const uint8_t zero[16], mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return false;
+	if (memcmp(a, zero, 15) == 0 && (a[15] == 0 || a[15] == 1))
+		return false;
+	return memcmp(a, mapped, 12) != 0;
+}
+
 static int check_ports(const struct cp_config *c, struct cp_err *err)
 {
 	char p[32];
@@ -71,7 +94,13 @@ static int check_ports(const struct cp_config *c, struct cp_err *err)
 				return cp_rd_fail(err, p, "dev", "duplicates ports[%u].dev", k);
 			if (((a->ip ^ b->ip) & m) == 0)
 				return cp_rd_fail(err, p, "ip", "overlaps the subnet of ports[%u]", k);
+			if (a->plen6 && b->plen6 &&
+			    same_prefix6(a->ip6, b->ip6, a->plen6 < b->plen6 ? a->plen6 : b->plen6))
+				return cp_rd_fail(err, p, "ip6", "overlaps the subnet of ports[%u]", k);
 		}
+		if (a->plen6 && !usable_host6(a->ip6))
+			return cp_rd_fail(err, p, "ip6",
+					  "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)");
 	}
 	return 0;
 }

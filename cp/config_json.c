@@ -1,6 +1,7 @@
 /* cp/config_json.c — config model → JSON in the file's shape. Every field is
  * written, defaults included, so what GET /config shows is exactly what runs
  * and loading it again gives the same config. */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 
@@ -18,6 +19,14 @@ static json_t *prefix_json(uint32_t ip, uint8_t plen)
 	char b[16];
 
 	return json_sprintf("%s/%u", cp_ipv4_str(ip, b), plen);
+}
+
+/* RFC 5952's canonical text, which inet_ntop writes */
+static json_t *prefix6_json(const uint8_t *ip6, uint8_t plen)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return json_sprintf("%s/%u", inet_ntop(AF_INET6, ip6, b, sizeof(b)), plen);
 }
 
 json_t *cp_server_to_json(const struct cp_server_conf *s)
@@ -185,11 +194,17 @@ json_t *cp_config_to_json(const struct cp_config *c)
 						 "idle_sleep_us", (json_int_t)c->idle_sleep_us,
 						 "tap_poll_us", (json_int_t)c->tap_poll_us));
 	a = json_array();
-	for (unsigned i = 0; i < c->n_ports; i++)
-		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:i}",
-						   "name", c->ports[i].name, "dev", c->ports[i].dev,
-						   "ip", prefix_json(c->ports[i].ip, c->ports[i].plen),
-						   "mtu", (int)c->ports[i].mtu));
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		json_t *po = json_pack("{s:s, s:s, s:o, s:i}", "name", c->ports[i].name, "dev",
+				       c->ports[i].dev, "ip",
+				       prefix_json(c->ports[i].ip, c->ports[i].plen), "mtu",
+				       (int)c->ports[i].mtu);
+
+		if (c->ports[i].plen6)
+			json_object_set_new(po, "ip6",
+					    prefix6_json(c->ports[i].ip6, c->ports[i].plen6));
+		json_array_append_new(a, po);
+	}
 	json_object_set_new(o, "ports", a);
 	a = json_array();
 	for (unsigned i = 0; i < c->n_routes; i++)

@@ -30,6 +30,22 @@ static int rd_prefix(const json_t *o, const char *path, const char *key, bool re
 	return 0;
 }
 
+/* An optional IPv6 prefix; what it may be is config_check's to say. */
+static int rd_prefix6(const json_t *o, const char *path, const char *key, uint8_t (*addr)[16],
+		      uint8_t *plen, struct cp_err *err)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
+	    cp_parse_prefix6(json_string_value(v), *addr, plen) < 0)
+		return cp_rd_fail(err, path, key, "must be an IPv6 prefix like fd00:1::2/64");
+	if (*plen == 0 || *plen > 127)
+		return cp_rd_fail(err, path, key, "prefix length must be 1..127");
+	return 0;
+}
+
 static int parse_node(const json_t *o, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "id", "router_id", "drain_s", NULL };
@@ -120,7 +136,7 @@ static int parse_dpdk(const json_t *o, struct cp_config *c, struct cp_err *err)
 
 static int parse_ports(const json_t *arr, struct cp_config *c, struct cp_err *err)
 {
-	static const char *const keys[] = { "name", "dev", "ip", "mtu", NULL };
+	static const char *const keys[] = { "name", "dev", "ip", "ip6", "mtu", NULL };
 
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		const json_t *o = json_array_get(arr, i);
@@ -153,6 +169,7 @@ static int parse_ports(const json_t *arr, struct cp_config *c, struct cp_err *er
 		RD(rd_prefix(o, path, "ip", true, &p->ip, &p->plen, err));
 		if (p->plen == 0 || p->plen > 30)
 			return cp_rd_fail(err, path, "ip", "prefix length must be 1..30");
+		RD(rd_prefix6(o, path, "ip6", &p->ip6, &p->plen6, err));
 		p->mtu = 1500;
 		RD(cp_rd_u16(o, path, "mtu", 576, 9000, false, &p->mtu, err));
 		c->n_ports++;

@@ -260,6 +260,8 @@ void dp_fault_free(struct dp *dp);
 
 /* input.c: one received frame (from a data port, or a redirected one) */
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
+/* An IPv6 frame (dp/input6.c): ND and echo for the ports' addresses. */
+void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port);
 /* Hand a packet to the lcore `owner` over the redirect ring. */
 void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner);
 /* A packet whose session this lcore lacks but another may hold (its flow's

@@ -7,6 +7,7 @@
  *   ICMP to a VIP or LIP → icmp_path.c; later fragments → frag_path.c
  *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
  *   IPv4 to another address, with NAT services → NAT replies (fwd.c)
+ *   IPv6           → input6.c (ND and echo for the ports' IPv6 addresses)
  *   anything else  → dropped and counted */
 #include <string.h>
 
@@ -103,6 +104,10 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 	}
 	if (type == DP_ETH_P_ARP) {
 		input_arp(lc, m, in_port);
+		return;
+	}
+	if (type == DP_ETH_P_IPV6) {
+		dp_input6(lc, m, in_port);
 		return;
 	}
 	if (type != DP_ETH_P_IPV4) {

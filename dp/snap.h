@@ -11,6 +11,7 @@
 #ifndef MGW_DP_SNAP_H
 #define MGW_DP_SNAP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "dp/acl.h"
@@ -151,6 +152,8 @@ enum dp_addr_kind {
 struct dp_snap_port {
 	uint32_t ip;          /* network order */
 	uint32_t mask;        /* network order */
+	bool has_ip6;
+	uint8_t ip6[16];      /* answered for: ND, echo (dp/input6.c) */
 };
 
 struct dp_snap {

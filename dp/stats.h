@@ -12,7 +12,7 @@
 /* Drop reasons, one counter each. Keep dp_drop_names[] in step. */
 #define DP_DROP_LIST(X)                                                        \
 	X(RUNT,            "runt")             /* frame shorter than Ethernet */   \
-	X(L2_TYPE,         "l2_type")          /* neither IPv4 nor ARP */          \
+	X(L2_TYPE,         "l2_type")          /* neither IPv4, IPv6 nor ARP */    \
 	X(IP_TRUNC,        "ip_truncated")     /* shorter than an IP header */     \
 	X(IP_VERSION,      "ip_version")                                           \
 	X(IP_IHL,          "ip_bad_ihl")                                           \
@@ -20,6 +20,7 @@
 	X(IP_CSUM,         "ip_bad_checksum")                                      \
 	X(IP6_LEN,         "ipv6_bad_payload_length") /* beyond the frame; jumbo */ \
 	X(IP6_EXT,         "ipv6_bad_extension") /* chain too long, bad, misplaced */ \
+	X(IP6_UNSERVED,    "ipv6_not_served")  /* v6 beyond ND and echo for a port's address */ \
 	X(L4_TRUNC,        "l4_truncated")                                         \
 	X(TCP_DOFF,        "tcp_bad_offset")                                       \
 	X(UDP_LEN,         "udp_bad_length")                                       \
@@ -97,6 +98,8 @@ struct dp_port_stats {
 	X(arp_replies,        "arp_replies",            "arp_replies",           "ARP replies sent for our addresses.") \
 	X(arp_requests,       "arp_requests",           "arp_requests",          "ARP requests sent for next hops.") \
 	X(icmp_echo_replies,  "icmp_echo_replies",      "icmp_echo_replies",     "ICMP echo replies sent for VIPs and local IPs.") \
+	X(icmp6_echo_replies, "icmp6_echo_replies",     "icmp6_echo_replies",    "ICMPv6 echo replies sent for the ports' IPv6 addresses.") \
+	X(nd_replies,         "nd_replies",             "nd_replies",            "Neighbour advertisements sent for the ports' IPv6 addresses.") \
 	X(sess_created,       "sessions_created",       "sessions_created",      "Sessions made.") \
 	X(sess_expired,       "sessions_expired",       "sessions_expired",      "Sessions ended by their timeout.") \
 	X(sess_killed,        "sessions_flushed",       "sessions_flushed",      "Sessions ended by the operator.") \

@@ -215,6 +215,27 @@ static const struct bad bad[] = {
 	  "ports[1].ip", "overlaps the subnet of ports[0]" },
 	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"mtu\": 100 } ] }",
 	  "ports[0].mtu", "must be 576..9000" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"fd00::2\" } ] }",
+	  "ports[0].ip6", "must be an IPv6 prefix like fd00:1::2/64" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"10.0.0.2/24\" } ] }",
+	  "ports[0].ip6", "must be an IPv6 prefix like fd00:1::2/64" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": 64 } ] }",
+	  "ports[0].ip6", "must be an IPv6 prefix like fd00:1::2/64" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"fd00::2/128\" } ] }",
+	  "ports[0].ip6", "prefix length must be 1..127" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"fd00::2/0\" } ] }",
+	  "ports[0].ip6", "prefix length must be 1..127" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"fe80::2/64\" } ] }",
+	  "ports[0].ip6", "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"ff05::2/64\" } ] }",
+	  "ports[0].ip6", "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"::ffff:10.0.0.2/64\" } ] }",
+	  "ports[0].ip6", "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"::1/64\" } ] }",
+	  "ports[0].ip6", "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)" },
+	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", \"ip6\": \"fd00:1::2/64\" }, "
+	  "{ \"name\": \"b\", \"dev\": \"y\", \"ip\": \"10.1.0.2/24\", \"ip6\": \"fd00:1:0:0:8000::2/65\" } ] }",
+	  "ports[1].ip6", "overlaps the subnet of ports[0]" },
 	{ "{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\" } ], "
 	  "\"routes\": [ { \"prefix\": \"10.9.0.1/16\", \"via\": \"10.0.0.1\" } ] }",
 	  "routes[0].prefix", "has host bits set (did you mean 10.9.0.0/16?)" },
@@ -376,6 +397,52 @@ static void test_text_helpers(void **state)
 	assert_int_equal(cp_parse_addr_port("1.2.3.4:65536", &ip, &port), -EINVAL);
 	assert_int_equal(cp_parse_addr_port("1.2.3.4", &ip, &port), -EINVAL);
 	assert_string_equal(cp_ipv4_str(0xc0a80001, b), "192.168.0.1");
+	{
+		uint8_t a6[16];
+		static const uint8_t want[16] = { 0xfd, 0, 0, 1, [15] = 2 };
+
+		assert_int_equal(cp_parse_prefix6("fd00:1::2/64", a6, &plen), 0);
+		assert_memory_equal(a6, want, 16);
+		assert_int_equal(plen, 64);
+		assert_int_equal(cp_parse_prefix6("FD00:1:0:0:0:0:0:2/128", a6, &plen), 0);
+		assert_memory_equal(a6, want, 16);
+		assert_int_equal(cp_parse_prefix6("fd00::1/129", a6, &plen), -EINVAL);
+		assert_int_equal(cp_parse_prefix6("fd00::1/1000", a6, &plen), -EINVAL);
+		assert_int_equal(cp_parse_prefix6("fd00::1", a6, &plen), -EINVAL);
+		assert_int_equal(cp_parse_prefix6("fd00::1/", a6, &plen), -EINVAL);
+		assert_int_equal(cp_parse_prefix6("10.0.0.1/24", a6, &plen), -EINVAL);
+		assert_int_equal(cp_parse_prefix6("fd00:::1/64", a6, &plen), -EINVAL);
+	}
+}
+
+/* A port's ip6 in any spelling comes out canonical (RFC 5952) and
+ * round-trips; a port without one shows none. */
+static void test_port_ip6(void **state)
+{
+	json_t *j = load("{ \"ports\": [ { \"name\": \"a\", \"dev\": \"x\", "
+			 "\"ip\": \"10.0.0.2/24\", \"ip6\": \"FD00:1:0:0::2/64\" }, "
+			 "{ \"name\": \"b\", \"dev\": \"y\", \"ip\": \"10.1.0.2/24\" } ] }");
+	struct cp_config *c, *c2;
+	struct cp_err err = { "", "" };
+	json_t *out, *out2, *ports;
+
+	(void)state;
+	assert_int_equal(cp_config_from_json(j, &c, &err), 0);
+	assert_int_equal(c->ports[0].plen6, 64);
+	assert_int_equal(c->ports[1].plen6, 0);
+	out = cp_config_to_json(c);
+	ports = json_object_get(out, "ports");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ports, 0), "ip6")),
+			    "fd00:1::2/64");
+	assert_null(json_object_get(json_array_get(ports, 1), "ip6"));
+	assert_int_equal(cp_config_from_json(out, &c2, &err), 0);
+	out2 = cp_config_to_json(c2);
+	assert_true(json_equal(out, out2));
+	cp_config_free(c);
+	cp_config_free(c2);
+	json_decref(j);
+	json_decref(out);
+	json_decref(out2);
 }
 
 static void test_load_file_errors(void **state)
@@ -590,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_good_modes),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_text_helpers),
+		cmocka_unit_test(test_port_ip6),
 		cmocka_unit_test(test_load_file_errors),
 		cmocka_unit_test(test_big_bodies_fast),
 		cmocka_unit_test(test_key_files),

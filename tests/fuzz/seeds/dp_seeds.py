@@ -11,8 +11,9 @@ import os
 import struct
 import sys
 
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, IPOption_RR,
-                       IPOption_Timestamp, Raw, fragment, raw)
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoRequest, ICMPv6ND_NS,
+                       ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, IPOption_RR, IPOption_Timestamp, IPv6,
+                       Raw, fragment, raw)
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus/dp"
 PMAC = "02:00:00:00:00:aa"       # repaired to the port's MAC anyway
@@ -106,6 +107,19 @@ seeds["malformed"] = [
     rec(raw(wan(IP(src=CLIENT, dst=VIP, len=20) / UDP(dport=53) / b"zz")), fix=False),
     rec(raw(wan(IP(src=CLIENT, dst=VIP) / TCP(dport=80, dataofs=15))), fix=True),
     rec(raw(Ether(src=CMAC, dst=PMAC, type=0x86dd) / (b"\x60" + b"\0" * 39)), fix=False),
+]
+
+# IPv6 to the wan port's fd00:1::2 (ND and echo answered; the rest counted)
+A6, C6 = "fd00:1::2", "fd00:1::1"
+seeds["ipv6"] = [
+    rec(Ether(src=CMAC, dst="33:33:ff:00:00:02") / IPv6(src=C6, dst="ff02::1:ff00:2", hlim=255) /
+        ICMPv6ND_NS(tgt=A6) / ICMPv6NDOptSrcLLAddr(lladdr=CMAC), fix=False),
+    rec(Ether(src=CMAC, dst="33:33:ff:00:00:02") / IPv6(src="::", dst="ff02::1:ff00:2", hlim=255) /
+        ICMPv6ND_NS(tgt=A6), fix=False),
+    rec(wan(IPv6(src=C6, dst=A6) / ICMPv6EchoRequest(id=7, seq=1, data=b"ping")), fix=False),
+    rec(wan(IPv6(src=C6, dst=A6) / UDP(sport=5000, dport=53) / b"q"), fix=False),
+    rec(Ether(src=CMAC, dst="33:33:00:00:00:02") / IPv6(src=C6, dst="ff02::2", hlim=255) /
+        ICMPv6ND_RS(), fix=False),
 ]
 
 os.makedirs(OUT, exist_ok=True)

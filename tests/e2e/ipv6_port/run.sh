@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# IPv6 on a port (issue 18's first end-to-end piece): a port's "ip6"
+# address is answered for by neighbour discovery and ICMPv6 echo.
+# - the config takes "ip6" in any form inet_pton does and shows it in its
+#   canonical one (RFC 5952)
+# - the client's kernel resolves mgw's address by ND (its neighbour entry
+#   holds mgw's MAC) and gets its echo requests answered, payload intact
+# - NS that RFC 4861 says to drop (hop limit 254, a bad checksum) are
+#   counted as malformed, an NS for another host and a datagram beyond ND
+#   and echo are dropped and counted, and IPv4 through the VIP still works
+source "$(dirname "$0")/../../lib/common.sh"
+source "$(dirname "$0")/../../lib/testbed.sh"
+tb_init ipv6_port 60
+HERE=$(cd "$(dirname "$0")" && pwd)
+ADDR=fd00:1::2 CADDR=fd00:1::1
+
+tb_topology 1
+tb_http_backends 1
+tb_client sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
+tb_client ip addr add $CADDR/64 dev c0 nodad
+tb_mgw_config "[ { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\",
+    \"servers\": $(tb_servers_json 8080 1) } ]"
+# a non-canonical spelling: upper case, a zero group written out
+sed -i 's|"ip": "10.0.0.2/24" }|"ip": "10.0.0.2/24", "ip6": "FD00:1:0::2/64" }|' "$TB_DIR/mgw.json"
+tb_mgw_start || exit 1
+
+tb_expect_eq "GET /config: the port's ip6, canonical" "$ADDR/64" \
+	"$(tb_api GET /api/v1/config | tb_json '[p.get("ip6") for p in j["ports"] if p["name"] == "wan"][0]')"
+mac=$(tb_api GET /api/v1/status | tb_json '[p["mac"] for p in j["ports"] if p["name"] == "wan"][0]')
+drop() { tb_stat "j['totals']['drops'].get('$1', 0)"; }
+
+got=$(tb_client $TB_PY "$HERE/ping6.py" $ADDR 5)
+tb_expect_eq "ping of the port's IPv6 address: replies" 5 "$got"
+tb_check "the client's neighbour entry for $ADDR holds mgw's MAC ($mac)" \
+	grep -qi "lladdr $mac" <<<"$(tb_client ip -6 neigh show $ADDR)"
+tb_check "neighbour advertisements counted" tb_stat_ge "j['totals']['nd_replies']" 1
+tb_check "echo replies counted" tb_stat_ge "j['totals']['icmp6_echo_replies']" 5
+
+bad0=$(drop nd_malformed) ck0=$(drop icmp_bad_checksum) nl0=$(drop not_for_us) ns0=$(drop ipv6_not_served)
+tb_client $TB_PY "$HERE/nd_bad.py" c0 "$mac" $CADDR $ADDR fd00:1::99
+sleep 0.5
+tb_expect_eq "NS with hop limit 254: counted malformed" 1 $(( $(drop nd_malformed) - bad0 ))
+tb_expect_eq "NS with a bad checksum: counted" 1 $(( $(drop icmp_bad_checksum) - ck0 ))
+tb_check "NS for another host: dropped, not for us" [ $(( $(drop not_for_us) - nl0 )) -ge 1 ]
+tb_expect_eq "UDP to the port's IPv6 address: not served, counted" 1 $(( $(drop ipv6_not_served) - ns0 ))
+
+tb_check "IPv4 through the VIP still works" tb_client curl -sf -m 5 -o /dev/null "http://$TB_VIP/"
+tb_mgw_stop
+tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
+tb_done
