@@ -96,11 +96,24 @@ void dp_icmp_xlate(uint8_t *frame, struct dp_pkt *p, const struct dp_icmp_quote 
 	memcpy(icmp + 2, &c, 2);
 }
 
+/* An ICMP message's type changed, its checksum with it (RFC 1624). */
+static void set_type(uint8_t *icmp, uint8_t type)
+{
+	uint16_t c, old, new_;
+
+	memcpy(&old, icmp, 2);
+	icmp[0] = type;
+	memcpy(&new_, icmp, 2);
+	memcpy(&c, icmp + 2, 2);
+	c = dp_csum_update16(c, old, new_);
+	memcpy(icmp + 2, &c, 2);
+}
+
 void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl)
 {
 	uint8_t *ip = frame + p->l3_off, *icmp = frame + p->l4_off;
 	uint32_t a = p->src;
-	uint16_t c, old, new_;
+	uint16_t c;
 
 	memcpy(ip + 12, &p->dst, 4);
 	memcpy(ip + 16, &a, 4);
@@ -109,12 +122,7 @@ void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl)
 	c = dp_csum(ip, p->ihl);
 	memcpy(ip + 10, &c, 2);
 
-	memcpy(&old, icmp, 2);
-	icmp[0] = DP_ICMP_ECHO_REPLY;
-	memcpy(&new_, icmp, 2);
-	memcpy(&c, icmp + 2, 2);
-	c = dp_csum_update16(c, old, new_);
-	memcpy(icmp + 2, &c, 2);
+	set_type(icmp, DP_ICMP_ECHO_REPLY);
 
 	p->src = p->dst;
 	p->dst = a;
@@ -124,17 +132,11 @@ void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl)
 void dp_icmp6_echo_reply(uint8_t *frame, struct dp_pkt6 *p, uint8_t hop)
 {
 	uint8_t *ip = frame + p->l3_off, *icmp = frame + p->l4_off;
-	uint16_t c, old, new_;
 
 	memcpy(ip + 8, p->dst, 16);
 	memcpy(ip + 24, p->src, 16);
 	ip[7] = hop;
-	memcpy(&old, icmp, 2);
-	icmp[0] = DP_ICMP6_ECHO_REPLY;
-	memcpy(&new_, icmp, 2);
-	memcpy(&c, icmp + 2, 2);
-	c = dp_csum_update16(c, old, new_);
-	memcpy(icmp + 2, &c, 2);
+	set_type(icmp, DP_ICMP6_ECHO_REPLY);
 	memcpy(p->dst, p->src, 16);
 	memcpy(p->src, ip + 8, 16);
 	p->hop_limit = hop;

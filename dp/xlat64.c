@@ -184,6 +184,24 @@ static void put_ip6(uint8_t *o, uint8_t tc, uint16_t plen, uint8_t nh, uint8_t h
 	memcpy(o + 24, dst, 16);
 }
 
+/* The translated message's first 8 bytes (type t, code c, the rest 0)
+ * and, for an echo, its identifier, sequence and data as they were.
+ * Returns the echo's length, 0 for an error (its body is the caller's),
+ * or -EMSGSIZE. */
+static int icmp_head(const uint8_t *ic, uint16_t len, uint8_t t, uint8_t c, enum icmp_kind k,
+		     uint8_t *o, uint32_t cap)
+{
+	if (cap < 8 || (k == K_ECHO && cap < len))
+		return -EMSGSIZE;
+	o[0] = t;
+	o[1] = c;
+	memset(o + 2, 0, 6);
+	if (k != K_ECHO)
+		return 0;
+	memcpy(o + 4, ic + 4, len - 4u);
+	return len;
+}
+
 /* ---- IPv6 to IPv4 ---- */
 
 static int icmp_6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint8_t *o, uint32_t cap,
@@ -273,17 +291,10 @@ static int icmp_6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint8_t *o, 
 	rc = icmp6to4(ic[0], ic[1], &t4, &c4, &k);
 	if (rc < 0)
 		return rc;
-	if (cap < 8)
-		return -EMSGSIZE;
-	o[0] = t4;
-	o[1] = c4;
-	memset(o + 2, 0, 6);
-	if (k == K_ECHO) {
-		if (cap < p->l4_len)
-			return -EMSGSIZE;
-		memcpy(o + 4, ic + 4, p->l4_len - 4u);
-		n = p->l4_len;
-	} else {
+	n = icmp_head(ic, p->l4_len, t4, c4, k, o, cap);
+	if (n < 0)
+		return n;
+	if (k != K_ECHO) {
 		if (k == K_TOO_BIG) {
 			uint32_t mtu = dp_get_u32(ic + 4);
 
@@ -408,17 +419,10 @@ static int icmp_4to6(const uint8_t *frame, const struct dp_pkt *p, uint8_t *o, u
 	rc = icmp4to6(ic[0], ic[1], &t6, &c6, &k);
 	if (rc < 0)
 		return rc;
-	if (cap < 8)
-		return -EMSGSIZE;
-	o[0] = t6;
-	o[1] = c6;
-	memset(o + 2, 0, 6);
-	if (k == K_ECHO) {
-		if (cap < p->l4_len)
-			return -EMSGSIZE;
-		memcpy(o + 4, ic + 4, p->l4_len - 4u);
-		n = p->l4_len;
-	} else {
+	n = icmp_head(ic, p->l4_len, t6, c6, k, o, cap);
+	if (n < 0)
+		return n;
+	if (k != K_ECHO) {
 		uint32_t room;
 
 		if (k == K_TOO_BIG) {

@@ -55,6 +55,24 @@ static uint16_t l4sum6(const uint8_t *ip, uint32_t off, uint8_t nh)
 }
 
 /* Ethernet + IPv6 + L4 with a correct checksum; returns the frame length */
+/* Random L4 bytes (n of them) made a valid header: TCP's offset, UDP's
+ * length, ICMP an echo request (type echo); the checksum at `at` zeroed
+ * for the caller to compute. */
+static void fill_l4(uint8_t *l4, uint8_t proto, uint32_t n, uint8_t echo, int at)
+{
+	for (uint32_t i = 0; i < n; i++)
+		l4[i] = (uint8_t)rand();
+	if (proto == DP_IPPROTO_TCP)
+		l4[12] = 5 << 4;
+	else if (proto == DP_IPPROTO_UDP)
+		dp_put_u16(l4 + 4, (uint16_t)n);
+	else {
+		l4[0] = echo;
+		l4[1] = 0;
+	}
+	memset(l4 + at, 0, 2);
+}
+
 static uint32_t mk6(uint8_t *f, uint8_t proto, uint32_t payload, const uint8_t *src,
 		    const uint8_t *dst, bool frag_hdr)
 {
@@ -77,17 +95,7 @@ static uint32_t mk6(uint8_t *f, uint8_t proto, uint32_t payload, const uint8_t *
 		dp_put_u32(ip + 44, 0x12345678);
 	}
 	l4 = ip + off;
-	for (uint32_t i = 0; i < hl + payload; i++)
-		l4[i] = (uint8_t)rand();
-	if (proto == DP_IPPROTO_TCP)
-		l4[12] = 5 << 4;
-	else if (proto == DP_IPPROTO_UDP)
-		dp_put_u16(l4 + 4, (uint16_t)(8 + payload));
-	else {
-		l4[0] = 128;
-		l4[1] = 0;
-	}
-	memset(l4 + at, 0, 2);
+	fill_l4(l4, proto, hl + payload, 128, at);
 	c = (uint16_t)~l4sum6(ip, off, proto);
 	if (proto == DP_IPPROTO_UDP && c == 0)
 		c = 0xffff;
@@ -116,17 +124,7 @@ static uint32_t mk4(uint8_t *f, uint8_t proto, uint32_t payload, uint32_t src, u
 	memcpy(ip + 16, &dst, 4);
 	c = dp_csum(ip, 20);
 	memcpy(ip + 10, &c, 2);
-	for (uint32_t i = 0; i < hl + payload; i++)
-		l4[i] = (uint8_t)rand();
-	if (proto == DP_IPPROTO_TCP)
-		l4[12] = 5 << 4;
-	else if (proto == DP_IPPROTO_UDP)
-		dp_put_u16(l4 + 4, (uint16_t)(8 + payload));
-	else {
-		l4[0] = 8;
-		l4[1] = 0;
-	}
-	memset(l4 + at, 0, 2);
+	fill_l4(l4, proto, hl + payload, 8, at);
 	if (!(proto == DP_IPPROTO_UDP && udp_nocsum)) {
 		c = (uint16_t)~l4sum4(ip);
 		if (proto == DP_IPPROTO_UDP && c == 0)
