@@ -107,6 +107,12 @@ struct cp {
 		bool short_now;               /* refusals in the last minute (logged once) */
 		bool cut_logged;
 	} lports;
+	/* Another host's NAs for a port's IPv6 address, watched likewise:
+	 * logged when they start, again after a quiet minute. */
+	struct {
+		uint64_t seen;
+		uint64_t last_ms;
+	} nd_conflicts;
 };
 
 /* cp.c: free what waits in limbo and whose grace period is over (lock

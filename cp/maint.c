@@ -90,6 +90,27 @@ static void lports_watch(struct cp *cp)
 	cp->lports.cut = cut;
 }
 
+/* A duplicate IPv6 address: the lcores count other hosts' NAs for a
+ * port's ip6 (dp/input6.c); said once while they go on. */
+static void nd_watch(struct cp *cp)
+{
+	uint64_t seen = 0, now = dp_mono_ms();
+
+	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++) {
+		struct dp_lcore_stats st;
+
+		dp_lcore_stats(cp->dp, i, &st);
+		seen += st.nd_conflicts;
+	}
+	if (seen > cp->nd_conflicts.seen) {
+		if (!cp->nd_conflicts.last_ms || now - cp->nd_conflicts.last_ms >= 60000)
+			CP_LOG(WARNING, "event: another host advertises a port's IPv6 address "
+			       "(ports[].ip6 is a duplicate on its link); counted in nd_conflicts");
+		cp->nd_conflicts.last_ms = now;
+	}
+	cp->nd_conflicts.seen = seen;
+}
+
 static void tick(struct cp_maint *m, double dt)
 {
 	struct cp *cp = m->cp;
@@ -97,6 +118,7 @@ static void tick(struct cp_maint *m, double dt)
 
 	pthread_mutex_lock(&cp->lock);
 	lports_watch(cp);
+	nd_watch(cp);
 	s = cp->snap;
 	for (uint32_t i = 0; i < s->n_svc; i++) {
 		const struct dp_service *ds = &s->svc[i];

@@ -3,6 +3,7 @@
  *   NS for a port's IPv6 address, on that port → NA (dp/nd.c)
  *   echo request to a port's IPv6 address      → echo reply
  *   ND failing RFC 4861's checks               → nd_malformed
+ *   another host's NA for a port's IPv6 address → nd_conflicts (logged)
  *   other ND (NA, NS for other hosts), multicast (MLD, RS, RA), other
  *   hosts' unicast                             → not_for_us
  *   anything else to a port's IPv6 address     → ipv6_not_served
@@ -47,6 +48,13 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 		struct rte_mbuf *r;
 		uint8_t *buf;
 
+		if (nd.type == DP_ICMP6_NA && our_ip6(lc->snap, nd.target, in_port) &&
+		    memcmp(nd.eth_src, mac, 6) != 0) {
+			/* someone else has our address (logged by cp/maint.c) */
+			lc->stats.nd_conflicts++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 		if (nd.type != DP_ICMP6_NS || !our_ip6(lc->snap, nd.target, in_port)) {
 			dp_drop(lc, m, DP_DROP_NOT_LOCAL);
 			return;

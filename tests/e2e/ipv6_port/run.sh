@@ -7,7 +7,8 @@
 #   holds mgw's MAC) and gets its echo requests answered, payload intact
 # - NS that RFC 4861 says to drop (hop limit 254, a bad checksum) are
 #   counted as malformed, an NS for another host and a datagram beyond ND
-#   and echo are dropped and counted, and IPv4 through the VIP still works
+#   and echo are dropped and counted, another host's NA for the address is
+#   counted and logged as a conflict, and IPv4 through the VIP still works
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init ipv6_port 60
@@ -43,6 +44,9 @@ tb_expect_eq "NS with hop limit 254: counted malformed" 1 $(( $(drop nd_malforme
 tb_expect_eq "NS with a bad checksum: counted" 1 $(( $(drop icmp_bad_checksum) - ck0 ))
 tb_check "NS for another host: dropped, not for us" [ $(( $(drop not_for_us) - nl0 )) -ge 1 ]
 tb_expect_eq "UDP to the port's IPv6 address: not served, counted" 1 $(( $(drop ipv6_not_served) - ns0 ))
+tb_expect_eq "another host's NA for it: a conflict, counted" 1 "$(tb_stat "j['totals']['nd_conflicts']")"
+tb_wait 3 grep -q "another host advertises a port's IPv6 address" "$TB_DIR/mgw.log"
+tb_check "the conflict is logged" grep -q "another host advertises a port's IPv6 address" "$TB_DIR/mgw.log"
 
 tb_check "IPv4 through the VIP still works" tb_client curl -sf -m 5 -o /dev/null "http://$TB_VIP/"
 tb_mgw_stop
