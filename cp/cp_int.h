@@ -113,6 +113,7 @@ struct cp {
 		uint64_t seen;
 		uint64_t last_ms;
 	} nd_conflicts;
+	uint8_t dad_sent[CP_MAX_PORTS];   /* probes since the link came up (tapif.c) */
 };
 
 /* cp.c: free what waits in limbo and whose grace period is over (lock
@@ -171,6 +172,10 @@ void cp_selfcheck_overload(struct cp *cp, bool *overloaded, char *reason, size_t
 /* tapif.c: address, MTU, routes of the kernel side of each TAP. */
 int cp_tapif_setup(struct cp *cp);
 int cp_tapif_routes(struct cp *cp, const struct cp_config *old, const struct cp_config *c);
+/* Once a second (maint.c): duplicate-address probes for each port's ip6
+ * in the first seconds after its link has come up (a probe is lost on a
+ * link that is down, and the first one on a link just up may be). */
+void cp_tapif_dad(struct cp *cp);
 
 /* neigh.c: ARP learning and probing over the TAPs. */
 int cp_neigh_start(struct cp *cp);

@@ -119,6 +119,7 @@ static void tick(struct cp_maint *m, double dt)
 	pthread_mutex_lock(&cp->lock);
 	lports_watch(cp);
 	nd_watch(cp);
+	cp_tapif_dad(cp);
 	s = cp->snap;
 	for (uint32_t i = 0; i < s->n_svc; i++) {
 		const struct dp_service *ds = &s->svc[i];

@@ -17,8 +17,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+
 #include "cp/cp_int.h"
 #include "cp/crash.h"
+#include "dp/nd.h"
 
 #define KERNEL_ROUTE_METRIC 1000
 
@@ -62,6 +66,60 @@ static void quiet_kernel_iface(const struct cp_port_conf *p)
 	write_sysctl(path, "8");
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", kif);
 	write_sysctl(path, "1");
+}
+
+/* Duplicate address detection for a port's ip6 (RFC 4862 5.4): an NS
+ * from :: for it, out of the port through its TAP (the lcore forwards what
+ * the kernel side writes). A host that has the address answers with an
+ * NA, which the lcores count as a conflict and cp/maint.c logs. mgw does
+ * not wait for the answer before it answers for the address itself: the
+ * probe tells, it does not decide. */
+#define CP_DAD_PROBES 3
+
+static void dad_probe(struct cp *cp, unsigned port, unsigned nth)
+{
+	const struct cp_port_conf *p = &cp->cfg->ports[port];
+	static const uint8_t unspecified[16];
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IPV6) };
+	struct dp_port_info pi;
+	uint8_t f[DP_ND_FRAME_LEN];
+	uint32_t n;
+	int fd;
+
+	if (dp_port_info(cp->dp, port, &pi) < 0)
+		return;
+	sll.sll_ifindex = (int)if_nametoindex(cp->tap_name[port]);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6));
+	if (fd < 0 || !sll.sll_ifindex ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		CP_LOG(WARNING, "%s: no duplicate address probe for ports[%u].ip6: %s",
+		       cp->tap_name[port], port, strerror(errno ? errno : ENODEV));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	n = dp_nd_build_solicit(f, pi.mac, unspecified, p->ip6);
+	if (send(fd, f, n, MSG_DONTWAIT) < 0)
+		CP_LOG(WARNING, "%s: duplicate address probe not sent: %s", cp->tap_name[port],
+		       strerror(errno));
+	else if (nth == 1)
+		CP_LOG(NOTICE, "port %s: link up, probing for a duplicate of its ip6 "
+		       "(%u probes a second apart)", p->name, CP_DAD_PROBES);
+	close(fd);
+}
+
+void cp_tapif_dad(struct cp *cp)
+{
+	for (unsigned i = 0; i < cp->cfg->n_ports; i++) {
+		struct dp_port_info pi;
+
+		if (!cp->cfg->ports[i].plen6 || dp_port_info(cp->dp, i, &pi) < 0)
+			continue;
+		if (!pi.link_up)
+			cp->dad_sent[i] = 0;
+		else if (cp->dad_sent[i] < CP_DAD_PROBES)
+			dad_probe(cp, i, ++cp->dad_sent[i]);
+	}
 }
 
 int cp_tapif_setup(struct cp *cp)

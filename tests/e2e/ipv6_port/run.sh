@@ -9,6 +9,8 @@
 #   counted as malformed, an NS for another host and a datagram beyond ND
 #   and echo are dropped and counted, another host's NA for the address is
 #   counted and logged as a conflict, and IPv4 through the VIP still works
+# - at start mgw probes for a duplicate (RFC 4862's NS from ::): with the
+#   client holding the same address, its kernel's answer is the conflict
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init ipv6_port 60
@@ -49,6 +51,17 @@ tb_wait 3 grep -q "another host advertises a port's IPv6 address" "$TB_DIR/mgw.l
 tb_check "the conflict is logged" grep -q "another host advertises a port's IPv6 address" "$TB_DIR/mgw.log"
 
 tb_check "IPv4 through the VIP still works" tb_client curl -sf -m 5 -o /dev/null "http://$TB_VIP/"
+tb_mgw_stop
+tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
+
+# A duplicate: the client holds fd00:1::2 too. mgw's probe at start (an NS
+# from ::) gets the client kernel's NA, counted and logged as a conflict.
+tb_client ip addr add $ADDR/64 dev c0 nodad
+tb_mgw_start || exit 1
+tb_wait 5 grep -q "another host advertises a port's IPv6 address" "$TB_DIR/mgw.log"
+tb_check "start: the duplicate found by the probe, logged" \
+	grep -q "another host advertises a port's IPv6 address" "$TB_DIR/mgw.log"
+tb_check "start: counted" tb_stat_ge "j['totals']['nd_conflicts']" 1
 tb_mgw_stop
 tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
 tb_done
