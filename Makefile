@@ -133,8 +133,8 @@ SAN_ENV  := TB_SAN=1 ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=
 	    LSAN_OPTIONS=suppressions=$(CURDIR)/tests/san/lsan.supp:print_suppressions=0
 TSAN_ENV := TB_SAN=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/san/tsan.supp
 # The scenarios `make check SAN=1` runs (fast ones that cover the packet
-# path, the API and mgwadm, and the malformed-packet storm); E2E= overrides.
-SAN_E2E  := basic api mgwadm icmp frag pkt_storm
+# path, the API and mgwadm, the malformed-packet storm, the IPv6 port path); E2E= overrides.
+SAN_E2E  := basic api mgwadm icmp frag pkt_storm ipv6_port
 TSAN_UNIT:= $(addprefix $(B)/tests/,test_hc_checks test_hc_set test_hc_timer test_hc_fsm test_selfcheck test_ospf_api test_adm_http test_snap)
 
 deps:
