@@ -76,29 +76,26 @@ static void quiet_kernel_iface(const struct cp_port_conf *p)
  * probe tells, it does not decide. */
 #define CP_DAD_PROBES 3
 
-static void dad_probe(struct cp *cp, unsigned port, unsigned nth)
+static void dad_probe(struct cp *cp, unsigned port, const uint8_t *mac, unsigned nth)
 {
 	const struct cp_port_conf *p = &cp->cfg->ports[port];
 	static const uint8_t unspecified[16];
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IPV6) };
-	struct dp_port_info pi;
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_IPV6),
+				   .sll_ifindex = (int)if_nametoindex(cp->tap_name[port]) };
 	uint8_t f[DP_ND_FRAME_LEN];
 	uint32_t n;
-	int fd;
+	int fd = -1;
 
-	if (dp_port_info(cp->dp, port, &pi) < 0)
-		return;
-	sll.sll_ifindex = (int)if_nametoindex(cp->tap_name[port]);
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6));
-	if (fd < 0 || !sll.sll_ifindex ||
+	if (!sll.sll_ifindex ||
+	    (fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6))) < 0 ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		CP_LOG(WARNING, "%s: no duplicate address probe for ports[%u].ip6: %s",
-		       cp->tap_name[port], port, strerror(errno ? errno : ENODEV));
+		       cp->tap_name[port], port, sll.sll_ifindex ? strerror(errno) : "no such TAP");
 		if (fd >= 0)
 			close(fd);
 		return;
 	}
-	n = dp_nd_build_solicit(f, pi.mac, unspecified, p->ip6);
+	n = dp_nd_build_solicit(f, mac, unspecified, p->ip6);
 	if (send(fd, f, n, MSG_DONTWAIT) < 0)
 		CP_LOG(WARNING, "%s: duplicate address probe not sent: %s", cp->tap_name[port],
 		       strerror(errno));
@@ -118,7 +115,7 @@ void cp_tapif_dad(struct cp *cp)
 		if (!pi.link_up)
 			cp->dad_sent[i] = 0;
 		else if (cp->dad_sent[i] < CP_DAD_PROBES)
-			dad_probe(cp, i, ++cp->dad_sent[i]);
+			dad_probe(cp, i, pi.mac, ++cp->dad_sent[i]);
 	}
 }
 

@@ -389,6 +389,9 @@ void dp_frag_track_owner(struct dp_lcore *lc, const struct dp_pkt *p, unsigned o
 void dp_frag_tick(struct dp_lcore *lc);
 void dp_frag_flush(struct dp_lcore *lc);
 
+/* reply_path.c: an mbuf to build a reply of up to DP_REPLY_MAX bytes (an
+ * ND answer too) in, or NULL (counted: no_mbuf). */
+struct rte_mbuf *dp_reply_alloc(struct dp_lcore *lc, uint8_t **buf);
 /* reply_path.c: a new flow without a usable server gets a RST or an ICMP
  * port unreachable; a session whose server is down (on_down reset) is
  * reset. dp_reply_reset returns false when the session was ended and the

@@ -17,6 +17,9 @@
 #include "dp/dp_int.h"
 #include "dp/icmp.h"
 #include "dp/nd.h"
+#include "dp/reply.h"
+
+_Static_assert(DP_ND_FRAME_LEN <= DP_REPLY_MAX, "an ND answer fits a reply mbuf");
 
 static bool our_ip6(const struct dp_snap *s, const uint8_t *a, uint16_t port)
 {
@@ -61,18 +64,13 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 		}
 		/* in an mbuf of its own: the answer may be longer than the
 		 * request (a DAD probe has no option, the answer one) */
-		r = rte_pktmbuf_alloc(lc->dp->pool);
-		buf = r ? (uint8_t *)rte_pktmbuf_append(r, DP_ND_FRAME_LEN) : NULL;
-		if (!buf) {
-			if (r)
-				rte_pktmbuf_free(r);
-			dp_drop(lc, m, DP_DROP_NO_MBUF);
+		r = dp_reply_alloc(lc, &buf);
+		rte_pktmbuf_free(m);
+		if (!r)
 			return;
-		}
 		n = dp_nd_build_reply(buf, &nd, mac);
 		r->data_len = (uint16_t)n;
 		r->pkt_len = n;
-		rte_pktmbuf_free(m);
 		lc->stats.nd_replies++;
 		dp_tx(lc, in_port, r);
 		return;

@@ -106,12 +106,7 @@ static uint32_t nd_fill(uint8_t *f, const uint8_t *eth_dst, const uint8_t *mac,
 	memcpy(f, eth_dst, 6);
 	memcpy(f + 6, mac, 6);
 	dp_put_u16(f + 12, DP_ETH_P_IPV6);
-	dp_put_u32(ip, 6u << 28);
-	dp_put_u16(ip + 4, (uint16_t)n);
-	ip[6] = DP_IPPROTO_ICMPV6;
-	ip[7] = 255;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
+	dp_put_ip6(ip, 0, (uint16_t)n, DP_IPPROTO_ICMPV6, 255, src, dst);
 	m[0] = type;
 	m[1] = 0;
 	memset(m + 2, 0, 2);

@@ -96,6 +96,18 @@ struct dp_pkt6 {
 	};
 };
 
+/* Write a fixed IPv6 header (no flow label) at o. */
+static inline void dp_put_ip6(uint8_t *o, uint8_t tc, uint16_t plen, uint8_t nh, uint8_t hop,
+			      const uint8_t *src, const uint8_t *dst)
+{
+	dp_put_u32(o, 6u << 28 | (uint32_t)tc << 20);
+	dp_put_u16(o + 4, plen);
+	o[6] = nh;
+	o[7] = hop;
+	__builtin_memcpy(o + 8, src, 16);
+	__builtin_memcpy(o + 24, dst, 16);
+}
+
 /* Ethertype of a frame, or -EBADMSG (*why set) when it is too short. */
 static inline int dp_pkt_ethertype(const uint8_t *frame, uint32_t len, enum dp_drop *why)
 {

@@ -17,9 +17,7 @@
 #define UNREACH_BURST     100      /* ... after a burst of this many */
 #define REFUSE_PER_S      1000     /* answers to flows an ACL or limit refuses, per lcore */
 
-/* An mbuf to build a reply of up to DP_REPLY_MAX bytes in, or NULL
- * (counted). */
-static struct rte_mbuf *reply_alloc(struct dp_lcore *lc, uint8_t **buf)
+struct rte_mbuf *dp_reply_alloc(struct dp_lcore *lc, uint8_t **buf)
 {
 	struct rte_mbuf *r = rte_pktmbuf_alloc(lc->dp->pool);
 
@@ -68,7 +66,7 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	uint8_t *buf;
 
 	if (tcp || (p->proto == DP_IPPROTO_UDP && unreach_allowed(lc)))
-		r = reply_alloc(lc, &buf);
+		r = dp_reply_alloc(lc, &buf);
 	if (!r) {
 		lc->stats.refused_quiet++;
 	} else if (tcp) {
@@ -94,7 +92,7 @@ void dp_reply_policy(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	 * reflector at its own rate */
 	if (answer && (p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&
 	    dp_tb_take(&lc->refuse_tb, lc->now_ms, REFUSE_PER_S, 1))
-		r = reply_alloc(lc, &buf);
+		r = dp_reply_alloc(lc, &buf);
 	if (r && p->proto == DP_IPPROTO_TCP) {
 		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
 		lc->stats.refused_policy_rst++;
@@ -114,7 +112,7 @@ void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	uint8_t *buf;
 
 	if (unreach_allowed(lc))
-		r = reply_alloc(lc, &buf);
+		r = dp_reply_alloc(lc, &buf);
 	if (r) {
 		reply_send(lc, r, dp_reply_frag_needed(buf, f, p, mtu, p->dst, DP_ORIGIN_TTL),
 			   p->src);
@@ -138,14 +136,14 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 		uint8_t *buf;
 
 		/* back to the sender of this packet ... */
-		r = reply_alloc(lc, &buf);
+		r = dp_reply_alloc(lc, &buf);
 		if (r)
 			reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
 		/* ... and on to the other end, as if the sender had reset: to
 		 * the server as it sees the client (FULLNAT: from LIP:lport;
 		 * NAT: from client:cport, which lip:lport holds), or for DR and
 		 * TUNNEL the client's own packet to the VIP, sent their way */
-		r = reply_alloc(lc, &buf);
+		r = dp_reply_alloc(lc, &buf);
 		if (r && dir == DP_DIR_IN && (s->fwd == DP_FWD_FULLNAT || s->fwd == DP_FWD_NAT)) {
 			uint32_t len = dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip, s->rport,
 						       DP_ORIGIN_TTL);

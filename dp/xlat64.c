@@ -173,17 +173,6 @@ static void put_ip4(uint8_t *o, uint8_t tos, uint16_t tot, uint16_t id, uint16_t
 	memcpy(o + 10, &c, 2);
 }
 
-static void put_ip6(uint8_t *o, uint8_t tc, uint16_t plen, uint8_t nh, uint8_t hop,
-		    const uint8_t *src, const uint8_t *dst)
-{
-	dp_put_u32(o, 6u << 28 | (uint32_t)tc << 20);
-	dp_put_u16(o + 4, plen);
-	o[6] = nh;
-	o[7] = hop;
-	memcpy(o + 8, src, 16);
-	memcpy(o + 24, dst, 16);
-}
-
 /* The translated message's first 8 bytes (type t, code c, the rest 0)
  * and, for an echo, its identifier, sequence and data as they were.
  * Returns the echo's length, 0 for an error (its body is the caller's),
@@ -390,7 +379,7 @@ static int x4to6(const uint8_t *frame, const struct dp_pkt *p, const uint8_t *sr
 			}
 		}
 	}
-	put_ip6(out, ip[1], (uint16_t)plen, fh ? DP_IPPROTO_FRAGMENT : nh, ip[8], src, dst);
+	dp_put_ip6(out, ip[1], (uint16_t)plen, fh ? DP_IPPROTO_FRAGMENT : nh, ip[8], src, dst);
 	if (fh) {
 		uint16_t fo = dp_get_u16(ip + 6);
 		uint8_t *f = out + DP_IP6_HLEN;

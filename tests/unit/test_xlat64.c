@@ -311,12 +311,7 @@ static uint32_t mk_err6(uint8_t *f, uint8_t t, uint8_t c, uint32_t param, uint32
 		clen = DP_X64_MIN_MTU6 - DP_IP6_HLEN;   /* a quote cut short */
 	memset(f, 0, 14 + DP_IP6_HLEN + clen);
 	dp_put_u16(f + 12, DP_ETH_P_IPV6);
-	dp_put_u32(ip, 6u << 28);
-	dp_put_u16(ip + 4, (uint16_t)clen);
-	ip[6] = DP_IPPROTO_ICMPV6;
-	ip[7] = 64;
-	memcpy(ip + 8, C6, 16);
-	memcpy(ip + 24, V6, 16);
+	dp_put_ip6(ip, 0, (uint16_t)clen, DP_IPPROTO_ICMPV6, 64, C6, V6);
 	ic[0] = t;
 	ic[1] = c;
 	dp_put_u32(ic + 4, param);
