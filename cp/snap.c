@@ -698,6 +698,7 @@ static int snap_addrs(const struct cp_snap_in *in, struct dp_snap *s)
 	if (rc < 0)
 		return rc;
 	s->laddr.n_lips = c->n_lips;
+	s->laddr.n_lips4 = c->n_lips;
 	s->laddr.lport_min = (uint16_t)c->lport_min;
 	s->laddr.lport_max = (uint16_t)c->lport_max;
 	s->laddr.guard_ms = c->lport_guard_s * 1000;

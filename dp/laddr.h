@@ -73,8 +73,12 @@ struct dp_laddr_map {
 	uint16_t lport_min, lport_max;    /* host order, inclusive; 0, 0 = the defaults */
 	uint32_t guard_ms;                /* TIME-WAIT guard of a TCP tuple after its session */
 	uint32_t n_lips;
-	uint32_t lip[DP_MAX_LIPS];        /* network order */
+	uint32_t lip[DP_MAX_LIPS];        /* network order; a v6 LIP's handle (dp/addr6.h) */
 	uint16_t lip_owner[DP_MAX_LIPS];  /* flow mode: lcore of each LIP */
+	/* The IPv4 LIPs come first (lip[0..n_lips4-1]), then the IPv6 ones,
+	 * whose addresses are lip6[i]. */
+	uint32_t n_lips4;
+	uint8_t lip6[DP_MAX_LIPS][16];
 };
 
 static inline int dp_laddr_lip_index(const struct dp_laddr_map *m, uint32_t lip)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "dp/acl.h"
+#include "dp/addr6.h"
 #include "dp/laddr.h"
 #include "dp/map.h"
 #include "dp/route.h"
@@ -67,6 +68,7 @@ struct dp_server {
 	uint32_t id;          /* stable id: counters, sessions */
 	uint32_t u_thr;       /* per lcore: overloaded at this many open (0 = never) */
 	uint32_t l_thr;       /* per lcore: usable again below this */
+	uint8_t ip6[16];      /* an IPv6 server (its service's rs_v6): ip is its handle */
 };
 
 static inline int dp_server_usable(const struct dp_server *s)
@@ -110,6 +112,12 @@ struct dp_service {
 	uint32_t new_rate;    /* new connections a second; 0 = none */
 	uint32_t client_rate; /* per source address; 0 = none */
 	uint8_t refuse;       /* enum dp_refuse */
+	/* IPv6 (dp/addr6.h): vip_v6, the VIP is vip6 and vip its handle;
+	 * rs_v6, the servers (and the sorry server) are IPv6, each ip its
+	 * handle. A v6 VIP with v4 servers is NAT64 (FULLNAT with v4 local
+	 * IPs). */
+	uint8_t vip_v6, rs_v6;
+	uint8_t vip6[16];
 };
 
 /* What a flow an ACL or a limit refuses gets. */
@@ -156,9 +164,21 @@ struct dp_snap_port {
 	uint8_t ip6[16];      /* answered for: ND, echo (dp/input6.c) */
 };
 
+/* One of our IPv6 addresses (a VIP's or a local IP's) and its value in
+ * addrs: the full address a handle found is checked against. */
+struct dp_snap_addr6 {
+	uint8_t a[16];
+	uint32_t val;              /* DP_ADDR_* << 24 | index, as in addrs */
+};
+
 struct dp_snap {
 	uint64_t gen;
-	struct dp_map *addrs;      /* ip → DP_ADDR_* << 24 | index */
+	struct dp_map *addrs;      /* ip → DP_ADDR_* << 24 | index; v6 VIPs and
+				    * local IPs by handle (dp/addr6.h) */
+	/* v6 VIPs and local IPs: handle → index in addr6[] */
+	struct dp_map *addrs6;
+	uint32_t n_addr6;
+	struct dp_snap_addr6 *addr6;
 	struct dp_map *svcs;       /* dp_snap_svc_key → index in svc[] */
 	uint32_t n_svc;
 	struct dp_service *svc;
@@ -218,9 +238,17 @@ static inline const struct dp_service *dp_snap_service(const struct dp_snap *s, 
 }
 
 /* The server at ip:port (network order) in a service, by binary search over
- * the address-sorted list; port 0 = the first at that address. -1 if none. */
+ * the address-sorted list; port 0 = the first at that address. -1 if none.
+ * An IPv6 service's servers are in the order of their 16 bytes, not of
+ * their handles: looked for one by one. */
 static inline int dp_snap_find_server(const struct dp_service *svc, uint32_t ip, uint16_t port)
 {
+	if (svc->rs_v6) {
+		for (uint32_t k = 0; k < svc->n_servers; k++)
+			if (svc->servers[k].ip == ip && (port == 0 || svc->servers[k].port == port))
+				return (int)k;
+		return -1;
+	}
 	uint64_t key = (uint64_t)__builtin_bswap32(ip) << 16 | __builtin_bswap16(port);
 	uint32_t lo = 0, hi = svc->n_servers;
 
@@ -245,6 +273,18 @@ static inline uint32_t dp_snap_addr(const struct dp_snap *s, uint32_t ip)
 	uint32_t v = dp_map_get(s->addrs, ip);
 
 	return v == DP_MAP_NONE ? 0 : v;
+}
+
+/* What one of our IPv6 addresses is (DP_ADDR_* << 24 | index), 0 if it is
+ * not a VIP or local IP of ours. */
+static inline uint32_t dp_snap_addr6(const struct dp_snap *s, const uint8_t a[16])
+{
+	uint32_t i;
+
+	if (!s->addrs6)
+		return 0;
+	i = dp_map_get(s->addrs6, dp_ip6_handle(a));
+	return i == DP_MAP_NONE || memcmp(s->addr6[i].a, a, 16) ? 0 : s->addr6[i].val;
 }
 
 #endif
