@@ -33,10 +33,14 @@ static inline uint32_t dp_ip6_handle(const uint8_t a[16])
 
 	memcpy(&hi, a, 8);
 	memcpy(&lo, a + 8, 8);
-	h = (hi * 0x9e3779b97f4a7c15ULL) ^ lo;
+	/* every input bit reaches the top 24 through a shift down and a
+	 * multiply up (a multiply alone only carries bits upwards) */
+	h = hi * 0x9e3779b97f4a7c15ULL + lo;
+	h ^= h >> 32;
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 29;
 	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 32;
 	v = (uint32_t)(h >> 40) & 0xffffffu;
 	if (!v)
 		v = 1;

@@ -23,11 +23,19 @@ static size_t align64(size_t n)
 	return (n + 63) & ~(size_t)63;
 }
 
+static uint32_t cap6_for(uint32_t capacity)
+{
+	return (capacity + DP_SESS6_SHARE - 1) / DP_SESS6_SHARE;
+}
+
 size_t dp_sess_tab_memsize(uint32_t capacity)
 {
+	uint32_t cap6 = cap6_for(capacity);
+
 	return align64((size_t)capacity * sizeof(struct dp_sess)) +
 	       align64((size_t)capacity * sizeof(struct dp_sess_x)) +
 	       align64((size_t)capacity * sizeof(uint32_t)) +
+	       align64((size_t)cap6 * sizeof(struct dp_sess6)) +
 	       (size_t)buckets_for(capacity) * sizeof(struct dp_sess_bucket);
 }
 
@@ -45,26 +53,51 @@ void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity)
 	p += align64((size_t)capacity * sizeof(struct dp_sess_x));
 	t->free = (uint32_t *)p;
 	p += align64((size_t)capacity * sizeof(uint32_t));
+	t->cap6 = cap6_for(capacity);
+	t->a6 = (struct dp_sess6 *)p;
+	p += align64((size_t)t->cap6 * sizeof(struct dp_sess6));
 	t->bkt = (struct dp_sess_bucket *)p;
 
 	memset(t->sess, 0, (size_t)capacity * sizeof(struct dp_sess));
-	/* Hand out low indices first: they share cache lines and pages. */
-	for (uint32_t i = 0; i < capacity; i++)
-		t->free[i] = capacity - 1 - i;
+	/* Hand out low indices first: they share cache lines and pages.
+	 * One array holds both stacks: the v4-only indices (cap6 and up)
+	 * from the bottom, the v6-capable ones above them. */
+	for (uint32_t i = t->cap6; i < capacity; i++)
+		t->free[i - t->cap6] = capacity - 1 - (i - t->cap6);
+	t->free6 = t->free + (capacity - t->cap6);
+	for (uint32_t i = 0; i < t->cap6; i++)
+		t->free6[i] = t->cap6 - 1 - i;
+	t->n_free6 = t->cap6;
 	t->n_free = capacity;
 	memset(t->bkt, 0xff, (size_t)nb * sizeof(struct dp_sess_bucket));
 }
 
-struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t)
+static struct dp_sess *take(struct dp_sess_tab *t, uint32_t idx, uint8_t flags)
 {
-	struct dp_sess *s;
+	struct dp_sess *s = &t->sess[idx];
 
-	if (t->n_free == 0)
-		return NULL;
-	s = &t->sess[t->free[--t->n_free]];
-	s->flags = DP_SESS_F_USED;
+	t->n_free--;
+	s->flags = flags;
 	memset(dp_sess_x(t, s), 0, sizeof(struct dp_sess_x));
 	return s;
+}
+
+struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t)
+{
+	uint32_t n4 = t->n_free - t->n_free6;
+
+	if (n4)
+		return take(t, t->free[n4 - 1], DP_SESS_F_USED);
+	if (t->n_free6)
+		return take(t, t->free6[--t->n_free6], DP_SESS_F_USED);
+	return NULL;
+}
+
+struct dp_sess *dp_sess_alloc6(struct dp_sess_tab *t)
+{
+	if (!t->n_free6)
+		return NULL;
+	return take(t, t->free6[--t->n_free6], DP_SESS_F_USED | DP_SESS_F_V6);
 }
 
 static uint32_t tuple_hash(const struct dp_sess_tab *t, const struct dp_sess *s, unsigned dir)
@@ -190,5 +223,9 @@ void dp_sess_free(struct dp_sess_tab *t, struct dp_sess *s)
 		t->n_used--;
 	}
 	s->flags = 0;
-	t->free[t->n_free++] = idx;
+	if (idx < t->cap6)
+		t->free6[t->n_free6++] = idx;
+	else
+		t->free[t->n_free - t->n_free6] = idx;
+	t->n_free++;
 }

@@ -28,6 +28,8 @@
 
 #include "dp/wheel.h"
 
+#define unlikely_sess(x) __builtin_expect(!!(x), 0)
+
 #define DP_SESS_BUCKET 8
 #define DP_SESS_NONE UINT32_MAX
 
@@ -39,6 +41,7 @@
 #define DP_SESS_F_FOREIGN 0x10   /* learned from a peer (sync): its owner is x.peer */
 #define DP_SESS_F_XLATE   0x20   /* x holds a TCP translation (seq/ack deltas, options) */
 #define DP_SESS_F_EVICT   0x40   /* on an eviction list (dp/evict.h): embryonic TCP or UDP */
+#define DP_SESS_F_V6      0x80   /* IPv6: the addresses are handles (dp/addr6.h), t->a6 has them */
 
 struct dp_sess {
 	/* forward tuple: client → VIP (network order) */
@@ -99,6 +102,20 @@ struct dp_sess_x {
 
 _Static_assert(sizeof(struct dp_sess_x) == 32, "the cold half is half a cache line");
 
+/* The IPv6 addresses of an IPv6 session (DP_SESS_F_V6), in a third
+ * parallel array: its hot half holds their handles (dp/addr6.h), which
+ * find the session; these decide it and are what the packets get. The
+ * array covers only the first capacity / DP_SESS6_SHARE sessions, which
+ * have a free list of their own (dp_sess_alloc6): one session in eight
+ * may be IPv6, and an IPv4-only node pays 8 bytes a session for it, not
+ * 64. */
+#define DP_SESS6_SHARE 8
+
+struct dp_sess6 {
+	uint8_t c[16], v[16];    /* client, VIP: the forward tuple's */
+	uint8_t r[16], l[16];    /* server, local IP: the reverse tuple's */
+};
+
 struct dp_sess_bucket {
 	uint32_t sig[DP_SESS_BUCKET];
 	uint32_t ref[DP_SESS_BUCKET];   /* session index << 1 | direction */
@@ -112,6 +129,11 @@ struct dp_sess_tab {
 	struct dp_sess *sess;    /* capacity */
 	struct dp_sess_x *x;     /* capacity: each session's cold half */
 	uint32_t *free;          /* stack of free indices */
+	/* Sessions below cap6 may be IPv6 (a6[index]); their free indices
+	 * are a stack of their own, free6. n_free counts both stacks. */
+	uint32_t cap6, n_free6;
+	uint32_t *free6;
+	struct dp_sess6 *a6;
 	struct dp_sess_bucket *bkt;
 	uint64_t seed;           /* of dp_sess_hash: random, set once before use */
 	uint64_t kicks;          /* cuckoo displacements done */
@@ -142,6 +164,18 @@ static inline uint32_t dp_sess_hash(uint64_t seed, uint32_t saddr, uint32_t dadd
 static inline uint32_t dp_sess_alt(uint32_t bucket, uint32_t sig, uint32_t mask)
 {
 	return (bucket ^ (((sig * 0x9e3779b1u) >> 16) | 1)) & mask;
+}
+
+/* Does IPv6 session s have, in direction dir, the packet's source and
+ * destination a (32 bytes: an IPv6 header's addresses)? */
+static inline bool dp_sess_match6(const struct dp_sess_tab *t, const struct dp_sess *s,
+				  unsigned dir, const uint8_t *a)
+{
+	const struct dp_sess6 *x = &t->a6[s - t->sess];
+
+	if (dir == 0)
+		return !__builtin_memcmp(x->c, a, 16) && !__builtin_memcmp(x->v, a + 16, 16);
+	return !__builtin_memcmp(x->r, a, 16) && !__builtin_memcmp(x->l, a + 16, 16);
 }
 
 /* Does session s match the tuple in direction dir? */
@@ -176,10 +210,12 @@ static inline unsigned dp_sess_sig_mask(const struct dp_sess_bucket *bk, uint32_
 #endif
 }
 
+/* a6: an IPv6 packet's addresses (saddr and daddr their handles), NULL
+ * for IPv4: a session of the other family never matches. */
 static inline __attribute__((always_inline)) struct dp_sess *dp_sess_bucket_find(const struct dp_sess_tab *t, uint32_t b,
 						  uint32_t sig, uint32_t saddr, uint32_t daddr,
 						  uint16_t sport, uint16_t dport, uint8_t proto,
-						  unsigned *dir)
+						  const uint8_t *a6, unsigned *dir)
 {
 	const struct dp_sess_bucket *bk = &t->bkt[b];
 
@@ -191,6 +227,10 @@ static inline __attribute__((always_inline)) struct dp_sess *dp_sess_bucket_find
 			continue;
 		s = &t->sess[ref >> 1];
 		if (dp_sess_match(s, ref & 1, saddr, daddr, sport, dport, proto)) {
+			if (unlikely_sess(a6 != NULL || (s->flags & DP_SESS_F_V6)) &&
+			    (!a6 || !(s->flags & DP_SESS_F_V6) ||
+			     !dp_sess_match6(t, s, ref & 1, a6)))
+				continue;   /* a handle's namesake, or the other family */
 			*dir = ref & 1;
 			return s;
 		}
@@ -198,18 +238,36 @@ static inline __attribute__((always_inline)) struct dp_sess *dp_sess_bucket_find
 	return NULL;
 }
 
-/* Find the session of a packet's tuple; *dir gets 0 (IN) or 1 (OUT). */
-static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup_h(const struct dp_sess_tab *t, uint32_t h,
+/* Find the session of a packet's tuple; *dir gets 0 (IN) or 1 (OUT).
+ * a6: as for dp_sess_bucket_find. */
+static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup_h6(const struct dp_sess_tab *t, uint32_t h,
 					       uint32_t saddr, uint32_t daddr, uint16_t sport,
-					       uint16_t dport, uint8_t proto, unsigned *dir)
+					       uint16_t dport, uint8_t proto, const uint8_t *a6,
+					       unsigned *dir)
 {
 	uint32_t b1 = h & t->mask;
-	struct dp_sess *s = dp_sess_bucket_find(t, b1, h, saddr, daddr, sport, dport, proto, dir);
+	struct dp_sess *s = dp_sess_bucket_find(t, b1, h, saddr, daddr, sport, dport, proto, a6,
+						dir);
 
 	if (s)
 		return s;
 	return dp_sess_bucket_find(t, dp_sess_alt(b1, h, t->mask), h, saddr, daddr, sport,
-				   dport, proto, dir);
+				   dport, proto, a6, dir);
+}
+
+static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup_h(const struct dp_sess_tab *t, uint32_t h,
+					       uint32_t saddr, uint32_t daddr, uint16_t sport,
+					       uint16_t dport, uint8_t proto, unsigned *dir)
+{
+	return dp_sess_lookup_h6(t, h, saddr, daddr, sport, dport, proto, NULL, dir);
+}
+
+static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup6(const struct dp_sess_tab *t, uint32_t saddr,
+					     uint32_t daddr, uint16_t sport, uint16_t dport,
+					     uint8_t proto, const uint8_t *a6, unsigned *dir)
+{
+	return dp_sess_lookup_h6(t, dp_sess_hash(t->seed, saddr, daddr, sport, dport, proto),
+				 saddr, daddr, sport, dport, proto, a6, dir);
 }
 
 static inline __attribute__((always_inline)) struct dp_sess *dp_sess_lookup(const struct dp_sess_tab *t, uint32_t saddr,
@@ -273,8 +331,17 @@ static inline struct dp_sess_x *dp_sess_x(const struct dp_sess_tab *t, const str
 	return &t->x[s - t->sess];
 }
 
-/* A free session (fields to be filled by the caller), or NULL when full. */
+static inline struct dp_sess6 *dp_sess6(const struct dp_sess_tab *t, const struct dp_sess *s)
+{
+	return &t->a6[s - t->sess];
+}
+
+/* A free session (fields to be filled by the caller), or NULL when full.
+ * IPv4 sessions take the indices without a v6 half first. */
 struct dp_sess *dp_sess_alloc(struct dp_sess_tab *t);
+/* A free session with a v6 half (DP_SESS_F_V6 set; the caller fills
+ * dp_sess6 and the handles), or NULL when none is left. */
+struct dp_sess *dp_sess_alloc6(struct dp_sess_tab *t);
 
 /* Enter a filled session's two tuples. -ENOSPC (table too crowded: the
  * session is not entered; the caller frees it). */

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "dp/addr6.h"
 #include "dp/sess.h"
 #include "dp/tcp.h"
 #include "dp/wheel.h"
@@ -290,12 +291,145 @@ static void test_tcp_states(void **state)
 	assert_false(dp_tcp_state_open(DP_TCP_CLOSE));
 }
 
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+static void addr6(uint8_t a[16], uint32_t net, uint32_t host)
+{
+	memset(a, 0, 16);
+	a[0] = 0xfd;
+	a[1] = (uint8_t)net;
+	memcpy(a + 12, &(uint32_t){ htonl(host) }, 4);
+}
+
+/* An IPv6 session in the table: its handles find it, its full addresses
+ * decide it (as the IPv6 header has them: source, then destination). */
+static struct dp_sess *put6(struct dp_sess_tab *t, uint32_t client, uint16_t cport)
+{
+	struct dp_sess *s = dp_sess_alloc6(t);
+	struct dp_sess6 *x;
+
+	if (!s)
+		return NULL;
+	x = dp_sess6(t, s);
+	addr6(x->c, 9, client);
+	addr6(x->v, 0, 0x10);
+	addr6(x->r, 1, 0x11);
+	addr6(x->l, 1, 0x100);
+	s->cip = dp_ip6_handle(x->c);
+	s->vip = dp_ip6_handle(x->v);
+	s->rip = dp_ip6_handle(x->r);
+	s->lip = dp_ip6_handle(x->l);
+	s->cport = htons(cport);
+	s->vport = htons(80);
+	s->rport = htons(8080);
+	s->lport = htons((uint16_t)(2000 + cport));
+	s->proto = 6;
+	assert_int_equal(dp_sess_insert(t, s), 0);
+	return s;
+}
+
+static struct dp_sess *find6(const struct dp_sess_tab *t, const uint8_t *src, const uint8_t *dst,
+			     uint16_t sport, uint16_t dport, unsigned *dir)
+{
+	uint8_t a[32];
+
+	memcpy(a, src, 16);
+	memcpy(a + 16, dst, 16);
+	return dp_sess_lookup6(t, dp_ip6_handle(src), dp_ip6_handle(dst), htons(sport),
+			       htons(dport), 6, a, dir);
+}
+
+/* Two clients whose addresses share a handle, on the same ports: one
+ * tuple hash, two sessions, each packet finds its own; an IPv4 lookup of
+ * the same 32-bit tuple finds neither. The v6 halves are a share of the
+ * table with their own free list. */
+static void test_v6_sessions(void **state)
+{
+	struct dp_sess_tab t;
+	void *mem = table_mem(1024, &t);
+	enum { N = 20000 };
+	static uint64_t hv[N];
+	uint32_t a = 0, b = 0;
+	struct dp_sess *s1, *s2, *s;
+	uint8_t c[16];
+	unsigned dir, n;
+
+	(void)state;
+	t.seed = 77;
+	/* two clients with one handle: 24 bits, so among 20,000 addresses
+	 * a dozen pairs (birthday bound); sorted, they are neighbours */
+	for (uint32_t i = 0; i < N; i++) {
+		addr6(c, 9, i + 1);
+		assert_true(dp_is_ip6_handle(dp_ip6_handle(c)));
+		hv[i] = (uint64_t)ntohl(dp_ip6_handle(c)) << 32 | (i + 1);
+	}
+	qsort(hv, N, sizeof(hv[0]), cmp_u64);
+	for (uint32_t i = 1; i < N && !b; i++)
+		if (hv[i] >> 32 == hv[i - 1] >> 32) {
+			a = (uint32_t)hv[i - 1];
+			b = (uint32_t)hv[i];
+		}
+	assert_true(a && b && a != b);
+	s1 = put6(&t, a, 5000);
+	s2 = put6(&t, b, 5000);
+	assert_non_null(s1);
+	assert_non_null(s2);
+	assert_int_equal(s1->cip, s2->cip);
+
+	addr6(c, 9, a);
+	{
+		uint8_t v[16], r[16], l[16];
+
+		addr6(v, 0, 0x10);
+		addr6(r, 1, 0x11);
+		addr6(l, 1, 0x100);
+		assert_ptr_equal(find6(&t, c, v, 5000, 80, &dir), s1);
+		assert_int_equal(dir, 0);
+		assert_ptr_equal(find6(&t, r, l, 8080, 7000, &dir), s1);
+		assert_int_equal(dir, 1);
+		addr6(c, 9, b);
+		assert_ptr_equal(find6(&t, c, v, 5000, 80, &dir), s2);
+		/* a third client with no session: nothing */
+		addr6(c, 9, 123456789);
+		assert_null(find6(&t, c, v, 5000, 80, &dir));
+		/* IPv4 with the same 32-bit tuple: not an IPv6 session */
+		assert_null(dp_sess_lookup(&t, s1->cip, s1->vip, s1->cport, s1->vport, 6, &dir));
+	}
+	/* the v6 share: 1024 / 8, then none; IPv4 still has its own */
+	assert_int_equal(t.cap6, 128);
+	for (n = 2; (s = dp_sess_alloc6(&t)); n++)
+		assert_true(dp_sess_index(&t, s) < t.cap6);
+	assert_int_equal(n, 128);
+	s = dp_sess_alloc(&t);
+	assert_non_null(s);
+	assert_true(dp_sess_index(&t, s) >= t.cap6);
+	assert_false(s->flags & DP_SESS_F_V6);
+	/* a v6 session freed goes back to the v6 stack */
+	dp_sess_free(&t, s1);
+	s = dp_sess_alloc6(&t);
+	assert_ptr_equal(s, s1);
+	assert_true(s->flags & DP_SESS_F_V6);
+	assert_null(dp_sess_alloc6(&t));
+	/* IPv4 takes the v6-capable rest once its own are gone */
+	for (n = 1; dp_sess_alloc(&t); n++)
+		;
+	assert_int_equal(n, 1024 - 128);
+	assert_int_equal(t.n_free, 0);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keyed_hash),
 		cmocka_unit_test(test_both_directions),
 		cmocka_unit_test(test_full_table),
+		cmocka_unit_test(test_v6_sessions),
 		cmocka_unit_test(test_wheel_expiry),
 		cmocka_unit_test(test_wheel_budget_and_jump),
 		cmocka_unit_test(test_tcp_states),
