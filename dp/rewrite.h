@@ -23,6 +23,13 @@ void dp_rw_addrs(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 void dp_rw_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t sport,
 		    uint32_t dst, uint16_t dport);
 
+/* The same for IPv6, forwarding: source and destination (16 bytes each)
+ * and ports, the hop limit decremented (it must be > 1), the TCP/UDP
+ * checksum kept right (no header checksum in IPv6). A later fragment gets
+ * its addresses only. */
+void dp_rw_forward6(uint8_t *frame, struct dp_pkt6 *p, const uint8_t *src, uint16_t sport,
+		    const uint8_t *dst, uint16_t dport);
+
 /* Decrement the TTL of the IPv4 header at `ip` and fix its checksum.
  * Returns the new TTL. */
 static inline uint8_t dp_rw_ttl_dec(uint8_t *ip)
