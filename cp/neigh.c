@@ -7,7 +7,14 @@
  * Its own requests are sent on the TAP, so they leave through the port like
  * any kernel frame. When the config changes it asks at once for the next
  * hops it will need (servers on a port's subnet, gateways), so the first
- * packets of a new service do not wait. */
+ * packets of a new service do not wait.
+ *
+ * IPv6 alike, with neighbour discovery: the lcores hand it the NAs that
+ * are not about our own addresses (dp/input6.c), it learns those whose
+ * target is on the port's IPv6 subnet, and asks with NSs of its own (from
+ * the port's IPv6 address, to the target's solicited-node group). The
+ * kernel behind the TAP has IPv6 off: this thread is the ND of mgw's
+ * ports. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -23,6 +30,7 @@
 #include "cp/cp_int.h"
 #include "cp/crash.h"
 #include "dp/arp.h"
+#include "dp/nd.h"
 #include "dp/pkt.h"
 
 #define REACHABLE_MS 60000     /* an entry lives this long after a reply */
@@ -37,11 +45,14 @@ struct cp_neigh {
 	bool running;
 	int efd;                       /* stop / kick */
 	int fd[CP_MAX_PORTS];
+	int fd6[CP_MAX_PORTS];         /* IPv6 frames (NAs), ports with an "ip6"; else -1 */
 	int ifindex[CP_MAX_PORTS];
 	uint8_t mac[CP_MAX_PORTS][6];
 	/* Ports never change while running: a copy saves taking the lock. */
 	uint32_t ip[CP_MAX_PORTS];
 	uint32_t mask[CP_MAX_PORTS];
+	uint8_t ip6[CP_MAX_PORTS][16];
+	uint8_t plen6[CP_MAX_PORTS];
 	unsigned n;
 	uint64_t learnt, asked;
 	volatile int kick;
@@ -62,6 +73,37 @@ static void send_request(struct cp_neigh *nb, unsigned port, uint32_t target_net
 		nb->asked++;
 }
 
+static void send_solicit(struct cp_neigh *nb, unsigned port, const uint8_t target[16])
+{
+	struct sockaddr_ll sll;
+	uint8_t f[DP_ND_FRAME_LEN];
+	uint32_t n;
+
+	if (nb->fd6[port] < 0)
+		return;
+	n = dp_nd_build_solicit(f, nb->mac[port], nb->ip6[port], target);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = nb->ifindex[port];
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, f, 6);
+	if (sendto(nb->fd6[port], f, n, 0, (struct sockaddr *)&sll, sizeof(sll)) > 0)
+		nb->asked++;
+}
+
+/* Is a on port's IPv6 subnet (and not the port's own address)? */
+static bool on_link6(const struct cp_neigh *nb, unsigned port, const uint8_t a[16])
+{
+	unsigned bits = nb->plen6[port];
+
+	if (!bits || !memcmp(a, nb->ip6[port], 16))
+		return false;
+	if (memcmp(a, nb->ip6[port], bits / 8))
+		return false;
+	return bits % 8 == 0 ||
+	       ((a[bits / 8] ^ nb->ip6[port][bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0;
+}
+
 static int port_for(const struct cp_config *c, uint32_t ip_host)
 {
 	for (unsigned i = 0; i < c->n_ports; i++)
@@ -70,12 +112,16 @@ static int port_for(const struct cp_config *c, uint32_t ip_host)
 	return -1;
 }
 
-static void probe(void *arg, uint32_t ip_net, uint16_t port)
+static void probe(void *arg, const struct dp_neigh_entry *e)
 {
 	struct cp_neigh *nb = arg;
 
-	if (port < nb->n)
-		send_request(nb, port, ip_net);
+	if (e->port >= nb->n)
+		return;
+	if (e->v6)
+		send_solicit(nb, e->port, e->ip6);
+	else
+		send_request(nb, e->port, e->ip);
 }
 
 /* Next hops the config needs: on-link servers, sorry servers, gateways. */
@@ -133,20 +179,56 @@ static void receive(struct cp_neigh *nb, unsigned port)
 	nb->learnt++;
 }
 
+/* An NA the lcores handed over: its target, if on the port's subnet, is
+ * at the MAC it names (its target link-layer option, else the frame's
+ * source). */
+static void receive6(struct cp_neigh *nb, unsigned port)
+{
+	struct sockaddr_ll sll;
+	socklen_t sl = sizeof(sll);
+	uint8_t f[256];
+	struct dp_pkt6 p;
+	struct dp_nd nd;
+	enum dp_drop why;
+	ssize_t n;
+
+	n = recvfrom(nb->fd6[port], f, sizeof(f), MSG_DONTWAIT, (struct sockaddr *)&sll, &sl);
+	if (n <= 0 || sll.sll_pkttype == PACKET_OUTGOING)
+		return;
+	if (dp_pkt_parse_ipv6(f, (uint32_t)n, DP_ETH_HLEN, &p, &why) < 0 ||
+	    p.proto != DP_IPPROTO_ICMPV6 || dp_nd_parse(f, (uint32_t)n, &p, &nd, &why) < 0 ||
+	    nd.type != DP_ICMP6_NA || !on_link6(nb, port, nd.target))
+		return;
+	if (dp_neigh_learn6(dp_neigh_table(nb->cp->dp), nd.target, nd.has_lladdr ? nd.lladdr : nd.eth_src,
+			    (uint16_t)port, dp_mono_ms(), REACHABLE_MS) > 0) {
+		char b[INET6_ADDRSTRLEN];
+
+		CP_LOG(DEBUG, "neighbour %s is %02x:%02x:%02x:%02x:%02x:%02x on %s",
+		       inet_ntop(AF_INET6, nd.target, b, sizeof(b)), f[6], f[7], f[8], f[9], f[10],
+		       f[11], nb->cp->tap_name[port]);
+	}
+	nb->learnt++;
+}
+
 static void *neigh_main(void *arg)
 {
 	struct cp_neigh *nb = arg;
-	struct pollfd pfd[CP_MAX_PORTS + 1];
+	struct pollfd pfd[2 * CP_MAX_PORTS + 1];
+	unsigned ev;
 	uint64_t next_age = dp_mono_ms() + AGE_EVERY_MS, next_resolve = 0;
 
 	cp_crash_thread_init();
 	pthread_setname_np(pthread_self(), "mgw-neigh");
+	/* the ARP sockets, the IPv6 ones (-1: none, poll skips it), the kick */
 	for (unsigned i = 0; i < nb->n; i++) {
 		pfd[i].fd = nb->fd[i];
 		pfd[i].events = POLLIN;
+		pfd[nb->n + i].fd = nb->fd6[i];
+		pfd[nb->n + i].events = POLLIN;
 	}
-	pfd[nb->n].fd = nb->efd;
-	pfd[nb->n].events = POLLIN;
+	ev = 2 * nb->n;
+	pfd[ev].fd = nb->efd;
+	pfd[ev].events = POLLIN;
 	for (;;) {
 		uint64_t now = dp_mono_ms();
 		int wait = next_age > now ? (int)(next_age - now) : 0;
@@ -155,9 +237,9 @@ static void *neigh_main(void *arg)
 		    (int)(next_resolve - now) < wait)
 			wait = (int)(next_resolve - now);
 
-		if (poll(pfd, nb->n + 1, wait) < 0 && errno != EINTR)
+		if (poll(pfd, ev + 1, wait) < 0 && errno != EINTR)
 			break;
-		if (pfd[nb->n].revents & POLLIN) {
+		if (pfd[ev].revents & POLLIN) {
 			uint64_t v;
 
 			if (read(nb->efd, &v, sizeof(v)) < 0) {
@@ -173,10 +255,14 @@ static void *neigh_main(void *arg)
 			resolve_config(nb);
 			next_resolve = now + RESOLVE_EVERY_MS;
 		}
-		for (unsigned i = 0; i < nb->n; i++)
+		for (unsigned i = 0; i < nb->n; i++) {
 			if (pfd[i].revents & POLLIN)
 				for (int k = 0; k < 64; k++)
 					receive(nb, i);
+			if (pfd[nb->n + i].revents & POLLIN)
+				for (int k = 0; k < 64; k++)
+					receive6(nb, i);
+		}
 		now = dp_mono_ms();
 		if (now >= next_age) {
 			dp_neigh_age(dp_neigh_table(nb->cp->dp), now, PROBE_MS, MAX_PROBES, probe, nb);
@@ -196,7 +282,7 @@ int cp_neigh_start(struct cp *cp)
 	nb->cp = cp;
 	nb->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	for (unsigned i = 0; i < CP_MAX_PORTS; i++)
-		nb->fd[i] = -1;
+		nb->fd[i] = nb->fd6[i] = -1;
 	if (nb->efd < 0) {
 		rc = -errno;
 		goto err;
@@ -233,6 +319,17 @@ int cp_neigh_start(struct cp *cp)
 			rc = -errno;
 			goto err;
 		}
+		if (cp->cfg->ports[i].plen6) {
+			memcpy(nb->ip6[i], cp->cfg->ports[i].ip6, 16);
+			nb->plen6[i] = cp->cfg->ports[i].plen6;
+			nb->fd6[i] = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_IPV6));
+			sll.sll_protocol = htons(ETH_P_IPV6);
+			if (nb->fd6[i] < 0 ||
+			    bind(nb->fd6[i], (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+				rc = -errno;
+				goto err;
+			}
+		}
 		nb->n++;
 	}
 	nb->running = true;
@@ -244,9 +341,12 @@ int cp_neigh_start(struct cp *cp)
 	cp->neigh = nb;
 	return 0;
 err:
-	for (unsigned i = 0; i < CP_MAX_PORTS; i++)
+	for (unsigned i = 0; i < CP_MAX_PORTS; i++) {
 		if (nb->fd[i] >= 0)
 			close(nb->fd[i]);
+		if (nb->fd6[i] >= 0)
+			close(nb->fd6[i]);
+	}
 	if (nb->efd >= 0)
 		close(nb->efd);
 	free(nb);
@@ -279,8 +379,11 @@ void cp_neigh_stop(struct cp *cp)
 	__atomic_store_n(&nb->running, false, __ATOMIC_RELEASE);
 	poke(nb);
 	pthread_join(nb->thread, NULL);
-	for (unsigned i = 0; i < nb->n; i++)
+	for (unsigned i = 0; i < nb->n; i++) {
 		close(nb->fd[i]);
+		if (nb->fd6[i] >= 0)
+			close(nb->fd6[i]);
+	}
 	close(nb->efd);
 	free(nb);
 	cp->neigh = NULL;

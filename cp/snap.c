@@ -678,6 +678,7 @@ static int snap_addrs(const struct cp_snap_in *in, struct dp_snap *s)
 		s->port[i].mask = htonl(c->ports[i].plen ? 0xffffffffu << (32 - c->ports[i].plen) : 0);
 		s->port[i].has_ip6 = c->ports[i].plen6 != 0;
 		memcpy(s->port[i].ip6, c->ports[i].ip6, 16);
+		s->port[i].plen6 = c->ports[i].plen6;
 		rc = add_addr(s->addrs, c->ports[i].ip, DP_ADDR_PORT, i);
 		if (rc < 0)
 			return rc;

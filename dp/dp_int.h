@@ -50,7 +50,9 @@ extern int mgw_logtype_dp;
 struct dp_nh {
 	uint8_t l2[12];           /* destination MAC, then the port's own */
 	uint16_t port;
-	uint32_t ip;              /* network order */
+	uint32_t ip;              /* network order; an IPv6 next hop's handle */
+	uint8_t v6;               /* ip6 is the next hop */
+	uint8_t ip6[16];
 };
 
 struct dp_txbuf {
@@ -64,7 +66,9 @@ struct dp_hold_ent {
 	uint32_t nh;              /* network order */
 	uint16_t port;
 	uint64_t deadline;        /* tsc */
-	uint64_t next_ask;        /* tsc of the next ARP request */
+	uint64_t next_ask;        /* tsc of the next ARP request (IPv6: NS) */
+	uint8_t v6;               /* waits for IPv6 next hop ip6 (nh its handle) */
+	uint8_t ip6[16];
 };
 
 struct dp_port {
@@ -364,6 +368,9 @@ void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
  * (dp_rw_forward): through the next hop s remembers, when it still holds. */
 void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
 		  uint32_t dst);
+/* The same towards an IPv6 destination (16 bytes). */
+void dp_xmit_sess6(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
+		   const uint8_t *dst6);
 void dp_tx(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m);
 /* To the kernel, class cls (dp/punt.h): policed per class. */
 void dp_punt(struct dp_lcore *lc, uint16_t port, struct rte_mbuf *m, enum dp_punt_class cls);

@@ -44,15 +44,20 @@ static void write_end(struct dp_neigh *n, struct dp_neigh_entry *e)
 	__atomic_store_n(&n->gen, n->gen + 1, __ATOMIC_RELEASE);
 }
 
-int dp_neigh_learn(struct dp_neigh *n, uint32_t ip, const uint8_t mac[6], uint16_t port,
-		   uint64_t now_ms, uint64_t reachable_ms)
+static bool same_key(const struct dp_neigh_entry *e, uint32_t ip, const uint8_t *ip6)
+{
+	return e->ip == ip && (ip6 ? e->v6 && !memcmp(e->ip6, ip6, 16) : !e->v6);
+}
+
+static int learn(struct dp_neigh *n, uint32_t ip, const uint8_t *ip6, const uint8_t mac[6],
+		 uint16_t port, uint64_t now_ms, uint64_t reachable_ms)
 {
 	struct dp_neigh_entry *b = &n->e[dp_neigh_bucket(n, ip) * DP_NEIGH_WAYS];
 	struct dp_neigh_entry *e = NULL, *victim = b;
 	int changed = 1;
 
 	for (unsigned i = 0; i < DP_NEIGH_WAYS; i++) {
-		if (b[i].ip == ip) {
+		if (same_key(&b[i], ip, ip6)) {
 			e = &b[i];
 			break;
 		}
@@ -63,13 +68,16 @@ int dp_neigh_learn(struct dp_neigh *n, uint32_t ip, const uint8_t mac[6], uint16
 	}
 	if (!e)
 		e = victim;
-	if (e->ip == ip && e->port == port && memcmp(e->mac, mac, 6) == 0) {
+	if (same_key(e, ip, ip6) && e->port == port && memcmp(e->mac, mac, 6) == 0) {
 		changed = 0;   /* a refresh: readers need not notice */
 	} else {
 		if (e->ip == 0)
 			n->count++;
 		write_begin(e);
 		__atomic_store_n(&e->ip, ip, __ATOMIC_RELAXED);
+		e->v6 = ip6 != NULL;
+		if (ip6)
+			memcpy(e->ip6, ip6, 16);
 		memcpy(e->mac, mac, 6);
 		__atomic_store_n(&e->port, port, __ATOMIC_RELAXED);
 		write_end(n, e);
@@ -79,12 +87,24 @@ int dp_neigh_learn(struct dp_neigh *n, uint32_t ip, const uint8_t mac[6], uint16
 	return changed;
 }
 
+int dp_neigh_learn(struct dp_neigh *n, uint32_t ip, const uint8_t mac[6], uint16_t port,
+		   uint64_t now_ms, uint64_t reachable_ms)
+{
+	return learn(n, ip, NULL, mac, port, now_ms, reachable_ms);
+}
+
+int dp_neigh_learn6(struct dp_neigh *n, const uint8_t ip6[16], const uint8_t mac[6], uint16_t port,
+		    uint64_t now_ms, uint64_t reachable_ms)
+{
+	return learn(n, dp_ip6_handle(ip6), ip6, mac, port, now_ms, reachable_ms);
+}
+
 bool dp_neigh_has(const struct dp_neigh *n, uint32_t ip)
 {
 	const struct dp_neigh_entry *b = &n->e[dp_neigh_bucket(n, ip) * DP_NEIGH_WAYS];
 
 	for (unsigned i = 0; i < DP_NEIGH_WAYS; i++)
-		if (b[i].ip == ip)
+		if (same_key(&b[i], ip, NULL))
 			return true;
 	return false;
 }
@@ -101,7 +121,7 @@ static void remove_entry(struct dp_neigh *n, struct dp_neigh_entry *e)
 
 unsigned dp_neigh_age(struct dp_neigh *n, uint64_t now_ms, uint64_t probe_ms,
 		      uint32_t max_probes,
-		      void (*probe)(void *arg, uint32_t ip, uint16_t port), void *arg)
+		      void (*probe)(void *arg, const struct dp_neigh_entry *e), void *arg)
 {
 	uint32_t total = (n->mask + 1) * DP_NEIGH_WAYS;
 	unsigned removed = 0;
@@ -116,7 +136,7 @@ unsigned dp_neigh_age(struct dp_neigh *n, uint64_t now_ms, uint64_t probe_ms,
 			removed++;
 		} else if (probe && now_ms + probe_ms >= e->expire_ms && e->probes < max_probes) {
 			e->probes++;
-			probe(arg, e->ip, e->port);
+			probe(arg, e);
 		}
 	}
 	return removed;

@@ -161,6 +161,7 @@ struct dp_snap_port {
 	uint32_t ip;          /* network order */
 	uint32_t mask;        /* network order */
 	bool has_ip6;
+	uint8_t plen6;        /* its subnet: on-link IPv6 next hops (dp/xmit.c) */
 	uint8_t ip6[16];      /* answered for: ND, echo (dp/input6.c) */
 };
 

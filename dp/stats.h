@@ -100,6 +100,7 @@ struct dp_port_stats {
 	X(icmp_echo_replies,  "icmp_echo_replies",      "icmp_echo_replies",     "ICMP echo replies sent for VIPs and local IPs.") \
 	X(icmp6_echo_replies, "icmp6_echo_replies",     "icmp6_echo_replies",    "ICMPv6 echo replies sent for the ports' IPv6 addresses.") \
 	X(nd_replies,         "nd_replies",             "nd_replies",            "Neighbour advertisements sent for the ports' IPv6 addresses.") \
+	X(nd_requests,        "nd_requests",            "nd_requests",           "Neighbour solicitations the data lcores sent for IPv6 next hops without a MAC.") \
 	X(nd_conflicts,       "nd_conflicts",           "nd_conflicts",          "Neighbour advertisements from another host for a port's IPv6 address: a duplicate address.") \
 	X(sess_created,       "sessions_created",       "sessions_created",      "Sessions made.") \
 	X(sess_expired,       "sessions_expired",       "sessions_expired",      "Sessions ended by their timeout.") \

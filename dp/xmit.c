@@ -4,7 +4,13 @@
  * A packet whose next hop has no MAC yet is held (up to DP_HOLD_MAX per
  * lcore, for neigh_hold_ms) and an ARP request goes out at once, then every
  * 200 ms; the neighbour thread learns the reply from the copy the kernel
- * gets. What cannot be held or times out is dropped and counted. */
+ * gets. What cannot be held or times out is dropped and counted.
+ *
+ * An IPv6 next hop goes the same way, keyed by its handle with the full
+ * address beside it: an NS from the port's IPv6 address instead of the ARP
+ * request, learnt by the same thread from the NA (cp/neigh.c). IPv6 has
+ * no routes yet: a destination on a port's IPv6 subnet is its own next
+ * hop, any other has no route. */
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -12,6 +18,7 @@
 #include "dp/arp.h"
 #include "dp/dp_int.h"
 #include "dp/limit.h"
+#include "dp/nd.h"
 #include "dp/rewrite.h"
 
 #define ASK_INTERVAL_MS 200
@@ -100,6 +107,41 @@ static void ask(struct dp_lcore *lc, uint16_t port, uint32_t nh)
 	dp_tx(lc, port, m);
 }
 
+/* An NS for the IPv6 next hop ip6, from the port's IPv6 address. */
+static void ask6(struct dp_lcore *lc, uint16_t port, const uint8_t *ip6)
+{
+	const struct dp_snap *s = lc->snap;
+	struct rte_mbuf *m;
+	uint8_t *buf;
+
+	if (!s->port[port].has_ip6)
+		return;
+	m = rte_pktmbuf_alloc(lc->dp->pool);
+	if (!m) {
+		lc->stats.drops[DP_DROP_NO_MBUF]++;
+		return;
+	}
+	buf = (uint8_t *)rte_pktmbuf_append(m, DP_ND_FRAME_LEN);
+	dp_nd_build_solicit(buf, lc->dp->port[port].mac.addr_bytes, s->port[port].ip6, ip6);
+	lc->stats.nd_requests++;
+	dp_tx(lc, port, m);
+}
+
+/* The next hop (nh; ip6 for IPv6, else NULL) asked for on port. */
+static void ask_key(struct dp_lcore *lc, uint16_t port, uint32_t nh, const uint8_t *ip6)
+{
+	if (ip6)
+		ask6(lc, port, ip6);
+	else
+		ask(lc, port, nh);
+}
+
+static bool same_nh(uint32_t ip, const uint8_t *ip6, uint32_t ip_b, uint8_t v6_b,
+		    const uint8_t *ip6_b)
+{
+	return ip == ip_b && (ip6 ? v6_b && !memcmp(ip6, ip6_b, 16) : !v6_b);
+}
+
 static inline void set_l2(struct rte_mbuf *m, const uint8_t dst[6], const struct dp_port *p)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
@@ -108,7 +150,8 @@ static inline void set_l2(struct rte_mbuf *m, const uint8_t dst[6], const struct
 	memcpy(f + 6, p->mac.addr_bytes, 6);
 }
 
-static void hold(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port, uint32_t nh)
+static void hold(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port, uint32_t nh,
+		 const uint8_t *ip6)
 {
 	struct dp_hold_ent *h;
 	bool asked = false;
@@ -119,16 +162,19 @@ static void hold(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t port, uint32_
 	}
 	/* One request per next hop, however many packets wait for it. */
 	for (unsigned i = 0; i < lc->n_hold; i++)
-		if (lc->hold[i].nh == nh)
+		if (same_nh(nh, ip6, lc->hold[i].nh, lc->hold[i].v6, lc->hold[i].ip6))
 			asked = true;
 	h = &lc->hold[lc->n_hold++];
 	h->m = m;
 	h->nh = nh;
+	h->v6 = ip6 != NULL;
+	if (ip6)
+		memcpy(h->ip6, ip6, 16);
 	h->port = port;
 	h->deadline = lc->now_tsc + (uint64_t)lc->dp->conf.neigh_hold_ms * lc->tsc_per_ms;
 	h->next_ask = lc->now_tsc + ASK_INTERVAL_MS * lc->tsc_per_ms;
 	if (!asked)
-		ask(lc, port, nh);
+		ask_key(lc, port, nh, ip6);
 }
 
 void dp_hold_run(struct dp_lcore *lc)
@@ -139,7 +185,7 @@ void dp_hold_run(struct dp_lcore *lc)
 		struct dp_hold_ent *h = &lc->hold[i];
 		uint8_t mac[6];
 
-		if (dp_neigh_lookup(lc->dp->neigh, h->nh, mac, NULL) == 0) {
+		if (dp_neigh_lookup_key(lc->dp->neigh, h->nh, h->v6 ? h->ip6 : NULL, mac, NULL) == 0) {
 			set_l2(h->m, mac, &lc->dp->port[h->port]);
 			dp_tx(lc, h->port, h->m);
 		} else if (lc->now_tsc >= h->deadline) {
@@ -147,7 +193,7 @@ void dp_hold_run(struct dp_lcore *lc)
 		} else {
 			if (lc->now_tsc >= h->next_ask) {
 				h->next_ask = lc->now_tsc + ASK_INTERVAL_MS * lc->tsc_per_ms;
-				ask(lc, h->port, h->nh);
+				ask_key(lc, h->port, h->nh, h->v6 ? h->ip6 : NULL);
 			}
 			i++;
 			continue;
@@ -173,7 +219,7 @@ void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst)
 	}
 	dp_rw_ttl_dec(ip);
 	if (dp_neigh_lookup(lc->dp->neigh, nh, mac, NULL) < 0) {
-		hold(lc, m, port, nh);
+		hold(lc, m, port, nh, NULL);
 		return;
 	}
 	set_l2(m, mac, &lc->dp->port[port]);
@@ -193,14 +239,16 @@ static void nh_flush(struct dp_lcore *lc, uint32_t gen)
 
 /* The cache index of next hop (ip, port), or 0; *slot gets where to add
  * it. */
-static uint16_t nh_find(const struct dp_lcore *lc, uint32_t ip, uint16_t port, uint32_t *slot)
+static uint16_t nh_find(const struct dp_lcore *lc, uint32_t ip, const uint8_t *ip6, uint16_t port,
+		       uint32_t *slot)
 {
 	uint32_t i = (uint32_t)(((uint64_t)(ip ^ (uint32_t)port << 16) * 0x9e3779b97f4a7c15ull) >> 32);
 
 	for (;; i++) {
 		uint16_t k = lc->nh_slot[i & (DP_NH_HASH - 1)];
 
-		if (!k || (lc->nh[k].ip == ip && lc->nh[k].port == port)) {
+		if (!k || (same_nh(ip, ip6, lc->nh[k].ip, lc->nh[k].v6, lc->nh[k].ip6) &&
+			   lc->nh[k].port == port)) {
 			*slot = i & (DP_NH_HASH - 1);
 			return k;
 		}
@@ -209,8 +257,8 @@ static uint16_t nh_find(const struct dp_lcore *lc, uint32_t ip, uint16_t port, u
 
 /* Add next hop (ip, port) with this MAC at slot (from nh_find); 0 when the
  * cache is full (its sessions then take the slow path every time). */
-static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, uint16_t port, const uint8_t mac[6],
-		       uint32_t i)
+static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, const uint8_t *ip6, uint16_t port,
+		       const uint8_t mac[6], uint32_t i)
 {
 	struct dp_nh *h;
 
@@ -221,6 +269,9 @@ static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, uint16_t port, const ui
 	memcpy(h->l2 + 6, lc->dp->port[port].mac.addr_bytes, 6);
 	h->port = port;
 	h->ip = ip;
+	h->v6 = ip6 != NULL;
+	if (ip6)
+		memcpy(h->ip6, ip6, 16);
 	lc->nh_slot[i] = (uint16_t)lc->n_nh;
 	return (uint16_t)lc->n_nh++;
 }
@@ -228,24 +279,50 @@ static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, uint16_t port, const ui
 /* The first packet of a session in a direction, or one after the tables
  * changed: as dp_xmit_ip (the route, then the next hop's MAC: from the
  * cache when another session resolved it already), then remember it. */
+/* The port whose IPv6 subnet holds dst (its own next hop), or -1. */
+static int route6(const struct dp_snap *s, const uint8_t *dst)
+{
+	for (uint32_t i = 0; i < s->n_ports; i++) {
+		const struct dp_snap_port *p = &s->port[i];
+		unsigned bits = p->plen6;
+
+		if (!p->has_ip6 || memcmp(dst, p->ip6, bits / 8))
+			continue;
+		if (bits % 8 == 0 || ((dst[bits / 8] ^ p->ip6[bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* dst6: an IPv6 destination (dst its handle), else NULL. */
 static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct rte_mbuf *m,
-						    struct dp_sess *s, unsigned dir, uint32_t dst)
+						    struct dp_sess *s, unsigned dir, uint32_t dst,
+						    const uint8_t *dst6)
 {
 	uint8_t mac[6];
 	uint16_t port, k;
 	uint32_t nh, slot;
 
-	if (dp_routes_lookup(lc->snap->routes, dst, &port, &nh) < 0) {
+	if (dst6) {
+		int p = route6(lc->snap, dst6);
+
+		if (p < 0) {
+			dp_drop(lc, m, DP_DROP_NO_ROUTE);
+			return;
+		}
+		port = (uint16_t)p;
+		nh = dst;
+	} else if (dp_routes_lookup(lc->snap->routes, dst, &port, &nh) < 0) {
 		dp_drop(lc, m, DP_DROP_NO_ROUTE);
 		return;
 	}
-	k = nh_find(lc, nh, port, &slot);
+	k = nh_find(lc, nh, dst6, port, &slot);
 	if (!k) {
-		if (dp_neigh_lookup(lc->dp->neigh, nh, mac, NULL) < 0) {
-			hold(lc, m, port, nh);
+		if (dp_neigh_lookup_key(lc->dp->neigh, nh, dst6, mac, NULL) < 0) {
+			hold(lc, m, port, nh, dst6);
 			return;
 		}
-		k = nh_add(lc, nh, port, mac, slot);
+		k = nh_add(lc, nh, dst6, port, mac, slot);
 		if (!k) {
 			set_l2(m, mac, &lc->dp->port[port]);
 			dp_tx(lc, port, m);
@@ -261,8 +338,8 @@ static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct r
 	dp_tx(lc, lc->nh[k].port, m);
 }
 
-void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
-		  uint32_t dst)
+static inline void xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s,
+			     unsigned dir, uint32_t dst, const uint8_t *dst6)
 {
 	uint32_t gen = __atomic_load_n(&lc->dp->neigh->gen, __ATOMIC_ACQUIRE);
 	const struct dp_nh *h;
@@ -270,10 +347,22 @@ void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, un
 	if (unlikely(lc->nh_routes != lc->snap->routes || lc->nh_neigh_gen != gen))
 		nh_flush(lc, gen);
 	if (unlikely(s->nh_epoch != lc->nh_epoch || !s->nh[dir])) {
-		xmit_resolve(lc, m, s, dir, dst);
+		xmit_resolve(lc, m, s, dir, dst, dst6);
 		return;
 	}
 	h = &lc->nh[s->nh[dir]];
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), h->l2, 12);
 	dp_tx(lc, h->port, m);
+}
+
+void dp_xmit_sess(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
+		  uint32_t dst)
+{
+	xmit_sess(lc, m, s, dir, dst, NULL);
+}
+
+void dp_xmit_sess6(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s, unsigned dir,
+		   const uint8_t *dst6)
+{
+	xmit_sess(lc, m, s, dir, dp_ip6_handle(dst6), dst6);
 }

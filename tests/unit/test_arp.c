@@ -98,11 +98,45 @@ static void test_malformed(void **state)
 	assert_int_equal(dp_arp_parse(f, len, &a, &why), -EBADMSG);
 }
 
-static void probe(void *arg, uint32_t ip, uint16_t p)
+static void probe(void *arg, const struct dp_neigh_entry *e)
 {
-	(void)ip;
-	(void)p;
+	(void)e;
 	(*(unsigned *)arg)++;
+}
+
+/* IPv6 neighbours by their full address: another address (whatever its
+ * handle) is not found, nor an IPv4 lookup of the handle; they age and
+ * are probed like IPv4's, the probe told the address. */
+static void test_neigh6(void **state)
+{
+	uint8_t a[16] = { 0xfd, 0, 0, 2, [15] = 0x11 }, b[16], mac[6];
+	const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
+	struct dp_neigh *n;
+	unsigned probes = 0;
+	uint16_t port;
+
+	(void)state;
+	assert_int_equal(dp_neigh_create(64, &n), 0);
+	assert_int_equal(dp_neigh_learn6(n, a, mac_a, 1, 1000, 60000), 1);
+	assert_int_equal(dp_neigh_learn6(n, a, mac_a, 1, 2000, 60000), 0);
+	assert_int_equal(dp_neigh_lookup6(n, a, mac, &port), 0);
+	assert_memory_equal(mac, mac_a, 6);
+	assert_int_equal(port, 1);
+	memcpy(b, a, 16);
+	b[15] = 0x12;
+	assert_int_equal(dp_neigh_lookup6(n, b, mac, NULL), -ENOENT);
+	assert_int_equal(dp_neigh_lookup(n, dp_ip6_handle(a), mac, NULL), -ENOENT);
+	assert_false(dp_neigh_has(n, dp_ip6_handle(a)));
+	/* an IPv4 entry with the handle's value does not answer for it */
+	assert_int_equal(dp_neigh_learn(n, dp_ip6_handle(a), mac_a, 1, 2000, 60000), 1);
+	assert_int_equal(dp_neigh_lookup6(n, b, mac, NULL), -ENOENT);
+	assert_int_equal(n->count, 2);
+	for (uint64_t t = 50000; t < 62000; t += 1000)
+		dp_neigh_age(n, t, 15000, 3, probe, &probes);
+	assert_int_equal(probes, 6);
+	assert_int_equal(dp_neigh_age(n, 63000, 15000, 3, probe, &probes), 2);
+	assert_int_equal(dp_neigh_lookup6(n, a, mac, NULL), -ENOENT);
+	dp_neigh_destroy(n);
 }
 
 static void test_neigh_learn_lookup_age(void **state)
@@ -182,6 +216,7 @@ static void test_neigh_subnet_fits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_neigh6),
 		cmocka_unit_test(test_request_reply_roundtrip),
 		cmocka_unit_test(test_reply_within_request),
 		cmocka_unit_test(test_malformed),
