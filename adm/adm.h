@@ -1,6 +1,7 @@
 /* adm/adm.h — mgwadm: an ipvsadm-compatible command line that drives mgw's
  * HTTP API (docs/api.md). One header for the whole tool; its parts:
  *
+ *   addr.c   one address type for IPv4 and IPv6: read, compare, print
  *   http.c   a small HTTP/1.1 client: URL, request text, response parser
  *            (Content-Length, chunked, until-close), socket transport
  *   api.c    JSON requests to /api/v1 and docs/api.md error bodies
@@ -30,6 +31,32 @@
 
 #define ADM_VERSION "0.1"
 #define ADM_ERR_LEN 512
+
+/* ---- addresses (addr.c) --------------------------------------------- */
+
+/* An IPv4 or an IPv6 address; one type, so that every parser, key and
+ * printer serves both families. */
+struct adm_addr {
+	int af;                         /* AF_INET, AF_INET6; 0: none */
+	uint8_t b[16];                  /* network order; IPv4 in b[0..4) */
+};
+
+#define ADM_ADDR_STRLEN     46      /* INET6_ADDRSTRLEN */
+#define ADM_ADDRPORT_STRLEN (ADM_ADDR_STRLEN + 8)       /* "[" a "]:65535" */
+
+/* A numeric address of family af (0: either). 0 or -EINVAL. */
+int adm_addr_pton(const char *s, int af, struct adm_addr *a);
+void adm_addr_v4(struct adm_addr *a, uint32_t host_order);
+/* inet_ntop's canonical text into buf[ADM_ADDR_STRLEN]; returns buf. */
+const char *adm_addr_ntop(const struct adm_addr *a, char *buf);
+/* ipvsadm's "10.0.0.10:80" / "[fd00::10]:80" into buf[ADM_ADDRPORT_STRLEN]. */
+const char *adm_addrport(const struct adm_addr *a, uint16_t port, char *buf);
+/* ipvsadm's order: IPv4 before IPv6, then by value. */
+int adm_addr_cmp(const struct adm_addr *x, const struct adm_addr *y);
+bool adm_addr_eq(const struct adm_addr *x, const struct adm_addr *y);
+/* A JSON string holding an address (-EBADMSG if not); its canonical JSON. */
+int adm_addr_of_json(const json_t *v, struct adm_addr *a);
+json_t *adm_addr_json(const struct adm_addr *a);
 
 /* ---- HTTP client (http.c) ------------------------------------------- */
 
@@ -150,12 +177,12 @@ struct adm_cmd {
 	unsigned opts;                  /* ADM_O_* given */
 	/* -t / -u */
 	uint8_t proto;                  /* IPPROTO_TCP or IPPROTO_UDP */
-	uint32_t vip;                   /* host order */
+	struct adm_addr vip;
 	uint16_t vport;
 	/* -A / -E */
 	char sched[16];
 	uint32_t persist_s;             /* 0: not persistent */
-	uint32_t mask;                  /* host order; default /32 */
+	uint32_t mask;                  /* host order; default /32 (IPv4 services) */
 	bool mh_port;                   /* -b mh-port (ipvsadm 1.31 sched flags) */
 	/* -A / -E, DPVS's spelling: --proxy-protocol v1|v2|none, --toa,
 	 * --proxy-send first_data|on_connect, -j / --synproxy */
@@ -164,7 +191,7 @@ struct adm_cmd {
 	int synproxy;                   /* 1 -j, -1 --no-synproxy (-E), 0 not given */
 	/* -a / -e / -d and, as an mgw extension, -A / -E */
 	enum adm_fwd fwd;               /* ADM_FWD_NONE: not given */
-	uint32_t rip;
+	struct adm_addr rip;
 	uint16_t rport;
 	bool rport_given;
 	uint32_t weight;                /* default 1 */
@@ -206,16 +233,21 @@ enum adm_fwd adm_fwd_from_api(const char *name);/* ADM_FWD_NONE if unknown */
 int adm_sched_check(const char *name, char *err, size_t errlen);
 
 /* Service identity of a JSON service; -EBADMSG when it has none. */
-int adm_svc_key(const json_t *svc, uint8_t *proto, uint32_t *vip, uint16_t *port);
+int adm_svc_key(const json_t *svc, uint8_t *proto, struct adm_addr *vip, uint16_t *port);
 /* Index of the service in a JSON array, or -1. */
-int adm_svc_find(const json_t *services, uint8_t proto, uint32_t vip, uint16_t port);
+int adm_svc_find(const json_t *services, uint8_t proto, const struct adm_addr *vip,
+		 uint16_t port);
+/* A server's address and port (the service's when the server has none). */
+int adm_rs_key(const json_t *svc, const json_t *rs, struct adm_addr *ip, uint16_t *port);
 /* Index of the server (ip, port) in a service's "servers", or -1. */
-int adm_rs_find(const json_t *svc, uint32_t ip, uint16_t port);
+int adm_rs_find(const json_t *svc, const struct adm_addr *ip, uint16_t port);
 
-/* "/services/tcp/10.0.0.10/80" into buf. */
-void adm_svc_path(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t port);
-/* "TCP 10.0.0.10:80" for messages. */
-void adm_svc_label(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t port);
+/* "/services/tcp/10.0.0.10/80", "/services/tcp/fd00::10/80" into buf. */
+void adm_svc_path(char *buf, size_t len, uint8_t proto, const struct adm_addr *vip,
+		  uint16_t port);
+/* "TCP 10.0.0.10:80", "TCP [fd00::10]:80" for messages. */
+void adm_svc_label(char *buf, size_t len, uint8_t proto, const struct adm_addr *vip,
+		   uint16_t port);
 
 /* Request bodies. -A: the new service. -E: what ipvsadm's edit sets (a
  * scheduler, persistence and its mask, the sched flags; forwarding only

@@ -2,7 +2,6 @@
  * defaults, edit-replaces-all) mapped onto mgw's service JSON (per-service
  * forwarding, partial PATCH). The single commands (run.c) and -R (save.c)
  * both go through these functions, so they behave the same. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -80,32 +79,21 @@ int adm_sched_check(const char *name, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-static int ip_of(const json_t *v, uint32_t *ip)
+static json_t *mask_json(uint32_t mask)
 {
-	struct in_addr in;
-	const char *s = json_string_value(v);
+	struct adm_addr a;
 
-	if (!s || inet_pton(AF_INET, s, &in) != 1)
-		return -EBADMSG;
-	*ip = ntohl(in.s_addr);
-	return 0;
+	adm_addr_v4(&a, mask);
+	return adm_addr_json(&a);
 }
 
-static json_t *ip_json(uint32_t ip)
-{
-	struct in_addr in = { .s_addr = htonl(ip) };
-	char buf[INET_ADDRSTRLEN];
-
-	return json_string(inet_ntop(AF_INET, &in, buf, sizeof(buf)));
-}
-
-int adm_svc_key(const json_t *svc, uint8_t *proto, uint32_t *vip, uint16_t *port)
+int adm_svc_key(const json_t *svc, uint8_t *proto, struct adm_addr *vip, uint16_t *port)
 {
 	const char *p = json_string_value(json_object_get(svc, "proto"));
 	json_t *pt = json_object_get(svc, "port");
 
 	if (!p || !json_is_integer(pt) || json_integer_value(pt) < 0 ||
-	    json_integer_value(pt) > 65535 || ip_of(json_object_get(svc, "vip"), vip) < 0)
+	    json_integer_value(pt) > 65535 || adm_addr_of_json(json_object_get(svc, "vip"), vip) < 0)
 		return -EBADMSG;
 	if (strcmp(p, "tcp") == 0)
 		*proto = IPPROTO_TCP;
@@ -117,28 +105,30 @@ int adm_svc_key(const json_t *svc, uint8_t *proto, uint32_t *vip, uint16_t *port
 	return 0;
 }
 
-int adm_svc_find(const json_t *services, uint8_t proto, uint32_t vip, uint16_t port)
+int adm_svc_find(const json_t *services, uint8_t proto, const struct adm_addr *vip,
+		 uint16_t port)
 {
 	size_t i;
 	json_t *s;
 
 	json_array_foreach(services, i, s) {
+		struct adm_addr v;
 		uint8_t p;
-		uint32_t v;
 		uint16_t pt;
 
-		if (adm_svc_key(s, &p, &v, &pt) == 0 && p == proto && v == vip && pt == port)
+		if (adm_svc_key(s, &p, &v, &pt) == 0 && p == proto && adm_addr_eq(&v, vip) &&
+		    pt == port)
 			return (int)i;
 	}
 	return -1;
 }
 
 /* A server's port; the API always shows it, a config may leave it out. */
-static int rs_key(const json_t *svc, const json_t *rs, uint32_t *ip, uint16_t *port)
+int adm_rs_key(const json_t *svc, const json_t *rs, struct adm_addr *ip, uint16_t *port)
 {
 	json_t *pt = json_object_get(rs, "port");
 
-	if (ip_of(json_object_get(rs, "ip"), ip) < 0)
+	if (adm_addr_of_json(json_object_get(rs, "ip"), ip) < 0)
 		return -EBADMSG;
 	if (pt && (!json_is_integer(pt) || json_integer_value(pt) < 0 ||
 		   json_integer_value(pt) > 65535))
@@ -147,42 +137,38 @@ static int rs_key(const json_t *svc, const json_t *rs, uint32_t *ip, uint16_t *p
 	return 0;
 }
 
-int adm_rs_find(const json_t *svc, uint32_t ip, uint16_t port)
+int adm_rs_find(const json_t *svc, const struct adm_addr *ip, uint16_t port)
 {
 	json_t *servers = json_object_get(svc, "servers"), *r;
 	size_t i;
 
 	json_array_foreach(servers, i, r) {
-		uint32_t rip;
+		struct adm_addr rip;
 		uint16_t rport;
 
-		if (rs_key(svc, r, &rip, &rport) == 0 && rip == ip && rport == port)
+		if (adm_rs_key(svc, r, &rip, &rport) == 0 && adm_addr_eq(&rip, ip) && rport == port)
 			return (int)i;
 	}
 	return -1;
 }
 
-static const char *ipstr(uint32_t ip, char *buf)
+/* The API's paths carry the bare canonical address, of either family. */
+void adm_svc_path(char *buf, size_t len, uint8_t proto, const struct adm_addr *vip,
+		  uint16_t port)
 {
-	struct in_addr in = { .s_addr = htonl(ip) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
-}
-
-void adm_svc_path(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t port)
-{
-	char ip[INET_ADDRSTRLEN];
+	char ip[ADM_ADDR_STRLEN];
 
 	snprintf(buf, len, "/services/%s/%s/%u", proto == IPPROTO_UDP ? "udp" : "tcp",
-		 ipstr(vip, ip), port);
+		 adm_addr_ntop(vip, ip), port);
 }
 
-void adm_svc_label(char *buf, size_t len, uint8_t proto, uint32_t vip, uint16_t port)
+void adm_svc_label(char *buf, size_t len, uint8_t proto, const struct adm_addr *vip,
+		   uint16_t port)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ap[ADM_ADDRPORT_STRLEN];
 
-	snprintf(buf, len, "%s %s:%u", proto == IPPROTO_UDP ? "UDP" : "TCP", ipstr(vip, ip),
-		 port);
+	snprintf(buf, len, "%s %s", proto == IPPROTO_UDP ? "UDP" : "TCP",
+		 adm_addrport(vip, port, ap));
 }
 
 void adm_print_xflags(FILE *f, const json_t *svc, bool as_options)
@@ -204,7 +190,7 @@ void adm_print_xflags(FILE *f, const json_t *svc, bool as_options)
 json_t *adm_svc_new_json(const struct adm_cmd *c)
 {
 	json_t *o = json_pack("{s:s, s:o, s:i, s:s}", "proto",
-			      c->proto == IPPROTO_UDP ? "udp" : "tcp", "vip", ip_json(c->vip),
+			      c->proto == IPPROTO_UDP ? "udp" : "tcp", "vip", adm_addr_json(&c->vip),
 			      "port", (int)c->vport, "scheduler", c->sched);
 
 	if (!o)
@@ -212,7 +198,9 @@ json_t *adm_svc_new_json(const struct adm_cmd *c)
 	if (c->fwd != ADM_FWD_NONE)
 		json_object_set_new(o, "forward", json_string(adm_fwd_api_name(c->fwd)));
 	json_object_set_new(o, "persistence_s", json_integer(c->persist_s));
-	json_object_set_new(o, "persistence_mask", ip_json(c->mask));
+	/* an IPv6 service's persistence is per client address (-M 128) */
+	if (c->vip.af != AF_INET6)
+		json_object_set_new(o, "persistence_mask", mask_json(c->mask));
 	if (c->mh_port)
 		json_object_set_new(o, "mh_port", json_true());
 	if (c->client_address)
@@ -224,14 +212,18 @@ json_t *adm_svc_new_json(const struct adm_cmd *c)
 	return o;
 }
 
-/* ipvsadm's edit sets the scheduler, the persistence and its mask, and the
- * scheduler flags, from the command line or their defaults. */
+/* ipvsadm's edit sets the scheduler, the persistence and its mask (an
+ * IPv4 service's), and the scheduler flags, from the command line or their
+ * defaults. */
 json_t *adm_svc_edit_json(const struct adm_cmd *c)
 {
-	json_t *o = json_pack("{s:s, s:i, s:o, s:b}", "scheduler", c->sched, "persistence_s",
-			      (int)c->persist_s, "persistence_mask", ip_json(c->mask), "mh_port",
-			      c->mh_port);
+	json_t *o = json_pack("{s:s, s:i}", "scheduler", c->sched, "persistence_s",
+			      (int)c->persist_s);
 
+	if (o && c->vip.af != AF_INET6)
+		json_object_set_new(o, "persistence_mask", mask_json(c->mask));
+	if (o)
+		json_object_set_new(o, "mh_port", json_boolean(c->mh_port));
 	if (o && c->fwd != ADM_FWD_NONE)
 		json_object_set_new(o, "forward", json_string(adm_fwd_api_name(c->fwd)));
 	/* the SYN proxy and the client's address change only when given
@@ -264,23 +256,24 @@ int adm_rs_settle(const json_t *svc, struct adm_cmd *c, enum adm_fwd *adopt, cha
 	if (want == ADM_FWD_DR || want == ADM_FWD_TUNNEL)
 		c->rport = c->vport;
 	json_array_foreach(servers, i, r) {
-		uint32_t ip;
+		struct adm_addr ip;
 		uint16_t port;
 
-		if (rs_key(svc, r, &ip, &port) < 0 || ip != c->rip || port != c->rport)
+		if (adm_rs_key(svc, r, &ip, &port) < 0 || !adm_addr_eq(&ip, &c->rip) ||
+		    port != c->rport)
 			others++;
 	}
 	if (want != have) {
-		char rs[INET_ADDRSTRLEN], label[64];
+		char rs[ADM_ADDRPORT_STRLEN], label[80];
 
 		if (others == 0) {
 			*adopt = want;
 			return 0;
 		}
-		adm_svc_label(label, sizeof(label), c->proto, c->vip, c->vport);
-		snprintf(err, errlen, "real server %s:%u: forwarding %s (%s) does not match service "
+		adm_svc_label(label, sizeof(label), c->proto, &c->vip, c->vport);
+		snprintf(err, errlen, "real server %s: forwarding %s (%s) does not match service "
 			 "%s, which forwards by %s (%s): mgw sets forwarding per service, not per "
-			 "server", ipstr(c->rip, rs), c->rport, adm_fwd_flag(want),
+			 "server", adm_addrport(&c->rip, c->rport, rs), adm_fwd_flag(want),
 			 adm_fwd_api_name(want), label, adm_fwd_flag(have), adm_fwd_api_name(have));
 		return -EINVAL;
 	}
@@ -289,7 +282,7 @@ int adm_rs_settle(const json_t *svc, struct adm_cmd *c, enum adm_fwd *adopt, cha
 
 json_t *adm_rs_new_json(const struct adm_cmd *c)
 {
-	json_t *o = json_pack("{s:o, s:i, s:i}", "ip", ip_json(c->rip), "port", (int)c->rport,
+	json_t *o = json_pack("{s:o, s:i, s:i}", "ip", adm_addr_json(&c->rip), "port", (int)c->rport,
 			      "weight", (int)c->weight);
 
 	/* Only when set: an API without thresholds still takes the rest. */
@@ -319,7 +312,7 @@ static int fail(char *err, size_t errlen, int rc, const char *msg)
 
 static int apply_rs(json_t *services, struct adm_cmd *c, char *err, size_t errlen)
 {
-	int si = adm_svc_find(services, c->proto, c->vip, c->vport), ri;
+	int si = adm_svc_find(services, c->proto, &c->vip, c->vport), ri;
 	enum adm_fwd adopt;
 	json_t *svc, *servers, *o;
 	int rc;
@@ -329,7 +322,7 @@ static int apply_rs(json_t *services, struct adm_cmd *c, char *err, size_t errle
 	svc = json_array_get(services, (size_t)si);
 	if (c->cmd != ADM_CMD_DEL_RS && (rc = adm_rs_settle(svc, c, &adopt, err, errlen)) < 0)
 		return rc;
-	ri = adm_rs_find(svc, c->rip, c->rport);
+	ri = adm_rs_find(svc, &c->rip, c->rport);
 	servers = json_object_get(svc, "servers");
 	switch (c->cmd) {
 	case ADM_CMD_ADD_RS:
@@ -374,7 +367,7 @@ int adm_apply(json_t *services, struct adm_cmd *c, char *err, size_t errlen)
 		json_array_clear(services);
 		return 0;
 	case ADM_CMD_ADD_SVC:
-		if (adm_svc_find(services, c->proto, c->vip, c->vport) >= 0)
+		if (adm_svc_find(services, c->proto, &c->vip, c->vport) >= 0)
 			return fail(err, errlen, -EEXIST, "Service already exists");
 		o = adm_svc_new_json(c);
 		if (!o || json_array_append_new(services, o) < 0)
@@ -382,7 +375,7 @@ int adm_apply(json_t *services, struct adm_cmd *c, char *err, size_t errlen)
 		return 0;
 	case ADM_CMD_EDIT_SVC:
 	case ADM_CMD_DEL_SVC:
-		si = adm_svc_find(services, c->proto, c->vip, c->vport);
+		si = adm_svc_find(services, c->proto, &c->vip, c->vport);
 		if (si < 0)
 			return fail(err, errlen, -ESRCH, "No such service");
 		if (c->cmd == ADM_CMD_DEL_SVC) {

@@ -1,7 +1,7 @@
 /* adm/list.c — -L / -l output with ipvsadm's header lines, column layout
  * and widths (ipvsadm 1.31), from the JSON of GET /services, GET /stats and
- * GET /sessions. Addresses and ports are always numbers. */
-#include <arpa/inet.h>
+ * GET /sessions. Addresses and ports are always numbers; IPv6 as
+ * "[fd00::10]:80", as ipvsadm prints it. */
 #include <errno.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -46,60 +46,55 @@ void adm_print_largenum(FILE *f, unsigned long long v, unsigned fmt)
 	}
 }
 
-static void print_title(FILE *f, unsigned fmt)
+/* The address columns: ipvsadm's 33 (service) and 28 (server), wider when
+ * an address needs it (IPv6), so that a table's columns stay in line. */
+struct widths {
+	int svc, rs;
+};
+
+static void print_title(FILE *f, const struct widths *w, unsigned fmt)
 {
 	if (fmt & ADM_FMT_STATS)
-		fprintf(f, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
+		fprintf(f, "%-*s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n", w->svc,
 			"Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes",
 			"OutBytes");
 	else if (fmt & ADM_FMT_RATE)
-		fprintf(f, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
+		fprintf(f, "%-*s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n", w->svc,
 			"Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
 	else if (fmt & ADM_FMT_THRESH)
-		fprintf(f, "%-33s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n",
+		fprintf(f, "%-*s %-10s %-10s %-10s %-10s\n  -> RemoteAddress:Port\n", w->svc,
 			"Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn",
 			"InActConn");
 	else
-		fputs("Prot LocalAddress:Port Scheduler Flags\n"
-		      "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n", f);
+		fprintf(f, "Prot LocalAddress:Port Scheduler Flags\n"
+			"  -> %-*s Forward Weight ActiveConn InActConn\n", w->rs,
+			"RemoteAddress:Port");
 }
 
 struct entry {
 	const json_t *o;
-	uint32_t ip;
+	struct adm_addr ip;
 	uint16_t port;
 	uint8_t proto;
+	char name[ADM_ADDRPORT_STRLEN + 8];     /* "TCP  [fd00::10]:80", "[fd00::11]:80" */
 };
 
+/* ipvsadm's order: IPv4 services before IPv6 ones, then protocol, address
+ * and port; servers by address and port. */
 static int cmp_entry(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
+	int r;
 
+	if (x->ip.af != y->ip.af)
+		return x->ip.af < y->ip.af ? -1 : 1;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
-	if (x->ip != y->ip)
-		return x->ip < y->ip ? -1 : 1;
+	if ((r = adm_addr_cmp(&x->ip, &y->ip)) != 0)
+		return r;
 	if (x->port != y->port)
 		return x->port < y->port ? -1 : 1;
 	return 0;
-}
-
-static int ip_of(const json_t *v, uint32_t *ip)
-{
-	struct in_addr in;
-	const char *s = json_string_value(v);
-
-	if (!s || inet_pton(AF_INET, s, &in) != 1)
-		return -EBADMSG;
-	*ip = ntohl(in.s_addr);
-	return 0;
-}
-
-static const char *ipstr(uint32_t ip, char *buf)
-{
-	struct in_addr in = { .s_addr = htonl(ip) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
 
 /* The services, keyed and sorted as ipvsadm sorts them (protocol number,
@@ -116,11 +111,15 @@ static int svc_entries(const json_t *services, unsigned fmt, struct entry **out,
 	if (!e)
 		return -ENOMEM;
 	json_array_foreach(services, i, s) {
+		char ap[ADM_ADDRPORT_STRLEN];
+
 		e[i].o = s;
 		if (adm_svc_key(s, &e[i].proto, &e[i].ip, &e[i].port) < 0) {
 			free(e);
 			return -EBADMSG;
 		}
+		snprintf(e[i].name, sizeof(e[i].name), "%-4s %s",
+			 e[i].proto == IPPROTO_UDP ? "UDP" : "TCP", adm_addrport(&e[i].ip, e[i].port, ap));
 	}
 	if (!(fmt & ADM_FMT_NOSORT))
 		qsort(e, json_array_size(services), sizeof(*e), cmp_entry);
@@ -130,8 +129,7 @@ static int svc_entries(const json_t *services, unsigned fmt, struct entry **out,
 }
 
 /* A service's servers, sorted by address and port. */
-static int rs_entries(const json_t *svc, uint16_t svc_port, unsigned fmt, struct entry **out,
-		      size_t *n)
+static int rs_entries(const json_t *svc, unsigned fmt, struct entry **out, size_t *n)
 {
 	const json_t *servers = json_object_get(svc, "servers"), *r;
 	struct entry *e;
@@ -143,16 +141,12 @@ static int rs_entries(const json_t *svc, uint16_t svc_port, unsigned fmt, struct
 	if (!e)
 		return -ENOMEM;
 	json_array_foreach(servers, i, r) {
-		const json_t *pt = json_object_get(r, "port");
-
 		e[i].o = r;
-		e[i].port = pt ? (uint16_t)json_integer_value(pt) : svc_port;
-		if (ip_of(json_object_get(r, "ip"), &e[i].ip) < 0 ||
-		    (pt && (!json_is_integer(pt) || json_integer_value(pt) < 0 ||
-			    json_integer_value(pt) > 65535))) {
+		if (adm_rs_key(svc, r, &e[i].ip, &e[i].port) < 0) {
 			free(e);
 			return -EBADMSG;
 		}
+		adm_addrport(&e[i].ip, e[i].port, e[i].name);
 	}
 	if (!(fmt & ADM_FMT_NOSORT))
 		qsort(e, json_array_size(servers), sizeof(*e), cmp_entry);
@@ -168,11 +162,11 @@ static const json_t *svc_stats(const json_t *stats, const struct entry *s)
 	size_t i;
 
 	json_array_foreach(services, i, o) {
+		struct adm_addr v;
 		uint8_t p;
-		uint32_t v;
 		uint16_t pt;
 
-		if (adm_svc_key(o, &p, &v, &pt) == 0 && p == s->proto && v == s->ip &&
+		if (adm_svc_key(o, &p, &v, &pt) == 0 && p == s->proto && adm_addr_eq(&v, &s->ip) &&
 		    pt == s->port)
 			return o;
 	}
@@ -185,25 +179,23 @@ static const json_t *rs_rate(const json_t *st_svc, const struct entry *r)
 	size_t i;
 
 	json_array_foreach(servers, i, o) {
-		uint32_t ip;
+		struct adm_addr ip;
 
-		if (ip_of(json_object_get(o, "ip"), &ip) == 0 && ip == r->ip &&
+		if (adm_addr_of_json(json_object_get(o, "ip"), &ip) == 0 && adm_addr_eq(&ip, &r->ip) &&
 		    num(o, "port") == r->port)
 			return json_object_get(o, "rate");
 	}
 	return NULL;
 }
 
-static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc, unsigned fmt)
+static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc,
+			   const struct widths *w, unsigned fmt)
 {
-	char name[64], ip[INET_ADDRSTRLEN];
+	const char *name = s->name;
 	const json_t *o = s->o;
 
-	/* ipvsadm cuts the name at 33 characters (never reached by IPv4). */
-	snprintf(name, 34, "%-4s %s:%u", s->proto == IPPROTO_UDP ? "UDP" : "TCP",
-		 ipstr(s->ip, ip), s->port);
 	if (fmt & ADM_FMT_STATS) {
-		fprintf(f, "%-33s", name);
+		fprintf(f, "%-*s", w->svc, name);
 		adm_print_largenum(f, num(o, "conns"), fmt);
 		adm_print_largenum(f, num(o, "pkts_in"), fmt);
 		adm_print_largenum(f, num(o, "pkts_out"), fmt);
@@ -212,7 +204,7 @@ static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc,
 	} else if (fmt & ADM_FMT_RATE) {
 		const json_t *rate = json_object_get(st_svc, "rate");
 
-		fprintf(f, "%-33s", name);
+		fprintf(f, "%-*s", w->svc, name);
 		adm_print_largenum(f, num(rate, "cps"), fmt);
 		adm_print_largenum(f, num(rate, "pps_in"), fmt);
 		adm_print_largenum(f, num(rate, "pps_out"), fmt);
@@ -230,7 +222,8 @@ static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc,
 			const char *mask = json_string_value(json_object_get(o, "persistence_mask"));
 
 			fprintf(f, " persistent %llu", persist);
-			if (mask && strcmp(mask, "255.255.255.255") != 0)
+			/* an IPv6 service's is /128, ipvsadm's default: not printed */
+			if (s->ip.af == AF_INET && mask && strcmp(mask, "255.255.255.255") != 0)
 				fprintf(f, " mask %s", mask);
 		}
 	}
@@ -238,14 +231,13 @@ static void print_svc_line(FILE *f, const struct entry *s, const json_t *st_svc,
 }
 
 static void print_rs_line(FILE *f, const struct entry *r, enum adm_fwd fwd, const json_t *rate,
-			  unsigned fmt)
+			  const struct widths *w, unsigned fmt)
 {
-	char name[64], ip[INET_ADDRSTRLEN];
+	const char *name = r->name;
 	const json_t *o = r->o;
 
-	snprintf(name, 29, "%s:%u", ipstr(r->ip, ip), r->port);
 	if (fmt & ADM_FMT_STATS) {
-		fprintf(f, "  -> %-28s", name);
+		fprintf(f, "  -> %-*s", w->rs, name);
 		adm_print_largenum(f, num(o, "conns"), fmt);
 		adm_print_largenum(f, num(o, "pkts_in"), fmt);
 		adm_print_largenum(f, num(o, "pkts_out"), fmt);
@@ -253,48 +245,83 @@ static void print_rs_line(FILE *f, const struct entry *r, enum adm_fwd fwd, cons
 		adm_print_largenum(f, num(o, "bytes_out"), fmt);
 		fputc('\n', f);
 	} else if (fmt & ADM_FMT_RATE) {
-		fprintf(f, "  -> %-28s %8llu %8llu %8llu", name, num(rate, "cps"),
+		fprintf(f, "  -> %-*s %8llu %8llu %8llu", w->rs, name, num(rate, "cps"),
 			num(rate, "pps_in"), num(rate, "pps_out"));
 		adm_print_largenum(f, BYTES(num(rate, "bps_in")), fmt);
 		adm_print_largenum(f, BYTES(num(rate, "bps_out")), fmt);
 		fputc('\n', f);
 	} else if (fmt & ADM_FMT_THRESH) {
-		fprintf(f, "  -> %-28s %-10llu %-10llu %-10llu %-10llu\n", name,
+		fprintf(f, "  -> %-*s %-10llu %-10llu %-10llu %-10llu\n", w->rs, name,
 			num(o, "u_threshold"), num(o, "l_threshold"), num(o, "active_conns"),
 			num(o, "inactive_conns"));
 	} else {
-		fprintf(f, "  -> %-28s %-7s %-6llu %-10llu %-10llu\n", name, adm_fwd_list_name(fwd),
+		fprintf(f, "  -> %-*s %-7s %-6llu %-10llu %-10llu\n", w->rs, name, adm_fwd_list_name(fwd),
 			num(o, "weight"), num(o, "active_conns"), num(o, "inactive_conns"));
+	}
+}
+
+/* The columns' widths over the whole table: at least ipvsadm's, as wide as
+ * the longest address; where the title's columns are the servers' (--stats,
+ * --rate, --thresholds) the service column stays the server column plus
+ * "  -> ". */
+static void table_widths(const struct entry *svcs, size_t n, struct entry *const *rs,
+			 const size_t *nr, unsigned fmt, struct widths *w)
+{
+	w->svc = 33;
+	w->rs = 28;
+	for (size_t i = 0; i < n; i++) {
+		int l = (int)strlen(svcs[i].name);
+
+		w->svc = l > w->svc ? l : w->svc;
+		for (size_t k = 0; k < nr[i]; k++) {
+			l = (int)strlen(rs[i][k].name);
+			w->rs = l > w->rs ? l : w->rs;
+		}
+	}
+	if (fmt & (ADM_FMT_STATS | ADM_FMT_RATE | ADM_FMT_THRESH)) {
+		int col = w->svc > w->rs + 5 ? w->svc : w->rs + 5;
+
+		w->svc = col;
+		w->rs = col - 5;
 	}
 }
 
 int adm_list_render(FILE *f, const json_t *services, const json_t *stats, unsigned fmt)
 {
-	struct entry *svcs = NULL;
-	size_t n = 0;
+	struct entry *svcs = NULL, **rs = NULL;
+	size_t n = 0, *nr = NULL;
+	struct widths w;
 	int rc;
 
 	rc = svc_entries(services, fmt, &svcs, &n);
 	if (rc < 0)
 		return rc;
+	rs = calloc(n + 1, sizeof(*rs));
+	nr = calloc(n + 1, sizeof(*nr));
+	if (!rs || !nr)
+		rc = -ENOMEM;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = rs_entries(svcs[i].o, fmt, &rs[i], &nr[i]);
+	if (rc < 0)
+		goto out;
+	table_widths(svcs, n, rs, nr, fmt, &w);
 	if (!(fmt & ADM_FMT_ONE))
 		fprintf(f, "%s\n", ADM_LIST_VERSION_LINE);
-	print_title(f, fmt);
+	print_title(f, &w, fmt);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *fw = json_object_get(svcs[i].o, "forward");
 		enum adm_fwd fwd = fw ? adm_fwd_from_api(json_string_value(fw)) : ADM_FWD_FULLNAT;
 		const json_t *st = svc_stats(stats, &svcs[i]);
-		struct entry *rs = NULL;
-		size_t nr = 0;
 
-		rc = rs_entries(svcs[i].o, svcs[i].port, fmt, &rs, &nr);
-		if (rc < 0)
-			break;
-		print_svc_line(f, &svcs[i], st, fmt);
-		for (size_t k = 0; k < nr; k++)
-			print_rs_line(f, &rs[k], fwd, rs_rate(st, &rs[k]), fmt);
-		free(rs);
+		print_svc_line(f, &svcs[i], st, &w, fmt);
+		for (size_t k = 0; k < nr[i]; k++)
+			print_rs_line(f, &rs[i][k], fwd, rs_rate(st, &rs[i][k]), &w, fmt);
 	}
+out:
+	for (size_t i = 0; rs && i < n; i++)
+		free(rs[i]);
+	free(rs);
+	free(nr);
 	free(svcs);
 	return rc;
 }

@@ -12,7 +12,6 @@
  * sched flags are not options of -a/-e: "-A ... -s mh -b mh-port" and
  * "-a ... -r RS -b" both work, and --fullnat / --sched-flags say it long.
  */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -161,7 +160,8 @@ struct pstate {
 	size_t errlen;
 	bool restore_line;
 	const char *sched_flags;
-	const char *svc_arg, *rs_arg;
+	const char *svc_arg, *rs_arg, *mask_arg;
+	bool ipv6;                      /* -6 */
 	int n_pos;
 	const char *pos[4];
 };
@@ -201,50 +201,69 @@ static int to_number(const char *s, long min, long max, uint32_t *out)
 	return 0;
 }
 
-/* "host[:port]": dotted IPv4 or a name; a port number or a service name.
- * -EAFNOSUPPORT for IPv6, -EINVAL for the rest. */
-static int parse_addr(const char *s, uint8_t proto, uint32_t *ip, uint16_t *port,
+/* ipvsadm's parse_service, for both families: "[v6]:port"; a bare IPv6
+ * address, which is all address ("fd00::1:80" is the address fd00::1:80
+ * without a port, as ipvsadm reads it: a port needs the brackets);
+ * "v4[:port]" or "name[:port]" (names resolve to IPv4, as in ipvsadm).
+ * The port is a number or a service name. Beyond ipvsadm, "[v6]" alone is
+ * the address without a port (ipvsadm refuses it). -EINVAL otherwise. */
+static int parse_addr(const char *s, uint8_t proto, struct adm_addr *a, uint16_t *port,
 		      bool *port_given)
 {
 	char host[256];
-	const char *colon;
-	struct in_addr in;
+	const char *portp = NULL;
 	size_t hl;
 
 	*port_given = false;
 	*port = 0;
 	if (!*s || all_digits(s))
 		return -EINVAL;
-	colon = strrchr(s, ':');
-	if (s[0] == '[' || (colon && memchr(s, ':', (size_t)(colon - s))))
-		return -EAFNOSUPPORT;
-	hl = colon ? (size_t)(colon - s) : strlen(s);
-	if (hl == 0 || hl >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s, hl);
-	host[hl] = 0;
-	if (inet_pton(AF_INET, host, &in) == 1) {
-		*ip = ntohl(in.s_addr);
-	} else {
-		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
-		struct addrinfo *res = NULL;
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
 
-		/* A malformed dotted quad is not a host name to look up. */
-		if (strspn(host, "0123456789.") == hl)
+		if (!rb || (rb[1] && rb[1] != ':'))
 			return -EINVAL;
-		if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+		hl = (size_t)(rb - s - 1);
+		if (hl == 0 || hl >= sizeof(host))
 			return -EINVAL;
-		*ip = ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr);
-		freeaddrinfo(res);
+		memcpy(host, s + 1, hl);
+		host[hl] = 0;
+		if (adm_addr_pton(host, AF_INET6, a) < 0)
+			return -EINVAL;
+		if (rb[1] == ':')
+			portp = rb + 2;
+	} else if (adm_addr_pton(s, AF_INET6, a) < 0) {
+		const char *colon = strrchr(s, ':');
+
+		hl = colon ? (size_t)(colon - s) : strlen(s);
+		if (hl == 0 || hl >= sizeof(host))
+			return -EINVAL;
+		memcpy(host, s, hl);
+		host[hl] = 0;
+		if (strchr(host, ':'))
+			return -EINVAL;         /* not IPv6, not host:port */
+		if (adm_addr_pton(host, AF_INET, a) < 0) {
+			struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+			struct addrinfo *res = NULL;
+
+			/* A malformed dotted quad is not a host name to look up. */
+			if (strspn(host, "0123456789.") == hl)
+				return -EINVAL;
+			if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res)
+				return -EINVAL;
+			adm_addr_v4(a, ntohl(((struct sockaddr_in *)res->ai_addr)->sin_addr.s_addr));
+			freeaddrinfo(res);
+		}
+		portp = colon ? colon + 1 : NULL;
 	}
-	if (colon) {
+	if (portp) {
 		uint32_t v;
 
-		if (to_number(colon + 1, 0, 65535, &v) == 0) {
+		if (to_number(portp, 0, 65535, &v) == 0) {
 			*port = (uint16_t)v;
 		} else {
-			struct servent *se = getservbyname(colon + 1,
-							   proto == IPPROTO_UDP ? "udp" : "tcp");
+			struct servent *se = *portp ? getservbyname(portp, proto == IPPROTO_UDP ?
+								    "udp" : "tcp") : NULL;
 
 			if (!se)
 				return -EINVAL;
@@ -344,7 +363,10 @@ static int apply(struct pstate *ps, int tag, const char *name, const char *val)
 		return fail(ps, "firewall-mark services (-f %s) are not supported by mgw: "
 			    "use -t or -u with an address and a port", val);
 	case '6':
-		return fail(ps, "IPv6 is not supported by mgw");
+		/* ipvsadm's -6 goes with -f (refused above); here it says the
+		 * service address is IPv6, which its brackets say anyway */
+		ps->ipv6 = true;
+		return 0;
 	case 'o':
 		return fail(ps, "one-packet scheduling (-o) is not supported by mgw");
 	case T_UNSUP_SCTP:
@@ -373,16 +395,12 @@ static int apply(struct pstate *ps, int tag, const char *name, const char *val)
 		if (val && to_number(val, 1, MAX_TIMEOUT, &c->persist_s) < 0)
 			return fail(ps, "invalid timeout value `%s' specified", val);
 		return 0;
-	case 'M': {
-		struct in_addr in;
-
+	case 'M':
+		/* read once the service's family is known (finish) */
 		if ((rc = set_option(ps, ADM_O_NETMASK)) < 0)
 			return rc;
-		if (inet_pton(AF_INET, val, &in) != 1)
-			return fail(ps, "illegal virtual server persistent mask specified");
-		c->mask = ntohl(in.s_addr);
+		ps->mask_arg = val;
 		return 0;
-	}
 	case 'r':
 		if ((rc = set_option(ps, ADM_O_SERVER)) < 0)
 			return rc;
@@ -547,18 +565,38 @@ static int finish(struct pstate *ps)
 	}
 	if (ps->svc_arg) {
 		rc = parse_addr(ps->svc_arg, c->proto, &c->vip, &c->vport, &given);
-		if (rc == -EAFNOSUPPORT)
-			return fail(ps, "IPv6 is not supported by mgw (%s)", ps->svc_arg);
 		if (rc < 0)
 			return fail(ps, "illegal virtual server address[:port] specified");
+		if (c->vport == 0 && c->vip.af == AF_INET6 && ps->svc_arg[0] != '[')
+			return fail(ps, "mgw needs a service port: %s is an IPv6 address without "
+				    "one (with a port it is written [ADDRESS]:PORT)", ps->svc_arg);
 		if (c->vport == 0)
 			return fail(ps, "mgw needs a service port: services on all ports "
 				    "(port 0) are not supported (%s)", ps->svc_arg);
+		if (ps->ipv6 && c->vip.af != AF_INET6)
+			return fail(ps, "-6 (--ipv6) with the IPv4 service address %s", ps->svc_arg);
+	}
+	if (ps->mask_arg) {
+		uint32_t plen;
+
+		if (c->vip.af == AF_INET6) {
+			/* ipvsadm: an IPv6 service's mask is a prefix length */
+			if (to_number(ps->mask_arg, 1, 128, &plen) < 0)
+				return fail(ps, "illegal ipv6 netmask specified");
+			if (plen != 128)
+				return fail(ps, "-M %s: mgw keeps an IPv6 service's clients "
+					    "persistent per address (-M 128) only", ps->mask_arg);
+		} else {
+			struct adm_addr m;
+
+			if (adm_addr_pton(ps->mask_arg, AF_INET, &m) < 0)
+				return fail(ps, "illegal virtual server persistent mask specified");
+			c->mask = (uint32_t)m.b[0] << 24 | (uint32_t)m.b[1] << 16 |
+				  (uint32_t)m.b[2] << 8 | m.b[3];
+		}
 	}
 	if (ps->rs_arg) {
 		rc = parse_addr(ps->rs_arg, c->proto, &c->rip, &c->rport, &c->rport_given);
-		if (rc == -EAFNOSUPPORT)
-			return fail(ps, "IPv6 is not supported by mgw (%s)", ps->rs_arg);
 		if (rc < 0)
 			return fail(ps, "illegal real server address[:port] specified");
 		/* ipvsadm: "-r host" without a port takes the service's. */
@@ -706,19 +744,23 @@ void adm_usage(FILE *f, const char *prog)
 		"  --version         -v        display the version\n\n");
 	fprintf(f,
 		"Options:\n"
-		"  --tcp-service  -t service-address   service-address is host:port\n"
-		"  --udp-service  -u service-address   service-address is host:port\n"
+		"  --tcp-service  -t service-address   service-address is host:port or\n"
+		"                                      [IPv6]:port\n"
+		"  --udp-service  -u service-address   service-address is host:port or\n"
+		"                                      [IPv6]:port\n"
+
 		"  --scheduler    -s scheduler         one of rr|wrr|lc|wlc|sh|mh,\n"
 		"                                      the default scheduler is wlc.\n"
 		"  --persistent   -p [timeout]         persistent service (default 300 s)\n"
-		"  --netmask      -M netmask           persistent granularity mask\n"
+		"  --netmask      -M netmask           persistent granularity mask (IPv6: 128)\n"
 		"  --sched-flags  -b flags             on -A/-E: mh-port (with -s mh)\n"
 		"  --proxy-protocol v1|v2|none         on -A/-E (FULLNAT): the PROXY protocol header\n"
 		"  --proxy-send   first_data|on_connect  when it goes (on_connect: server speaks first)\n"
 		"  --toa                               on -A/-E (FULLNAT TCP): the TOA option\n"
 		"  --synproxy     -j                   on -A/-E (FULLNAT TCP): SYN proxy with cookies\n"
 		"  --no-synproxy                       on -E: the SYN proxy off\n"
-		"  --real-server  -r server-address    server-address is host (and port)\n"
+		"  --real-server  -r server-address    server-address is host (and port),\n"
+		"                                      [IPv6]:port or IPv6 (no port)\n"
 		"  --fullnat      -b                   full NAT, mgw's default (-b: on -a/-e only)\n"
 		"  --gatewaying   -g                   gatewaying (direct routing)\n"
 		"  --ipip         -i                   ipip encapsulation (tunneling)\n"
@@ -760,9 +802,17 @@ void adm_usage(FILE *f, const char *prog)
 		"    line (named by its number) and nothing is applied. -C is atomic too.\n"
 		"    Like ipvsadm -R it adds to the table; ipvsadm-restore clears it first:\n"
 		"    run -C, or make \"-C\" the first line, for that.\n"
-		"  - -S prints services sorted (TCP before UDP, then address, then port), each\n"
-		"    followed by its servers sorted by address and port; -x/-y are printed\n"
-		"    when set (ipvsadm's -S drops them). -R of that text then -S gives it back.\n"
-		"  - Not supported: -f (fwmark), IPv6, --pe, -o, the sync daemon options,\n"
-		"    --persistent-conn, schedulers other than rr wrr lc wlc sh mh.\n");
+		"  - -S prints services sorted (IPv4 before IPv6, TCP before UDP, then\n"
+		"    address, then port), each followed by its servers sorted by address and\n"
+		"    port; -x/-y are printed when set (ipvsadm's -S drops them). -R of that\n"
+		"    text then -S gives it back.\n"
+		"  - IPv6 as ipvsadm writes it: -t [fd00::10]:80, -r [fd00:1::11]:8080; a\n"
+		"    bare IPv6 address is all address (-r fd00:1::11 takes the service's\n"
+		"    port), and -r [fd00:1::11] does too. A v6 service with v4 servers is\n"
+		"    NAT64 (FULLNAT); mgw answers for the mixes it refuses. An IPv6\n"
+		"    service's persistence is per client address (-M 128 only). -6 (--ipv6)\n"
+		"    may be given: the service address must then be IPv6.\n"
+		"  - Not supported: -f (fwmark, with or without -6), --pe, -o, the sync\n"
+		"    daemon options, --persistent-conn, schedulers other than rr wrr lc wlc\n"
+		"    sh mh.\n");
 }

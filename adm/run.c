@@ -115,7 +115,7 @@ static int run_list(struct run *r)
 		goto out;
 	}
 	if (c->opts & ADM_O_SERVICE) {
-		adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
+		adm_svc_path(path, sizeof(path), c->proto, &c->vip, c->vport);
 		fmt |= ADM_FMT_ONE;
 		if (call(r, "GET", path, NULL, &j) < 0)
 			goto out;
@@ -148,19 +148,19 @@ out:
 static int run_rs(struct run *r)
 {
 	struct adm_cmd *c = r->c;
-	char path[160], rspath[256], ip[16];
+	char path[160], rspath[256], ip[ADM_ADDR_STRLEN];
 	json_t *svc = NULL, *body = NULL, *patch = NULL;
 	const json_t *cur = NULL;
 	enum adm_fwd adopt, had;
 	int ri, status = 1;
 
-	adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
+	adm_svc_path(path, sizeof(path), c->proto, &c->vip, c->vport);
 	if (call(r, "GET", path, NULL, &svc) < 0)
 		goto out;
 	had = adm_fwd_from_api(json_string_value(json_object_get(svc, "forward")));
 	if (adm_rs_settle(svc, c, &adopt, r->err, sizeof(r->err)) < 0)
 		goto out;
-	ri = adm_rs_find(svc, c->rip, c->rport);
+	ri = adm_rs_find(svc, &c->rip, c->rport);
 	if (c->cmd == ADM_CMD_EDIT_RS) {
 		if (ri < 0) {
 			snprintf(r->err, sizeof(r->err), "No such destination");
@@ -176,8 +176,7 @@ static int run_rs(struct run *r)
 		if (call(r, "PATCH", path, patch, NULL) < 0)
 			goto out;
 	}
-	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", c->rip >> 24, (c->rip >> 16) & 0xff,
-		 (c->rip >> 8) & 0xff, c->rip & 0xff);
+	adm_addr_ntop(&c->rip, ip);
 	if (c->cmd == ADM_CMD_ADD_RS) {
 		body = adm_rs_new_json(c);
 		snprintf(rspath, sizeof(rspath), "%s/servers", path);
@@ -357,30 +356,30 @@ int adm_run(struct adm_api *a, struct adm_cmd *c, FILE *in, FILE *out, FILE *err
 		return status;
 	case ADM_CMD_EDIT_SVC:
 		j = adm_svc_edit_json(c);
-		adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
+		adm_svc_path(path, sizeof(path), c->proto, &c->vip, c->vport);
 		if (call(&r, "PATCH", path, j, NULL) < 0)
 			status = report(&r);
 		json_decref(j);
 		return status;
 	case ADM_CMD_DEL_SVC:
-		adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
+		adm_svc_path(path, sizeof(path), c->proto, &c->vip, c->vport);
 		return call(&r, "DELETE", path, NULL, NULL) < 0 ? report(&r) : 0;
 	case ADM_CMD_ADD_RS:
 	case ADM_CMD_EDIT_RS:
 		return run_rs(&r);
 	case ADM_CMD_DEL_RS: {
-		char rspath[256];
+		char rspath[256], ip[ADM_ADDR_STRLEN];
 
-		adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
-		snprintf(rspath, sizeof(rspath), "%s/servers/%u.%u.%u.%u/%u", path, c->rip >> 24,
-			 (c->rip >> 16) & 0xff, (c->rip >> 8) & 0xff, c->rip & 0xff, c->rport);
+		adm_svc_path(path, sizeof(path), c->proto, &c->vip, c->vport);
+		snprintf(rspath, sizeof(rspath), "%s/servers/%s/%u", path, adm_addr_ntop(&c->rip, ip),
+			 c->rport);
 		return call(&r, "DELETE", rspath, NULL, NULL) < 0 ? report(&r) : 0;
 	}
 	case ADM_CMD_ZERO:
 		if (c->opts & ADM_O_SERVICE) {
 			char zpath[256];
 
-			adm_svc_path(path, sizeof(path), c->proto, c->vip, c->vport);
+			adm_svc_path(path, sizeof(path), c->proto, &c->vip, c->vport);
 			snprintf(zpath, sizeof(zpath), "%s/stats", path);
 			return call(&r, "DELETE", zpath, NULL, NULL) < 0 ? report(&r) : 0;
 		}

@@ -1,8 +1,9 @@
 /* adm/save.c — ipvsadm-save text out (-S) and in (-R).
  *
  * -S prints what `ipvsadm-save -n` prints: one "-A" line per service, then
- * one "-a" line per server, services sorted by protocol (TCP before UDP),
- * address and port, servers by address and port; numbers only. Beyond
+ * one "-a" line per server, services sorted as ipvsadm sorts them (IPv4
+ * before IPv6, then protocol, TCP before UDP, address and port), servers
+ * by address and port; numbers only, IPv6 as "[fd00::10]:80". Beyond
  * ipvsadm: FULLNAT servers carry DPVS's "-b", and -x/-y appear when set
  * (ipvsadm's save drops thresholds; its restore reads them).
  *
@@ -13,7 +14,6 @@
  * services stay as they were. Text in the canonical order above comes back
  * unchanged from -R then -S.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -24,31 +24,29 @@
 
 struct key {
 	const json_t *o;
-	uint32_t ip;
+	struct adm_addr ip;
 	uint16_t port;
 	uint8_t proto;
 };
 
+/* ipvsadm's order: IPv4 services before IPv6 ones, then protocol, address
+ * and port; servers by address and port. */
 static int cmp_key(const void *a, const void *b)
 {
 	const struct key *x = a, *y = b;
+	int r;
 
+	if (x->ip.af != y->ip.af)
+		return x->ip.af < y->ip.af ? -1 : 1;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
-	if (x->ip != y->ip)
-		return x->ip < y->ip ? -1 : 1;
+	if ((r = adm_addr_cmp(&x->ip, &y->ip)) != 0)
+		return r;
 	return x->port < y->port ? -1 : x->port > y->port;
 }
 
-static const char *ipstr(uint32_t ip, char *buf)
-{
-	struct in_addr in = { .s_addr = htonl(ip) };
-
-	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
-}
-
-static int print_servers(FILE *f, const char *svc_name, const json_t *svc, uint16_t svc_port,
-			 enum adm_fwd fwd, unsigned fmt)
+static int print_servers(FILE *f, const char *svc_name, const json_t *svc, enum adm_fwd fwd,
+			 unsigned fmt)
 {
 	const json_t *servers = json_object_get(svc, "servers"), *r;
 	struct key *k;
@@ -60,31 +58,23 @@ static int print_servers(FILE *f, const char *svc_name, const json_t *svc, uint1
 	if (!k)
 		return -ENOMEM;
 	json_array_foreach(servers, i, r) {
-		const json_t *pt = json_object_get(r, "port");
-		struct in_addr in;
-		const char *ip = json_string_value(json_object_get(r, "ip"));
-
-		if (!ip || inet_pton(AF_INET, ip, &in) != 1 ||
-		    (pt && (!json_is_integer(pt) || json_integer_value(pt) < 0 ||
-			    json_integer_value(pt) > 65535))) {
+		k[i].o = r;
+		if (adm_rs_key(svc, r, &k[i].ip, &k[i].port) < 0) {
 			free(k);
 			return -EBADMSG;
 		}
-		k[i].o = r;
-		k[i].ip = ntohl(in.s_addr);
-		k[i].port = pt ? (uint16_t)json_integer_value(pt) : svc_port;
 	}
 	if (!(fmt & ADM_FMT_NOSORT))
 		qsort(k, n, sizeof(*k), cmp_key);
 	for (i = 0; i < n; i++) {
-		char ip[INET_ADDRSTRLEN];
+		char rs[ADM_ADDRPORT_STRLEN];
 		json_int_t w = json_integer_value(json_object_get(k[i].o, "weight"));
 		json_int_t x = json_integer_value(json_object_get(k[i].o, "u_threshold"));
 		json_int_t y = json_integer_value(json_object_get(k[i].o, "l_threshold"));
 
 		if (!json_object_get(k[i].o, "weight"))
 			w = 1;
-		fprintf(f, "-a %s -r %s:%u %s -w %lld", svc_name, ipstr(k[i].ip, ip), k[i].port,
+		fprintf(f, "-a %s -r %s %s -w %lld", svc_name, adm_addrport(&k[i].ip, k[i].port, rs),
 			adm_fwd_flag(fwd), (long long)w);
 		if (x > 0)
 			fprintf(f, " -x %lld", (long long)x);
@@ -124,25 +114,26 @@ int adm_save_render(FILE *f, const json_t *services, unsigned fmt)
 		const char *mask = json_string_value(json_object_get(o, "persistence_mask"));
 		json_int_t persist = json_integer_value(json_object_get(o, "persistence_s"));
 		enum adm_fwd fwd = fw ? adm_fwd_from_api(json_string_value(fw)) : ADM_FWD_FULLNAT;
-		char name[64], ip[INET_ADDRSTRLEN];
+		char name[80], vip[ADM_ADDRPORT_STRLEN];
 
 		if (fwd == ADM_FWD_NONE) {
 			rc = -EBADMSG;
 			break;
 		}
-		snprintf(name, sizeof(name), "%s %s:%u", k[i].proto == IPPROTO_UDP ? "-u" : "-t",
-			 ipstr(k[i].ip, ip), k[i].port);
+		snprintf(name, sizeof(name), "%s %s", k[i].proto == IPPROTO_UDP ? "-u" : "-t",
+			 adm_addrport(&k[i].ip, k[i].port, vip));
 		fprintf(f, "-A %s -s %s", name, sched ? sched : "wlc");
 		if (persist > 0) {
 			fprintf(f, " -p %lld", (long long)persist);
-			if (mask && strcmp(mask, "255.255.255.255") != 0)
+			/* an IPv6 service's is /128, ipvsadm's default: not printed */
+			if (k[i].ip.af == AF_INET && mask && strcmp(mask, "255.255.255.255") != 0)
 				fprintf(f, " -M %s", mask);
 		}
 		if (sched && strcmp(sched, "mh") == 0 && json_is_true(json_object_get(o, "mh_port")))
 			fputs(" -b mh-port", f);
 		adm_print_xflags(f, o, true);
 		fputc('\n', f);
-		rc = print_servers(f, name, o, k[i].port, fwd, fmt);
+		rc = print_servers(f, name, o, fwd, fmt);
 	}
 out:
 	free(k);

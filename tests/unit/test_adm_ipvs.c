@@ -96,6 +96,7 @@ static void test_bodies(void **state)
 	struct adm_cmd c;
 	json_t *j;
 	char buf[128];
+	struct adm_addr a;
 
 	(void)state;
 	parse("-A -t 10.0.0.10:443 -s wrr -p 1800 -M 255.255.255.0", &c);
@@ -149,10 +150,17 @@ static void test_bodies(void **state)
 	assert_json(j, "{'weight': 0, 'l_threshold': 3}");
 	json_decref(j);
 
-	adm_svc_path(buf, sizeof(buf), IPPROTO_UDP, 0x0a00000a, 53);
+	adm_addr_v4(&a, 0x0a00000a);
+	adm_svc_path(buf, sizeof(buf), IPPROTO_UDP, &a, 53);
 	assert_string_equal(buf, "/services/udp/10.0.0.10/53");
-	adm_svc_label(buf, sizeof(buf), IPPROTO_TCP, 0x0a00000a, 80);
+	adm_svc_label(buf, sizeof(buf), IPPROTO_TCP, &a, 80);
 	assert_string_equal(buf, "TCP 10.0.0.10:80");
+	/* IPv6: the bare canonical address in the path, brackets in the label */
+	assert_int_equal(adm_addr_pton("FD00:0:0::10", 0, &a), 0);
+	adm_svc_path(buf, sizeof(buf), IPPROTO_TCP, &a, 80);
+	assert_string_equal(buf, "/services/tcp/fd00::10/80");
+	adm_svc_label(buf, sizeof(buf), IPPROTO_UDP, &a, 53);
+	assert_string_equal(buf, "UDP [fd00::10]:53");
 }
 
 static void test_settle(void **state)

@@ -270,6 +270,134 @@ static void test_one_service(void **state)
 	json_decref(one);
 }
 
+/* IPv6 as ipvsadm prints it: "[v6]:port", IPv4 services first; NAT64's
+ * v4 servers under a v6 VIP; no IPv4 mask shown for an IPv6 service. */
+static const char services6_json[] =
+	"[{'proto': 'tcp', 'vip': 'fd00::10', 'port': 80, 'scheduler': 'rr', 'forward': 'nat', "
+	"'persistence_s': 0, 'conns': 3, 'pkts_in': 30, 'pkts_out': 20, 'bytes_in': 3000, "
+	"'bytes_out': 2000, 'servers': [{'ip': 'fd00:1::12', 'port': 8080, 'weight': 2, "
+	"'active_conns': 1, 'inactive_conns': 2, 'conns': 3}, {'ip': 'fd00:1::11', "
+	"'port': 8080, 'weight': 1, 'u_threshold': 100}]}, "
+	"{'proto': 'tcp', 'vip': '10.0.0.10', 'port': 80, 'scheduler': 'wlc', 'forward': 'nat', "
+	"'servers': [{'ip': '10.1.0.11', 'port': 80, 'weight': 1}]}, "
+	"{'proto': 'udp', 'vip': 'fd00::10', 'port': 53, 'scheduler': 'sh', "
+	"'forward': 'fullnat', 'persistence_s': 300, 'persistence_mask': '255.255.255.255', "
+	"'servers': [{'ip': '10.1.0.21', 'port': 5353, 'weight': 1}]}]";
+
+static const char stats6_json[] =
+	"{'services': [{'proto': 'tcp', 'vip': 'fd00::10', 'port': 80, 'rate': {'cps': 4, "
+	"'pps_in': 40, 'pps_out': 30, 'bps_in': 8000, 'bps_out': 16000}, 'servers': ["
+	"{'ip': 'fd00:1::12', 'port': 8080, 'rate': {'cps': 4, 'pps_in': 40, 'pps_out': 30, "
+	"'bps_in': 8000, 'bps_out': 16000}}]}]}";
+
+static void test_ipv6(void **state)
+{
+	static const struct {
+		unsigned fmt;
+		const char *want;
+	} t[] = {
+		{ ADM_FMT_NUMERIC,
+		  "IP Virtual Server version 1.2.1 (size=4096)\n"
+		  "Prot LocalAddress:Port Scheduler Flags\n"
+		  "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+		  "TCP  10.0.0.10:80 wlc\n"
+		  "  -> 10.1.0.11:80                 Masq    1      0          0         \n"
+		  "TCP  [fd00::10]:80 rr\n"
+		  "  -> [fd00:1::11]:8080            Masq    1      0          0         \n"
+		  "  -> [fd00:1::12]:8080            Masq    2      1          2         \n"
+		  "UDP  [fd00::10]:53 sh persistent 300\n"
+		  "  -> 10.1.0.21:5353               FullNat 1      0          0         \n" },
+		{ ADM_FMT_STATS,
+		  "IP Virtual Server version 1.2.1 (size=4096)\n"
+		  "Prot LocalAddress:Port               Conns   InPkts  OutPkts  InBytes OutBytes\n"
+		  "  -> RemoteAddress:Port\n"
+		  "TCP  10.0.0.10:80                        0        0        0        0        0\n"
+		  "  -> 10.1.0.11:80                        0        0        0        0        0\n"
+		  "TCP  [fd00::10]:80                       3       30       20     3000     2000\n"
+		  "  -> [fd00:1::11]:8080                   0        0        0        0        0\n"
+		  "  -> [fd00:1::12]:8080                   3        0        0        0        0\n"
+		  "UDP  [fd00::10]:53                       0        0        0        0        0\n"
+		  "  -> 10.1.0.21:5353                      0        0        0        0        0\n" },
+		{ ADM_FMT_RATE,
+		  "IP Virtual Server version 1.2.1 (size=4096)\n"
+		  "Prot LocalAddress:Port                 CPS    InPPS   OutPPS    InBPS   OutBPS\n"
+		  "  -> RemoteAddress:Port\n"
+		  "TCP  10.0.0.10:80                        0        0        0        0        0\n"
+		  "  -> 10.1.0.11:80                        0        0        0        0        0\n"
+		  "TCP  [fd00::10]:80                       4       40       30     1000     2000\n"
+		  "  -> [fd00:1::11]:8080                   0        0        0        0        0\n"
+		  "  -> [fd00:1::12]:8080                   4       40       30     1000     2000\n"
+		  "UDP  [fd00::10]:53                       0        0        0        0        0\n"
+		  "  -> 10.1.0.21:5353                      0        0        0        0        0\n" },
+		{ ADM_FMT_THRESH,
+		  "IP Virtual Server version 1.2.1 (size=4096)\n"
+		  "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn \n"
+		  "  -> RemoteAddress:Port\n"
+		  "TCP  10.0.0.10:80 wlc\n"
+		  "  -> 10.1.0.11:80                 0          0          0          0         \n"
+		  "TCP  [fd00::10]:80 rr\n"
+		  "  -> [fd00:1::11]:8080            100        0          0          0         \n"
+		  "  -> [fd00:1::12]:8080            0          0          1          2         \n"
+		  "UDP  [fd00::10]:53 sh persistent 300\n"
+		  "  -> 10.1.0.21:5353               0          0          0          0         \n" },
+	};
+	json_t *services = J(services6_json), *stats = J(stats6_json);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int rc;
+		char *got = render_list(services, stats, t[i].fmt, &rc);
+
+		assert_int_equal(rc, 0);
+		if (strcmp(got, t[i].want) != 0)
+			fail_msg("fmt %#x: got\n%s\nwant\n%s", t[i].fmt, got, t[i].want);
+		free(got);
+	}
+	json_decref(stats);
+	json_decref(services);
+}
+
+/* An address longer than ipvsadm's column widens it for the whole table:
+ * the columns stay in line (ipvsadm's own lines would go ragged). */
+static void test_ipv6_wide(void **state)
+{
+	json_t *services = J("[{'proto': 'tcp', 'vip': '2001:db8:1234:5678:9abc:def0:1234:1', "
+			     "'port': 443, 'scheduler': 'rr', 'forward': 'fullnat', 'conns': 1, "
+			     "'servers': [{'ip': '2001:db8:1234:5678:9abc:def0:1234:5678', "
+			     "'port': 8443, 'weight': 1, 'conns': 1}, {'ip': 'fd00::1', "
+			     "'port': 8443, 'weight': 1}]}, {'proto': 'udp', 'vip': '10.0.0.10', "
+			     "'port': 53, 'scheduler': 'rr', 'forward': 'fullnat', 'servers': "
+			     "[{'ip': '10.1.0.11', 'port': 53, 'weight': 1}]}]");
+	int rc;
+	char *got = render_list(services, NULL, 0, &rc);
+
+	(void)state;
+	assert_int_equal(rc, 0);
+	assert_string_equal(got,
+		"IP Virtual Server version 1.2.1 (size=4096)\n"
+		"Prot LocalAddress:Port Scheduler Flags\n"
+		"  -> RemoteAddress:Port                            Forward Weight ActiveConn InActConn\n"
+		"UDP  10.0.0.10:53 rr\n"
+		"  -> 10.1.0.11:53                                  FullNat 1      0          0         \n"
+		"TCP  [2001:db8:1234:5678:9abc:def0:1234:1]:443 rr\n"
+		"  -> [2001:db8:1234:5678:9abc:def0:1234:5678]:8443 FullNat 1      0          0         \n"
+		"  -> [fd00::1]:8443                                FullNat 1      0          0         \n");
+	free(got);
+	got = render_list(services, NULL, ADM_FMT_STATS, &rc);
+	assert_int_equal(rc, 0);
+	assert_string_equal(got,
+		"IP Virtual Server version 1.2.1 (size=4096)\n"
+		"Prot LocalAddress:Port                                Conns   InPkts  OutPkts  InBytes OutBytes\n"
+		"  -> RemoteAddress:Port\n"
+		"UDP  10.0.0.10:53                                         0        0        0        0        0\n"
+		"  -> 10.1.0.11:53                                         0        0        0        0        0\n"
+		"TCP  [2001:db8:1234:5678:9abc:def0:1234:1]:443            1        0        0        0        0\n"
+		"  -> [2001:db8:1234:5678:9abc:def0:1234:5678]:8443        1        0        0        0        0\n"
+		"  -> [fd00::1]:8443                                       0        0        0        0        0\n");
+	free(got);
+	json_decref(services);
+}
+
 /* An empty table; --nosort keeps the API's order. */
 static void test_empty_and_nosort(void **state)
 {
@@ -311,6 +439,8 @@ static void test_malformed(void **state)
 		"[1]",
 		"[{'proto': 'sctp', 'vip': '10.0.0.1', 'port': 1}]",
 		"[{'proto': 'tcp', 'vip': '10.0.0.300', 'port': 1}]",
+		"[{'proto': 'tcp', 'vip': 'fd00::zz', 'port': 1}]",
+		"[{'proto': 'tcp', 'vip': '[fd00::1]', 'port': 1}]",
 		"[{'proto': 'tcp', 'vip': '10.0.0.1', 'port': 70000}]",
 		"[{'proto': 'tcp', 'vip': '10.0.0.1'}]",
 		"[{'proto': 'tcp', 'vip': '10.0.0.1', 'port': 1, 'servers': {}}]",
@@ -406,6 +536,20 @@ static void test_connections(void **state)
 	free(buf);
 	json_decref(s);
 
+	/* IPv6 sessions: the API's "[v6]:port" strings, as ipvsadm prints them */
+	s = J("{'total': 1, 'sessions': [{'proto': 'tcp', 'client': '[fd00::1]:5000', "
+	      "'vip': '[fd00::10]:80', 'local': '[fd00:1::100]:1025', "
+	      "'server': '[fd00:1::11]:8080', 'state': 'ESTABLISHED', 'expires_ms': 899000}]}");
+	f = open_memstream(&buf, &len);
+	assert_int_equal(adm_conn_render(f, s, ADM_FMT_NUMERIC), 0);
+	fclose(f);
+	assert_string_equal(buf,
+		"IPVS connection entries\n"
+		"pro expire state       source             virtual            destination\n"
+		"TCP 14:59  ESTABLISHED [fd00::1]:5000     [fd00::10]:80      [fd00:1::11]:8080\n");
+	free(buf);
+	json_decref(s);
+
 	s = J("{'sessions': [{'proto': 'tcp'}]}");
 	f = open_memstream(&buf, &len);
 	assert_int_equal(adm_conn_render(f, s, 0), -EBADMSG);
@@ -444,6 +588,8 @@ int main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_thresholds),
 		cmocka_unit_test(test_one_service),
+		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_ipv6_wide),
 		cmocka_unit_test(test_empty_and_nosort),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_largenum),

@@ -21,6 +21,15 @@
 
 static char err[ADM_ERR_LEN];
 
+/* An address as text (canonical), for assertions. */
+static const char *A(const struct adm_addr *a)
+{
+	static char buf[4][ADM_ADDR_STRLEN];
+	static unsigned n;
+
+	return adm_addr_ntop(a, buf[n++ % 4]);
+}
+
 /* Parse a command line given as one string (words split on spaces). */
 static int parse_line(const char *line, struct adm_cmd *c)
 {
@@ -62,7 +71,8 @@ static void test_add_service(void **state)
 	ok("-A -t 10.0.0.10:80 -s rr", &c);
 	assert_int_equal(c.cmd, ADM_CMD_ADD_SVC);
 	assert_int_equal(c.proto, IPPROTO_TCP);
-	assert_int_equal(c.vip, IP(10, 0, 0, 10));
+	assert_string_equal(A(&c.vip), "10.0.0.10");
+	assert_int_equal(c.vip.af, AF_INET);
 	assert_int_equal(c.vport, 80);
 	assert_string_equal(c.sched, "rr");
 	assert_int_equal(c.persist_s, 0);
@@ -151,7 +161,7 @@ static void test_servers(void **state)
 	(void)state;
 	ok("-a -t 10.0.0.10:80 -r 10.1.0.11:8080 -m -w 5", &c);
 	assert_int_equal(c.cmd, ADM_CMD_ADD_RS);
-	assert_int_equal(c.rip, IP(10, 1, 0, 11));
+	assert_string_equal(A(&c.rip), "10.1.0.11");
 	assert_int_equal(c.rport, 8080);
 	assert_true(c.rport_given);
 	assert_int_equal(c.fwd, ADM_FWD_NAT);
@@ -313,10 +323,7 @@ static void test_errors(void **state)
 	bad("-A -t 10.0.0.10:80 -s lblc", "LVS scheduler that mgw does not have");
 	bad("-A -t 10.0.0.10:80 -s xyz", "scheduler 'xyz' not found");
 	bad("-A -f 1", "firewall-mark services (-f 1) are not supported by mgw");
-	bad("-A -t [2001:db8::1]:80", "IPv6 is not supported by mgw");
-	bad("-A -t 2001:db8::1", "IPv6 is not supported by mgw");
-	bad("-a -t 10.0.0.10:80 -r [2001:db8::2]:80", "IPv6 is not supported by mgw");
-	bad("-A -t 10.0.0.10:80 -6", "IPv6 is not supported");
+	bad("-A -f 1 -6", "firewall-mark services (-f 1) are not supported by mgw");
 	bad("-A -u 10.0.0.10:53 -o", "one-packet scheduling");
 	bad("-A -t 10.0.0.10:80 --pe sip", "persistence engines");
 	bad("--start-daemon master", "session sync");
@@ -326,6 +333,90 @@ static void test_errors(void **state)
 	bad("-A -t 10.0.0.10:80 -s rr -b mh-port", "'mh-port' needs -s mh");
 	bad("-a -t 10.0.0.10:80 -r 10.1.0.1 --tun-type gue", "tunnel options");
 	bad("-A --sctp-service 10.0.0.10:80", "SCTP");
+}
+
+/* IPv6 as ipvsadm writes it: "[v6]:port", a bare v6 being all address. */
+static void test_ipv6(void **state)
+{
+	struct adm_cmd c;
+
+	(void)state;
+	ok("-A -t [fd00::10]:80 -s rr", &c);
+	assert_int_equal(c.vip.af, AF_INET6);
+	assert_string_equal(A(&c.vip), "fd00::10");
+	assert_int_equal(c.vport, 80);
+	assert_int_equal(c.proto, IPPROTO_TCP);
+	/* canonical whatever the spelling; -6 / --ipv6 accepted */
+	ok("-A -6 -u [FD00:0:0:0::0010]:53", &c);
+	assert_string_equal(A(&c.vip), "fd00::10");
+	assert_int_equal(c.proto, IPPROTO_UDP);
+	assert_int_equal(c.vport, 53);
+	ok("-A --ipv6 --tcp-service=[fd00::10]:http", &c);
+	assert_int_equal(c.vport, 80);
+	ok("-At[fd00::10]:443", &c);
+	assert_int_equal(c.vport, 443);
+
+	/* servers: with a port, without (the service's), bare (all address) */
+	ok("-a -t [fd00::10]:80 -r [fd00:1::11]:8080 -m -w 2", &c);
+	assert_int_equal(c.rip.af, AF_INET6);
+	assert_string_equal(A(&c.rip), "fd00:1::11");
+	assert_int_equal(c.rport, 8080);
+	assert_true(c.rport_given);
+	ok("-a -t [fd00::10]:80 -r [fd00:1::11]", &c);
+	assert_string_equal(A(&c.rip), "fd00:1::11");
+	assert_int_equal(c.rport, 80);
+	assert_false(c.rport_given);
+	ok("-a -t [fd00::10]:80 -r fd00:1::11", &c);
+	assert_string_equal(A(&c.rip), "fd00:1::11");
+	assert_int_equal(c.rport, 80);
+	/* ipvsadm reads "fd00::1:80" as one address, without a port */
+	ok("-a -t [fd00::10]:80 -r fd00::1:80", &c);
+	assert_string_equal(A(&c.rip), "fd00::1:80");
+	assert_int_equal(c.rport, 80);
+	assert_false(c.rport_given);
+	/* NAT64 (a v6 VIP, v4 servers) is the API's to judge; so are mixes */
+	ok("-a -t [fd00::10]:80 -r 10.1.0.11:8080 -b", &c);
+	assert_int_equal(c.rip.af, AF_INET);
+	assert_string_equal(A(&c.rip), "10.1.0.11");
+	ok("-a -t 10.0.0.10:80 -r [fd00:1::11]:80", &c);
+	assert_int_equal(c.rip.af, AF_INET6);
+
+	/* -M on an IPv6 service is ipvsadm's prefix length; mgw has /128 */
+	ok("-A -t [fd00::10]:80 -p 60 -M 128", &c);
+	assert_int_equal(c.persist_s, 60);
+	bad("-A -t [fd00::10]:80 -p 60 -M 64", "per address (-M 128) only");
+	bad("-A -t [fd00::10]:80 -p 60 -M 129", "illegal ipv6 netmask specified");
+	bad("-A -t [fd00::10]:80 -p 60 -M 255.255.255.0", "illegal ipv6 netmask specified");
+	bad("-A -t 10.0.0.10:80 -p 60 -M 24", "illegal virtual server persistent mask");
+
+	/* -L -t, -D, -d, -Z take the same */
+	ok("-L -n -t [fd00::10]:80", &c);
+	assert_string_equal(A(&c.vip), "fd00::10");
+	ok("-d -t [fd00::10]:80 -r [fd00:1::11]:8080", &c);
+	assert_int_equal(c.rport, 8080);
+	ok("-Z -u [fd00::10]:53", &c);
+
+	/* malformed */
+	bad("-A -t [fd00::1", "illegal virtual server address[:port] specified");
+	bad("-A -t [fd00::1]80", "illegal virtual server address[:port] specified");
+	bad("-A -t [zz::1]:80", "illegal virtual server address[:port] specified");
+	bad("-A -t [10.0.0.10]:80", "illegal virtual server address[:port] specified");
+	bad("-A -t []:80", "illegal virtual server address[:port] specified");
+	bad("-A -t [fd00::1]:", "illegal virtual server address[:port] specified");
+	bad("-A -t [fd00::1]:65536", "illegal virtual server address[:port] specified");
+	bad("-A -t [fd00::1]:nosuchservicename", "illegal virtual server address");
+	bad("-A -t fd00::1::2:80", "illegal virtual server address[:port] specified");
+	bad("-A -t zz::1:80", "illegal virtual server address[:port] specified");
+	bad("-a -t [fd00::10]:80 -r [fd00:1::11", "illegal real server address[:port] specified");
+	bad("-a -t [fd00::10]:80 -r [fd00:1::g]:80", "illegal real server address");
+	/* a bare v6 has no port: said so, with the spelling that has one */
+	bad("-A -t fd00::1:80", "fd00::1:80 is an IPv6 address without one (with a port it "
+	    "is written [ADDRESS]:PORT)");
+	bad("-A -t [fd00::1]", "port 0");
+	bad("-A -t [fd00::1]:0", "port 0");
+	/* -6 says the service is IPv6 */
+	bad("-A -6 -t 10.0.0.10:80", "-6 (--ipv6) with the IPv4 service address 10.0.0.10:80");
+	ok("-L -6", &c);
 }
 
 /* Every command with every option, one at a time: accepted exactly where
@@ -423,6 +514,8 @@ static void test_usage(void **state)
 	assert_non_null(strstr(buf, "per service in mgw"));
 	assert_non_null(strstr(buf, "MGW_API"));
 	assert_non_null(strstr(buf, "MGW_TOKEN"));
+	assert_non_null(strstr(buf, "[IPv6]:port"));
+	assert_null(strstr(buf, "Not supported: -f (fwmark), IPv6"));
 	free(buf);
 }
 
@@ -433,6 +526,7 @@ int main(void)
 		cmocka_unit_test(test_servers),
 		cmocka_unit_test(test_list_and_others),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_every_combination),
 		cmocka_unit_test(test_restore_line),
 		cmocka_unit_test(test_names),

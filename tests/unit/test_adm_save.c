@@ -181,6 +181,92 @@ static void test_canonical_order(void **state)
 	json_decref(services);
 }
 
+/* IPv6 as ipvsadm-save writes it: "[v6]:port" for services and servers,
+ * IPv4 services before IPv6 ones; NAT64 (a v6 VIP, v4 servers) beside. */
+static const char dump6[] =
+	"-A -t 10.0.0.10:80 -s rr\n"
+	"-a -t 10.0.0.10:80 -r 10.1.0.11:80 -m -w 1\n"
+	"-A -t [fd00::10]:80 -s rr\n"
+	"-a -t [fd00::10]:80 -r [fd00:1::11]:8080 -m -w 1\n"
+	"-a -t [fd00::10]:80 -r [fd00:1::12]:8080 -m -w 2\n"
+	"-A -t [fd00::10]:443 -s wrr -p 600\n"
+	"-a -t [fd00::10]:443 -r 10.1.0.11:443 -b -w 1\n"
+	"-a -t [fd00::10]:443 -r 10.1.0.12:443 -b -w 1\n"
+	"-A -t [fd00::20]:80 -s mh -b mh-port\n"
+	"-a -t [fd00::20]:80 -r [fd00:1::11]:80 -b -w 5 -x 100 -y 10\n"
+	"-a -t [fd00::20]:80 -r [fd00:1::2:1]:80 -b -w 5\n"
+	"-A -u [fd00::10]:53 -s sh\n"
+	"-a -u [fd00::10]:53 -r [fd00:1::11]:53 -g -w 1\n";
+
+static void test_ipv6(void **state)
+{
+	json_t *services = json_array(), *again = json_array(), *want;
+	char *out;
+
+	(void)state;
+	assert_int_equal(restore(dump6, services), 0);
+	assert_int_equal(json_array_size(services), 5);
+	out = save(services, ADM_FMT_NUMERIC);
+	assert_string_equal(out, dump6);
+	assert_int_equal(restore(out, again), 0);
+	assert_true(json_equal(again, services));
+	free(out);
+	json_decref(again);
+
+	/* the JSON: canonical addresses, no IPv4 mask on an IPv6 service */
+	json_array_clear(services);
+	assert_int_equal(restore("-A -t [FD00:0::10]:80 -s rr -p 60 -M 128\n"
+				 "-a -t [fd00::10]:80 -r [fd00:1:0::11]:8080 -m\n"
+				 "-a -t [fd00::10]:80 -r fd00:1::12\n"
+				 "-a -t [fd00::10]:80 -r [fd00:1::13]\n", services), 0);
+	want = J("[{'proto': 'tcp', 'vip': 'fd00::10', 'port': 80, 'scheduler': 'rr', "
+		 "'persistence_s': 60, 'forward': 'nat', "
+		 "'servers': [{'ip': 'fd00:1::11', 'port': 8080, 'weight': 1}, "
+		 "{'ip': 'fd00:1::12', 'port': 80, 'weight': 1}, "
+		 "{'ip': 'fd00:1::13', 'port': 80, 'weight': 1}]}]");
+	if (!json_equal(services, want)) {
+		char *got = json_dumps(services, JSON_INDENT(1));
+
+		fail_msg("got %s", got);
+	}
+	json_decref(want);
+
+	/* out of order in: v4 first, then v6, each by protocol, address, port */
+	json_array_clear(services);
+	assert_int_equal(restore("-A -u [fd00::1]:53\n"
+				 "-A -t [fd00::1:0]:80\n"
+				 "-A -t [fd00::2]:80\n"
+				 "-A -u 10.0.0.1:53\n"
+				 "-A -t [::1]:80\n"
+				 "-A -t 10.0.0.1:80\n"
+				 "-a -t [fd00::2]:80 -r [fd00::1:1]:80 -m\n"
+				 "-a -t [fd00::2]:80 -r 10.1.0.1:80 -m\n"
+				 "-a -t [fd00::2]:80 -r [fd00::9]:80 -m\n", services), 0);
+	out = save(services, 0);
+	assert_string_equal(out,
+		"-A -t 10.0.0.1:80 -s wlc\n"
+		"-A -u 10.0.0.1:53 -s wlc\n"
+		"-A -t [::1]:80 -s wlc\n"
+		"-A -t [fd00::2]:80 -s wlc\n"
+		"-a -t [fd00::2]:80 -r 10.1.0.1:80 -m -w 1\n"
+		"-a -t [fd00::2]:80 -r [fd00::9]:80 -m -w 1\n"
+		"-a -t [fd00::2]:80 -r [fd00::1:1]:80 -m -w 1\n"
+		"-A -t [fd00::1:0]:80 -s wlc\n"
+		"-A -u [fd00::1]:53 -s wlc\n");
+	free(out);
+
+	/* -e, -d, -D find them whatever the spelling */
+	assert_int_equal(restore("-e -t [fd00:0::2]:80 -r [FD00::9]:80 -m -w 7\n"
+				 "-d -t [fd00::2]:80 -r [fd00::1:1]:80\n"
+				 "-D -u [fd00:0:0::1]:53\n", services), 0);
+	out = save(services, 0);
+	assert_non_null(strstr(out, "-a -t [fd00::2]:80 -r [fd00::9]:80 -m -w 7\n"));
+	assert_null(strstr(out, "[fd00::1:1]"));
+	assert_null(strstr(out, "-u [fd00::1]:53"));
+	free(out);
+	json_decref(services);
+}
+
 /* -E, -e, -d, -D and -C inside a dump, applied in order. */
 static void test_edits_in_dump(void **state)
 {
@@ -230,7 +316,15 @@ static void test_refused(void **state)
 		{ "-E -t 10.0.0.10:80 -s rr\n", "line 1: No such service" },
 		{ "-A -t 10.0.0.10:80 -s sed\n", "line 1: scheduler 'sed' is an LVS scheduler" },
 		{ "-A -f 10 -s rr\n", "line 1: firewall-mark services" },
-		{ "-A -t [2001:db8::1]:80 -s rr\n", "line 1: IPv6 is not supported by mgw" },
+		{ "-A -t [2001:db8::1 -s rr\n", "line 1: illegal virtual server address" },
+		{ "-A -t fd00::10:80 -s rr\n", "line 1: mgw needs a service port" },
+		{ "-A -t [fd00::10]:80 -s rr\n-a -t [fd00::10]:80 -r [fd00::1]:80 -g -w 1\n"
+		  "-a -t [fd00::10]:80 -r [fd00::2]:80 -m -w 1\n",
+		  "line 3: real server [fd00::2]:80: forwarding -m (nat) does not match service "
+		  "TCP [fd00::10]:80, which forwards by -g (dr)" },
+		{ "-A -t [fd00::10]:80 -s rr\n-A -t [fd00:0::10]:80 -s wrr\n",
+		  "line 2: Service already exists" },
+		{ "-A -f 10 -6 -s rr\n", "line 1: firewall-mark services" },
 		{ "-A -t 10.0.0.10:80 -s rr -o\n", "line 1: one-packet scheduling" },
 		{ "-A -t 10.0.0.10:80 -s rr --pe sip\n", "line 1: persistence engines" },
 		{ "-L -n\n", "line 1: the 'list' command is not allowed in a restore" },
@@ -334,6 +428,7 @@ int main(void)
 		cmocka_unit_test(test_json_mapping),
 		cmocka_unit_test(test_canonical_order),
 		cmocka_unit_test(test_edits_in_dump),
+		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_on_top_of_existing),
 		cmocka_unit_test(test_save_malformed),
