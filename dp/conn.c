@@ -165,17 +165,22 @@ struct lport_miss {
 };
 
 /* One round of at most DP_LADDR_TRIES candidates from dest's cursor
- * towards rs: true with *lip:*lport free of sessions and guards. */
-static bool lport_round(struct dp_lcore *lc, const struct dp_server *rs, uint8_t proto,
-			uint32_t dest, uint32_t *lip, uint16_t *lport, struct lport_miss *ms)
+ * towards rs: true with *lip:*lport free of sessions and guards. v6: rs
+ * is an IPv6 server, the LIP one of the IPv6 ones (*lip6 its address). */
+static bool lport_round(struct dp_lcore *lc, const struct dp_server *rs, uint8_t proto, bool v6,
+			uint32_t dest, uint32_t *lip, uint16_t *lport, const uint8_t **lip6,
+			struct lport_miss *ms)
 {
 	for (int tries = 0; tries < DP_LADDR_TRIES; tries++) {
 		uint32_t pos, left = 0, h;
+		struct dp_sess *busy;
 		unsigned dir;
 		uint64_t g;
 
-		if (dp_laddr_next(&lc->laddr, dest, lip, lport, &pos) < 0)
+		if (dp_laddr_next_fam(&lc->laddr, dest, v6, lip, lport, &pos) < 0)
 			return false;
+		if (v6)
+			*lip6 = dp_laddr_lip6(&lc->laddr, pos);
 		/* The tuple's session buckets and its guard buckets, fetched
 		 * together (the insert uses the former). */
 		h = dp_sess_hash(lc->sess.seed, rs->ip, *lip, rs->port, *lport, proto);
@@ -195,7 +200,18 @@ static bool lport_round(struct dp_lcore *lc, const struct dp_server *rs, uint8_t
 			}
 			continue;
 		}
-		if (!dp_sess_lookup_h(&lc->sess, h, rs->ip, *lip, rs->port, *lport, proto, &dir))
+		if (v6) {
+			uint8_t a[32];
+
+			memcpy(a, rs->ip6, 16);
+			memcpy(a + 16, *lip6, 16);
+			busy = dp_sess_lookup_h6(&lc->sess, h, rs->ip, *lip, rs->port, *lport, proto,
+						 a, &dir);
+		} else {
+			busy = dp_sess_lookup_h(&lc->sess, h, rs->ip, *lip, rs->port, *lport, proto,
+						&dir);
+		}
+		if (!busy)
 			return true;
 		lc->stats.lport_busy_skips++;
 	}
@@ -207,13 +223,14 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 			     const struct dp_sp_open *sp, enum dp_drop *why)
 {
 	const struct dp_server *rs;
+	const uint8_t *lip6 = NULL;
 	struct dp_sess *s;
 	uint32_t lip;
 	uint16_t lport;
 	int i;
 
 	/* a source that is one of our own addresses starts nothing */
-	if (unlikely(dp_snap_addr(lc->snap, p->src))) {
+	if (unlikely(p->a6 ? dp_snap_addr6(lc->snap, p->a6) : dp_snap_addr(lc->snap, p->src))) {
 		*why = DP_DROP_MARTIAN;
 		return NULL;
 	}
@@ -269,7 +286,13 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 	for (int k = 0; k < 2 && lc->sess.n_free < lc->snap->evict_low_water; k++)
 		if (!evict_one(lc))
 			break;
-	s = dp_sess_alloc(&lc->sess);
+	/* IPv6: FULLNAT to IPv6 servers only, so far (the snapshot holds no
+	 * other IPv6 service; NAT64 is not built yet) */
+	if (unlikely(p->a6) && (!svc->rs_v6 || svc->fwd != DP_FWD_FULLNAT)) {
+		*why = DP_DROP_NO_SERVICE;
+		return NULL;
+	}
+	s = unlikely(p->a6) ? dp_sess_alloc6(&lc->sess) : dp_sess_alloc(&lc->sess);
 	if (!s) {
 		*why = DP_DROP_SESS_FULL;
 		return NULL;
@@ -297,7 +320,8 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 		bool found = false;
 
 		for (int round = 0; !found && round < 2; round++) {
-			found = lport_round(lc, rs, p->proto, dest, &lip, &lport, &ms);
+			found = lport_round(lc, rs, p->proto, svc->rs_v6, dest, &lip, &lport, &lip6,
+					    &ms);
 			if (!found &&
 			    !dp_laddr_missed(&lc->laddr, dest, ms.pos, ms.left,
 					     dp_sess_hash(lc->sess.seed, (uint32_t)lc->now_tsc, p->src,
@@ -312,6 +336,16 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 		}
 	}
 fill:
+	if (unlikely(p->a6)) {
+		struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+
+		/* (FULLNAT v6 → v6 only, so far: the snapshot has no other
+		 * IPv6 service) */
+		memcpy(a->c, p->a6, 16);
+		memcpy(a->v, p->a6 + 16, 16);
+		memcpy(a->r, rs->ip6, 16);
+		memcpy(a->l, lip6, 16);
+	}
 	s->cip = p->src;
 	s->vip = p->dst;
 	s->cport = p->sport;

@@ -265,7 +265,7 @@ void dp_fault_free(struct dp *dp);
 /* input.c: one received frame (from a data port, or a redirected one) */
 void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
 /* An IPv6 frame (dp/input6.c): ND and echo for the ports' addresses. */
-void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port);
+void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected);
 /* Hand a packet to the lcore `owner` over the redirect ring. */
 void dp_redirect(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, unsigned owner);
 /* A packet whose session this lcore lacks but another may hold (its flow's
@@ -444,19 +444,21 @@ dp_sess_find(struct dp_lcore *lc, const struct dp_pkt *p, unsigned *dir)
 {
 	struct dp_sess *s = lc->rx_cand;
 
-	if (s && (s->flags & DP_SESS_F_HASHED) &&
+	/* (the burst's candidates are IPv4's alone: dp_input_burst) */
+	if (s && (s->flags & (DP_SESS_F_HASHED | DP_SESS_F_V6)) == DP_SESS_F_HASHED && !p->a6 &&
 	    dp_sess_match(s, lc->rx_cand_dir, p->src, p->dst, p->sport, p->dport, p->proto)) {
 		*dir = lc->rx_cand_dir;
 		return s;
 	}
-	return dp_sess_lookup(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, dir);
+	return dp_sess_lookup6(&lc->sess, p->src, p->dst, p->sport, p->dport, p->proto, p->a6, dir);
 }
 
-/* A packet that may not be forwarded (TTL 1 or 0): dropped and counted. */
+/* A packet that may not be forwarded (TTL or hop limit 1 or 0): dropped
+ * and counted. */
 static inline bool dp_fwd_ttl_expired(struct dp_lcore *lc, struct rte_mbuf *m,
 				      const struct dp_pkt *p)
 {
-	if (likely(rte_pktmbuf_mtod(m, const uint8_t *)[p->l3_off + 8] > 1))
+	if (likely(rte_pktmbuf_mtod(m, const uint8_t *)[p->l3_off + (p->a6 ? 7 : 8)] > 1))
 		return false;
 	dp_drop(lc, m, DP_DROP_TTL);
 	return true;

@@ -23,6 +23,13 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 	dp_count_in(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
+	if (unlikely(s->flags & DP_SESS_F_V6)) {
+		const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+
+		dp_rw_forward6(rte_pktmbuf_mtod(m, uint8_t *), p, a->l, s->lport, a->r, s->rport);
+		dp_xmit_sess6(lc, m, s, DP_DIR_IN, a->r);
+		return;
+	}
 	dp_rw_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->lip, s->lport, s->rip, s->rport);
 	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 }
@@ -66,6 +73,13 @@ void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 	dp_count_out(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
+	if (unlikely(s->flags & DP_SESS_F_V6)) {
+		const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+
+		dp_rw_forward6(rte_pktmbuf_mtod(m, uint8_t *), p, a->v, s->vport, a->c, s->cport);
+		dp_xmit_sess6(lc, m, s, DP_DIR_OUT, a->c);
+		return;
+	}
 	dp_rw_forward(rte_pktmbuf_mtod(m, uint8_t *), p, s->vip, s->vport, s->cip, s->cport);
 	dp_xmit_sess(lc, m, s, DP_DIR_OUT, s->cip);
 }

@@ -7,7 +7,7 @@
  *   ICMP to a VIP or LIP → icmp_path.c; later fragments → frag_path.c
  *   IPv4 to a port's own IP, multicast, broadcast → the kernel (TAP)
  *   IPv4 to another address, with NAT services → NAT replies (fwd.c)
- *   IPv6           → input6.c (ND and echo for the ports' IPv6 addresses)
+ *   IPv6           → input6.c (ND, echo, IPv6 VIPs and local IPs)
  *   anything else  → dropped and counted */
 #include <string.h>
 
@@ -107,7 +107,7 @@ void dp_input(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool re
 		return;
 	}
 	if (type == DP_ETH_P_IPV6) {
-		dp_input6(lc, m, in_port);
+		dp_input6(lc, m, in_port, redirected);
 		return;
 	}
 	if (type != DP_ETH_P_IPV4) {

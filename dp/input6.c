@@ -1,36 +1,135 @@
-/* dp/input6.c — IPv6 frames, as far as this version serves them.
+/* dp/input6.c — IPv6 frames.
  *
- *   NS for a port's IPv6 address, on that port → NA (dp/nd.c)
- *   echo request to a port's IPv6 address      → echo reply
- *   ND failing RFC 4861's checks               → nd_malformed
+ *   NS for one of our IPv6 addresses (a port's, on that port; a VIP's or
+ *   a local IP's, on any)                       → NA (dp/nd.c)
+ *   echo request to one of them                 → echo reply
+ *   TCP/UDP to a VIP                            → the client side (conn.c)
+ *   TCP/UDP to a local IP                       → FULLNAT's server side,
+ *                                                 on the lcore owning it
+ *   ND failing RFC 4861's checks                → nd_malformed
  *   another host's NA for a port's IPv6 address → nd_conflicts (logged)
- *   other ND (NA, NS for other hosts), multicast (MLD, RS, RA), other
- *   hosts' unicast                             → not_for_us
- *   anything else to a port's IPv6 address     → ipv6_not_served
+ *   other NAs                                   → the kernel's TAP, where
+ *                                                 cp/neigh.c learns them
+ *   NS for other hosts, multicast (MLD, RS, RA), other hosts' unicast
+ *                                               → not_for_us
+ *   anything else to our addresses (fragments, other protocols, ICMPv6
+ *   errors)                                     → counted, not served yet
  *
- * Both answers go back to the MAC the request came from (the asker, or
- * the router it came through): there is no IPv6 neighbour table yet, and
- * an answer needs none. */
+ * Answers go back to the MAC the request came from (the asker, or the
+ * router it came through): an answer needs no neighbour lookup. The
+ * sessions' packets are IPv4's code with the packet in IPv4's shape
+ * (dp_pkt_from6: handles for addresses, the full ones beside). */
 #include <errno.h>
 #include <string.h>
 
 #include "dp/dp_int.h"
 #include "dp/icmp.h"
 #include "dp/nd.h"
+#include "dp/punt.h"
 #include "dp/reply.h"
 
 _Static_assert(DP_ND_FRAME_LEN <= DP_REPLY_MAX, "an ND answer fits a reply mbuf");
 
-static bool our_ip6(const struct dp_snap *s, const uint8_t *a, uint16_t port)
+static bool our_port_ip6(const struct dp_snap *s, const uint8_t *a, uint16_t port)
 {
 	return port < s->n_ports && s->port[port].has_ip6 && !memcmp(s->port[port].ip6, a, 16);
 }
 
-void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
+/* Is a one of our addresses to answer for on port (ND, echo)? A local IP
+ * another node still holds (DP_ADDR_NOARP) is not answered, as for ARP. */
+static bool answered(const struct dp_snap *s, const uint8_t *a, uint16_t port)
+{
+	uint32_t v;
+
+	if (our_port_ip6(s, a, port))
+		return true;
+	v = dp_snap_addr6(s, a);
+	return v && !(v & DP_ADDR_NOARP);
+}
+
+/* Sources no packet to a service can have: unspecified, loopback,
+ * multicast. */
+static bool martian6(const uint8_t *a)
+{
+	static const uint8_t zero[15];
+
+	return a[0] == 0xff || (!memcmp(a, zero, 15) && a[15] <= 1);
+}
+
+static void input_nd(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_nd *nd,
+		     uint16_t in_port)
+{
+	const uint8_t *mac = lc->dp->port[in_port].mac.addr_bytes;
+	struct rte_mbuf *r;
+	uint8_t *buf;
+	uint32_t n;
+
+	if (nd->type == DP_ICMP6_NA) {
+		if (our_port_ip6(lc->snap, nd->target, in_port) && memcmp(nd->eth_src, mac, 6) != 0) {
+			/* someone else has our address (logged by cp/maint.c) */
+			lc->stats.nd_conflicts++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		/* a neighbour's answer (to our NS, or unsolicited): for the
+		 * neighbour thread to learn */
+		dp_punt(lc, in_port, m, DP_PUNT_ROUTING);
+		return;
+	}
+	if (!answered(lc->snap, nd->target, in_port)) {
+		dp_drop(lc, m, DP_DROP_NOT_LOCAL);
+		return;
+	}
+	/* in an mbuf of its own: the answer may be longer than the request
+	 * (a DAD probe has no option, the answer one) */
+	r = dp_reply_alloc(lc, &buf);
+	rte_pktmbuf_free(m);
+	if (!r)
+		return;
+	n = dp_nd_build_reply(buf, nd, mac);
+	r->data_len = (uint16_t)n;
+	r->pkt_len = n;
+	lc->stats.nd_replies++;
+	dp_tx(lc, in_port, r);
+}
+
+/* TCP or UDP to a VIP or local IP (v: its value in the address map). */
+static void input_service(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt6 *p6,
+			  uint32_t v, uint16_t in_port, bool redirected)
+{
+	const struct dp_snap *s = lc->snap;
+	struct dp_pkt p;
+
+	if (p6->frag != DP_FRAG_NONE) {
+		dp_drop(lc, m, DP_DROP_FRAG);   /* IPv6 fragments: not served yet */
+		return;
+	}
+	if (martian6(p6->src)) {
+		dp_drop(lc, m, DP_DROP_MARTIAN);
+		return;
+	}
+	dp_pkt_from6(rte_pktmbuf_mtod(m, uint8_t *), p6, &p);
+	m->port = in_port;
+	if (DP_ADDR_KIND(v) == DP_ADDR_VIP) {
+		dp_vip_in(lc, m, &p, redirected);
+		return;
+	}
+	if (!redirected) {
+		unsigned owner = dp_laddr_owner(&s->laddr, p.dst, p.dport);
+
+		if (owner != lc->idx) {
+			dp_redirect(lc, m, in_port, owner);
+			return;
+		}
+	}
+	dp_fullnat_out(lc, m, &p, redirected);
+}
+
+void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool redirected)
 {
 	const uint8_t *mac = lc->dp->port[in_port].mac.addr_bytes;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), n;
+	uint32_t len = rte_pktmbuf_data_len(m), v;
 	bool icmp, ours;
 	struct dp_pkt6 p;
 	struct dp_nd nd;
@@ -48,34 +147,15 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 		return;
 	}
 	if (rc == 0) {
-		struct rte_mbuf *r;
-		uint8_t *buf;
-
-		if (nd.type == DP_ICMP6_NA && our_ip6(lc->snap, nd.target, in_port) &&
-		    memcmp(nd.eth_src, mac, 6) != 0) {
-			/* someone else has our address (logged by cp/maint.c) */
-			lc->stats.nd_conflicts++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		if (nd.type != DP_ICMP6_NS || !our_ip6(lc->snap, nd.target, in_port)) {
-			dp_drop(lc, m, DP_DROP_NOT_LOCAL);
-			return;
-		}
-		/* in an mbuf of its own: the answer may be longer than the
-		 * request (a DAD probe has no option, the answer one) */
-		r = dp_reply_alloc(lc, &buf);
-		rte_pktmbuf_free(m);
-		if (!r)
-			return;
-		n = dp_nd_build_reply(buf, &nd, mac);
-		r->data_len = (uint16_t)n;
-		r->pkt_len = n;
-		lc->stats.nd_replies++;
-		dp_tx(lc, in_port, r);
+		input_nd(lc, m, &nd, in_port);
 		return;
 	}
-	ours = our_ip6(lc->snap, p.dst, in_port);
+	v = dp_snap_addr6(lc->snap, p.dst);
+	if (v && (p.proto == DP_IPPROTO_TCP || p.proto == DP_IPPROTO_UDP)) {
+		input_service(lc, m, &p, v, in_port, redirected);
+		return;
+	}
+	ours = v || our_port_ip6(lc->snap, p.dst, in_port);
 	if (ours && icmp && p.icmp_type == DP_ICMP6_ECHO) {
 		dp_icmp6_echo_reply(f, &p, DP_ORIGIN_TTL);
 		memcpy(f, f + 6, 6);
@@ -85,6 +165,6 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port)
 		return;
 	}
 	/* multicast (MLD, router solicitations...) and other hosts' unicast
-	 * are not for us; what is, beyond ND and echo, is not served yet */
+	 * are not for us; what is, beyond the above, is not served yet */
 	dp_drop(lc, m, ours ? DP_DROP_IP6_UNSERVED : DP_DROP_NOT_LOCAL);
 }

@@ -135,22 +135,30 @@ void dp_laddr_sync(struct dp_laddr *a, const struct dp_laddr_map *m)
 		/* our LIPs, every port */
 		a->step = 1;
 		first = lo;
-		for (uint32_t i = 0; i < m->n_lips && i < DP_MAX_LIPS; i++)
-			if (m->lip_owner[i] == a->me)
-				a->lip[a->n_lips++] = m->lip[i];
 	} else {
 		/* every LIP, the ports p with p % n_lcores == me */
 		uint32_t n = m->n_lcores ? m->n_lcores : 1;
 
 		a->step = (uint16_t)n;
 		first = lo + (a->me + n - lo % n) % n;
-		for (uint32_t i = 0; i < m->n_lips && i < DP_MAX_LIPS; i++)
+	}
+	/* IPv4 LIPs, then IPv6 ones (whose lip[] is a handle, in 0/8) */
+	for (unsigned v6 = 0; v6 < 2; v6++) {
+		if (v6)
+			a->n_lips4 = a->n_lips;
+		for (uint32_t i = 0; i < m->n_lips && i < DP_MAX_LIPS; i++) {
+			if ((unsigned)dp_is_ip6_handle(m->lip[i]) != v6 ||
+			    (m->mode == DP_LADDR_FLOW && m->lip_owner[i] != a->me))
+				continue;
+			if (v6)
+				memcpy(a->lip6[a->n_lips], m->lip6[i], 16);
 			a->lip[a->n_lips++] = m->lip[i];
+		}
 	}
 	a->first = (uint16_t)first;
 	a->per_lip = first > hi ? 0 : (hi - first) / a->step + 1;
 	if (!a->per_lip)
-		a->n_lips = 0;
+		a->n_lips = a->n_lips4 = 0;
 	memset(a->by_lip, 0, sizeof(a->by_lip));
 	for (uint32_t i = 0; i < a->n_lips; i++) {
 		uint32_t h = lip_hash(a->lip[i]);

@@ -52,6 +52,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dp/addr6.h"
+
 #define DP_MAX_LIPS   64
 #define DP_LPORT_MIN  1024u      /* default range of local ports, inclusive */
 #define DP_LPORT_MAX  65535u
@@ -125,7 +127,12 @@ struct dp_laddr {
 	uint32_t per_lip;
 	uint32_t n_lips;           /* LIPs whose ports we hand out */
 	uint32_t guard_ms;
+	/* The IPv4 ones first (lip[0..n_lips4-1]), then the IPv6 ones:
+	 * their handles in lip[], their addresses in lip6[]. A destination
+	 * walks the LIPs of its own family. */
+	uint32_t n_lips4;
 	uint32_t lip[DP_MAX_LIPS];
+	uint8_t lip6[DP_MAX_LIPS][16];
 	/* LIP → index + 1 (0 = empty), open addressing: is a LIP one of ours
 	 * when a session ends. Rebuilt by dp_laddr_sync. */
 	uint8_t by_lip[DP_LADDR_HASH];
@@ -173,31 +180,45 @@ static inline uint32_t dp_laddr_dest(const struct dp_laddr *a, uint32_t rip, uin
 /* The next candidate LIP:lport (network order) for destination dest (a
  * dp_laddr_dest, < n_dests): the cursor moves on. *pos gets where it was, for
  * dp_laddr_rewind. -EADDRNOTAVAIL: no LIP. */
-static inline int dp_laddr_next(struct dp_laddr *a, uint32_t dest, uint32_t *lip,
-				uint16_t *lport, uint32_t *pos)
+static inline int dp_laddr_next_fam(struct dp_laddr *a, uint32_t dest, bool v6, uint32_t *lip,
+				    uint16_t *lport, uint32_t *pos)
 {
-	uint32_t c, li, k;
+	uint32_t c, li, k, base = v6 ? a->n_lips4 : 0;
+	uint32_t n = v6 ? a->n_lips - a->n_lips4 : a->n_lips4;
 
-	if (!a->n_lips || dest >= a->n_dests)
+	if (!n || dest >= a->n_dests)
 		return -EADDRNOTAVAIL;
 	c = a->cur[dest];
 	li = c & 0xff;
 	k = c >> 8;
-	if (li >= a->n_lips || k >= a->per_lip) {   /* first use, or the config changed */
-		li %= a->n_lips;
+	if (li >= n || k >= a->per_lip) {   /* first use, or the config changed */
+		li %= n;
 		k %= a->per_lip;
 	}
 	*pos = k << 8 | li;
-	*lip = a->lip[li];
+	*lip = a->lip[base + li];
 	*lport = __builtin_bswap16((uint16_t)(a->first + k * a->step));
 	/* LIP-minor order: successive connections to a server rotate the LIPs */
-	if (++li == a->n_lips) {
+	if (++li == n) {
 		li = 0;
 		if (++k == a->per_lip)
 			k = 0;
 	}
 	a->cur[dest] = k << 8 | li;
 	return 0;
+}
+
+static inline int dp_laddr_next(struct dp_laddr *a, uint32_t dest, uint32_t *lip,
+				uint16_t *lport, uint32_t *pos)
+{
+	return dp_laddr_next_fam(a, dest, false, lip, lport, pos);
+}
+
+/* The IPv6 address of the LIP a v6 destination's pos (from
+ * dp_laddr_next_fam) names. */
+static inline const uint8_t *dp_laddr_lip6(const struct dp_laddr *a, uint32_t pos)
+{
+	return a->lip6[a->n_lips4 + (pos & 0xff)];
 }
 
 /* Put dest's cursor back to pos (from dp_laddr_next). */

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dp/addr6.h"
 #include "dp/bytes.h"
 #include "dp/stats.h"
 
@@ -66,8 +67,12 @@ struct dp_pkt {
 	uint8_t ihl;        /* IPv4 header length in bytes */
 	uint8_t proto;
 	uint8_t frag;       /* enum dp_frag */
-	uint32_t src, dst;
+	uint32_t src, dst;  /* an IPv6 packet's: their handles (dp/addr6.h) */
 	uint16_t ip_id;
+	/* An IPv6 packet in the shape of an IPv4 one (dp/input6.c), for the
+	 * session code both share: its two addresses as they sit in the
+	 * header (32 bytes, source then destination). NULL for IPv4. */
+	const uint8_t *a6;
 	union {             /* p->sport or p->l4.sport: one storage */
 		struct dp_l4 l4;
 		struct {
@@ -106,6 +111,26 @@ static inline void dp_put_ip6(uint8_t *o, uint8_t tc, uint16_t plen, uint8_t nh,
 	o[7] = hop;
 	__builtin_memcpy(o + 8, src, 16);
 	__builtin_memcpy(o + 24, dst, 16);
+}
+
+/* An IPv6 packet (parsed into p6, in frame) in the shape the session
+ * code takes (struct dp_pkt): offsets, protocol, fragment state and L4
+ * fields as parsed, the addresses as their handles, a6 at the header's
+ * addresses (ihl 0: no IPv4 header to speak of). */
+static inline void dp_pkt_from6(const uint8_t *frame, const struct dp_pkt6 *p6,
+				struct dp_pkt *p)
+{
+	__builtin_memset(p, 0, sizeof(*p));
+	p->l3_off = p6->l3_off;
+	p->l4_off = p6->l4_off;
+	p->ip_len = (uint16_t)(DP_IP6_HLEN + p6->payload_len);
+	p->l4_len = p6->l4_len;
+	p->proto = p6->proto;
+	p->frag = p6->frag;
+	p->src = dp_ip6_handle(p6->src);
+	p->dst = dp_ip6_handle(p6->dst);
+	p->a6 = frame + p6->l3_off + 8;
+	p->l4 = p6->l4;
 }
 
 /* Ethertype of a frame, or -EBADMSG (*why set) when it is too short. */

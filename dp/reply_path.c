@@ -65,7 +65,8 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	struct rte_mbuf *r = NULL;
 	uint8_t *buf;
 
-	if (tcp || (p->proto == DP_IPPROTO_UDP && unreach_allowed(lc)))
+	/* IPv6: no RST or ICMPv6 error is built yet, the refusal is quiet */
+	if (!p->a6 && (tcp || (p->proto == DP_IPPROTO_UDP && unreach_allowed(lc))))
 		r = dp_reply_alloc(lc, &buf);
 	if (!r) {
 		lc->stats.refused_quiet++;
@@ -90,7 +91,7 @@ void dp_reply_policy(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	lc->stats.refused_policy++;
 	/* one for one up to a rate: a spoofed flood must not make us a
 	 * reflector at its own rate */
-	if (answer && (p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&
+	if (answer && !p->a6 && (p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&
 	    dp_tb_take(&lc->refuse_tb, lc->now_ms, REFUSE_PER_S, 1))
 		r = dp_reply_alloc(lc, &buf);
 	if (r && p->proto == DP_IPPROTO_TCP) {
@@ -130,8 +131,9 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 
 	/* A client's datagram or SYN needs no reset: the session goes and
 	 * the packet is scheduled afresh, to a server that is up. */
+	/* (IPv6: the session ends without the resets, not built yet) */
 	if (p->proto == DP_IPPROTO_TCP && !fresh && !(p->tcp_flags & DP_TCP_RST) &&
-	    p->frag != DP_FRAG_LATER) {
+	    p->frag != DP_FRAG_LATER && !p->a6) {
 		struct rte_mbuf *r;
 		uint8_t *buf;
 

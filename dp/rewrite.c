@@ -109,7 +109,7 @@ static inline uint64_t delta128(const uint8_t *old, const uint8_t *new_)
 	return d;
 }
 
-void dp_rw_forward6(uint8_t *frame, struct dp_pkt6 *p, const uint8_t *src, uint16_t sport,
+void dp_rw_forward6(uint8_t *frame, struct dp_pkt *p, const uint8_t *src, uint16_t sport,
 		    const uint8_t *dst, uint16_t dport)
 {
 	uint8_t *ip = frame + p->l3_off;
@@ -118,10 +118,9 @@ void dp_rw_forward6(uint8_t *frame, struct dp_pkt6 *p, const uint8_t *src, uint1
 	uint64_t addrs = delta128(ip + 8, src) + delta128(ip + 24, dst);
 
 	ip[7]--;
-	p->hop_limit = ip[7];
 	memcpy(ip + 8, src, 16);
 	memcpy(ip + 24, dst, 16);
-	memcpy(p->src, src, 16);
-	memcpy(p->dst, dst, 16);
+	p->src = dp_ip6_handle(src);
+	p->dst = dp_ip6_handle(dst);
 	ports(frame + p->l4_off, p->proto, p->frag, addrs, sport, dport, &p->l4);
 }

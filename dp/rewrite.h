@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dp/addr6.h"
 #include "dp/csum.h"
 #include "dp/pkt.h"
 
@@ -27,7 +28,7 @@ void dp_rw_forward(uint8_t *frame, struct dp_pkt *p, uint32_t src, uint16_t spor
  * and ports, the hop limit decremented (it must be > 1), the TCP/UDP
  * checksum kept right (no header checksum in IPv6). A later fragment gets
  * its addresses only. */
-void dp_rw_forward6(uint8_t *frame, struct dp_pkt6 *p, const uint8_t *src, uint16_t sport,
+void dp_rw_forward6(uint8_t *frame, struct dp_pkt *p, const uint8_t *src, uint16_t sport,
 		    const uint8_t *dst, uint16_t dport);
 
 /* Decrement the TTL of the IPv4 header at `ip` and fix its checksum.

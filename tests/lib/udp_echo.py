@@ -4,7 +4,7 @@ import socket
 import sys
 
 addr, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode()
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((addr, port))
 while True:
     data, peer = s.recvfrom(65535)
