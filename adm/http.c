@@ -20,9 +20,20 @@
 #include "adm/adm.h"
 #include "dp/bytes.h"
 
+/* "host:port", "[v6]:port" for messages and the Host header. */
+static const char *authority(const struct adm_url *u, char *buf, size_t len)
+{
+	bool v6 = strchr(u->host, ':') != NULL;
+
+	snprintf(buf, len, "%s%s%s:%u", v6 ? "[" : "", u->host, v6 ? "]" : "", u->port);
+	return buf;
+}
+
+/* The host of "http://host[:port]" or "http://[v6][:port]" (RFC 3986's
+ * IP-literal: an IPv6 address only, no zone). */
 int adm_url_parse(const char *text, struct adm_url *u, char *err, size_t errlen)
 {
-	const char *p, *host_end, *path;
+	const char *p, *host, *host_end, *port_at = NULL, *path;
 	size_t hlen, plen;
 	unsigned long port = 80;
 
@@ -35,29 +46,47 @@ int adm_url_parse(const char *text, struct adm_url *u, char *err, size_t errlen)
 	path = strchr(p, '/');
 	if (!path)
 		path = p + strlen(p);
+	host = p;
 	if (*p == '[') {
-		snprintf(err, errlen, "API URL '%s': IPv6 hosts are not supported", text);
-		return -EINVAL;
+		host = p + 1;
+		host_end = memchr(host, ']', (size_t)(path - host));
+		if (!host_end || (host_end + 1 < path && host_end[1] != ':')) {
+			snprintf(err, errlen, "API URL '%s': bad host", text);
+			return -EINVAL;
+		}
+		if (host_end + 1 < path)
+			port_at = host_end + 1;
+	} else {
+		host_end = memchr(p, ':', (size_t)(path - p));
+		port_at = host_end;
+		if (!host_end)
+			host_end = path;
 	}
-	host_end = memchr(p, ':', (size_t)(path - p));
-	if (host_end) {
+	if (port_at) {
 		char *end;
 
 		errno = 0;
-		port = strtoul(host_end + 1, &end, 10);
-		if (end != path || end == host_end + 1 || errno || port == 0 || port > 65535) {
+		port = strtoul(port_at + 1, &end, 10);
+		if (end != path || end == port_at + 1 || errno || port == 0 || port > 65535 ||
+		    !isdigit((unsigned char)port_at[1])) {
 			snprintf(err, errlen, "API URL '%s': bad port", text);
 			return -EINVAL;
 		}
-	} else {
-		host_end = path;
 	}
-	hlen = (size_t)(host_end - p);
-	if (hlen == 0 || hlen >= sizeof(u->host) || memchr(p, '@', hlen)) {
+	hlen = (size_t)(host_end - host);
+	if (hlen == 0 || hlen >= sizeof(u->host) || memchr(host, '@', hlen)) {
 		snprintf(err, errlen, "API URL '%s': bad host", text);
 		return -EINVAL;
 	}
-	memcpy(u->host, p, hlen);
+	memcpy(u->host, host, hlen);
+	if (host != p) {
+		struct adm_addr a;
+
+		if (adm_addr_pton(u->host, AF_INET6, &a) < 0) {
+			snprintf(err, errlen, "API URL '%s': bad host (an IPv6 address in [])", text);
+			return -EINVAL;
+		}
+	}
 	u->port = (uint16_t)port;
 	/* The base path: whatever prefix is given, ending in /api/v1. */
 	plen = strlen(path);
@@ -83,15 +112,15 @@ int adm_http_request(const struct adm_url *u, const char *method, const char *pa
 		     const char *token, const char *body, size_t body_len, char **out,
 		     size_t *out_len)
 {
-	char *buf = NULL;
+	char *buf = NULL, host[sizeof(u->host) + 8];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "%s %s%s HTTP/1.1\r\nHost: %s:%u\r\nUser-Agent: mgwadm/%s\r\n"
+	fprintf(f, "%s %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: mgwadm/%s\r\n"
 		"Accept: application/json\r\nConnection: close\r\n",
-		method, u->base, path, u->host, u->port, ADM_VERSION);
+		method, u->base, path, authority(u, host, sizeof(host)), ADM_VERSION);
 	if (token && *token)
 		fprintf(f, "Authorization: Bearer %s\r\n", token);
 	if (body)
@@ -421,9 +450,11 @@ static int wait_fd(int fd, short events, long long deadline)
 
 static int connect_to(const struct adm_url *u, long long deadline, char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+	/* a name is looked up as IPv4, as before: "localhost" stays 127.0.0.1 */
+	struct addrinfo hints = { .ai_family = strchr(u->host, ':') ? AF_INET6 : AF_INET,
+				  .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res = NULL;
-	char port[8];
+	char port[8], auth[sizeof(u->host) + 8];
 	int fd = -1, rc, gai;
 
 	snprintf(port, sizeof(port), "%u", u->port);
@@ -458,8 +489,8 @@ static int connect_to(const struct adm_url *u, long long deadline, char *err, si
 	freeaddrinfo(res);
 	return fd;
 fail:
-	snprintf(err, errlen, "cannot reach mgw's API at http://%s:%u: %s", u->host, u->port,
-		 strerror(-rc));
+	snprintf(err, errlen, "cannot reach mgw's API at http://%s: %s",
+		 authority(u, auth, sizeof(auth)), strerror(-rc));
 	if (fd >= 0)
 		close(fd);
 	freeaddrinfo(res);
@@ -470,7 +501,7 @@ int adm_http_exchange(const struct adm_url *u, const char *req, size_t req_len, 
 		      struct adm_http_resp *out, char *err, size_t errlen)
 {
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 10000);
-	char *buf = NULL;
+	char *buf = NULL, auth[sizeof(u->host) + 8];
 	size_t len = 0, cap = 0, sent = 0;
 	int fd, rc;
 
@@ -539,11 +570,11 @@ int adm_http_exchange(const struct adm_url *u, const char *req, size_t req_len, 
 	free(buf);
 	return 0;
 io_fail:
-	snprintf(err, errlen, "talking to mgw's API at http://%s:%u: %s", u->host, u->port,
-		 rc == -ETIMEDOUT ? "timed out" : strerror(-rc));
+	snprintf(err, errlen, "talking to mgw's API at http://%s: %s",
+		 authority(u, auth, sizeof(auth)), rc == -ETIMEDOUT ? "timed out" : strerror(-rc));
 	goto out;
 parse_fail:
-	snprintf(err, errlen, "mgw's API at http://%s:%u sent %s", u->host, u->port,
+	snprintf(err, errlen, "mgw's API at http://%s sent %s", authority(u, auth, sizeof(auth)),
 		 rc == -ENODATA ? "a truncated response" :
 		 rc == -EFBIG ? "a response that is too large" : "a malformed response");
 out:

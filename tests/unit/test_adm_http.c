@@ -74,7 +74,25 @@ static void test_url(void **state)
 	assert_int_equal(adm_url_parse("http://h:65536", &u, err, sizeof(err)), -EINVAL);
 	assert_int_equal(adm_url_parse("http://h:80x", &u, err, sizeof(err)), -EINVAL);
 	assert_int_equal(adm_url_parse("http://h:", &u, err, sizeof(err)), -EINVAL);
-	assert_int_equal(adm_url_parse("http://[::1]:80", &u, err, sizeof(err)), -EINVAL);
+	/* a bracketed IPv6 host, with and without a port */
+	assert_int_equal(adm_url_parse("http://[::1]:8080/api/v1", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 8080);
+	assert_string_equal(u.base, "/api/v1");
+	assert_int_equal(adm_url_parse("http://[fd00::1]", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "fd00::1");
+	assert_int_equal(u.port, 80);
+	assert_int_equal(adm_url_parse("http://[fd00::1]/mgw", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.base, "/mgw/api/v1");
+	assert_int_equal(adm_url_parse("http://[::1", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(adm_url_parse("http://[::1]x", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(adm_url_parse("http://[::1]:", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(adm_url_parse("http://[::1]:+80", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(adm_url_parse("http://[]:80", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(adm_url_parse("http://[127.0.0.1]:80", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(adm_url_parse("http://[lb1]:80", &u, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "an IPv6 address in []"));
+	assert_int_equal(adm_url_parse("http://fd00::1:80", &u, err, sizeof(err)), -EINVAL);
 	assert_int_equal(adm_url_parse("http://u@h", &u, err, sizeof(err)), -EINVAL);
 	assert_int_equal(adm_url_parse("http://h/a b", &u, err, sizeof(err)), -EINVAL);
 	assert_int_equal(adm_url_parse("http://h/a?x", &u, err, sizeof(err)), -EINVAL);
@@ -94,6 +112,12 @@ static void test_request(void **state)
 			    "Connection: close\r\n\r\n");
 	assert_int_equal(len, strlen(req));
 	free(req);
+	/* an IPv6 host goes in brackets in Host */
+	assert_int_equal(adm_url_parse("http://[::1]:8080", &u, err, sizeof(err)), 0);
+	assert_int_equal(adm_http_request(&u, "GET", "/services", NULL, NULL, 0, &req, &len), 0);
+	assert_non_null(strstr(req, "\r\nHost: [::1]:8080\r\n"));
+	free(req);
+	assert_int_equal(adm_url_parse("http://127.0.0.1:8080", &u, err, sizeof(err)), 0);
 	assert_int_equal(adm_http_request(&u, "POST", "/services", "tok", "{\"a\":1}", 7, &req,
 					  &len), 0);
 	assert_non_null(strstr(req, "POST /api/v1/services HTTP/1.1\r\n"));
@@ -334,6 +358,7 @@ struct server {
 	uint16_t port;
 	const char *const *pieces;      /* written with pauses; NULL-terminated */
 	bool silent;                    /* read the request, answer nothing */
+	bool v6;                        /* listen on [::1], not 127.0.0.1 */
 	char request[4096];
 	pthread_t th;
 };
@@ -378,18 +403,26 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static void server_start(struct server *sv)
+/* 0, or -1 when the address cannot be had (no IPv6 loopback here). */
+static int server_start(struct server *sv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t sl = sizeof(sa);
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr *a = sv->v6 ? (struct sockaddr *)&sa6 : (struct sockaddr *)&sa;
+	socklen_t sl = sv->v6 ? sizeof(sa6) : sizeof(sa);
 
-	sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	sv->lfd = socket(a->sa_family, SOCK_STREAM, 0);
 	assert_true(sv->lfd >= 0);
-	assert_int_equal(bind(sv->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (bind(sv->lfd, a, sl) < 0) {
+		assert_true(sv->v6);
+		close(sv->lfd);
+		return -1;
+	}
 	assert_int_equal(listen(sv->lfd, 4), 0);
-	assert_int_equal(getsockname(sv->lfd, (struct sockaddr *)&sa, &sl), 0);
-	sv->port = ntohs(sa.sin_port);
+	assert_int_equal(getsockname(sv->lfd, a, &sl), 0);
+	sv->port = ntohs(sv->v6 ? sa6.sin6_port : sa.sin_port);
 	assert_int_equal(pthread_create(&sv->th, NULL, serve, sv), 0);
+	return 0;
 }
 
 static void server_stop(struct server *sv)
@@ -424,6 +457,32 @@ static void test_exchange(void **state)
 	json_decref(out);
 	assert_non_null(strstr(sv.request, "GET /api/v1/services HTTP/1.1\r\n"));
 	assert_non_null(strstr(sv.request, "Authorization: Bearer s3cret\r\n"));
+}
+
+/* The same over [::1] (skipped where the box has no IPv6 loopback). */
+static void test_exchange_ipv6(void **state)
+{
+	static const char *const pieces[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]", NULL,
+	};
+	struct server sv = { .pieces = pieces, .v6 = true };
+	struct adm_api a = { .transport = adm_api_socket, .timeout_ms = 5000 };
+	json_t *out = NULL;
+	char url[64], host[64];
+
+	(void)state;
+	if (server_start(&sv) < 0) {
+		print_message("SKIP: no [::1] to listen on\n");
+		return;
+	}
+	snprintf(url, sizeof(url), "http://[::1]:%u", sv.port);
+	assert_int_equal(adm_url_parse(url, &a.url, err, sizeof(err)), 0);
+	assert_int_equal(adm_api_call(&a, "GET", "/services", NULL, &out, err, sizeof(err)), 0);
+	server_stop(&sv);
+	assert_true(json_is_array(out));
+	json_decref(out);
+	snprintf(host, sizeof(host), "\r\nHost: [::1]:%u\r\n", sv.port);
+	assert_non_null(strstr(sv.request, host));
 }
 
 static void test_exchange_error_body(void **state)
@@ -513,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_fuzz),
 		cmocka_unit_test(test_exchange),
+		cmocka_unit_test(test_exchange_ipv6),
 		cmocka_unit_test(test_exchange_error_body),
 		cmocka_unit_test(test_exchange_truncated_and_timeout),
 		cmocka_unit_test(test_exchange_refused),
