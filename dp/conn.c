@@ -286,9 +286,9 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 	for (int k = 0; k < 2 && lc->sess.n_free < lc->snap->evict_low_water; k++)
 		if (!evict_one(lc))
 			break;
-	/* IPv6: FULLNAT to IPv6 servers only, so far (the snapshot holds no
-	 * other IPv6 service; NAT64 is not built yet) */
-	if (unlikely(p->a6) && (!svc->rs_v6 || svc->fwd != DP_FWD_FULLNAT)) {
+	/* IPv6: FULLNAT, to IPv6 servers or (NAT64) IPv4 ones, so far (the
+	 * snapshot holds no other IPv6 service) */
+	if (unlikely(p->a6) && svc->fwd != DP_FWD_FULLNAT) {
 		*why = DP_DROP_NO_SERVICE;
 		return NULL;
 	}
@@ -339,12 +339,16 @@ fill:
 	if (unlikely(p->a6)) {
 		struct dp_sess6 *a = dp_sess6(&lc->sess, s);
 
-		/* (FULLNAT v6 → v6 only, so far: the snapshot has no other
-		 * IPv6 service) */
 		memcpy(a->c, p->a6, 16);
 		memcpy(a->v, p->a6 + 16, 16);
-		memcpy(a->r, rs->ip6, 16);
-		memcpy(a->l, lip6, 16);
+		if (svc->rs_v6) {
+			memcpy(a->r, rs->ip6, 16);
+			memcpy(a->l, lip6, 16);
+		} else {
+			/* NAT64: the reverse tuple is IPv4 (dp/sess.h) */
+			dp_ip6_map4(a->r, rs->ip);
+			dp_ip6_map4(a->l, lip);
+		}
 	}
 	s->cip = p->src;
 	s->vip = p->dst;

@@ -162,6 +162,7 @@ struct dp_lcore {
 
 	struct dp_txbuf tx[DP_MAX_PORTS];
 	struct dp_txbuf punt[DP_MAX_PORTS];
+	uint16_t x64_ident;        /* IPv4 identification of NAT64's translated packets */
 	unsigned n_hold;
 	struct dp_hold_ent hold[DP_HOLD_MAX];
 
@@ -360,6 +361,12 @@ void dp_fwd_to_server(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_s
 struct dp_icmp_quote;
 void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 		    const struct dp_icmp_quote *q, struct dp_sess *s);
+
+/* nat64.c: the two directions of a NAT64 session (FULLNAT v6 → v4) */
+void dp_nat64_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		 struct dp_sess *s);
+void dp_nat64_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		  struct dp_sess *s);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);

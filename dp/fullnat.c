@@ -26,6 +26,10 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 	if (unlikely(s->flags & DP_SESS_F_V6)) {
 		const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
 
+		if (dp_ip6_mapped(a->r)) {
+			dp_nat64_in(lc, m, p, s);
+			return;
+		}
 		dp_rw_forward6(rte_pktmbuf_mtod(m, uint8_t *), p, a->l, s->lport, a->r, s->rport);
 		dp_xmit_sess6(lc, m, s, DP_DIR_IN, a->r);
 		return;
@@ -76,6 +80,10 @@ void dp_sess_reply(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 	if (unlikely(s->flags & DP_SESS_F_V6)) {
 		const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
 
+		if (dp_ip6_mapped(a->r)) {
+			dp_nat64_out(lc, m, p, s);
+			return;
+		}
 		dp_rw_forward6(rte_pktmbuf_mtod(m, uint8_t *), p, a->v, s->vport, a->c, s->cport);
 		dp_xmit_sess6(lc, m, s, DP_DIR_OUT, a->c);
 		return;

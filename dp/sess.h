@@ -113,8 +113,27 @@ _Static_assert(sizeof(struct dp_sess_x) == 32, "the cold half is half a cache li
 
 struct dp_sess6 {
 	uint8_t c[16], v[16];    /* client, VIP: the forward tuple's */
-	uint8_t r[16], l[16];    /* server, local IP: the reverse tuple's */
+	uint8_t r[16], l[16];    /* server, local IP: the reverse tuple's; NAT64
+				  * (IPv4 server and local IP): IPv4-mapped
+				  * (::ffff:a.b.c.d), the hot half's rip and
+				  * lip being the real addresses */
 };
+
+/* Is a (16 bytes) an IPv4-mapped address (::ffff:0:0/96)? */
+static inline bool dp_ip6_mapped(const uint8_t *a)
+{
+	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !__builtin_memcmp(a, pre, 12);
+}
+
+static inline void dp_ip6_map4(uint8_t *a, uint32_t ip4)
+{
+	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	__builtin_memcpy(a, pre, 12);
+	__builtin_memcpy(a + 12, &ip4, 4);
+}
 
 struct dp_sess_bucket {
 	uint32_t sig[DP_SESS_BUCKET];
@@ -178,6 +197,23 @@ static inline bool dp_sess_match6(const struct dp_sess_tab *t, const struct dp_s
 	return !__builtin_memcmp(x->r, a, 16) && !__builtin_memcmp(x->l, a + 16, 16);
 }
 
+/* May a packet of this family (a6: an IPv6 one's addresses, NULL for
+ * IPv4), which matched s's handles or addresses in direction dir, be of
+ * s? An IPv6 session's tuples are IPv6, but for NAT64's reverse one,
+ * which is IPv4. */
+static inline bool dp_sess_family_ok(const struct dp_sess_tab *t, const struct dp_sess *s,
+				     unsigned dir, const uint8_t *a6)
+{
+	bool mapped;
+
+	if (!(s->flags & DP_SESS_F_V6))
+		return false;   /* (called for IPv6 packets or sessions only) */
+	mapped = dp_ip6_mapped(t->a6[s - t->sess].r);
+	if (!a6)
+		return dir == 1 && mapped;
+	return !(dir == 1 && mapped) && dp_sess_match6(t, s, dir, a6);
+}
+
 /* Does session s match the tuple in direction dir? */
 static inline bool dp_sess_match(const struct dp_sess *s, unsigned dir, uint32_t saddr,
 				 uint32_t daddr, uint16_t sport, uint16_t dport, uint8_t proto)
@@ -228,8 +264,7 @@ static inline __attribute__((always_inline)) struct dp_sess *dp_sess_bucket_find
 		s = &t->sess[ref >> 1];
 		if (dp_sess_match(s, ref & 1, saddr, daddr, sport, dport, proto)) {
 			if (unlikely_sess(a6 != NULL || (s->flags & DP_SESS_F_V6)) &&
-			    (!a6 || !(s->flags & DP_SESS_F_V6) ||
-			     !dp_sess_match6(t, s, ref & 1, a6)))
+			    !dp_sess_family_ok(t, s, ref & 1, a6))
 				continue;   /* a handle's namesake, or the other family */
 			*dir = ref & 1;
 			return s;

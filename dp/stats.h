@@ -50,6 +50,7 @@
 	X(ICMP_TYPE,       "icmp_unsupported") /* type, quoted proto, fragment */  \
 	X(SERVER_DOWN,     "server_down_reset") /* on_down: reset */               \
 	X(TOO_BIG,         "tunnel_too_big")   /* DF, too big for the tunnel */    \
+	X(NAT64,           "nat64_untranslatable") /* no counterpart in the other family, or too big */ \
 	X(NAT_CONFLICT,    "nat_tuple_in_use") /* server side of a new NAT session taken */ \
 	X(NAT_NO_SESSION,  "nat_no_session")   /* routed through us, no NAT session */ \
 	X(SYNPROXY,        "synproxy")         /* cookie failed or replayed, hold full (per service: why) */ \
