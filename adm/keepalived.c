@@ -5,8 +5,9 @@
  * router id) is named as a warning and left out.
  *
  * What maps where (docs/keepalived.md has the table for operators):
- *   virtual_server IP PORT | group NAME   one service per VIP:port (groups
- *                                         expanded, ranges "10.0.0.1-9")
+ *   virtual_server IP PORT | group NAME   one service per VIP:port, IPv4 or
+ *                                         IPv6 (groups expanded, IPv4 ranges
+ *                                         "10.0.0.1-9")
  *   lb_algo / lvs_sched                   scheduler (rr wrr lc wlc sh mh)
  *   lb_kind / lvs_method                  NAT nat, DR dr, TUN tunnel, FNAT fullnat
  *   persistence_timeout, _granularity     persistence_s, persistence_mask
@@ -28,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include "adm/adm.h"
 
@@ -128,24 +129,19 @@ static bool seconds_ms(struct ka *k, const struct adm_ka_node *n, unsigned long 
 	return true;
 }
 
-static bool ipv4(const char *s, uint32_t *out)
+/* The n-th address from first (an IPv4 range runs in its last byte). */
+static json_t *nth_json(const struct adm_addr *first, unsigned n)
 {
-	struct in_addr a;
+	struct adm_addr a = *first;
 
-	if (inet_pton(AF_INET, s, &a) != 1)
-		return false;
-	*out = ntohl(a.s_addr);
-	return true;
+	a.b[3] = (uint8_t)(a.b[3] + n);
+	return adm_addr_json(&a);
 }
 
-static json_t *ip_json(uint32_t ip)
-{
-	return json_sprintf("%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
-}
-
-/* "10.0.0.1" or keepalived's range "10.0.0.1-20" (the last byte runs). */
-static int ip_range(struct ka *k, const struct adm_ka_node *n, const char *s, uint32_t *first,
-		    unsigned *count)
+/* "10.0.0.1", keepalived's range "10.0.0.1-20" (the last byte runs), or
+ * one IPv6 address (its ranges are not imported). */
+static int ip_range(struct ka *k, const struct adm_ka_node *n, const char *s,
+		    struct adm_addr *first, unsigned *count)
 {
 	char buf[64], *dash;
 	unsigned long last;
@@ -154,25 +150,25 @@ static int ip_range(struct ka *k, const struct adm_ka_node *n, const char *s, ui
 	dash = strchr(buf, '-');
 	if (dash)
 		*dash = 0;
-	if (strchr(buf, ':')) {
-		refuse(k, n, "%s: IPv6 is not imported (mgw's services are IPv4 here)", s);
-		return -1;
-	}
-	if (!ipv4(buf, first)) {
-		refuse(k, n, "'%s' is not an IPv4 address", s);
+	if (adm_addr_pton(buf, 0, first) < 0) {
+		refuse(k, n, "'%s' is not an IPv4 or IPv6 address", s);
 		return -1;
 	}
 	*count = 1;
+	if (dash && first->af == AF_INET6) {
+		refuse(k, n, "'%s': IPv6 ranges are not imported: give each address", s);
+		return -1;
+	}
 	if (dash) {
 		char *end;
 
 		last = strtoul(dash + 1, &end, 10);
-		if (*end || last > 255 || last < (*first & 0xff)) {
+		if (*end || last > 255 || last < first->b[3]) {
 			refuse(k, n, "'%s': a range ends at a last byte from %u to 255", s,
-			       *first & 0xff);
+			       first->b[3]);
 			return -1;
 		}
-		*count = (unsigned)(last - (*first & 0xff) + 1);
+		*count = (unsigned)(last - first->b[3] + 1);
 	}
 	return 0;
 }
@@ -315,12 +311,12 @@ static json_t *real_server(struct ka *k, const struct adm_ka_node *rs, unsigned 
 {
 	json_t *o = json_object();
 	unsigned long v;
-	uint32_t ip;
+	struct adm_addr ip;
 
 	chk->node = NULL;
 	chk->health = NULL;
-	if (rs->n_args < 1 || rs->n_args > 2 || !ipv4(rs->args[0], &ip)) {
-		refuse(k, rs, "takes an IPv4 address and a port");
+	if (rs->n_args < 1 || rs->n_args > 2 || adm_addr_pton(rs->args[0], 0, &ip) < 0) {
+		refuse(k, rs, "takes an IPv4 or IPv6 address and a port");
 		json_decref(o);
 		return NULL;
 	}
@@ -334,7 +330,7 @@ static json_t *real_server(struct ka *k, const struct adm_ka_node *rs, unsigned 
 		json_decref(o);
 		return NULL;
 	}
-	json_object_set_new(o, "ip", ip_json(ip));
+	json_object_set_new(o, "ip", adm_addr_json(&ip));
 	json_object_set_new(o, "port", json_integer((json_int_t)v));
 	json_object_set_new(o, "weight", json_integer(1));
 	for (size_t i = 0; i < rs->n_kids; i++) {
@@ -376,7 +372,7 @@ static json_t *real_server(struct ka *k, const struct adm_ka_node *rs, unsigned 
 /* ---- virtual servers ------------------------------------------------------- */
 
 struct vip_port {
-	uint32_t ip;
+	struct adm_addr ip;
 	uint16_t port;
 };
 
@@ -413,7 +409,7 @@ static int targets(struct ka *k, const struct adm_ka_node *vs, struct vip_port *
 		for (size_t i = 0; i < g->n_kids; i++) {
 			const struct adm_ka_node *e = &g->kids[i];
 			const char *argv[2] = { e->kw, e->n_args ? e->args[0] : NULL };
-			uint32_t first;
+			struct adm_addr first;
 			unsigned count;
 			struct adm_ka_node tmp = *e;
 
@@ -431,8 +427,10 @@ static int targets(struct ka *k, const struct adm_ka_node *vs, struct vip_port *
 			if (ip_range(k, e, argv[0], &first, &count) < 0 ||
 			    !number(k, &tmp, 0, 1, 65535, &port))
 				continue;
-			for (unsigned a = 0; a < count && *n < cap; a++)
-				t[(*n)++] = (struct vip_port){ first + a, (uint16_t)port };
+			for (unsigned a = 0; a < count && *n < cap; a++) {
+				t[*n] = (struct vip_port){ first, (uint16_t)port };
+				t[(*n)++].ip.b[3] = (uint8_t)(first.b[3] + a);
+			}
 		}
 		return 0;
 	}
@@ -441,14 +439,11 @@ static int targets(struct ka *k, const struct adm_ka_node *vs, struct vip_port *
 		return -1;
 	}
 	{
-		uint32_t ip;
+		struct adm_addr ip;
 
-		if (strchr(vs->args[0], ':')) {
-			refuse(k, vs, "IPv6 is not imported (mgw's services are IPv4 here)");
-			return -1;
-		}
-		if (!ipv4(vs->args[0], &ip)) {
-			refuse(k, vs, "'%s' is not an IPv4 address", vs->args[0]);
+		/* keepalived writes "virtual_server fd00::10 80" */
+		if (adm_addr_pton(vs->args[0], 0, &ip) < 0) {
+			refuse(k, vs, "'%s' is not an IPv4 or IPv6 address", vs->args[0]);
 			return -1;
 		}
 		if (!number(k, vs, 1, 1, 65535, &port))
@@ -480,7 +475,7 @@ static void lip_group(struct ka *k, const struct adm_ka_node *n)
 	k->lip_group_node = n;
 	for (size_t i = 0; i < g->n_kids; i++) {
 		const struct adm_ka_node *e = &g->kids[i];
-		uint32_t first;
+		struct adm_addr first;
 		unsigned count;
 
 		/* DPVS writes "IP[-last] [device]": mgw finds the port by subnet */
@@ -490,8 +485,13 @@ static void lip_group(struct ka *k, const struct adm_ka_node *n)
 		}
 		if (ip_range(k, e, e->kw, &first, &count) < 0)
 			continue;
+		if (first.af == AF_INET6) {
+			refuse(k, e, "IPv6 local addresses are not imported (mgw's localips are "
+			       "IPv4): add them by hand");
+			continue;
+		}
 		for (unsigned a = 0; a < count; a++)
-			json_array_append_new(k->localips, ip_json(first + a));
+			json_array_append_new(k->localips, nth_json(&first, a));
 	}
 }
 
@@ -532,10 +532,12 @@ static void virtual_server(struct ka *k, const struct adm_ka_node *vs)
 	const char *sched = "wlc", *fwd = "nat", *proto = "tcp", *host = NULL, *sorry_fwd = NULL;
 	json_t *base = json_object(), *servers = json_array(), *health = NULL;
 	const struct adm_ka_node *health_from = NULL, *sorry = NULL, *laddr = NULL;
-	bool mh_port = false, any_unchecked = false;
+	bool mh_port = false, any_unchecked = false, any6 = false;
 	const struct adm_ka_node *unchecked = NULL;
 
 	targets(k, vs, t, sizeof(t) / sizeof(t[0]), &n_t);
+	for (unsigned i = 0; i < n_t; i++)
+		any6 = any6 || t[i].ip.af == AF_INET6;
 	/* the service's own settings first: delay_loop and virtualhost feed the checks */
 	for (size_t i = 0; i < vs->n_kids; i++) {
 		const struct adm_ka_node *n = &vs->kids[i];
@@ -571,23 +573,31 @@ static void virtual_server(struct ka *k, const struct adm_ka_node *vs)
 				continue;
 			json_object_set_new(base, "persistence_s", json_integer((json_int_t)v));
 		} else if (is(n, "persistence_granularity")) {
-			uint32_t m;
+			struct adm_addr m;
 
-			if (nargs(k, n, 1) && !ipv4(n->args[0], &m))
+			/* an IPv6 service's is a prefix length; mgw has /128 only */
+			if (!nargs(k, n, 1))
+				continue;
+			if (any6 && strcmp(n->args[0], "128") != 0)
+				refuse(k, n, "'%s': mgw keeps an IPv6 service's clients persistent per "
+				       "address (128) only", n->args[0]);
+			else if (!any6 && adm_addr_pton(n->args[0], AF_INET, &m) < 0)
 				refuse(k, n, "'%s' is not a netmask", n->args[0]);
-			else if (n->n_args == 1)
+			else if (!any6)
 				json_object_set_new(base, "persistence_mask", json_string(n->args[0]));
 		} else if (is(n, "sorry_server")) {
-			uint32_t ip;
+			struct adm_addr ip;
 
-			if (n->n_args != 2 || !ipv4(n->args[0], &ip) || !number(k, n, 1, 1, 65535, &v)) {
-				if (n->n_args != 2)
-					refuse(k, n, "takes an IPv4 address and a port");
+			if (n->n_args != 2 || adm_addr_pton(n->args[0], 0, &ip) < 0) {
+				refuse(k, n, "takes an IPv4 or IPv6 address and a port");
 				continue;
 			}
+			if (!number(k, n, 1, 1, 65535, &v))
+				continue;
 			sorry = n;
-			json_object_set_new(base, "sorry_server", json_pack("{s:o, s:I}", "ip", ip_json(ip),
-									     "port", (json_int_t)v));
+			json_object_set_new(base, "sorry_server", json_pack("{s:o, s:I}", "ip",
+									     adm_addr_json(&ip), "port",
+									     (json_int_t)v));
 		} else if (is(n, "sorry_server_lvs_method")) {
 			sorry_fwd = fwd_of(k, n);
 		} else if (is(n, "laddr_group_name")) {
@@ -656,7 +666,8 @@ static void virtual_server(struct ka *k, const struct adm_ka_node *vs)
 	if (k->errors != errors0)
 		goto out;
 	for (unsigned i = 0; i < n_t; i++) {
-		json_t *s = json_pack("{s:s, s:o, s:I, s:s, s:s}", "proto", proto, "vip", ip_json(t[i].ip),
+		json_t *s = json_pack("{s:s, s:o, s:I, s:s, s:s}", "proto", proto, "vip",
+				      adm_addr_json(&t[i].ip),
 				      "port", (json_int_t)t[i].port, "scheduler", sched,
 				      "forward", fwd);
 
