@@ -389,6 +389,63 @@ static void test_run_servers(void **state)
 	       "mgwadm: no resource\n");
 }
 
+/* IPv6: the bare canonical address in every path, whatever the spelling;
+ * the API's refusal of a mix relayed as it is. */
+static void test_run_ipv6(void **state)
+{
+	static const struct route r[] = {
+		{ "GET", "/services/tcp/fd00::10/80", 200,
+		  "{'proto': 'tcp', 'vip': 'fd00::10', 'port': 80, 'forward': 'nat', "
+		  "'scheduler': 'rr', 'servers': [{'ip': 'fd00:1::11', 'port': 8080, "
+		  "'weight': 1}]}" },
+		{ "GET", "/services", 200,
+		  "[{'proto': 'tcp', 'vip': 'fd00::10', 'port': 80, 'forward': 'nat', "
+		  "'scheduler': 'rr', 'servers': [{'ip': 'fd00:1::11', 'port': 8080, "
+		  "'weight': 1}]}]" },
+		{ "POST", "/services", 201, "{}" },
+		{ "PATCH", "/services/tcp/fd00::10/80", 200, "{}" },
+		{ "DELETE", "/services/tcp/fd00::10/80", 204, "" },
+		{ "POST", "/services/tcp/fd00::10/80/servers", 400,
+		  "{'error': {'code': 'invalid_argument', 'message': 'an IPv6 service with IPv4 "
+		  "servers is NAT64: FULLNAT only', 'field': 'servers[1].ip'}}" },
+		{ "PATCH", "/services/tcp/fd00::10/80/servers/fd00:1::11/8080", 200, "{}" },
+		{ "DELETE", "/services/tcp/fd00::10/80/servers/fd00:1::11/8080", 204, "" },
+		{ NULL, NULL, 0, NULL },
+	};
+
+	(void)state;
+	expect(r, "-A -t [FD00:0::10]:80 -s rr -p 60", NULL, 0,
+	       "POST /services {\"proto\":\"tcp\",\"vip\":\"fd00::10\",\"port\":80,"
+	       "\"scheduler\":\"rr\",\"persistence_s\":60}\n", "", "");
+	expect(r, "-E -6 -t [fd00::10]:80 -s wrr", NULL, 0,
+	       "PATCH /services/tcp/fd00::10/80 {\"scheduler\":\"wrr\",\"persistence_s\":0,"
+	       "\"mh_port\":false}\n", "", "");
+	expect(r, "-e -t [fd00::10]:80 -r [fd00:1:0::11]:8080 -w 5", NULL, 0,
+	       "GET /services/tcp/fd00::10/80\n"
+	       "PATCH /services/tcp/fd00::10/80/servers/fd00:1::11/8080 {\"weight\":5}\n", "", "");
+	expect(r, "-d -t [fd00::10]:80 -r [fd00:1::11]:8080", NULL, 0,
+	       "DELETE /services/tcp/fd00::10/80/servers/fd00:1::11/8080\n", "", "");
+	expect(r, "-a -t [fd00::10]:80 -r 10.1.0.11:8080", NULL, 1,
+	       "GET /services/tcp/fd00::10/80\n"
+	       "POST /services/tcp/fd00::10/80/servers {\"ip\":\"10.1.0.11\",\"port\":8080,"
+	       "\"weight\":1}\n", "",
+	       "mgwadm: an IPv6 service with IPv4 servers is NAT64: FULLNAT only "
+	       "(servers[1].ip)\n");
+	expect(r, "-a -t [fd00::10]:80 -r [fd00:1::12]:8080 -g", NULL, 1, NULL, "",
+	       "mgwadm: real server [fd00:1::12]:80: forwarding -g (dr) does not match service "
+	       "TCP [fd00::10]:80, which forwards by -m (nat): mgw sets forwarding per "
+	       "service, not per server\n");
+	expect(r, "-D -t [fd00::10]:80", NULL, 0, "DELETE /services/tcp/fd00::10/80\n", "", "");
+	expect(r, "-S -n", NULL, 0, "GET /services\n",
+	       "-A -t [fd00::10]:80 -s rr\n"
+	       "-a -t [fd00::10]:80 -r [fd00:1::11]:8080 -m -w 1\n", "");
+	expect(r, "-L -n -t [fd00::10]:80", NULL, 0, "GET /services/tcp/fd00::10/80\n",
+	       "Prot LocalAddress:Port Scheduler Flags\n"
+	       "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+	       "TCP  [fd00::10]:80 rr\n"
+	       "  -> [fd00:1::11]:8080            Masq    1      0          0         \n", "");
+}
+
 /* The service-level forwarding is put back when adding the server fails. */
 static void test_run_adopt_undo(void **state)
 {
@@ -527,6 +584,7 @@ int main(void)
 		cmocka_unit_test(test_settle),
 		cmocka_unit_test(test_run_services),
 		cmocka_unit_test(test_run_servers),
+		cmocka_unit_test(test_run_ipv6),
 		cmocka_unit_test(test_run_adopt_undo),
 		cmocka_unit_test(test_run_config),
 		cmocka_unit_test(test_run_put_refused),
