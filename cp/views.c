@@ -355,26 +355,41 @@ struct sess_ctx {
 	const struct cp_config *cfg;
 };
 
+/* "addr:port" of a session's end: IPv4, or "[v6]:port" (an IPv4-mapped
+ * one, NAT64's server side, as IPv4). */
+static const char *sess_end(char *buf, size_t n, uint32_t ip, const uint8_t *a6, uint16_t port)
+{
+	char t[INET6_ADDRSTRLEN];
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (a6 && memcmp(a6, mapped, 12))
+		snprintf(buf, n, "[%s]:%u", inet_ntop(AF_INET6, a6, t, sizeof(t)), ntohs(port));
+	else
+		snprintf(buf, n, "%s:%u", cp_ipv4_str(a6 ? dp_get_u32(a6 + 12) : ntohl(ip), t),
+			 ntohs(port));
+	return buf;
+}
+
 static void sess_one(void *arg, const struct dp_sess_view *v)
 {
 	struct sess_ctx *c = arg;
 	uint32_t owner = c->cfg->node_id;
-	char ci[16], vi[16], li[16], ri[16], xl[80] = "";
+	char ci[64], vi[64], li[64], ri[64], xl[80] = "";
 
 	if (v->foreign)
 		owner = v->peer < c->cfg->sync.n_peers ? c->cfg->sync.peers[v->peer].id : 0;
 	if (v->xlate)
 		snprintf(xl, sizeof(xl), ", \"xlate\": { \"proxy_delta\": %d, \"seq_delta\": %d }",
 			 (int)v->proxy_delta, (int)v->seq_delta);
-	cp_tb_add(&c->b, "%s\n    { \"proto\": \"%s\", \"client\": \"%s:%u\", \"vip\": \"%s:%u\", "
-		  "\"local\": \"%s:%u\", \"server\": \"%s:%u\", \"forward\": \"%s\", "
+	cp_tb_add(&c->b, "%s\n    { \"proto\": \"%s\", \"client\": \"%s\", \"vip\": \"%s\", "
+		  "\"local\": \"%s\", \"server\": \"%s\", \"forward\": \"%s\", "
 		  "\"state\": \"%s\", \"expires_ms\": %u, \"lcore\": %u, \"foreign\": %s, "
 		  "\"owner\": %u%s }",
 		  c->n ? "," : "", cp_proto_name(v->proto),
-		  cp_ipv4_str(ntohl(v->cip), ci), ntohs(v->cport),
-		  cp_ipv4_str(ntohl(v->vip), vi), ntohs(v->vport),
-		  cp_ipv4_str(ntohl(v->lip), li), ntohs(v->lport),
-		  cp_ipv4_str(ntohl(v->rip), ri), ntohs(v->rport),
+		  sess_end(ci, sizeof(ci), v->cip, v->v6 ? v->a6[0] : NULL, v->cport),
+		  sess_end(vi, sizeof(vi), v->vip, v->v6 ? v->a6[1] : NULL, v->vport),
+		  sess_end(li, sizeof(li), v->lip, v->v6 ? v->a6[2] : NULL, v->lport),
+		  sess_end(ri, sizeof(ri), v->rip, v->v6 ? v->a6[3] : NULL, v->rport),
 		  cp_fwd_names[v->fwd < DP_FWD_MAX ? v->fwd : 0],
 		  dp_tcp_state_names[v->state < DP_TIMEOUT_MAX ? v->state : 0],
 		  (unsigned)v->expires_ms, (unsigned)v->lcore, v->foreign ? "true" : "false",

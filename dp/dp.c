@@ -409,6 +409,15 @@ uint64_t dp_sessions_foreach(struct dp *dp, uint32_t vip, uint64_t limit,
 			v.xlate = !!(s.flags & DP_SESS_F_XLATE);
 			v.proxy_delta = v.xlate ? lc->sess.x[i].seq_in : 0;
 			v.seq_delta = v.xlate ? lc->sess.x[i].seq_out : 0;
+			v.v6 = !!(s.flags & DP_SESS_F_V6);
+			if (v.v6) {
+				const struct dp_sess6 *a = &lc->sess.a6[i];
+
+				memcpy(v.a6[0], a->c, 16);
+				memcpy(v.a6[1], a->v, 16);
+				memcpy(v.a6[2], a->l, 16);
+				memcpy(v.a6[3], a->r, 16);
+			}
 			fn(arg, &v);
 			n++;
 		}

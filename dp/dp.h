@@ -218,6 +218,10 @@ struct dp_sess_view {
 	uint8_t xlate;
 	int32_t proxy_delta;              /* bytes the PROXY header adds (seq_in) */
 	int32_t seq_delta;                /* SYN proxy: client-space minus server-space seq */
+	/* IPv6 (the addresses above are then handles): client, VIP, local
+	 * IP, server; NAT64's local IP and server are IPv4-mapped */
+	uint8_t v6;
+	uint8_t a6[4][16];
 };
 
 /* Call fn for up to `limit` live sessions (of vip if non-zero). Returns
