@@ -172,6 +172,17 @@ struct dp_snap_addr6 {
 	uint32_t val;              /* DP_ADDR_* << 24 | index, as in addrs */
 };
 
+/* An IPv6 route: prefix/plen via next hop `via` (on a port's subnet) out
+ * of `port`. */
+struct dp_snap_route6 {
+	uint8_t prefix[16];
+	uint8_t plen;
+	uint16_t port;
+	uint8_t via[16];
+};
+
+#define DP_MAX_ROUTES6 64
+
 struct dp_snap {
 	uint64_t gen;
 	struct dp_map *addrs;      /* ip → DP_ADDR_* << 24 | index; v6 VIPs and
@@ -187,6 +198,10 @@ struct dp_snap {
 	struct dp_routes *routes;  /* shared between snapshots */
 	uint32_t n_ports;
 	struct dp_snap_port port[DP_MAX_PORTS];
+	/* IPv6 routes, longest prefix first (a destination on a port's IPv6
+	 * subnet needs none: it is its own next hop) */
+	uint32_t n_routes6;
+	struct dp_snap_route6 route6[DP_MAX_ROUTES6];
 	uint32_t timeout[DP_TIMEOUT_MAX];   /* per TCP state (and UDP), in ms */
 	/* Per server id below n_rs_reset: 1 = down in an on_down: reset
 	 * service, its sessions are reset. NULL when there is none. */

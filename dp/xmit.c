@@ -8,9 +8,9 @@
  *
  * An IPv6 next hop goes the same way, keyed by its handle with the full
  * address beside it: an NS from the port's IPv6 address instead of the ARP
- * request, learnt by the same thread from the NA (cp/neigh.c). IPv6 has
- * no routes yet: a destination on a port's IPv6 subnet is its own next
- * hop, any other has no route. */
+ * request, learnt by the same thread from the NA (cp/neigh.c). A
+ * destination on a port's IPv6 subnet is its own next hop; others take
+ * the snapshot's IPv6 routes (route6). */
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -279,18 +279,28 @@ static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, const uint8_t *ip6, uin
 /* The first packet of a session in a direction, or one after the tables
  * changed: as dp_xmit_ip (the route, then the next hop's MAC: from the
  * cache when another session resolved it already), then remember it. */
-/* The port whose IPv6 subnet holds dst (its own next hop), or -1. */
-static int route6(const struct dp_snap *s, const uint8_t *dst)
+static bool in_prefix6(const uint8_t *a, const uint8_t *prefix, unsigned bits)
 {
-	for (uint32_t i = 0; i < s->n_ports; i++) {
-		const struct dp_snap_port *p = &s->port[i];
-		unsigned bits = p->plen6;
+	if (memcmp(a, prefix, bits / 8))
+		return false;
+	return bits % 8 == 0 || ((a[bits / 8] ^ prefix[bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0;
+}
 
-		if (!p->has_ip6 || memcmp(dst, p->ip6, bits / 8))
-			continue;
-		if (bits % 8 == 0 || ((dst[bits / 8] ^ p->ip6[bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0)
+/* The port and next hop for IPv6 dst: on a port's subnet, itself; else
+ * the longest of the IPv6 routes that holds it (a handful: walked in
+ * order). -1 when none does. */
+static int route6(const struct dp_snap *s, const uint8_t *dst, const uint8_t **nh)
+{
+	for (uint32_t i = 0; i < s->n_ports; i++)
+		if (s->port[i].has_ip6 && in_prefix6(dst, s->port[i].ip6, s->port[i].plen6)) {
+			*nh = dst;
 			return (int)i;
-	}
+		}
+	for (uint32_t i = 0; i < s->n_routes6; i++)
+		if (in_prefix6(dst, s->route6[i].prefix, s->route6[i].plen)) {
+			*nh = s->route6[i].via;
+			return s->route6[i].port;
+		}
 	return -1;
 }
 
@@ -304,14 +314,14 @@ static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct r
 	uint32_t nh, slot;
 
 	if (dst6) {
-		int p = route6(lc->snap, dst6);
+		int p = route6(lc->snap, dst6, &dst6);
 
 		if (p < 0) {
 			dp_drop(lc, m, DP_DROP_NO_ROUTE);
 			return;
 		}
 		port = (uint16_t)p;
-		nh = dst;
+		nh = dp_ip6_handle(dst6);   /* dst6 is the next hop now */
 	} else if (dp_routes_lookup(lc->snap->routes, dst, &port, &nh) < 0) {
 		dp_drop(lc, m, DP_DROP_NO_ROUTE);
 		return;
