@@ -38,6 +38,7 @@ struct dp_conf {
 	unsigned n_ports;
 	struct dp_port_conf port[DP_MAX_PORTS];
 	uint32_t sessions_per_lcore;
+	uint32_t sessions6_per_lcore;  /* of them, may be IPv6 (0: an eighth; dp/sess.h) */
 	uint32_t max_services;     /* stable service ids are < this */
 	uint32_t max_servers;      /* stable server ids are < this */
 	uint32_t mbufs;            /* 0 = computed */

@@ -45,7 +45,7 @@ static uint64_t dp_lcore_random64(void)
 int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 {
 	struct dp_lcore *lc;
-	size_t sess_sz = dp_sess_tab_memsize(dp->conf.sessions_per_lcore);
+	size_t sess_sz = dp_sess_tab_memsize(dp->conf.sessions_per_lcore, dp->conf.sessions6_per_lcore);
 	size_t wheel_sz = DP_WHEEL_SLOTS * sizeof(uint32_t);
 	uint32_t guards = dp->conf.lport_guards ? dp->conf.lport_guards
 						: dp->conf.sessions_per_lcore;
@@ -81,7 +81,7 @@ int dp_lcore_init(struct dp *dp, unsigned idx, unsigned lcore_id)
 	lc->tsc_base = rte_rdtsc();
 
 	p = lc->mem;
-	dp_sess_tab_init(&lc->sess, p, dp->conf.sessions_per_lcore);
+	dp_sess_tab_init(&lc->sess, p, dp->conf.sessions_per_lcore, dp->conf.sessions6_per_lcore);
 	p += RTE_ALIGN_CEIL(sess_sz, 64);
 	dp_wheel_init(&lc->wheel, (uint32_t *)p, DP_WHEEL_SLOTS, lc->sess.sess,
 		      sizeof(struct dp_sess), 0);

@@ -23,14 +23,16 @@ static size_t align64(size_t n)
 	return (n + 63) & ~(size_t)63;
 }
 
-static uint32_t cap6_for(uint32_t capacity)
+static uint32_t cap6_for(uint32_t capacity, uint32_t cap6)
 {
-	return (capacity + DP_SESS6_SHARE - 1) / DP_SESS6_SHARE;
+	if (!cap6)
+		return (capacity + DP_SESS6_SHARE - 1) / DP_SESS6_SHARE;
+	return cap6 < capacity ? cap6 : capacity;
 }
 
-size_t dp_sess_tab_memsize(uint32_t capacity)
+size_t dp_sess_tab_memsize(uint32_t capacity, uint32_t cap6)
 {
-	uint32_t cap6 = cap6_for(capacity);
+	cap6 = cap6_for(capacity, cap6);
 
 	return align64((size_t)capacity * sizeof(struct dp_sess)) +
 	       align64((size_t)capacity * sizeof(struct dp_sess_x)) +
@@ -39,7 +41,7 @@ size_t dp_sess_tab_memsize(uint32_t capacity)
 	       (size_t)buckets_for(capacity) * sizeof(struct dp_sess_bucket);
 }
 
-void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity)
+void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity, uint32_t cap6)
 {
 	uint8_t *p = mem;
 	uint32_t nb = buckets_for(capacity);
@@ -53,7 +55,7 @@ void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity)
 	p += align64((size_t)capacity * sizeof(struct dp_sess_x));
 	t->free = (uint32_t *)p;
 	p += align64((size_t)capacity * sizeof(uint32_t));
-	t->cap6 = cap6_for(capacity);
+	t->cap6 = cap6_for(capacity, cap6);
 	t->a6 = (struct dp_sess6 *)p;
 	p += align64((size_t)t->cap6 * sizeof(struct dp_sess6));
 	t->bkt = (struct dp_sess_bucket *)p;

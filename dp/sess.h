@@ -105,10 +105,10 @@ _Static_assert(sizeof(struct dp_sess_x) == 32, "the cold half is half a cache li
 /* The IPv6 addresses of an IPv6 session (DP_SESS_F_V6), in a third
  * parallel array: its hot half holds their handles (dp/addr6.h), which
  * find the session; these decide it and are what the packets get. The
- * array covers only the first capacity / DP_SESS6_SHARE sessions, which
- * have a free list of their own (dp_sess_alloc6): one session in eight
- * may be IPv6, and an IPv4-only node pays 8 bytes a session for it, not
- * 64. */
+ * array covers only the first cap6 sessions (by default capacity /
+ * DP_SESS6_SHARE: one in eight may be IPv6, and an IPv4-only node pays 8
+ * bytes a session for it, not 64), which have a free list of their own
+ * (dp_sess_alloc6). */
 #define DP_SESS6_SHARE 8
 
 struct dp_sess6 {
@@ -159,12 +159,13 @@ struct dp_sess_tab {
 	uint64_t insert_fail;    /* both buckets full after displacement */
 };
 
-/* Memory needed for a table of `capacity` sessions, in one block. */
-size_t dp_sess_tab_memsize(uint32_t capacity);
+/* Memory needed for a table of `capacity` sessions, cap6 of which may be
+ * IPv6 (0: capacity / DP_SESS6_SHARE; at most capacity), in one block. */
+size_t dp_sess_tab_memsize(uint32_t capacity, uint32_t cap6);
 
 /* Lay a table out in `mem` (dp_sess_tab_memsize bytes, 64-byte aligned,
  * need not be zeroed). */
-void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity);
+void dp_sess_tab_init(struct dp_sess_tab *t, void *mem, uint32_t capacity, uint32_t cap6);
 
 /* A tuple's hash in a table keyed by seed (random per start and lcore, so
  * that nobody outside can aim tuples at one bucket). */

@@ -19,10 +19,10 @@
 
 static void *table_mem(uint32_t cap, struct dp_sess_tab *t)
 {
-	void *mem = aligned_alloc(64, (dp_sess_tab_memsize(cap) + 63) & ~(size_t)63);
+	void *mem = aligned_alloc(64, (dp_sess_tab_memsize(cap, 0) + 63) & ~(size_t)63);
 
 	assert_non_null(mem);
-	dp_sess_tab_init(t, mem, cap);
+	dp_sess_tab_init(t, mem, cap, 0);
 	return mem;
 }
 
