@@ -83,6 +83,14 @@ void cp_service_free(struct cp_service_conf *s)
 	s->n_allow = s->n_deny = 0;
 }
 
+void cp_service_set_rs_family(struct cp_service_conf *s, bool sorry_v6)
+{
+	if (s->n_servers)
+		s->rs_v6 = s->servers[0].v6;
+	else
+		s->rs_v6 = s->has_sorry ? sorry_v6 : s->v6;
+}
+
 static int copy_prefixes(const struct cp_prefix *src, unsigned n, struct cp_prefix **dst)
 {
 	*dst = NULL;
@@ -171,22 +179,36 @@ err:
 	return -ENOMEM;
 }
 
-static uint64_t rs_key(const struct cp_server_conf *r)
+/* One order for both families: (family, address, port). */
+static int ip_port_cmp(const struct cp_ip *a, uint16_t pa, const struct cp_ip *b, uint16_t pb)
 {
-	return (uint64_t)r->ip << 16 | r->port;
+	int d;
+
+	if (a->v6 != b->v6)
+		return a->v6 ? 1 : -1;
+	if (a->v6)
+		d = memcmp(a->v6a, b->v6a, 16);
+	else
+		d = a->v4 < b->v4 ? -1 : a->v4 > b->v4;
+	return d ? d : (pa > pb) - (pa < pb);
+}
+
+int cp_server_cmp(const struct cp_server_conf *a, const struct cp_server_conf *b)
+{
+	struct cp_ip x = cp_server_ip(a), y = cp_server_ip(b);
+
+	return ip_port_cmp(&x, a->port, &y, b->port);
 }
 
 static int cmp_rs(const void *a, const void *b)
 {
-	uint64_t x = rs_key(a), y = rs_key(b);
-
-	return x < y ? -1 : x > y;
+	return cp_server_cmp(a, b);
 }
 
 bool cp_service_sorted(const struct cp_service_conf *s)
 {
 	for (unsigned i = 1; i < s->n_servers; i++)
-		if (rs_key(&s->servers[i - 1]) >= rs_key(&s->servers[i]))
+		if (cp_server_cmp(&s->servers[i - 1], &s->servers[i]) >= 0)
 			return false;
 	return true;
 }
@@ -197,15 +219,16 @@ void cp_service_sort_servers(struct cp_service_conf *s)
 		qsort(s->servers, s->n_servers, sizeof(s->servers[0]), cmp_rs);
 }
 
-unsigned cp_service_server_pos(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
+unsigned cp_service_server_pos_ip(const struct cp_service_conf *s, const struct cp_ip *ip,
+				  uint16_t port)
 {
-	uint64_t key = (uint64_t)ip << 16 | port;
 	unsigned lo = 0, hi = s->n_servers;
 
 	while (lo < hi) {
 		unsigned mid = (lo + hi) / 2;
+		struct cp_ip m = cp_server_ip(&s->servers[mid]);
 
-		if (rs_key(&s->servers[mid]) < key)
+		if (ip_port_cmp(&m, s->servers[mid].port, ip, port) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -213,24 +236,51 @@ unsigned cp_service_server_pos(const struct cp_service_conf *s, uint32_t ip, uin
 	return lo;
 }
 
-int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip, uint16_t port)
+unsigned cp_service_server_pos(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
+{
+	struct cp_ip a = cp_ip4(ip);
+
+	return cp_service_server_pos_ip(s, &a, port);
+}
+
+int cp_config_find_service_ip(const struct cp_config *c, uint8_t proto, const struct cp_ip *vip,
+			      uint16_t port)
 {
 	for (unsigned i = 0; i < c->n_services; i++) {
 		const struct cp_service_conf *s = &c->services[i];
+		struct cp_ip v = cp_service_vip(s);
 
-		if (s->proto == proto && s->vip == vip && s->port == port)
+		if (s->proto == proto && s->port == port && cp_ip_eq(&v, vip))
 			return (int)i;
 	}
 	return -ENOENT;
 }
 
-int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
+int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip, uint16_t port)
+{
+	struct cp_ip v = cp_ip4(vip);
+
+	return cp_config_find_service_ip(c, proto, &v, port);
+}
+
+int cp_service_find_server_ip(const struct cp_service_conf *s, const struct cp_ip *ip,
+			      uint16_t port)
 {
 	/* The lists cp keeps are sorted (cp_service_sort_servers). */
-	unsigned i = cp_service_server_pos(s, ip, port);
+	unsigned i = cp_service_server_pos_ip(s, ip, port);
+	struct cp_ip r;
 
-	return i < s->n_servers && s->servers[i].ip == ip && s->servers[i].port == port ? (int)i
-										       : -ENOENT;
+	if (i >= s->n_servers)
+		return -ENOENT;
+	r = cp_server_ip(&s->servers[i]);
+	return cp_ip_eq(&r, ip) && s->servers[i].port == port ? (int)i : -ENOENT;
+}
+
+int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port)
+{
+	struct cp_ip a = cp_ip4(ip);
+
+	return cp_service_find_server_ip(s, &a, port);
 }
 
 int cp_parse_ipv4(const char *s, uint32_t *out)
@@ -242,6 +292,61 @@ int cp_parse_ipv4(const char *s, uint32_t *out)
 		return -EINVAL;
 	*out = ntohl(a.s_addr);
 	return 0;
+}
+
+int cp_parse_ipv6(const char *s, uint8_t out[16])
+{
+	char buf[INET6_ADDRSTRLEN];
+	size_t n = strlen(s);
+
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']') {
+		if (n - 2 >= sizeof(buf))
+			return -EINVAL;
+		memcpy(buf, s + 1, n - 2);
+		buf[n - 2] = 0;
+		s = buf;
+	}
+	return inet_pton(AF_INET6, s, out) == 1 ? 0 : -EINVAL;
+}
+
+int cp_parse_ip(const char *s, uint32_t *v4, uint8_t v6[16], bool *is_v6)
+{
+	uint8_t a6[16];
+	uint32_t a4;
+
+	if (cp_parse_ipv4(s, &a4) == 0) {
+		*v4 = a4;
+		*is_v6 = false;
+		return 0;
+	}
+	if (cp_parse_ipv6(s, a6) < 0)
+		return -EINVAL;
+	memcpy(v6, a6, 16);
+	*v4 = 0;
+	*is_v6 = true;
+	return 0;
+}
+
+int cp_parse_ip_any(const char *s, struct cp_ip *out)
+{
+	struct cp_ip ip = { 0 };
+
+	if (cp_parse_ip(s, &ip.v4, ip.v6a, &ip.v6) < 0)
+		return -EINVAL;
+	*out = ip;
+	return 0;
+}
+
+const char *cp_ipv6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN])
+{
+	if (!inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN))
+		snprintf(buf, INET6_ADDRSTRLEN, "?");
+	return buf;
+}
+
+const char *cp_ip_str(const struct cp_ip *ip, char buf[INET6_ADDRSTRLEN])
+{
+	return ip->v6 ? cp_ipv6_str(ip->v6a, buf) : cp_ipv4_str(ip->v4, buf);
 }
 
 /* "addr/len" of either family: the address part into buf (INET6_ADDRSTRLEN
@@ -283,25 +388,53 @@ int cp_parse_prefix6(const char *s, uint8_t addr[16], uint8_t *plen)
 	return 0;
 }
 
-int cp_parse_addr_port(const char *s, uint32_t *ip, uint16_t *port)
+/* "addr:port": the address part (an IPv6 one in brackets) and the port. */
+static int split_addr_port(const char *s, char *buf, size_t cap, uint16_t *port)
 {
-	char buf[32];
 	const char *colon = strrchr(s, ':');
 	char *end;
 	long p;
 
-	if (!colon || (size_t)(colon - s) >= sizeof(buf))
+	if (!colon || (size_t)(colon - s) >= cap)
 		return -EINVAL;
 	memcpy(buf, s, (size_t)(colon - s));
 	buf[colon - s] = 0;
-	if (cp_parse_ipv4(buf, ip) < 0)
-		return -EINVAL;
 	if (colon[1] < '0' || colon[1] > '9')
 		return -EINVAL;
 	p = strtol(colon + 1, &end, 10);
 	if (*end || p < 0 || p > 65535)
 		return -EINVAL;
 	*port = (uint16_t)p;
+	return 0;
+}
+
+int cp_parse_addr_port(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char buf[32];
+	uint32_t a;
+	uint16_t p;
+
+	if (split_addr_port(s, buf, sizeof(buf), &p) < 0 || cp_parse_ipv4(buf, &a) < 0)
+		return -EINVAL;
+	*ip = a;
+	*port = p;
+	return 0;
+}
+
+int cp_parse_ip_port(const char *s, struct cp_ip *ip, uint16_t *port)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	struct cp_ip a = { 0 };
+	uint16_t p;
+
+	if (split_addr_port(s, buf, sizeof(buf), &p) < 0)
+		return -EINVAL;
+	/* an IPv6 address needs its brackets here: "fd00::1:80" is an address */
+	a.v6 = buf[0] == '[';
+	if (a.v6 ? cp_parse_ipv6(buf, a.v6a) < 0 : cp_parse_ipv4(buf, &a.v4) < 0)
+		return -EINVAL;
+	*ip = a;
+	*port = p;
 	return 0;
 }
 

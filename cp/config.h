@@ -5,13 +5,16 @@
  * One schema, one validator: the file loader and every API request go
  * through cp_config_from_json() (or its parts for one service or server)
  * and cp_config_validate(); nothing is applied before all of it is valid.
- * Addresses are host byte order here. */
+ * IPv4 addresses are host byte order here; IPv6 ones are 16 bytes in
+ * network order, beside the IPv4 field they replace (which is then 0). */
 #ifndef MGW_CP_CONFIG_H
 #define MGW_CP_CONFIG_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <netinet/in.h>
 
 #include <jansson.h>
 
@@ -78,7 +81,9 @@ struct cp_health_conf {
 };
 
 struct cp_server_conf {
-	uint32_t ip;
+	uint32_t ip;              /* 0 when v6 */
+	bool v6;
+	uint8_t ip6[16];
 	uint16_t port;
 	uint32_t weight;          /* 0..65535 */
 	bool drain;
@@ -88,13 +93,21 @@ struct cp_server_conf {
 
 struct cp_service_conf {
 	uint8_t proto;            /* IPPROTO_TCP / IPPROTO_UDP */
-	uint32_t vip;
+	uint32_t vip;             /* 0 when v6 */
+	bool v6;                  /* the VIP is IPv6: vip6 */
+	uint8_t vip6[16];
+	/* Its servers and sorry server are IPv6 (set at parse time from the
+	 * servers, all of one family; v6 when there are none). A v6 VIP over
+	 * v4 servers is NAT64 (fullnat only); a v4 VIP over v6 ones is
+	 * refused. */
+	bool rs_v6;
 	uint16_t port;
 	uint8_t sched, fwd, on_down;
 	uint32_t persistence_s;
 	uint32_t persistence_mask;
 	bool has_sorry;
 	uint32_t sorry_ip;
+	uint8_t sorry_ip6[16];    /* when has_sorry and rs_v6 */
 	uint16_t sorry_port;
 	bool mh_port;
 	uint32_t mh_table_size;
@@ -224,6 +237,10 @@ struct cp_config {
 	struct cp_route_conf *routes;
 	unsigned n_lips;
 	uint32_t lips[CP_MAX_LIPS];
+	/* "localips" takes both families: the IPv6 ones here (n_lips +
+	 * n_lips6 <= CP_MAX_LIPS), written after the IPv4 ones */
+	unsigned n_lips6;
+	uint8_t lips6[CP_MAX_LIPS][16];
 	/* timeouts, seconds */
 	uint32_t to_tcp_est, to_tcp_syn, to_tcp_fin, to_tcp_time_wait, to_tcp_close, to_udp;
 	uint32_t lport_guard_s;     /* a TCP tuple rests this long after its session */
@@ -280,6 +297,10 @@ json_t *cp_service_patch_merge(const struct cp_service_conf *cur, const json_t *
 /* Apply a partial server object (PATCH) over an existing one. */
 int cp_server_patch_json(const json_t *j, const char *path, struct cp_server_conf *s,
 			 struct cp_err *err);
+/* Set rs_v6 from the servers (the first one's family: the validator
+ * refuses a mix), else from the sorry server (sorry_v6, when has_sorry),
+ * else the VIP's. Run whenever the servers change. */
+void cp_service_set_rs_family(struct cp_service_conf *s, bool sorry_v6);
 void cp_service_free(struct cp_service_conf *s);
 int cp_service_copy(const struct cp_service_conf *src, struct cp_service_conf *dst);
 
@@ -293,27 +314,86 @@ int cp_config_validate(const struct cp_config *c, struct cp_err *err);
  * name another key, and a weight change must not fail on a key file. */
 int cp_config_check_keys(const struct cp_config *c, struct cp_err *err);
 
-/* Servers are kept in address order (ip, then port): the order every node
- * sees the same set in, which schedulers' tables and ipvsadm -S rely on,
- * and which keeps checks of big services linear. Cheap when sorted. */
+/* An address of either family, as the API's paths and lookups name one. */
+struct cp_ip {
+	bool v6;
+	uint32_t v4;              /* host order, when !v6 */
+	uint8_t v6a[16];          /* network order, when v6 */
+};
+
+static inline struct cp_ip cp_ip4(uint32_t v4)
+{
+	return (struct cp_ip){ .v4 = v4 };
+}
+
+static inline struct cp_ip cp_ip6(const uint8_t a[16])
+{
+	struct cp_ip ip = { .v6 = true };
+
+	memcpy(ip.v6a, a, 16);
+	return ip;
+}
+
+static inline struct cp_ip cp_service_vip(const struct cp_service_conf *s)
+{
+	return s->v6 ? cp_ip6(s->vip6) : cp_ip4(s->vip);
+}
+
+static inline struct cp_ip cp_server_ip(const struct cp_server_conf *r)
+{
+	return r->v6 ? cp_ip6(r->ip6) : cp_ip4(r->ip);
+}
+
+static inline bool cp_ip_eq(const struct cp_ip *a, const struct cp_ip *b)
+{
+	return a->v6 == b->v6 && (a->v6 ? memcmp(a->v6a, b->v6a, 16) == 0 : a->v4 == b->v4);
+}
+
+/* Servers are kept in address order (ip, then port; an IPv6 one by its
+ * 16 bytes, then port): the order every node sees the same set in, which
+ * schedulers' tables and ipvsadm -S rely on, and which keeps checks of
+ * big services linear. Cheap when sorted. */
 void cp_service_sort_servers(struct cp_service_conf *s);
 bool cp_service_sorted(const struct cp_service_conf *s);
+/* Order of two servers' (address, port): <0, 0, >0. IPv4 before IPv6
+ * (one service holds one family; this only makes the order total). */
+int cp_server_cmp(const struct cp_server_conf *a, const struct cp_server_conf *b);
 /* Where ip:port is or would go in a sorted list. */
 unsigned cp_service_server_pos(const struct cp_service_conf *s, uint32_t ip, uint16_t port);
+unsigned cp_service_server_pos_ip(const struct cp_service_conf *s, const struct cp_ip *ip,
+				  uint16_t port);
 
 /* Lookups. */
 int cp_config_find_service(const struct cp_config *c, uint8_t proto, uint32_t vip,
 			   uint16_t port);
+int cp_config_find_service_ip(const struct cp_config *c, uint8_t proto, const struct cp_ip *vip,
+			      uint16_t port);
 /* In a sorted list (binary search). */
 int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_t port);
+int cp_service_find_server_ip(const struct cp_service_conf *s, const struct cp_ip *ip,
+			      uint16_t port);
 
 /* Text helpers shared with the API. */
 int cp_parse_ipv4(const char *s, uint32_t *out);
+/* An IPv6 address in any form inet_pton takes, bare or in brackets
+ * ("[fd00::1]"), into 16 network-order bytes. 0, or -EINVAL. */
+int cp_parse_ipv6(const char *s, uint8_t out[16]);
+/* Either family: a dotted quad into *v4 (*is_v6 false), else an IPv6
+ * address (bare or bracketed) into v6 (*is_v6 true). */
+int cp_parse_ip(const char *s, uint32_t *v4, uint8_t v6[16], bool *is_v6);
+int cp_parse_ip_any(const char *s, struct cp_ip *out);
+/* RFC 5952's canonical text (inet_ntop: lowercase, "::" compressed). */
+const char *cp_ipv6_str(const uint8_t a[16], char buf[INET6_ADDRSTRLEN]);
+/* Either family's text (an IPv6 one without brackets). */
+const char *cp_ip_str(const struct cp_ip *ip, char buf[INET6_ADDRSTRLEN]);
 int cp_parse_prefix(const char *s, uint32_t *addr, uint8_t *plen);
 /* "fd00:1::2/64": an IPv6 address (any form inet_pton takes) and a length
  * 0..128. 0, or -EINVAL. */
 int cp_parse_prefix6(const char *s, uint8_t addr[16], uint8_t *plen);
+/* "10.0.0.1:80" (IPv4 only: every listen address and peer is). */
 int cp_parse_addr_port(const char *s, uint32_t *ip, uint16_t *port);
+/* "10.0.0.1:80" or "[fd00::1]:80". */
+int cp_parse_ip_port(const char *s, struct cp_ip *ip, uint16_t *port);
 const char *cp_ipv4_str(uint32_t ip, char buf[16]);
 int cp_parse_proto(const char *s, uint8_t *out);
 const char *cp_proto_name(uint8_t proto);

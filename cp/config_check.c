@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cp/config_read.h"
+#include "dp/addr6.h"
 #include "cp/keyfile.h"
 #include "cp/maglev.h"
 
@@ -147,49 +148,130 @@ static int check_lips(const struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
-struct key_idx {
-	uint64_t key;     /* ip:port */
+static const uint8_t zero16[16];
+
+/* An IPv6 address of this node: a port's ip6 or a local IP. */
+static bool is_own6(const struct cp_config *c, const uint8_t *a)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i].plen6 && memcmp(c->ports[i].ip6, a, 16) == 0)
+			return true;
+	for (unsigned i = 0; i < c->n_lips6; i++)
+		if (memcmp(c->lips6[i], a, 16) == 0)
+			return true;
+	return false;
+}
+
+/* The IPv6 local IPs are named by their place in GET /config's
+ * "localips": after the IPv4 ones. */
+static int check_lips6(const struct cp_config *c, struct cp_err *err)
+{
+	char p[32], b[INET6_ADDRSTRLEN];
+
+	for (unsigned i = 0; i < c->n_lips6; i++) {
+		const uint8_t *a = c->lips6[i];
+
+		cp_rd_index(p, sizeof(p), NULL, "localips", c->n_lips + i);
+		if (!usable_host6(a))
+			return cp_rd_fail(err, p, NULL,
+					  "%s must be a global or unique-local unicast address",
+					  cp_ipv6_str(a, b));
+		for (unsigned k = 0; k < c->n_ports; k++)
+			if (c->ports[k].plen6 && memcmp(c->ports[k].ip6, a, 16) == 0)
+				return cp_rd_fail(err, p, NULL, "%s is ports[%u].ip6",
+						  cp_ipv6_str(a, b), k);
+		for (unsigned k = 0; k < i; k++)
+			if (memcmp(c->lips6[k], a, 16) == 0)
+				return cp_rd_fail(err, p, NULL, "%s duplicates localips[%u]",
+						  cp_ipv6_str(a, b), c->n_lips + k);
+	}
+	return 0;
+}
+
+/* An entry of a list sorted to find duplicates in O(n log n): a service
+ * of 10,000 servers is checked on every API call, and a body of 100,000
+ * must be answered in milliseconds. */
+struct ent_idx {
+	const void *p;    /* the server or service */
 	uint32_t idx;     /* position in the operator's list */
 };
 
-static int cmp_key_idx(const void *a, const void *b)
+static int cmp_rs_idx(const void *a, const void *b)
 {
-	const struct key_idx *x = a, *y = b;
+	const struct ent_idx *x = a, *y = b;
+	int d = cp_server_cmp(x->p, y->p);
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	return d ? d : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-/* The first server (in list order) whose ip:port an earlier one has: -1 if
- * none, else its index and *first the earlier one's. Sorting keeps this
- * O(n log n) for any n: a service of 10,000 servers is checked on every
- * API call, and a body of 100,000 must be answered in milliseconds. */
-static int first_duplicate(const struct cp_service_conf *s, unsigned *first)
+/* (proto, family, VIP, port) */
+static int cmp_svc(const struct cp_service_conf *x, const struct cp_service_conf *y)
 {
-	struct key_idx *k;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->v6 != y->v6)
+		return x->v6 ? 1 : -1;
+	if (x->v6 && memcmp(x->vip6, y->vip6, 16))
+		return memcmp(x->vip6, y->vip6, 16);
+	if (!x->v6 && x->vip != y->vip)
+		return x->vip < y->vip ? -1 : 1;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+static int cmp_svc_idx(const void *a, const void *b)
+{
+	const struct ent_idx *x = a, *y = b;
+	int d = cmp_svc(x->p, y->p);
+
+	return d ? d : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The first entry (in list order) whose key an earlier one has: -1 if
+ * none, else its index and *first the earlier one's. eq: same key. */
+static int first_dup(struct ent_idx *k, unsigned n, int (*cmp)(const void *, const void *),
+		     bool (*eq)(const void *, const void *), unsigned *first)
+{
 	int dup = -1;
 
-	if (s->n_servers < 2 || cp_service_sorted(s))
-		return -1;   /* strictly increasing: no two alike */
-	k = malloc(s->n_servers * sizeof(*k));
-	if (!k)
-		return -1;
-	for (unsigned i = 0; i < s->n_servers; i++) {
-		k[i].key = (uint64_t)s->servers[i].ip << 16 | s->servers[i].port;
-		k[i].idx = i;
-	}
-	qsort(k, s->n_servers, sizeof(*k), cmp_key_idx);
+	qsort(k, n, sizeof(*k), cmp);
 	/* Within a run of equal keys the indices ascend: its first is the
 	 * earliest, its second the first duplicate of that key. */
-	for (unsigned i = 1; i < s->n_servers; i++) {
-		bool second = k[i].key == k[i - 1].key && (i == 1 || k[i - 2].key != k[i].key);
+	for (unsigned i = 1; i < n; i++) {
+		bool second = eq(k[i].p, k[i - 1].p) && (i == 1 || !eq(k[i - 2].p, k[i].p));
 
 		if (second && (dup < 0 || k[i].idx < (unsigned)dup)) {
 			dup = (int)k[i].idx;
 			*first = k[i - 1].idx;
 		}
 	}
+	return dup;
+}
+
+static bool eq_rs(const void *a, const void *b)
+{
+	return cp_server_cmp(a, b) == 0;
+}
+
+static bool eq_svc(const void *a, const void *b)
+{
+	return cmp_svc(a, b) == 0;
+}
+
+/* The first server (in list order) whose address and port an earlier one
+ * has: -1 if none, else its index and *first the earlier one's. */
+static int first_duplicate(const struct cp_service_conf *s, unsigned *first)
+{
+	struct ent_idx *k;
+	int dup;
+
+	if (s->n_servers < 2 || cp_service_sorted(s))
+		return -1;   /* strictly increasing: no two alike */
+	k = malloc(s->n_servers * sizeof(*k));
+	if (!k)
+		return -1;
+	for (unsigned i = 0; i < s->n_servers; i++)
+		k[i] = (struct ent_idx){ &s->servers[i], i };
+	dup = first_dup(k, s->n_servers, cmp_rs_idx, eq_rs, first);
 	free(k);
 	return dup;
 }
@@ -289,6 +371,71 @@ static int check_fwd_target(const struct cp_config *c, const struct cp_service_c
 	return 0;
 }
 
+static int check_vip4(const struct cp_config *c, const struct cp_service_conf *s,
+		      const char *p, struct cp_err *err)
+{
+	if (!usable_host(s->vip))
+		return cp_rd_fail(err, p, "vip", "must be a unicast host address");
+	if (is_port_ip(c, s->vip))
+		return cp_rd_fail(err, p, "vip", "is a port's own address");
+	if (is_lip(c, s->vip))
+		return cp_rd_fail(err, p, "vip", "is a local IP (localips)");
+	if (s->rs_v6) {
+		if (s->n_servers) {
+			char sp[64];
+
+			cp_rd_index(sp, sizeof(sp), p, "servers", 0);
+			return cp_rd_fail(err, sp, "ip", "an IPv4 VIP cannot front IPv6 servers");
+		}
+		return cp_rd_fail(err, p, "sorry_server.ip",
+				  "an IPv4 VIP cannot front IPv6 servers");
+	}
+	return 0;
+}
+
+/* The port's ip6 rule (global or unique-local unicast) for a VIP too. */
+static int check_vip6(const struct cp_config *c, const struct cp_service_conf *s,
+		      const char *p, struct cp_err *err)
+{
+	if (!usable_host6(s->vip6))
+		return cp_rd_fail(err, p, "vip", "must be a global or unique-local unicast address "
+				  "(not multicast, link-local, loopback, unspecified or v4-mapped)");
+	for (unsigned k = 0; k < c->n_ports; k++)
+		if (c->ports[k].plen6 && memcmp(c->ports[k].ip6, s->vip6, 16) == 0)
+			return cp_rd_fail(err, p, "vip", "is ports[%u].ip6", k);
+	for (unsigned k = 0; k < c->n_lips6; k++)
+		if (memcmp(c->lips6[k], s->vip6, 16) == 0)
+			return cp_rd_fail(err, p, "vip", "is a local IP (localips[%u])",
+					  c->n_lips + k);
+	return 0;
+}
+
+/* What the data path does not do with IPv6 yet (docs/config.md). */
+static int check_v6_limits(const struct cp_service_conf *s, const char *p, struct cp_err *err)
+{
+	if (s->fwd != CP_FWD_FULLNAT)
+		return cp_rd_fail(err, p, "forward",
+				  "forward %s is not supported for IPv6 services yet (fullnat is)",
+				  cp_fwd_names[s->fwd]);
+	if (s->client_address != CP_CADDR_NONE)
+		return cp_rd_fail(err, p, "client_address",
+				  "%s is not supported for IPv6 services yet (none is)",
+				  cp_caddr_names[s->client_address]);
+	if (s->synproxy)
+		return cp_rd_fail(err, p, "synproxy", "is not supported for IPv6 services yet");
+	if (s->persistence_mask != 0xffffffff)
+		return cp_rd_fail(err, p, "persistence_mask",
+				  "is an IPv4 netmask: leave it 255.255.255.255 on IPv6 services");
+	if (s->n_allow || s->n_deny)
+		return cp_rd_fail(err, p, s->n_allow ? "acl.allow" : "acl.deny",
+				  "is not supported for IPv6 services yet (leave acl empty)");
+	/* the checker speaks IPv4 alone; NAT64's v4 servers may be checked */
+	if (s->rs_v6 && s->health.type != CP_HEALTH_NONE)
+		return cp_rd_fail(err, p, "health.type",
+				  "health checks over IPv6 are not supported yet (type none)");
+	return 0;
+}
+
 static int check_service(const struct cp_config *c, const struct own_addrs *own, unsigned i,
 			 struct cp_err *err)
 {
@@ -296,15 +443,18 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 	char p[32], sp[64];
 
 	cp_rd_index(p, sizeof(p), NULL, "services", i);
-	if (!usable_host(s->vip))
-		return cp_rd_fail(err, p, "vip", "must be a unicast host address");
-	if (is_port_ip(c, s->vip))
-		return cp_rd_fail(err, p, "vip", "is a port's own address");
-	if (is_lip(c, s->vip))
-		return cp_rd_fail(err, p, "vip", "is a local IP (localips)");
-	if (s->fwd == CP_FWD_FULLNAT && c->n_lips == 0)
+	if (s->v6 ? check_vip6(c, s, p, err) < 0 : check_vip4(c, s, p, err) < 0)
+		return -EINVAL;
+	if (s->fwd == CP_FWD_FULLNAT && !s->rs_v6 && c->n_lips == 0)
 		return cp_rd_fail(err, NULL, "localips",
-				  "FULLNAT services need at least one local IP");
+				  s->v6 ? "NAT64 services (an IPv6 VIP, IPv4 servers) need at least "
+					  "one IPv4 local IP"
+					: "FULLNAT services need at least one local IP");
+	if (s->fwd == CP_FWD_FULLNAT && s->rs_v6 && c->n_lips6 == 0)
+		return cp_rd_fail(err, NULL, "localips",
+				  "FULLNAT services to IPv6 servers need at least one IPv6 local IP");
+	if ((s->v6 || s->rs_v6) && check_v6_limits(s, p, err) < 0)
+		return -EINVAL;
 	if (!contiguous_mask(s->persistence_mask))
 		return cp_rd_fail(err, p, "persistence_mask", "must be a contiguous netmask");
 	if (!cp_mh_size_ok(s->mh_table_size)) {
@@ -329,14 +479,38 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 		return cp_rd_fail(err, p, "proxy_send", "is for TCP services");
 	if (s->synproxy && (s->fwd != CP_FWD_FULLNAT || s->proto != IPPROTO_TCP))
 		return cp_rd_fail(err, p, "synproxy", "needs a TCP service with forward fullnat");
-	if (s->has_sorry && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
+	if (s->has_sorry && s->rs_v6 &&
+	    (!usable_host6(s->sorry_ip6) || (s->v6 && !memcmp(s->sorry_ip6, s->vip6, 16))))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
-	if (s->has_sorry && check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port",
-					     s->sorry_ip, s->sorry_port, err) < 0)
+	/* an IPv6 sorry server left behind when IPv4 servers came in */
+	if (s->has_sorry && !s->rs_v6 && !s->sorry_ip && memcmp(s->sorry_ip6, zero16, 16))
+		return cp_rd_fail(err, p, "sorry_server.ip", "must be of the servers' family (IPv4)");
+	if (s->has_sorry && !s->rs_v6 && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
+		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
+	if (s->has_sorry && !s->rs_v6 &&
+	    check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port", s->sorry_ip,
+			     s->sorry_port, err) < 0)
 		return -EINVAL;
 	for (unsigned r = 0; r < s->n_servers; r++) {
 		const struct cp_server_conf *rs = &s->servers[r];
 
+		if (rs->v6 != s->rs_v6) {
+			cp_rd_index(sp, sizeof(sp), p, "servers", r);
+			return cp_rd_fail(err, sp, "ip",
+					  "is IPv%c where servers[0] is IPv%c: the servers of a "
+					  "service are all of one family", rs->v6 ? '6' : '4',
+					  s->rs_v6 ? '6' : '4');
+		}
+		if (rs->v6) {
+			if (usable_host6(rs->ip6) && !is_own6(c, rs->ip6) &&
+			    !(s->v6 && !memcmp(rs->ip6, s->vip6, 16)))
+				continue;
+			cp_rd_index(sp, sizeof(sp), p, "servers", r);
+			if (!usable_host6(rs->ip6))
+				return cp_rd_fail(err, sp, "ip",
+						  "must be a global or unique-local unicast address");
+			return cp_rd_fail(err, sp, "ip", "is one of this node's own addresses");
+		}
 		if (usable_host(rs->ip) && rs->ip != s->vip && !is_own(own, rs->ip)) {
 			/* the path is made only for the message */
 			if (s->fwd == CP_FWD_FULLNAT ||
@@ -435,40 +609,98 @@ static int check_routing(const struct cp_config *c, struct cp_err *err)
 	return 0;
 }
 
-/* Two services with one proto, VIP and port: sorted keys, as for servers. */
+/* Two services with one proto, VIP (of one family) and port: sorted, as
+ * for servers. */
 static int check_service_dups(const struct cp_config *c, struct cp_err *err)
 {
-	struct key_idx *k;
-	int dup = -1, first = 0;
-	char p[32], b[16];
+	struct ent_idx *k;
+	unsigned first = 0;
+	int dup;
+	char p[32], b[INET6_ADDRSTRLEN];
+	struct cp_ip vip;
 
 	if (c->n_services < 2)
 		return 0;
 	k = malloc(c->n_services * sizeof(*k));
 	if (!k)
 		return -ENOMEM;
-	for (unsigned i = 0; i < c->n_services; i++) {
-		const struct cp_service_conf *s = &c->services[i];
-
-		k[i].key = (uint64_t)s->proto << 48 | (uint64_t)s->vip << 16 | s->port;
-		k[i].idx = i;
-	}
-	qsort(k, c->n_services, sizeof(*k), cmp_key_idx);
-	for (unsigned i = 1; i < c->n_services; i++) {
-		bool second = k[i].key == k[i - 1].key && (i == 1 || k[i - 2].key != k[i].key);
-
-		if (second && (dup < 0 || k[i].idx < (unsigned)dup)) {
-			dup = (int)k[i].idx;
-			first = (int)k[i - 1].idx;
-		}
-	}
+	for (unsigned i = 0; i < c->n_services; i++)
+		k[i] = (struct ent_idx){ &c->services[i], i };
+	dup = first_dup(k, c->n_services, cmp_svc_idx, eq_svc, &first);
 	free(k);
 	if (dup < 0)
 		return 0;
 	cp_rd_index(p, sizeof(p), NULL, "services", (size_t)dup);
-	return cp_rd_fail(err, p, NULL, "duplicates services[%d] (%s %s:%u)", first,
-			  cp_proto_name(c->services[dup].proto),
-			  cp_ipv4_str(c->services[dup].vip, b), c->services[dup].port);
+	vip = cp_service_vip(&c->services[dup]);
+	return cp_rd_fail(err, p, NULL, vip.v6 ? "duplicates services[%u] (%s [%s]:%u)"
+					       : "duplicates services[%u] (%s %s:%u)", first,
+			  cp_proto_name(c->services[dup].proto), cp_ip_str(&vip, b),
+			  c->services[dup].port);
+}
+
+/* Every local IPv6 address (the VIPs, the local IPs) rides the data
+ * path's tables as its handle, which must be its own (dp/addr6.h): sorted
+ * by handle, neighbours sharing one with another address are refused. */
+struct handle_ent {
+	uint32_t h;
+	const uint8_t *a;
+	unsigned order;           /* localips first, then services */
+	char field[48];
+};
+
+static int cmp_handle(const void *x, const void *y)
+{
+	const struct handle_ent *a = x, *b = y;
+	int d;
+
+	if (a->h != b->h)
+		return a->h < b->h ? -1 : 1;
+	d = memcmp(a->a, b->a, 16);
+	return d ? d : (a->order > b->order) - (a->order < b->order);
+}
+
+static int check_handles6(const struct cp_config *c, struct cp_err *err)
+{
+	struct handle_ent *e;
+	unsigned n = 0;
+	int rc = 0;
+
+	e = malloc((c->n_lips6 + c->n_services + 1) * sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	for (unsigned i = 0; i < c->n_lips6; i++, n++) {
+		e[n] = (struct handle_ent){ dp_ip6_handle(c->lips6[i]), c->lips6[i], n, "" };
+		cp_rd_index(e[n].field, sizeof(e[n].field), NULL, "localips", c->n_lips + i);
+	}
+	for (unsigned i = 0; i < c->n_services; i++) {
+		const struct cp_service_conf *s = &c->services[i];
+
+		if (!s->v6)
+			continue;
+		e[n] = (struct handle_ent){ dp_ip6_handle(s->vip6), s->vip6, n, "" };
+		cp_rd_index(e[n].field, sizeof(e[n].field), NULL, "services", i);
+		snprintf(e[n].field + strlen(e[n].field), sizeof(e[n].field) - strlen(e[n].field),
+			 ".vip");
+		n++;
+	}
+	qsort(e, n, sizeof(*e), cmp_handle);
+	for (unsigned i = 1; i < n && rc == 0; i++) {
+		/* the same address (services sharing a VIP) is one key */
+		if (e[i].h == e[i - 1].h && memcmp(e[i].a, e[i - 1].a, 16)) {
+			const struct handle_ent *x = &e[i - 1], *y = &e[i];
+			char bx[INET6_ADDRSTRLEN], by[INET6_ADDRSTRLEN];
+
+			if (x->order > y->order) {
+				x = &e[i];
+				y = &e[i - 1];
+			}
+			rc = cp_rd_fail(err, x->field, NULL,
+					"%s and %s %s share a table key (dp/addr6.h); use another address",
+					cp_ipv6_str(x->a, bx), y->field, cp_ipv6_str(y->a, by));
+		}
+	}
+	free(e);
+	return rc;
 }
 
 /* The API's own safety: a listener others can reach needs a token. */
@@ -575,13 +807,15 @@ int cp_config_validate(const struct cp_config *c, struct cp_err *err)
 				  "have %llu servers in all, limits.servers is %u",
 				  (unsigned long long)n_servers, c->max_servers);
 	if ((rc = check_api(c, err)) < 0 || (rc = check_ports(c, err)) < 0 ||
-	    (rc = check_routes(c, err)) < 0 || (rc = check_lips(c, err)) < 0)
+	    (rc = check_routes(c, err)) < 0 || (rc = check_lips(c, err)) < 0 ||
+	    (rc = check_lips6(c, err)) < 0)
 		return rc;
 	own_addrs(c, &own);
 	for (unsigned i = 0; i < c->n_services; i++)
 		if ((rc = check_service(c, &own, i, err)) < 0)
 			return rc;
-	if ((rc = check_service_dups(c, err)) < 0 || (rc = check_routing(c, err)) < 0)
+	if ((rc = check_service_dups(c, err)) < 0 || (rc = check_handles6(c, err)) < 0 ||
+	    (rc = check_routing(c, err)) < 0)
 		return rc;
 	return check_sync(c, err);
 }

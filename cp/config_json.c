@@ -14,6 +14,14 @@ static json_t *ip_json(uint32_t ip)
 	return json_string(cp_ipv4_str(ip, b));
 }
 
+/* RFC 5952's canonical text, which inet_ntop writes */
+static json_t *ip6_json(const uint8_t *ip6)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return json_string(cp_ipv6_str(ip6, b));
+}
+
 static json_t *prefix_json(uint32_t ip, uint8_t plen)
 {
 	char b[16];
@@ -31,7 +39,7 @@ static json_t *prefix6_json(const uint8_t *ip6, uint8_t plen)
 
 json_t *cp_server_to_json(const struct cp_server_conf *s)
 {
-	return json_pack("{s:o, s:i, s:I, s:b, s:I, s:I}", "ip", ip_json(s->ip), "port",
+	return json_pack("{s:o, s:i, s:I, s:b, s:I, s:I}", "ip", s->v6 ? ip6_json(s->ip6) : ip_json(s->ip), "port",
 			 (int)s->port, "weight", (json_int_t)s->weight, "drain", s->drain,
 			 "u_threshold", (json_int_t)s->u_threshold,
 			 "l_threshold", (json_int_t)s->l_threshold);
@@ -65,7 +73,7 @@ json_t *cp_service_to_json(const struct cp_service_conf *s)
 	for (unsigned i = 0; i < s->n_servers; i++)
 		json_array_append_new(servers, cp_server_to_json(&s->servers[i]));
 	o = json_pack("{s:s, s:o, s:i, s:s, s:s, s:I, s:o, s:s, s:b, s:I, s:o, s:o}",
-		      "proto", cp_proto_name(s->proto), "vip", ip_json(s->vip),
+		      "proto", cp_proto_name(s->proto), "vip", s->v6 ? ip6_json(s->vip6) : ip_json(s->vip),
 		      "port", (int)s->port, "scheduler", cp_sched_names[s->sched],
 		      "forward", cp_fwd_names[s->fwd],
 		      "persistence_s", (json_int_t)s->persistence_s,
@@ -74,7 +82,8 @@ json_t *cp_service_to_json(const struct cp_service_conf *s)
 		      "mh_table_size", (json_int_t)s->mh_table_size,
 		      "health", health_json(&s->health), "servers", servers);
 	json_object_set_new(o, "sorry_server",
-			    s->has_sorry ? json_pack("{s:o, s:i}", "ip", ip_json(s->sorry_ip),
+			    s->has_sorry ? json_pack("{s:o, s:i}", "ip", s->rs_v6 ? ip6_json(s->sorry_ip6)
+										 : ip_json(s->sorry_ip),
 						     "port", (int)s->sorry_port)
 					 : json_null());
 	json_object_set_new(o, "client_address", json_string(cp_caddr_names[s->client_address]));
@@ -216,6 +225,8 @@ json_t *cp_config_to_json(const struct cp_config *c)
 	a = json_array();
 	for (unsigned i = 0; i < c->n_lips; i++)
 		json_array_append_new(a, ip_json(c->lips[i]));
+	for (unsigned i = 0; i < c->n_lips6; i++)
+		json_array_append_new(a, ip6_json(c->lips6[i]));
 	json_object_set_new(o, "localips", a);
 	json_object_set_new(o, "timeouts",
 			    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",

@@ -199,17 +199,28 @@ static int parse_routes(const json_t *arr, struct cp_config *c, struct cp_err *e
 	return 0;
 }
 
+/* Both families mixed: IPv4 ones to lips[], IPv6 ones to lips6[]. An
+ * error names the operator's index; the validator names them by their
+ * own array's (cp_config_lip_index() maps back). */
 static int parse_lips(const json_t *arr, struct cp_config *c, struct cp_err *err)
 {
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		const json_t *v = json_array_get(arr, i);
+		uint8_t a6[16];
+		uint32_t a4;
+		bool v6;
 		char path[32];
 
 		cp_rd_index(path, sizeof(path), NULL, "localips", i);
 		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v) ||
-		    cp_parse_ipv4(json_string_value(v), &c->lips[i]) < 0)
-			return cp_rd_fail(err, path, NULL, "must be an IPv4 address like 10.1.0.100");
-		c->n_lips++;
+		    cp_parse_ip(json_string_value(v), &a4, a6, &v6) < 0)
+			return cp_rd_fail(err, path, NULL, strchr(json_string_value(v) ?: "", ':')
+					  ? "must be an IPv6 address like fd00::100"
+					  : "must be an IPv4 address like 10.1.0.100");
+		if (v6)
+			memcpy(c->lips6[c->n_lips6++], a6, 16);
+		else
+			c->lips[c->n_lips++] = a4;
 	}
 	return 0;
 }
@@ -338,7 +349,9 @@ int cp_server_patch_json(const json_t *o, const char *path, struct cp_server_con
 
 	RD(cp_rd_object(o, path, err));
 	RD(cp_rd_keys(o, path, keys, err));
-	RD(cp_rd_ipv4(o, path, "ip", false, &s->ip, err));
+	RD(cp_rd_ip(o, path, "ip", false, &s->ip, s->ip6, &s->v6, err));
+	if (!s->v6)
+		memset(s->ip6, 0, sizeof(s->ip6));
 	RD(cp_rd_u16(o, path, "port", 1, 65535, false, &s->port, err));
 	RD(cp_rd_uint(o, path, "weight", 0, 65535, false, &s->weight, err));
 	RD(cp_rd_bool(o, path, "drain", &s->drain, err));
@@ -385,6 +398,8 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 	static const char *const protos[] = { "tcp", "udp" };
 	static const char *const on_down[] = { "keep", "reset" };
 	const json_t *servers, *sorry, *h;
+	uint32_t sorry_ip = 0;
+	bool sorry_v6 = false;
 	uint8_t proto = 0;
 	char p[192];
 	int rc;
@@ -402,7 +417,7 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 		return cp_rd_fail(err, path, "proto", "is required");
 	RD(cp_rd_enum(o, path, "proto", protos, 2, &proto, err));
 	s->proto = proto == 0 ? IPPROTO_TCP : IPPROTO_UDP;
-	RD(cp_rd_ipv4(o, path, "vip", true, &s->vip, err));
+	RD(cp_rd_ip(o, path, "vip", true, &s->vip, s->vip6, &s->v6, err));
 	RD(cp_rd_u16(o, path, "port", 1, 65535, true, &s->port, err));
 	RD(cp_rd_enum(o, path, "scheduler", cp_sched_names, 6, &s->sched, err));
 	RD(cp_rd_enum(o, path, "forward", cp_fwd_names, 4, &s->fwd, err));
@@ -425,7 +440,7 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 		cp_rd_path(p, sizeof(p), path, "sorry_server");
 		RD(cp_rd_object(sorry, p, err));
 		RD(cp_rd_keys(sorry, p, skeys, err));
-		RD(cp_rd_ipv4(sorry, p, "ip", true, &s->sorry_ip, err));
+		RD(cp_rd_ip(sorry, p, "ip", true, &sorry_ip, s->sorry_ip6, &sorry_v6, err));
 		s->sorry_port = s->port;
 		RD(cp_rd_u16(sorry, p, "port", 1, 65535, false, &s->sorry_port, err));
 		s->has_sorry = true;
@@ -462,6 +477,16 @@ int cp_service_from_json(const json_t *o, const char *path, struct cp_service_co
 			}
 			s->n_servers++;
 		}
+	}
+	/* The servers' family: the sorry server is of it, kept where that
+	 * family's address goes. */
+	s->sorry_ip = sorry_ip;
+	cp_service_set_rs_family(s, sorry_v6);
+	if (s->has_sorry && sorry_v6 != s->rs_v6) {
+		cp_service_free(s);
+		cp_rd_path(p, sizeof(p), path, "sorry_server");
+		return cp_rd_fail(err, p, "ip", "must be of the servers' family (IPv%c)",
+				  s->rs_v6 ? '6' : '4');
 	}
 	return 0;
 }

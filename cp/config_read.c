@@ -171,6 +171,21 @@ int cp_rd_ipv4(const json_t *o, const char *path, const char *key, bool required
 	return 0;
 }
 
+int cp_rd_ip(const json_t *o, const char *path, const char *key, bool required, uint32_t *v4,
+	     uint8_t v6[16], bool *is_v6, struct cp_err *err)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!v)
+		return required ? cp_rd_fail(err, path, key, "is required") : 0;
+	/* the family the text looks like says which form it missed */
+	if (!clean_string(v) || cp_parse_ip(json_string_value(v), v4, v6, is_v6) < 0)
+		return cp_rd_fail(err, path, key, json_is_string(v) && strchr(json_string_value(v), ':')
+				  ? "must be an IPv6 address like fd00::1"
+				  : "must be an IPv4 address like 10.0.0.1");
+	return 0;
+}
+
 int cp_rd_enum(const json_t *o, const char *path, const char *key, const char *const *names,
 	       unsigned n, uint8_t *out, struct cp_err *err)
 {

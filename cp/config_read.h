@@ -34,6 +34,9 @@ int cp_rd_string_or_null(const json_t *o, const char *path, const char *key, cha
 			 size_t cap, struct cp_err *err);
 int cp_rd_ipv4(const json_t *o, const char *path, const char *key, bool required, uint32_t *out,
 	       struct cp_err *err);
+/* An address of either family (cp_parse_ip). */
+int cp_rd_ip(const json_t *o, const char *path, const char *key, bool required, uint32_t *v4,
+	     uint8_t v6[16], bool *is_v6, struct cp_err *err);
 int cp_rd_enum(const json_t *o, const char *path, const char *key, const char *const *names,
 	       unsigned n, uint8_t *out, struct cp_err *err);
 /* An array (or absent: *arr = NULL) of at most max elements. */
