@@ -104,8 +104,10 @@ void cp_announce_locked(struct cp *cp)
 		free(vips);
 		return;   /* keep announcing what we did */
 	}
+	/* the speakers are IPv4-only: an IPv6 VIP (vip 0) is not announced */
 	for (unsigned i = 0; i < c->n_services; i++)
-		vips[nv++] = c->services[i].vip;
+		if (!c->services[i].v6)
+			vips[nv++] = c->services[i].vip;
 	qsort(vips, nv, sizeof(*vips), cmp_u32);
 	for (unsigned i = 0; i < nv; i++) {
 		if (i && vips[i] == vips[i - 1])
