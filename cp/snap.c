@@ -244,13 +244,43 @@ static int punt_maps(const struct cp_config *c, struct dp_snap *s)
 
 /* The key of a service's stable id (host order; the data plane's lookup
  * key, in network order, is a different thing). */
-static uint64_t svc_key(const struct cp_service_conf *s)
+uint64_t cp_snap_svc_key(const struct cp_service_conf *s)
 {
+	/* an IPv6 VIP by its handle (distinct among our addresses: the
+	 * validator says so), with a bit IPv4's keys never have */
+	if (s->v6)
+		return 1ull << 56 | dp_snap_svc_key(s->proto, ntohl(dp_ip6_handle(s->vip6)), s->port);
 	return dp_snap_svc_key(s->proto, s->vip, s->port);
+}
+
+#define svc_key cp_snap_svc_key
+
+/* 46 bits of a fixed hash of an IPv6 address (ids must stay the same
+ * across restarts of the control plane's tables, so no seed). */
+static uint64_t key6(const uint8_t a[16])
+{
+	uint64_t hi, lo, h;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	h = (hi ^ (lo * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull;
+	h ^= h >> 31;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 29;
+	return h & ((1ull << 46) - 1);
+}
+
+uint64_t cp_snap_server_key(const struct cp_server_conf *r)
+{
+	if (r->v6)
+		return 1ull << 63 | key6(r->ip6) << 16 | r->port;
+	return (uint64_t)r->ip << 16 | r->port;
 }
 
 uint64_t cp_snap_sorry_key(const struct cp_service_conf *s)
 {
+	if (s->rs_v6)
+		return 1ull << 63 | 1ull << 62 | key6(s->sorry_ip6) << 16 | s->sorry_port;
 	return 1ull << 48 | (uint64_t)s->sorry_ip << 16 | s->sorry_port;
 }
 
@@ -356,6 +386,8 @@ void cp_snap_free(struct dp_snap *s)
 	free(s->svc);
 	free(s->rs_reset);
 	dp_map_free(s->addrs);
+	dp_map_free(s->addrs6);
+	free(s->addr6);
 	dp_map_free(s->svcs);
 	free(s);
 }
@@ -365,6 +397,24 @@ static int add_addr(struct dp_map *m, uint32_t ip, uint32_t kind, uint32_t idx)
 	int rc = dp_map_put(m, htonl(ip), kind << 24 | idx);
 
 	/* Several services share a VIP: the first entry is enough. */
+	return rc == -EEXIST ? 0 : rc;
+}
+
+/* One of our IPv6 addresses: by its handle in addrs (which the session
+ * code keys by), and in addr6/addrs6 with the full address, which
+ * dp_snap_addr6 checks. */
+static int add_addr6(struct dp_snap *s, const uint8_t a[16], uint32_t val)
+{
+	uint32_t h = dp_ip6_handle(a);
+	int rc = dp_map_put(s->addrs6, h, s->n_addr6);
+
+	if (rc == -EEXIST)
+		return 0;   /* a VIP several services share */
+	if (rc < 0)
+		return rc;
+	memcpy(s->addr6[s->n_addr6].a, a, 16);
+	s->addr6[s->n_addr6++].val = val;
+	rc = dp_map_put(s->addrs, h, val);
 	return rc == -EEXIST ? 0 : rc;
 }
 
@@ -440,6 +490,10 @@ static int sorry_server(struct cp_snap_in *in, const struct cp_service_conf *cs,
 			return rc;
 		ds->has_sorry = 1;
 		ds->sorry.ip = htonl(cs->sorry_ip);
+		if (cs->rs_v6) {
+			memcpy(ds->sorry.ip6, cs->sorry_ip6, 16);
+			ds->sorry.ip = dp_ip6_handle(cs->sorry_ip6);
+		}
 		ds->sorry.port = htons(cs->sorry_port);
 		ds->sorry.weight = 1;
 	}
@@ -522,8 +576,10 @@ static int snap_alloc(const struct cp_snap_in *in, struct dp_snap **out,
 	*block = n_rs ? calloc(n_rs, sizeof(**block)) : NULL;
 	if (!s->svc || (n_rs && !*block) ||
 	    dp_map_create(c->n_services, &s->svcs) < 0 ||
-	    dp_map_create(c->n_ports + c->n_lips + c->n_services + in->n_lip_hold,
-			  &s->addrs) < 0) {
+	    dp_map_create(c->n_ports + c->n_lips + c->n_lips6 + c->n_services + in->n_lip_hold,
+			  &s->addrs) < 0 ||
+	    dp_map_create(c->n_lips6 + c->n_services, &s->addrs6) < 0 ||
+	    !(s->addr6 = calloc(c->n_lips6 + c->n_services + 1, sizeof(*s->addr6)))) {
 		free(*block);
 		*block = NULL;
 		cp_snap_free(s);
@@ -536,7 +592,10 @@ static int snap_alloc(const struct cp_snap_in *in, struct dp_snap **out,
 /* What the data plane needs of a service's own fields. */
 static void service_fields(const struct cp_service_conf *cs, struct dp_service *ds)
 {
-	ds->vip = htonl(cs->vip);
+	ds->vip = cs->v6 ? dp_ip6_handle(cs->vip6) : htonl(cs->vip);
+	ds->vip_v6 = cs->v6;
+	ds->rs_v6 = cs->rs_v6;
+	memcpy(ds->vip6, cs->vip6, 16);
 	ds->port = htons(cs->port);
 	ds->proto = cs->proto;
 	ds->sched = sched_of(cs->sched);
@@ -558,7 +617,8 @@ static void service_fields(const struct cp_service_conf *cs, struct dp_service *
 static void server_fields(const struct cp_snap_in *in, const struct cp_server_conf *r,
 			  struct dp_service *ds, struct dp_server *d)
 {
-	d->ip = htonl(r->ip);
+	d->ip = r->v6 ? dp_ip6_handle(r->ip6) : htonl(r->ip);
+	memcpy(d->ip6, r->ip6, 16);
 	d->port = htons(r->port);
 	d->weight = r->weight;
 	d->flags = (uint16_t)((r->drain ? DP_RS_DRAIN : 0) |
@@ -570,6 +630,53 @@ static void server_fields(const struct cp_snap_in *in, const struct cp_server_co
 		d->l_thr = r->l_threshold ? (r->l_threshold + n - 1) / n : d->u_thr * 3 / 4;
 		ds->has_thr = 1;
 	}
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* An IPv6 service's servers with their ids: no key in the order of the
+ * lists (16 bytes and a port), so each id is looked up by its key, and
+ * the previous snapshot's servers whose id is not among the new ones are
+ * retired. */
+static int service_servers6(struct cp_snap_in *in, const struct cp_service_conf *cs,
+			    struct dp_service *ds, const struct dp_service *prev_svc,
+			    struct cp_err *err)
+{
+	uint32_t n_prev = prev_svc ? prev_svc->n_servers : 0, *ids = NULL;
+	int rc = 0;
+
+	if (cs->n_servers && !(ids = malloc(cs->n_servers * sizeof(*ids))))
+		return -ENOMEM;
+	for (unsigned k = 0; k < cs->n_servers; k++) {
+		struct dp_server *d = &ds->servers[k];
+
+		rc = take_id(in->rs_ids, svc_key(cs), cp_snap_server_key(&cs->servers[k]), &in->got_rs,
+			     &d->id, err);
+		if (rc < 0)
+			goto out;
+		server_fields(in, &cs->servers[k], ds, d);
+		ids[k] = d->id;
+	}
+	if (cs->n_servers)
+		qsort(ids, cs->n_servers, sizeof(*ids), cmp_u32);
+	for (uint32_t k = 0; k < n_prev; k++) {
+		uint32_t id = prev_svc->servers[k].id;
+
+		if (!cs->n_servers || !bsearch(&id, ids, cs->n_servers, sizeof(*ids), cmp_u32)) {
+			rc = list_add(&in->gone_rs, id);
+			if (rc < 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(ids);
+	return rc;
 }
 
 /* The service's servers with their ids. Both lists are in address order
@@ -584,6 +691,8 @@ static int service_servers(struct cp_snap_in *in, const struct cp_service_conf *
 	uint32_t pk = 0, n_prev = prev_svc ? prev_svc->n_servers : 0;
 	int rc;
 
+	if (cs->rs_v6)
+		return service_servers6(in, cs, ds, prev_svc, err);
 	for (unsigned k = 0; k < cs->n_servers; k++) {
 		const struct cp_server_conf *r = &cs->servers[k];
 		struct dp_server *d = &ds->servers[k];
@@ -661,9 +770,15 @@ static int build_service(struct cp_snap_in *in, struct dp_snap *s, unsigned i,
 		if (rc < 0)
 			return rc;
 	}
+	/* IPv6: FULLNAT (to IPv6 servers, or NAT64 to IPv4 ones) is what
+	 * the data path serves so far; the validator refuses the rest */
+	if (cs->v6 && cs->fwd != CP_FWD_FULLNAT)
+		return 0;
 	rc = dp_map_put(s->svcs, dp_snap_svc_key(cs->proto, ds->vip, ds->port), i);
 	if (rc < 0)
 		return rc;
+	if (cs->v6)
+		return add_addr6(s, cs->vip6, DP_ADDR_VIP << 24 | i);
 	return add_addr(s->addrs, cs->vip, DP_ADDR_VIP, i);
 }
 
@@ -700,6 +815,17 @@ static int snap_addrs(const struct cp_snap_in *in, struct dp_snap *s)
 		return rc;
 	s->laddr.n_lips = c->n_lips;
 	s->laddr.n_lips4 = c->n_lips;
+	/* the IPv6 ones after them (not taken over by sync yet: always
+	 * answered) */
+	for (unsigned j = 0; j < c->n_lips6 && s->laddr.n_lips < DP_MAX_LIPS; j++) {
+		uint32_t i = s->laddr.n_lips++;
+
+		s->laddr.lip[i] = dp_ip6_handle(c->lips6[j]);
+		memcpy(s->laddr.lip6[i], c->lips6[j], 16);
+		rc = add_addr6(s, c->lips6[j], DP_ADDR_LIP << 24 | i);
+		if (rc < 0)
+			return rc;
+	}
 	s->laddr.lport_min = (uint16_t)c->lport_min;
 	s->laddr.lport_max = (uint16_t)c->lport_max;
 	s->laddr.guard_ms = c->lport_guard_s * 1000;

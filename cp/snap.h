@@ -36,9 +36,13 @@ struct cp_snap_in {
 
 void cp_snap_in_done(struct cp_snap_in *in);
 
-/* The second half of a sorry server's key in the server id space (apart
- * from the servers' ip << 16 | port): its id is cp_ids_find(rs_ids, the
- * service's key, this). */
+/* The keys of the stable ids: a service's (the first half of its
+ * servers' too) and a server's in its service (IPv4: ip << 16 | port;
+ * IPv6: a hash of address and port, tagged apart), and the sorry
+ * server's (apart from the servers'). An id is cp_ids_find(svc_ids,
+ * service key, 0) or cp_ids_find(rs_ids, service key, server key). */
+uint64_t cp_snap_svc_key(const struct cp_service_conf *s);
+uint64_t cp_snap_server_key(const struct cp_server_conf *r);
 uint64_t cp_snap_sorry_key(const struct cp_service_conf *s);
 
 int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);

@@ -71,6 +71,7 @@ struct bench {
 	json_t *res;                 /* every number, printed as the last line */
 	bool sync_on;                /* sync.c: lcores made with sync rings, snapshot sync on */
 	const char *suffix;          /* appended to every result's key (a run done again) */
+	bool v6;                     /* the runs' frames are IPv6 (bench_v6) */
 };
 
 /* A round of a measurement. The box is shared: a round in which this
@@ -83,10 +84,13 @@ struct bench_round {
 };
 
 /* main.c */
+int bench_make_v6(struct bench *b);
 void bench_round_begin(struct bench_round *r);
 /* true: keep the round; false: measure it again */
 bool bench_round_done(struct bench *b, struct bench_round *r);
 int bench_lcore_new(struct bench *b, uint32_t capacity);
+/* fast.c: the IPv6 runs (established 10 k, new connections) */
+int bench_v6(struct bench *b);
 void bench_lcore_free(struct bench *b);
 /* One iteration of the data core on what is in the wire: rx, FULLNAT,
  * tx, timers. Returns the TSC cycles it took; *n gets the packets. */
@@ -101,7 +105,21 @@ void bench_print_drops(const struct dp_lcore *lc);
 struct bench_tuple {
 	uint32_t src, dst;
 	uint16_t sport, dport;
+	bool v6;                     /* an IPv6 frame: the addresses embedded (bench_addr6) */
 };
+
+/* The IPv6 runs' addresses: each IPv4 one of the IPv4 runs as fd00::a.b.c.d,
+ * so that the runs' bookkeeping (and its checks) is the same for both. */
+static inline void bench_addr6(uint8_t a[16], uint32_t v4)
+{
+	for (unsigned i = 0; i < 12; i++)
+		a[i] = 0;
+	a[0] = 0xfd;
+	a[12] = (uint8_t)(v4 >> 24);
+	a[13] = (uint8_t)(v4 >> 16);
+	a[14] = (uint8_t)(v4 >> 8);
+	a[15] = (uint8_t)v4;
+}
 
 /* Sequence numbers and options of a frame (bench_tcp_frame_x), or what a
  * frame the balancer sent carried (bench_frame_tcp). ts: the timestamps

@@ -8,11 +8,16 @@
 #include "tests/bench/bench.h"
 
 #define HDRS (DP_ETH_HLEN + 20 + 20)
+#define HDRS6 (DP_ETH_HLEN + 40 + 20)
 
 static uint16_t tcp_csum(const uint8_t *ip, const uint8_t *tcp, uint16_t tcp_len)
 {
 	uint32_t sum = 0;
 	uint16_t w;
+
+	if ((ip[0] >> 4) == 6)
+		return (uint16_t)~dp_csum_fold(dp_csum_partial(
+			tcp, tcp_len, dp_csum_pseudo6(ip + 8, ip + 24, tcp_len, DP_IPPROTO_TCP)));
 
 	sum = dp_csum_partial(ip + 12, 8, sum);
 	w = htons(DP_IPPROTO_TCP);
@@ -60,7 +65,7 @@ void bench_tcp_frame_x(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8
 {
 	uint8_t opt[20];
 	uint32_t olen = x->ts ? put_opts(opt, flags, x) : 0;
-	uint32_t len = HDRS + olen + payload, flen = len < 60 ? 60 : len;
+	uint32_t len = (t->v6 ? HDRS6 : HDRS) + olen + payload, flen = len < 60 ? 60 : len;
 	uint8_t *f, *ip, *tcp;
 	uint16_t c;
 
@@ -75,9 +80,18 @@ void bench_tcp_frame_x(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8
 	memset(f, 0, flen);
 	memcpy(f, dst_mac, 6);
 	memcpy(f + 6, src_mac, 6);
-	dp_put_u16(f + 12, DP_ETH_P_IPV4);
+	dp_put_u16(f + 12, t->v6 ? DP_ETH_P_IPV6 : DP_ETH_P_IPV4);
 
 	ip = f + DP_ETH_HLEN;
+	if (t->v6) {
+		uint8_t s6[16], d6[16];
+
+		bench_addr6(s6, t->src);
+		bench_addr6(d6, t->dst);
+		dp_put_ip6(ip, 0, (uint16_t)(len - DP_ETH_HLEN - 40), DP_IPPROTO_TCP, 64, s6, d6);
+		tcp = ip + 40;
+		goto l4;
+	}
 	ip[0] = 0x45;
 	dp_put_u16(ip + 2, (uint16_t)(len - DP_ETH_HLEN));
 	dp_put_u16(ip + 4, (uint16_t)t->sport);
@@ -90,6 +104,7 @@ void bench_tcp_frame_x(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8
 	memcpy(ip + 10, &c, 2);
 
 	tcp = ip + 20;
+l4:
 	dp_put_u16(tcp, t->sport);
 	dp_put_u16(tcp + 2, t->dport);
 	dp_put_u32(tcp + 4, x->seq);
@@ -113,13 +128,15 @@ void bench_tcp_frame(struct rte_mbuf *m, const uint8_t dst_mac[6], const uint8_t
 
 bool bench_frame_tcp(const struct rte_mbuf *m, uint8_t *flags, struct bench_tcp_x *x)
 {
-	const uint8_t *tcp = rte_pktmbuf_mtod(m, const uint8_t *) + DP_ETH_HLEN + 20;
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t l3 = dp_get_u16(f + 12) == DP_ETH_P_IPV6 ? 40 : 20;
+	const uint8_t *tcp = f + DP_ETH_HLEN + l3;
 	uint32_t hlen;
 
-	if (m->data_len < HDRS)
+	if (m->data_len < DP_ETH_HLEN + l3 + 20)
 		return false;
 	hlen = (uint32_t)(tcp[12] >> 4) * 4;
-	if (hlen < 20 || DP_ETH_HLEN + 20 + hlen > m->data_len)
+	if (hlen < 20 || DP_ETH_HLEN + l3 + hlen > m->data_len)
 		return false;
 	*flags = tcp[13];
 	x->seq = dp_get_u32(tcp + 4);
@@ -146,11 +163,48 @@ bool bench_frame_tcp(const struct rte_mbuf *m, uint8_t *flags, struct bench_tcp_
 	return true;
 }
 
+/* An IPv6 frame: the embedded addresses back (false for others) and the
+ * TCP checksum over the pseudo-header. */
+static bool frame_read6(const struct rte_mbuf *m, struct bench_tuple *t, bool csum)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *) + DP_ETH_HLEN, *tcp = ip + 40;
+	uint8_t s6[16], d6[16], copy[2], *w;
+	uint16_t plen, got, want;
+
+	if (m->data_len < HDRS6 || (ip[0] >> 4) != 6 || ip[6] != DP_IPPROTO_TCP)
+		return false;
+	t->v6 = true;
+	t->src = dp_get_u32(ip + 20);
+	t->dst = dp_get_u32(ip + 36);
+	bench_addr6(s6, t->src);
+	bench_addr6(d6, t->dst);
+	if (memcmp(s6, ip + 8, 16) || memcmp(d6, ip + 24, 16))
+		return false;
+	t->sport = dp_get_u16(tcp);
+	t->dport = dp_get_u16(tcp + 2);
+	if (!csum)
+		return true;
+	plen = dp_get_u16(ip + 4);
+	if (plen < 20 || DP_ETH_HLEN + 40u + plen > m->data_len)
+		return false;
+	memcpy(&got, tcp + 16, 2);
+	memcpy(copy, tcp + 16, 2);
+	w = (uint8_t *)(uintptr_t)(tcp + 16);
+	w[0] = w[1] = 0;
+	want = tcp_csum(ip, tcp, plen);
+	memcpy(w, copy, 2);
+	return got == want;
+}
+
 bool bench_frame_read(const struct rte_mbuf *m, struct bench_tuple *t, bool csum)
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	const uint8_t *ip = f + DP_ETH_HLEN, *tcp = ip + 20;
 	uint16_t ip_len, got, want;
+
+	if (m->data_len >= DP_ETH_HLEN && dp_get_u16(f + 12) == DP_ETH_P_IPV6)
+		return frame_read6(m, t, csum);
+	t->v6 = false;
 
 	if (m->data_len < HDRS || dp_get_u16(f + 12) != DP_ETH_P_IPV4 || ip[0] != 0x45 ||
 	    ip[9] != DP_IPPROTO_TCP)

@@ -60,7 +60,7 @@ static void sp_frame(struct bench *b, struct rte_mbuf *m, const struct sp_slot *
 {
 	uint32_t isn = sp_isn(s->conn);
 	struct bench_tcp_x x = { .ts = true, .tsval = 1000 + s->step };
-	struct bench_tuple t = { sp_cip(s->conn), BENCH_VIP(0), sp_cport(s->conn), BENCH_VPORT };
+	struct bench_tuple t = { sp_cip(s->conn), BENCH_VIP(0), sp_cport(s->conn), BENCH_VPORT, false };
 	uint8_t fl;
 
 	switch (s->step) {
@@ -75,7 +75,7 @@ static void sp_frame(struct bench *b, struct rte_mbuf *m, const struct sp_slot *
 		fl = DP_TCP_ACK;
 		break;
 	case 2:         /* the server answers mgw's SYN */
-		t = (struct bench_tuple){ s->rip, s->lip, s->rport, s->lport };
+		t = (struct bench_tuple){ s->rip, s->lip, s->rport, s->lport, false };
 		x.seq = 0x30000000u + s->conn;
 		x.ack = isn + 1;
 		x.tsval = 5000;

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# IPv6 FULLNAT (issue 18): a v6 VIP in front of v6 servers, through v6
+# local IPs, beside an IPv4 service on the same ports.
+# - curl -6 through the VIP reaches both servers (rr), a 10 MB transfer
+#   comes back intact, UDP over IPv6 is echoed by the servers
+# - the servers see the local IP as the client (FULLNAT), and their
+#   kernels find it by neighbour discovery (mgw answers NS for its v6 VIP
+#   and local IPs); mgw finds the servers by its own NS (nd_requests) and
+#   learns their NAs
+# - NAT64: the same VIP on other ports in front of the IPv4 servers, through
+#   the IPv4 local IP: curl -6 reaches both, 10 MB intact, UDP echoed
+# - the VIP answers ping -6; IPv4 through its own VIP still works
+source "$(dirname "$0")/../../lib/common.sh"
+source "$(dirname "$0")/../../lib/testbed.sh"
+tb_init ipv6_fullnat 90
+HERE=$(cd "$(dirname "$0")" && pwd)
+VIP6=fd00:1::10 CADDR=fd00:1::1 LIP6=fd00:2::100
+b6() { echo "fd00:2::$((10 + $1))"; }
+tb_jtrue_sessions() { tb_api GET /api/v1/sessions | tb_jtrue "$1"; }
+
+tb_topology 2
+tb_client sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
+tb_client ip addr add $CADDR/64 dev c0 nodad
+for i in 1 2; do
+	tb_x b$i sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+	tb_x b$i ip addr add "$(b6 $i)/64" dev eth0 nodad
+	tb_nginx_start $i 8080 "$(tb_backend_ip $i) [$(b6 $i)]"
+	tb_bg b$i "udp6-b$i" $TB_PY -u "$TB_ROOT/tests/lib/udp_echo.py" "$(b6 $i)" 53 "b$i"
+	tb_udp_echo $i 53
+done
+head -c 10485760 /dev/urandom >"$TB_DIR/big.bin"
+for i in 1 2; do
+	tb_wait 10 tb_x b$i bash -c "exec 3<>/dev/tcp/$(b6 $i)/8080" || { tb_log "nginx b$i not on v6"; exit 1; }
+done
+servers6="[ { \"ip\": \"$(b6 1)\", \"port\": 8080 }, { \"ip\": \"$(b6 2)\", \"port\": 8080 } ]"
+udp6="[ { \"ip\": \"$(b6 1)\", \"port\": 53 }, { \"ip\": \"$(b6 2)\", \"port\": 53 } ]"
+MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
+  { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $servers6 },
+  { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 53, \"scheduler\": \"rr\", \"servers\": $udp6 },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8064, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
+  { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 5364, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 53 2) } ]"
+sed -i -e 's|"ip": "10.0.0.2/24" }|"ip": "10.0.0.2/24", "ip6": "fd00:1::2/64" }|' \
+	-e 's|"ip": "10.1.0.2/24" }|"ip": "10.1.0.2/24", "ip6": "fd00:2::2/64" }|' "$TB_DIR/mgw.json"
+tb_mgw_start || exit 1
+
+tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT and NAT64 on TCP)" "2" \
+	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
+seen=""
+for k in 1 2 3 4; do
+	seen+=$(tb_client curl -6 -sf -m 5 -g "http://[$VIP6]/")
+done
+tb_check "curl -6 through the v6 VIP reaches b1" grep -q b1 <<<"$seen"
+tb_check "curl -6 through the v6 VIP reaches b2" grep -q b2 <<<"$seen"
+want=$(sha256sum <"$TB_DIR/big.bin" | cut -d' ' -f1)
+got=$(tb_client curl -6 -sf -m 20 -g "http://[$VIP6]/big" | sha256sum | cut -d' ' -f1)
+tb_expect_eq "10 MB over IPv6 FULLNAT: intact" "$want" "$got"
+# a slow download holds a connection open: the server's socket shows its peer
+tb_bg c slow6 curl -6 -s -m 30 --limit-rate 200k -o /dev/null -g "http://[$VIP6]/big"
+seen_lip() { grep -q "\[$LIP6\]" <<<"$(tb_x b1 ss -tn; tb_x b2 ss -tn)"; }
+tb_wait 5 seen_lip
+tb_check "the server's peer is the local IP [$LIP6] (FULLNAT)" seen_lip
+tb_check "GET /sessions: the v6 session, addresses in brackets" tb_jtrue_sessions \
+	"any(x['client'].startswith('[$CADDR]:') and x['vip'] == '[$VIP6]:80' and x['local'].startswith('[$LIP6]:') and x['server'].startswith('[fd00:2::1') for x in j['sessions'])"
+kill "$TB_LAST_PID" 2>/dev/null
+ans=$(tb_client $TB_PY -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b'hello6', ('$VIP6', 53)); print(s.recvfrom(100)[0].decode())")
+tb_check "UDP over IPv6: echoed by a server ($ans)" grep -Eq '^b[12]:hello6$' <<<"$ans"
+tb_check "mgw asked for the servers by NS" tb_stat_ge "j['totals']['nd_requests']" 1
+tb_check "IPv6 sessions made" tb_stat_ge "j['totals']['sessions_created']" 6
+
+# NAT64: the same v6 VIP on other ports, in front of the IPv4 servers
+# (through the IPv4 local IP): the header translated both ways
+seen=""
+for k in 1 2 3 4; do
+	seen+=$(tb_client curl -6 -sf -m 5 -g "http://[$VIP6]:8064/")
+done
+tb_check "NAT64: curl -6 reaches the IPv4 server b1" grep -q b1 <<<"$seen"
+tb_check "NAT64: and b2" grep -q b2 <<<"$seen"
+got=$(tb_client curl -6 -sf -m 20 -g "http://[$VIP6]:8064/big" | sha256sum | cut -d' ' -f1)
+tb_expect_eq "NAT64: 10 MB intact" "$want" "$got"
+tb_bg c slow64 curl -6 -s -m 30 --limit-rate 200k -o /dev/null -g "http://[$VIP6]:8064/big"
+seen_lip4() { grep -q "10.1.0.100:" <<<"$(tb_x b1 ss -tn; tb_x b2 ss -tn)"; }
+tb_wait 5 seen_lip4
+tb_check "NAT64: the IPv4 server's peer is the IPv4 local IP" seen_lip4
+tb_check "GET /sessions: the NAT64 session, v6 client side, v4 server side" tb_jtrue_sessions \
+	"any(x['vip'] == '[$VIP6]:8064' and x['local'].startswith('10.1.0.100:') and x['server'].startswith('10.1.0.1') for x in j['sessions'])"
+kill "$TB_LAST_PID" 2>/dev/null
+ans=$(tb_client $TB_PY -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
+s.sendto(b'hello64', ('$VIP6', 5364)); print(s.recvfrom(100)[0].decode())")
+tb_check "NAT64: UDP echoed by an IPv4 server ($ans)" grep -Eq '^b[12]:hello64$' <<<"$ans"
+
+got=$(tb_client $TB_PY "$HERE/../ipv6_port/ping6.py" $VIP6 3)
+tb_expect_eq "ping -6 of the VIP: replies" 3 "$got"
+tb_check "IPv4 through its VIP still works" tb_client curl -sf -m 5 -o /dev/null "http://$TB_VIP/"
+tb_mgw_stop
+tb_expect_eq "mgw exits 0" 0 "$MGW_RC"
+tb_done
