@@ -121,14 +121,14 @@ json_t *cp_status_json(struct cp *cp);
 json_t *cp_stats_json(struct cp *cp);
 /* GET /sessions as JSON text (malloc'ed), written as the tables are
  * walked: no JSON tree of a hundred thousand objects. */
-char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit);
+char *cp_sessions_text(struct cp *cp, const struct cp_ip *vip, uint64_t limit);
 /* One service with its servers' read-only state (status, connections),
  * or NULL when it does not exist. */
-json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);
+json_t *cp_service_view(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port);
 json_t *cp_services_view(struct cp *cp);
 /* One server of a service with its live state, or NULL. */
-json_t *cp_server_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
-		       uint16_t rport);
+json_t *cp_server_view(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port,
+		       const struct cp_ip *ip, uint16_t rport);
 json_t *cp_routing_json(struct cp *cp);
 json_t *cp_cluster_json(struct cp *cp);
 /* Prometheus text exposition (malloc'ed). */
@@ -138,8 +138,8 @@ char *cp_metrics_text(struct cp *cp);
  * pick for its next connection). -ENOENT: no such service; -EOPNOTSUPP:
  * the scheduler's pick is not a function of the client; -EHOSTUNREACH: no
  * usable server. Addresses host order. */
-int cp_lookup(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t src,
-	      uint16_t sport, uint32_t *rs_ip, uint16_t *rs_port);
+int cp_lookup(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port,
+	      const struct cp_ip *src, uint16_t sport, struct cp_ip *rs_ip, uint16_t *rs_port);
 
 /* Write the running config to its file: a temp file, fsync, rename; the
  * previous file is kept as FILE.bak. */
@@ -149,7 +149,7 @@ int cp_config_save(struct cp *cp, struct cp_err *err);
 void cp_stats_zero(struct cp *cp);
 /* The same for one service and its servers (ipvsadm -Z -t VIP:PORT);
  * -ENOENT when there is no such service. Addresses host order. */
-int cp_service_stats_zero(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port);
+int cp_service_stats_zero(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port);
 
 /* Fault injection for tests (POST /debug/fault): -EPERM unless
  * debug.fault_injection; -EINVAL with msg for an unknown kind. */
@@ -158,9 +158,9 @@ int cp_fault(struct cp *cp, const json_t *req, char *msg, size_t len);
 /* Clear a faulty state (POST /status/recover): -EALREADY when not faulty. */
 int cp_recover(struct cp *cp);
 
-/* Drop sessions now: all (vip 0) or of a VIP; or those of one server. */
-int cp_sessions_flush(struct cp *cp, uint32_t vip);
-int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
-		    uint16_t rport);
+/* Drop sessions now: all (vip NULL) or of a VIP; or those of one server. */
+int cp_sessions_flush(struct cp *cp, const struct cp_ip *vip);
+int cp_server_flush(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port,
+		    const struct cp_ip *ip, uint16_t rport);
 
 #endif

@@ -26,6 +26,7 @@
 #include <rte_version.h>
 
 #include "cp/cp_int.h"
+#include "cp/snap.h"
 #include "cp/tbuf.h"
 #include "dp/fault.h"
 
@@ -220,24 +221,27 @@ struct svc_lines {
 };
 
 static void server_lines(struct cp *cp, struct svc_lines *L, const struct cp_service_conf *s,
-			 const char *old_lbl, const char *vip, uint32_t rip, uint16_t rport,
-			 const struct cp_server_conf *r)
+			 const char *old_lbl, const char *vip, const struct cp_server_conf *r)
 {
 	static const char *const statuses[] = { "up", "down", "draining", "drained", "disabled" };
-	char a[16], lbl[192];
+	char a[INET6_ADDRSTRLEN + 2], t[INET6_ADDRSTRLEN], lbl[256];
+	struct cp_ip ip = cp_server_ip(r);
+	uint16_t rport = r->port;
 	struct dp_rs_stats rs;
 	uint32_t id;
-	bool have = cp_ids_find(cp->rs_ids, dp_snap_svc_key(s->proto, s->vip, s->port),
-				(uint64_t)rip << 16 | rport, &id) == 0;
+	bool have = cp_ids_find(cp->rs_ids, cp_snap_svc_key(s), cp_snap_server_key(r), &id) == 0;
 	const char *status;
 	json_t *h;
 
 	memset(&rs, 0, sizeof(rs));
 	if (have)
 		cp_rs_counters(cp, id, &rs);
-	cp_ipv4_str(rip, a);
+	/* remote_address is the bare address (as node_exporter's ipvs
+	 * collector shows one); server= is addr:port, "[v6]:port" */
+	cp_ip_str(&ip, t);
+	snprintf(a, sizeof(a), ip.v6 ? "[%s]" : "%s", t);
 	snprintf(lbl, sizeof(lbl), "local_address=\"%s\",local_port=\"%u\",remote_address=\"%s\","
-		 "remote_port=\"%u\",proto=\"%s\"", vip, s->port, a, rport,
+		 "remote_port=\"%u\",proto=\"%s\"", vip, s->port, t, rport,
 		 s->proto == IPPROTO_TCP ? "TCP" : "UDP");
 	/* today's families: every server of the config, as before */
 	cp_tb_add(&L->old[OLD_RS_CONNS], "mgw_server_connections_total{%s,server=\"%s:%u\"} %llu\n",
@@ -295,18 +299,19 @@ static void service_families(struct cp *cp, struct cp_tbuf *b)
 	for (unsigned i = 0; i < cp->cfg->n_services; i++) {
 		const struct cp_service_conf *s = &cp->cfg->services[i];
 		struct dp_svc_stats ss;
-		char v[16], lbl[96];
+		char v[INET6_ADDRSTRLEN], lbl[128];
+		struct cp_ip vip = cp_service_vip(s);
 		uint32_t id;
 
 		memset(&ss, 0, sizeof(ss));
-		if (cp_ids_find(cp->svc_ids, dp_snap_svc_key(s->proto, s->vip, s->port), 0, &id) == 0)
+		if (cp_ids_find(cp->svc_ids, cp_snap_svc_key(s), 0, &id) == 0)
 			cp_svc_counters(cp, id, &ss);
 		L.sum.conns += ss.conns;
 		L.sum.pkts_in += ss.pkts_in;
 		L.sum.pkts_out += ss.pkts_out;
 		L.sum.bytes_in += ss.bytes_in;
 		L.sum.bytes_out += ss.bytes_out;
-		cp_ipv4_str(s->vip, v);
+		cp_ip_str(&vip, v);
 		snprintf(lbl, sizeof(lbl), "proto=\"%s\",vip=\"%s\",port=\"%u\"",
 			 cp_proto_name(s->proto), v, s->port);
 		cp_tb_add(&L.old[OLD_SVC_CONNS], "mgw_service_connections_total{%s} %llu\n", lbl,
@@ -334,8 +339,7 @@ static void service_families(struct cp *cp, struct cp_tbuf *b)
 				  dp_svc_xlate_counters[k].name, lbl,
 				  (unsigned long long)*dp_svc_counter_at(&ss, k));
 		for (unsigned k = 0; k < s->n_servers; k++)
-			server_lines(cp, &L, s, lbl, v, s->servers[k].ip, s->servers[k].port,
-				     &s->servers[k]);
+			server_lines(cp, &L, s, lbl, v, &s->servers[k]);
 	}
 	pthread_mutex_unlock(&cp->lock);
 

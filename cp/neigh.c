@@ -29,6 +29,7 @@
 
 #include "cp/cp_int.h"
 #include "cp/crash.h"
+#include "dp/addr6.h"
 #include "dp/arp.h"
 #include "dp/nd.h"
 #include "dp/pkt.h"
@@ -96,12 +97,7 @@ static bool on_link6(const struct cp_neigh *nb, unsigned port, const uint8_t a[1
 {
 	unsigned bits = nb->plen6[port];
 
-	if (!bits || !memcmp(a, nb->ip6[port], 16))
-		return false;
-	if (memcmp(a, nb->ip6[port], bits / 8))
-		return false;
-	return bits % 8 == 0 ||
-	       ((a[bits / 8] ^ nb->ip6[port][bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0;
+	return bits && memcmp(a, nb->ip6[port], 16) && dp_ip6_in_prefix(a, nb->ip6[port], bits);
 }
 
 static int port_for(const struct cp_config *c, uint32_t ip_host)

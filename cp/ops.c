@@ -13,37 +13,46 @@
 #include <unistd.h>
 
 #include "cp/cp_int.h"
+#include "cp/snap.h"
 #include "dp/sched.h"
 
-static uint64_t svc_key(uint8_t proto, uint32_t vip, uint16_t port)
+/* The published service the API names (lock held), or NULL. */
+static const struct dp_service *snap_service(struct cp *cp, uint8_t proto,
+					     const struct cp_ip *vip, uint16_t port)
 {
-	return dp_snap_svc_key(proto, vip, port);
+	return dp_snap_service(cp->snap, proto, cp_snap_addr(vip), htons(port));
 }
 
-int cp_lookup(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t src,
-	      uint16_t sport, uint32_t *rs_ip, uint16_t *rs_port)
+int cp_lookup(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port,
+	      const struct cp_ip *src, uint16_t sport, struct cp_ip *rs_ip, uint16_t *rs_port)
 {
 	const struct dp_service *ds;
+	const struct dp_server *r;
 	uint32_t i;
 	int rc = -ENOENT;
 
 	pthread_mutex_lock(&cp->lock);
-	i = dp_map_get(cp->snap->svcs, svc_key(proto, htonl(vip), htons(port)));
-	if (i == DP_MAP_NONE)
+	ds = snap_service(cp, proto, vip, port);
+	if (!ds || ds->vip_v6 != vip->v6 || (vip->v6 && memcmp(ds->vip6, vip->v6a, 16)))
 		goto out;
-	ds = &cp->snap->svc[i];
+	rc = -EINVAL;
+	if (src->v6 != vip->v6)
+		goto out;   /* a client reaches a VIP of its own family */
 	rc = -EOPNOTSUPP;
 	if (!ds->table || (ds->sched != DP_SCHED_MH && ds->sched != DP_SCHED_SH))
 		goto out;
-	/* The data plane's own functions: the answer is what it does. */
+	/* The data plane's own functions on the address it keys (an IPv6
+	 * client's handle): the answer is what it does. */
 	i = dp_sched_table_pick(ds->table, ds->table_size,
-				dp_sched_slot(src, sport, ds->hash_port, ds->table_size),
+				dp_sched_slot(ntohl(cp_snap_addr(src)), sport, ds->hash_port,
+					      ds->table_size),
 				ds->usable, ds->n_servers);
 	rc = -EHOSTUNREACH;
 	if (i == DP_SCHED_NONE)
 		goto out;
-	*rs_ip = ntohl(ds->servers[i].ip);
-	*rs_port = ntohs(ds->servers[i].port);
+	r = &ds->servers[i];
+	*rs_ip = ds->rs_v6 ? cp_ip6(r->ip6) : cp_ip4(ntohl(r->ip));
+	*rs_port = ntohs(r->port);
 	rc = 0;
 out:
 	pthread_mutex_unlock(&cp->lock);
@@ -143,35 +152,35 @@ void cp_stats_zero(struct cp *cp)
 	pthread_mutex_unlock(&cp->lock);
 }
 
-int cp_service_stats_zero(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port)
+int cp_service_stats_zero(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port)
 {
-	uint32_t i;
+	const struct dp_service *ds;
 
 	pthread_mutex_lock(&cp->lock);
-	i = dp_map_get(cp->snap->svcs, svc_key(proto, htonl(vip), htons(port)));
-	if (i != DP_MAP_NONE)
-		zero_service(cp, &cp->snap->svc[i]);
+	ds = snap_service(cp, proto, vip, port);
+	if (ds)
+		zero_service(cp, ds);
 	pthread_mutex_unlock(&cp->lock);
-	return i == DP_MAP_NONE ? -ENOENT : 0;
+	return ds ? 0 : -ENOENT;
 }
 
-int cp_sessions_flush(struct cp *cp, uint32_t vip)
+int cp_sessions_flush(struct cp *cp, const struct cp_ip *vip)
 {
-	struct dp_cmd c = { .kind = DP_CMD_FLUSH, .vip = vip ? htonl(vip) : 0,
+	struct dp_cmd c = { .kind = DP_CMD_FLUSH, .vip = vip ? cp_snap_addr(vip) : 0,
 			    .rs_id = UINT32_MAX };
 
 	return dp_command(cp->dp, &c, 5000);
 }
 
-int cp_server_flush(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
-		    uint16_t rport)
+int cp_server_flush(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port,
+		    const struct cp_ip *ip, uint16_t rport)
 {
 	struct dp_cmd c = { .kind = DP_CMD_FLUSH, .vip = 0 };
 	int rc;
 
 	pthread_mutex_lock(&cp->lock);
-	rc = cp_ids_find(cp->rs_ids, svc_key(proto, vip, port), (uint64_t)ip << 16 | rport,
-			 &c.rs_id);
+	rc = cp_ids_find(cp->rs_ids, cp_snap_svc_key_ip(proto, vip, port),
+			 cp_snap_server_key_ip(ip, rport), &c.rs_id);
 	pthread_mutex_unlock(&cp->lock);
 	if (rc < 0)
 		return 0;   /* never had a session */

@@ -244,13 +244,25 @@ static int punt_maps(const struct cp_config *c, struct dp_snap *s)
 
 /* The key of a service's stable id (host order; the data plane's lookup
  * key, in network order, is a different thing). */
-uint64_t cp_snap_svc_key(const struct cp_service_conf *s)
+uint32_t cp_snap_addr(const struct cp_ip *ip)
+{
+	return ip->v6 ? dp_ip6_handle(ip->v6a) : htonl(ip->v4);
+}
+
+uint64_t cp_snap_svc_key_ip(uint8_t proto, const struct cp_ip *vip, uint16_t port)
 {
 	/* an IPv6 VIP by its handle (distinct among our addresses: the
 	 * validator says so), with a bit IPv4's keys never have */
-	if (s->v6)
-		return 1ull << 56 | dp_snap_svc_key(s->proto, ntohl(dp_ip6_handle(s->vip6)), s->port);
-	return dp_snap_svc_key(s->proto, s->vip, s->port);
+	if (vip->v6)
+		return 1ull << 56 | dp_snap_svc_key(proto, ntohl(dp_ip6_handle(vip->v6a)), port);
+	return dp_snap_svc_key(proto, vip->v4, port);
+}
+
+uint64_t cp_snap_svc_key(const struct cp_service_conf *s)
+{
+	struct cp_ip v = cp_service_vip(s);
+
+	return cp_snap_svc_key_ip(s->proto, &v, s->port);
 }
 
 #define svc_key cp_snap_svc_key
@@ -270,11 +282,18 @@ static uint64_t key6(const uint8_t a[16])
 	return h & ((1ull << 46) - 1);
 }
 
+uint64_t cp_snap_server_key_ip(const struct cp_ip *ip, uint16_t port)
+{
+	if (ip->v6)
+		return 1ull << 63 | key6(ip->v6a) << 16 | port;
+	return (uint64_t)ip->v4 << 16 | port;
+}
+
 uint64_t cp_snap_server_key(const struct cp_server_conf *r)
 {
-	if (r->v6)
-		return 1ull << 63 | key6(r->ip6) << 16 | r->port;
-	return (uint64_t)r->ip << 16 | r->port;
+	struct cp_ip ip = cp_server_ip(r);
+
+	return cp_snap_server_key_ip(&ip, r->port);
 }
 
 uint64_t cp_snap_sorry_key(const struct cp_service_conf *s)

@@ -44,6 +44,12 @@ void cp_snap_in_done(struct cp_snap_in *in);
 uint64_t cp_snap_svc_key(const struct cp_service_conf *s);
 uint64_t cp_snap_server_key(const struct cp_server_conf *r);
 uint64_t cp_snap_sorry_key(const struct cp_service_conf *s);
+/* The same keys from an address the API names. */
+uint64_t cp_snap_svc_key_ip(uint8_t proto, const struct cp_ip *vip, uint16_t port);
+uint64_t cp_snap_server_key_ip(const struct cp_ip *ip, uint16_t port);
+/* An address as the data plane's tables key it (network order): IPv4
+ * itself, IPv6 by its handle (dp/addr6.h). */
+uint32_t cp_snap_addr(const struct cp_ip *ip);
 
 int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *err);
 

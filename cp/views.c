@@ -7,14 +7,15 @@
 #include <string.h>
 
 #include "cp/cp_int.h"
+#include "dp/addr6.h"
 #include "cp/snap.h"
 #include "cp/tbuf.h"
 
-static json_t *ip_json(uint32_t ip_host)
+static json_t *ip_json(const struct cp_ip ip)
 {
-	char b[16];
+	char b[INET6_ADDRSTRLEN];
 
-	return json_string(cp_ipv4_str(ip_host, b));
+	return json_string(cp_ip_str(&ip, b));
 }
 
 json_t *cp_status_json(struct cp *cp)
@@ -142,7 +143,7 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 	if (have_id)
 		cp_rs_counters(cp, id, &st);
 	status = cp_rs_status(cp, r, id, have_id, &st);
-	o = full ? cp_server_to_json(r) : json_pack("{s:o, s:i}", "ip", ip_json(r->ip),
+	o = full ? cp_server_to_json(r) : json_pack("{s:o, s:i}", "ip", ip_json(cp_server_ip(r)),
 						    "port", (int)r->port);
 	(void)s;
 	json_object_set_new(o, "status", json_string(status));
@@ -165,10 +166,7 @@ static json_t *rs_json(struct cp *cp, const struct cp_service_conf *s,
 	return o;
 }
 
-static uint64_t svc_key(const struct cp_service_conf *s)
-{
-	return dp_snap_svc_key(s->proto, s->vip, s->port);
-}
+#define svc_key cp_snap_svc_key
 
 /* full: the service in the config's shape plus live state (services view);
  * otherwise its identity and counters (stats view). Lock held. */
@@ -187,7 +185,7 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	for (unsigned k = 0; k < s->n_servers; k++) {
 		const struct cp_server_conf *r = &s->servers[k];
 		uint32_t rid;
-		bool have = cp_ids_find(cp->rs_ids, svc_key(s), (uint64_t)r->ip << 16 | r->port,
+		bool have = cp_ids_find(cp->rs_ids, svc_key(s), cp_snap_server_key(r),
 					&rid) == 0;
 
 		json_array_append_new(servers, rs_json(cp, s, r, rid, have, full));
@@ -197,7 +195,7 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 		json_object_set_new(o, "servers", servers);
 	} else {
 		o = json_pack("{s:s, s:o, s:i, s:o}", "proto", cp_proto_name(s->proto),
-			      "vip", ip_json(s->vip), "port", (int)s->port, "servers", servers);
+			      "vip", ip_json(cp_service_vip(s)), "port", (int)s->port, "servers", servers);
 	}
 	json_object_set_new(o, "conns", json_integer((json_int_t)st.conns));
 	json_object_set_new(o, "pkts_in", json_integer((json_int_t)st.pkts_in));
@@ -248,32 +246,32 @@ static json_t *svc_json(struct cp *cp, const struct cp_service_conf *s, bool ful
 	return o;
 }
 
-json_t *cp_service_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port)
+json_t *cp_service_view(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port)
 {
 	json_t *o = NULL;
 	int i;
 
 	pthread_mutex_lock(&cp->lock);
-	i = cp_config_find_service(cp->cfg, proto, vip, port);
+	i = cp_config_find_service_ip(cp->cfg, proto, vip, port);
 	if (i >= 0)
 		o = svc_json(cp, &cp->cfg->services[i], true);
 	pthread_mutex_unlock(&cp->lock);
 	return o;
 }
 
-json_t *cp_server_view(struct cp *cp, uint8_t proto, uint32_t vip, uint16_t port, uint32_t ip,
-		       uint16_t rport)
+json_t *cp_server_view(struct cp *cp, uint8_t proto, const struct cp_ip *vip, uint16_t port,
+		       const struct cp_ip *ip, uint16_t rport)
 {
 	json_t *o = NULL;
 	int i, k;
 
 	pthread_mutex_lock(&cp->lock);
-	i = cp_config_find_service(cp->cfg, proto, vip, port);
-	k = i < 0 ? -1 : cp_service_find_server(&cp->cfg->services[i], ip, rport);
+	i = cp_config_find_service_ip(cp->cfg, proto, vip, port);
+	k = i < 0 ? -1 : cp_service_find_server_ip(&cp->cfg->services[i], ip, rport);
 	if (k >= 0) {
 		const struct cp_service_conf *s = &cp->cfg->services[i];
 		uint32_t rid;
-		bool have = cp_ids_find(cp->rs_ids, svc_key(s), (uint64_t)ip << 16 | rport,
+		bool have = cp_ids_find(cp->rs_ids, svc_key(s), cp_snap_server_key(&s->servers[k]),
 					&rid) == 0;
 
 		o = rs_json(cp, s, &s->servers[k], rid, have, true);
@@ -360,9 +358,8 @@ struct sess_ctx {
 static const char *sess_end(char *buf, size_t n, uint32_t ip, const uint8_t *a6, uint16_t port)
 {
 	char t[INET6_ADDRSTRLEN];
-	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 
-	if (a6 && memcmp(a6, mapped, 12))
+	if (a6 && !dp_ip6_mapped(a6))
 		snprintf(buf, n, "[%s]:%u", inet_ntop(AF_INET6, a6, t, sizeof(t)), ntohs(port));
 	else
 		snprintf(buf, n, "%s:%u", cp_ipv4_str(a6 ? dp_get_u32(a6 + 12) : ntohl(ip), t),
@@ -397,7 +394,7 @@ static void sess_one(void *arg, const struct dp_sess_view *v)
 	c->n++;
 }
 
-char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit)
+char *cp_sessions_text(struct cp *cp, const struct cp_ip *vip, uint64_t limit)
 {
 	struct sess_ctx c;
 	uint64_t total = 0;
@@ -409,7 +406,7 @@ char *cp_sessions_text(struct cp *cp, uint32_t vip, uint64_t limit)
 	for (unsigned i = 0; i < dp_n_lcores(cp->dp); i++)
 		total += dp_sessions(cp->dp, i);
 	cp_tb_add(&c.b, "{\n  \"total\": %llu,\n  \"sessions\": [", (unsigned long long)total);
-	dp_sessions_foreach(cp->dp, vip ? htonl(vip) : 0, limit, sess_one, &c);
+	dp_sessions_foreach(cp->dp, vip ? cp_snap_addr(vip) : 0, limit, sess_one, &c);
 	cp_tb_add(&c.b, "%s]\n}\n", c.n ? "\n  " : "");
 	cp_config_free((struct cp_config *)c.cfg);
 	return cp_tb_take(&c.b);

@@ -21,6 +21,7 @@
 #ifndef MGW_DP_ADDR6_H
 #define MGW_DP_ADDR6_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -51,6 +52,31 @@ static inline uint32_t dp_ip6_handle(const uint8_t a[16])
 static inline int dp_is_ip6_handle(uint32_t ip_be)
 {
 	return (ip_be & 0xffu) == 0 && ip_be != 0;
+}
+
+/* ::ffff:a.b.c.d, RFC 4291's IPv4-mapped form (NAT64's IPv4 side). */
+static inline bool dp_ip6_mapped(const uint8_t *a)
+{
+	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !__builtin_memcmp(a, pre, 12);
+}
+
+static inline void dp_ip6_map4(uint8_t *a, uint32_t ip4)
+{
+	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
+
+	__builtin_memcpy(a, pre, 12);
+	__builtin_memcpy(a + 12, &ip4, 4);
+}
+
+/* Is a in prefix/bits? */
+static inline bool dp_ip6_in_prefix(const uint8_t *a, const uint8_t *prefix, unsigned bits)
+{
+	if (__builtin_memcmp(a, prefix, bits / 8))
+		return false;
+	return bits % 8 == 0 ||
+	       ((a[bits / 8] ^ prefix[bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0;
 }
 
 #endif

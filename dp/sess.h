@@ -26,6 +26,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "dp/addr6.h"
 #include "dp/wheel.h"
 
 #define unlikely_sess(x) __builtin_expect(!!(x), 0)
@@ -120,21 +121,6 @@ struct dp_sess6 {
 };
 
 /* Is a (16 bytes) an IPv4-mapped address (::ffff:0:0/96)? */
-static inline bool dp_ip6_mapped(const uint8_t *a)
-{
-	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
-
-	return !__builtin_memcmp(a, pre, 12);
-}
-
-static inline void dp_ip6_map4(uint8_t *a, uint32_t ip4)
-{
-	static const uint8_t pre[12] = { [10] = 0xff, [11] = 0xff };
-
-	__builtin_memcpy(a, pre, 12);
-	__builtin_memcpy(a + 12, &ip4, 4);
-}
-
 struct dp_sess_bucket {
 	uint32_t sig[DP_SESS_BUCKET];
 	uint32_t ref[DP_SESS_BUCKET];   /* session index << 1 | direction */

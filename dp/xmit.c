@@ -279,25 +279,18 @@ static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, const uint8_t *ip6, uin
 /* The first packet of a session in a direction, or one after the tables
  * changed: as dp_xmit_ip (the route, then the next hop's MAC: from the
  * cache when another session resolved it already), then remember it. */
-static bool in_prefix6(const uint8_t *a, const uint8_t *prefix, unsigned bits)
-{
-	if (memcmp(a, prefix, bits / 8))
-		return false;
-	return bits % 8 == 0 || ((a[bits / 8] ^ prefix[bits / 8]) & (0xff00u >> (bits % 8)) & 0xff) == 0;
-}
-
 /* The port and next hop for IPv6 dst: on a port's subnet, itself; else
  * the longest of the IPv6 routes that holds it (a handful: walked in
  * order). -1 when none does. */
 static int route6(const struct dp_snap *s, const uint8_t *dst, const uint8_t **nh)
 {
 	for (uint32_t i = 0; i < s->n_ports; i++)
-		if (s->port[i].has_ip6 && in_prefix6(dst, s->port[i].ip6, s->port[i].plen6)) {
+		if (s->port[i].has_ip6 && dp_ip6_in_prefix(dst, s->port[i].ip6, s->port[i].plen6)) {
 			*nh = dst;
 			return (int)i;
 		}
 	for (uint32_t i = 0; i < s->n_routes6; i++)
-		if (in_prefix6(dst, s->route6[i].prefix, s->route6[i].plen)) {
+		if (dp_ip6_in_prefix(dst, s->route6[i].prefix, s->route6[i].plen)) {
 			*nh = s->route6[i].via;
 			return s->route6[i].port;
 		}

@@ -27,6 +27,7 @@
 
 #include "cp/cp.h"
 #include "cp/selfcheck.h"
+#include "cp/snap.h"
 #include "dp/bytes.h"
 #include "sync/sync_int.h"
 
@@ -163,13 +164,15 @@ static uint64_t services_digest(const struct cp_config *c)
 	for (unsigned i = 0; i < c->n_services; i++) {
 		const struct cp_service_conf *v = &c->services[i];
 		uint64_t h = 0xcbf29ce484222325ull;
-		uint32_t w[4] = { v->proto, v->vip, v->port, v->fwd };
+		struct cp_ip vip = cp_service_vip(v);
+		/* an IPv6 VIP by its handle; servers by their id keys (an
+		 * IPv4 one's is ip << 16 | port) */
+		uint32_t w[4] = { v->proto, ntohl(cp_snap_addr(&vip)), v->port, v->fwd };
 
 		for (unsigned k = 0; k < 4; k++)
 			h = (h ^ w[k]) * 0x100000001b3ull;
 		for (unsigned k = 0; k < v->n_servers; k++)
-			h = (h ^ ((uint64_t)v->servers[k].ip << 16 | v->servers[k].port)) *
-			    0x100000001b3ull;
+			h = (h ^ cp_snap_server_key(&v->servers[k])) * 0x100000001b3ull;
 		sum += h ^ (h >> 29);
 	}
 	return sum;

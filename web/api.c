@@ -26,20 +26,22 @@ static int delete_stats(struct web_req *rq, struct web_resp *rs)
 	return web_ok(rs, 200, json_pack("{s:b}", "zeroed", 1));
 }
 
-static int parse_vip_query(struct web_req *rq, struct web_resp *rs, uint32_t *vip)
+/* ?vip= of either family into *vip, *any set when it is left out. */
+static int parse_vip_query(struct web_req *rq, struct web_resp *rs, struct cp_ip *vip, bool *any)
 {
+	static const uint8_t zero16[16];
 	const char *v = web_query(rq, "vip");
 
-	*vip = 0;
+	*any = !v;
 	if (!v)
 		return 0;   /* every VIP */
-	if (cp_parse_ipv4(v, vip) < 0)
-		return web_error(rs, 400, "invalid_argument", "vip", "'%s' is not an IPv4 address",
+	if (cp_parse_ip_any(v, vip) < 0)
+		return web_error(rs, 400, "invalid_argument", "vip", "'%s' is not an IP address",
 				 v), -1;
 	/* "?vip=" from an unset shell variable must not mean "all of them". */
-	if (*vip == 0)
+	if (vip->v6 ? !memcmp(vip->v6a, zero16, 16) : vip->v4 == 0)
 		return web_error(rs, 400, "invalid_argument", "vip",
-				 "0.0.0.0 is no VIP: leave vip out to mean every VIP"), -1;
+				 "%s is no VIP: leave vip out to mean every VIP", v), -1;
 	return 0;
 }
 
@@ -51,9 +53,10 @@ static int get_sessions(struct web_req *rq, struct web_resp *rs)
 {
 	const char *l = web_query(rq, "limit");
 	uint64_t limit = 1000;
-	uint32_t vip;
+	struct cp_ip vip;
+	bool any;
 
-	if (parse_vip_query(rq, rs, &vip) < 0)
+	if (parse_vip_query(rq, rs, &vip, &any) < 0)
 		return 0;
 	if (l) {
 		char *end;
@@ -65,18 +68,19 @@ static int get_sessions(struct web_req *rq, struct web_resp *rs)
 		limit = v;
 	}
 	rs->status = 200;
-	rs->text = cp_sessions_text(rq->cp, vip, limit);
+	rs->text = cp_sessions_text(rq->cp, any ? NULL : &vip, limit);
 	return rs->text ? 0 : -ENOMEM;
 }
 
 static int delete_sessions(struct web_req *rq, struct web_resp *rs)
 {
-	uint32_t vip;
+	struct cp_ip vip;
+	bool any;
 	int rc;
 
-	if (parse_vip_query(rq, rs, &vip) < 0)
+	if (parse_vip_query(rq, rs, &vip, &any) < 0)
 		return 0;
-	rc = cp_sessions_flush(rq->cp, vip);
+	rc = cp_sessions_flush(rq->cp, any ? NULL : &vip);
 	if (rc == -ETIMEDOUT)
 		return web_error(rs, 503, "unavailable", NULL,
 				 "a data lcore did not answer: the flush may be partial");

@@ -13,14 +13,32 @@
 
 struct svc_id {
 	uint8_t proto;
-	uint32_t vip;
+	struct cp_ip vip;
 	uint16_t port;
 };
+
+/* "tcp 10.0.0.10:80", "tcp [fd00::10]:80" */
+static const char *svc_str(const struct svc_id *id, char *buf, size_t n)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	snprintf(buf, n, id->vip.v6 ? "%s [%s]:%u" : "%s %s:%u", cp_proto_name(id->proto),
+		 cp_ip_str(&id->vip, b), id->port);
+	return buf;
+}
+
+static const char *ip_port_str(const struct cp_ip *ip, uint16_t port, char *buf, size_t n)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	snprintf(buf, n, ip->v6 ? "[%s]:%u" : "%s:%u", cp_ip_str(ip, b), port);
+	return buf;
+}
 
 /* What an edit needs: the request's identity and body, parsed. */
 struct edit {
 	struct svc_id id;
-	uint32_t rs_ip;
+	struct cp_ip rs_ip;
 	uint16_t rs_port;
 	const json_t *body;
 	struct cp_service_conf svc;     /* POST/PUT service */
@@ -39,14 +57,16 @@ static int path_port(const char *s, uint16_t *out)
 	return 0;
 }
 
-/* {proto}/{vip}/{port} from the path's first three variables. */
+/* {proto}/{vip}/{port} from the path's first three variables; the VIP of
+ * either family, an IPv6 one bare (/services/tcp/fd00::10/80) or in
+ * brackets. */
 static int parse_svc(struct web_req *rq, struct web_resp *rs, struct svc_id *id)
 {
 	if (cp_parse_proto(rq->arg[0], &id->proto) < 0)
 		return web_error(rs, 404, "not_found", "proto", "no protocol '%s' (tcp or udp)",
 				 rq->arg[0]), -1;
-	if (cp_parse_ipv4(rq->arg[1], &id->vip) < 0)
-		return web_error(rs, 404, "not_found", "vip", "'%s' is not an IPv4 address",
+	if (cp_parse_ip_any(rq->arg[1], &id->vip) < 0)
+		return web_error(rs, 404, "not_found", "vip", "'%s' is not an IP address",
 				 rq->arg[1]), -1;
 	if (path_port(rq->arg[2], &id->port) < 0)
 		return web_error(rs, 404, "not_found", "port", "'%s' is not a port", rq->arg[2]), -1;
@@ -57,7 +77,7 @@ static int parse_rs(struct web_req *rq, struct web_resp *rs, struct edit *e)
 {
 	if (parse_svc(rq, rs, &e->id) < 0)
 		return -1;
-	if (cp_parse_ipv4(rq->arg[3], &e->rs_ip) < 0 || path_port(rq->arg[4], &e->rs_port) < 0)
+	if (cp_parse_ip_any(rq->arg[3], &e->rs_ip) < 0 || path_port(rq->arg[4], &e->rs_port) < 0)
 		return web_error(rs, 404, "not_found", NULL, "no server %s:%s", rq->arg[3],
 				 rq->arg[4]), -1;
 	return 0;
@@ -65,10 +85,9 @@ static int parse_rs(struct web_req *rq, struct web_resp *rs, struct edit *e)
 
 static int not_found_svc(struct web_resp *rs, const struct svc_id *id)
 {
-	char b[16];
+	char b[80];
 
-	return web_error(rs, 404, "not_found", NULL, "no service %s %s:%u",
-			 cp_proto_name(id->proto), cp_ipv4_str(id->vip, b), id->port);
+	return web_error(rs, 404, "not_found", NULL, "no service %s", svc_str(id, b, sizeof(b)));
 }
 
 /* A whole-config validation error names "services[i]..."; for a request
@@ -118,14 +137,13 @@ static int edit_result(struct web_resp *rs, int rc, struct cp_err *err, const st
 
 static int find_svc(struct cp_config *c, const struct svc_id *id, struct cp_err *err)
 {
-	int i = cp_config_find_service(c, id->proto, id->vip, id->port);
+	int i = cp_config_find_service_ip(c, id->proto, &id->vip, id->port);
 
 	if (i < 0) {
-		char b[16];
+		char b[80];
 
 		snprintf(err->field, sizeof(err->field), "%s", "");
-		snprintf(err->msg, sizeof(err->msg), "no service %s %s:%u", cp_proto_name(id->proto),
-			 cp_ipv4_str(id->vip, b), id->port);
+		snprintf(err->msg, sizeof(err->msg), "no service %s", svc_str(id, b, sizeof(b)));
 		return -ENOENT;
 	}
 	return i;
@@ -142,12 +160,12 @@ static int do_add_service(struct cp_config *c, void *arg, struct cp_err *err)
 {
 	struct edit *e = arg;
 	struct cp_service_conf *ns;
-	char b[16];
+	char b[80];
 
-	if (cp_config_find_service(c, e->svc.proto, e->svc.vip, e->svc.port) >= 0) {
+	if (cp_config_find_service_ip(c, e->id.proto, &e->id.vip, e->id.port) >= 0) {
 		snprintf(err->field, sizeof(err->field), "%s", "");
-		snprintf(err->msg, sizeof(err->msg), "service %s %s:%u exists",
-			 cp_proto_name(e->svc.proto), cp_ipv4_str(e->svc.vip, b), e->svc.port);
+		snprintf(err->msg, sizeof(err->msg), "service %s exists",
+			 svc_str(&e->id, b, sizeof(b)));
 		return -EEXIST;
 	}
 	ns = realloc(c->services, (c->n_services + 1) * sizeof(*ns));
@@ -178,13 +196,13 @@ static int post_services(struct web_req *rq, struct web_resp *rs)
 	if (rc < 0)
 		return web_error(rs, 400, "invalid_argument", err.field, "%s", err.msg);
 	e.id.proto = e.svc.proto;
-	e.id.vip = e.svc.vip;
+	e.id.vip = cp_service_vip(&e.svc);
 	e.id.port = e.svc.port;
 	rc = cp_edit(rq->cp, do_add_service, &e, &err);
 	cp_service_free(&e.svc);
 	if (edit_result(rs, rc, &err, &e, "") < 0)
 		return 0;
-	return web_ok(rs, 201, cp_service_view(rq->cp, e.id.proto, e.id.vip, e.id.port));
+	return web_ok(rs, 201, cp_service_view(rq->cp, e.id.proto, &e.id.vip, e.id.port));
 }
 
 /* The path's service as the API shows it, or NULL with rs set (400/404). */
@@ -195,7 +213,7 @@ static json_t *service_of_path(struct web_req *rq, struct web_resp *rs)
 
 	if (parse_svc(rq, rs, &id) < 0)
 		return NULL;
-	o = cp_service_view(rq->cp, id.proto, id.vip, id.port);
+	o = cp_service_view(rq->cp, id.proto, &id.vip, id.port);
 	if (!o)
 		not_found_svc(rs, &id);
 	return o;
@@ -225,6 +243,13 @@ static int do_replace_service(struct cp_config *c, void *arg, struct cp_err *err
 	return 0;
 }
 
+static bool names_svc(const struct cp_service_conf *s, const struct svc_id *id)
+{
+	struct cp_ip v = cp_service_vip(s);
+
+	return s->proto == id->proto && cp_ip_eq(&v, &id->vip) && s->port == id->port;
+}
+
 /* PUT takes a whole service; PATCH some of its fields, laid over the
  * running ones and parsed as a whole by the one parser. */
 static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool patch)
@@ -245,7 +270,7 @@ static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool pa
 	}
 	if (patch) {
 		struct cp_config *c = cp_config_get(rq->cp);
-		int i = c ? cp_config_find_service(c, e.id.proto, e.id.vip, e.id.port) : -1;
+		int i = c ? cp_config_find_service_ip(c, e.id.proto, &e.id.vip, e.id.port) : -1;
 
 		if (i < 0) {
 			cp_config_free(c);
@@ -260,12 +285,12 @@ static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool pa
 		j = full;
 	} else {
 		/* identity from the path when the body leaves it out */
-		char b[16];
+		char b[INET6_ADDRSTRLEN];
 
 		if (!json_object_get(j, "proto"))
 			json_object_set_new(j, "proto", json_string(cp_proto_name(e.id.proto)));
 		if (!json_object_get(j, "vip"))
-			json_object_set_new(j, "vip", json_string(cp_ipv4_str(e.id.vip, b)));
+			json_object_set_new(j, "vip", json_string(cp_ip_str(&e.id.vip, b)));
 		if (!json_object_get(j, "port"))
 			json_object_set_new(j, "port", json_integer(e.id.port));
 	}
@@ -273,7 +298,7 @@ static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool pa
 	json_decref(j);
 	if (rc < 0)
 		return web_error(rs, 400, "invalid_argument", err.field, "%s", err.msg);
-	if (e.svc.proto != e.id.proto || e.svc.vip != e.id.vip || e.svc.port != e.id.port) {
+	if (!names_svc(&e.svc, &e.id)) {
 		cp_service_free(&e.svc);
 		return web_error(rs, 400, "invalid_argument", NULL,
 				 "proto, vip and port name the service: delete it and create "
@@ -283,7 +308,7 @@ static int put_or_patch_service(struct web_req *rq, struct web_resp *rs, bool pa
 	cp_service_free(&e.svc);
 	if (edit_result(rs, rc, &err, &e, "") < 0)
 		return 0;
-	return web_ok(rs, 200, cp_service_view(rq->cp, e.id.proto, e.id.vip, e.id.port));
+	return web_ok(rs, 200, cp_service_view(rq->cp, e.id.proto, &e.id.vip, e.id.port));
 }
 
 static int put_service(struct web_req *rq, struct web_resp *rs)
@@ -314,7 +339,7 @@ static int delete_service(struct web_req *rq, struct web_resp *rs)
 {
 	struct cp_err err = { "", "" };
 	struct edit e = { .index = -1 };
-	char b[16];
+	char b[INET6_ADDRSTRLEN];
 	int rc;
 
 	if (parse_svc(rq, rs, &e.id) < 0)
@@ -323,14 +348,15 @@ static int delete_service(struct web_req *rq, struct web_resp *rs)
 	if (edit_result(rs, rc, &err, &e, "") < 0)
 		return 0;
 	return web_ok(rs, 200, json_pack("{s:s, s:s, s:i}", "deleted", cp_proto_name(e.id.proto),
-					 "vip", cp_ipv4_str(e.id.vip, b), "port", (int)e.id.port));
+					 "vip", cp_ip_str(&e.id.vip, b), "port", (int)e.id.port));
 }
 
 /* ---- servers ------------------------------------------------------------ */
 
-static json_t *server_view(struct cp *cp, const struct svc_id *id, uint32_t ip, uint16_t port)
+static json_t *server_view(struct cp *cp, const struct svc_id *id, const struct cp_ip *ip,
+			   uint16_t port)
 {
-	return cp_server_view(cp, id->proto, id->vip, id->port, ip, port);
+	return cp_server_view(cp, id->proto, &id->vip, id->port, ip, port);
 }
 
 static int get_servers(struct web_req *rq, struct web_resp *rs)
@@ -350,29 +376,40 @@ static int do_add_server(struct cp_config *c, void *arg, struct cp_err *err)
 	struct cp_service_conf *s;
 	struct cp_server_conf *ns;
 	int i = find_svc(c, &e->id, err);
-	char b[16];
+	struct cp_ip ip = cp_server_ip(&e->rs);
+	char b[INET6_ADDRSTRLEN + 8];
 
 	if (i < 0)
 		return i;
 	s = &c->services[i];
 	e->index = i;
-	if (cp_service_find_server(s, e->rs.ip, e->rs.port) >= 0) {
+	if (cp_service_find_server_ip(s, &ip, e->rs.port) >= 0) {
 		snprintf(err->field, sizeof(err->field), "%s", "");
-		snprintf(err->msg, sizeof(err->msg), "server %s:%u exists",
-			 cp_ipv4_str(e->rs.ip, b), e->rs.port);
+		snprintf(err->msg, sizeof(err->msg), "server %s exists",
+			 ip_port_str(&ip, e->rs.port, b, sizeof(b)));
 		return -EEXIST;
+	}
+	/* The servers' family is set by the first one (or the sorry
+	 * server): one of the other family says so here, by its own field. */
+	if ((s->n_servers || s->has_sorry) && ip.v6 != s->rs_v6) {
+		snprintf(err->field, sizeof(err->field), "%s", "ip");
+		snprintf(err->msg, sizeof(err->msg),
+			 "the service's servers are IPv%c: an IPv%c server cannot join them",
+			 s->rs_v6 ? '6' : '4', ip.v6 ? '6' : '4');
+		return -EINVAL;
 	}
 	ns = realloc(s->servers, (s->n_servers + 1) * sizeof(*ns));
 	if (!ns)
 		return -ENOMEM;
 	s->servers = ns;
 	{
-		unsigned at = cp_service_server_pos(s, e->rs.ip, e->rs.port);
+		unsigned at = cp_service_server_pos_ip(s, &ip, e->rs.port);
 
 		memmove(&ns[at + 1], &ns[at], (s->n_servers - at) * sizeof(*ns));
 		ns[at] = e->rs;
 		s->n_servers++;
 	}
+	cp_service_set_rs_family(s, s->rs_v6);
 	return 0;
 }
 
@@ -387,7 +424,7 @@ static int post_servers(struct web_req *rq, struct web_resp *rs)
 	if (parse_svc(rq, rs, &e.id) < 0)
 		return 0;
 	c = cp_config_get(rq->cp);
-	if (!c || cp_config_find_service(c, e.id.proto, e.id.vip, e.id.port) < 0) {
+	if (!c || cp_config_find_service_ip(c, e.id.proto, &e.id.vip, e.id.port) < 0) {
 		cp_config_free(c);
 		return not_found_svc(rs, &e.id);
 	}
@@ -416,7 +453,11 @@ static int post_servers(struct web_req *rq, struct web_resp *rs)
 	}
 	if (edit_result(rs, rc, &err, &e, "") < 0)
 		return 0;
-	return web_ok(rs, 201, server_view(rq->cp, &e.id, e.rs.ip, e.rs.port));
+	{
+		struct cp_ip ip = cp_server_ip(&e.rs);
+
+		return web_ok(rs, 201, server_view(rq->cp, &e.id, &ip, e.rs.port));
+	}
 }
 
 static int get_server(struct web_req *rq, struct web_resp *rs)
@@ -426,7 +467,7 @@ static int get_server(struct web_req *rq, struct web_resp *rs)
 
 	if (parse_rs(rq, rs, &e) < 0)
 		return 0;
-	o = server_view(rq->cp, &e.id, e.rs_ip, e.rs_port);
+	o = server_view(rq->cp, &e.id, &e.rs_ip, e.rs_port);
 	if (!o)
 		return web_error(rs, 404, "not_found", NULL, "no server %s:%s in that service",
 				 rq->arg[3], rq->arg[4]);
@@ -436,16 +477,16 @@ static int get_server(struct web_req *rq, struct web_resp *rs)
 static int find_rs(struct cp_config *c, struct edit *e, struct cp_err *err)
 {
 	int i = find_svc(c, &e->id, err), k;
-	char b[16];
+	char b[INET6_ADDRSTRLEN + 8];
 
 	if (i < 0)
 		return i;
 	e->index = i;
-	k = cp_service_find_server(&c->services[i], e->rs_ip, e->rs_port);
+	k = cp_service_find_server_ip(&c->services[i], &e->rs_ip, e->rs_port);
 	if (k < 0) {
 		snprintf(err->field, sizeof(err->field), "%s", "");
-		snprintf(err->msg, sizeof(err->msg), "no server %s:%u in that service",
-			 cp_ipv4_str(e->rs_ip, b), e->rs_port);
+		snprintf(err->msg, sizeof(err->msg), "no server %s in that service",
+			 ip_port_str(&e->rs_ip, e->rs_port, b, sizeof(b)));
 		return -ENOENT;
 	}
 	return k;
@@ -456,6 +497,7 @@ static int do_patch_server(struct cp_config *c, void *arg, struct cp_err *err)
 	struct edit *e = arg;
 	int k = find_rs(c, e, err), rc;
 	struct cp_server_conf *r;
+	struct cp_ip ip;
 
 	if (k < 0)
 		return k;
@@ -463,7 +505,8 @@ static int do_patch_server(struct cp_config *c, void *arg, struct cp_err *err)
 	rc = cp_server_patch_json(e->body, "", r, err);
 	if (rc < 0)
 		return rc;
-	if (r->ip != e->rs_ip || r->port != e->rs_port) {
+	ip = cp_server_ip(r);
+	if (!cp_ip_eq(&ip, &e->rs_ip) || r->port != e->rs_port) {
 		snprintf(err->field, sizeof(err->field), "%s", "");
 		snprintf(err->msg, sizeof(err->msg),
 			 "ip and port name the server: delete it and add another to change them");
@@ -491,7 +534,7 @@ static int patch_server(struct web_req *rq, struct web_resp *rs)
 		e.index = -1;   /* the patch's own field path */
 	if (edit_result(rs, rc, &err, &e, "") < 0)
 		return 0;
-	return web_ok(rs, 200, server_view(rq->cp, &e.id, e.rs_ip, e.rs_port));
+	return web_ok(rs, 200, server_view(rq->cp, &e.id, &e.rs_ip, e.rs_port));
 }
 
 static int do_delete_server(struct cp_config *c, void *arg, struct cp_err *err)
@@ -506,6 +549,7 @@ static int do_delete_server(struct cp_config *c, void *arg, struct cp_err *err)
 	memmove(&s->servers[k], &s->servers[k + 1],
 		(s->n_servers - (unsigned)k - 1) * sizeof(s->servers[0]));
 	s->n_servers--;
+	cp_service_set_rs_family(s, s->rs_v6);
 	return 0;
 }
 
@@ -515,7 +559,7 @@ static int delete_server(struct web_req *rq, struct web_resp *rs)
 	struct cp_err err = { "", "" };
 	struct edit e = { .index = -1 };
 	const char *flush = web_query(rq, "flush");
-	char b[16];
+	char b[INET6_ADDRSTRLEN];
 	int rc;
 
 	if (parse_rs(rq, rs, &e) < 0)
@@ -524,8 +568,8 @@ static int delete_server(struct web_req *rq, struct web_resp *rs)
 	if (edit_result(rs, rc, &err, &e, "") < 0)
 		return 0;
 	if (flush && (strcmp(flush, "1") == 0 || strcmp(flush, "true") == 0))
-		cp_server_flush(rq->cp, e.id.proto, e.id.vip, e.id.port, e.rs_ip, e.rs_port);
-	return web_ok(rs, 200, json_pack("{s:s, s:i, s:b}", "deleted", cp_ipv4_str(e.rs_ip, b),
+		cp_server_flush(rq->cp, e.id.proto, &e.id.vip, e.id.port, &e.rs_ip, e.rs_port);
+	return web_ok(rs, 200, json_pack("{s:s, s:i, s:b}", "deleted", cp_ip_str(&e.rs_ip, b),
 					 "port", (int)e.rs_port, "sessions_flushed",
 					 flush && (strcmp(flush, "1") == 0 || strcmp(flush, "true") == 0)));
 }
@@ -534,25 +578,29 @@ static int get_lookup(struct web_req *rq, struct web_resp *rs)
 {
 	const char *src = web_query(rq, "src");
 	struct svc_id id;
-	uint32_t ip, rip;
+	struct cp_ip ip, rip;
 	uint16_t port = 0, rport;
-	char b[16];
+	char b[INET6_ADDRSTRLEN];
 	int rc;
 
 	if (parse_svc(rq, rs, &id) < 0)
 		return 0;
-	if (!src || (cp_parse_addr_port(src, &ip, &port) < 0 && cp_parse_ipv4(src, &ip) < 0))
+	if (!src || (cp_parse_ip_port(src, &ip, &port) < 0 && cp_parse_ip_any(src, &ip) < 0))
 		return web_error(rs, 400, "invalid_argument", "src",
-				 "src must be a client address, IP:PORT (e.g. 10.0.0.1:40000)");
-	rc = cp_lookup(rq->cp, id.proto, id.vip, id.port, ip, port, &rip, &rport);
+				 "src must be a client address, IP or IP:PORT (e.g. "
+				 "10.0.0.1:40000, [fd00:1::1]:40000)");
+	rc = cp_lookup(rq->cp, id.proto, &id.vip, id.port, &ip, port, &rip, &rport);
 	if (rc == -ENOENT)
 		return not_found_svc(rs, &id);
+	if (rc == -EINVAL)
+		return web_error(rs, 400, "invalid_argument", "src",
+				 "src must be of the VIP's family (IPv%c)", id.vip.v6 ? '6' : '4');
 	if (rc == -EOPNOTSUPP)
 		return web_error(rs, 409, "conflict", "scheduler",
 				 "this service's scheduler does not pick by client (only sh and mh do)");
 	if (rc == -EHOSTUNREACH)
 		return web_error(rs, 409, "conflict", NULL, "no usable server");
-	return web_ok(rs, 200, json_pack("{s:{s:s, s:i}}", "server", "ip", cp_ipv4_str(rip, b),
+	return web_ok(rs, 200, json_pack("{s:{s:s, s:i}}", "server", "ip", cp_ip_str(&rip, b),
 					 "port", (int)rport));
 }
 
@@ -563,7 +611,7 @@ static int delete_service_stats(struct web_req *rq, struct web_resp *rs)
 
 	if (parse_svc(rq, rs, &id) < 0)
 		return 0;
-	if (cp_service_stats_zero(rq->cp, id.proto, id.vip, id.port) < 0)
+	if (cp_service_stats_zero(rq->cp, id.proto, &id.vip, id.port) < 0)
 		return not_found_svc(rs, &id);
 	return web_ok(rs, 200, json_pack("{s:b}", "zeroed", 1));
 }

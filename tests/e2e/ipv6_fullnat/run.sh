@@ -10,6 +10,11 @@
 # - NAT64: the same VIP on other ports in front of the IPv4 servers, through
 #   the IPv4 local IP: curl -6 reaches both, 10 MB intact, UDP echoed
 # - the VIP answers ping -6; IPv4 through its own VIP still works
+# - the API by v6 address: a service's path (any spelling of the address,
+#   shown canonical), a server added, shown, refused of the other family
+#   and deleted; the lookup of an mh service names the server curl then
+#   reaches; stats zeroed; metrics label v6 servers "[addr]:port";
+#   ?vip= of GET/DELETE /sessions takes the v6 VIP
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init ipv6_fullnat 90
@@ -37,6 +42,7 @@ udp6="[ { \"ip\": \"$(b6 1)\", \"port\": 53 }, { \"ip\": \"$(b6 2)\", \"port\": 
 MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $servers6 },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"servers\": $servers6 },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 53, \"scheduler\": \"rr\", \"servers\": $udp6 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8064, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 5364, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 53 2) } ]"
@@ -93,6 +99,49 @@ import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
 s.sendto(b'hello64', ('$VIP6', 5364)); print(s.recvfrom(100)[0].decode())")
 tb_check "NAT64: UDP echoed by an IPv4 server ($ans)" grep -Eq '^b[12]:hello64$' <<<"$ans"
+
+# ---- the API by v6 address
+svc=/api/v1/services/tcp/fd00:1:0::10/80
+tb_expect_eq "GET a v6 service's path (the address spelt otherwise): its VIP canonical" \
+	"$VIP6 2" "$(tb_api GET $svc | tb_json "j['vip'], len(j['servers'])" | tr -d "(),'")"
+tb_api GET "/api/v1/services/tcp/%5B$VIP6%5D/80" >/dev/null
+tb_expect_eq "GET with the address in brackets" 200 "$TB_HTTP_CODE"
+tb_api POST $svc/servers '{ "ip": "fd00:2::13", "port": 8080, "weight": 0 }' >/dev/null
+tb_expect_eq "POST a v6 server" 201 "$TB_HTTP_CODE"
+tb_expect_eq "GET it by its path" "fd00:2::13 0" \
+	"$(tb_api GET $svc/servers/fd00:2:0::13/8080 | tb_json "j['ip'], j['weight']" | tr -d "(),'")"
+tb_expect_eq "POST an IPv4 server to v6 servers: 400, naming ip" "400 ip" \
+	"$(tb_api POST $svc/servers '{ "ip": "10.1.0.13", "port": 8080 }' >/dev/null
+	   echo "$TB_HTTP_CODE $(tb_json "j['error']['field']" <"$TB_DIR/api.out")")"
+tb_api DELETE $svc/servers/fd00:2::13/8080 >/dev/null
+tb_expect_eq "DELETE the v6 server" "200 2" \
+	"$TB_HTTP_CODE $(tb_api GET $svc | tb_json "len(j['servers'])")"
+for port in 40001 40002 40003; do
+	want=$(tb_api GET "/api/v1/services/tcp/$VIP6/81/lookup?src=%5B$CADDR%5D:$port" | tb_json "j['server']['ip']")
+	got=$(tb_client curl -6 -sf -m 5 --local-port $port -g "http://[$VIP6]:81/")
+	tb_expect_eq "lookup ([$CADDR]:$port) names the server curl reaches" \
+		"b$([[ $want == "$(b6 1)" ]] && echo 1 || echo 2)" "$got"
+done
+tb_expect_eq "lookup with an IPv4 src on a v6 VIP: 400" 400 \
+	"$(tb_api GET "/api/v1/services/tcp/$VIP6/81/lookup?src=10.0.0.1" >/dev/null; echo "$TB_HTTP_CODE")"
+tb_check "metrics: v6 servers as [addr]:port with their connections" bash -c \
+	"ip netns exec $(tb_nsname lb) curl -s http://127.0.0.1:8080/metrics | grep -Eq '^mgw_server_connections_total\\{.*server=\"\\[$(b6 1)\\]:8080\"\\} [1-9]'"
+tb_api DELETE $svc/stats >/dev/null
+tb_expect_eq "DELETE a v6 service's stats: its conns from 0" "200 0" \
+	"$TB_HTTP_CODE $(tb_api GET $svc | tb_json "j['conns']")"
+tb_bg c slow4 curl -s -m 30 --limit-rate 100k -o /dev/null "http://$TB_VIP/big"
+pid4=$TB_LAST_PID
+tb_bg c slow6b curl -6 -s -m 30 --limit-rate 100k -o /dev/null -g "http://[$VIP6]/big"
+has_v6_sess() { tb_api GET "/api/v1/sessions?vip=$VIP6" | tb_jtrue "len(j['sessions']) > 0 and all(x['vip'].startswith('[$VIP6]:') for x in j['sessions'])"; }
+tb_wait 5 has_v6_sess
+tb_check "GET /sessions?vip=v6: its sessions only" has_v6_sess
+tb_api DELETE "/api/v1/sessions?vip=$VIP6" >/dev/null
+tb_expect_eq "DELETE /sessions?vip=v6: done" 200 "$TB_HTTP_CODE"
+tb_expect_eq "and the v6 VIP has no session left" 0 \
+	"$(tb_api GET "/api/v1/sessions?vip=$VIP6" | tb_json "len(j['sessions'])")"
+tb_check "the IPv4 VIP's session lives on" bash -c \
+	"ip netns exec $(tb_nsname lb) curl -s 'http://127.0.0.1:8080/api/v1/sessions?vip=$TB_VIP' | grep -q '\"vip\": \"$TB_VIP:80\"'"
+kill "$TB_LAST_PID" "$pid4" 2>/dev/null
 
 got=$(tb_client $TB_PY "$HERE/../ipv6_port/ping6.py" $VIP6 3)
 tb_expect_eq "ping -6 of the VIP: replies" 3 "$got"

@@ -10,7 +10,7 @@
 # - -C empties the table
 # - the API wants a token: MGW_TOKEN and --token
 # - IPv6: -R of dump6.txt, -S -n gives it back, -L -n shows list6.txt, -e -d
-#   -D on v6 addresses (skipped only while the API answers 400 to v6)
+#   -D on v6 addresses
 # The dump mixes every forwarding method: -g (dr), -i (tunnel), -m (nat)
 # and FULLNAT (-b as -S prints it; --fullnat spelled out gives the same).
 source "$(dirname "$0")/../../lib/common.sh"
@@ -192,56 +192,43 @@ tb_expect_eq "the API shows them" "1000 60 120" \
 # lines back after the IPv4 ones, -L -n shows them (list6.txt). FULLNAT to
 # v6 servers wants a v6 local IP: one is added to the running config first
 # (not to mgw.json, which an mgw without IPv6 services would not start on).
-# Skipped, and said so, only while the API refuses them: a v6 service's
-# path (DELETE of one not there: 404 "no such service" when the API knows
-# v6 addresses; an API without them answers "'fd00::10' is not an IPv4
-# address"), then a 400 to the v6 local IP or to the service.
 tb_api DELETE /api/v1/services/tcp/fd00::10/8080
-grep -q "is not an IPv4 address" "$TB_DIR/api.out" 2>/dev/null && TB_HTTP_CODE=400
-if [[ $TB_HTTP_CODE != 400 ]]; then
-	tb_expect_eq "the API knows v6 paths (no such service yet)" 404 "$TB_HTTP_CODE"
-	tb_api GET /api/v1/config
-	tb_api PUT /api/v1/config "$($TB_PY -c 'import json, sys
+tb_expect_eq "the API knows v6 paths (no such service yet)" 404 "$TB_HTTP_CODE"
+tb_api GET /api/v1/config
+tb_api PUT /api/v1/config "$($TB_PY -c 'import json, sys
 c = json.load(open(sys.argv[1])); c["localips"] = c.get("localips", []) + ["fd00:1::100"]
 print(json.dumps(c))' "$TB_DIR/api.out")"
-fi
-if [[ $TB_HTTP_CODE != 400 ]]; then
-	tb_expect_eq "the API takes a v6 local IP" 200 "$TB_HTTP_CODE"
-	tb_api POST /api/v1/services '{"proto": "tcp", "vip": "fd00::10", "port": 8080, "scheduler": "rr", "forward": "fullnat"}'
-fi
-if [[ $TB_HTTP_CODE == 400 ]]; then
-	tb_log "SKIP: API refuses IPv6 services ($(tr -s ' \n' ' ' <"$TB_DIR/api.out" 2>/dev/null))"
-else
-	tb_expect_eq "the API takes a v6 service" 201 "$TB_HTTP_CODE"
-	adm -D -t "[fd00::10]:8080"
-	tb_expect_eq "-D -t [v6]:port: exit 0 ($(adm_err))" 0 "$ADM_RC"
-	adm -S -n >"$TB_DIR/before6.txt"
-	adm_in "$HERE/dump6.txt" -R
-	tb_expect_eq "-R of the v6 dump: exit 0 ($(adm_err))" 0 "$ADM_RC"
-	tb_expect_eq "the API holds them, addresses canonical" \
-		"fd00::10 fullnat fd00:1::11:8080 fd00:1::12:8080" \
-		"$(svc_json tcp/fd00::10/80 '" ".join([j["vip"], j["forward"]] + [s["ip"]+":"+str(s["port"]) for s in j["servers"]])')"
-	adm -S -n >"$TB_DIR/saved6.txt"
-	tb_check "-S -n: the IPv4 lines as before" \
-		diff -u "$TB_DIR/before6.txt" <(grep -v '\[' "$TB_DIR/saved6.txt")
-	tb_check "-S -n: the v6 lines back, after the IPv4 ones" \
-		diff -u <(cat "$TB_DIR/before6.txt" "$HERE/dump6.txt") "$TB_DIR/saved6.txt"
-	adm -L -n >"$TB_DIR/list6.txt"
-	tb_check "-L -n: the v6 services last, as list6.txt" \
-		diff -u "$HERE/list6.txt" <(tail -n "$(wc -l <"$HERE/list6.txt")" "$TB_DIR/list6.txt")
-	adm -L -n -t "[fd00::10]:443"
-	tb_expect_eq "-L -n -t [v6]:port: exit 0 ($(adm_err))" 0 "$ADM_RC"
-	adm -e -t "[fd00::10]:80" -r "[fd00:1::12]:8080" -w 0
-	tb_expect_eq "-e on a v6 server: exit 0 ($(adm_err))" 0 "$ADM_RC"
-	tb_expect_eq "-e: the API shows weight 0" 0 \
-		"$(svc_json tcp/fd00::10/80 '[s["weight"] for s in j["servers"] if s["ip"]=="fd00:1::12"][0]')"
-	adm -d -t "[fd00::10]:80" -r "[fd00:1::12]:8080"
-	tb_expect_eq "-d of a v6 server: exit 0 ($(adm_err))" 0 "$ADM_RC"
-	tb_expect_eq "-d: one server left" 1 "$(svc_json tcp/fd00::10/80 'len(j["servers"])')"
-	for p in 80 443; do adm -D -t "[fd00::10]:$p"; done
-	tb_check "-D of both: the table as before" \
-		bash -c "ip netns exec $(tb_nsname lb) $ADM -S -n | diff -q - $TB_DIR/before6.txt"
-fi
+tb_expect_eq "the API takes a v6 local IP" 200 "$TB_HTTP_CODE"
+tb_api POST /api/v1/services '{"proto": "tcp", "vip": "fd00::10", "port": 8080, "scheduler": "rr", "forward": "fullnat"}'
+tb_expect_eq "the API takes a v6 service" 201 "$TB_HTTP_CODE"
+adm -D -t "[fd00::10]:8080"
+tb_expect_eq "-D -t [v6]:port: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -S -n >"$TB_DIR/before6.txt"
+adm_in "$HERE/dump6.txt" -R
+tb_expect_eq "-R of the v6 dump: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "the API holds them, addresses canonical" \
+	"fd00::10 fullnat fd00:1::11:8080 fd00:1::12:8080" \
+	"$(svc_json tcp/fd00::10/80 '" ".join([j["vip"], j["forward"]] + [s["ip"]+":"+str(s["port"]) for s in j["servers"]])')"
+adm -S -n >"$TB_DIR/saved6.txt"
+tb_check "-S -n: the IPv4 lines as before" \
+	diff -u "$TB_DIR/before6.txt" <(grep -v '\[' "$TB_DIR/saved6.txt")
+tb_check "-S -n: the v6 lines back, after the IPv4 ones" \
+	diff -u <(cat "$TB_DIR/before6.txt" "$HERE/dump6.txt") "$TB_DIR/saved6.txt"
+adm -L -n >"$TB_DIR/list6.txt"
+tb_check "-L -n: the v6 services last, as list6.txt" \
+	diff -u "$HERE/list6.txt" <(tail -n "$(wc -l <"$HERE/list6.txt")" "$TB_DIR/list6.txt")
+adm -L -n -t "[fd00::10]:443"
+tb_expect_eq "-L -n -t [v6]:port: exit 0 ($(adm_err))" 0 "$ADM_RC"
+adm -e -t "[fd00::10]:80" -r "[fd00:1::12]:8080" -w 0
+tb_expect_eq "-e on a v6 server: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-e: the API shows weight 0" 0 \
+	"$(svc_json tcp/fd00::10/80 '[s["weight"] for s in j["servers"] if s["ip"]=="fd00:1::12"][0]')"
+adm -d -t "[fd00::10]:80" -r "[fd00:1::12]:8080"
+tb_expect_eq "-d of a v6 server: exit 0 ($(adm_err))" 0 "$ADM_RC"
+tb_expect_eq "-d: one server left" 1 "$(svc_json tcp/fd00::10/80 'len(j["servers"])')"
+for p in 80 443; do adm -D -t "[fd00::10]:$p"; done
+tb_check "-D of both: the table as before" \
+	bash -c "ip netns exec $(tb_nsname lb) $ADM -S -n | diff -q - $TB_DIR/before6.txt"
 
 # ---- -C: one atomic change to an empty table
 adm -C

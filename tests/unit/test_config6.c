@@ -1,0 +1,319 @@
+/* Unit tests: IPv6 in the config (issue 18) — a dual-stack config with a
+ * v6 FULLNAT service and a NAT64 one loads, shows every address in RFC
+ * 5952's text and round-trips; the family rules refuse what cannot work,
+ * naming the field; two v6 addresses of this node whose handles collide
+ * are refused; the API's address helpers take both families. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+
+#include "cp/config.h"
+#include "dp/addr6.h"
+
+#define PORTS6                                                                            \
+	"\"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", "     \
+	"\"ip6\": \"fd00:1::2/64\" }, { \"name\": \"lan\", \"dev\": \"y\", "              \
+	"\"ip\": \"10.1.0.2/24\", \"ip6\": \"fd00:2::2/64\" } ]"
+#define HEAD6 "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"FD00:2:0::100\" ], "
+/* one v6 service with more fields */
+#define SVC6(x) HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", " \
+		"\"port\": 80, " x " } ] }"
+
+static json_t *load(const char *s)
+{
+	json_error_t e;
+	json_t *j = json_loads(s, 0, &e);
+
+	if (!j)
+		fail_msg("test JSON does not parse: %s: %s", e.text, s);
+	return j;
+}
+
+static const char *str_at(json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static void test_good_dual_stack(void **state)
+{
+	json_t *j = load(HEAD6 "\"services\": [ "
+		"{ \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, "
+		"  \"servers\": [ { \"ip\": \"10.1.0.11\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"FD00:1:0:0::10\", \"port\": 80, \"scheduler\": \"mh\", "
+		"  \"sorry_server\": { \"ip\": \"fd00:2::99\" }, "
+		"  \"servers\": [ { \"ip\": \"fd00:2:0::12\", \"port\": 8080 }, "
+		"  { \"ip\": \"[fd00:2::11]\", \"port\": 8080 } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 8064, "
+		"  \"health\": { \"type\": \"tcp\" }, "
+		"  \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ] } ] }");
+	struct cp_config *c, *c2;
+	struct cp_err err = { "", "" };
+	json_t *out, *out2, *svcs, *s6, *lips;
+
+	(void)state;
+	if (cp_config_from_json(j, &c, &err) != 0)
+		fail_msg("%s: %s", err.field, err.msg);
+	assert_int_equal(c->n_lips, 1);
+	assert_int_equal(c->n_lips6, 1);
+	assert_false(c->services[0].v6);
+	assert_true(c->services[1].v6);
+	assert_true(c->services[1].rs_v6);
+	assert_true(c->services[2].v6);          /* NAT64: v6 VIP, v4 servers */
+	assert_false(c->services[2].rs_v6);
+	assert_true(cp_service_sorted(&c->services[1]));
+	out = cp_config_to_json(c);
+	svcs = json_object_get(out, "services");
+	s6 = json_array_get(svcs, 1);
+	assert_string_equal(str_at(s6, "vip"), "fd00:1::10");
+	/* sorted, canonical: the servers in address order */
+	assert_string_equal(str_at(json_array_get(json_object_get(s6, "servers"), 0), "ip"),
+			    "fd00:2::11");
+	assert_string_equal(str_at(json_array_get(json_object_get(s6, "servers"), 1), "ip"),
+			    "fd00:2::12");
+	assert_string_equal(str_at(json_object_get(s6, "sorry_server"), "ip"), "fd00:2::99");
+	lips = json_object_get(out, "localips");
+	assert_int_equal(json_array_size(lips), 2);
+	assert_string_equal(json_string_value(json_array_get(lips, 0)), "10.1.0.100");
+	assert_string_equal(json_string_value(json_array_get(lips, 1)), "fd00:2::100");
+	assert_int_equal(cp_config_from_json(out, &c2, &err), 0);
+	out2 = cp_config_to_json(c2);
+	assert_true(json_equal(out, out2));
+	{
+		/* the lookups the API uses, by either family */
+		struct cp_ip v6, r6, v4 = cp_ip4(0x0a00000a);
+
+		assert_int_equal(cp_parse_ip_any("fd00:1::10", &v6), 0);
+		assert_int_equal(cp_config_find_service_ip(c, IPPROTO_TCP, &v6, 80), 1);
+		assert_int_equal(cp_config_find_service_ip(c, IPPROTO_TCP, &v6, 8064), 2);
+		assert_int_equal(cp_config_find_service_ip(c, IPPROTO_TCP, &v4, 80), 0);
+		assert_int_equal(cp_config_find_service_ip(c, IPPROTO_UDP, &v6, 80), -ENOENT);
+		assert_int_equal(cp_parse_ip_any("[fd00:2::12]", &r6), 0);
+		assert_int_equal(cp_service_find_server_ip(&c->services[1], &r6, 8080), 1);
+		assert_int_equal(cp_service_find_server_ip(&c->services[1], &r6, 80), -ENOENT);
+		assert_int_equal(cp_service_find_server_ip(&c->services[2], &r6, 8080), -ENOENT);
+	}
+	cp_config_free(c);
+	cp_config_free(c2);
+	json_decref(j);
+	json_decref(out);
+	json_decref(out2);
+}
+
+struct bad {
+	const char *json;
+	const char *field;
+	const char *msg;
+};
+
+static const struct bad bad6[] = {
+	/* one family among a service's servers */
+	{ SVC6("\"servers\": [ { \"ip\": \"fd00:2::11\" }, { \"ip\": \"10.1.0.11\" } ]"),
+	  "services[0].servers[1].ip",
+	  "is IPv4 where servers[0] is IPv6: the servers of a service are all of one family" },
+	/* an IPv4 VIP cannot front IPv6 servers (the reverse is NAT64) */
+	{ HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, "
+	  "\"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }",
+	  "services[0].servers[0].ip", "an IPv4 VIP cannot front IPv6 servers" },
+	{ HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, "
+	  "\"sorry_server\": { \"ip\": \"fd00:2::99\" } } ] }",
+	  "services[0].sorry_server.ip", "an IPv4 VIP cannot front IPv6 servers" },
+	{ SVC6("\"sorry_server\": { \"ip\": \"10.1.0.99\" }, "
+	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].sorry_server.ip", "must be of the servers' family (IPv6)" },
+	/* what the IPv6 data path does not do yet */
+	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].forward", "forward dr is not supported for IPv6 services yet (fullnat is)" },
+	{ SVC6("\"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].client_address",
+	  "proxy_v2 is not supported for IPv6 services yet (none is)" },
+	{ SVC6("\"synproxy\": true, \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].synproxy", "is not supported for IPv6 services yet" },
+	{ SVC6("\"persistence_s\": 60, \"persistence_mask\": \"255.255.255.0\", "
+	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].persistence_mask",
+	  "is an IPv4 netmask: leave it 255.255.255.255 on IPv6 services" },
+	{ SVC6("\"acl\": { \"allow\": [ \"10.0.0.0/8\" ] }, "
+	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].acl.allow", "is not supported for IPv6 services yet (leave acl empty)" },
+	{ SVC6("\"health\": { \"type\": \"tcp\" }, \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].health.type",
+	  "health checks over IPv6 are not supported yet (type none)" },
+	/* addresses */
+	{ SVC6("\"servers\": [ { \"ip\": \"ff02::1\" } ]"), "services[0].servers[0].ip",
+	  "must be a global or unique-local unicast address" },
+	{ SVC6("\"servers\": [ { \"ip\": \"fd00:2::2\" } ]"), "services[0].servers[0].ip",
+	  "is one of this node's own addresses" },
+	{ SVC6("\"servers\": [ { \"ip\": \"fd00:2::100\" } ]"), "services[0].servers[0].ip",
+	  "is one of this node's own addresses" },
+	{ HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fe80::10\", \"port\": 80 } ] }",
+	  "services[0].vip",
+	  "must be a global or unique-local unicast address (not multicast, link-local, "
+	  "loopback, unspecified or v4-mapped)" },
+	{ HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"::ffff:10.0.0.10\", \"port\": 80 } ] }",
+	  "services[0].vip",
+	  "must be a global or unique-local unicast address (not multicast, link-local, "
+	  "loopback, unspecified or v4-mapped)" },
+	{ HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fd00:1::2\", \"port\": 80 } ] }",
+	  "services[0].vip", "is ports[0].ip6" },
+	{ HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fd00:2::100\", \"port\": 80 } ] }",
+	  "services[0].vip", "is a local IP (localips[1])" },
+	{ "{ " PORTS6 ", \"localips\": [ \"fd00:2::100\", \"fd00:2::100\" ] }", "localips[1]",
+	  "fd00:2::100 duplicates localips[0]" },
+	{ "{ " PORTS6 ", \"localips\": [ \"fd00:2::2\" ] }", "localips[0]",
+	  "fd00:2::2 is ports[1].ip6" },
+	{ "{ " PORTS6 ", \"localips\": [ \"fe80::1\" ] }", "localips[0]",
+	  "fe80::1 must be a global or unique-local unicast address" },
+	/* a local IP of each family a FULLNAT service needs */
+	{ "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\" ], \"services\": [ { \"proto\": \"tcp\", "
+	  "\"vip\": \"fd00:1::10\", \"port\": 80, \"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }",
+	  "localips", "FULLNAT services to IPv6 servers need at least one IPv6 local IP" },
+	{ "{ " PORTS6 ", \"localips\": [ \"fd00:2::100\" ], \"services\": [ { \"proto\": \"tcp\", "
+	  "\"vip\": \"fd00:1::10\", \"port\": 80, \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }",
+	  "localips",
+	  "NAT64 services (an IPv6 VIP, IPv4 servers) need at least one IPv4 local IP" },
+};
+
+static void test_bad_v6(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
+		json_t *j = load(bad6[i].json);
+		struct cp_config *c = NULL;
+		struct cp_err err = { "", "" };
+		int rc = cp_config_from_json(j, &c, &err);
+
+		if (rc != -EINVAL || strcmp(err.field, bad6[i].field) != 0 ||
+		    strcmp(err.msg, bad6[i].msg) != 0)
+			fail_msg("case %zu: rc %d, got \"%s: %s\", want \"%s: %s\"", i, rc, err.field,
+				 err.msg, bad6[i].field, bad6[i].msg);
+		assert_null(c);
+		json_decref(j);
+	}
+}
+
+/* Two addresses of fd00:1::/64 whose handles collide, found by search
+ * (24-bit handles: a few thousand tries by the birthday bound). */
+static void colliding_pair(uint8_t a[16], uint8_t b[16])
+{
+	enum { N = 1 << 16 };
+	static uint32_t seen[1 << 24 >> 5];   /* a bit per handle */
+	static uint32_t who[N];
+
+	memset(seen, 0, sizeof(seen));
+	for (uint32_t i = 1; i < N; i++) {
+		uint8_t x[16] = { 0xfd, 0, 0, 1 };
+		uint32_t h;
+
+		x[14] = (uint8_t)(i >> 8);
+		x[15] = (uint8_t)i;
+		h = __builtin_bswap32(dp_ip6_handle(x));
+		who[i] = h;
+		if (seen[h >> 5] & 1u << (h & 31)) {
+			for (uint32_t k = 1; k < i; k++)
+				if (who[k] == h) {
+					memcpy(a, x, 16);
+					a[14] = (uint8_t)(k >> 8);
+					a[15] = (uint8_t)k;
+					memcpy(b, x, 16);
+					return;
+				}
+		}
+		seen[h >> 5] |= 1u << (h & 31);
+	}
+	fail_msg("no two of %u addresses share a handle", N);
+}
+
+static void test_handle_collision(void **state)
+{
+	uint8_t a[16], b[16];
+	char ta[INET6_ADDRSTRLEN], tb[INET6_ADDRSTRLEN], js[1024], want[256];
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
+	json_t *j;
+
+	(void)state;
+	colliding_pair(a, b);
+	assert_int_equal(dp_ip6_handle(a), dp_ip6_handle(b));
+	assert_memory_not_equal(a, b, 16);
+	assert_true(dp_is_ip6_handle(dp_ip6_handle(a)));
+	inet_ntop(AF_INET6, a, ta, sizeof(ta));
+	inet_ntop(AF_INET6, b, tb, sizeof(tb));
+	/* a local IP and a VIP */
+	snprintf(js, sizeof(js),
+		 "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"%s\" ], \"services\": [ "
+		 "{ \"proto\": \"tcp\", \"vip\": \"%s\", \"port\": 80, "
+		 "\"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }", ta, tb);
+	j = load(js);
+	assert_int_equal(cp_config_from_json(j, &c, &err), -EINVAL);
+	assert_null(c);
+	snprintf(want, sizeof(want), "%s and services[0].vip %s share a table key (dp/addr6.h); "
+		 "use another address", ta, tb);
+	assert_string_equal(err.field, "localips[1]");
+	assert_string_equal(err.msg, want);
+	json_decref(j);
+	/* two VIPs; the same VIP twice (two ports) is one address, fine */
+	snprintf(js, sizeof(js),
+		 "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"fd00:2::100\" ], \"services\": [ "
+		 "{ \"proto\": \"tcp\", \"vip\": \"%s\", \"port\": 80 }, "
+		 "{ \"proto\": \"tcp\", \"vip\": \"%s\", \"port\": 81 }, "
+		 "{ \"proto\": \"tcp\", \"vip\": \"%s\", \"port\": 80 } ] }", ta, ta, tb);
+	j = load(js);
+	assert_int_equal(cp_config_from_json(j, &c, &err), -EINVAL);
+	/* services[0] and [1] are one key: the pair found is [1] and [2] */
+	assert_string_equal(err.field, "services[1].vip");
+	json_decref(j);
+	snprintf(js, sizeof(js),
+		 "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"fd00:2::100\" ], \"services\": [ "
+		 "{ \"proto\": \"tcp\", \"vip\": \"%s\", \"port\": 80 }, "
+		 "{ \"proto\": \"tcp\", \"vip\": \"%s\", \"port\": 81 } ] }", ta, ta);
+	j = load(js);
+	assert_int_equal(cp_config_from_json(j, &c, &err), 0);
+	cp_config_free(c);
+	json_decref(j);
+}
+
+static void test_ip_text(void **state)
+{
+	struct cp_ip ip;
+	uint16_t port;
+	char b[INET6_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(cp_parse_ip_port("[FD00::0:10]:8080", &ip, &port), 0);
+	assert_true(ip.v6);
+	assert_int_equal(port, 8080);
+	assert_string_equal(cp_ip_str(&ip, b), "fd00::10");
+	assert_int_equal(cp_parse_ip_port("10.0.0.1:80", &ip, &port), 0);
+	assert_false(ip.v6);
+	assert_string_equal(cp_ip_str(&ip, b), "10.0.0.1");
+	assert_int_equal(cp_parse_ip_port("fd00::10:80", &ip, &port), -EINVAL);   /* brackets */
+	assert_int_equal(cp_parse_ip_port("[fd00::10]", &ip, &port), -EINVAL);
+	assert_int_equal(cp_parse_ip_port("[fd00::10]:65536", &ip, &port), -EINVAL);
+	assert_int_equal(cp_parse_ip_port("[10.0.0.1]:80", &ip, &port), -EINVAL);
+	assert_int_equal(cp_parse_ip_any("fd00::10", &ip), 0);
+	assert_int_equal(cp_parse_ip_any("[fd00::10]", &ip), 0);
+	assert_int_equal(cp_parse_ip_any("[fd00::10", &ip), -EINVAL);
+	assert_int_equal(cp_parse_ip_any("fd00:::10", &ip), -EINVAL);
+	assert_int_equal(cp_parse_ip_any("10.1", &ip), -EINVAL);
+	assert_int_equal(cp_parse_ip_any("", &ip), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_dual_stack),
+		cmocka_unit_test(test_bad_v6),
+		cmocka_unit_test(test_handle_collision),
+		cmocka_unit_test(test_ip_text),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
