@@ -367,9 +367,30 @@ void dp_nat64_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p
 		 struct dp_sess *s);
 void dp_nat64_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
 		  struct dp_sess *s);
+/* ... and their ICMP errors across the families: an ICMPv4 error about
+ * LIP:lport → server (p: its parse) to the client as ICMPv6; an ICMPv6
+ * one from the client's side about VIP:vport → client to the server as
+ * ICMPv4. Quotes, MTUs and checksums as dp/xlat64.c and dp/icmp.c make
+ * them. */
+struct dp_pkt6;
+void dp_nat64_icmp_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		       struct dp_sess *s);
+void dp_nat64_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt6 *p,
+		      struct dp_sess *s);
+/* ... and the later fragments of their datagrams (dp/frag.h): an IPv6 one
+ * of the client's, to IPv4 from src to dst; an IPv4 one of the server's,
+ * to IPv6 from src6 to dst6. */
+void dp_nat64_later_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		       uint32_t src, uint32_t dst);
+void dp_nat64_later_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+			const uint8_t *src6, const uint8_t *dst6);
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
+/* The same to an IPv6 destination (16 bytes) whose hop limit the caller
+ * checked and decremented: its route (on-link, then the v6 routes) and
+ * neighbour. */
+void dp_xmit_ip6(struct dp_lcore *lc, struct rte_mbuf *m, const uint8_t *dst6);
 /* The same for a packet of session s going in direction dir (DP_DIR_IN:
  * to the server), whose TTL the caller checked and decremented already
  * (dp_rw_forward): through the next hop s remembers, when it still holds. */
@@ -391,6 +412,10 @@ void dp_hold_run(struct dp_lcore *lc);
 /* icmp_path.c: ICMP to a VIP or a LIP (echo, errors about sessions) */
 void dp_icmp_input(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
 		   bool redirected);
+/* icmp6_path.c: ICMPv6 errors to a v6 VIP or LIP (v: its address map
+ * value) */
+void dp_icmp6_input(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt6 *p, uint32_t v,
+		    uint16_t in_port, bool redirected);
 
 /* frag_path.c: later fragments follow their first (see dp/frag.h) */
 void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,

@@ -7,7 +7,8 @@
 
 static inline bool key_eq(const struct dp_frag_key *a, const struct dp_frag_key *b)
 {
-	return a->src == b->src && a->dst == b->dst && a->id == b->id && a->proto == b->proto;
+	return a->src == b->src && a->dst == b->dst && a->id == b->id && a->proto == b->proto &&
+	       a->v6 == b->v6;
 }
 
 /* ms timestamps wrap: compare by difference. */
@@ -19,7 +20,7 @@ static inline bool reached(uint32_t now, uint32_t t)
 static inline uint32_t set_of(const struct dp_frag_tab *t, const struct dp_frag_key *k)
 {
 	uint64_t h = ((uint64_t)k->src << 32 | k->dst) ^ t->seed ^
-		     ((uint64_t)k->id << 8 | k->proto) * 0x9e3779b97f4a7c15ULL;
+		     ((uint64_t)k->id << 16 | (uint64_t)k->v6 << 8 | k->proto) * 0x9e3779b97f4a7c15ULL;
 
 	h *= 0xff51afd7ed558ccdULL;
 	h ^= h >> 29;

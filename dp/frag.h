@@ -38,12 +38,22 @@ enum dp_frag_kind {
 	DP_FRAG_OWNER,
 };
 
-/* Addresses in network order, as in the fragments. */
+/* Addresses in network order, as in the fragments; an IPv6 datagram's
+ * by their handles (dp/addr6.h), its 32-bit identification in id. */
 struct dp_frag_key {
 	uint32_t src, dst;
-	uint16_t id;
+	uint32_t id;
 	uint8_t proto;
-	uint8_t pad;
+	uint8_t v6;
+	uint16_t pad;
+};
+
+/* How a LOCAL record's later fragments are rewritten. */
+enum dp_frag_xl {
+	DP_FRAG_XL_V4 = 0,   /* IPv4 addresses: src, dst */
+	DP_FRAG_XL_V6,       /* IPv6 addresses: src6, dst6 */
+	DP_FRAG_XL_64,       /* NAT64, IPv6 → IPv4: translated, from src to dst */
+	DP_FRAG_XL_46,       /* NAT64, IPv4 → IPv6: translated, from src6 to dst6 */
 };
 
 struct dp_frag_rec {
@@ -57,6 +67,8 @@ struct dp_frag_rec {
 	uint32_t src, dst;
 	uint32_t rs_id, svc_id;   /* LOCAL: whose counters */
 	uint32_t expire;          /* ms */
+	uint8_t xl;               /* LOCAL: enum dp_frag_xl */
+	uint8_t src6[16], dst6[16];   /* LOCAL, XL_V6 and XL_46 */
 };
 
 struct dp_frag_held {

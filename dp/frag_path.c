@@ -13,6 +13,8 @@
  * its fanout group with PACKET_FANOUT_FLAG_DEFRAG) and truncate what does
  * not fit a frame, so fragments are seen as such only on other PMDs
  * (af_xdp, NICs). */
+#include <string.h>
+
 #include "dp/dp_int.h"
 #include "dp/rewrite.h"
 
@@ -20,8 +22,9 @@ static inline void key_of(const struct dp_pkt *p, struct dp_frag_key *k)
 {
 	k->src = p->src;
 	k->dst = p->dst;
-	k->id = p->ip_id;
+	k->id = p->a6 ? p->frag_id6 : p->ip_id;
 	k->proto = p->proto;
+	k->v6 = p->a6 != NULL;
 	k->pad = 0;
 }
 
@@ -66,8 +69,23 @@ void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, ui
 		dp_fwd_later(lc, m, p, r->fwd, r->dst);
 		return;
 	}
-	dp_rw_addrs(rte_pktmbuf_mtod(m, uint8_t *), p, r->src, 0, r->dst, 0);
-	dp_xmit_ip(lc, m, r->dst);
+	switch (r->xl) {
+	case DP_FRAG_XL_V6:
+		if (dp_fwd_ttl_expired(lc, m, p))
+			return;
+		dp_rw_forward6(rte_pktmbuf_mtod(m, uint8_t *), p, r->src6, 0, r->dst6, 0);
+		dp_xmit_ip6(lc, m, r->dst6);
+		return;
+	case DP_FRAG_XL_64:
+		dp_nat64_later_in(lc, m, p, r->src, r->dst);
+		return;
+	case DP_FRAG_XL_46:
+		dp_nat64_later_out(lc, m, p, r->src6, r->dst6);
+		return;
+	default:
+		dp_rw_addrs(rte_pktmbuf_mtod(m, uint8_t *), p, r->src, 0, r->dst, 0);
+		dp_xmit_ip(lc, m, r->dst);
+	}
 }
 
 /* Feed the fragments that waited for key back in, now that it has a
@@ -83,6 +101,31 @@ static void resume(struct dp_lcore *lc, const struct dp_frag_key *k)
 	n = dp_frag_take(&lc->frag, k, h, DP_FRAG_HOLD);
 	for (unsigned i = 0; i < n; i++)
 		dp_input(lc, h[i].pkt, h[i].port, h[i].redirected);
+}
+
+/* An IPv6 session's record: the v6 addresses its later fragments get,
+ * or, NAT64, the family they are translated to (dir IN: the client's v6
+ * fragments to the IPv4 server from the IPv4 local IP, which src and dst
+ * hold already; OUT: the server's to the client, from the VIP, v4 ones
+ * translated when p is IPv4). */
+static void track6(struct dp_lcore *lc, struct dp_frag_rec *r, const struct dp_pkt *p,
+		   const struct dp_sess *s, unsigned dir)
+{
+	const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+
+	if (dir == DP_DIR_IN) {
+		if (dp_ip6_mapped(a->r)) {
+			r->xl = DP_FRAG_XL_64;
+			return;
+		}
+		memcpy(r->src6, a->l, 16);
+		memcpy(r->dst6, a->r, 16);
+		r->xl = DP_FRAG_XL_V6;
+		return;
+	}
+	memcpy(r->src6, a->v, 16);
+	memcpy(r->dst6, a->c, 16);
+	r->xl = p->a6 ? DP_FRAG_XL_V6 : DP_FRAG_XL_46;
 }
 
 void dp_frag_track(struct dp_lcore *lc, const struct dp_pkt *p, const struct dp_sess *s,
@@ -102,6 +145,9 @@ void dp_frag_track(struct dp_lcore *lc, const struct dp_pkt *p, const struct dp_
 	r->dst = dir == DP_DIR_IN ? s->rip : s->cip;
 	r->rs_id = s->rs_id;
 	r->svc_id = s->svc_id;
+	r->xl = DP_FRAG_XL_V4;
+	if (s->flags & DP_SESS_F_V6)
+		track6(lc, r, p, s, dir);
 	lc->stats.frag_tracked++;
 	resume(lc, &k);
 }

@@ -142,3 +142,90 @@ void dp_icmp6_echo_reply(uint8_t *frame, struct dp_pkt6 *p, uint8_t hop)
 	p->hop_limit = hop;
 	p->icmp_type = DP_ICMP6_ECHO_REPLY;
 }
+
+int dp_icmp6_parse_error(const uint8_t *frame, const struct dp_pkt6 *p,
+			 struct dp_icmp6_quote *q, enum dp_drop *why)
+{
+	const uint8_t *icmp = frame + p->l4_off;
+	uint32_t len = p->l4_len;
+	struct dp_pkt6 qp;
+	enum dp_drop qwhy;
+
+	if (len < DP_ICMP_HLEN + DP_IP6_HLEN + 8)
+		DROP(ICMP_BAD);
+	if (dp_csum_fold(dp_csum_partial(icmp, len, dp_csum_pseudo6(p->src, p->dst, len,
+								     DP_IPPROTO_ICMPV6))) != 0xffff)
+		DROP(ICMP_CSUM);
+	if (dp_pkt_parse_quote6(icmp + DP_ICMP_HLEN, len - DP_ICMP_HLEN, &qp, &qwhy) < 0)
+		DROP(ICMP_BAD);
+	if (qp.frag == DP_FRAG_LATER)
+		DROP(ICMP);
+	if (qp.proto != DP_IPPROTO_TCP && qp.proto != DP_IPPROTO_UDP)
+		DROP(ICMP_TYPE);
+	if (qp.l4_len < 4)
+		DROP(ICMP_BAD);
+	q->ip_off = (uint16_t)(p->l4_off + DP_ICMP_HLEN);
+	q->l4_off = (uint16_t)(q->ip_off + qp.l4_off);
+	q->l4_len = qp.l4_len;
+	q->proto = qp.proto;
+	memcpy(q->src, qp.src, 16);
+	memcpy(q->dst, qp.dst, 16);
+	memcpy(&q->sport, frame + q->l4_off, 2);
+	memcpy(&q->dport, frame + q->l4_off + 2, 2);
+	return 0;
+}
+
+/* A checksum's update for a 16-byte field's change (RFC 1624, word by word). */
+static uint16_t update128(uint16_t c, const uint8_t *old, const uint8_t *new_)
+{
+	for (unsigned i = 0; i < 16; i += 2) {
+		uint16_t o, n;
+
+		memcpy(&o, old + i, 2);
+		memcpy(&n, new_ + i, 2);
+		c = dp_csum_update16(c, o, n);
+	}
+	return c;
+}
+
+void dp_icmp6_xlate(uint8_t *frame, struct dp_pkt6 *p, const struct dp_icmp6_quote *q,
+		    const uint8_t *src, const uint8_t *dst, const uint8_t *q_src,
+		    uint16_t q_sport, const uint8_t *q_dst, uint16_t q_dport)
+{
+	uint8_t *ip = frame + p->l3_off, *icmp = frame + p->l4_off;
+	uint8_t *qip = frame + q->ip_off, *ql4 = frame + q->l4_off;
+	uint32_t cs_off = q->proto == DP_IPPROTO_TCP ? 16 : 6;
+	uint16_t c;
+
+	/* the quoted L4 checksum by its pseudo-header's and ports' change:
+	 * incremental, as the quote may not hold the whole packet */
+	if (q->l4_len >= cs_off + 2) {
+		memcpy(&c, ql4 + cs_off, 2);
+		if (q->proto == DP_IPPROTO_TCP || c != 0) {
+			c = update128(c, qip + 8, q_src);
+			c = update128(c, qip + 24, q_dst);
+			c = dp_csum_update16(c, q->sport, q_sport);
+			c = dp_csum_update16(c, q->dport, q_dport);
+			if (q->proto == DP_IPPROTO_UDP && c == 0)
+				c = 0xffff;
+			memcpy(ql4 + cs_off, &c, 2);
+		}
+	}
+	memcpy(qip + 8, q_src, 16);
+	memcpy(qip + 24, q_dst, 16);
+	memcpy(ql4, &q_sport, 2);
+	memcpy(ql4 + 2, &q_dport, 2);
+
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+	ip[7]--;
+	memcpy(p->src, src, 16);
+	memcpy(p->dst, dst, 16);
+	p->hop_limit = ip[7];
+
+	icmp[2] = icmp[3] = 0;
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(icmp, p->l4_len,
+						    dp_csum_pseudo6(src, dst, p->l4_len,
+								    DP_IPPROTO_ICMPV6)));
+	memcpy(icmp + 2, &c, 2);
+}

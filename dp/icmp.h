@@ -83,4 +83,43 @@ void dp_icmp_echo_reply(uint8_t *frame, struct dp_pkt *p, uint8_t ttl);
  * to drop, as the IPv4 form does. */
 void dp_icmp6_echo_reply(uint8_t *frame, struct dp_pkt6 *p, uint8_t hop);
 
+/* ICMPv6 errors (RFC 4443 3): the same translation as IPv4's. FULLNAT
+ * adds no header, so a Packet Too Big's MTU is passed on unchanged (NAT64's
+ * cross-family errors are dp/xlat64.c's). */
+#define DP_ICMP6_UNREACH        1
+#define DP_ICMP6_TOO_BIG        2
+#define DP_ICMP6_TIME_EXCEEDED  3
+#define DP_ICMP6_PARAM_PROBLEM  4
+
+static inline bool dp_icmp6_is_error(uint8_t type)
+{
+	return type >= DP_ICMP6_UNREACH && type <= DP_ICMP6_PARAM_PROBLEM;
+}
+
+/* The packet an ICMPv6 error quotes (as much of it as fits 1280 bytes):
+ * its IPv6 header, the extension headers walked as for any packet. */
+struct dp_icmp6_quote {
+	uint16_t ip_off;      /* quoted IPv6 header, in the frame */
+	uint16_t l4_off;      /* quoted TCP/UDP header */
+	uint16_t l4_len;      /* quoted L4 bytes */
+	uint8_t proto;
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+};
+
+/* Check an ICMPv6 error (p: its parse, a whole datagram) and find what it
+ * quotes. 0, or -EBADMSG with *why as dp_icmp_parse_error's (ICMP_BAD:
+ * quote shorter than a header and 8 bytes, not IPv6, a broken extension
+ * chain; ICMP_CSUM; ICMP_TYPE: not TCP or UDP; ICMP: a later fragment). */
+int dp_icmp6_parse_error(const uint8_t *frame, const struct dp_pkt6 *p,
+			 struct dp_icmp6_quote *q, enum dp_drop *why);
+
+/* dp_icmp_xlate's IPv6 form: the outer header from src to dst, the quote
+ * q_src:q_sport → q_dst:q_dport (its L4 checksum updated where the quote
+ * holds it), the hop limit less one, the ICMPv6 checksum recomputed over
+ * the message and its new pseudo-header. Addresses 16 bytes. */
+void dp_icmp6_xlate(uint8_t *frame, struct dp_pkt6 *p, const struct dp_icmp6_quote *q,
+		    const uint8_t *src, const uint8_t *dst, const uint8_t *q_src,
+		    uint16_t q_sport, const uint8_t *q_dst, uint16_t q_dport);
+
 #endif

@@ -53,6 +53,10 @@ static void from_server_side(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_
 		dp_drop(lc, m, DP_DROP_ICMP);
 		return;
 	}
+	if (s->flags & DP_SESS_F_V6) {
+		dp_nat64_icmp_out(lc, m, p, s);   /* a NAT64 session's v4 side */
+		return;
+	}
 	dp_icmp_xlate(rte_pktmbuf_mtod(m, uint8_t *), p, q, s->vip, s->cip, s->cip, s->cport,
 		      s->vip, s->vport);
 	lc->stats.icmp_xlated++;

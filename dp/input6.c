@@ -12,8 +12,12 @@
  *                                                 cp/neigh.c learns them
  *   NS for other hosts, multicast (MLD, RS, RA), other hosts' unicast
  *                                               → not_for_us
- *   anything else to our addresses (fragments, other protocols, ICMPv6
- *   errors)                                     → counted, not served yet
+ *   fragments of those                          → the first as a whole
+ *                                                 packet, the later ones
+ *                                                 after it (frag_path.c)
+ *   ICMPv6 errors to a VIP or local IP          → icmp6_path.c
+ *   anything else to our addresses (other protocols)
+ *                                               → counted, not served yet
  *
  * Answers go back to the MAC the request came from (the asker, or the
  * router it came through): an answer needs no neighbour lookup. The
@@ -100,16 +104,17 @@ static void input_service(struct dp_lcore *lc, struct rte_mbuf *m, const struct 
 	const struct dp_snap *s = lc->snap;
 	struct dp_pkt p;
 
-	if (p6->frag != DP_FRAG_NONE) {
-		dp_drop(lc, m, DP_DROP_FRAG);   /* IPv6 fragments: not served yet */
-		return;
-	}
 	if (martian6(p6->src)) {
 		dp_drop(lc, m, DP_DROP_MARTIAN);
 		return;
 	}
 	dp_pkt_from6(rte_pktmbuf_mtod(m, uint8_t *), p6, &p);
 	m->port = in_port;
+	/* later fragments follow their first (frag_path.c), as IPv4's */
+	if (unlikely(p.frag == DP_FRAG_LATER)) {
+		dp_frag_later(lc, m, &p, in_port, redirected);
+		return;
+	}
 	if (DP_ADDR_KIND(v) == DP_ADDR_VIP) {
 		dp_vip_in(lc, m, &p, redirected);
 		return;
@@ -118,6 +123,8 @@ static void input_service(struct dp_lcore *lc, struct rte_mbuf *m, const struct 
 		unsigned owner = dp_laddr_owner(&s->laddr, p.dst, p.dport);
 
 		if (owner != lc->idx) {
+			if (unlikely(p.frag == DP_FRAG_FIRST))
+				dp_frag_track_owner(lc, &p, owner);
 			dp_redirect(lc, m, in_port, owner);
 			return;
 		}
@@ -153,6 +160,10 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool r
 	v = dp_snap_addr6(lc->snap, p.dst);
 	if (v && (p.proto == DP_IPPROTO_TCP || p.proto == DP_IPPROTO_UDP)) {
 		input_service(lc, m, &p, v, in_port, redirected);
+		return;
+	}
+	if (v && icmp && dp_icmp6_is_error(p.icmp_type)) {
+		dp_icmp6_input(lc, m, &p, v, in_port, redirected);
 		return;
 	}
 	ours = v || our_port_ip6(lc->snap, p.dst, in_port);

@@ -69,6 +69,7 @@ struct dp_pkt {
 	uint8_t frag;       /* enum dp_frag */
 	uint32_t src, dst;  /* an IPv6 packet's: their handles (dp/addr6.h) */
 	uint16_t ip_id;
+	uint32_t frag_id6;  /* an IPv6 fragment's identification, as in its header */
 	/* An IPv6 packet in the shape of an IPv4 one (dp/input6.c), for the
 	 * session code both share: its two addresses as they sit in the
 	 * header (32 bytes, source then destination). NULL for IPv4. */
@@ -127,6 +128,7 @@ static inline void dp_pkt_from6(const uint8_t *frame, const struct dp_pkt6 *p6,
 	p->l4_len = p6->l4_len;
 	p->proto = p6->proto;
 	p->frag = p6->frag;
+	p->frag_id6 = p6->frag_id;
 	p->src = dp_ip6_handle(p6->src);
 	p->dst = dp_ip6_handle(p6->dst);
 	p->a6 = frame + p6->l3_off + 8;

@@ -122,6 +122,8 @@ struct dp_port_stats {
 	X(icmp_xlated,        "icmp_errors_translated", "icmp_errors_translated", "ICMP errors translated to the other side of a session.") \
 	X(frag_tracked,       "fragments_tracked",      "fragments_tracked",     "First fragments recorded.") \
 	X(frag_forwarded,     "fragments_forwarded",    "fragments_forwarded",   "Later fragments sent the first one's way.") \
+	X(nat64_fragmented,   "nat64_fragmented",       "nat64_fragmented",      "NAT64: IPv4 packets too big for the client side once translated, sent as two IPv6 fragments.") \
+	X(nat64_too_big,      "nat64_frag_needed_sent", "nat64_frag_needed_sent", "NAT64: fragmentation needed sent to a server for a DF packet too big once translated.") \
 	X(frag_held,          "fragments_held",         "fragments_held",        "Later fragments that waited for their first.") \
 	X(refused_rst,        "refused_rst",            "refused_rst",           "New TCP flows without a usable server: RST sent.") \
 	X(refused_unreach,    "refused_unreach",        "refused_unreach",       "New UDP flows without a usable server: ICMP port unreachable sent.") \

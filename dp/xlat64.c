@@ -449,3 +449,31 @@ int dp_x64_4to6(const uint8_t *frame, const struct dp_pkt *p, const uint8_t *src
 {
 	return x4to6(frame, p, src, dst, false, out, cap);
 }
+
+int dp_x64_split6(uint8_t *pkt, uint32_t n, uint32_t mtu, uint8_t *out2, uint32_t cap2,
+		  uint32_t *n1)
+{
+	const uint32_t hl = DP_IP6_HLEN + 8;
+	uint32_t k, rest, off8;
+	uint16_t fo;
+
+	if (n <= mtu || mtu < hl + 8 || n < hl || pkt[6] != DP_IPPROTO_FRAGMENT ||
+	    dp_get_u16(pkt + 4) != n - DP_IP6_HLEN)
+		return -EINVAL;
+	k = (mtu - hl) / 8 * 8;
+	rest = n - hl - k;
+	if (hl + rest > mtu || hl + rest > cap2)
+		return -EMSGSIZE;
+	fo = dp_get_u16(pkt + DP_IP6_HLEN + 2);
+	off8 = fo >> 3;
+	if (off8 + k / 8 > 0x1fff)
+		return -EMSGSIZE;
+	memcpy(out2, pkt, hl);
+	memcpy(out2 + hl, pkt + hl + k, rest);
+	dp_put_u16(out2 + 4, (uint16_t)(8 + rest));
+	dp_put_u16(out2 + DP_IP6_HLEN + 2, (uint16_t)((off8 + k / 8) << 3 | (fo & 1)));
+	dp_put_u16(pkt + 4, (uint16_t)(8 + k));
+	dp_put_u16(pkt + DP_IP6_HLEN + 2, (uint16_t)(off8 << 3 | 1));
+	*n1 = hl + k;
+	return (int)(hl + rest);
+}

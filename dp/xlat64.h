@@ -50,4 +50,16 @@ int dp_x64_6to4(const uint8_t *frame, const struct dp_pkt6 *p, uint32_t src, uin
 int dp_x64_4to6(const uint8_t *frame, const struct dp_pkt *p, const uint8_t *src,
 		const uint8_t *dst, uint8_t *out, uint32_t cap);
 
+/* An IPv6 packet of n bytes with a fragment header right after the fixed
+ * one (what dp_x64_4to6 writes for an IPv4 fragment, or for a whole packet
+ * parsed as DP_FRAG_FIRST: offset 0, M clear) and longer than mtu, cut in
+ * two (RFC 7915 4: an IPv4 packet that may be fragmented is, rather than
+ * dropped): pkt keeps the first part, up to the last 8-byte boundary that
+ * fits, with M set (its length in *n1); out2 gets the rest behind copies
+ * of both headers, its offset moved on and the original M flag. Returns
+ * out2's length; -EINVAL when pkt is not such a packet, -EMSGSIZE when the
+ * rest does not fit mtu or cap2 either. */
+int dp_x64_split6(uint8_t *pkt, uint32_t n, uint32_t mtu, uint8_t *out2, uint32_t cap2,
+		  uint32_t *n1);
+
 #endif

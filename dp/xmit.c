@@ -297,6 +297,26 @@ static int route6(const struct dp_snap *s, const uint8_t *dst, const uint8_t **n
 	return -1;
 }
 
+void dp_xmit_ip6(struct dp_lcore *lc, struct rte_mbuf *m, const uint8_t *dst6)
+{
+	const uint8_t *nh6;
+	uint8_t mac[6];
+	uint32_t nh;
+	int port = route6(lc->snap, dst6, &nh6);
+
+	if (port < 0) {
+		dp_drop(lc, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	nh = dp_ip6_handle(nh6);
+	if (dp_neigh_lookup_key(lc->dp->neigh, nh, nh6, mac, NULL) < 0) {
+		hold(lc, m, (uint16_t)port, nh, nh6);
+		return;
+	}
+	set_l2(m, mac, &lc->dp->port[port]);
+	dp_tx(lc, (uint16_t)port, m);
+}
+
 /* dst6: an IPv6 destination (dst its handle), else NULL. */
 static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct rte_mbuf *m,
 						    struct dp_sess *s, unsigned dir, uint32_t dst,

@@ -201,6 +201,41 @@ tb_udp_echo() {
 # tb_client cmd...: run a command on the client.
 tb_client() { tb_x c "$@"; }
 
+# IPv6 beside IPv4 on tb_topology's testbed (issue 18): the client
+# $TB_CLIENT6 on c0, backend i tb_backend_ip6 i on its eth0, mgw's ports
+# fd00:1::2/64 (wan) and fd00:2::2/64 (lan), the VIP $TB_VIP6 and the
+# local IP $TB_LIP6 (put it in MGW_LIPS). Addresses without DAD: the
+# links are ours alone.
+TB_CLIENT6=fd00:1::1 TB_VIP6=fd00:1::10 TB_LIP6=fd00:2::100
+tb_backend_ip6() { echo "fd00:2::$((10 + $1))"; }
+tb_v6_testbed() {
+	local i
+	tb_client sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
+	tb_client ip addr add $TB_CLIENT6/64 dev c0 nodad
+	for ((i = 1; i <= TB_NB; i++)); do
+		tb_x b$i sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+		tb_x b$i ip addr add "$(tb_backend_ip6 $i)/64" dev eth0 nodad
+	done
+}
+# tb_v6_ports: the ports' ip6 in $TB_DIR/mgw.json (after tb_mgw_config).
+tb_v6_ports() {
+	sed -i -e 's|"ip": "10.0.0.2/24" }|"ip": "10.0.0.2/24", "ip6": "fd00:1::2/64" }|' \
+		-e 's|"ip": "10.1.0.2/24" }|"ip": "10.1.0.2/24", "ip6": "fd00:2::2/64" }|' "$TB_DIR/mgw.json"
+}
+# tb_servers6_json PORT N: the first N backends' IPv6 addresses on PORT.
+tb_servers6_json() {
+	local i out="" sep=""
+	for ((i = 1; i <= $2; i++)); do
+		out+="$sep{ \"ip\": \"$(tb_backend_ip6 $i)\", \"port\": $1 }"
+		sep=", "
+	done
+	echo "[ $out ]"
+}
+# tb_udp_echo6 I PORT: the UDP echo on backend I's IPv6 address.
+tb_udp_echo6() {
+	tb_bg b$1 "udp6-b$1" $TB_PY -u "$TB_ROOT/tests/lib/udp_echo.py" "$(tb_backend_ip6 "$1")" "$2" "b$1"
+}
+
 # ---------------------------------------------------------------------------
 # A two-node cluster behind a router (issue 8):
 #

@@ -1,7 +1,8 @@
 /* Unit tests: per-lcore fragment tracking (dp/frag.c) — records found,
  * renewed and expired by time (across the 32-bit ms wrap), full sets
  * giving up the record closest to expiry, held fragments released in
- * arrival order by key, timed out, flushed, and a full hold list. */
+ * arrival order by key, timed out, flushed, and a full hold list; IPv6
+ * keys apart from IPv4's. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,6 +50,14 @@ static void test_record_lifetime(void **state)
 	assert_null(dp_frag_find(t, &other, now + 10));
 	other = k;
 	other.dst++;
+	assert_null(dp_frag_find(t, &other, now + 10));
+	/* an IPv6 datagram's key (handles, a 32-bit id) is apart from an
+	 * IPv4 one of the same numbers, and all 32 bits of its id count */
+	other = k;
+	other.v6 = 1;
+	assert_null(dp_frag_find(t, &other, now + 10));
+	other = k;
+	other.id |= 0x10000;
 	assert_null(dp_frag_find(t, &other, now + 10));
 	/* each hit renews it: alive long after the first TTL */
 	for (uint32_t ms = 0; ms < 3 * DP_FRAG_TTL_MS; ms += DP_FRAG_TTL_MS / 2)

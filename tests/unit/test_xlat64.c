@@ -565,6 +565,70 @@ static void test_refusals(void **state)
 	assert_int_equal(dp_x64_4to6(f, &p, C6, V6, o, sizeof(o)), -EPROTONOSUPPORT);
 }
 
+/* dp_x64_split6: an over-long IPv6 fragment (or whole packet with an
+ * atomic fragment header) cut in two that fit, the payload intact in
+ * order, offsets and M flags right; what it can't cut is refused. */
+static void test_split6(void **state)
+{
+	uint8_t pkt[2048], orig[2048], two[2048], joined[4096];
+	uint32_t n1;
+
+	(void)state;
+	for (int t = 0; t < 200; t++) {
+		uint32_t pay = 1460 + (uint32_t)rand() % 400, n = 48 + pay;
+		uint16_t off8 = (uint16_t)(rand() % 3 * 185);
+		int more = rand() & 1, n2;
+		uint32_t mtu = 1280 + (uint32_t)rand() % 221;
+
+		if (n <= mtu)
+			continue;
+		memset(pkt, 0, 48);
+		dp_put_u32(pkt, 6u << 28);
+		dp_put_u16(pkt + 4, (uint16_t)(8 + pay));
+		pkt[6] = DP_IPPROTO_FRAGMENT;
+		pkt[7] = 63;
+		for (int i = 8; i < 40; i++)
+			pkt[i] = (uint8_t)rand();
+		pkt[40] = DP_IPPROTO_UDP;
+		dp_put_u16(pkt + 42, (uint16_t)(off8 << 3 | more));
+		dp_put_u32(pkt + 44, 0x1234abcdu);
+		for (uint32_t i = 0; i < pay; i++)
+			pkt[48 + i] = (uint8_t)rand();
+		memcpy(orig, pkt, n);
+		n2 = dp_x64_split6(pkt, n, mtu, two, sizeof(two), &n1);
+		if (48 + pay - (mtu - 48) / 8 * 8 > mtu) {
+			assert_int_equal(n2, -EMSGSIZE);
+			continue;
+		}
+		assert_true(n2 > 0);
+		assert_true(n1 <= mtu && (uint32_t)n2 <= mtu);
+		assert_int_equal((n1 - 48) % 8, 0);
+		assert_int_equal(n1 + (uint32_t)n2 - 48, n);
+		/* headers: the same but for length and offset/M */
+		assert_memory_equal(pkt + 6, orig + 6, 34);
+		assert_memory_equal(two + 6, orig + 6, 34);
+		assert_memory_equal(two + 44, orig + 44, 4);
+		assert_int_equal(dp_get_u16(pkt + 4), n1 - 40);
+		assert_int_equal(dp_get_u16(two + 4), (uint32_t)n2 - 40);
+		assert_int_equal(dp_get_u16(pkt + 42), off8 << 3 | 1);
+		assert_int_equal(dp_get_u16(two + 42), (off8 + (n1 - 48) / 8) << 3 | more);
+		memcpy(joined, pkt + 48, n1 - 48);
+		memcpy(joined + n1 - 48, two + 48, (uint32_t)n2 - 48);
+		assert_memory_equal(joined, orig + 48, pay);
+	}
+	/* refused: fits already, no fragment header, a length that lies,
+	 * a second part too big for out2 */
+	memcpy(pkt, orig, 48);
+	dp_put_u16(pkt + 4, 8 + 1600);
+	assert_int_equal(dp_x64_split6(pkt, 1648, 1700, two, sizeof(two), &n1), -EINVAL);
+	pkt[6] = DP_IPPROTO_UDP;
+	assert_int_equal(dp_x64_split6(pkt, 1648, 1500, two, sizeof(two), &n1), -EINVAL);
+	pkt[6] = DP_IPPROTO_FRAGMENT;
+	assert_int_equal(dp_x64_split6(pkt, 1600, 1500, two, sizeof(two), &n1), -EINVAL);
+	assert_int_equal(dp_x64_split6(pkt, 1648, 1500, two, 100, &n1), -EMSGSIZE);
+	assert_int_equal(dp_x64_split6(pkt, 1648, 1500, two, sizeof(two), &n1), 48 + 1600 - 1448);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -574,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_icmp6to4_map),
 		cmocka_unit_test(test_icmp4to6_map),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_split6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,38 +19,34 @@ source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init ipv6_fullnat 90
 HERE=$(cd "$(dirname "$0")" && pwd)
-VIP6=fd00:1::10 CADDR=fd00:1::1 LIP6=fd00:2::100
-b6() { echo "fd00:2::$((10 + $1))"; }
+VIP6=$TB_VIP6 CADDR=$TB_CLIENT6 LIP6=$TB_LIP6
+b6() { tb_backend_ip6 "$1"; }
 tb_jtrue_sessions() { tb_api GET /api/v1/sessions | tb_jtrue "$1"; }
 
 tb_topology 2
-tb_client sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-tb_client ip addr add $CADDR/64 dev c0 nodad
+tb_v6_testbed
 for i in 1 2; do
-	tb_x b$i sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
-	tb_x b$i ip addr add "$(b6 $i)/64" dev eth0 nodad
 	tb_nginx_start $i 8080 "$(tb_backend_ip $i) [$(b6 $i)]"
-	tb_bg b$i "udp6-b$i" $TB_PY -u "$TB_ROOT/tests/lib/udp_echo.py" "$(b6 $i)" 53 "b$i"
+	tb_udp_echo6 $i 53
 	tb_udp_echo $i 53
 done
 head -c 10485760 /dev/urandom >"$TB_DIR/big.bin"
 for i in 1 2; do
 	tb_wait 10 tb_x b$i bash -c "exec 3<>/dev/tcp/$(b6 $i)/8080" || { tb_log "nginx b$i not on v6"; exit 1; }
 done
-servers6="[ { \"ip\": \"$(b6 1)\", \"port\": 8080 }, { \"ip\": \"$(b6 2)\", \"port\": 8080 } ]"
-udp6="[ { \"ip\": \"$(b6 1)\", \"port\": 53 }, { \"ip\": \"$(b6 2)\", \"port\": 53 } ]"
+servers6=$(tb_servers6_json 8080 2)
+udp6=$(tb_servers6_json 53 2)
 MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $servers6 },
-  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"servers\": $servers6 },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"mh_port\": true, \"servers\": $servers6 },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 53, \"scheduler\": \"rr\", \"servers\": $udp6 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8064, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 5364, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 53 2) } ]"
-sed -i -e 's|"ip": "10.0.0.2/24" }|"ip": "10.0.0.2/24", "ip6": "fd00:1::2/64" }|' \
-	-e 's|"ip": "10.1.0.2/24" }|"ip": "10.1.0.2/24", "ip6": "fd00:2::2/64" }|' "$TB_DIR/mgw.json"
+tb_v6_ports
 tb_mgw_start || exit 1
 
-tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT and NAT64 on TCP)" "2" \
+tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT rr and mh, NAT64 on TCP)" "3" \
 	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
 seen=""
 for k in 1 2 3 4; do
@@ -116,7 +112,7 @@ tb_expect_eq "POST an IPv4 server to v6 servers: 400, naming ip" "400 ip" \
 tb_api DELETE $svc/servers/fd00:2::13/8080 >/dev/null
 tb_expect_eq "DELETE the v6 server" "200 2" \
 	"$TB_HTTP_CODE $(tb_api GET $svc | tb_json "len(j['servers'])")"
-for port in 40001 40002 40003; do
+for port in 40001 40002 40003 40004 40005 40006; do
 	want=$(tb_api GET "/api/v1/services/tcp/$VIP6/81/lookup?src=%5B$CADDR%5D:$port" | tb_json "j['server']['ip']")
 	got=$(tb_client curl -6 -sf -m 5 --local-port $port -g "http://[$VIP6]:81/")
 	tb_expect_eq "lookup ([$CADDR]:$port) names the server curl reaches" \
