@@ -40,6 +40,36 @@ static void reply_send(struct dp_lcore *lc, struct rte_mbuf *r, uint32_t len, ui
 	dp_xmit_ip(lc, r, dst);
 }
 
+/* The same for an IPv6 reply (built with DP_ORIGIN_TTL - 1: dp_xmit_ip6
+ * takes nothing off). */
+static void reply_send6(struct dp_lcore *lc, struct rte_mbuf *r, uint32_t len,
+			const uint8_t *dst6)
+{
+	r->data_len = (uint16_t)len;
+	r->pkt_len = len;
+	dp_xmit_ip6(lc, r, dst6);
+}
+
+#define ORIGIN_HOP6 (DP_ORIGIN_TTL - 1)
+
+/* The answer to a refused new flow p (r: its buffer): a RST, or an ICMP or
+ * ICMPv6 port unreachable, back to its sender. */
+static void refuse_answer(struct dp_lcore *lc, struct rte_mbuf *r, uint8_t *buf,
+			  const uint8_t *f, const struct dp_pkt *p)
+{
+	bool tcp = p->proto == DP_IPPROTO_TCP;
+
+	if (p->a6 && tcp)
+		reply_send6(lc, r, dp_reply_rst_back(buf, f, p, ORIGIN_HOP6), p->a6);
+	else if (p->a6)
+		reply_send6(lc, r, dp_reply_unreach6(buf, f, p, 4, ORIGIN_HOP6), p->a6);
+	else if (tcp)
+		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
+	else
+		reply_send(lc, r, dp_reply_unreach(buf, f, p, DP_ICMP_PORT_UNREACH, p->dst,
+						   DP_ORIGIN_TTL), p->src);
+}
+
 static bool unreach_allowed(struct dp_lcore *lc)
 {
 	uint32_t dt = lc->now_ms - lc->unreach_ms;
@@ -65,18 +95,16 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	struct rte_mbuf *r = NULL;
 	uint8_t *buf;
 
-	/* IPv6: no RST or ICMPv6 error is built yet, the refusal is quiet */
-	if (!p->a6 && (tcp || (p->proto == DP_IPPROTO_UDP && unreach_allowed(lc))))
+	if (tcp || (p->proto == DP_IPPROTO_UDP && unreach_allowed(lc)))
 		r = dp_reply_alloc(lc, &buf);
 	if (!r) {
 		lc->stats.refused_quiet++;
-	} else if (tcp) {
-		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
-		lc->stats.refused_rst++;
 	} else {
-		reply_send(lc, r, dp_reply_unreach(buf, f, p, DP_ICMP_PORT_UNREACH, p->dst,
-						   DP_ORIGIN_TTL), p->src);
-		lc->stats.refused_unreach++;
+		refuse_answer(lc, r, buf, f, p);
+		if (tcp)
+			lc->stats.refused_rst++;
+		else
+			lc->stats.refused_unreach++;
 	}
 	dp_drop(lc, m, DP_DROP_NO_SERVER);
 }
@@ -91,15 +119,11 @@ void dp_reply_policy(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 	lc->stats.refused_policy++;
 	/* one for one up to a rate: a spoofed flood must not make us a
 	 * reflector at its own rate */
-	if (answer && !p->a6 && (p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&
+	if (answer && (p->proto == DP_IPPROTO_TCP || p->proto == DP_IPPROTO_UDP) &&
 	    dp_tb_take(&lc->refuse_tb, lc->now_ms, REFUSE_PER_S, 1))
 		r = dp_reply_alloc(lc, &buf);
-	if (r && p->proto == DP_IPPROTO_TCP) {
-		reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
-		lc->stats.refused_policy_rst++;
-	} else if (r) {
-		reply_send(lc, r, dp_reply_unreach(buf, f, p, DP_ICMP_PORT_UNREACH, p->dst,
-						   DP_ORIGIN_TTL), p->src);
+	if (r) {
+		refuse_answer(lc, r, buf, f, p);
 		lc->stats.refused_policy_rst++;
 	}
 	dp_drop(lc, m, why);
@@ -122,6 +146,25 @@ void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	dp_drop(lc, m, DP_DROP_TOO_BIG);
 }
 
+/* An IPv6 session's reset to the end that did not send p: FULLNAT v6's
+ * server from the v6 local IP, NAT64's from the IPv4 one; the client
+ * from the VIP. */
+static void reset_on6(struct dp_lcore *lc, struct rte_mbuf *r, uint8_t *buf, const uint8_t *f,
+		      const struct dp_pkt *p, const struct dp_sess *s, unsigned dir)
+{
+	const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+
+	if (dir == DP_DIR_OUT)
+		reply_send6(lc, r, dp_reply_rst_on6(buf, f, p, a->v, s->vport, a->c, s->cport,
+						    ORIGIN_HOP6), a->c);
+	else if (dp_ip6_mapped(a->r))
+		reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip, s->rport,
+						  DP_ORIGIN_TTL), s->rip);
+	else
+		reply_send6(lc, r, dp_reply_rst_on6(buf, f, p, a->l, s->lport, a->r, s->rport,
+						    ORIGIN_HOP6), a->r);
+}
+
 bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,
 		    unsigned dir)
 {
@@ -131,22 +174,25 @@ bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, s
 
 	/* A client's datagram or SYN needs no reset: the session goes and
 	 * the packet is scheduled afresh, to a server that is up. */
-	/* (IPv6: the session ends without the resets, not built yet) */
 	if (p->proto == DP_IPPROTO_TCP && !fresh && !(p->tcp_flags & DP_TCP_RST) &&
-	    p->frag != DP_FRAG_LATER && !p->a6) {
+	    p->frag != DP_FRAG_LATER) {
 		struct rte_mbuf *r;
 		uint8_t *buf;
 
 		/* back to the sender of this packet ... */
 		r = dp_reply_alloc(lc, &buf);
-		if (r)
+		if (r && p->a6)
+			reply_send6(lc, r, dp_reply_rst_back(buf, f, p, ORIGIN_HOP6), p->a6);
+		else if (r)
 			reply_send(lc, r, dp_reply_rst_back(buf, f, p, DP_ORIGIN_TTL), p->src);
 		/* ... and on to the other end, as if the sender had reset: to
 		 * the server as it sees the client (FULLNAT: from LIP:lport;
 		 * NAT: from client:cport, which lip:lport holds), or for DR and
 		 * TUNNEL the client's own packet to the VIP, sent their way */
 		r = dp_reply_alloc(lc, &buf);
-		if (r && dir == DP_DIR_IN && (s->fwd == DP_FWD_FULLNAT || s->fwd == DP_FWD_NAT)) {
+		if (r && (s->flags & DP_SESS_F_V6)) {
+			reset_on6(lc, r, buf, f, p, s, dir);
+		} else if (r && dir == DP_DIR_IN && (s->fwd == DP_FWD_FULLNAT || s->fwd == DP_FWD_NAT)) {
 			uint32_t len = dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip, s->rport,
 						       DP_ORIGIN_TTL);
 

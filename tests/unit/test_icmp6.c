@@ -5,7 +5,9 @@
  * checksum and, where the quote holds the whole packet, the quoted L4
  * checksum held to a full recompute on 5,000 random errors; every
  * truncation, a bad checksum and quotes that can't be matched refused
- * with their reason. */
+ * with their reason; the resets and port unreachables mgw answers IPv6
+ * flows with (dp/reply.c) held to RFC 793 and RFC 4443 and a full
+ * checksum recompute. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include "dp/csum.h"
 #include "dp/icmp.h"
 #include "dp/pkt.h"
+#include "dp/reply.h"
 #include "sum6_test.h"
 
 static uint32_t seed = 12345;
@@ -303,12 +306,120 @@ static void test_refused(void **state)
 	expect_reject(g, flen, DP_DROP_ICMP_BAD);
 }
 
+/* A client's IPv6 TCP segment (flags, payload bytes) as dp_pkt. */
+static uint32_t seg6(uint8_t *f, const uint8_t *cli, const uint8_t *vip, uint8_t flags,
+		     uint32_t payload, struct dp_pkt *p, struct dp_pkt6 *p6)
+{
+	uint32_t n = build_pkt(f + 14, DP_IPPROTO_TCP, cli, vip, 40000, 80, 0, payload, 0);
+	uint8_t *t = f + 14 + 40;
+	uint16_t c;
+
+	memset(f, 0, 14);
+	dp_put_u16(f + 12, DP_ETH_P_IPV6);
+	t[13] = flags;
+	dp_put_u32(t + 4, 1000);
+	dp_put_u32(t + 8, 777);
+	t[16] = t[17] = 0;
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(t, 20 + payload,
+			dp_csum_pseudo6(cli, vip, 20 + payload, DP_IPPROTO_TCP)));
+	memcpy(t + 16, &c, 2);
+	assert_int_equal(parse(f, 14 + n, p6), 0);
+	dp_pkt_from6(f, p6, p);
+	return 14 + n;
+}
+
+static void test_rst6(void **state)
+{
+	uint8_t cli[16], vip[16], srv[16], lip[16], f[2048], out[DP_REPLY_MAX];
+	struct dp_pkt p;
+	struct dp_pkt6 p6;
+	const uint8_t *ip = out + 14, *t = ip + 40;
+
+	(void)state;
+	rnd_addr(cli);
+	rnd_addr(vip);
+	rnd_addr(srv);
+	rnd_addr(lip);
+	/* a SYN with 10 bytes: RST|ACK of seq + 11, seq 0 (RFC 793 3.4) */
+	seg6(f, cli, vip, DP_TCP_SYN, 10, &p, &p6);
+	assert_int_equal(dp_reply_rst_back(out, f, &p, 64), DP_REPLY_RST6_LEN);
+	assert_int_equal(dp_get_u16(out + 12), DP_ETH_P_IPV6);
+	assert_int_equal(ip[0] >> 4, 6);
+	assert_int_equal(ip[6], DP_IPPROTO_TCP);
+	assert_int_equal(ip[7], 64);
+	assert_int_equal(dp_get_u16(ip + 4), 20);
+	assert_memory_equal(ip + 8, vip, 16);
+	assert_memory_equal(ip + 24, cli, 16);
+	assert_int_equal(dp_get_u16(t), 80);
+	assert_int_equal(dp_get_u16(t + 2), 40000);
+	assert_int_equal(dp_get_u32(t + 4), 0);
+	assert_int_equal(dp_get_u32(t + 8), 1011);
+	assert_int_equal(t[13], DP_TCP_RST | DP_TCP_ACK);
+	assert_int_equal(sum6_slow_nh(ip, DP_IPPROTO_TCP), 0xffff);
+	/* an ACK: RST with the segment's ack as seq */
+	seg6(f, cli, vip, DP_TCP_ACK, 0, &p, &p6);
+	dp_reply_rst_back(out, f, &p, 64);
+	assert_int_equal(dp_get_u32(t + 4), 777);
+	assert_int_equal(t[13], DP_TCP_RST);
+	assert_int_equal(sum6_slow_nh(ip, DP_IPPROTO_TCP), 0xffff);
+	/* on to the other end: the segment's own seq and ack */
+	{
+		uint16_t lp, rp;
+
+		dp_put_u16((uint8_t *)&lp, 5555);
+		dp_put_u16((uint8_t *)&rp, 8080);
+		assert_int_equal(dp_reply_rst_on6(out, f, &p, lip, lp, srv, rp, 64),
+				 DP_REPLY_RST6_LEN);
+	}
+	assert_memory_equal(ip + 8, lip, 16);
+	assert_memory_equal(ip + 24, srv, 16);
+	assert_int_equal(dp_get_u16(t), 5555);
+	assert_int_equal(dp_get_u16(t + 2), 8080);
+	assert_int_equal(dp_get_u32(t + 4), 1000);
+	assert_int_equal(dp_get_u32(t + 8), 777);
+	assert_int_equal(t[13], DP_TCP_RST | DP_TCP_ACK);
+	assert_int_equal(sum6_slow_nh(ip, DP_IPPROTO_TCP), 0xffff);
+}
+
+static void test_unreach6(void **state)
+{
+	uint8_t cli[16], vip[16], f[2048], out[DP_REPLY_MAX];
+	const uint8_t *ip = out + 14, *ic = ip + 40;
+	struct dp_pkt p;
+	struct dp_pkt6 p6;
+	uint32_t n, len;
+
+	(void)state;
+	rnd_addr(cli);
+	rnd_addr(vip);
+	for (uint32_t payload = 0; payload < 1400; payload += 97) {
+		n = build_pkt(f + 14, DP_IPPROTO_UDP, cli, vip, 40000, 53, 0, payload, 0);
+		memset(f, 0, 14);
+		dp_put_u16(f + 12, DP_ETH_P_IPV6);
+		assert_int_equal(parse(f, 14 + n, &p6), 0);
+		dp_pkt_from6(f, &p6, &p);
+		len = dp_reply_unreach6(out, f, &p, 4, 64);
+		assert_true(len <= DP_REPLY_MAX);
+		assert_int_equal(len, 14 + 40 + 8 + (n < DP_REPLY_QUOTE6_MAX ? n : DP_REPLY_QUOTE6_MAX));
+		assert_int_equal(ip[6], DP_IPPROTO_ICMPV6);
+		assert_memory_equal(ip + 8, vip, 16);
+		assert_memory_equal(ip + 24, cli, 16);
+		assert_int_equal(ic[0], DP_ICMP6_UNREACH);
+		assert_int_equal(ic[1], 4);
+		assert_int_equal(dp_get_u32(ic + 4), 0);
+		assert_memory_equal(ic + 8, f + 14, len - 14 - 48);
+		assert_int_equal(sum6_slow(ip), 0xffff);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_translate),
 		cmocka_unit_test(test_random),
 		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_rst6),
+		cmocka_unit_test(test_unreach6),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #   learns their NAs
 # - NAT64: the same VIP on other ports in front of the IPv4 servers, through
 #   the IPv4 local IP: curl -6 reaches both, 10 MB intact, UDP echoed
+# - no server: a v6 TCP flow gets a RST, a UDP one ICMPv6 port unreachable
 # - the VIP answers ping -6; IPv4 through its own VIP still works
 # - the API by v6 address: a service's path (any spelling of the address,
 #   shown canonical), a server added, shown, refused of the other family
@@ -39,6 +40,8 @@ udp6=$(tb_servers6_json 53 2)
 MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $servers6 },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 82 },
+  { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 54 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"mh_port\": true, \"servers\": $servers6 },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 53, \"scheduler\": \"rr\", \"servers\": $udp6 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8064, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
@@ -46,7 +49,7 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
 tb_v6_ports
 tb_mgw_start || exit 1
 
-tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT rr and mh, NAT64 on TCP)" "3" \
+tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT rr, mh and none, NAT64 on TCP)" "4" \
 	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
 seen=""
 for k in 1 2 3 4; do
@@ -138,6 +141,25 @@ tb_expect_eq "and the v6 VIP has no session left" 0 \
 tb_check "the IPv4 VIP's session lives on" bash -c \
 	"ip netns exec $(tb_nsname lb) curl -s 'http://127.0.0.1:8080/api/v1/sessions?vip=$TB_VIP' | grep -q '\"vip\": \"$TB_VIP:80\"'"
 kill "$TB_LAST_PID" "$pid4" 2>/dev/null
+
+# no server: a v6 TCP flow is reset at once, a UDP one gets ICMPv6 port
+# unreachable (the client's socket says "refused"), as IPv4's
+rst0=$(tb_stat "j['totals']['refused_rst']") unr0=$(tb_stat "j['totals']['refused_unreach']")
+tb_client curl -6 -s -m 5 -o /dev/null -g "http://[$VIP6]:82/"
+tb_expect_eq "no server: curl -6 is refused at once (exit 7)" 7 "$?"
+ans=$(tb_client $TB_PY -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(('$VIP6', 54)); s.send(b'x')
+try:
+    s.recv(100); print('answered')
+except ConnectionRefusedError:
+    print('refused')
+except OSError as e:
+    print(type(e).__name__)")
+tb_expect_eq "no server: UDP over IPv6 gets port unreachable" refused "$ans"
+tb_check "counted: refused_rst and refused_unreach" \
+	[ "$(tb_stat "j['totals']['refused_rst']")" -gt "$rst0" -a "$(tb_stat "j['totals']['refused_unreach']")" -gt "$unr0" ]
 
 got=$(tb_client $TB_PY "$HERE/../ipv6_port/ping6.py" $VIP6 3)
 tb_expect_eq "ping -6 of the VIP: replies" 3 "$got"
