@@ -90,11 +90,14 @@ struct cp_lip_hold {
 int cp_lips_set(struct cp *cp, const struct cp_lip_hold *v, unsigned n);
 
 /* What the node announces to its routers: its VIPs (equal cost on every
- * node) and its local IPs, while it is online; nothing otherwise. */
+ * node) and its local IPs, while it is online; nothing otherwise. IPv6
+ * ones too: the speakers that cannot carry them (OSPFv2) skip them. */
 enum cp_ann_kind { CP_ANN_VIP = 1, CP_ANN_LIP = 2 };
 
 struct cp_ann {
-	uint32_t addr;           /* host order, a /32 */
+	uint32_t addr;           /* host order, a /32, when !v6 */
+	bool v6;                 /* a /128: addr6 (network order) */
+	uint8_t addr6[16];
 	uint8_t kind;            /* enum cp_ann_kind */
 	uint16_t ospf_cost;
 	uint32_t bgp_med;

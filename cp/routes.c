@@ -5,7 +5,9 @@
  * announce: every VIP with the VIP cost (the same on every node, so the
  * router spreads flows by ECMP) and every local IP with the LIP cost — while
  * the node is online, and nothing while it is starting, faulty or stopping,
- * so a node leaves the routers' tables before it leaves the network. */
+ * so a node leaves the routers' tables before it leaves the network. IPv6
+ * VIPs and local IPs are in the set like the IPv4 ones (/128s, the same
+ * costs); BGP carries them (MP-BGP), OSPFv2 cannot and skips them. */
 #include <errno.h>
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -14,11 +16,35 @@
 #include "cp/cp_int.h"
 #include "cp/heir.h"
 
-static int cmp_u32(const void *a, const void *b)
+/* IPv4 first, then by address: sorted, several services on one VIP are
+ * neighbours */
+static int cmp_ip(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	const struct cp_ip *x = a, *y = b;
 
-	return x < y ? -1 : x > y;
+	if (x->v6 != y->v6)
+		return x->v6 ? 1 : -1;
+	if (x->v6)
+		return memcmp(x->v6a, y->v6a, 16);
+	return x->v4 < y->v4 ? -1 : x->v4 > y->v4;
+}
+
+static bool ip_eq(const struct cp_ip *x, const struct cp_ip *y)
+{
+	return cmp_ip(x, y) == 0;
+}
+
+static void ann_set(struct cp_ann *a, const struct cp_ip *ip, uint8_t kind,
+		    uint16_t ospf_cost, uint32_t bgp_med)
+{
+	a->v6 = ip->v6;
+	if (ip->v6)
+		memcpy(a->addr6, ip->v6a, 16);
+	else
+		a->addr = ip->v4;
+	a->kind = kind;
+	a->ospf_cost = ospf_cost;
+	a->bgp_med = bgp_med;
 }
 
 /* Tell every speaker the set: the cached one while online, else none.
@@ -94,36 +120,33 @@ void cp_announce_locked(struct cp *cp)
 {
 	const struct cp_config *c = cp->cfg;
 	struct cp_ann *a;
-	uint32_t *vips;
+	struct cp_ip *vips;
 	unsigned n = 0, nv = 0;
 
-	a = calloc(c->n_services + c->n_lips + 1 + peer_lips(c), sizeof(*a));
+	a = calloc(c->n_services + c->n_lips + c->n_lips6 + 1 + peer_lips(c), sizeof(*a));
 	vips = calloc(c->n_services + 1, sizeof(*vips));
 	if (!a || !vips) {
 		free(a);
 		free(vips);
 		return;   /* keep announcing what we did */
 	}
-	/* the speakers are IPv4-only: an IPv6 VIP (vip 0) is not announced */
 	for (unsigned i = 0; i < c->n_services; i++)
-		if (!c->services[i].v6)
-			vips[nv++] = c->services[i].vip;
-	qsort(vips, nv, sizeof(*vips), cmp_u32);
+		vips[nv++] = cp_service_vip(&c->services[i]);
+	qsort(vips, nv, sizeof(*vips), cmp_ip);
 	for (unsigned i = 0; i < nv; i++) {
-		if (i && vips[i] == vips[i - 1])
+		if (i && ip_eq(&vips[i], &vips[i - 1]))
 			continue;   /* several services on one VIP */
-		a[n].addr = vips[i];
-		a[n].kind = CP_ANN_VIP;
-		a[n].ospf_cost = c->ospf.vip_cost;
-		a[n].bgp_med = c->bgp.vip_med;
-		n++;
+		ann_set(&a[n++], &vips[i], CP_ANN_VIP, c->ospf.vip_cost, c->bgp.vip_med);
 	}
 	for (unsigned i = 0; i < c->n_lips; i++) {
-		a[n].addr = c->lips[i];
-		a[n].kind = CP_ANN_LIP;
-		a[n].ospf_cost = c->ospf.lip_cost;
-		a[n].bgp_med = c->bgp.lip_med;
-		n++;
+		struct cp_ip ip = cp_ip4(c->lips[i]);
+
+		ann_set(&a[n++], &ip, CP_ANN_LIP, c->ospf.lip_cost, c->bgp.lip_med);
+	}
+	for (unsigned i = 0; i < c->n_lips6; i++) {
+		struct cp_ip ip = cp_ip6(c->lips6[i]);
+
+		ann_set(&a[n++], &ip, CP_ANN_LIP, c->ospf.lip_cost, c->bgp.lip_med);
 	}
 	n += announce_peers(c, a + n);
 	free(vips);

@@ -2,7 +2,10 @@
  *
  * mgw installs nothing it learns: received UPDATEs are validated and
  * counted, never used. What it announces is one set of prefixes, the same
- * to every peer, each with its own MED. Addresses are in host byte order.
+ * to every peer, each with its own MED. IPv4 addresses are in host byte
+ * order, IPv6 ones in network order. Sessions run over IPv4; IPv6 unicast
+ * routes ride in them as MP_REACH_NLRI (RFC 4760, 2545) to the peers that
+ * negotiated it.
  *
  * Threads: bgp_start() creates one control thread (epoll over the listen
  * socket and the peer sockets, plus timers). bgp_announce(),
@@ -38,6 +41,10 @@ struct bgp_peer_conf {
 	/* RFC 5082 GTSM: send with TTL 255, and the kernel drops what comes
 	 * with less (IP_MINTTL): only a directly connected peer gets in */
 	bool ttl_security;
+	/* RFC 2545: the global IPv6 next hop of the v6 routes sent to this
+	 * peer (mgw: the ip6 of the port facing it). All zero: none, and then
+	 * IPv6 unicast is not offered to this peer and no v6 route goes to it */
+	uint8_t next_hop6[16];
 };
 
 struct bgp_conf {
@@ -56,9 +63,11 @@ struct bgp_conf {
 };
 
 struct bgp_prefix {
-	uint32_t addr;
-	uint8_t plen;		/* 0..32; host bits are cleared */
+	uint32_t addr;		/* when !v6 */
+	uint8_t plen;		/* 0..32, or 0..128 when v6; host bits are cleared */
 	uint32_t med;		/* MULTI_EXIT_DISC sent with this prefix */
+	bool v6;		/* IPv6 unicast: addr6 */
+	uint8_t addr6[16];
 };
 
 struct bgp;
@@ -77,8 +86,10 @@ int bgp_start(struct bgp *b);
 
 /* Replaces the announced set by p[0..n) (copied; duplicates keep the first
  * occurrence). Every Established peer gets the difference at once:
- * withdrawals, then announcements grouped by MED. n = 0 withdraws all.
- * Returns 0, -EINVAL (plen > 32) or -E2BIG (n > BGP_MAX_PREFIXES). */
+ * withdrawals, then announcements grouped by family and MED; v6 prefixes
+ * only to the peers that negotiated IPv6 unicast. n = 0 withdraws all.
+ * Returns 0, -EINVAL (plen > 32, or > 128 for v6) or -E2BIG
+ * (n > BGP_MAX_PREFIXES). */
 int bgp_announce(struct bgp *b, const struct bgp_prefix *p, unsigned n);
 
 /* A new JSON object: local settings, peers (addr, as, state, since_s,

@@ -76,17 +76,23 @@ static void act_open(struct bgp_peer *p)
 		/* RFC 4760 §8: IPv4 unicast is implied unless both sides
 		 * listed address families and it was not among them */
 		p->ipv4 = !(p->send_caps && o->mp_any) || o->mp_ipv4;
+		/* §8 again: only what both listed; we list IPv6 unicast only
+		 * when there is a next hop to give */
+		p->ipv6 = bgp_peer_offers_ipv6(p) && o->mp_ipv6;
 	} else {
 		hold = c->hold_s;
 		p->as4 = false;
 		p->ipv4 = true;
+		p->ipv6 = false;
 	}
 	p->hold_ms = hold * 1000;
 	p->keepalive_ms = p->hold_ms / 3;
-	BGP_LOG(INFO, "%s: OPEN from AS %u id %u.%u.%u.%u: hold %u s, 4-octet AS %s, IPv4 unicast %s",
-		p->name, p->remote_as, p->remote_id >> 24, (p->remote_id >> 16) & 0xff,
-		(p->remote_id >> 8) & 0xff, p->remote_id & 0xff, hold,
-		p->as4 ? "yes" : "no", p->ipv4 ? "yes" : "no");
+	BGP_LOG(INFO, "%s: OPEN from AS %u id %u.%u.%u.%u: hold %u s, 4-octet AS %s, "
+		"IPv4 unicast %s, IPv6 unicast %s", p->name, p->remote_as, p->remote_id >> 24,
+		(p->remote_id >> 16) & 0xff, (p->remote_id >> 8) & 0xff, p->remote_id & 0xff,
+		hold, p->as4 ? "yes" : "no", p->ipv4 ? "yes" : "no",
+		p->ipv6 ? "yes" : !bgp_peer_offers_ipv6(p) ? "no (not offered: no next hop)" :
+		"no (the peer did not offer it)");
 	bgp_msg_keepalive_encode(ka, sizeof(ka));
 	bgp_peer_send(p, &p->conn, ka, sizeof(ka));
 	p->t_keepalive = p->keepalive_ms ? deadline(p, p->keepalive_ms) : 0;
@@ -118,19 +124,22 @@ static void act_established(struct bgp_peer *p)
 	}
 }
 
-/* The whole set, then End-of-RIB (RFC 4724 §2). */
+/* The whole set, then End-of-RIB (RFC 4724 §2) of each family. */
 static void send_initial(struct bgp_peer *p)
 {
-	uint8_t eor[BGP_MIN_UPDATE];
+	uint8_t eor[BGP_MIN_UPDATE + 7];
 	int n;
 
 	bgp_rib_forget(p);
 	bgp_rib_sync(p);
-	if (!p->ipv4)
-		return;
-	n = bgp_msg_update_encode(eor, sizeof(eor), NULL, NULL, 0, NULL, 0, NULL, NULL);
-	if (n > 0)
-		bgp_peer_send(p, &p->conn, eor, (size_t)n);
+	for (int v6 = 0; v6 <= 1; v6++) {
+		if (!(v6 ? p->ipv6 : p->ipv4))
+			continue;
+		n = bgp_msg_update_encode(eor, sizeof(eor), v6, NULL, NULL, 0, NULL, 0,
+					  NULL, NULL);
+		if (n > 0)
+			bgp_peer_send(p, &p->conn, eor, (size_t)n);
+	}
 }
 
 static void act_refresh(struct bgp_peer *p)

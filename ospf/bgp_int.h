@@ -96,6 +96,14 @@ enum {
 #define BGP_AF_PARTIAL     0x20
 #define BGP_AF_EXTLEN      0x10
 
+/* address families (RFC 4760 §2; IANA AFI, SAFI) */
+#define BGP_AFI_IPV4       1
+#define BGP_AFI_IPV6       2
+#define BGP_SAFI_UNICAST   1
+/* RFC 2545 §3: a global address, or a global then a link-local one */
+#define BGP_NH6_LEN        16
+#define BGP_NH6_LL_LEN     32
+
 #define BGP_ORIGIN_IGP     0
 #define BGP_AS_SET         1
 #define BGP_AS_SEQUENCE    2
@@ -137,6 +145,7 @@ struct bgp_open {
 	uint32_t as4_val;
 	bool mp_any;		/* any multiprotocol capability */
 	bool mp_ipv4;		/* ... for IPv4 unicast */
+	bool mp_ipv6;		/* ... for IPv6 unicast */
 };
 
 /* RFC 7606: what a malformed attribute costs, weakest first. A session
@@ -162,7 +171,8 @@ enum bgp_upd_verdict {
 	X(AGGREGATOR,  "aggregator")         /* §7.7: discarded */ \
 	X(COMMUNITIES, "communities")        /* §7.8, 7.14, RFC 8092 §6 */ \
 	X(RR,          "route_reflection")   /* ORIGINATOR_ID, CLUSTER_LIST: §7.9, 7.10 */ \
-	X(AS4,         "as4_path")           /* AS4_PATH, AS4_AGGREGATOR: RFC 6793 §6, discarded */
+	X(AS4,         "as4_path")           /* AS4_PATH, AS4_AGGREGATOR: RFC 6793 §6, discarded */ \
+	X(MP_NEXT_HOP, "mp_next_hop")        /* MP_REACH's next hop not a unicast address (§7.11) */
 
 enum bgp_7606_reason {
 #define BGP_7606_ENUM(n, s) BGP_7606_##n,
@@ -175,6 +185,25 @@ extern const char *const bgp_7606_names[BGP_7606_MAX];
 /* bgp_msg_update_decode() options */
 #define BGP_UPD_AS4  0x1	/* 4-octet AS numbers were negotiated */
 #define BGP_UPD_EBGP 0x2	/* from an external peer (LOCAL_PREF is discarded) */
+
+/* One MP_REACH_NLRI or MP_UNREACH_NLRI attribute (RFC 4760 §3, §4),
+ * validated. The prefixes are read (bgp_msg_prefix_next) only for the
+ * unicast families; of any other, the framing alone is checked. */
+struct bgp_mp {
+	bool present;
+	uint16_t afi;
+	uint8_t safi;
+	uint8_t nh_len;		/* MP_REACH: 16 or 32 for IPv6 unicast */
+	const uint8_t *nh;
+	const uint8_t *nlri;	/* the NLRI / withdrawn routes field */
+	uint16_t nlri_len;
+	unsigned n;		/* prefixes in it (unicast families) */
+};
+
+static inline bool bgp_mp_is(const struct bgp_mp *m, uint16_t afi)
+{
+	return m->present && m->afi == afi && m->safi == BGP_SAFI_UNICAST;
+}
 
 #define BGP_MAX_PATH 16
 struct bgp_update {
@@ -194,7 +223,9 @@ struct bgp_update {
 	unsigned path_len;	/* leading AS_SEQUENCE members kept in path[] */
 	uint32_t path[BGP_MAX_PATH];
 	unsigned n_unknown;	/* optional attributes we ignored */
+	struct bgp_mp reach, unreach;
 	bool eor;		/* End-of-RIB for IPv4 unicast (RFC 4724) */
+	bool eor6;		/* ... for IPv6 unicast: an empty MP_UNREACH alone */
 	/* RFC 7606 */
 	uint8_t verdict;	/* enum bgp_upd_verdict: the strongest one */
 	uint32_t reasons;	/* 1 << enum bgp_7606_reason, each that occurred */
@@ -216,6 +247,7 @@ struct bgp_attrs_out {
 	unsigned path_len;	/* one AS_SEQUENCE; 0 = empty AS_PATH */
 	uint32_t path[BGP_MAX_PATH];
 	uint32_t next_hop;
+	uint8_t next_hop6[16];	/* IPv6 unicast: MP_REACH's next hop */
 	bool has_med;
 	uint32_t med;
 	bool has_local_pref;
@@ -241,9 +273,9 @@ int bgp_msg_open_decode(const uint8_t *msg, size_t len, struct bgp_open *o,
 int bgp_msg_update_decode(const uint8_t *msg, size_t len, unsigned opts,
 			  struct bgp_update *u, struct bgp_err *err);
 int bgp_msg_notif_decode(const uint8_t *msg, size_t len, struct bgp_notif *n);
-/* Next prefix of a validated withdrawn-routes or NLRI field; 1 if one was
- * read, 0 at the end. */
-int bgp_msg_prefix_next(const uint8_t *field, size_t len, size_t *off,
+/* Next prefix of a validated withdrawn-routes or NLRI field (IPv6
+ * unicast when v6: an MP attribute's); 1 if one was read, 0 at the end. */
+int bgp_msg_prefix_next(const uint8_t *field, size_t len, bool v6, size_t *off,
 			struct bgp_prefix *out);
 
 /* Encoders return the message length, or -ENOSPC. */
@@ -254,8 +286,12 @@ int bgp_msg_notif_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t sub,
 /* One UPDATE with as many of wd[] then nlri[] as fit in BGP_MAX_MSG;
  * *wd_done / *nlri_done say how many went in. a may be NULL when there is
  * no NLRI. With nothing at all it is an End-of-RIB. When !a->as4 and an AS
- * does not fit 2 octets, AS_PATH carries AS_TRANS and AS4_PATH follows. */
-int bgp_msg_update_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a,
+ * does not fit 2 octets, AS_PATH carries AS_TRANS and AS4_PATH follows.
+ * v6: the prefixes are IPv6 unicast and go in MP_UNREACH_NLRI (then that
+ * alone: an UPDATE that withdraws announces nothing) or MP_REACH_NLRI
+ * with a->next_hop6; the End-of-RIB is an empty MP_UNREACH_NLRI. A prefix
+ * of the other family ends the list. */
+int bgp_msg_update_encode(uint8_t *buf, size_t cap, bool v6, const struct bgp_attrs_out *a,
 			  const struct bgp_prefix *wd, unsigned n_wd,
 			  const struct bgp_prefix *nlri, unsigned n_nlri,
 			  unsigned *wd_done, unsigned *nlri_done);
@@ -363,6 +399,8 @@ struct bgp_peer {
 	/* negotiated in OpenConfirm */
 	uint32_t hold_ms, keepalive_ms;
 	bool as4, ipv4;
+	bool ipv6;		/* IPv6 unicast: both offered it (never without a next hop) */
+	bool nh6_warned;	/* logged once that v6 routes cannot go to it */
 	uint32_t remote_id, remote_as;
 	uint16_t remote_hold_s;
 
@@ -384,6 +422,7 @@ struct bgp_peer {
 
 	uint64_t msgs_in[BGP_MSG_TYPES], msgs_out[BGP_MSG_TYPES];
 	uint64_t prefixes_rx, withdrawn_rx, eor_rx, unknown_attrs_rx;
+	uint64_t prefixes6_rx, withdrawn6_rx, eor6_rx;	/* IPv6 unicast, in MP attributes */
 	/* RFC 7606: UPDATEs treated as withdraw and their NLRI, attributes
 	 * discarded, UPDATEs by reason */
 	uint64_t rfc7606_withdraw_updates, rfc7606_withdrawn, rfc7606_discarded;
@@ -435,6 +474,9 @@ int bgp_eng_status_json(struct bgp_eng *e, uint64_t now, json_t **out);
 void bgp_peer_send(struct bgp_peer *p, struct bgp_conn *c, const uint8_t *buf,
 		   size_t len);
 void bgp_peer_send_open(struct bgp_peer *p, struct bgp_conn *c);
+/* IPv6 unicast is in our OPEN to p: capabilities and a next hop */
+bool bgp_peer_offers_ipv6(const struct bgp_peer *p);
+bool bgp_peer_has_nh6(const struct bgp_peer *p);	/* conf.next_hop6 is set */
 void bgp_peer_send_notif(struct bgp_peer *p, struct bgp_conn *c, uint8_t code,
 			 uint8_t sub, const uint8_t *data, size_t len);
 void bgp_peer_conn_release(struct bgp_peer *p, struct bgp_conn *c);
@@ -450,6 +492,7 @@ const char *bgp_fsm_state_name(enum bgp_state s);
 const char *bgp_fsm_event_name(enum bgp_event ev);
 
 /* bgp_rib.c */
+int bgp_rib_cmp(const struct bgp_prefix *a, const struct bgp_prefix *b);
 int bgp_rib_set(struct bgp_eng *e, const struct bgp_prefix *p, unsigned n);
 void bgp_rib_sync(struct bgp_peer *p);		/* send the difference */
 void bgp_rib_withdraw_all(struct bgp_peer *p);

@@ -85,8 +85,10 @@ static int open_cap(struct bgp_open *o, uint8_t code, uint8_t clen,
 		if (clen != 4)
 			return fail(err, BGP_ERR_OPEN, BGP_OPEN_UNSPEC, NULL, 0);
 		o->mp_any = true;
-		if (dp_get_u16(val) == 1 && val[3] == 1)
+		if (dp_get_u16(val) == BGP_AFI_IPV4 && val[3] == BGP_SAFI_UNICAST)
 			o->mp_ipv4 = true;
+		if (dp_get_u16(val) == BGP_AFI_IPV6 && val[3] == BGP_SAFI_UNICAST)
+			o->mp_ipv6 = true;
 		break;
 	case BGP_CAP_AS4:
 		if (clen != 4)
@@ -250,8 +252,9 @@ int bgp_msg_notif_encode(uint8_t *buf, size_t cap, uint8_t code, uint8_t sub,
 
 /* ---- UPDATE (§4.3, §6.3) -------------------------------------------------- */
 
-/* Checks a withdrawn-routes or NLRI field of IPv4 prefixes; counts them. */
-static int prefixes_check(const uint8_t *p, size_t len, unsigned *n)
+/* Checks a withdrawn-routes or NLRI field of prefixes of at most max bits
+ * (32 or 128); counts them. */
+static int prefixes_check(const uint8_t *p, size_t len, unsigned max, unsigned *n)
 {
 	size_t off = 0;
 
@@ -259,7 +262,7 @@ static int prefixes_check(const uint8_t *p, size_t len, unsigned *n)
 	while (off < len) {
 		uint8_t plen = p[off];
 
-		if (plen > 32 || len - off - 1 < (size_t)(plen + 7) / 8)
+		if (plen > max || len - off - 1 < (size_t)(plen + 7) / 8)
 			return -1;
 		off += 1 + (size_t)(plen + 7) / 8;
 		(*n)++;
@@ -267,22 +270,28 @@ static int prefixes_check(const uint8_t *p, size_t len, unsigned *n)
 	return 0;
 }
 
-int bgp_msg_prefix_next(const uint8_t *field, size_t len, size_t *off,
+int bgp_msg_prefix_next(const uint8_t *field, size_t len, bool v6, size_t *off,
 			struct bgp_prefix *out)
 {
-	size_t o = *off, nb, i;
-	uint32_t a = 0;
+	size_t o = *off, nb;
+	uint8_t a[16] = { 0 }, plen;
 
 	if (o >= len)
 		return 0;
-	out->plen = field[o];
-	nb = (size_t)(out->plen + 7) / 8;
-	if (out->plen > 32 || len - o - 1 < nb)
+	plen = field[o];
+	nb = (size_t)(plen + 7) / 8;
+	if (plen > (v6 ? 128 : 32) || len - o - 1 < nb)
 		return 0;
-	for (i = 0; i < nb; i++)
-		a |= (uint32_t)field[o + 1 + i] << (24 - 8 * i);
-	out->addr = out->plen ? a & (0xffffffffu << (32 - out->plen)) : 0;
-	out->med = 0;
+	memcpy(a, field + o + 1, nb);
+	if (plen % 8)
+		a[nb - 1] &= (uint8_t)(0xff << (8 - plen % 8));   /* host bits */
+	memset(out, 0, sizeof(*out));
+	out->plen = plen;
+	out->v6 = v6;
+	if (v6)
+		memcpy(out->addr6, a, 16);
+	else
+		out->addr = dp_get_u32(a);
 	*off = o + 1 + nb;
 	return 1;
 }
@@ -318,15 +327,56 @@ static int as_path_check(const uint8_t *v, size_t len, bool as4,
 	return 0;
 }
 
-/* MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760 §3, §4): the framing only; we
- * take no routes from them. */
-static int mp_check(uint8_t type, const uint8_t *v, size_t len)
+/* MP_REACH_NLRI / MP_UNREACH_NLRI (RFC 4760 §3, §4) into u->reach or
+ * u->unreach. -1 where the routes inside cannot be found, which RFC 7606
+ * §7.11 and §5.3 make a session reset: the attribute is short, the next
+ * hop overruns it or has a length IPv6 unicast does not have (RFC 2545
+ * §3: 16 or 32), or a unicast NLRI field does not parse. Of the families
+ * other than IPv4 and IPv6 unicast only the framing is checked. */
+static int mp_parse(struct bgp_update *u, uint8_t type, const uint8_t *v, size_t len)
 {
-	if (type == BGP_ATTR_MP_UNREACH)
-		return len >= 3 ? 0 : -1;
-	if (len < 5 || len - 4 < (size_t)v[3] + 1)
+	struct bgp_mp *m = type == BGP_ATTR_MP_REACH ? &u->reach : &u->unreach;
+	size_t off = 3;
+
+	if (len < 3)
 		return -1;
+	m->present = true;
+	m->afi = dp_get_u16(v);
+	m->safi = v[2];
+	if (type == BGP_ATTR_MP_REACH) {
+		/* next hop length, next hop, the reserved octet (ignored) */
+		if (len < 5 || len - 4 < (size_t)v[3] + 1)
+			return -1;
+		m->nh_len = v[3];
+		m->nh = v + 4;
+		off = 5 + (size_t)m->nh_len;
+		if (bgp_mp_is(m, BGP_AFI_IPV6) && m->nh_len != BGP_NH6_LEN &&
+		    m->nh_len != BGP_NH6_LL_LEN)
+			return -1;
+	}
+	m->nlri = v + off;
+	m->nlri_len = (uint16_t)(len - off);
+	if (bgp_mp_is(m, BGP_AFI_IPV4) || bgp_mp_is(m, BGP_AFI_IPV6))
+		return prefixes_check(m->nlri, m->nlri_len,
+				      m->afi == BGP_AFI_IPV6 ? 128 : 32, &m->n);
 	return 0;
+}
+
+static bool ip6_is_link_local(const uint8_t *a)
+{
+	return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+}
+
+/* RFC 2545 §3: a global unicast address (not ::, ::1 or multicast), then,
+ * when 32 bytes, a link-local one. */
+static bool nh6_ok(const struct bgp_mp *m)
+{
+	static const uint8_t zero[15];
+	const uint8_t *g = m->nh;
+
+	if (g[0] == 0xff || (memcmp(g, zero, 15) == 0 && g[15] <= 1))
+		return false;
+	return m->nh_len == BGP_NH6_LEN || ip6_is_link_local(g + 16);
 }
 
 const char *const bgp_7606_names[BGP_7606_MAX] = {
@@ -483,8 +533,13 @@ static int attr_one(struct bgp_update *u, unsigned opts, uint8_t flags, uint8_t 
 		 * (AFI/SAFI disable is the other choice; we take no routes) */
 		if (!attr_flags_ok(type, flags))
 			return fail(err, BGP_ERR_UPDATE, BGP_UPD_FLAGS, whole, wlen);
-		if (mp_check(type, v, vlen))
+		if (mp_parse(u, type, v, vlen))
 			return fail(err, BGP_ERR_UPDATE, BGP_UPD_OPTIONAL, whole, wlen);
+		/* a next hop that can be read but is no address to forward
+		 * to: the routes can be found, so they are withdrawn (§7.11) */
+		if (type == BGP_ATTR_MP_REACH && bgp_mp_is(&u->reach, BGP_AFI_IPV6) &&
+		    !nh6_ok(&u->reach))
+			malformed(u, BGP_UPD_TREAT_AS_WITHDRAW, BGP_7606_MP_NEXT_HOP, type);
 		return 0;
 	default:
 		/* an unknown well-known attribute is still a reset (RFC 4271
@@ -569,9 +624,9 @@ int bgp_msg_update_decode(const uint8_t *msg, size_t len, unsigned opts,
 	u->nlri = msg + off + alen;
 	u->nlri_len = (uint16_t)(len - off - alen);
 
-	if (prefixes_check(u->wd, u->wd_len, &u->n_wd))
+	if (prefixes_check(u->wd, u->wd_len, 32, &u->n_wd))
 		return fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0);
-	if (prefixes_check(u->nlri, u->nlri_len, &u->n_nlri))
+	if (prefixes_check(u->nlri, u->nlri_len, 32, &u->n_nlri))
 		return fail(err, BGP_ERR_UPDATE, BGP_UPD_NETWORK, NULL, 0);
 	rc = attrs_parse(u, msg + off, alen, opts, err);
 	if (rc)
@@ -589,22 +644,38 @@ int bgp_msg_update_decode(const uint8_t *msg, size_t len, unsigned opts,
 			malformed(u, BGP_UPD_TREAT_AS_WITHDRAW, BGP_7606_MISSING, mandatory[i]);
 	}
 	u->eor = u->wd_len == 0 && alen == 0 && u->nlri_len == 0;
+	/* RFC 4724 §2: for another family, an MP_UNREACH_NLRI of it alone */
+	u->eor6 = u->wd_len == 0 && u->nlri_len == 0 && !u->reach.present &&
+		  bgp_mp_is(&u->unreach, BGP_AFI_IPV6) && u->unreach.nlri_len == 0;
 	return 0;
 }
 
-/* Writes the path attributes; returns their length or -ENOSPC. */
-static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
+/* AS4_PATH's length: RFC 6793 §4.2.2, to an old speaker the real path
+ * rides in it when an AS does not fit 2 octets; 0 when not needed. */
+static size_t as4_path_len(const struct bgp_attrs_out *a)
 {
-	bool trans = false;
+	unsigned i, n = a->path_len > BGP_MAX_PATH ? BGP_MAX_PATH : a->path_len;
+
+	if (a->as4)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (a->path[i] > 0xffff)
+			return 3 + 2 + (size_t)n * 4;
+	return 0;
+}
+
+/* ORIGIN, AS_PATH, NEXT_HOP (IPv4 only: an IPv6 one is in MP_REACH), MED
+ * and LOCAL_PREF, in ascending type order as §5 asks; what comes after
+ * them (MP_REACH_NLRI, 14) comes before AS4_PATH (17, as4_path_put()).
+ * Returns their length, or -ENOSPC if they and AS4_PATH do not fit. */
+static int attrs_head(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a, bool nh4)
+{
 	size_t asz = a->as4 ? 4 : 2, off = 0, plen;
 	unsigned i, n = a->path_len > BGP_MAX_PATH ? BGP_MAX_PATH : a->path_len;
 
-	if (!a->as4)
-		for (i = 0; i < n; i++)
-			trans |= a->path[i] > 0xffff;
 	plen = n ? 2 + n * asz : 0;
-	if (cap < 4 + 3 + plen + 7 + (a->has_med ? 7 : 0) +
-		  (a->has_local_pref ? 7 : 0) + (trans ? 3 + 2 + n * 4 : 0))
+	if (cap < 4 + 3 + plen + (nh4 ? 7 : 0) + (a->has_med ? 7 : 0) +
+		  (a->has_local_pref ? 7 : 0) + as4_path_len(a))
 		return -ENOSPC;
 
 	buf[off++] = BGP_AF_TRANSITIVE;
@@ -630,11 +701,13 @@ static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
 		}
 	}
 
-	buf[off++] = BGP_AF_TRANSITIVE;
-	buf[off++] = BGP_ATTR_NEXT_HOP;
-	buf[off++] = 4;
-	dp_put_u32(buf + off, a->next_hop);
-	off += 4;
+	if (nh4) {
+		buf[off++] = BGP_AF_TRANSITIVE;
+		buf[off++] = BGP_ATTR_NEXT_HOP;
+		buf[off++] = 4;
+		dp_put_u32(buf + off, a->next_hop);
+		off += 4;
+	}
 
 	if (a->has_med) {
 		buf[off++] = BGP_AF_OPTIONAL;
@@ -650,70 +723,170 @@ static int attrs_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a)
 		dp_put_u32(buf + off, a->local_pref);
 		off += 4;
 	}
-	/* RFC 6793 §4.2.2: to an old speaker, the real path rides in AS4_PATH */
-	if (trans) {
-		buf[off++] = BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE;
-		buf[off++] = BGP_ATTR_AS4_PATH;
-		buf[off++] = (uint8_t)(2 + n * 4);
-		buf[off++] = BGP_AS_SEQUENCE;
-		buf[off++] = (uint8_t)n;
-		for (i = 0; i < n; i++, off += 4)
-			dp_put_u32(buf + off, a->path[i]);
-	}
 	return (int)off;
 }
 
+/* AS4_PATH when as4_path_len() says so (room checked by attrs_head()). */
+static size_t as4_path_put(uint8_t *buf, const struct bgp_attrs_out *a)
+{
+	size_t len = as4_path_len(a), off = 0;
+	unsigned i, n = a->path_len > BGP_MAX_PATH ? BGP_MAX_PATH : a->path_len;
+
+	if (!len)
+		return 0;
+	buf[off++] = BGP_AF_OPTIONAL | BGP_AF_TRANSITIVE;
+	buf[off++] = BGP_ATTR_AS4_PATH;
+	buf[off++] = (uint8_t)(len - 3);
+	buf[off++] = BGP_AS_SEQUENCE;
+	buf[off++] = (uint8_t)n;
+	for (i = 0; i < n; i++, off += 4)
+		dp_put_u32(buf + off, a->path[i]);
+	return off;
+}
+
+/* One prefix as on the wire, either family: length, then the address's
+ * leading bytes in network order (host bits cleared). */
 static size_t prefix_put(uint8_t *p, const struct bgp_prefix *x)
 {
-	size_t nb = (size_t)(x->plen + 7) / 8, i;
+	size_t nb = (size_t)(x->plen + 7) / 8;
+	uint8_t a4[4];
 
 	p[0] = x->plen;
-	for (i = 0; i < nb; i++)
-		p[1 + i] = (uint8_t)(x->addr >> (24 - 8 * i));
+	if (!x->v6)
+		dp_put_u32(a4, x->addr);
+	memcpy(p + 1, x->v6 ? x->addr6 : a4, nb);
+	if (x->plen % 8)
+		p[nb] &= (uint8_t)(0xff << (8 - x->plen % 8));
 	return 1 + nb;
 }
 
-int bgp_msg_update_encode(uint8_t *buf, size_t cap, const struct bgp_attrs_out *a,
-			  const struct bgp_prefix *wd, unsigned n_wd,
-			  const struct bgp_prefix *nlri, unsigned n_nlri,
-			  unsigned *wd_done, unsigned *nlri_done)
+/* As many of x[0..n) as fit at *off before limit, stopping at the first
+ * of the other family or of a bad length; returns how many went in. */
+static unsigned prefixes_put(uint8_t *buf, size_t *off, size_t limit, bool v6,
+			     const struct bgp_prefix *x, unsigned n)
 {
-	size_t off = BGP_HDR_LEN, wstart, limit = cap < BGP_MAX_MSG ? cap : BGP_MAX_MSG;
-	unsigned i, nw = 0, nn = 0;
+	unsigned i;
+
+	for (i = 0; i < n && x[i].v6 == v6 && x[i].plen <= (v6 ? 128 : 32); i++) {
+		if (*off > limit || limit - *off < 1 + (x[i].plen + 7u) / 8)
+			break;
+		*off += prefix_put(buf + *off, &x[i]);
+	}
+	return i;
+}
+
+/* The header of an MP attribute for IPv6 unicast, always with an
+ * extended length (as FRR does: its length is only known at the end, and
+ * a few hundred /128s pass 255); mp_end() fills the length in. */
+static size_t mp_start(uint8_t *buf, uint8_t type)
+{
+	buf[0] = BGP_AF_OPTIONAL | BGP_AF_EXTLEN;
+	buf[1] = type;
+	dp_put_u16(buf + 4, BGP_AFI_IPV6);
+	buf[6] = BGP_SAFI_UNICAST;
+	return 7;
+}
+
+static void mp_end(uint8_t *attr, size_t end)
+{
+	dp_put_u16(attr + 2, (uint16_t)(end - 4));
+}
+
+#define MP_REACH6_HDR (7 + 1 + BGP_NH6_LEN + 1)	/* ... AFI, SAFI, nh len, nh, reserved */
+
+/* The IPv6 unicast body of an UPDATE from its (empty) withdrawn routes
+ * field on: MP_UNREACH_NLRI with wd[], else the attributes and
+ * MP_REACH_NLRI with nlri[], else an empty MP_UNREACH_NLRI (End-of-RIB). */
+static size_t update6_body(uint8_t *buf, size_t off, size_t limit,
+			   const struct bgp_attrs_out *a,
+			   const struct bgp_prefix *wd, unsigned n_wd,
+			   const struct bgp_prefix *nlri, unsigned n_nlri,
+			   unsigned *nw, unsigned *nn)
+{
+	size_t alen_at, astart, at;
+	int head;
+
+	dp_put_u16(buf + off, 0);
+	alen_at = off + 2;
+	astart = off = off + 4;
+	if (n_wd || !a || !n_nlri) {
+		if (limit - off < 7)
+			return astart - 4;
+		at = off;
+		off += mp_start(buf + off, BGP_ATTR_MP_UNREACH);
+		*nw = prefixes_put(buf, &off, limit, true, wd, n_wd);
+		if (n_wd && !*nw)
+			off = astart;	/* not one fits: this is no End-of-RIB */
+		else
+			mp_end(buf + at, off - at);
+	} else {
+		head = attrs_head(buf + off, limit - off, a, false);
+		if (head < 0 || limit - off - (size_t)head < MP_REACH6_HDR + as4_path_len(a))
+			return astart - 4;
+		off += (size_t)head;
+		at = off;
+		off += mp_start(buf + off, BGP_ATTR_MP_REACH);
+		buf[off++] = BGP_NH6_LEN;
+		memcpy(buf + off, a->next_hop6, BGP_NH6_LEN);
+		off += BGP_NH6_LEN;
+		buf[off++] = 0;	/* reserved */
+		*nn = prefixes_put(buf, &off, limit - as4_path_len(a), true, nlri, n_nlri);
+		mp_end(buf + at, off - at);
+		off += as4_path_put(buf + off, a);
+		if (!*nn)
+			off = astart;	/* attributes without NLRI would be noise */
+	}
+	dp_put_u16(buf + alen_at, (uint16_t)(off - astart));
+	return off;
+}
+
+/* The IPv4 body: withdrawn routes, attributes, NLRI (§4.3). */
+static size_t update4_body(uint8_t *buf, size_t off, size_t limit,
+			   const struct bgp_attrs_out *a,
+			   const struct bgp_prefix *wd, unsigned n_wd,
+			   const struct bgp_prefix *nlri, unsigned n_nlri,
+			   unsigned *nw, unsigned *nn)
+{
+	size_t wstart = off + 2;
 	int alen = 0;
 
-	if (limit < BGP_MIN_UPDATE)
-		return -ENOSPC;
-	wstart = off + 2;
 	off = wstart;
-	for (i = 0; i < n_wd && wd[i].plen <= 32; i++) {
-		if (limit - off < 2u + 1 + (wd[i].plen + 7u) / 8)
-			break;
-		off += prefix_put(buf + off, &wd[i]);
-		nw++;
-	}
-	dp_put_u16(buf + BGP_HDR_LEN, (uint16_t)(off - wstart));
+	/* room kept for the attributes' length */
+	*nw = prefixes_put(buf, &off, limit - 2, false, wd, n_wd);
+	dp_put_u16(buf + wstart - 2, (uint16_t)(off - wstart));
 
 	if (a && n_nlri) {
-		alen = attrs_encode(buf + off + 2, limit - off - 2, a);
+		alen = attrs_head(buf + off + 2, limit - off - 2, a, true);
 		if (alen < 0)
 			alen = 0;	/* no room left: NLRI go in the next one */
+		else
+			alen += (int)as4_path_put(buf + off + 2 + alen, a);
 	}
 	dp_put_u16(buf + off, (uint16_t)alen);
 	off += 2 + (size_t)alen;
 	if (alen > 0)
-		for (i = 0; i < n_nlri && nlri[i].plen <= 32; i++) {
-			if (limit - off < 1 + (nlri[i].plen + 7u) / 8)
-				break;
-			off += prefix_put(buf + off, &nlri[i]);
-			nn++;
-		}
-	if (alen > 0 && nn == 0) {
+		*nn = prefixes_put(buf, &off, limit, false, nlri, n_nlri);
+	if (alen > 0 && *nn == 0) {
 		/* attributes without NLRI would be noise: take them back */
 		off -= 2 + (size_t)alen;
 		dp_put_u16(buf + off, 0);
 		off += 2;
 	}
+	return off;
+}
+
+int bgp_msg_update_encode(uint8_t *buf, size_t cap, bool v6, const struct bgp_attrs_out *a,
+			  const struct bgp_prefix *wd, unsigned n_wd,
+			  const struct bgp_prefix *nlri, unsigned n_nlri,
+			  unsigned *wd_done, unsigned *nlri_done)
+{
+	size_t off, limit = cap < BGP_MAX_MSG ? cap : BGP_MAX_MSG;
+	unsigned nw = 0, nn = 0;
+
+	if (limit < BGP_MIN_UPDATE)
+		return -ENOSPC;
+	off = (v6 ? update6_body : update4_body)(buf, BGP_HDR_LEN, limit, a, wd, n_wd,
+						 nlri, n_nlri, &nw, &nn);
 	put_hdr(buf, (uint16_t)off, BGP_MSG_UPDATE);
 	if (wd_done)
 		*wd_done = nw;

@@ -77,6 +77,12 @@ int bgp_conf_validate(const struct bgp_conf *c, char *msg, size_t len)
 			return bad(msg, len, "peers[%u].flags", i, "unknown flag");
 		if (p->md5_key_len > BGP_MD5_KEY_MAX)
 			return bad(msg, len, "peers[%u].auth", i, "a TCP-MD5 key is 1..80 bytes");
+		/* RFC 2545 §3: a global address (link-local ones would go in
+		 * a second half, which this speaker does not send) */
+		if (p->next_hop6[0] == 0xff ||
+		    (p->next_hop6[0] == 0xfe && (p->next_hop6[1] & 0xc0) == 0x80))
+			return bad(msg, len, "peers[%u].next_hop6", i,
+				   "must be a global unicast IPv6 address");
 		for (j = 0; j < i; j++)
 			if (c->peers[j].addr == p->addr)
 				return bad(msg, len, "peers[%u].ip", i, "duplicate peer");
@@ -165,10 +171,27 @@ void bgp_peer_send(struct bgp_peer *p, struct bgp_conn *c, const uint8_t *buf,
 		p->t_keepalive = e->now + p->keepalive_ms;
 }
 
+bool bgp_peer_has_nh6(const struct bgp_peer *p)
+{
+	static const uint8_t none[16];
+
+	return memcmp(p->conf.next_hop6, none, 16) != 0;
+}
+
+bool bgp_peer_offers_ipv6(const struct bgp_peer *p)
+{
+	return p->send_caps && bgp_peer_has_nh6(p);
+}
+
+/* Capabilities (RFC 5492): IPv4 unicast, IPv6 unicast when this peer has
+ * an IPv6 next hop (whether or not a v6 prefix is announced yet: VIPs come
+ * and go at run time, and a family is only added by a new session), the
+ * 4-octet AS. */
 void bgp_peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 {
 	struct bgp_eng *e = p->eng;
-	uint8_t mp[4] = { 0, 1, 0, 1 }, as4[4];
+	uint8_t mp[4] = { 0, BGP_AFI_IPV4, 0, BGP_SAFI_UNICAST }, as4[4];
+	uint8_t mp6[4] = { 0, BGP_AFI_IPV6, 0, BGP_SAFI_UNICAST };
 	struct bgp_open o = {
 		.version = BGP_VERSION,
 		.my_as = e->conf.local_as > 0xffff ? BGP_AS_TRANS : (uint16_t)e->conf.local_as,
@@ -180,6 +203,8 @@ void bgp_peer_send_open(struct bgp_peer *p, struct bgp_conn *c)
 	if (p->send_caps) {
 		dp_put_u32(as4, e->conf.local_as);
 		o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_MP, 4, mp };
+		if (bgp_peer_offers_ipv6(p))
+			o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_MP, 4, mp6 };
 		o.caps[o.n_caps++] = (struct bgp_cap){ BGP_CAP_AS4, 4, as4 };
 	}
 	len = bgp_msg_open_encode(e->tx, sizeof(e->tx), &o);
@@ -536,6 +561,11 @@ static void log_7606(struct bgp_peer *p, const struct bgp_update *u)
 			"its routes are treated as withdrawn" : "attribute discarded");
 }
 
+static unsigned mp_count(const struct bgp_mp *m, uint16_t afi)
+{
+	return bgp_mp_is(m, afi) ? m->n : 0;
+}
+
 static void update_rx(struct bgp_peer *p, const uint8_t *msg, size_t len)
 {
 	unsigned opts = (p->as4 ? BGP_UPD_AS4 : 0) |
@@ -557,17 +587,25 @@ static void update_rx(struct bgp_peer *p, const uint8_t *msg, size_t len)
 		/* the session stays up; mgw holds no route to withdraw,
 		 * so it counts them as what they now are */
 		p->rfc7606_withdraw_updates++;
-		p->rfc7606_withdrawn += u.n_nlri;
-		p->withdrawn_rx += u.n_wd + u.n_nlri;
+		p->rfc7606_withdrawn += u.n_nlri + mp_count(&u.reach, BGP_AFI_IPV4) +
+					mp_count(&u.reach, BGP_AFI_IPV6);
+		p->withdrawn_rx += u.n_wd + u.n_nlri + mp_count(&u.reach, BGP_AFI_IPV4) +
+				   mp_count(&u.unreach, BGP_AFI_IPV4);
+		p->withdrawn6_rx += mp_count(&u.reach, BGP_AFI_IPV6) +
+				    mp_count(&u.unreach, BGP_AFI_IPV6);
 		bgp_fsm_event(p, BGP_EV_UPDATE);
 		return;
 	}
 	/* mgw installs nothing: count and move on */
-	p->prefixes_rx += u.n_nlri;
-	p->withdrawn_rx += u.n_wd;
+	p->prefixes_rx += u.n_nlri + mp_count(&u.reach, BGP_AFI_IPV4);
+	p->withdrawn_rx += u.n_wd + mp_count(&u.unreach, BGP_AFI_IPV4);
+	p->prefixes6_rx += mp_count(&u.reach, BGP_AFI_IPV6);
+	p->withdrawn6_rx += mp_count(&u.unreach, BGP_AFI_IPV6);
 	p->unknown_attrs_rx += u.n_unknown;
 	if (u.eor)
 		p->eor_rx++;
+	if (u.eor6)
+		p->eor6_rx++;
 	bgp_fsm_event(p, BGP_EV_UPDATE);
 }
 

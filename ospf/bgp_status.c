@@ -3,6 +3,8 @@
  * a monotonic clock. */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
 
 #include "ospf/bgp_int.h"
 
@@ -13,6 +15,45 @@ static json_t *ip_json(uint32_t a)
 	snprintf(buf, sizeof(buf), "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
 		 (a >> 8) & 0xff, a & 0xff);
 	return json_string(buf);
+}
+
+/* "fd00:1::10/128", "10.0.0.10/32": canonical text (RFC 5952) */
+static json_t *prefix_json(const struct bgp_prefix *x)
+{
+	char buf[INET6_ADDRSTRLEN + 4];
+	uint8_t a4[4];
+	size_t n;
+
+	dp_put_u32(a4, x->addr);
+	if (!inet_ntop(x->v6 ? AF_INET6 : AF_INET, x->v6 ? (const void *)x->addr6 : a4,
+		       buf, sizeof(buf)))
+		return json_null();
+	n = strlen(buf);
+	snprintf(buf + n, sizeof(buf) - n, "/%u", x->plen);
+	return json_string(buf);
+}
+
+/* Why this peer is not sent the v6 routes; NULL when it is (or may be,
+ * once the session is up). */
+static const char *ipv6_withheld(const struct bgp_peer *p)
+{
+	if (!bgp_peer_has_nh6(p))
+		return "no IPv6 next hop: the port facing this peer has no ip6";
+	if (!p->send_caps)
+		return "no capabilities in our OPEN (the peer refused them or they are off)";
+	if (p->state >= BGP_ST_OPENCONFIRM && !p->ipv6)
+		return "the peer did not offer IPv6 unicast";
+	return NULL;
+}
+
+static json_t *nh6_json(const struct bgp_peer *p)
+{
+	char nh[INET6_ADDRSTRLEN];
+
+	if (!bgp_peer_has_nh6(p) ||
+	    !inet_ntop(AF_INET6, p->conf.next_hop6, nh, sizeof(nh)))
+		return json_null();
+	return json_string(nh);
 }
 
 static json_t *msgs_json(const uint64_t *m)
@@ -77,9 +118,12 @@ static json_t *rfc7606_json(const struct bgp_peer *p)
 static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 {
 	json_t *o = json_object(), *err;
+	unsigned n6 = 0;
 
 	if (!o)
 		return NULL;
+	for (unsigned i = 0; i < p->n_adv; i++)
+		n6 += p->adv[i].v6;
 	json_object_set_new(o, "addr", json_string(p->name));
 	json_object_set_new(o, "as", json_integer(p->conf.as));
 	json_object_set_new(o, "state", json_string(bgp_fsm_state_name(p->state)));
@@ -94,7 +138,11 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 		json_object_set_new(o, "keepalive_ms", json_integer(p->keepalive_ms));
 		json_object_set_new(o, "as4", json_boolean(p->as4));
 		json_object_set_new(o, "ipv4_unicast", json_boolean(p->ipv4));
+		json_object_set_new(o, "ipv6_unicast", json_boolean(p->ipv6));
 	}
+	json_object_set_new(o, "ipv6_next_hop", nh6_json(p));
+	json_object_set_new(o, "ipv6_withheld", ipv6_withheld(p) ?
+			    json_string(ipv6_withheld(p)) : json_null());
 	json_object_set_new(o, "capabilities_sent", json_boolean(p->send_caps));
 	/* never the key */
 	json_object_set_new(o, "auth", json_string(p->conf.md5_key_len ? "tcp-md5" : "none"));
@@ -114,9 +162,13 @@ static json_t *peer_json(const struct bgp_peer *p, uint64_t now)
 	json_object_set_new(o, "msgs_in", msgs_json(p->msgs_in));
 	json_object_set_new(o, "msgs_out", msgs_json(p->msgs_out));
 	json_object_set_new(o, "prefixes_announced", json_integer(p->n_adv));
+	json_object_set_new(o, "ipv6_prefixes_announced", json_integer(n6));
 	json_object_set_new(o, "prefixes_received", json_integer((json_int_t)p->prefixes_rx));
 	json_object_set_new(o, "withdrawn_received", json_integer((json_int_t)p->withdrawn_rx));
 	json_object_set_new(o, "end_of_rib_received", json_integer((json_int_t)p->eor_rx));
+	json_object_set_new(o, "ipv6_prefixes_received", json_integer((json_int_t)p->prefixes6_rx));
+	json_object_set_new(o, "ipv6_withdrawn_received", json_integer((json_int_t)p->withdrawn6_rx));
+	json_object_set_new(o, "ipv6_end_of_rib_received", json_integer((json_int_t)p->eor6_rx));
 	json_object_set_new(o, "unknown_attributes_ignored",
 			    json_integer((json_int_t)p->unknown_attrs_rx));
 	json_object_set_new(o, "rfc7606", rfc7606_json(p));
@@ -149,13 +201,10 @@ int bgp_eng_status_json(struct bgp_eng *e, uint64_t now, json_t **out)
 		json_array_append_new(peers, peer_json(&e->peers[i], now));
 	json_object_set_new(o, "peers", peers);
 	for (i = 0; i < e->n_rib; i++) {
-		char buf[24];
-		uint32_t a = e->rib[i].addr;
 		json_t *x = json_object();
 
-		snprintf(buf, sizeof(buf), "%u.%u.%u.%u/%u", a >> 24, (a >> 16) & 0xff,
-			 (a >> 8) & 0xff, a & 0xff, e->rib[i].plen);
-		json_object_set_new(x, "prefix", json_string(buf));
+		json_object_set_new(x, "prefix", prefix_json(&e->rib[i]));
+		json_object_set_new(x, "family", json_string(e->rib[i].v6 ? "ipv6" : "ipv4"));
 		json_object_set_new(x, "med", json_integer(e->rib[i].med));
 		json_array_append_new(pfx, x);
 	}

@@ -36,16 +36,22 @@ static void ospf_ann(void *arg, const struct cp_ann *a, unsigned n)
 	struct ospf_prefix *p = calloc(n + 1, sizeof(*p));
 	int rc;
 
+	unsigned m = 0;
+
 	if (!p)
 		return;
+	/* OSPFv2 carries IPv4 only (OSPFv3 is not built): v6 ones are skipped */
 	for (unsigned i = 0; i < n; i++) {
-		p[i].addr = a[i].addr;
-		p[i].plen = 32;
-		p[i].cost = a[i].ospf_cost;
+		if (a[i].v6)
+			continue;
+		p[m].addr = a[i].addr;
+		p[m].plen = 32;
+		p[m].cost = a[i].ospf_cost;
+		m++;
 	}
-	rc = ospf_announce(r->ospf, p, n);
+	rc = ospf_announce(r->ospf, p, m);
 	if (rc < 0)
-		RT_LOG(ERR, "ospf: cannot announce %u prefixes: %s", n, strerror(-rc));
+		RT_LOG(ERR, "ospf: cannot announce %u prefixes: %s", m, strerror(-rc));
 	free(p);
 }
 
@@ -58,8 +64,10 @@ static void bgp_ann(void *arg, const struct cp_ann *a, unsigned n)
 	if (!p)
 		return;
 	for (unsigned i = 0; i < n; i++) {
+		p[i].v6 = a[i].v6;
 		p[i].addr = a[i].addr;
-		p[i].plen = 32;
+		memcpy(p[i].addr6, a[i].addr6, 16);
+		p[i].plen = a[i].v6 ? 128 : 32;
 		p[i].med = a[i].bgp_med;
 	}
 	rc = bgp_announce(r->bgp, p, n);
@@ -179,6 +187,24 @@ out:
 	return rc;
 }
 
+/* RFC 2545: the v6 routes to a peer go by the ip6 of the port whose
+ * IPv4 subnet holds the peer (the port the session leaves by); none when
+ * that port has no ip6 (then the speaker sends the peer no v6 route). */
+static void peer_next_hop6(const struct cp_config *c, uint32_t peer, uint8_t nh[16])
+{
+	memset(nh, 0, 16);
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct cp_port_conf *pc = &c->ports[i];
+		uint32_t mask = pc->plen ? 0xffffffffu << (32 - pc->plen) : 0;
+
+		if (pc->plen && ((peer ^ pc->ip) & mask) == 0) {
+			if (pc->plen6)
+				memcpy(nh, pc->ip6, 16);
+			return;
+		}
+	}
+}
+
 static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 {
 	struct bgp_conf bc;
@@ -196,6 +222,7 @@ static int start_bgp(struct ospf_routing *r, const struct cp_config *c)
 		bc.peers[i].as = c->bgp.peers[i].as;
 		bc.peers[i].port = c->bgp.peers[i].port;
 		bc.peers[i].ttl_security = c->bgp.peers[i].ttl_security;
+		peer_next_hop6(c, c->bgp.peers[i].ip, bc.peers[i].next_hop6);
 		if (c->bgp.peers[i].auth == CP_BGP_AUTH_TCP_MD5) {
 			rc = read_key("routing.bgp.peers", i, c->bgp.peers[i].key_file,
 				      bc.peers[i].md5_key, sizeof(bc.peers[i].md5_key),

@@ -76,9 +76,9 @@ static void decoders(const uint8_t *d, size_t n)
 	if (bgp_msg_open_decode(d, n, &o, &err) == 0)
 		bgp_msg_open_encode(out, sizeof(out), &o);
 	if (bgp_msg_update_decode(d, n, true, &u, &err) == 0) {
-		for (off = 0; bgp_msg_prefix_next(u.wd, u.wd_len, &off, &p);)
+		for (off = 0; bgp_msg_prefix_next(u.wd, u.wd_len, false, &off, &p);)
 			;
-		for (off = 0; bgp_msg_prefix_next(u.nlri, u.nlri_len, &off, &p);)
+		for (off = 0; bgp_msg_prefix_next(u.nlri, u.nlri_len, false, &off, &p);)
 			;
 	}
 	bgp_msg_update_decode(d, n, false, &u, &err);
@@ -119,7 +119,7 @@ static size_t peer_hello(uint8_t *b, bool caps)
 static void session(const uint8_t *d, size_t n, uint8_t mode)
 {
 	static const struct bgp_prefix vips[3] = {
-		{ 0x0aff0001, 32, 0 }, { 0x0aff0002, 32, 10 }, { 0x0a010000, 16, 5 },
+		{ .addr = 0x0aff0001, .plen = 32, .med = 0 }, { .addr = 0x0aff0002, .plen = 32, .med = 10 }, { .addr = 0x0a010000, .plen = 16, .med = 5 },
 	};
 	struct fz_shell s = { 0 };
 	struct bgp_conf c = {

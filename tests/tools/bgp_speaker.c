@@ -79,6 +79,7 @@ static int parse_prefix(char *s, struct bgp_prefix *p)
 
 	if (!len)
 		return -EINVAL;
+	memset(p, 0, sizeof(*p));	/* an IPv4 prefix: v6 false */
 	*len++ = 0;
 	med = strchr(len, ',');
 	if (med)

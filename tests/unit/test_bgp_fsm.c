@@ -135,7 +135,7 @@ static struct bgp_eng *reach(struct tb_shell *s, enum bgp_state st)
 {
 	struct bgp_conf c;
 	struct bgp_eng *e;
-	struct bgp_prefix vip = { tb_ip(10, 255, 0, 1), 32, 0 };
+	struct bgp_prefix vip = { .addr = tb_ip(10, 255, 0, 1), .plen = 32, .med = 0 };
 	uint8_t m[BGP_MAX_MSG];
 	size_t n;
 

@@ -143,17 +143,17 @@ static void test_pcap_update_roundtrip(void **state)
 	assert_int_equal(u.path[0], 65001);
 	assert_int_equal(u.next_hop, TB_N2);
 	assert_false(bgp_update_has(&u, BGP_ATTR_MED));
-	assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, &off, &p), 1);
+	assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, false, &off, &p), 1);
 	assert_int_equal(p.addr, tb_ip(10, 255, 0, 1));
 	assert_int_equal(p.plen, 32);
-	assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, &off, &p), 0);
+	assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, false, &off, &p), 0);
 
 	a.origin = u.origin;
 	a.as4 = true;
 	a.path_len = u.path_len;
 	memcpy(a.path, u.path, sizeof(a.path));
 	a.next_hop = u.next_hop;
-	assert_int_equal(bgp_msg_update_encode(out, sizeof(out), &a, NULL, 0, &p, 1, &wd, &nl),
+	assert_int_equal(bgp_msg_update_encode(out, sizeof(out), false, &a, NULL, 0, &p, 1, &wd, &nl),
 			 (int)m->len);
 	assert_int_equal(nl, 1);
 	assert_memory_equal(out, m->b, m->len);
@@ -164,7 +164,7 @@ static void test_pcap_update_roundtrip(void **state)
 		assert_int_equal(eor->len, BGP_MIN_UPDATE);
 		assert_int_equal(bgp_msg_update_decode(eor->b, eor->len, true, &u, &err), 0);
 		assert_true(u.eor);
-		assert_int_equal(bgp_msg_update_encode(out, sizeof(out), NULL, NULL, 0, NULL, 0,
+		assert_int_equal(bgp_msg_update_encode(out, sizeof(out), false, NULL, NULL, 0, NULL, 0,
 						       &wd, &nl), BGP_MIN_UPDATE);
 		assert_memory_equal(out, eor->b, eor->len);
 	}
@@ -762,9 +762,9 @@ static void test_update_encode_packing(void **state)
 
 	(void)state;
 	for (i = 0; i < 3000; i++)
-		p[i] = (struct bgp_prefix){ tb_ip(10, 0, 0, 0) + i, 32, 10 };
+		p[i] = (struct bgp_prefix){ .addr = tb_ip(10, 0, 0, 0) + i, .plen = 32, .med = 10 };
 	while (total < 3000) {
-		len = bgp_msg_update_encode(b, sizeof(b), &a, NULL, 0, p + total,
+		len = bgp_msg_update_encode(b, sizeof(b), false, &a, NULL, 0, p + total,
 					    3000 - total, &wd, &done);
 		assert_true(len > 0 && len <= BGP_MAX_MSG);
 		assert_int_equal(bgp_msg_update_decode(b, (size_t)len, true, &u, &err), 0);
@@ -776,7 +776,7 @@ static void test_update_encode_packing(void **state)
 	assert_int_equal(msgs, 4);	/* 5 bytes each: ~808 per message */
 	total = 0;
 	while (total < 3000) {
-		len = bgp_msg_update_encode(b, sizeof(b), NULL, p + total, 3000 - total,
+		len = bgp_msg_update_encode(b, sizeof(b), false, NULL, p + total, 3000 - total,
 					    NULL, 0, &done, NULL);
 		assert_int_equal(bgp_msg_update_decode(b, (size_t)len, true, &u, &err), 0);
 		assert_int_equal(u.n_wd, done);
@@ -784,14 +784,14 @@ static void test_update_encode_packing(void **state)
 	}
 	/* a /0 and a /20 come back as written */
 	{
-		struct bgp_prefix q[2] = { { 0, 0, 0 }, { tb_ip(10, 1, 16, 0), 20, 0 } }, r;
+		struct bgp_prefix q[2] = { { .addr = 0, .plen = 0, .med = 0 }, { .addr = tb_ip(10, 1, 16, 0), .plen = 20, .med = 0 } }, r;
 		size_t off = 0;
 
-		len = bgp_msg_update_encode(b, sizeof(b), &a, NULL, 0, q, 2, &wd, &done);
+		len = bgp_msg_update_encode(b, sizeof(b), false, &a, NULL, 0, q, 2, &wd, &done);
 		assert_int_equal(bgp_msg_update_decode(b, (size_t)len, true, &u, &err), 0);
-		assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, &off, &r), 1);
+		assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, false, &off, &r), 1);
 		assert_int_equal(r.plen, 0);
-		assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, &off, &r), 1);
+		assert_int_equal(bgp_msg_prefix_next(u.nlri, u.nlri_len, false, &off, &r), 1);
 		assert_int_equal(r.plen, 20);
 		assert_int_equal(r.addr, tb_ip(10, 1, 16, 0));
 	}
@@ -802,7 +802,7 @@ static void test_update_encode_as_trans(void **state)
 {
 	struct bgp_attrs_out a = { .as4 = false, .path_len = 1, .path = { 4200000001u },
 				   .next_hop = TB_N2 };
-	struct bgp_prefix p = { tb_ip(10, 255, 0, 1), 32, 0 };
+	struct bgp_prefix p = { .addr = tb_ip(10, 255, 0, 1), .plen = 32, .med = 0 };
 	uint8_t b[BGP_MAX_MSG];
 	struct bgp_update u;
 	struct bgp_err err;
@@ -810,7 +810,7 @@ static void test_update_encode_as_trans(void **state)
 	int len;
 
 	(void)state;
-	len = bgp_msg_update_encode(b, sizeof(b), &a, NULL, 0, &p, 1, &wd, &done);
+	len = bgp_msg_update_encode(b, sizeof(b), false, &a, NULL, 0, &p, 1, &wd, &done);
 	assert_true(len > 0);
 	assert_int_equal(bgp_msg_update_decode(b, (size_t)len, false, &u, &err), 0);
 	assert_int_equal(u.path_len, 1);

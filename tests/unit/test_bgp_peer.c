@@ -7,7 +7,7 @@
 static struct tb_msg msgs[TB_MAX_MSGS];
 static unsigned n_msgs;
 static struct tb_shell S;	/* large: one, reset by tb_engine() */
-static const struct bgp_prefix VIP = { 0x0aff0001, 32, 0 };	/* 10.255.0.1 */
+static const struct bgp_prefix VIP = { .addr = 0x0aff0001, .plen = 32, .med = 0 };	/* 10.255.0.1 */
 
 static int setup(void **state)
 {
@@ -74,7 +74,7 @@ static uint32_t first_prefix(const uint8_t *f, size_t len, uint8_t *plen)
 	struct bgp_prefix p;
 	size_t off = 0;
 
-	assert_int_equal(bgp_msg_prefix_next(f, len, &off, &p), 1);
+	assert_int_equal(bgp_msg_prefix_next(f, len, false, &off, &p), 1);
 	if (plen)
 		*plen = p.plen;
 	return p.addr;
@@ -1058,9 +1058,9 @@ static void collect(int cid, struct seen *s)
 		if (m[18] != BGP_MSG_UPDATE)
 			continue;
 		assert_int_equal(bgp_msg_update_decode(m, n, true, &u, &err), 0);
-		for (off = 0; bgp_msg_prefix_next(u.wd, u.wd_len, &off, &p);)
+		for (off = 0; bgp_msg_prefix_next(u.wd, u.wd_len, false, &off, &p);)
 			s->wd[s->n_wd++] = p;
-		for (off = 0; bgp_msg_prefix_next(u.nlri, u.nlri_len, &off, &p);) {
+		for (off = 0; bgp_msg_prefix_next(u.nlri, u.nlri_len, false, &off, &p);) {
 			p.med = u.med;
 			s->an[s->n_an++] = p;
 		}
@@ -1070,9 +1070,9 @@ static void collect(int cid, struct seen *s)
 static void test_announce_diff(void **state)
 {
 	static struct seen s;
-	struct bgp_prefix a = { tb_ip(10, 255, 0, 1), 32, 0 };
-	struct bgp_prefix b = { tb_ip(10, 255, 0, 2), 32, 0 };
-	struct bgp_prefix cc = { tb_ip(10, 1, 0, 100), 32, 5 };
+	struct bgp_prefix a = { .addr = tb_ip(10, 255, 0, 1), .plen = 32, .med = 0 };
+	struct bgp_prefix b = { .addr = tb_ip(10, 255, 0, 2), .plen = 32, .med = 0 };
+	struct bgp_prefix cc = { .addr = tb_ip(10, 1, 0, 100), .plen = 32, .med = 5 };
 	struct bgp_prefix set[3];
 	struct bgp_conf c;
 	struct bgp_eng *e;
@@ -1133,7 +1133,7 @@ static void test_announce_many_and_invalid(void **state)
 	e = established(&c, 90, true);
 	tb_drain(&S, 0);
 	for (i = 0; i < 3000; i++)
-		set[i] = (struct bgp_prefix){ tb_ip(10, 0, 0, 0) + i * 256, 24, i % 3 };
+		set[i] = (struct bgp_prefix){ .addr = tb_ip(10, 0, 0, 0) + i * 256, .plen = 24, .med = i % 3 };
 	/* 3000 new + VIP withdrawn; the host bits of a /24 are cleared */
 	set[7].addr |= 0x55;
 	assert_int_equal(bgp_eng_announce(e, set, 3000, 1100), 0);
@@ -1152,8 +1152,8 @@ static void test_announce_many_and_invalid(void **state)
 	assert_int_equal(bgp_eng_announce(e, set, 1, 1300), -EINVAL);
 	assert_int_equal(bgp_eng_announce(e, set, BGP_MAX_PREFIXES + 1, 1300), -E2BIG);
 	/* duplicates: the first one counts */
-	set[0] = (struct bgp_prefix){ VIP.addr, 32, 1 };
-	set[1] = (struct bgp_prefix){ VIP.addr, 32, 2 };
+	set[0] = (struct bgp_prefix){ .addr = VIP.addr, .plen = 32, .med = 1 };
+	set[1] = (struct bgp_prefix){ .addr = VIP.addr, .plen = 32, .med = 2 };
 	assert_int_equal(bgp_eng_announce(e, set, 2, 1400), 0);
 	assert_int_equal(e->n_rib, 1);
 	assert_int_equal(e->rib[0].med, 1);

@@ -180,6 +180,18 @@ static const struct bad bad6[] = {
 	  "\"vip\": \"fd00:1::10\", \"port\": 80, \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }",
 	  "localips",
 	  "NAT64 services (an IPv6 VIP, IPv4 servers) need at least one IPv4 local IP" },
+	/* OSPF is OSPFv2 (OSPFv3 is not built): no IPv6 under routing.ospf;
+	 * it has no prefix field, and its IDs are dotted quads */
+	{ "{ " PORTS6 ", \"routing\": { \"ospf\": { \"router_id\": \"fd00:1::2\", "
+	  "\"interfaces\": [ { \"port\": \"wan\" } ] } } }",
+	  "routing.ospf.router_id", "must be an IPv4 address like 10.0.0.1" },
+	{ "{ " PORTS6 ", \"routing\": { \"ospf\": { \"area\": \"::1\", "
+	  "\"interfaces\": [ { \"port\": \"wan\" } ] } } }",
+	  "routing.ospf.area", "must be an IPv4 address like 10.0.0.1" },
+	/* BGP sessions run over IPv4 (v6 routes ride in them) */
+	{ "{ " PORTS6 ", \"routing\": { \"bgp\": { \"local_as\": 65001, "
+	  "\"peers\": [ { \"ip\": \"fd00:1::1\", \"as\": 65000 } ] } } }",
+	  "routing.bgp.peers[0].ip", "must be an IPv4 address like 10.0.0.1" },
 };
 
 static void test_bad_v6(void **state)
