@@ -23,9 +23,9 @@ source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 tb_init bgp6_bird 120
 command -v bird >/dev/null || { echo "bird2 is not installed"; exit 1; }
-VIP6=fd00:10::10 CADDR=fd00:1::1 NH6=fd00:1::2 LIP6=fd00:2::100
+VIP6=fd00:10::10 NH6=fd00:1::2 LIP6=$TB_LIP6
 SOCK=$TB_DIR/bird.ctl
-b6() { echo "fd00:2::$((10 + $1))"; }
+b6() { tb_backend_ip6 "$1"; }
 birdc_() { tb_client birdc -s "$SOCK" "$@"; }
 bird_has() { birdc_ show route for "$1" protocol mgw 2>/dev/null | grep -q "$2"; }
 bird_lacks() { ! birdc_ show route protocol mgw 2>/dev/null | grep -q "$1"; }
@@ -35,11 +35,8 @@ established() { birdc_ show protocols mgw 2>/dev/null | grep -q Established; }
 routing() { tb_api GET /api/v1/routing | tb_jtrue "$1"; }
 
 tb_topology 2
-tb_client sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-tb_client ip addr add $CADDR/64 dev c0 nodad
+tb_v6_testbed
 for i in 1 2; do
-	tb_x b$i sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
-	tb_x b$i ip addr add "$(b6 $i)/64" dev eth0 nodad
 	tb_nginx_start $i 8080 "$(tb_backend_ip $i) [$(b6 $i)]"
 done
 for i in 1 2; do
@@ -67,13 +64,12 @@ bird_conf 1
 tb_bg c bird bird -f -s "$SOCK" -P "$TB_DIR/bird.pid" -c "$TB_DIR/bird.conf"
 tb_wait 5 birdc_ show status || { tb_log "bird did not start"; exit 1; }
 
-servers6="[ { \"ip\": \"$(b6 1)\", \"port\": 8080 }, { \"ip\": \"$(b6 2)\", \"port\": 8080 } ]"
+servers6=$(tb_servers6_json 8080 2)
 MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $servers6 } ]" \
 	'"routing": { "bgp": { "local_as": 65001, "hold_s": 3, "peers": [ { "ip": "10.0.0.1", "as": 65000 } ] } },'
-sed -i -e 's|"ip": "10.0.0.2/24" }|"ip": "10.0.0.2/24", "ip6": "fd00:1::2/64" }|' \
-	-e 's|"ip": "10.1.0.2/24" }|"ip": "10.1.0.2/24", "ip6": "fd00:2::2/64" }|' "$TB_DIR/mgw.json"
+tb_v6_ports
 tb_check "curl -6 to the v6 VIP before mgw: no route" bash -c \
 	"! ip netns exec $(tb_nsname c) curl -6 -sf -m 2 -g 'http://[$VIP6]/'"
 tb_mgw_start || exit 1
