@@ -1,20 +1,30 @@
 /* dp/flow.c — rte_flow reply steering: the rules (pure), the choice of
  * mode and keeping the rules in step with the LIPs (control threads). */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "dp/dp_int.h"
 #include "dp/flow.h"
 
-void dp_flow_rule_build(struct dp_flow_rule *r, uint32_t lip, uint16_t queue)
+void dp_flow_rule_build(struct dp_flow_rule *r, uint32_t lip, const uint8_t *a6,
+			uint16_t queue)
 {
 	memset(r, 0, sizeof(*r));
 	r->attr.ingress = 1;
-	r->spec.hdr.dst_addr = lip;
-	r->mask.hdr.dst_addr = 0xffffffff;
 	r->pattern[0].type = RTE_FLOW_ITEM_TYPE_ETH;
-	r->pattern[1].type = RTE_FLOW_ITEM_TYPE_IPV4;
-	r->pattern[1].spec = &r->spec;
-	r->pattern[1].mask = &r->mask;
+	if (a6) {
+		memcpy(r->spec6.hdr.dst_addr, a6, 16);
+		memset(r->mask6.hdr.dst_addr, 0xff, 16);
+		r->pattern[1].type = RTE_FLOW_ITEM_TYPE_IPV6;
+		r->pattern[1].spec = &r->spec6;
+		r->pattern[1].mask = &r->mask6;
+	} else {
+		r->spec.hdr.dst_addr = lip;
+		r->mask.hdr.dst_addr = 0xffffffff;
+		r->pattern[1].type = RTE_FLOW_ITEM_TYPE_IPV4;
+		r->pattern[1].spec = &r->spec;
+		r->pattern[1].mask = &r->mask;
+	}
 	r->pattern[2].type = RTE_FLOW_ITEM_TYPE_END;
 	r->queue.index = queue;
 	r->action[0].type = RTE_FLOW_ACTION_TYPE_QUEUE;
@@ -28,7 +38,7 @@ unsigned dp_flow_rules_build(const struct dp_laddr_map *m, struct dp_flow_rule *
 	unsigned n = 0;
 
 	for (uint32_t i = 0; i < m->n_lips && i < DP_MAX_LIPS && n < max; i++)
-		dp_flow_rule_build(&out[n++], m->lip[i], m->lip_owner[i]);
+		dp_flow_rule_build(&out[n++], m->lip[i], dp_flow_lip6(m, i), m->lip_owner[i]);
 	return n;
 }
 
@@ -76,7 +86,7 @@ static const char *validate_all(struct dp *dp, const struct dp_laddr_map *m, cha
 			struct rte_flow_error err = { 0 };
 			int rc;
 
-			dp_flow_rule_build(&r, m->lip[i], m->lip_owner[i]);
+			dp_flow_rule_build(&r, m->lip[i], dp_flow_lip6(m, i), m->lip_owner[i]);
 			rc = rte_flow_validate(dp->port[p].eth_id, &r.attr, r.pattern, r.action, &err);
 			if (rc != 0) {
 				snprintf(buf, len, "port %s cannot steer by rte_flow: %s",
@@ -131,19 +141,23 @@ static void rules_destroy(struct dp *dp, unsigned i)
 static void rules_create(struct dp *dp, unsigned i)
 {
 	struct dp_flow *f = &dp->flow;
-	const uint8_t *a = (const uint8_t *)&f->lip[i];
+	char a[INET6_ADDRSTRLEN];
 	struct dp_flow_rule r;
 
-	dp_flow_rule_build(&r, f->lip[i], f->owner[i]);
+	dp_flow_rule_build(&r, f->lip[i], f->v6[i] ? f->lip6[i] : NULL, f->owner[i]);
+	if (f->v6[i])
+		inet_ntop(AF_INET6, f->lip6[i], a, sizeof(a));
+	else
+		inet_ntop(AF_INET, &f->lip[i], a, sizeof(a));
 	for (unsigned p = 0; p < dp->n_ports; p++) {
 		struct rte_flow_error err = { 0 };
 
 		f->rule[i][p] = rte_flow_create(dp->port[p].eth_id, &r.attr, r.pattern, r.action,
 						&err);
 		if (!f->rule[i][p])
-			DP_LOG(WARNING, "port %s: no flow rule for local IP %u.%u.%u.%u (replies "
-			       "to it are redirected in software): %s", dp->port[p].conf.name,
-			       a[0], a[1], a[2], a[3], err.message ? err.message : "unknown error");
+			DP_LOG(WARNING, "port %s: no flow rule for local IP %s (replies to it are "
+			       "redirected in software): %s", dp->port[p].conf.name, a,
+			       err.message ? err.message : "unknown error");
 	}
 }
 
@@ -164,6 +178,8 @@ void dp_flow_sync(struct dp *dp, const struct dp_laddr_map *m)
 		}
 		if (keep != i) {
 			f->lip[keep] = f->lip[i];
+			f->v6[keep] = f->v6[i];
+			memcpy(f->lip6[keep], f->lip6[i], 16);
 			f->owner[keep] = f->owner[i];
 			memcpy(f->rule[keep], f->rule[i], sizeof(f->rule[i]));
 			memset(f->rule[i], 0, sizeof(f->rule[i]));
@@ -179,6 +195,9 @@ void dp_flow_sync(struct dp *dp, const struct dp_laddr_map *m)
 		if (have || f->n == DP_MAX_LIPS)
 			continue;
 		f->lip[f->n] = m->lip[j];
+		f->v6[f->n] = dp_flow_lip6(m, j) != NULL;
+		if (f->v6[f->n])
+			memcpy(f->lip6[f->n], m->lip6[j], 16);
 		f->owner[f->n] = m->lip_owner[j];
 		rules_create(dp, f->n);
 		f->n++;

@@ -21,6 +21,7 @@
 
 #include <rte_flow.h>
 
+#include "dp/addr6.h"
 #include "dp/laddr.h"
 #include "dp/stats.h"
 
@@ -30,14 +31,24 @@ struct dp;
  * must not be copied after dp_flow_rule_build(). */
 struct dp_flow_rule {
 	struct rte_flow_attr attr;
-	struct rte_flow_item pattern[3];       /* ETH / IPV4 dst / END */
+	struct rte_flow_item pattern[3];       /* ETH / IPV4 or IPV6 dst / END */
 	struct rte_flow_item_ipv4 spec, mask;
+	struct rte_flow_item_ipv6 spec6, mask6;
 	struct rte_flow_action action[2];      /* QUEUE / END */
 	struct rte_flow_action_queue queue;
 };
 
-/* The rule steering packets to lip (network order) to rx queue `queue`. */
-void dp_flow_rule_build(struct dp_flow_rule *r, uint32_t lip, uint16_t queue);
+/* The rule steering packets to a local IP to rx queue `queue`: lip
+ * (network order), or with a6 the IPv6 address a6 (lip its handle). */
+void dp_flow_rule_build(struct dp_flow_rule *r, uint32_t lip, const uint8_t *a6,
+			uint16_t queue);
+
+/* The IPv6 address of a map's i-th local IP, NULL for an IPv4 one (its
+ * key a v6 handle, dp/addr6.h: a map built without n_lips4 is IPv4's). */
+static inline const uint8_t *dp_flow_lip6(const struct dp_laddr_map *m, uint32_t i)
+{
+	return i >= m->n_lips4 && dp_is_ip6_handle(m->lip[i]) ? m->lip6[i] : NULL;
+}
 
 /* The rules of every LIP of a map (to each one's lip_owner); at most max.
  * Returns how many were built. */
@@ -55,7 +66,9 @@ struct dp_flow {
 	uint8_t decided;
 	uint8_t mode;                          /* enum dp_laddr_mode */
 	uint32_t n;
-	uint32_t lip[DP_MAX_LIPS];
+	uint32_t lip[DP_MAX_LIPS];             /* an IPv6 one's handle ... */
+	uint8_t v6[DP_MAX_LIPS];
+	uint8_t lip6[DP_MAX_LIPS][16];         /* ... and address */
 	uint16_t owner[DP_MAX_LIPS];
 	struct rte_flow *rule[DP_MAX_LIPS][DP_MAX_PORTS];
 };

@@ -31,7 +31,7 @@ static void test_rule_shape(void **state)
 	const struct rte_flow_action_queue *q;
 
 	(void)state;
-	dp_flow_rule_build(&r, htonl(0x0a010064), 3);
+	dp_flow_rule_build(&r, htonl(0x0a010064), NULL, 3);
 	assert_int_equal(r.attr.ingress, 1);
 	assert_int_equal(r.attr.egress, 0);
 	assert_int_equal(r.attr.group, 0);
@@ -75,6 +75,39 @@ static void test_rules_of_map(void **state)
 	assert_int_equal(dp_flow_rules_build(&m, r, 2), 2);
 	m.n_lips = 0;
 	assert_int_equal(dp_flow_rules_build(&m, r, DP_MAX_LIPS), 0);
+}
+
+/* An IPv6 local IP's rule matches its whole address (its handle is only
+ * the tables' key), after the IPv4 ones of the map. */
+static void test_rules_v6(void **state)
+{
+	struct dp_laddr_map m;
+	struct dp_flow_rule r[DP_MAX_LIPS];
+	static const uint8_t a6[16] = { 0xfd, 0, 0, 2, [15] = 0x64 };
+	const struct rte_flow_item_ipv6 *spec, *mask;
+
+	(void)state;
+	map_init(&m, 2, 3, 0x0a010064);
+	m.n_lips4 = 2;
+	memcpy(m.lip6[2], a6, 16);
+	m.lip[2] = 0x00123400;   /* a handle */
+	dp_flow_assign_owners(&m, NULL);
+	assert_int_equal(dp_flow_rules_build(&m, r, DP_MAX_LIPS), 3);
+	assert_int_equal(r[0].pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
+	assert_int_equal(r[1].pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV4);
+	assert_int_equal(r[2].pattern[1].type, RTE_FLOW_ITEM_TYPE_IPV6);
+	assert_int_equal(r[2].pattern[2].type, RTE_FLOW_ITEM_TYPE_END);
+	spec = r[2].pattern[1].spec;
+	mask = r[2].pattern[1].mask;
+	assert_ptr_equal(spec, &r[2].spec6);
+	assert_memory_equal(spec->hdr.dst_addr, a6, 16);
+	for (int i = 0; i < 16; i++) {
+		assert_int_equal(mask->hdr.dst_addr[i], 0xff);
+		assert_int_equal(mask->hdr.src_addr[i], 0);
+	}
+	assert_int_equal(mask->hdr.proto, 0);
+	assert_int_equal(((const struct rte_flow_action_queue *)r[2].action[0].conf)->index,
+			 m.lip_owner[2]);
 }
 
 static void count_owners(const struct dp_laddr_map *m, unsigned *per)
@@ -168,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_shape),
 		cmocka_unit_test(test_rules_of_map),
+		cmocka_unit_test(test_rules_v6),
 		cmocka_unit_test(test_assign_spread_and_stable),
 		cmocka_unit_test(test_assign_edges),
 	};
