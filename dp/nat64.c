@@ -46,38 +46,57 @@ static void set_len(struct rte_mbuf *r, uint32_t n)
 	r->pkt_len = n;
 }
 
-/* The client's IPv6 packet p of NAT64 session s, to its IPv4 server. */
-void dp_nat64_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
-		 struct dp_sess *s)
+/* A client's IPv6 packet (in m, at l3_off) translated to IPv4 from src to
+ * dst into a fresh mbuf: its length (the frame at *outp, parsed into *p4),
+ * or -1 with m and the new mbuf gone (dropped, counted). m is freed either
+ * way. ident: the IPv4 identification when the packet has no fragment
+ * header. */
+static int x6to4_mbuf(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t l3_off, uint32_t src,
+		      uint32_t dst, uint16_t ident, struct dp_pkt *p4, struct rte_mbuf **rp,
+		      uint8_t **outp)
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_mbuf *r;
 	struct dp_pkt6 p6;
-	struct dp_pkt p4;
 	enum dp_drop why;
 	uint8_t *out;
 	uint32_t cap;
 	int n;
 
-	if (dp_pkt_parse_ipv6(f, rte_pktmbuf_data_len(m), p->l3_off, &p6, &why) < 0) {
+	if (dp_pkt_parse_ipv6(f, rte_pktmbuf_data_len(m), l3_off, &p6, &why) < 0) {
 		dp_drop(lc, m, why);
-		return;
+		return -1;
 	}
 	r = fresh(lc, &out, &cap);
 	if (!r) {
 		rte_pktmbuf_free(m);
-		return;
+		return -1;
 	}
-	n = dp_x64_6to4(f, &p6, s->lip, s->rip, lc->x64_ident++, out + DP_ETH_HLEN, cap);
+	n = dp_x64_6to4(f, &p6, src, dst, ident, out + DP_ETH_HLEN, cap);
 	rte_pktmbuf_free(m);
-	if (n < 0 || dp_pkt_parse_ipv4(out, DP_ETH_HLEN + (uint32_t)n, DP_ETH_HLEN, false, &p4,
+	if (n < 0 || dp_pkt_parse_ipv4(out, DP_ETH_HLEN + (uint32_t)n, DP_ETH_HLEN, false, p4,
 				       &why) < 0) {
 		dp_drop(lc, r, DP_DROP_NAT64);
-		return;
+		return -1;
 	}
 	out[12] = DP_ETH_P_IPV4 >> 8;
 	out[13] = DP_ETH_P_IPV4 & 0xff;
 	set_len(r, DP_ETH_HLEN + (uint32_t)n);
+	*rp = r;
+	*outp = out;
+	return n;
+}
+
+/* The client's IPv6 packet p of NAT64 session s, to its IPv4 server. */
+void dp_nat64_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+		 struct dp_sess *s)
+{
+	struct rte_mbuf *r;
+	struct dp_pkt p4;
+	uint8_t *out;
+
+	if (x6to4_mbuf(lc, m, p->l3_off, s->lip, s->rip, lc->x64_ident++, &p4, &r, &out) < 0)
+		return;
 	/* the addresses are the session's already: the ports and the TTL */
 	dp_rw_forward(out, &p4, s->lip, s->lport, s->rip, s->rport);
 	dp_xmit_sess(lc, r, s, DP_DIR_IN, s->rip);
@@ -193,24 +212,18 @@ void dp_nat64_icmp_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_
 		       struct dp_sess *s)
 {
 	const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct dp_icmp6_quote q;
 	struct rte_mbuf *r;
 	struct dp_pkt6 p6;
 	enum dp_drop why;
 	uint8_t *out;
-	uint32_t cap;
 	int n;
 
-	r = fresh(lc, &out, &cap);
-	if (!r) {
-		rte_pktmbuf_free(m);
+	n = x4to6_mbuf(lc, m, p, a->v, a->c, &r, &out);
+	if (n < 0)
 		return;
-	}
-	n = dp_x64_4to6(f, p, a->v, a->c, out + DP_ETH_HLEN, cap);
-	rte_pktmbuf_free(m);
 	/* an ICMPv6 error fits the minimum MTU (RFC 4443 2.4 (c)) */
-	if (n < 0 || n > DP_X64_MIN_MTU6 ||
+	if (n > DP_X64_MIN_MTU6 ||
 	    dp_pkt_parse_ipv6(out, DP_ETH_HLEN + (uint32_t)n, DP_ETH_HLEN, &p6, &why) < 0 ||
 	    dp_icmp6_parse_error(out, &p6, &q, &why) < 0) {
 		dp_drop(lc, r, DP_DROP_NAT64);
@@ -220,9 +233,6 @@ void dp_nat64_icmp_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_
 		dp_drop(lc, r, DP_DROP_TTL);
 		return;
 	}
-	out[12] = DP_ETH_P_IPV6 >> 8;
-	out[13] = DP_ETH_P_IPV6 & 0xff;
-	set_len(r, DP_ETH_HLEN + (uint32_t)n);
 	dp_icmp6_xlate(out, &p6, &q, a->v, a->c, a->c, s->cport, a->v, s->vport);
 	lc->stats.icmp_xlated++;
 	dp_xmit_sess6(lc, r, s, DP_DIR_OUT, a->c);
@@ -234,31 +244,18 @@ void dp_nat64_icmp_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_
 void dp_nat64_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt6 *p,
 		      struct dp_sess *s)
 {
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct dp_icmp_quote q;
 	struct rte_mbuf *r;
 	struct dp_pkt p4;
 	enum dp_drop why;
 	uint8_t *out;
-	uint32_t cap;
-	int n;
 
-	r = fresh(lc, &out, &cap);
-	if (!r) {
-		rte_pktmbuf_free(m);
+	if (x6to4_mbuf(lc, m, p->l3_off, s->lip, s->rip, lc->x64_ident++, &p4, &r, &out) < 0)
 		return;
-	}
-	n = dp_x64_6to4(f, p, s->lip, s->rip, lc->x64_ident++, out + DP_ETH_HLEN, cap);
-	rte_pktmbuf_free(m);
-	if (n < 0 ||
-	    dp_pkt_parse_ipv4(out, DP_ETH_HLEN + (uint32_t)n, DP_ETH_HLEN, true, &p4, &why) < 0 ||
-	    dp_icmp_parse_error(out, &p4, &q, &why) < 0) {
+	if (dp_icmp_parse_error(out, &p4, &q, &why) < 0) {
 		dp_drop(lc, r, DP_DROP_NAT64);
 		return;
 	}
-	out[12] = DP_ETH_P_IPV4 >> 8;
-	out[13] = DP_ETH_P_IPV4 & 0xff;
-	set_len(r, DP_ETH_HLEN + (uint32_t)n);
 	dp_icmp_xlate(out, &p4, &q, s->lip, s->rip, s->rip, s->rport, s->lip, s->lport);
 	lc->stats.icmp_xlated++;
 	dp_xmit_ip(lc, r, s->rip);
@@ -270,32 +267,12 @@ void dp_nat64_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 void dp_nat64_later_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
 		       uint32_t src, uint32_t dst)
 {
-	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_mbuf *r;
-	struct dp_pkt6 p6;
-	enum dp_drop why;
+	struct dp_pkt p4;
 	uint8_t *out;
-	uint32_t cap;
-	int n;
 
-	if (dp_pkt_parse_ipv6(f, rte_pktmbuf_data_len(m), p->l3_off, &p6, &why) < 0) {
-		dp_drop(lc, m, why);
+	if (x6to4_mbuf(lc, m, p->l3_off, src, dst, 0, &p4, &r, &out) < 0)
 		return;
-	}
-	r = fresh(lc, &out, &cap);
-	if (!r) {
-		rte_pktmbuf_free(m);
-		return;
-	}
-	n = dp_x64_6to4(f, &p6, src, dst, 0, out + DP_ETH_HLEN, cap);
-	rte_pktmbuf_free(m);
-	if (n < 0) {
-		dp_drop(lc, r, DP_DROP_NAT64);
-		return;
-	}
-	out[12] = DP_ETH_P_IPV4 >> 8;
-	out[13] = DP_ETH_P_IPV4 & 0xff;
-	set_len(r, DP_ETH_HLEN + (uint32_t)n);
 	dp_xmit_ip(lc, r, dst);   /* (which takes the TTL's one off) */
 }
 
