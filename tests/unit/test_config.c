@@ -18,6 +18,7 @@
 
 #include "cp/config.h"
 #include "cp/keyfile.h"
+#include "config_test.h"
 
 #define BASE_HEAD                                                                        \
 	"{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"net_af_packet0,iface=wan\", "     \
@@ -25,16 +26,6 @@
 	"\"ip\": \"10.1.0.2/24\", \"mtu\": 9000 } ], "                                    \
 	"\"localips\": [ \"10.1.0.100\", \"10.1.0.101\" ], "                              \
 	"\"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.0.0.1\" } ], "
-
-static json_t *load(const char *s)
-{
-	json_error_t e;
-	json_t *j = json_loads(s, 0, &e);
-
-	if (!j)
-		fail_msg("test JSON does not parse: %s: %s", e.text, s);
-	return j;
-}
 
 static void test_good_minimal_and_defaults(void **state)
 {
@@ -99,12 +90,6 @@ static void test_round_trip(void **state)
 	json_decref(out);
 	json_decref(out2);
 }
-
-struct bad {
-	const char *json;    /* the config */
-	const char *field;
-	const char *msg;
-};
 
 /* A node with no static route: only its ports' subnets are reachable. */
 #define NOROUTE_SVC(x) "{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", " \
@@ -359,19 +344,7 @@ static void test_good_modes(void **state)
 static void test_bad_configs(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		json_t *j = load(bad[i].json);
-		struct cp_config *c = NULL;
-		struct cp_err err = { "", "" };
-		int rc = cp_config_from_json(j, &c, &err);
-
-		if (rc != -EINVAL || strcmp(err.field, bad[i].field) != 0 ||
-		    strcmp(err.msg, bad[i].msg) != 0)
-			fail_msg("case %zu: rc %d, got \"%s: %s\", want \"%s: %s\"", i, rc, err.field,
-				 err.msg, bad[i].field, bad[i].msg);
-		assert_null(c);
-		json_decref(j);
-	}
+	check_bad(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_text_helpers(void **state)

@@ -18,6 +18,7 @@
 
 #include "cp/config.h"
 #include "dp/addr6.h"
+#include "config_test.h"
 
 #define PORTS6                                                                            \
 	"\"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", "     \
@@ -27,16 +28,6 @@
 /* one v6 service with more fields */
 #define SVC6(x) HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", " \
 		"\"port\": 80, " x " } ] }"
-
-static json_t *load(const char *s)
-{
-	json_error_t e;
-	json_t *j = json_loads(s, 0, &e);
-
-	if (!j)
-		fail_msg("test JSON does not parse: %s: %s", e.text, s);
-	return j;
-}
 
 static const char *str_at(json_t *o, const char *k)
 {
@@ -107,12 +98,6 @@ static void test_good_dual_stack(void **state)
 	json_decref(out);
 	json_decref(out2);
 }
-
-struct bad {
-	const char *json;
-	const char *field;
-	const char *msg;
-};
 
 static const struct bad bad6[] = {
 	/* one family among a service's servers */
@@ -197,19 +182,7 @@ static const struct bad bad6[] = {
 static void test_bad_v6(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad6) / sizeof(bad6[0]); i++) {
-		json_t *j = load(bad6[i].json);
-		struct cp_config *c = NULL;
-		struct cp_err err = { "", "" };
-		int rc = cp_config_from_json(j, &c, &err);
-
-		if (rc != -EINVAL || strcmp(err.field, bad6[i].field) != 0 ||
-		    strcmp(err.msg, bad6[i].msg) != 0)
-			fail_msg("case %zu: rc %d, got \"%s: %s\", want \"%s: %s\"", i, rc, err.field,
-				 err.msg, bad6[i].field, bad6[i].msg);
-		assert_null(c);
-		json_decref(j);
-	}
+	check_bad(bad6, sizeof(bad6) / sizeof(bad6[0]));
 }
 
 /* Two addresses of fd00:1::/64 whose handles collide, found by search
