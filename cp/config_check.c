@@ -417,10 +417,10 @@ static int check_v6_limits(const struct cp_service_conf *s, const char *p, struc
 		return cp_rd_fail(err, p, "forward",
 				  "forward %s is not supported for IPv6 services yet (fullnat is)",
 				  cp_fwd_names[s->fwd]);
-	if (s->client_address != CP_CADDR_NONE)
+	if (s->client_address == CP_CADDR_TOA)
 		return cp_rd_fail(err, p, "client_address",
-				  "%s is not supported for IPv6 services yet (none is)",
-				  cp_caddr_names[s->client_address]);
+				  "toa is not supported for IPv6 services yet (none, proxy_v1 "
+				  "and proxy_v2 are)");
 	if (s->synproxy)
 		return cp_rd_fail(err, p, "synproxy", "is not supported for IPv6 services yet");
 	if (s->persistence_mask != 0xffffffff)

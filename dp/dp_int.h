@@ -338,6 +338,10 @@ void dp_synproxy_free(struct dp *dp);
 /* fullnat.c: FULLNAT's client side (session s found or made by
  * dp_vip_in) and its replies (to a LIP) */
 void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s);
+/* Its last step, a client's packet tracked, counted and its TTL checked:
+ * rewritten (or NAT64: translated) and sent to the server. */
+void dp_fullnat_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+		       struct dp_sess *s);
 void dp_fullnat_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, bool redirected);
 /* A server's packet of session s (direction OUT), on to the client as from
  * the VIP: FULLNAT's and NAT's replies alike. */

@@ -23,6 +23,12 @@ void dp_fullnat_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 	dp_count_in(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
+	dp_fullnat_fwd_in(lc, m, p, s);
+}
+
+void dp_fullnat_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
+		       struct dp_sess *s)
+{
 	if (unlikely(s->flags & DP_SESS_F_V6)) {
 		const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
 

@@ -31,6 +31,19 @@ struct dp_proxy_addr {
 	uint16_t sport, dport;
 };
 
+/* An IPv6 connection (16-byte addresses). */
+static inline void dp_proxy_addr6(struct dp_proxy_addr *a, const uint8_t *src, uint16_t sport,
+				  const uint8_t *dst, uint16_t dport, int dgram)
+{
+	__builtin_memset(a, 0, sizeof(*a));
+	a->family = DP_PROXY_INET6;
+	a->dgram = (uint8_t)(dgram != 0);
+	__builtin_memcpy(a->src, src, 16);
+	__builtin_memcpy(a->dst, dst, 16);
+	a->sport = sport;
+	a->dport = dport;
+}
+
 /* An IPv4 connection, from the session's client-side tuple. */
 static inline void dp_proxy_addr4(struct dp_proxy_addr *a, uint32_t src, uint16_t sport,
 				  uint32_t dst, uint16_t dport, int dgram)

@@ -150,19 +150,25 @@ void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
  * server from the v6 local IP, NAT64's from the IPv4 one; the client
  * from the VIP. */
 static void reset_on6(struct dp_lcore *lc, struct rte_mbuf *r, uint8_t *buf, const uint8_t *f,
-		      const struct dp_pkt *p, const struct dp_sess *s, unsigned dir)
+		      const struct dp_pkt *p, struct dp_sess *s, unsigned dir)
 {
 	const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+	bool v4 = dir == DP_DIR_IN && dp_ip6_mapped(a->r);
+	uint32_t len;
 
 	if (dir == DP_DIR_OUT)
-		reply_send6(lc, r, dp_reply_rst_on6(buf, f, p, a->v, s->vport, a->c, s->cport,
-						    ORIGIN_HOP6), a->c);
-	else if (dp_ip6_mapped(a->r))
-		reply_send(lc, r, dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip, s->rport,
-						  DP_ORIGIN_TTL), s->rip);
+		len = dp_reply_rst_on6(buf, f, p, a->v, s->vport, a->c, s->cport, ORIGIN_HOP6);
+	else if (v4)
+		len = dp_reply_rst_on(buf, f, p, s->lip, s->lport, s->rip, s->rport, DP_ORIGIN_TTL);
 	else
-		reply_send6(lc, r, dp_reply_rst_on6(buf, f, p, a->l, s->lport, a->r, s->rport,
-						    ORIGIN_HOP6), a->r);
+		len = dp_reply_rst_on6(buf, f, p, a->l, s->lport, a->r, s->rport, ORIGIN_HOP6);
+	/* (in the other end's sequence space: PROXY header's offset) */
+	if (unlikely(s->flags & DP_SESS_F_XLATE))
+		dp_xlate_rst(lc, buf, s, dir);
+	if (v4)
+		reply_send(lc, r, len, s->rip);
+	else
+		reply_send6(lc, r, len, dir == DP_DIR_OUT ? a->c : a->r);
 }
 
 bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,

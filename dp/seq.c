@@ -263,6 +263,9 @@ static uint32_t pseudo(const struct dp_pkt *p, uint32_t l4len)
 {
 	uint8_t ph[12];
 
+	if (p->a6)
+		return dp_csum_fold(dp_csum_pseudo6(p->a6, p->a6 + 16, l4len, p->proto));
+
 	memcpy(ph, &p->src, 4);
 	memcpy(ph + 4, &p->dst, 4);
 	ph[8] = 0;
@@ -306,12 +309,19 @@ int dp_seq_grow(uint8_t *f, struct dp_pkt *p, uint32_t at, const uint8_t *ins, u
 	l4 = f + p->l4_off;
 	memcpy(l4 + at, ins, n);
 
-	memcpy(&old_w, ip + 2, 2);
-	dp_put_u16(ip + 2, (uint16_t)(p->ip_len + n));
-	memcpy(&new_w, ip + 2, 2);
-	memcpy(&hc, ip + 10, 2);
-	hc = dp_csum_update16(hc, old_w, new_w);
-	memcpy(ip + 10, &hc, 2);
+	if (p->a6) {
+		/* IPv6: the payload length, no header checksum; the addresses
+		 * moved with the headers */
+		dp_put_u16(ip + 4, (uint16_t)(dp_get_u16(ip + 4) + n));
+		p->a6 = ip + 8;
+	} else {
+		memcpy(&old_w, ip + 2, 2);
+		dp_put_u16(ip + 2, (uint16_t)(p->ip_len + n));
+		memcpy(&new_w, ip + 2, 2);
+		memcpy(&hc, ip + 10, 2);
+		hc = dp_csum_update16(hc, old_w, new_w);
+		memcpy(ip + 10, &hc, 2);
+	}
 	if (tcp && opt)
 		l4[12] = (uint8_t)(l4[12] + ((n / 4) << 4));
 	if (!tcp)

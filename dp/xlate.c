@@ -16,6 +16,7 @@
  *                    need; then seq/ack/SACK/TSval/window.
  * A session waiting for its server's SYN-ACK belongs to synproxy.c. What
  * cannot be done is counted per service (dp/dp.h). */
+#include <errno.h>
 #include <string.h>
 
 #include "dp/csum.h"
@@ -38,12 +39,22 @@ uint16_t dp_xlate_mtu(struct dp_lcore *lc, uint32_t dst)
 	return lc->dp->port[port].conf.mtu;
 }
 
-/* The header a session's server gets; its length is the session's L. */
-static int proxy_header(const struct dp_sess *s, const struct dp_sess_x *x, uint8_t *out)
+/* The header a session's server gets; its length is the session's L. An
+ * IPv6 client's (FULLNAT v6, NAT64) says TCP6/AF_INET6 with its address
+ * and the VIP's. */
+static int proxy_header(struct dp_lcore *lc, const struct dp_sess *s, const struct dp_sess_x *x,
+			uint8_t *out)
 {
 	struct dp_proxy_addr a;
 
-	dp_proxy_addr4(&a, s->cip, s->cport, s->vip, s->vport, s->proto == DP_IPPROTO_UDP);
+	if (s->flags & DP_SESS_F_V6) {
+		const struct dp_sess6 *a6 = dp_sess6(&lc->sess, s);
+
+		dp_proxy_addr6(&a, a6->c, s->cport, a6->v, s->vport, s->proto == DP_IPPROTO_UDP);
+	} else {
+		dp_proxy_addr4(&a, s->cip, s->cport, s->vip, s->vport,
+			       s->proto == DP_IPPROTO_UDP);
+	}
 	return (x->xflags & DP_SEQ_X_HDR_V2) ? dp_proxy_v2(out, &a) : dp_proxy_v1(out, &a);
 }
 
@@ -55,7 +66,6 @@ void dp_xlate_init(struct dp_lcore *lc, const struct dp_service *svc, struct dp_
 	uint8_t hdr[DP_PROXY_MAX];
 	uint16_t xf = 0;
 
-	(void)lc;
 	if (p->proto == DP_IPPROTO_UDP) {
 		if (svc->caddr == DP_CADDR_PROXY_V2) {
 			x->xflags = DP_SEQ_X_UDP | DP_SEQ_X_HDR_V2;
@@ -74,9 +84,9 @@ void dp_xlate_init(struct dp_lcore *lc, const struct dp_service *svc, struct dp_
 		if (svc->proxy_on_connect)
 			xf |= DP_SEQ_X_ON_CONNECT;
 		x->xflags = xf;
-		x->seq_in = proxy_header(s, x, hdr);
+		x->seq_in = proxy_header(lc, s, x, hdr);
 		if (x->seq_in <= 0)
-			xf = 0;   /* no header for this session (cannot happen for TCP4) */
+			xf = 0;   /* no header for this session (cannot happen for TCP) */
 	} else if (svc->caddr == DP_CADDR_TOA) {
 		xf |= DP_SEQ_X_TOA;
 	}
@@ -147,6 +157,20 @@ static void toa_add(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 		svc_of(lc, s)->toa_no_mtu++;
 }
 
+/* The copy hdr_alone made (frame b of n bytes, as p's family), parsed. */
+static int parse_copy(const uint8_t *b, uint32_t n, const struct dp_pkt *p, struct dp_pkt *hp)
+{
+	struct dp_pkt6 p6;
+	enum dp_drop why;
+
+	if (!p->a6)
+		return dp_pkt_parse_ipv4(b, n, p->l3_off, false, hp, &why);
+	if (dp_pkt_parse_ipv6(b, n, p->l3_off, &p6, &why) < 0)
+		return -EBADMSG;
+	dp_pkt_from6(b, &p6, hp);
+	return 0;
+}
+
 /* The PROXY header goes to the server in a segment of its own, just before
  * m (which then goes shifted): a copy of m's headers with the header as its
  * payload, ACK only, through the same translation and rewrite. */
@@ -158,7 +182,6 @@ static bool hdr_alone(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	uint32_t hlen = (uint32_t)(tcp[12] >> 4) * 4, head = p->l4_off + hlen;
 	struct rte_mbuf *h = rte_pktmbuf_alloc(lc->dp->pool);
 	struct dp_pkt hp;
-	enum dp_drop why;
 	uint8_t *b, *ip, *t;
 	uint16_t c;
 
@@ -172,25 +195,30 @@ static bool hdr_alone(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	memcpy(b + head, hdr, n);
 	ip = b + p->l3_off;
 	t = b + p->l4_off;
-	dp_put_u16(ip + 2, (uint16_t)(p->ihl + hlen + n));
-	dp_put_u16(ip + 6, 0x4000);   /* DF, not a fragment */
-	memset(ip + 10, 0, 2);
-	c = dp_csum(ip, p->ihl);
-	memcpy(ip + 10, &c, 2);
 	t[13] = DP_TCP_ACK;
 	dp_put_u32(t + 4, dp_sess_x(&lc->sess, s)->isn);
 	memset(t + 16, 0, 2);
-	{
+	if (p->a6) {
+		/* the payload length covers the extension headers too */
+		dp_put_u16(ip + 4, (uint16_t)(p->l4_off - p->l3_off - DP_IP6_HLEN + hlen + n));
+		c = (uint16_t)~dp_csum_fold(dp_csum_partial(
+			t, hlen + n, dp_csum_pseudo6(ip + 8, ip + 24, hlen + n, DP_IPPROTO_TCP)));
+	} else {
 		uint8_t ph[12];
 
+		dp_put_u16(ip + 2, (uint16_t)(p->ihl + hlen + n));
+		dp_put_u16(ip + 6, 0x4000);   /* DF, not a fragment */
+		memset(ip + 10, 0, 2);
+		c = dp_csum(ip, p->ihl);
+		memcpy(ip + 10, &c, 2);
 		memcpy(ph, ip + 12, 8);
 		ph[8] = 0;
 		ph[9] = DP_IPPROTO_TCP;
 		dp_put_u16(ph + 10, (uint16_t)(hlen + n));
 		c = (uint16_t)~dp_csum_fold(dp_csum_partial(t, hlen + n, dp_csum_partial(ph, 12, 0)));
-		memcpy(t + 16, &c, 2);
 	}
-	if (dp_pkt_parse_ipv4(b, head + n, p->l3_off, false, &hp, &why) < 0) {
+	memcpy(t + 16, &c, 2);
+	if (parse_copy(b, head + n, p, &hp) < 0) {
 		rte_pktmbuf_free(h);
 		return false;
 	}
@@ -201,8 +229,7 @@ static bool hdr_alone(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	dp_count_in(lc, s, &hp);
 	if (dp_fwd_ttl_expired(lc, h, &hp))
 		return true;
-	dp_rw_forward(b, &hp, s->lip, s->lport, s->rip, s->rport);
-	dp_xmit_sess(lc, h, s, DP_DIR_IN, s->rip);
+	dp_fullnat_fwd_in(lc, h, &hp, s);
 	return true;
 }
 
@@ -210,7 +237,7 @@ static bool udp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, st
 {
 	const struct dp_sess_x *x = dp_sess_x(&lc->sess, s);
 	uint8_t hdr[DP_PROXY_MAX];
-	int n = proxy_header(s, x, hdr);
+	int n = proxy_header(lc, s, x, hdr);
 
 	if (p->frag != DP_FRAG_NONE) {
 		/* the header would shift every later fragment's offset */
@@ -260,7 +287,7 @@ bool dp_xlate_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, stru
 	}
 	if (dp_seq_hdr_here(x, seq, pay, flags)) {
 		uint8_t hdr[DP_PROXY_MAX];
-		int n = proxy_header(s, x, hdr);
+		int n = proxy_header(lc, s, x, hdr);
 
 		if (n != x->seq_in) {
 			/* cannot be: the header is a function of the tuple */
@@ -328,7 +355,9 @@ bool dp_xlate_out(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, str
 void dp_xlate_rst(struct dp_lcore *lc, uint8_t *frame, struct dp_sess *s, unsigned dir)
 {
 	struct dp_sess_x *x = dp_sess_x(&lc->sess, s);
-	uint8_t *tcp = frame + DP_ETH_HLEN + 20;
+	/* (mgw's resets carry no IP options or extension headers) */
+	uint8_t *tcp = frame + DP_ETH_HLEN +
+		       (dp_get_u16(frame + 12) == DP_ETH_P_IPV6 ? DP_IP6_HLEN : 20);
 
 	if (s->proto != DP_IPPROTO_TCP || (x->xflags & (DP_SEQ_X_UDP | DP_SEQ_X_SP_WAIT)))
 		return;

@@ -8,7 +8,9 @@
                            one line; answer "<src>:<sport> <line>"
   udp ADDR PORT          : per datagram, parse the v2 header in front of
                            it; answer "<src>:<sport> <payload>" (plain)
-A connection or datagram without a valid header is answered "NOHDR"."""
+A connection or datagram without a valid header is answered "NOHDR".
+ADDR of either family; a header of either family (TCP4/TCP6, AF_INET and
+AF_INET6 in v2), the source shown in its canonical text."""
 import hashlib
 import socket
 import struct
@@ -28,10 +30,14 @@ def parse(buf):
             raise ValueError("v2 version/command %x" % ver_cmd)
         if len(buf) < 16 + ln:
             return None
-        if fam not in (0x11, 0x12) or ln < 12:
+        if fam in (0x11, 0x12) and ln >= 12:
+            src = socket.inet_ntoa(buf[16:20])
+            sport = struct.unpack("!H", buf[24:26])[0]
+        elif fam in (0x21, 0x22) and ln >= 36:
+            src = socket.inet_ntop(socket.AF_INET6, buf[16:32])
+            sport = struct.unpack("!H", buf[48:50])[0]
+        else:
             raise ValueError("family %x" % fam)
-        src = socket.inet_ntoa(buf[16:20])
-        sport = struct.unpack("!H", buf[24:26])[0]
         return src, sport, 16 + ln
     if buf.startswith(b"PROXY "):
         i = buf.find(b"\r\n")
@@ -40,9 +46,10 @@ def parse(buf):
                 raise ValueError("v1 too long")
             return None
         f = buf[:i].decode().split(" ")
-        if f[1] != "TCP4" or len(f) != 6:
+        if f[1] not in ("TCP4", "TCP6") or len(f) != 6:
             raise ValueError("v1 " + f[1])
-        return f[2], int(f[4]), i + 2
+        fam = socket.AF_INET if f[1] == "TCP4" else socket.AF_INET6
+        return socket.inet_ntop(fam, socket.inet_pton(fam, f[2])), int(f[4]), i + 2
     if len(buf) >= 16 or not (SIG.startswith(buf[:12]) or b"PROXY ".startswith(buf[:6])):
         raise ValueError("no header")
     return None
@@ -91,8 +98,9 @@ def tcp_conn(c, mode):
 
 def main():
     kind, addr, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     if kind == "udp":
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(fam, socket.SOCK_DGRAM)
         s.bind((addr, port))
         while True:
             d, peer = s.recvfrom(65536)
@@ -105,7 +113,7 @@ def main():
                 out = "NOHDR"
             s.sendto(out.encode(), peer)
     mode = sys.argv[4]
-    s = socket.socket()
+    s = socket.socket(fam)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, port))
     s.listen(128)

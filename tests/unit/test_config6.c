@@ -117,9 +117,9 @@ static const struct bad bad6[] = {
 	/* what the IPv6 data path does not do yet */
 	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].forward", "forward dr is not supported for IPv6 services yet (fullnat is)" },
-	{ SVC6("\"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	{ SVC6("\"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].client_address",
-	  "proxy_v2 is not supported for IPv6 services yet (none is)" },
+	  "toa is not supported for IPv6 services yet (none, proxy_v1 and proxy_v2 are)" },
 	{ SVC6("\"synproxy\": true, \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].synproxy", "is not supported for IPv6 services yet" },
 	{ SVC6("\"persistence_s\": 60, \"persistence_mask\": \"255.255.255.0\", "

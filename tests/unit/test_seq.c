@@ -19,6 +19,7 @@
 #include "dp/pkt.h"
 #include "dp/seq.h"
 #include "dp/toa.h"
+#include "sum6_test.h"
 
 #define HEAD 128   /* room in front of a frame, like an mbuf's headroom */
 
@@ -613,6 +614,56 @@ static void test_opts_malformed(void **state)
 	assert_int_equal(dp_seq_opts(t, 61, &o), -EBADMSG);
 }
 
+/* The same over IPv6 (FULLNAT v6, NAT64: the PROXY header of a v6
+ * client): the payload length grows, there is no header checksum, and the
+ * TCP checksum over the new pseudo-header holds to a full recompute. */
+static void test_grow6(void **state)
+{
+	unsigned seed = 11;
+
+	(void)state;
+	for (int it = 0; it < 2000; it++) {
+		uint8_t buf[2300], *f = buf + 200, *ip = f + 14, *t = ip + 40, ins[108];
+		uint32_t pay = (uint32_t)rand_r(&seed) % 1400, n = 1 + (uint32_t)rand_r(&seed) % 107;
+		uint32_t l4n = 20 + pay;
+		struct dp_pkt6 p6;
+		struct dp_pkt p;
+		enum dp_drop why;
+		uint16_t c;
+
+		memset(f, 0, 14 + 40 + 20);
+		dp_put_u16(f + 12, DP_ETH_P_IPV6);
+		dp_put_u32(ip, 6u << 28);
+		dp_put_u16(ip + 4, (uint16_t)l4n);
+		ip[6] = DP_IPPROTO_TCP;
+		ip[7] = 64;
+		for (int i = 8; i < 40; i++)
+			ip[i] = (uint8_t)rand_r(&seed);
+		dp_put_u16(t, 40000);
+		dp_put_u16(t + 2, 80);
+		dp_put_u32(t + 4, (uint32_t)rand_r(&seed));
+		t[12] = 5 << 4;
+		t[13] = DP_TCP_ACK | DP_TCP_PSH;
+		for (uint32_t i = 0; i < pay; i++)
+			t[20 + i] = (uint8_t)rand_r(&seed);
+		c = (uint16_t)~dp_csum_fold(dp_csum_partial(t, l4n, dp_csum_pseudo6(ip + 8, ip + 24, l4n,
+								       DP_IPPROTO_TCP)));
+		memcpy(t + 16, &c, 2);
+		for (uint32_t i = 0; i < n; i++)
+			ins[i] = (uint8_t)rand_r(&seed);
+		assert_int_equal(dp_pkt_parse_ipv6(f, 14 + 40 + l4n, 14, &p6, &why), 0);
+		dp_pkt_from6(f, &p6, &p);
+		assert_int_equal(dp_seq_grow(f - n, &p, 20, ins, n, false), 0);
+		f -= n;
+		ip = f + 14;
+		assert_ptr_equal(p.a6, ip + 8);
+		assert_int_equal(dp_get_u16(ip + 4), l4n + n);
+		assert_int_equal(p.l4_len, l4n + n);
+		assert_memory_equal(ip + 40 + 20, ins, n);
+		assert_int_equal(sum6_slow_nh(ip, DP_IPPROTO_TCP), 0xffff);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_timestamps_and_windows),
 		cmocka_unit_test(test_random_against_recompute),
 		cmocka_unit_test(test_grow_payload),
+		cmocka_unit_test(test_grow6),
 		cmocka_unit_test(test_grow_option_toa),
 		cmocka_unit_test(test_grow_udp),
 		cmocka_unit_test(test_mss_sub),

@@ -9,6 +9,8 @@
 #   learns their NAs
 # - NAT64: the same VIP on other ports in front of the IPv4 servers, through
 #   the IPv4 local IP: curl -6 reaches both, 10 MB intact, UDP echoed
+# - PROXY protocol v1/v2 (TCP and UDP) tells v6 and NAT64's v4 servers the
+#   v6 client's address
 # - no server: a v6 TCP flow gets a RST, a UDP one ICMPv6 port unreachable
 # - the VIP answers ping -6; IPv4 through its own VIP still works
 # - the API by v6 address: a service's path (any spelling of the address,
@@ -31,6 +33,12 @@ for i in 1 2; do
 	tb_udp_echo6 $i 53
 	tb_udp_echo $i 53
 done
+# PROXY protocol readers on b1, v6 and (NAT64's servers) v4
+PP=$TB_ROOT/tests/lib/pp_server.py
+for a in "$(b6 1)" 10.1.0.11; do
+	tb_bg b1 "pp-tcp-$a" $TB_PY -u "$PP" tcp "$a" 9000 sink
+	tb_bg b1 "pp-udp-$a" $TB_PY -u "$PP" udp "$a" 9002
+done
 head -c 10485760 /dev/urandom >"$TB_DIR/big.bin"
 for i in 1 2; do
 	tb_wait 10 tb_x b$i bash -c "exec 3<>/dev/tcp/$(b6 $i)/8080" || { tb_log "nginx b$i not on v6"; exit 1; }
@@ -40,6 +48,11 @@ udp6=$(tb_servers6_json 53 2)
 MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"tcp\", \"vip\": \"$TB_VIP\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 80, \"scheduler\": \"rr\", \"servers\": $servers6 },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 90, \"client_address\": \"proxy_v1\", \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 9000 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 91, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 9000 } ] },
+  { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 92, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 9002 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 93, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 9000 } ] },
+  { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 94, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 9002 } ] },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 82 },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 54 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"mh_port\": true, \"servers\": $servers6 },
@@ -49,7 +62,7 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
 tb_v6_ports
 tb_mgw_start || exit 1
 
-tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT rr, mh and none, NAT64 on TCP)" "4" \
+tb_expect_eq "GET /services: the v6 VIP, canonical (TCP: FULLNAT rr, mh, none, PROXY x2; NAT64 x2)" "7" \
 	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
 seen=""
 for k in 1 2 3 4; do
@@ -141,6 +154,38 @@ tb_expect_eq "and the v6 VIP has no session left" 0 \
 tb_check "the IPv4 VIP's session lives on" bash -c \
 	"ip netns exec $(tb_nsname lb) curl -s 'http://127.0.0.1:8080/api/v1/sessions?vip=$TB_VIP' | grep -q '\"vip\": \"$TB_VIP:80\"'"
 kill "$TB_LAST_PID" "$pid4" 2>/dev/null
+
+# the client's address told to the server: PROXY v1 (TCP6) and v2
+# (AF_INET6) to v6 servers and, NAT64, to v4 ones; 2 MB after the header
+# arrive intact (the sequence numbers shifted by its length both ways)
+pp() {	# pp PROTO PORT: what the PROXY reader answered
+	tb_client $TB_PY -c "
+import hashlib, socket, sys
+if '$1' == 'udp':
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(3)
+    s.bind(('$CADDR', 0)); s.sendto(b'ping', ('$VIP6', $2))
+    print(s.getsockname()[1], s.recv(300).decode()); sys.exit()
+data = open('$TB_DIR/big.bin', 'rb').read(2 << 20)
+s = socket.create_connection(('$VIP6', $2), timeout=10)
+s.sendall(data); s.shutdown(socket.SHUT_WR)
+out = b''
+while True:
+    d = s.recv(4096)
+    if not d: break
+    out += d
+print(s.getsockname()[1], out.decode().strip(), hashlib.sha256(data).hexdigest())"
+}
+for c in tcp:90:v1 tcp:91:v2 udp:92:v2 tcp:93:v2-nat64 udp:94:v2-nat64; do
+	IFS=: read -r proto port what <<<"$c"
+	read -r cport src rest <<<"$(pp "$proto" "$port")"
+	tb_expect_eq "PROXY $what ($proto): the server learns the v6 client" "$CADDR:$cport" "$src"
+	if [[ $proto == tcp ]]; then
+		read -r sha n want <<<"$rest"
+		tb_expect_eq "PROXY $what: 2 MB after the header intact" "$want 2097152" "$sha $n"
+	else
+		tb_expect_eq "PROXY $what: the datagram after the header" ping "$rest"
+	fi
+done
 
 # no server: a v6 TCP flow is reset at once, a UDP one gets ICMPv6 port
 # unreachable (the client's socket says "refused"), as IPv4's
