@@ -50,7 +50,7 @@ sed -i -e 's|"ip": "10.0.0.2/24" }|"ip": "10.0.0.2/24", "ip6": "fd00:1::2/64" }|
 	-e 's|"ip": "10.1.0.2/24" }|"ip": "10.1.0.2/24", "ip6": "fd00:2::2/64" }|' "$TB_DIR/mgw.json"
 tb_mgw_start || exit 1
 
-tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT and NAT64 on TCP)" "2" \
+tb_expect_eq "GET /services: the v6 VIP, canonical (FULLNAT on :80 and :81, NAT64 on :8064)" "3" \
 	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
 seen=""
 for k in 1 2 3 4; do
