@@ -235,6 +235,41 @@ struct expect {
 	const char *text;   /* last_error for failures */
 };
 
+/* Checks t[0..n) until each has had three results (none: at once), then
+ * asserts each one's outcome and reason against ex; the engine is left
+ * running for the caller to stop. */
+static struct cp_hc *run_checks(const struct cp_hc_target *t, const struct expect *ex,
+				unsigned n, struct seen *seen)
+{
+	struct cp_hc_status st;
+	struct cp_hc *h;
+	unsigned i, tries;
+
+	assert_int_equal(cp_hc_create(on_change, seen, &h), 0);
+	assert_int_equal(cp_hc_set(h, t, n), 0);
+	assert_int_equal(cp_hc_start(h), 0);
+	for (tries = 0; tries < 400; tries++) {
+		unsigned done = 0;
+
+		for (i = 0; i < n; i++)
+			if (cp_hc_get(h, i, &st) == 0 && (st.checks >= 3 || t[i].type == CP_HC_NONE))
+				done++;
+		if (done == n)
+			break;
+		test_sleep_ms(10);
+	}
+	for (i = 0; i < n; i++) {
+		assert_int_equal(cp_hc_get(h, i, &st), 0);
+		if (st.last_ok != ex[i].ok || strcmp(st.last_error, ex[i].text) != 0 ||
+		    st.up != ex[i].ok || (t[i].type != CP_HC_NONE && st.checks < 3))
+			fail_msg("target %u (%s%s port %u): last_ok %d up %d error \"%s\" checks %"
+				 PRIu64 "; want ok %d error \"%s\"", i, t[i].v6 ? "IPv6 " : "",
+				 cp_hc_type_name(t[i].type), t[i].dst_port, st.last_ok, st.up,
+				 st.last_error, st.checks, ex[i].ok, ex[i].text);
+	}
+	return h;
+}
+
 static void test_checks(void **state)
 {
 	/* static: responder threads must never see a dead stack frame, even
@@ -244,8 +279,7 @@ static void test_checks(void **state)
 	struct expect ex[NT];
 	struct seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct cp_hc *h;
-	struct cp_hc_status st;
-	unsigned n = 0, i, tries;
+	unsigned n = 0, i;
 	int full_fd, filler;
 	uint16_t full_port = 0;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LOOP) };
@@ -306,29 +340,8 @@ static void test_checks(void **state)
 #undef ADD
 	assert_true(n <= NT);
 
-	assert_int_equal(cp_hc_create(on_change, &seen, &h), 0);
-	assert_int_equal(cp_hc_set(h, t, n), 0);
-	assert_int_equal(cp_hc_start(h), 0);
-	for (tries = 0; tries < 400; tries++) {
-		unsigned done = 0;
-
-		for (i = 0; i < n; i++)
-			if (cp_hc_get(h, i, &st) == 0 && (st.checks >= 3 || t[i].type == CP_HC_NONE))
-				done++;
-		if (done == n)
-			break;
-		test_sleep_ms(10);
-	}
+	h = run_checks(t, ex, n, &seen);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(cp_hc_get(h, i, &st), 0);
-		if (st.last_ok != ex[i].ok || strcmp(st.last_error, ex[i].text) != 0 ||
-		    st.up != ex[i].ok)
-			fail_msg("target %u (%s port %u): last_ok %d up %d error \"%s\" checks %" PRIu64
-				 "; want ok %d error \"%s\"", i, cp_hc_type_name(t[i].type),
-				 t[i].dst_port, st.last_ok, st.up, st.last_error, st.checks, ex[i].ok,
-				 ex[i].text);
-		if (t[i].type != CP_HC_NONE)
-			assert_true(st.checks >= 3);
 		/* a failing target went down once, with the reason of its failure */
 		pthread_mutex_lock(&seen.mu);
 		assert_int_equal(seen.changes[i], ex[i].ok ? 0 : 1);
@@ -375,9 +388,8 @@ static void test_checks6(void **state)
 	struct cp_hc_target t[8];
 	struct expect ex[8];
 	struct seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
-	struct cp_hc_status st;
 	struct cp_hc *h;
-	unsigned n = 0, i, tries;
+	unsigned n = 0;
 	char msg[128];
 	int probe = socket(AF_INET6, SOCK_DGRAM, 0);
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
@@ -427,28 +439,7 @@ static void test_checks6(void **state)
 		assert_string_equal(msg, "address must not be ::");
 		assert_int_equal(cp_hc_target_validate(&t[0], msg, sizeof(msg)), 0);
 	}
-	assert_int_equal(cp_hc_create(on_change, &seen, &h), 0);
-	assert_int_equal(cp_hc_set(h, t, n), 0);
-	assert_int_equal(cp_hc_start(h), 0);
-	for (tries = 0; tries < 400; tries++) {
-		unsigned done = 0;
-
-		for (i = 0; i < n; i++)
-			if (cp_hc_get(h, i, &st) == 0 && st.checks >= 3)
-				done++;
-		if (done == n)
-			break;
-		test_sleep_ms(10);
-	}
-	for (i = 0; i < n; i++) {
-		assert_int_equal(cp_hc_get(h, i, &st), 0);
-		if (st.last_ok != ex[i].ok || strcmp(st.last_error, ex[i].text) != 0 ||
-		    st.up != ex[i].ok || st.checks < 3)
-			fail_msg("v6 target %u (%s port %u): last_ok %d up %d error \"%s\" checks %"
-				 PRIu64 "; want ok %d error \"%s\"", i, cp_hc_type_name(t[i].type),
-				 t[i].dst_port, st.last_ok, st.up, st.last_error, st.checks, ex[i].ok,
-				 ex[i].text);
-	}
+	h = run_checks(t, ex, n, &seen);
 	cp_hc_stop(h);
 	/* the HTTP server saw the check come from the bound source */
 	pthread_mutex_lock(&ok.mu);
