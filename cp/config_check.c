@@ -19,10 +19,9 @@ static uint32_t mask_of(uint8_t plen)
 
 static int port_of_addr(const struct cp_config *c, uint32_t ip)
 {
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (((ip ^ c->ports[i].ip) & mask_of(c->ports[i].plen)) == 0)
-			return (int)i;
-	return -1;
+	struct cp_ip a = cp_ip4(ip);
+
+	return cp_config_port_of(c, &a);
 }
 
 static bool is_port_ip(const struct cp_config *c, uint32_t ip)
