@@ -132,8 +132,10 @@ void cp_tapif_dad(struct cp *cp)
  * link-local address, NUD probes without a packet waiting, it skips: the
  * entry is resolved afresh by the next packet). Its IPv6 is quiet
  * otherwise: no router solicitations, no address from an RA, no
- * duplicate address detection (mgw probes the address, cp_tapif_dad). */
-static int tap_ip6(const char *ifname, const struct cp_port_conf *p)
+ * duplicate address detection (mgw probes the address, cp_tapif_dad).
+ * A kernel without IPv6 (or a TAP whose MTU is below IPv6's 1280) is
+ * warned of, not fatal. */
+static void tap_ip6(const char *ifname, const struct cp_port_conf *p)
 {
 	static const char *const knob[][2] = {
 		{ "disable_ipv6", "1" }, { "addr_gen_mode", "1" }, { "accept_ra", "0" },
@@ -153,8 +155,11 @@ static int tap_ip6(const char *ifname, const struct cp_port_conf *p)
 	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || ioctl(s, SIOCSIFADDR, &r6) < 0) {
 		rc = errno == EEXIST ? 0 : -errno;
+		/* the lcores serve the address all the same (ND, echo, the
+		 * services): only the kernel's sockets lose IPv6 */
 		if (rc)
-			CP_LOG(ERR, "%s: cannot set address %s/%u: %s", ifname,
+			CP_LOG(WARNING, "%s: cannot set address %s/%u (%s): kernel sockets get no "
+			       "IPv6 through it (health checks of IPv6 servers fail)", ifname,
 			       inet_ntop(AF_INET6, p->ip6, a, sizeof(a)), p->plen6, strerror(-rc));
 	}
 	if (s >= 0)
@@ -162,7 +167,6 @@ static int tap_ip6(const char *ifname, const struct cp_port_conf *p)
 	if (rc == 0)
 		CP_LOG(INFO, "exception path %s: %s/%u", ifname,
 		       inet_ntop(AF_INET6, p->ip6, a, sizeof(a)), p->plen6);
-	return rc;
 }
 
 int cp_tapif_setup(struct cp *cp)
@@ -206,8 +210,8 @@ int cp_tapif_setup(struct cp *cp)
 		}
 		CP_LOG(INFO, "exception path %s: %u.%u.%u.%u/%u", ifr.ifr_name, p->ip >> 24,
 		       (p->ip >> 16) & 0xff, (p->ip >> 8) & 0xff, p->ip & 0xff, p->plen);
-		if (p->plen6 && (rc = tap_ip6(ifr.ifr_name, p)) < 0)
-			break;
+		if (p->plen6)
+			tap_ip6(ifr.ifr_name, p);
 	}
 	close(s);
 	if (rc == 0)
