@@ -101,6 +101,9 @@ static int check_ports(const struct cp_config *c, struct cp_err *err)
 		if (a->plen6 && !usable_host6(a->ip6))
 			return cp_rd_fail(err, p, "ip6",
 					  "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)");
+		if (a->plen6 && a->mtu < 1280)
+			return cp_rd_fail(err, p, "mtu",
+					  "must be at least 1280 on a port with an ip6 (IPv6's minimum, RFC 8200)");
 	}
 	return 0;
 }

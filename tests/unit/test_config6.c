@@ -148,6 +148,9 @@ static const struct bad bad6[] = {
 	{ SVC6("\"acl\": { \"allow\": [ \"10.0.0.0/8\" ] }, "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].acl.allow", "is not supported for IPv6 services yet (leave acl empty)" },
+	{ "{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", "
+	  "\"ip6\": \"fd00:1::2/64\", \"mtu\": 1000 } ] }", "ports[0].mtu",
+	  "must be at least 1280 on a port with an ip6 (IPv6's minimum, RFC 8200)" },
 	/* static IPv6 routes */
 	{ ROUTES6("{ \"prefix\": \"fd00:3::/64\", \"via\": \"10.1.0.1\" }"), "routes[0].via",
 	  "is IPv4 where prefix is IPv6: a route's prefix and via are of one family" },
