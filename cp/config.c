@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cp/config.h"
+#include "dp/addr6.h"
 
 const char *const cp_sched_names[] = { "rr", "wrr", "lc", "wlc", "sh", "mh", NULL };
 const char *const cp_fwd_names[] = { "fullnat", "nat", "dr", "tunnel", NULL };
@@ -281,6 +282,48 @@ int cp_service_find_server(const struct cp_service_conf *s, uint32_t ip, uint16_
 	struct cp_ip a = cp_ip4(ip);
 
 	return cp_service_find_server_ip(s, &a, port);
+}
+
+static bool in_prefix4(uint32_t a, uint32_t prefix, unsigned plen)
+{
+	return plen == 0 || ((a ^ prefix) >> (32 - plen)) == 0;
+}
+
+int cp_config_port_of(const struct cp_config *c, const struct cp_ip *a)
+{
+	for (unsigned i = 0; i < c->n_ports; i++) {
+		const struct cp_port_conf *p = &c->ports[i];
+
+		if (a->v6 ? p->plen6 && dp_ip6_in_prefix(a->v6a, p->ip6, p->plen6)
+			  : in_prefix4(a->v4, p->ip, p->plen))
+			return (int)i;
+	}
+	return -1;
+}
+
+int cp_config_route_to(const struct cp_config *c, const struct cp_ip *a, struct cp_ip *nh)
+{
+	int port = cp_config_port_of(c, a), best_len = -1;
+
+	if (port >= 0) {
+		*nh = *a;
+		return port;
+	}
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		const struct cp_route_conf *r = &c->routes[i];
+		struct cp_ip via = cp_route_via(r);
+		int p;
+
+		if (r->v6 != a->v6 || (int)r->plen <= best_len ||
+		    !(a->v6 ? dp_ip6_in_prefix(a->v6a, r->prefix6, r->plen)
+			    : in_prefix4(a->v4, r->prefix, r->plen)) ||
+		    (p = cp_config_port_of(c, &via)) < 0)
+			continue;
+		port = p;
+		best_len = r->plen;
+		*nh = via;
+	}
+	return port;
 }
 
 int cp_parse_ipv4(const char *s, uint32_t *out)

@@ -23,6 +23,7 @@
 #define CP_MAX_PORTS      8
 #define CP_MAX_LIPS       64
 #define CP_MAX_ROUTES     1024
+#define CP_MAX_ROUTES6    64     /* of them IPv6 (the data path walks them: DP_MAX_ROUTES6) */
 #define CP_PORT_NAME_MAX  11      /* "mgw-" + name fits IFNAMSIZ */
 #define CP_OSPF_MAX_IFACES 8
 #define CP_BGP_MAX_PEERS  8
@@ -148,10 +149,16 @@ static inline const char *cp_port_kiface(const char *dev)
 	return strncmp(dev, "iface=", 6) == 0 ? dev + 6 : NULL;
 }
 
+/* A static route: prefix/plen via a gateway on a port's subnet. v6: an
+ * IPv6 route (prefix6, via6); via_v6: the family "via" was written in
+ * (the validator refuses a route whose two fields differ). */
 struct cp_route_conf {
+	bool v6, via_v6;
 	uint32_t prefix;
 	uint8_t plen;
 	uint32_t via;
+	uint8_t prefix6[16];
+	uint8_t via6[16];
 };
 
 struct cp_ospf_iface_conf {
@@ -348,6 +355,19 @@ static inline bool cp_ip_eq(const struct cp_ip *a, const struct cp_ip *b)
 {
 	return a->v6 == b->v6 && (a->v6 ? memcmp(a->v6a, b->v6a, 16) == 0 : a->v4 == b->v4);
 }
+
+static inline struct cp_ip cp_route_via(const struct cp_route_conf *r)
+{
+	return r->via_v6 ? cp_ip6(r->via6) : cp_ip4(r->via);
+}
+
+/* The port whose subnet of a's family (ip/plen, or ip6/plen6) holds a;
+ * -1 when none does. */
+int cp_config_port_of(const struct cp_config *c, const struct cp_ip *a);
+/* The port a is reached through and its next hop (*nh): on a port's
+ * subnet, a itself; else the gateway of the longest static route of a's
+ * family that holds it (dp/xmit.c's order for IPv6). -1 when none. */
+int cp_config_route_to(const struct cp_config *c, const struct cp_ip *a, struct cp_ip *nh);
 
 /* Servers are kept in address order (ip, then port; an IPv6 one by its
  * 16 bytes, then port): the order every node sees the same set in, which

@@ -19,10 +19,9 @@ static uint32_t mask_of(uint8_t plen)
 
 static int port_of_addr(const struct cp_config *c, uint32_t ip)
 {
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (((ip ^ c->ports[i].ip) & mask_of(c->ports[i].plen)) == 0)
-			return (int)i;
-	return -1;
+	struct cp_ip a = cp_ip4(ip);
+
+	return cp_config_port_of(c, &a);
 }
 
 static bool is_port_ip(const struct cp_config *c, uint32_t ip)
@@ -102,18 +101,76 @@ static int check_ports(const struct cp_config *c, struct cp_err *err)
 		if (a->plen6 && !usable_host6(a->ip6))
 			return cp_rd_fail(err, p, "ip6",
 					  "must be a global or unique-local unicast address (not multicast, link-local, loopback, unspecified or v4-mapped)");
+		if (a->plen6 && a->mtu < 1280)
+			return cp_rd_fail(err, p, "mtu",
+					  "must be at least 1280 on a port with an ip6 (IPv6's minimum, RFC 8200)");
 	}
+	return 0;
+}
+
+/* The port whose IPv6 subnet holds a, -1 when none. */
+static int port_of_addr6(const struct cp_config *c, const uint8_t *a)
+{
+	struct cp_ip ip = cp_ip6(a);
+
+	return cp_config_port_of(c, &ip);
+}
+
+static bool is_port_ip6(const struct cp_config *c, const uint8_t *a)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i].plen6 && memcmp(c->ports[i].ip6, a, 16) == 0)
+			return true;
+	return false;
+}
+
+/* An IPv6 route (routes[i], at path p); n6: the IPv6 routes before it. */
+static int check_route6(const struct cp_config *c, unsigned i, unsigned n6, const char *p,
+			struct cp_err *err)
+{
+	const struct cp_route_conf *r = &c->routes[i];
+	uint8_t net[16] = { 0 };
+	char a[INET6_ADDRSTRLEN];
+
+	if (n6 == CP_MAX_ROUTES6)
+		return cp_rd_fail(err, p, "prefix",
+				  "is IPv6 route number %u: the data path holds at most %u", n6 + 1,
+				  CP_MAX_ROUTES6);
+	memcpy(net, r->prefix6, r->plen / 8);
+	if (r->plen % 8)
+		net[r->plen / 8] = r->prefix6[r->plen / 8] & (uint8_t)(0xff00u >> (r->plen % 8));
+	if (memcmp(net, r->prefix6, 16))
+		return cp_rd_fail(err, p, "prefix", "has host bits set (did you mean %s/%u?)",
+				  cp_ipv6_str(net, a), r->plen);
+	if (port_of_addr6(c, r->via6) < 0)
+		return cp_rd_fail(err, p, "via", "is not in the IPv6 subnet of any port (ports[].ip6)");
+	if (is_port_ip6(c, r->via6))
+		return cp_rd_fail(err, p, "via", "is one of our own port addresses");
+	for (unsigned k = 0; k < i; k++)
+		if (c->routes[k].v6 && c->routes[k].plen == r->plen &&
+		    !memcmp(c->routes[k].prefix6, r->prefix6, 16))
+			return cp_rd_fail(err, p, "prefix", "duplicates routes[%u]", k);
 	return 0;
 }
 
 static int check_routes(const struct cp_config *c, struct cp_err *err)
 {
+	unsigned n6 = 0;
 	char p[32];
 
 	for (unsigned i = 0; i < c->n_routes; i++) {
 		const struct cp_route_conf *r = &c->routes[i];
 
 		cp_rd_index(p, sizeof(p), NULL, "routes", i);
+		if (r->v6 != r->via_v6)
+			return cp_rd_fail(err, p, "via",
+					  "is IPv%c where prefix is IPv%c: a route's prefix and via "
+					  "are of one family", r->via_v6 ? '6' : '4', r->v6 ? '6' : '4');
+		if (r->v6) {
+			if (check_route6(c, i, n6++, p, err) < 0)
+				return -EINVAL;
+			continue;
+		}
 		if (r->prefix & ~mask_of(r->plen)) {
 			char a[16];
 
@@ -125,7 +182,8 @@ static int check_routes(const struct cp_config *c, struct cp_err *err)
 		if (is_port_ip(c, r->via))
 			return cp_rd_fail(err, p, "via", "is one of our own port addresses");
 		for (unsigned k = 0; k < i; k++)
-			if (c->routes[k].prefix == r->prefix && c->routes[k].plen == r->plen)
+			if (!c->routes[k].v6 && c->routes[k].prefix == r->prefix &&
+			    c->routes[k].plen == r->plen)
 				return cp_rd_fail(err, p, "prefix", "duplicates routes[%u]", k);
 	}
 	return 0;
@@ -153,9 +211,8 @@ static const uint8_t zero16[16];
 /* An IPv6 address of this node: a port's ip6 or a local IP. */
 static bool is_own6(const struct cp_config *c, const uint8_t *a)
 {
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (c->ports[i].plen6 && memcmp(c->ports[i].ip6, a, 16) == 0)
-			return true;
+	if (is_port_ip6(c, a))
+		return true;
 	for (unsigned i = 0; i < c->n_lips6; i++)
 		if (memcmp(c->lips6[i], a, 16) == 0)
 			return true;
@@ -324,7 +381,8 @@ static enum reach reach_of(const struct cp_config *c, uint32_t ip, unsigned *rou
 	for (unsigned k = 0; k < c->n_routes; k++) {
 		const struct cp_route_conf *rt = &c->routes[k];
 
-		if (((ip ^ rt->prefix) & mask_of(rt->plen)) == 0 && (int)rt->plen > best) {
+		if (!rt->v6 && ((ip ^ rt->prefix) & mask_of(rt->plen)) == 0 &&
+		    (int)rt->plen > best) {
 			best = rt->plen;
 			r = REACH_ROUTED;
 			*route = k;
@@ -429,10 +487,6 @@ static int check_v6_limits(const struct cp_service_conf *s, const char *p, struc
 	if (s->n_allow || s->n_deny)
 		return cp_rd_fail(err, p, s->n_allow ? "acl.allow" : "acl.deny",
 				  "is not supported for IPv6 services yet (leave acl empty)");
-	/* the checker speaks IPv4 alone; NAT64's v4 servers may be checked */
-	if (s->rs_v6 && s->health.type != CP_HEALTH_NONE)
-		return cp_rd_fail(err, p, "health.type",
-				  "health checks over IPv6 are not supported yet (type none)");
 	return 0;
 }
 

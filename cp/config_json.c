@@ -216,11 +216,14 @@ json_t *cp_config_to_json(const struct cp_config *c)
 	}
 	json_object_set_new(o, "ports", a);
 	a = json_array();
-	for (unsigned i = 0; i < c->n_routes; i++)
-		json_array_append_new(a, json_pack("{s:o, s:o}",
-						   "prefix", prefix_json(c->routes[i].prefix,
-									 c->routes[i].plen),
-						   "via", ip_json(c->routes[i].via)));
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		const struct cp_route_conf *r = &c->routes[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:o}", "prefix",
+						   r->v6 ? prefix6_json(r->prefix6, r->plen)
+							 : prefix_json(r->prefix, r->plen),
+						   "via", r->via_v6 ? ip6_json(r->via6) : ip_json(r->via)));
+	}
 	json_object_set_new(o, "routes", a);
 	a = json_array();
 	for (unsigned i = 0; i < c->n_lips; i++)

@@ -177,6 +177,22 @@ static int parse_ports(const json_t *arr, struct cp_config *c, struct cp_err *er
 	return 0;
 }
 
+/* A route's prefix, of either family (its text says which): IPv4 into
+ * prefix/plen, IPv6 into prefix6/plen (0..128: ::/0 is a default route). */
+static int rd_route_prefix(const json_t *o, const char *path, struct cp_route_conf *r,
+			   struct cp_err *err)
+{
+	const json_t *v = json_object_get(o, "prefix");
+
+	if (!v || !json_is_string(v) || !strchr(json_string_value(v), ':'))
+		return rd_prefix(o, path, "prefix", true, &r->prefix, &r->plen, err);
+	r->v6 = true;
+	if (strlen(json_string_value(v)) != json_string_length(v) ||
+	    cp_parse_prefix6(json_string_value(v), r->prefix6, &r->plen) < 0)
+		return cp_rd_fail(err, path, "prefix", "must be an IPv6 prefix like fd00:3::/64");
+	return 0;
+}
+
 static int parse_routes(const json_t *arr, struct cp_config *c, struct cp_err *err)
 {
 	static const char *const keys[] = { "prefix", "via", NULL };
@@ -192,8 +208,8 @@ static int parse_routes(const json_t *arr, struct cp_config *c, struct cp_err *e
 		cp_rd_index(path, sizeof(path), NULL, "routes", i);
 		RD(cp_rd_object(o, path, err));
 		RD(cp_rd_keys(o, path, keys, err));
-		RD(rd_prefix(o, path, "prefix", true, &r->prefix, &r->plen, err));
-		RD(cp_rd_ipv4(o, path, "via", true, &r->via, err));
+		RD(rd_route_prefix(o, path, r, err));
+		RD(cp_rd_ip(o, path, "via", true, &r->via, r->via6, &r->via_v6, err));
 		c->n_routes++;
 	}
 	return 0;

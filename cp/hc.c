@@ -78,11 +78,46 @@ static uint64_t hc_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
 }
 
-static const char *hc_addr(uint32_t ip, char *buf, size_t len)
+/* t's destination (dst) or source address, of its family, as a socket
+ * address with port `port`; its length, 0 for a source the kernel is to
+ * choose. */
+static socklen_t hc_sockaddr(const struct cp_hc_target *t, bool dst, uint16_t port,
+			     struct sockaddr_storage *ss)
 {
-	struct in_addr a = { .s_addr = htonl(ip) };
+	static const uint8_t any6[16];
+	const uint8_t *a6 = dst ? t->dst_ip6 : t->src_ip6;
+	uint32_t a4 = dst ? t->dst_ip : t->src_ip;
 
-	return inet_ntop(AF_INET, &a, buf, (socklen_t)len) ? buf : "?";
+	memset(ss, 0, sizeof(*ss));
+	if (t->v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, a6, 16);
+		return dst || memcmp(a6, any6, 16) ? sizeof(*sin6) : 0;
+	}
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(port);
+	sin->sin_addr.s_addr = htonl(a4);
+	return dst || a4 ? sizeof(*sin) : 0;
+}
+
+/* t's destination (dst) or source address as text: "10.1.0.11",
+ * "[fd00:2::11]" */
+static const char *hc_addr(const struct cp_hc_target *t, bool dst, char *buf, size_t len)
+{
+	struct in_addr a4 = { .s_addr = htonl(dst ? t->dst_ip : t->src_ip) };
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(t->v6 ? AF_INET6 : AF_INET,
+		       t->v6 ? (const void *)(dst ? t->dst_ip6 : t->src_ip6) : (const void *)&a4, a,
+		       sizeof(a)))
+		return "?";
+	snprintf(buf, len, t->v6 ? "[%s]" : "%s", a);
+	return buf;
 }
 
 void cp_hc_wake(struct cp_hc *h)
@@ -121,13 +156,14 @@ void cp_hc_abandon(struct cp_hc *h, struct cp_hc_tgt *t)
 int cp_hc_sock_open(struct cp_hc *h, struct cp_hc_tgt *t, int socktype, uint32_t events,
 		    bool *connected)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct epoll_event ev = { .events = events, .data.ptr = t };
-	char ab[INET_ADDRSTRLEN];
+	char ab[INET6_ADDRSTRLEN + 2];
+	struct sockaddr_storage sa;
+	socklen_t sl;
 	int fd, err;
 
 	*connected = false;
-	fd = socket(AF_INET, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(t->cfg.v6 ? AF_INET6 : AF_INET, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		err = errno;
 		cp_hc_done(h, t, false, "socket: %s", strerror(err));
@@ -135,16 +171,16 @@ int cp_hc_sock_open(struct cp_hc *h, struct cp_hc_tgt *t, int socktype, uint32_t
 	}
 	t->fd = fd;
 	h->stats.in_flight++;
-	if (t->cfg.src_ip) {
+	sl = hc_sockaddr(&t->cfg, false, 0, &sa);
+	if (sl) {
 		int one = 1;
 
 		/* Let connect() pick the port for the whole 4-tuple, not bind(). */
 		if (socktype == SOCK_STREAM)
 			setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one));
-		sa.sin_addr.s_addr = htonl(t->cfg.src_ip);
-		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		if (bind(fd, (struct sockaddr *)&sa, sl) < 0) {
 			err = errno;
-			cp_hc_done(h, t, false, "bind %s: %s", hc_addr(t->cfg.src_ip, ab, sizeof(ab)),
+			cp_hc_done(h, t, false, "bind %s: %s", hc_addr(&t->cfg, false, ab, sizeof(ab)),
 				   strerror(err));
 			goto out;
 		}
@@ -154,9 +190,8 @@ int cp_hc_sock_open(struct cp_hc *h, struct cp_hc_tgt *t, int socktype, uint32_t
 		cp_hc_done(h, t, false, "epoll: %s", strerror(err));
 		goto out;
 	}
-	sa.sin_addr.s_addr = htonl(t->cfg.dst_ip);
-	sa.sin_port = htons(t->cfg.dst_port);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+	sl = hc_sockaddr(&t->cfg, true, t->cfg.dst_port, &sa);
+	if (connect(fd, (struct sockaddr *)&sa, sl) == 0) {
 		*connected = true;
 	} else if (errno != EINPROGRESS) {
 		err = errno;
@@ -170,12 +205,12 @@ out:
 
 static void hc_chstate(struct cp_hc *h, struct cp_hc_tgt *t, const char *reason)
 {
-	char ab[INET_ADDRSTRLEN];
+	char ab[INET6_ADDRSTRLEN + 2];
 	struct cp_hc_pend *p;
 
 	t->st.transitions++;
 	HC_LOG(INFO, "%s %s:%u (key %" PRIu64 ") from %s to %s: %s", cp_hc_type_name(t->cfg.type),
-	       hc_addr(t->cfg.dst_ip, ab, sizeof(ab)), (unsigned)t->cfg.dst_port, t->cfg.key,
+	       hc_addr(&t->cfg, true, ab, sizeof(ab)), (unsigned)t->cfg.dst_port, t->cfg.key,
 	       t->fsm.up ? "down" : "up", t->fsm.up ? "up" : "down", reason);
 	if (h->on_change == NULL)
 		return;

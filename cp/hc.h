@@ -33,12 +33,16 @@ struct cp_hc;
 /* none: always up, never checked (no I/O, no timer, start_down ignored). */
 enum cp_hc_type { CP_HC_NONE, CP_HC_TCP, CP_HC_UDP, CP_HC_HTTP };
 
-/* One thing to check. Addresses and ports in host byte order. */
+/* One thing to check. IPv4 addresses and ports in host byte order, IPv6
+ * addresses as their 16 bytes. */
 struct cp_hc_target {
 	uint64_t key;                 /* caller's id (server id), unique in a set */
 	enum cp_hc_type type;
+	bool v6;                      /* IPv6: src_ip6, dst_ip6; else src_ip, dst_ip */
 	uint32_t src_ip;              /* address to bind; 0: the kernel chooses */
 	uint32_t dst_ip;              /* the server's, or its health address */
+	uint8_t src_ip6[16];          /* all zeros: the kernel chooses */
+	uint8_t dst_ip6[16];
 	uint16_t dst_port;            /* the server's port, or health.port */
 	uint32_t interval_ms;         /* CP_HC_INTERVAL_MIN..MAX */
 	uint32_t timeout_ms;          /* >= 1; a timeout above the interval acts as the interval */

@@ -29,6 +29,8 @@ static bool hc_str_ok(const char *s, size_t cap, bool allow_empty)
 	return i < cap && (allow_empty || i > 0);
 }
 
+static const uint8_t hc_zero6[16];
+
 int cp_hc_target_validate(const struct cp_hc_target *t, char *msg, size_t len)
 {
 	const char *why = NULL;
@@ -44,8 +46,8 @@ int cp_hc_target_validate(const struct cp_hc_target *t, char *msg, size_t len)
 		why = "type must be none, tcp, udp or http";
 		goto out;
 	}
-	if (t->dst_ip == 0)
-		why = "address must not be 0.0.0.0";
+	if (t->v6 ? !memcmp(t->dst_ip6, hc_zero6, 16) : t->dst_ip == 0)
+		why = t->v6 ? "address must not be ::" : "address must not be 0.0.0.0";
 	else if (t->dst_port == 0)
 		why = "port must be 1..65535";
 	else if (t->interval_ms < CP_HC_INTERVAL_MIN || t->interval_ms > CP_HC_INTERVAL_MAX)
@@ -81,8 +83,14 @@ static void hc_normalize(struct cp_hc_target *o, const struct cp_hc_target *t)
 	o->type = t->type;
 	if (t->type == CP_HC_NONE)
 		return;
-	o->src_ip = t->src_ip;
-	o->dst_ip = t->dst_ip;
+	o->v6 = t->v6;
+	if (t->v6) {
+		memcpy(o->src_ip6, t->src_ip6, 16);
+		memcpy(o->dst_ip6, t->dst_ip6, 16);
+	} else {
+		o->src_ip = t->src_ip;
+		o->dst_ip = t->dst_ip;
+	}
 	o->dst_port = t->dst_port;
 	o->interval_ms = t->interval_ms;
 	o->timeout_ms = t->timeout_ms < t->interval_ms ? t->timeout_ms : t->interval_ms;
@@ -103,8 +111,10 @@ static void hc_normalize(struct cp_hc_target *o, const struct cp_hc_target *t)
 
 static bool hc_same(const struct cp_hc_target *a, const struct cp_hc_target *b)
 {
-	return a->key == b->key && a->type == b->type && a->src_ip == b->src_ip &&
-	       a->dst_ip == b->dst_ip && a->dst_port == b->dst_port &&
+	return a->key == b->key && a->type == b->type && a->v6 == b->v6 &&
+	       a->src_ip == b->src_ip && a->dst_ip == b->dst_ip &&
+	       !memcmp(a->src_ip6, b->src_ip6, 16) && !memcmp(a->dst_ip6, b->dst_ip6, 16) &&
+	       a->dst_port == b->dst_port &&
 	       a->interval_ms == b->interval_ms && a->timeout_ms == b->timeout_ms &&
 	       a->rise == b->rise && a->fall == b->fall && a->start_down == b->start_down &&
 	       strcmp(a->path, b->path) == 0 && strcmp(a->host, b->host) == 0 &&

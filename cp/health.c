@@ -3,8 +3,8 @@
  *
  * Every server of a service with a health check becomes a target keyed by
  * its stable id, checked from the address of the port it is reached
- * through (kernel sockets on the TAP, so the checks take the exception
- * path). A verdict flips the server's down flag; the maintenance thread then
+ * through, of its family (kernel sockets on the TAP, so the checks take
+ * the exception path: an IPv6 server's from the port's ip6). A verdict flips the server's down flag; the maintenance thread then
  * publishes a snapshot with it, so a down server gets no new sessions. The
  * checker's thread never takes the config lock (cp_hc_set, called under
  * it, waits for callbacks in progress). */
@@ -51,31 +51,6 @@ void cp_health_stop(struct cp *cp)
 	cp->hc = NULL;
 }
 
-/* The port a server is reached through: its subnet's, or the static
- * route's gateway's (longest prefix). -1 when none. */
-static int port_for(const struct cp_config *c, uint32_t ip)
-{
-	int best = -1, best_len = -1;
-
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (((ip ^ c->ports[i].ip) & (0xffffffffu << (32 - c->ports[i].plen))) == 0)
-			return (int)i;
-	for (unsigned i = 0; i < c->n_routes; i++) {
-		const struct cp_route_conf *r = &c->routes[i];
-		uint32_t m = r->plen ? 0xffffffffu << (32 - r->plen) : 0;
-
-		if (((ip ^ r->prefix) & m) == 0 && r->plen > best_len) {
-			for (unsigned p = 0; p < c->n_ports; p++)
-				if (((r->via ^ c->ports[p].ip) &
-				     (0xffffffffu << (32 - c->ports[p].plen))) == 0) {
-					best = (int)p;
-					best_len = r->plen;
-				}
-		}
-	}
-	return best;
-}
-
 static enum cp_hc_type hc_type(uint8_t t)
 {
 	switch (t) {
@@ -115,6 +90,7 @@ int cp_health_sync(struct cp *cp)
 		for (unsigned k = 0; k < cs->n_servers; k++) {
 			const struct cp_server_conf *r = &cs->servers[k];
 			uint32_t id = s->svc[i].servers[k].id;
+			struct cp_ip a = cp_server_ip(r), nh;
 			struct cp_hc_target *x;
 			int p;
 
@@ -124,11 +100,20 @@ int cp_health_sync(struct cp *cp)
 				continue;
 			}
 			x = &t[n++];
-			p = port_for(c, r->ip);
+			/* from the address of the port it is reached through
+			 * (on-link, or the gateway's); none: the kernel picks */
+			p = cp_config_route_to(c, &a, &nh);
 			x->key = id;
 			x->type = hc_type(h->type);
-			x->src_ip = p >= 0 ? c->ports[p].ip : 0;
-			x->dst_ip = r->ip;
+			x->v6 = r->v6;
+			if (r->v6) {
+				memcpy(x->dst_ip6, r->ip6, 16);
+				if (p >= 0 && c->ports[p].plen6)
+					memcpy(x->src_ip6, c->ports[p].ip6, 16);
+			} else {
+				x->src_ip = p >= 0 ? c->ports[p].ip : 0;
+				x->dst_ip = r->ip;
+			}
 			x->dst_port = h->port ? h->port : r->port;
 			x->interval_ms = h->interval_ms;
 			x->timeout_ms = h->timeout_ms;

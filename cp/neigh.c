@@ -12,9 +12,11 @@
  * IPv6 alike, with neighbour discovery: the lcores hand it the NAs that
  * are not about our own addresses (dp/input6.c), it learns those whose
  * target is on the port's IPv6 subnet, and asks with NSs of its own (from
- * the port's IPv6 address, to the target's solicited-node group). The
- * kernel behind the TAP has IPv6 off: this thread is the ND of mgw's
- * ports. */
+ * the port's IPv6 address, to the target's solicited-node group), ahead
+ * of traffic for the config's IPv6 servers and gateways as for IPv4's.
+ * The kernel behind the TAP (IPv6 on where a port has an ip6) keeps a
+ * table of its own for its sockets, from the same NAs; this one is the
+ * data path's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_ether.h>
@@ -100,14 +102,6 @@ static bool on_link6(const struct cp_neigh *nb, unsigned port, const uint8_t a[1
 	return bits && memcmp(a, nb->ip6[port], 16) && dp_ip6_in_prefix(a, nb->ip6[port], bits);
 }
 
-static int port_for(const struct cp_config *c, uint32_t ip_host)
-{
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (((ip_host ^ c->ports[i].ip) & (0xffffffffu << (32 - c->ports[i].plen))) == 0)
-			return (int)i;
-	return -1;
-}
-
 static void probe(void *arg, const struct dp_neigh_entry *e)
 {
 	struct cp_neigh *nb = arg;
@@ -120,28 +114,53 @@ static void probe(void *arg, const struct dp_neigh_entry *e)
 		send_request(nb, e->port, e->ip);
 }
 
-/* Next hops the config needs: on-link servers, sorry servers, gateways. */
+/* Ask for a, when it is on a port's subnet of its family and not known
+ * yet (sorry servers: always, as before). */
+static void ask_for(struct cp_neigh *nb, const struct cp_config *c, const struct cp_ip *a,
+		    bool known_too)
+{
+	struct dp_neigh *t = dp_neigh_table(nb->cp->dp);
+	int p = cp_config_port_of(c, a);
+	uint8_t mac[6];
+
+	if (p < 0 || (unsigned)p >= nb->n)
+		return;
+	if (a->v6) {
+		if (on_link6(nb, (unsigned)p, a->v6a) &&
+		    (known_too || dp_neigh_lookup6(t, a->v6a, mac, NULL) < 0))
+			send_solicit(nb, (unsigned)p, a->v6a);
+	} else if (known_too || !dp_neigh_has(t, htonl(a->v4))) {
+		send_request(nb, (unsigned)p, htonl(a->v4));
+	}
+}
+
+/* Next hops the config needs, of both families: on-link servers, sorry
+ * servers, gateways. */
 static void resolve_config(struct cp_neigh *nb)
 {
 	struct cp *cp = nb->cp;
-	struct dp_neigh *t = dp_neigh_table(cp->dp);
 	const struct cp_config *c;
-	int p;
 
 	pthread_mutex_lock(&cp->lock);
 	c = cp->cfg;
-	for (unsigned i = 0; i < c->n_routes; i++)
-		if ((p = port_for(c, c->routes[i].via)) >= 0 && !dp_neigh_has(t, htonl(c->routes[i].via)))
-			send_request(nb, (unsigned)p, htonl(c->routes[i].via));
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		struct cp_ip via = cp_route_via(&c->routes[i]);
+
+		ask_for(nb, c, &via, false);
+	}
 	for (unsigned i = 0; i < c->n_services; i++) {
 		const struct cp_service_conf *s = &c->services[i];
 
-		for (unsigned k = 0; k < s->n_servers; k++)
-			if ((p = port_for(c, s->servers[k].ip)) >= 0 &&
-			    !dp_neigh_has(t, htonl(s->servers[k].ip)))
-				send_request(nb, (unsigned)p, htonl(s->servers[k].ip));
-		if (s->has_sorry && (p = port_for(c, s->sorry_ip)) >= 0)
-			send_request(nb, (unsigned)p, htonl(s->sorry_ip));
+		for (unsigned k = 0; k < s->n_servers; k++) {
+			struct cp_ip a = cp_server_ip(&s->servers[k]);
+
+			ask_for(nb, c, &a, false);
+		}
+		if (s->has_sorry) {
+			struct cp_ip a = s->rs_v6 ? cp_ip6(s->sorry_ip6) : cp_ip4(s->sorry_ip);
+
+			ask_for(nb, c, &a, true);
+		}
 	}
 	pthread_mutex_unlock(&cp->lock);
 }

@@ -20,6 +20,7 @@ struct sched_table {
 	uint32_t data[];
 };
 
+_Static_assert(CP_MAX_ROUTES6 == DP_MAX_ROUTES6, "the validator's limit is the data path's");
 _Static_assert((int)CP_CADDR_PROXY_V1 == (int)DP_CADDR_PROXY_V1 &&
 		       (int)CP_CADDR_PROXY_V2 == (int)DP_CADDR_PROXY_V2 &&
 		       (int)CP_CADDR_TOA == (int)DP_CADDR_TOA,
@@ -191,7 +192,8 @@ static int service_acl(const struct cp_service_conf *cs, struct dp_service *ds,
 }
 
 /* What the exception path's policing needs to know (dp/punt.h): the BGP
- * peers, and where health-check replies come from. */
+ * peers, and where health-check replies come from (IPv6 servers by
+ * handle). */
 static int punt_maps(const struct cp_config *c, struct dp_snap *s)
 {
 	uint32_t n = 0;
@@ -230,7 +232,8 @@ static int punt_maps(const struct cp_config *c, struct dp_snap *s)
 			continue;
 		for (unsigned k = 0; k < cs->n_servers; k++) {
 			uint16_t port = cs->health.port ? cs->health.port : cs->servers[k].port;
-			uint32_t ip = htonl(cs->servers[k].ip);
+			struct cp_ip a = cp_server_ip(&cs->servers[k]);
+			uint32_t ip = cp_snap_addr(&a);   /* an IPv6 one by handle */
 
 			rc = dp_map_put(s->hc_targets, (uint64_t)ip << 16 | htons(port), 1);
 			if (rc == 0 || rc == -EEXIST)
@@ -899,6 +902,7 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 					in->cfg->evict_low_water_pct / 100);
 	snap_timeouts(in->cfg, s);
 	snap_sync(in->cfg, s);
+	s->n_routes6 = cp_snap_routes6(in->cfg, s->route6);
 	rc = list_gone(in, s);
 	if (rc < 0)
 		goto err;
@@ -927,20 +931,24 @@ struct dp_route_spec *cp_snap_routes(const struct cp_config *c, unsigned *n, uin
 		r[k].gw = 0;
 		r[k].port = (uint16_t)i;
 	}
-	for (unsigned i = 0; i < c->n_routes; i++, k++) {
-		uint32_t via = c->routes[i].via;
-		unsigned p;
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		struct cp_ip via = cp_route_via(&c->routes[i]);
+		int p;
 
-		for (p = 0; p < c->n_ports; p++) {
-			uint32_t mask = 0xffffffffu << (32 - c->ports[p].plen);
-
-			if (((via ^ c->ports[p].ip) & mask) == 0)
-				break;
+		if (c->routes[i].v6) {
+			/* not the IPv4 table's, but in its hash (see snap.h) */
+			for (unsigned b = 0; b < 16; b++)
+				h = (h ^ (c->routes[i].prefix6[b] | (uint64_t)c->routes[i].via6[b] << 8)) *
+				    1099511628211ULL;
+			h = (h ^ c->routes[i].plen) * 1099511628211ULL;
+			continue;
 		}
+		p = cp_config_port_of(c, &via);
 		r[k].prefix = htonl(c->routes[i].prefix);
 		r[k].plen = c->routes[i].plen;
-		r[k].gw = htonl(via);
-		r[k].port = (uint16_t)(p < c->n_ports ? p : 0);
+		r[k].gw = htonl(via.v4);
+		r[k].port = (uint16_t)(p >= 0 ? p : 0);
+		k++;
 	}
 	for (unsigned i = 0; i < k; i++) {
 		uint64_t v[3] = { r[i].prefix, (uint64_t)r[i].plen << 16 | r[i].port, r[i].gw };
@@ -951,4 +959,28 @@ struct dp_route_spec *cp_snap_routes(const struct cp_config *c, unsigned *n, uin
 	*n = k;
 	*hash = h;
 	return r;
+}
+
+uint32_t cp_snap_routes6(const struct cp_config *c, struct dp_snap_route6 *out)
+{
+	uint32_t n = 0;
+
+	/* by length, longest first; a stable insertion keeps the config's
+	 * order among equals (a handful of routes) */
+	for (unsigned i = 0; i < c->n_routes && n < DP_MAX_ROUTES6; i++) {
+		const struct cp_route_conf *r = &c->routes[i];
+		struct cp_ip via = cp_route_via(r);
+		int p = r->v6 ? cp_config_port_of(c, &via) : -1;
+		uint32_t k;
+
+		if (p < 0)
+			continue;
+		for (k = n++; k > 0 && out[k - 1].plen < r->plen; k--)
+			out[k] = out[k - 1];
+		memcpy(out[k].prefix, r->prefix6, 16);
+		out[k].plen = r->plen;
+		out[k].port = (uint16_t)p;
+		memcpy(out[k].via, r->via6, 16);
+	}
+	return n;
 }

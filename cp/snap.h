@@ -58,9 +58,17 @@ int cp_snap_build(struct cp_snap_in *in, struct dp_snap **out, struct cp_err *er
 /* Frees everything but the shared route table. */
 void cp_snap_free(struct dp_snap *s);
 
-/* Route specs (connected subnets, then static routes) of a config. *n set;
- * the caller frees the array. A stable hash of them tells whether a route
- * table can be shared with the previous snapshot. */
+/* Route specs (connected subnets, then static IPv4 routes) of a config.
+ * *n set; the caller frees the array. A stable hash of them tells whether
+ * a route table can be shared with the previous snapshot; it covers the
+ * IPv6 routes too, so that a change of those makes a new table as well,
+ * which is what tells the lcores to forget their cached next hops. */
 struct dp_route_spec *cp_snap_routes(const struct cp_config *c, unsigned *n, uint64_t *hash);
+
+/* The config's IPv6 routes as the data path walks them (dp/xmit.c
+ * route6): longest prefix first (equal lengths in config order), each out
+ * of the port whose ip6 subnet holds its gateway. Up to DP_MAX_ROUTES6
+ * (the validator refuses more); returns how many. */
+uint32_t cp_snap_routes6(const struct cp_config *c, struct dp_snap_route6 *out);
 
 #endif

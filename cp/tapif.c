@@ -1,7 +1,7 @@
 /* cp/tapif.c — the kernel's side of the exception path.
  *
  * Each data port has a TAP "mgw-<port>" whose kernel interface carries the
- * port's address, so that kernel sockets (ping, ssh, OSPF, BGP, health
+ * port's addresses (ip, and ip6 when it has one), so that kernel sockets (ping, ssh, OSPF, BGP, health
  * checks) talk through the port as if it were a kernel NIC. Static routes
  * are mirrored into the kernel with a high metric, so the TAPs reach servers
  * behind gateways without overriding a management interface's routes. */
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <linux/if_packet.h>
+#include <linux/ipv6.h>
 #include <net/ethernet.h>
 
 #include "cp/cp_int.h"
@@ -119,6 +120,55 @@ void cp_tapif_dad(struct cp *cp)
 	}
 }
 
+/* A port's ip6 on its TAP, so that kernel sockets speak IPv6 through the
+ * port (health checks, and whatever else binds to it). The data path
+ * answers NS for the address itself (it never reaches the kernel, which
+ * would answer twice), as it answers ARP for the IPv4 one; the kernel
+ * asks for its own next hops and hears the NAs the lcores hand to the
+ * TAP. The port's ip6 is the TAP's one IPv6 address: no link-local one
+ * (addr_gen_mode none; re-enabled so that one made earlier goes), which
+ * would be an address of the node the data path does not know, so the
+ * kernel's NSs come from ip6 too (the ones it would send from a
+ * link-local address, NUD probes without a packet waiting, it skips: the
+ * entry is resolved afresh by the next packet). Its IPv6 is quiet
+ * otherwise: no router solicitations, no address from an RA, no
+ * duplicate address detection (mgw probes the address, cp_tapif_dad).
+ * A kernel without IPv6 (or a TAP whose MTU is below IPv6's 1280) is
+ * warned of, not fatal. */
+static void tap_ip6(const char *ifname, const struct cp_port_conf *p)
+{
+	static const char *const knob[][2] = {
+		{ "disable_ipv6", "1" }, { "addr_gen_mode", "1" }, { "accept_ra", "0" },
+		{ "autoconf", "0" }, { "router_solicitations", "0" }, { "accept_dad", "0" },
+		{ "dad_transmits", "0" }, { "disable_ipv6", "0" },
+	};
+	struct in6_ifreq r6 = { .ifr6_prefixlen = p->plen6 };
+	char path[128], a[INET6_ADDRSTRLEN];
+	int s, rc = 0;
+
+	for (unsigned k = 0; k < sizeof(knob) / sizeof(knob[0]); k++) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, knob[k][0]);
+		write_sysctl(path, knob[k][1]);
+	}
+	r6.ifr6_ifindex = (int)if_nametoindex(ifname);
+	memcpy(&r6.ifr6_addr, p->ip6, 16);
+	s = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCSIFADDR, &r6) < 0) {
+		rc = errno == EEXIST ? 0 : -errno;
+		/* the lcores serve the address all the same (ND, echo, the
+		 * services): only the kernel's sockets lose IPv6 */
+		if (rc)
+			CP_LOG(WARNING, "%s: cannot set address %s/%u (%s): kernel sockets get no "
+			       "IPv6 through it (health checks of IPv6 servers fail)", ifname,
+			       inet_ntop(AF_INET6, p->ip6, a, sizeof(a)), p->plen6, strerror(-rc));
+	}
+	if (s >= 0)
+		close(s);
+	if (rc == 0)
+		CP_LOG(INFO, "exception path %s: %s/%u", ifname,
+		       inet_ntop(AF_INET6, p->ip6, a, sizeof(a)), p->plen6);
+}
+
 int cp_tapif_setup(struct cp *cp)
 {
 	const struct cp_config *c = cp->cfg;
@@ -136,9 +186,12 @@ int cp_tapif_setup(struct cp *cp)
 		quiet_kernel_iface(p);
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, IFNAMSIZ, "%s", cp->tap_name[i]);
-		/* No IPv6 chatter (router solicitations, DAD) out of the port. */
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifr.ifr_name);
-		write_sysctl(path, "1");
+		/* A port without an ip6: no IPv6 chatter at all out of it. */
+		if (!p->plen6) {
+			snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+				 ifr.ifr_name);
+			write_sysctl(path, "1");
+		}
 		set_sin(&ifr.ifr_addr, p->ip);
 		if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
 			rc = -errno;
@@ -157,6 +210,8 @@ int cp_tapif_setup(struct cp *cp)
 		}
 		CP_LOG(INFO, "exception path %s: %u.%u.%u.%u/%u", ifr.ifr_name, p->ip >> 24,
 		       (p->ip >> 16) & 0xff, (p->ip >> 8) & 0xff, p->ip & 0xff, p->plen);
+		if (p->plen6)
+			tap_ip6(ifr.ifr_name, p);
 	}
 	close(s);
 	if (rc == 0)
@@ -164,7 +219,7 @@ int cp_tapif_setup(struct cp *cp)
 	return rc;
 }
 
-static int route_ioctl(int s, unsigned long req, const struct cp_route_conf *r, const char *dev)
+static int route_ioctl4(int s, unsigned long req, const struct cp_route_conf *r, const char *dev)
 {
 	struct rtentry rt;
 	char devname[IFNAMSIZ];
@@ -180,37 +235,72 @@ static int route_ioctl(int s, unsigned long req, const struct cp_route_conf *r, 
 	return ioctl(s, req, &rt) < 0 ? -errno : 0;
 }
 
-static int via_port(const struct cp_config *c, uint32_t via)
+static int route_ioctl6(int s, unsigned long req, const struct cp_route_conf *r, const char *dev)
 {
-	for (unsigned i = 0; i < c->n_ports; i++)
-		if (((via ^ c->ports[i].ip) & (0xffffffffu << (32 - c->ports[i].plen))) == 0)
-			return (int)i;
-	return -1;
+	struct in6_rtmsg rt;
+
+	memset(&rt, 0, sizeof(rt));
+	memcpy(&rt.rtmsg_dst, r->prefix6, 16);
+	rt.rtmsg_dst_len = r->plen;
+	memcpy(&rt.rtmsg_gateway, r->via6, 16);
+	rt.rtmsg_flags = RTF_UP | RTF_GATEWAY;
+	rt.rtmsg_metric = KERNEL_ROUTE_METRIC;    /* stored as it is */
+	rt.rtmsg_ifindex = (int)if_nametoindex(dev);
+	return ioctl(s, req, &rt) < 0 ? -errno : 0;
+}
+
+/* s[0] an IPv4 socket, s[1] an IPv6 one (or -1). */
+static int route_ioctl(const int s[2], unsigned long req, const struct cp_route_conf *r,
+		       const char *dev)
+{
+	if (!r->v6)
+		return route_ioctl4(s[0], req, r, dev);
+	return s[1] < 0 ? -EAFNOSUPPORT : route_ioctl6(s[1], req, r, dev);
+}
+
+static int via_port(const struct cp_config *c, const struct cp_route_conf *r)
+{
+	struct cp_ip via = cp_route_via(r);
+
+	return cp_config_port_of(c, &via);
+}
+
+static bool same_route(const struct cp_route_conf *a, const struct cp_route_conf *b)
+{
+	if (a->v6 != b->v6 || a->plen != b->plen)
+		return false;
+	return a->v6 ? !memcmp(a->prefix6, b->prefix6, 16) && !memcmp(a->via6, b->via6, 16)
+		     : a->prefix == b->prefix && a->via == b->via;
 }
 
 static bool has_route(const struct cp_config *c, const struct cp_route_conf *r)
 {
 	for (unsigned i = 0; c && i < c->n_routes; i++)
-		if (c->routes[i].prefix == r->prefix && c->routes[i].plen == r->plen &&
-		    c->routes[i].via == r->via)
+		if (same_route(&c->routes[i], r))
 			return true;
 	return false;
 }
 
 int cp_tapif_routes(struct cp *cp, const struct cp_config *old, const struct cp_config *c)
 {
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int s[2] = { socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+		     socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0) };
 
-	if (s < 0)
-		return -errno;
+	if (s[0] < 0) {
+		int rc = -errno;
+
+		if (s[1] >= 0)
+			close(s[1]);
+		return rc;
+	}
 	for (unsigned i = 0; old && i < old->n_routes; i++) {
-		int p = via_port(old, old->routes[i].via);
+		int p = via_port(old, &old->routes[i]);
 
 		if (p >= 0 && !has_route(c, &old->routes[i]))
 			route_ioctl(s, SIOCDELRT, &old->routes[i], cp->tap_name[p]);
 	}
 	for (unsigned i = 0; i < c->n_routes; i++) {
-		int p = via_port(c, c->routes[i].via), rc;
+		int p = via_port(c, &c->routes[i]), rc;
 
 		if (p < 0 || has_route(old, &c->routes[i]))
 			continue;
@@ -218,6 +308,8 @@ int cp_tapif_routes(struct cp *cp, const struct cp_config *old, const struct cp_
 		if (rc < 0 && rc != -EEXIST)
 			CP_LOG(WARNING, "kernel route via %s: %s", cp->tap_name[p], strerror(-rc));
 	}
-	close(s);
+	close(s[0]);
+	if (s[1] >= 0)
+		close(s[1]);
 	return 0;
 }

@@ -16,8 +16,11 @@
  *                                                 packet, the later ones
  *                                                 after it (frag_path.c)
  *   ICMPv6 errors to a VIP or local IP          → icmp6_path.c
- *   anything else to our addresses (other protocols)
- *                                               → counted, not served yet
+ *   anything else to a port's IPv6 address (TCP/UDP: replies to the
+ *   kernel's sockets; ICMPv6 errors, fragments) → the kernel's TAP, in
+ *                                                 dp/punt.h's classes
+ *   anything else to a VIP or local IP (other protocols)
+ *                                               → counted, not served
  *
  * Answers go back to the MAC the request came from (the asker, or the
  * router it came through): an answer needs no neighbour lookup. The
@@ -175,7 +178,13 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool r
 		dp_tx(lc, in_port, m);
 		return;
 	}
+	/* the rest to a port's ip6 is the kernel's, as IPv4's (dp/punt.h) */
+	if (dp_punt6_is_kernels(lc->snap, &p, in_port)) {
+		dp_punt(lc, in_port, m, dp_punt_classify6(lc->snap, &p));
+		return;
+	}
 	/* multicast (MLD, router solicitations...) and other hosts' unicast
-	 * are not for us; what is, beyond the above, is not served yet */
+	 * are not for us; what is for a VIP or local IP, beyond the above,
+	 * is not served yet */
 	dp_drop(lc, m, ours ? DP_DROP_IP6_UNSERVED : DP_DROP_NOT_LOCAL);
 }

@@ -20,7 +20,7 @@
 	X(IP_CSUM,         "ip_bad_checksum")                                      \
 	X(IP6_LEN,         "ipv6_bad_payload_length") /* beyond the frame; jumbo */ \
 	X(IP6_EXT,         "ipv6_bad_extension") /* chain too long, bad, misplaced */ \
-	X(IP6_UNSERVED,    "ipv6_not_served")  /* v6 beyond ND and echo for a port's address */ \
+	X(IP6_UNSERVED,    "ipv6_not_served")  /* v6 to a VIP or local IP that is not served */ \
 	X(L4_TRUNC,        "l4_truncated")                                         \
 	X(TCP_DOFF,        "tcp_bad_offset")                                       \
 	X(UDP_LEN,         "udp_bad_length")                                       \

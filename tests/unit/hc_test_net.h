@@ -33,35 +33,47 @@ static inline void test_netns(void)
 	close(s);
 }
 
-/* A socket bound to 127.0.0.1 on a port the kernel picks; *port gets it. */
-static inline int test_sock(int type, uint16_t *port)
+/* A socket bound to 127.0.0.1 (af AF_INET) or ::1 (AF_INET6) on a port the
+ * kernel picks; *port gets it. */
+static inline int test_sock_af(int af, int type, uint16_t *port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LOOP) };
-	socklen_t sl = sizeof(sa);
-	int one = 1, fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LOOP) };
+	struct sockaddr *sa = af == AF_INET6 ? (struct sockaddr *)&s6 : (struct sockaddr *)&s4;
+	socklen_t sl = af == AF_INET6 ? sizeof(s6) : sizeof(s4);
+	int one = 1, fd = socket(af, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0 ||
+	if (bind(fd, sa, sl) < 0 || getsockname(fd, sa, &sl) < 0 ||
 	    (type == SOCK_STREAM && listen(fd, 128) < 0)) {
 		close(fd);
 		return -1;
 	}
-	*port = ntohs(sa.sin_port);
+	*port = ntohs(af == AF_INET6 ? s6.sin6_port : s4.sin_port);
 	return fd;
 }
 
+static inline int test_sock(int type, uint16_t *port)
+{
+	return test_sock_af(AF_INET, type, port);
+}
+
 /* A port with nothing behind it (bound then closed). */
-static inline uint16_t test_closed_port(int type)
+static inline uint16_t test_closed_port_af(int af, int type)
 {
 	uint16_t port = 0;
-	int fd = test_sock(type, &port);
+	int fd = test_sock_af(af, type, &port);
 
 	if (fd >= 0)
 		close(fd);
 	return port;
+}
+
+static inline uint16_t test_closed_port(int type)
+{
+	return test_closed_port_af(AF_INET, type);
 }
 
 static inline void test_sleep_ms(unsigned ms)

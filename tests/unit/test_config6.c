@@ -17,7 +17,9 @@
 #include <arpa/inet.h>
 
 #include "cp/config.h"
+#include "cp/snap.h"
 #include "dp/addr6.h"
+#include "dp/snap.h"
 #include "config_test.h"
 
 #define PORTS6                                                                            \
@@ -25,6 +27,8 @@
 	"\"ip6\": \"fd00:1::2/64\" }, { \"name\": \"lan\", \"dev\": \"y\", "              \
 	"\"ip\": \"10.1.0.2/24\", \"ip6\": \"fd00:2::2/64\" } ]"
 #define HEAD6 "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"FD00:2:0::100\" ], "
+/* IPv6 routes (x: the entries) */
+#define ROUTES6(x) HEAD6 "\"routes\": [ " x " ] }"
 /* one v6 service with more fields */
 #define SVC6(x) HEAD6 "\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", " \
 		"\"port\": 80, " x " } ] }"
@@ -129,9 +133,31 @@ static const struct bad bad6[] = {
 	{ SVC6("\"acl\": { \"allow\": [ \"10.0.0.0/8\" ] }, "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].acl.allow", "is not supported for IPv6 services yet (leave acl empty)" },
-	{ SVC6("\"health\": { \"type\": \"tcp\" }, \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
-	  "services[0].health.type",
-	  "health checks over IPv6 are not supported yet (type none)" },
+	{ "{ \"ports\": [ { \"name\": \"wan\", \"dev\": \"x\", \"ip\": \"10.0.0.2/24\", "
+	  "\"ip6\": \"fd00:1::2/64\", \"mtu\": 1000 } ] }", "ports[0].mtu",
+	  "must be at least 1280 on a port with an ip6 (IPv6's minimum, RFC 8200)" },
+	/* static IPv6 routes */
+	{ ROUTES6("{ \"prefix\": \"fd00:3::/64\", \"via\": \"10.1.0.1\" }"), "routes[0].via",
+	  "is IPv4 where prefix is IPv6: a route's prefix and via are of one family" },
+	{ ROUTES6("{ \"prefix\": \"10.9.0.0/16\", \"via\": \"fd00:2::1\" }"), "routes[0].via",
+	  "is IPv6 where prefix is IPv4: a route's prefix and via are of one family" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3::/64\", \"via\": \"fd00:9::1\" }"), "routes[0].via",
+	  "is not in the IPv6 subnet of any port (ports[].ip6)" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3::/64\", \"via\": \"fd00:2::2\" }"), "routes[0].via",
+	  "is one of our own port addresses" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3::1/64\", \"via\": \"fd00:2::1\" }"),
+	  "routes[0].prefix", "has host bits set (did you mean fd00:3::/64?)" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3:0:1:8000::/65\", \"via\": \"fd00:2::1\" }, "
+		  "{ \"prefix\": \"fd00:3:0:1:c000::/65\", \"via\": \"fd00:2::1\" }"),
+	  "routes[1].prefix", "has host bits set (did you mean fd00:3:0:1:8000::/65?)" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3::/64\", \"via\": \"fd00:2::1\" }, "
+		  "{ \"prefix\": \"10.9.0.0/16\", \"via\": \"10.1.0.1\" }, "
+		  "{ \"prefix\": \"FD00:3:0::/64\", \"via\": \"fd00:1::1\" }"),
+	  "routes[2].prefix", "duplicates routes[0]" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3::/129\", \"via\": \"fd00:2::1\" }"),
+	  "routes[0].prefix", "must be an IPv6 prefix like fd00:3::/64" },
+	{ ROUTES6("{ \"prefix\": \"fd00:3::/64\", \"via\": \"fd00:2::1/64\" }"),
+	  "routes[0].via", "must be an IPv6 address like fd00::1" },
 	/* addresses */
 	{ SVC6("\"servers\": [ { \"ip\": \"ff02::1\" } ]"), "services[0].servers[0].ip",
 	  "must be a global or unique-local unicast address" },
@@ -183,6 +209,142 @@ static void test_bad_v6(void **state)
 {
 	(void)state;
 	check_bad(bad6, sizeof(bad6) / sizeof(bad6[0]));
+}
+
+/* IPv6 routes load, round-trip canonical, reach the snapshot longest
+ * first out of their gateway's port, stay out of the IPv4 table (but in
+ * its hash), and take an IPv6 server the health checker then reaches from
+ * the right port; a v6 service may have a health check. */
+static void test_routes6(void **state)
+{
+	json_t *j = load(HEAD6 "\"routes\": [ "
+		"{ \"prefix\": \"fd00:3::/48\", \"via\": \"fd00:2::1\" }, "
+		"{ \"prefix\": \"0.0.0.0/0\", \"via\": \"10.0.0.1\" }, "
+		"{ \"prefix\": \"::/0\", \"via\": \"fd00:1::1\" }, "
+		"{ \"prefix\": \"FD00:3:0:7::/64\", \"via\": \"fd00:2::3\" }, "
+		"{ \"prefix\": \"fd00:4::/48\", \"via\": \"fd00:2::4\" } ], "
+		"\"services\": [ { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, "
+		"  \"health\": { \"type\": \"http\", \"path\": \"/\" }, "
+		"  \"servers\": [ { \"ip\": \"fd00:3:0:7::11\", \"port\": 8080 }, "
+		"  { \"ip\": \"fd00:2::12\", \"port\": 8080 } ] } ] }");
+	static const struct { const char *prefix, *via; uint8_t plen; uint16_t port; } want[] = {
+		{ "fd00:3:0:7::", "fd00:2::3", 64, 1 },
+		{ "fd00:3::", "fd00:2::1", 48, 1 },    /* equal lengths: config order */
+		{ "fd00:4::", "fd00:2::4", 48, 1 },
+		{ "::", "fd00:1::1", 0, 0 },
+	};
+	struct dp_snap_route6 r6[DP_MAX_ROUTES6];
+	struct cp_config *c, *c2;
+	struct cp_err err = { "", "" };
+	struct dp_route_spec *spec;
+	struct cp_ip a, nh;
+	uint64_t h1, h2;
+	unsigned n;
+	json_t *out, *out2, *routes;
+	char b[INET6_ADDRSTRLEN];
+
+	(void)state;
+	if (cp_config_from_json(j, &c, &err) != 0)
+		fail_msg("%s: %s", err.field, err.msg);
+	assert_int_equal(c->n_routes, 5);
+	assert_true(c->routes[0].v6);
+	assert_false(c->routes[1].v6);
+	out = cp_config_to_json(c);
+	routes = json_object_get(out, "routes");
+	assert_string_equal(str_at(json_array_get(routes, 2), "prefix"), "::/0");
+	assert_string_equal(str_at(json_array_get(routes, 3), "prefix"), "fd00:3:0:7::/64");
+	assert_string_equal(str_at(json_array_get(routes, 3), "via"), "fd00:2::3");
+	assert_string_equal(str_at(json_array_get(routes, 1), "via"), "10.0.0.1");
+	assert_int_equal(cp_config_from_json(out, &c2, &err), 0);
+	out2 = cp_config_to_json(c2);
+	assert_true(json_equal(out, out2));
+
+	assert_int_equal(cp_snap_routes6(c, r6), 4);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_string_equal(inet_ntop(AF_INET6, r6[i].prefix, b, sizeof(b)), want[i].prefix);
+		assert_string_equal(inet_ntop(AF_INET6, r6[i].via, b, sizeof(b)), want[i].via);
+		assert_int_equal(r6[i].plen, want[i].plen);
+		assert_int_equal(r6[i].port, want[i].port);
+	}
+	/* the IPv4 table: the two subnets and the one IPv4 route */
+	spec = cp_snap_routes(c, &n, &h1);
+	assert_int_equal(n, 3);
+	assert_int_equal(spec[2].gw, htonl(0x0a000001));
+	free(spec);
+	/* an IPv6 route changed: a new hash, so a new table and fresh next hops */
+	c2->routes[0].via6[15] = 9;
+	spec = cp_snap_routes(c2, &n, &h2);
+	assert_int_equal(n, 3);
+	assert_int_not_equal(h1, h2);
+	free(spec);
+
+	/* where the checks go from: the routed server's gateway, the
+	 * on-link one itself; an IPv6 address behind no route: none */
+	a = cp_server_ip(&c->services[0].servers[0]);
+	assert_string_equal(cp_ip_str(&a, b), "fd00:2::12");
+	assert_int_equal(cp_config_route_to(c, &a, &nh), 1);
+	assert_true(cp_ip_eq(&a, &nh));
+	a = cp_server_ip(&c->services[0].servers[1]);
+	assert_string_equal(cp_ip_str(&a, b), "fd00:3:0:7::11");
+	assert_int_equal(cp_config_route_to(c, &a, &nh), 1);   /* the /64, not the /48 */
+	assert_string_equal(cp_ip_str(&nh, b), "fd00:2::3");
+	assert_int_equal(cp_parse_ip_any("fd00:3:0:8::11", &a), 0);
+	assert_int_equal(cp_config_route_to(c, &a, &nh), 1);
+	assert_string_equal(cp_ip_str(&nh, b), "fd00:2::1");
+	assert_int_equal(cp_parse_ip_any("2001:db8::1", &a), 0);   /* the default route */
+	assert_int_equal(cp_config_route_to(c, &a, &nh), 0);
+	assert_string_equal(cp_ip_str(&nh, b), "fd00:1::1");
+	a = cp_ip4(0x0b000001);
+	assert_int_equal(cp_config_route_to(c, &a, &nh), 0);
+	assert_false(nh.v6);
+	assert_int_equal(nh.v4, 0x0a000001);
+	c->n_routes = 0;
+	assert_int_equal(cp_parse_ip_any("2001:db8::1", &a), 0);
+	assert_int_equal(cp_config_route_to(c, &a, &nh), -1);
+	cp_config_free(c);
+	cp_config_free(c2);
+	json_decref(j);
+	json_decref(out);
+	json_decref(out2);
+}
+
+/* More IPv6 routes than the data path holds: the first one too many is
+ * named; as many as it holds load. */
+static void test_routes6_limit(void **state)
+{
+	size_t cap = 64 + 90 * (CP_MAX_ROUTES6 + 1);
+	char *js = malloc(cap);
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
+	size_t o;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(js);
+	for (unsigned total = CP_MAX_ROUTES6; total <= CP_MAX_ROUTES6 + 1; total++) {
+		o = (size_t)snprintf(js, cap, "%s", HEAD6 "\"routes\": [ ");
+		/* an IPv4 route first: only the IPv6 ones count */
+		o += (size_t)snprintf(js + o, cap - o,
+				      "{ \"prefix\": \"0.0.0.0/0\", \"via\": \"10.0.0.1\" }");
+		for (unsigned i = 0; i < total; i++)
+			o += (size_t)snprintf(js + o, cap - o,
+					      ", { \"prefix\": \"fd00:%x::/32\", \"via\": \"fd00:2::1\" }",
+					      0x100 + i);
+		snprintf(js + o, cap - o, " ] }");
+		j = load(js);
+		if (total == CP_MAX_ROUTES6) {
+			if (cp_config_from_json(j, &c, &err) != 0)
+				fail_msg("%s: %s", err.field, err.msg);
+			cp_config_free(c);
+		} else {
+			assert_int_equal(cp_config_from_json(j, &c, &err), -EINVAL);
+			assert_string_equal(err.field, "routes[65].prefix");
+			assert_string_equal(err.msg,
+					    "is IPv6 route number 65: the data path holds at most 64");
+		}
+		json_decref(j);
+	}
+	free(js);
 }
 
 /* Two addresses of fd00:1::/64 whose handles collide, found by search
@@ -298,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_good_dual_stack),
 		cmocka_unit_test(test_bad_v6),
 		cmocka_unit_test(test_handle_collision),
+		cmocka_unit_test(test_routes6),
+		cmocka_unit_test(test_routes6_limit),
 		cmocka_unit_test(test_ip_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* The checks against real sockets on loopback (a private namespace when
  * root): TCP, UDP and HTTP outcomes and their reason texts, against small
  * responders that answer right, wrong, slowly, with garbage, with too much
- * or not at all; the source address is bound. */
+ * or not at all; the source address is bound. IPv4, and IPv6 alike. */
 #include "hc_test_net.h"
 
 #include <errno.h>
@@ -31,7 +31,8 @@ struct responder {
 	pthread_mutex_t mu;
 	char last_req[512];          /* http: last request; udp: last payload */
 	size_t last_len;
-	uint32_t last_peer;          /* source address seen */
+	uint32_t last_peer;          /* source address seen (IPv4) */
+	uint8_t last_peer6[16];      /* (IPv6) */
 	bool stop;
 };
 
@@ -115,12 +116,20 @@ static void serve_http(struct responder *rs, int c)
 	}
 }
 
+static void note_peer(struct responder *rs, const struct sockaddr_storage *peer)
+{
+	if (peer->ss_family == AF_INET6)
+		memcpy(rs->last_peer6, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+	else
+		rs->last_peer = ntohl(((const struct sockaddr_in *)peer)->sin_addr.s_addr);
+}
+
 static void *responder_main(void *arg)
 {
 	struct responder *rs = arg;
 
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t sl = sizeof(peer);
 
 		if (rs->mode == M_UDP_ECHO || rs->mode == M_UDP_SILENT) {
@@ -132,7 +141,7 @@ static void *responder_main(void *arg)
 			pthread_mutex_lock(&rs->mu);
 			memcpy(rs->last_req, b, (size_t)n < sizeof(rs->last_req) ? (size_t)n : sizeof(rs->last_req));
 			rs->last_len = (size_t)n;
-			rs->last_peer = ntohl(peer.sin_addr.s_addr);
+			note_peer(rs, &peer);
 			pthread_mutex_unlock(&rs->mu);
 			if (rs->mode == M_UDP_ECHO)
 				sendto(rs->fd, b, (size_t)n, 0, (struct sockaddr *)&peer, sl);
@@ -147,23 +156,28 @@ static void *responder_main(void *arg)
 			continue;
 		}
 		pthread_mutex_lock(&rs->mu);
-		rs->last_peer = ntohl(peer.sin_addr.s_addr);
+		note_peer(rs, &peer);
 		pthread_mutex_unlock(&rs->mu);
 		serve_http(rs, c); /* M_CLOSE: reads the request, answers nothing */
 		close(c);
 	}
 }
 
-static void responder_start(struct responder *rs, enum mode mode)
+static void responder_start_af(struct responder *rs, enum mode mode, int af)
 {
 	memset(rs, 0, sizeof(*rs));
 	rs->mode = mode;
 	pthread_mutex_init(&rs->mu, NULL);
-	rs->fd = test_sock(mode >= M_UDP_ECHO ? SOCK_DGRAM : SOCK_STREAM, &rs->port);
+	rs->fd = test_sock_af(af, mode >= M_UDP_ECHO ? SOCK_DGRAM : SOCK_STREAM, &rs->port);
 	assert_true(rs->fd >= 0);
 	/* the silent UDP responder never reads: it just keeps the port open */
 	if (mode != M_UDP_SILENT)
 		assert_int_equal(pthread_create(&rs->th, NULL, responder_main, rs), 0);
+}
+
+static void responder_start(struct responder *rs, enum mode mode)
+{
+	responder_start_af(rs, mode, AF_INET);
 }
 
 static void responder_stop(struct responder *rs)
@@ -221,6 +235,41 @@ struct expect {
 	const char *text;   /* last_error for failures */
 };
 
+/* Checks t[0..n) until each has had three results (none: at once), then
+ * asserts each one's outcome and reason against ex; the engine is left
+ * running for the caller to stop. */
+static struct cp_hc *run_checks(const struct cp_hc_target *t, const struct expect *ex,
+				unsigned n, struct seen *seen)
+{
+	struct cp_hc_status st;
+	struct cp_hc *h;
+	unsigned i, tries;
+
+	assert_int_equal(cp_hc_create(on_change, seen, &h), 0);
+	assert_int_equal(cp_hc_set(h, t, n), 0);
+	assert_int_equal(cp_hc_start(h), 0);
+	for (tries = 0; tries < 400; tries++) {
+		unsigned done = 0;
+
+		for (i = 0; i < n; i++)
+			if (cp_hc_get(h, i, &st) == 0 && (st.checks >= 3 || t[i].type == CP_HC_NONE))
+				done++;
+		if (done == n)
+			break;
+		test_sleep_ms(10);
+	}
+	for (i = 0; i < n; i++) {
+		assert_int_equal(cp_hc_get(h, i, &st), 0);
+		if (st.last_ok != ex[i].ok || strcmp(st.last_error, ex[i].text) != 0 ||
+		    st.up != ex[i].ok || (t[i].type != CP_HC_NONE && st.checks < 3))
+			fail_msg("target %u (%s%s port %u): last_ok %d up %d error \"%s\" checks %"
+				 PRIu64 "; want ok %d error \"%s\"", i, t[i].v6 ? "IPv6 " : "",
+				 cp_hc_type_name(t[i].type), t[i].dst_port, st.last_ok, st.up,
+				 st.last_error, st.checks, ex[i].ok, ex[i].text);
+	}
+	return h;
+}
+
 static void test_checks(void **state)
 {
 	/* static: responder threads must never see a dead stack frame, even
@@ -230,8 +279,7 @@ static void test_checks(void **state)
 	struct expect ex[NT];
 	struct seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
 	struct cp_hc *h;
-	struct cp_hc_status st;
-	unsigned n = 0, i, tries;
+	unsigned n = 0, i;
 	int full_fd, filler;
 	uint16_t full_port = 0;
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(LOOP) };
@@ -292,29 +340,8 @@ static void test_checks(void **state)
 #undef ADD
 	assert_true(n <= NT);
 
-	assert_int_equal(cp_hc_create(on_change, &seen, &h), 0);
-	assert_int_equal(cp_hc_set(h, t, n), 0);
-	assert_int_equal(cp_hc_start(h), 0);
-	for (tries = 0; tries < 400; tries++) {
-		unsigned done = 0;
-
-		for (i = 0; i < n; i++)
-			if (cp_hc_get(h, i, &st) == 0 && (st.checks >= 3 || t[i].type == CP_HC_NONE))
-				done++;
-		if (done == n)
-			break;
-		test_sleep_ms(10);
-	}
+	h = run_checks(t, ex, n, &seen);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(cp_hc_get(h, i, &st), 0);
-		if (st.last_ok != ex[i].ok || strcmp(st.last_error, ex[i].text) != 0 ||
-		    st.up != ex[i].ok)
-			fail_msg("target %u (%s port %u): last_ok %d up %d error \"%s\" checks %" PRIu64
-				 "; want ok %d error \"%s\"", i, cp_hc_type_name(t[i].type),
-				 t[i].dst_port, st.last_ok, st.up, st.last_error, st.checks, ex[i].ok,
-				 ex[i].text);
-		if (t[i].type != CP_HC_NONE)
-			assert_true(st.checks >= 3);
 		/* a failing target went down once, with the reason of its failure */
 		pthread_mutex_lock(&seen.mu);
 		assert_int_equal(seen.changes[i], ex[i].ok ? 0 : 1);
@@ -350,10 +377,87 @@ static void test_checks(void **state)
 	close(full_fd);
 }
 
+/* The same checks over IPv6 (::1), the source bound as the checker binds
+ * a port's ip6: each outcome and its reason as IPv4's, addresses in the
+ * texts in brackets. */
+static void test_checks6(void **state)
+{
+	static struct responder tcp, ok, wrong, echo;
+	static const uint8_t loop6[16] = { [15] = 1 };
+	static const uint8_t other6[16] = { 0xfd, 0, [15] = 0x99 };
+	struct cp_hc_target t[8];
+	struct expect ex[8];
+	struct seen seen = { .mu = PTHREAD_MUTEX_INITIALIZER };
+	struct cp_hc *h;
+	unsigned n = 0;
+	char msg[128];
+	int probe = socket(AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+
+	(void)state;
+	if (probe < 0 || bind(probe, (struct sockaddr *)&s6, sizeof(s6)) < 0) {
+		if (probe >= 0)
+			close(probe);
+		skip();   /* no IPv6 loopback here */
+	}
+	close(probe);
+	responder_start_af(&tcp, M_TCP_ONLY, AF_INET6);
+	responder_start_af(&ok, M_OK, AF_INET6);
+	responder_start_af(&wrong, M_WRONG, AF_INET6);
+	responder_start_af(&echo, M_UDP_ECHO, AF_INET6);
+#define ADD6(type, port, okv, txt)                                        \
+	do {                                                              \
+		t[n] = mk(n, type, port);                                 \
+		t[n].v6 = true;                                           \
+		t[n].dst_ip = 0;                                          \
+		memcpy(t[n].dst_ip6, loop6, 16);                          \
+		memcpy(t[n].src_ip6, loop6, 16);                          \
+		ex[n].ok = okv;                                           \
+		ex[n].text = txt;                                         \
+		n++;                                                      \
+	} while (0)
+	ADD6(CP_HC_TCP, tcp.port, true, "");
+	ADD6(CP_HC_TCP, test_closed_port_af(AF_INET6, SOCK_STREAM), false,
+	     "connect: Connection refused");
+	ADD6(CP_HC_HTTP, ok.port, true, "");
+	ADD6(CP_HC_HTTP, wrong.port, false, "http status 503 != 200");
+	ADD6(CP_HC_UDP, echo.port, true, "");
+	t[n - 1].require_reply = true;
+	ADD6(CP_HC_UDP, test_closed_port_af(AF_INET6, SOCK_DGRAM), false, "udp: port unreachable");
+	ADD6(CP_HC_TCP, tcp.port, false, "bind [fd00::99]: Cannot assign requested address");
+	memcpy(t[n - 1].src_ip6, other6, 16);
+	/* no source: the kernel picks */
+	ADD6(CP_HC_TCP, tcp.port, true, "");
+	memset(t[n - 1].src_ip6, 0, 16);
+#undef ADD6
+	/* the unspecified address is refused, as 0.0.0.0 is */
+	{
+		struct cp_hc_target b = t[0];
+
+		memset(b.dst_ip6, 0, 16);
+		assert_int_equal(cp_hc_target_validate(&b, msg, sizeof(msg)), -EINVAL);
+		assert_string_equal(msg, "address must not be ::");
+		assert_int_equal(cp_hc_target_validate(&t[0], msg, sizeof(msg)), 0);
+	}
+	h = run_checks(t, ex, n, &seen);
+	cp_hc_stop(h);
+	/* the HTTP server saw the check come from the bound source */
+	pthread_mutex_lock(&ok.mu);
+	assert_memory_equal(ok.last_peer6, loop6, 16);
+	assert_string_equal(ok.last_req, "GET / HTTP/1.0\r\nUser-Agent: mgw-hc\r\n\r\n");
+	pthread_mutex_unlock(&ok.mu);
+	cp_hc_destroy(h);
+	responder_stop(&tcp);
+	responder_stop(&ok);
+	responder_stop(&wrong);
+	responder_stop(&echo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_checks6),
 	};
 
 	test_netns();

@@ -2,7 +2,8 @@
  * checks out against a checksum computed here from first principles, the
  * answers go where RFC 4861 says, every validity check refuses what it
  * should, every truncation and random mutations are refused or parsed
- * without a read past the frame. */
+ * without a read past the frame; what comes to a port's IPv6 address goes
+ * to the kernel in the exception path's classes (dp/punt.h). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,9 +14,12 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+
 #include "dp/bytes.h"
 #include "dp/nd.h"
 #include "dp/pkt.h"
+#include "dp/punt.h"
 #include "sum6_test.h"
 
 static const uint8_t mac_a[6] = { 2, 0, 0, 0, 0, 0xa };
@@ -289,6 +293,110 @@ static void test_truncation_and_mutation(void **state)
 	assert_true(ok > 1000);
 }
 
+/* A frame from src to dst of proto (TCP: ports sport, dport; ICMPv6: type
+ * in its first byte), parsed; frag_later: behind a fragment header at
+ * offset 8. */
+static void mk6(uint8_t *f, struct dp_pkt6 *p, const uint8_t *src, const uint8_t *dst,
+		uint8_t proto, uint16_t sport, uint16_t dport, uint8_t type, bool frag_later)
+{
+	uint8_t *ip = f + DP_ETH_HLEN, *l4 = ip + DP_IP6_HLEN;
+	enum dp_drop why;
+
+	memset(f, 0, 256);
+	dp_put_u16(f + 12, DP_ETH_P_IPV6);
+	if (frag_later) {
+		dp_put_ip6(ip, 0, 8 + 20, DP_IPPROTO_FRAGMENT, 64, src, dst);
+		l4[0] = proto;
+		dp_put_u16(l4 + 2, 8 << 3);   /* offset 8 (64 bytes), no more */
+		l4 += 8;
+	} else {
+		dp_put_ip6(ip, 0, 20, proto, 64, src, dst);
+	}
+	if (proto == DP_IPPROTO_ICMPV6) {
+		l4[0] = type;
+	} else {
+		dp_put_u16(l4, sport);
+		dp_put_u16(l4 + 2, dport);
+		l4[12] = 5 << 4;
+	}
+	assert_int_equal(dp_pkt_parse_ipv6(f, DP_ETH_HLEN + DP_IP6_HLEN + 20 + (frag_later ? 8 : 0),
+					   DP_ETH_HLEN, p, &why), 0);
+}
+
+/* What dp/input6.c hands the kernel of what comes to a port's ip6, and in
+ * which class (dp/punt.h): the same classes and maps as IPv4's, v6
+ * sources by handle. */
+static void test_punt6(void **state)
+{
+	static struct dp_snap s;
+	static const uint8_t router[16] = { 0xfd, 0, 0, 1, [15] = 1 };
+	struct dp_map *hc, *bgp;
+	struct dp_pkt6 p;
+	struct dp_pkt p4 = { .proto = DP_IPPROTO_TCP, .src = 0x0b01010a, .sport = 0x901f };
+	uint8_t f[256];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.n_ports = 2;
+	s.port[1].has_ip6 = true;
+	s.port[1].plen6 = 64;
+	memcpy(s.port[1].ip6, ip_a, 16);
+	assert_int_equal(dp_map_create(8, &hc), 0);
+	assert_int_equal(dp_map_create(8, &bgp), 0);
+	/* ip_b:8080 is checked; 10.1.1.11:8080 too; ip_b is a BGP peer */
+	assert_int_equal(dp_map_put(hc, dp_punt_key(dp_ip6_handle(ip_b), htons(8080)), 1), 0);
+	assert_int_equal(dp_map_put(hc, dp_punt_key(dp_ip6_handle(ip_b), 0), 1), 0);
+	assert_int_equal(dp_map_put(hc, dp_punt_key(0x0b01010a, 0x901f), 1), 0);
+	assert_int_equal(dp_map_put(bgp, dp_ip6_handle(ip_b), 1), 0);
+	s.hc_targets = hc;
+
+	/* a check's reply: the kernel's, health class */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_TCP, 8080, 40000, 0, false);
+	assert_true(dp_punt6_is_kernels(&s, &p, 1));
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_HEALTH);
+	/* from a port not checked: other */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_TCP, 8081, 40000, 0, false);
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_OTHER);
+	/* BGP from the peer (no map: other; the map: routing) */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_TCP, 179, 40000, 0, false);
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_OTHER);
+	s.bgp_peers = bgp;
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_ROUTING);
+	mk6(f, &p, router, ip_a, DP_IPPROTO_TCP, 179, 40000, 0, false);
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_OTHER);
+	/* only on the port that has the address, only for it */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_TCP, 8080, 40000, 0, false);
+	assert_false(dp_punt6_is_kernels(&s, &p, 0));
+	assert_false(dp_punt6_is_kernels(&s, &p, 2));
+	mk6(f, &p, ip_a, ip_b, DP_IPPROTO_TCP, 40000, 8080, 0, false);
+	assert_false(dp_punt6_is_kernels(&s, &p, 1));
+	/* echo requests are answered by the lcores; replies and errors are
+	 * the kernel's (an error from a router: other; a checked server's
+	 * ICMPv6: health) */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_ICMPV6, 0, 0, 128, false);
+	assert_false(dp_punt6_is_kernels(&s, &p, 1));
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_ICMPV6, 0, 0, 129, false);
+	assert_true(dp_punt6_is_kernels(&s, &p, 1));
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_HEALTH);
+	mk6(f, &p, router, ip_a, DP_IPPROTO_ICMPV6, 0, 0, 1, false);
+	assert_true(dp_punt6_is_kernels(&s, &p, 1));
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_OTHER);
+	/* a later fragment: the kernel's to reassemble, other (no ports) */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_TCP, 0, 0, 0, true);
+	assert_int_equal(p.frag, DP_FRAG_LATER);
+	assert_true(dp_punt6_is_kernels(&s, &p, 1));
+	assert_int_equal(dp_punt_classify6(&s, &p), DP_PUNT_OTHER);
+	/* a fragmented echo request is not answered: the kernel's */
+	mk6(f, &p, ip_b, ip_a, DP_IPPROTO_ICMPV6, 0, 0, 128, true);
+	assert_true(dp_punt6_is_kernels(&s, &p, 1));
+	/* IPv4 through the same rules */
+	assert_int_equal(dp_punt_classify(&s, &p4), DP_PUNT_HEALTH);
+	p4.sport = 0x911f;
+	assert_int_equal(dp_punt_classify(&s, &p4), DP_PUNT_OTHER);
+	dp_map_free(hc);
+	dp_map_free(bgp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_validity),
 		cmocka_unit_test(test_other_types),
 		cmocka_unit_test(test_truncation_and_mutation),
+		cmocka_unit_test(test_punt6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
