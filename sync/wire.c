@@ -551,7 +551,8 @@ int sync_wire_control_encode(const struct sync_control *c, uint8_t *out, size_t 
 	}
 	for (unsigned i = 0; i < c->n_lips && i < SYNC_MAX_LIPHOLD; i++) {
 		mgw__sync__lip_hold__init(&lh[i]);
-		lh[i].ip = addr_bytes(&c->lips[i].ip, 4);
+		lh[i].ip = c->lips[i].v6 ? addr_bytes(c->lips[i].ip6, 16)
+					 : addr_bytes(&c->lips[i].ip, 4);
 		lh[i].owner = c->lips[i].owner;
 		lh[i].holder = c->lips[i].holder;
 		lhp[m.n_lips++] = &lh[i];
@@ -603,8 +604,12 @@ int sync_wire_control_decode(struct sync_scratch *sc, const uint8_t *p, size_t l
 		c->bulk[c->n_bulk++].lcore = m->bulk_requests[i]->lcore;
 	}
 	for (size_t i = 0; i < m->n_lips; i++) {
-		if (!addr_of(m->lips[i]->ip, &c->lips[c->n_lips].ip) || m->lips[i]->owner > 255 ||
-		    m->lips[i]->holder > 255)
+		struct sync_liphold *h = &c->lips[c->n_lips];
+
+		h->v6 = m->lips[i]->ip.len == 16;
+		if (!(h->v6 ? addr6_of(m->lips[i]->ip, h->ip6, &h->ip)
+			    : addr4_of(m->lips[i]->ip, &h->ip)) ||
+		    m->lips[i]->owner > 255 || m->lips[i]->holder > 255)
 			return REFUSE(LIMIT);
 		c->lips[c->n_lips].owner = m->lips[i]->owner;
 		c->lips[c->n_lips++].holder = m->lips[i]->holder;
