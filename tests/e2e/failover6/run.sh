@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # IPv6 sessions survive a node's death (issue 18) on the synced cluster
 # testbed (tests/lib/sync_cluster.sh), its IPv6 part added here:
-# - the router is the IPv6 client: fd00:201::1 on both its legs, node K's
-#   wan fd00:201::(K+1)/64 on its own leg (a v6 client must be on a port's
-#   subnet: mgw takes no IPv6 routes from its config yet); the VIP
-#   fd00:1::10 by node 1's leg, by node 2's once that link is down;
+# - the client fd00:201:9::2 behind the router; mgw takes no IPv6 routes
+#   from its config yet, so node K's wan is fd00:201::(K+1)/32, the
+#   client on its subnet, and the router answers ND for the client on its
+#   legs (proxy NDP); the VIP fd00:1::10 by node 1's leg, by node 2's once
+#   that link is down (the router forwards: no socket of its own keeps a
+#   route to the dead link);
 # - the server LAN: node K fd00:2::(K+1), its local IP fd00:2::(100+K-1),
 #   the backends fd00:2::1(1|2) serving HTTP and UDP echo on IPv6;
 # - a slow IPv6 FULLNAT download, a NAT64 one (through the IPv4 local IP)
@@ -18,7 +20,7 @@ source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
 source "$(dirname "$0")/../../lib/sync_cluster.sh"
 tb_init failover6 240
-VIP6=fd00:1::10 CL6=fd00:201::1
+VIP6=fd00:1::10 CL6=fd00:201:9::2
 b6() { echo "fd00:2::$((10 + $1))"; }
 lip6() { echo "fd00:2::$((99 + $1))"; }
 servers6="[ { \"ip\": \"$(b6 1)\", \"port\": 8081 }, { \"ip\": \"$(b6 2)\", \"port\": 8081 } ]"
@@ -30,7 +32,7 @@ SC_MORE_SERVICES=",
 sc_setup
 for k in 1 2; do
 	o=$((3 - k))
-	sed -i -e "s|\"ip\": \"10.201.$k.2/24\" }|\"ip\": \"10.201.$k.2/24\", \"ip6\": \"fd00:201::$((k + 1))/64\" }|" \
+	sed -i -e "s|\"ip\": \"10.201.$k.2/24\" }|\"ip\": \"10.201.$k.2/24\", \"ip6\": \"fd00:201::$((k + 1))/32\" }|" \
 		-e "s|\"ip\": \"10.1.0.$((k + 1))/24\" }|\"ip\": \"10.1.0.$((k + 1))/24\", \"ip6\": \"fd00:2::$((k + 1))/64\" }|" \
 		-e "s|\"localips\": \[ \"10.1.0.$((99 + k))\" \],|\"localips\": [ \"10.1.0.$((99 + k))\", \"$(lip6 $k)\" ],|" \
 		-e "s|\"localips\": \[ \"10.1.0.$((99 + o))\" \] }|\"localips\": [ \"10.1.0.$((99 + o))\", \"$(lip6 $o)\" ] }|" \
@@ -38,10 +40,17 @@ for k in 1 2; do
 	tb_check "node $k's config has the v6 local IPs" grep -q "\"$(lip6 $o)\" \] }" "$TB_DIR/mgw-lb$k.json"
 done
 tb_x r sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.all.forwarding=1 \
-	net.ipv6.conf.all.ignore_routes_with_linkdown=1
+	net.ipv6.conf.all.ignore_routes_with_linkdown=1 net.ipv6.conf.all.proxy_ndp=1
+tb_x r sysctl -qw net.ipv6.conf.r-c.disable_ipv6=0
+tb_x r ip addr add fd00:201:9::1/64 dev r-c nodad
+tb_x c sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
+tb_x c ip addr add $CL6/64 dev c0 nodad
+tb_x c ip -6 route add default via fd00:201:9::1
 for k in 1 2; do
 	tb_x r sysctl -qw net.ipv6.conf.r-n$k.disable_ipv6=0 net.ipv6.conf.r-n$k.ignore_routes_with_linkdown=1
-	tb_x r ip addr add $CL6/64 dev r-n$k nodad
+	tb_x r sysctl -qw net.ipv6.conf.r-n$k.proxy_ndp=1
+	tb_x r ip addr add fd00:201::1/64 dev r-n$k nodad
+	tb_x r ip -6 neigh add proxy $CL6 dev r-n$k
 	tb_x b$k sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
 	tb_x b$k ip addr add "$(b6 $k)/64" dev eth0 nodad
 	tb_bg b$k "http6-b$k" $TB_PY -m http.server --bind "$(b6 $k)" -d "$TB_DIR" 8081
@@ -57,16 +66,16 @@ MAC2=$(sc_mac_of lb2)
 tb_check "node 1 holds its v6 local IP $(lip6 1)" tb_wait 5 sc_holds lb1 "$(lip6 1)"
 tb_check "node 2 holds its v6 local IP $(lip6 2)" tb_wait 5 sc_holds lb2 "$(lip6 2)"
 tb_expect_eq "node 2 does not hold $(lip6 1)" idle "$(sc_lip_state lb2 "$(lip6 1)")"
-tb_check "curl -6 through node 1" tb_wait 10 tb_x r curl -6 -sf -m 3 -o /dev/null -g "http://[$VIP6]/mid.bin"
+tb_check "curl -6 through node 1" tb_wait 10 tb_x c curl -6 -sf -m 3 -o /dev/null -g "http://[$VIP6]/mid.bin"
 
 want=$(sha256sum <"$TB_DIR/big.bin" | cut -d' ' -f1)
-tb_bg r dl6 curl -6 -sS -m 90 --limit-rate 600k -o "$TB_DIR/dl6.bin" -g "http://[$VIP6]/big.bin"
+tb_bg c dl6 curl -6 -sS -m 90 --limit-rate 600k -o "$TB_DIR/dl6.bin" -g "http://[$VIP6]/big.bin"
 dl6=$TB_LAST_PID
-tb_bg r dl64 curl -6 -sS -m 90 --limit-rate 600k -o "$TB_DIR/dl64.bin" -g "http://[$VIP6]:8064/big"
+tb_bg c dl64 curl -6 -sS -m 90 --limit-rate 600k -o "$TB_DIR/dl64.bin" -g "http://[$VIP6]:8064/big"
 dl64=$TB_LAST_PID
 # one UDP flow (one source port): a datagram every 50 ms, the answers counted
 # before and after the kill (the flow file: "t_ms answered" lines)
-tb_bg r udp6 $TB_PY -u -c "
+tb_bg c udp6 $TB_PY -u -c "
 import socket, time
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(0.05)
 end = time.time() + 30
@@ -108,6 +117,8 @@ neigh_moved() {
 tb_check "a server's neighbour cache moved $(lip6 1) to node 2 ($MAC2)" tb_wait 5 neigh_moved ||
 	tb_log "neighbours: $(tb_x b1 ip -6 neigh show; tb_x b2 ip -6 neigh show)"
 wait "$dl6"; rc6=$?
+tb_log "node 2's drops: $(sc_drops lb2)"
+TB_LB=lb2 tb_api GET /api/v1/stats >"$TB_DIR/stats-lb2.json"
 wait "$dl64"; rc64=$?
 tb_expect_eq "the IPv6 download completed" 0 "$rc6"
 tb_expect_eq "the IPv6 download is intact" "$want" "$(sha256sum <"$TB_DIR/dl6.bin" | cut -d' ' -f1)"
