@@ -202,6 +202,10 @@ struct cp_sync_peer_conf {
 	uint32_t ip;              /* its address on the sync port */
 	unsigned n_lips;
 	uint32_t lips[CP_MAX_LIPS];   /* its local IPs */
+	/* "localips" takes both families: the IPv6 ones here, written after
+	 * the IPv4 ones (n_lips + n_lips6 <= CP_MAX_LIPS) */
+	unsigned n_lips6;
+	uint8_t lips6[CP_MAX_LIPS][16];
 };
 
 struct cp_sync_conf {

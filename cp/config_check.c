@@ -795,6 +795,41 @@ static int check_key_file(const char *path, struct cp_err *err)
 	return 0;
 }
 
+
+/* A peer's IPv6 local IP: a usable address, none of ours, and its handle
+ * (dp/addr6.h) none of our v6 addresses' nor another peer's local IP's:
+ * a node that takes it over keys its sessions by that handle. */
+static int check_peer_lip6(const struct cp_config *c, unsigned i, unsigned l, const char *pp,
+			   struct cp_err *err)
+{
+	const uint8_t *a = c->sync.peers[i].lips6[l];
+	uint32_t h = dp_ip6_handle(a);
+	char lp[96], b[INET6_ADDRSTRLEN];
+
+	cp_rd_index(lp, sizeof(lp), pp, "localips", c->sync.peers[i].n_lips + l);
+	if (!usable_host6(a))
+		return cp_rd_fail(err, lp, NULL, "%s must be a global or unique-local unicast address",
+				  cp_ipv6_str(a, b));
+	if (is_own6(c, a))
+		return cp_rd_fail(err, lp, NULL, "is an address of this node: every node has local "
+				  "IPs of its own");
+	for (unsigned k = 0; k < c->n_lips6; k++)
+		if (dp_ip6_handle(c->lips6[k]) == h)
+			return cp_rd_fail(err, lp, NULL, "%s has the handle of localips[%u] (dp/addr6.h)",
+					  cp_ipv6_str(a, b), c->n_lips + k);
+	for (unsigned k = 0; k < c->n_services; k++)
+		if (c->services[k].v6 && dp_ip6_handle(c->services[k].vip6) == h)
+			return cp_rd_fail(err, lp, NULL, "%s has the handle of services[%u]'s vip",
+					  cp_ipv6_str(a, b), k);
+	for (unsigned k = 0; k <= i; k++)
+		for (unsigned m = 0; m < c->sync.peers[k].n_lips6 && (k < i || m < l); m++)
+			if (dp_ip6_handle(c->sync.peers[k].lips6[m]) == h)
+				return cp_rd_fail(err, lp, NULL, "%s is also (or has the handle of) "
+						  "peers[%u].localips[%u]", cp_ipv6_str(a, b), k,
+						  c->sync.peers[k].n_lips + m);
+	return 0;
+}
+
 static int check_sync(const struct cp_config *c, struct cp_err *err)
 {
 	const struct cp_sync_conf *y = &c->sync;
@@ -838,6 +873,12 @@ static int check_sync(const struct cp_config *c, struct cp_err *err)
 					if ((k < i || m < l) && y->peers[k].lips[m] == p->lips[l])
 						return cp_rd_fail(err, lp, NULL,
 								  "is also peers[%u].localips[%u]", k, m);
+		}
+		for (unsigned l = 0; l < p->n_lips6; l++) {
+			int rc = check_peer_lip6(c, i, l, pp, err);
+
+			if (rc < 0)
+				return rc;
 		}
 	}
 	return check_key_file(y->key_file, err);

@@ -164,6 +164,8 @@ static json_t *sync_json(const struct cp_sync_conf *y)
 
 		for (unsigned k = 0; k < y->peers[i].n_lips; k++)
 			json_array_append_new(lips, ip_json(y->peers[i].lips[k]));
+		for (unsigned k = 0; k < y->peers[i].n_lips6; k++)
+			json_array_append_new(lips, ip6_json(y->peers[i].lips6[k]));
 		json_array_append_new(peers, json_pack("{s:I, s:o, s:o}", "id",
 						       (json_int_t)y->peers[i].id, "ip",
 						       ip_json(y->peers[i].ip), "localips", lips));

@@ -727,10 +727,17 @@ static int parse_sync(const json_t *o, struct cp_sync_conf *y, struct cp_err *er
 			const json_t *v = json_array_get(lips, k);
 			char lp[96];
 
+			uint8_t a6[16];
+			uint32_t a4;
+			bool v6;
+
 			cp_rd_index(lp, sizeof(lp), pp, "localips", k);
-			if (!json_is_string(v) || cp_parse_ipv4(json_string_value(v), &pc->lips[k]) < 0)
-				return cp_rd_fail(err, lp, NULL, "must be an IPv4 address");
-			pc->n_lips++;
+			if (!json_is_string(v) || cp_parse_ip(json_string_value(v), &a4, a6, &v6) < 0)
+				return cp_rd_fail(err, lp, NULL, "must be an IPv4 or IPv6 address");
+			if (v6)
+				memcpy(pc->lips6[pc->n_lips6++], a6, 16);
+			else
+				pc->lips[pc->n_lips++] = a4;
 		}
 		y->n_peers++;
 	}

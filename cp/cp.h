@@ -83,8 +83,10 @@ int cp_cluster_force_online(struct cp *cp, const char *who);
  * listed one and its own; without sync it answers for its own always. */
 #define CP_MAX_LIP_HOLDS 256
 struct cp_lip_hold {
-	uint32_t ip;             /* host order */
-	bool arp;
+	uint32_t ip;             /* host order; 0 for an IPv6 one */
+	bool arp;                /* answered (ARP, or ND for an IPv6 one) */
+	bool v6;                 /* ip6 is the address */
+	uint8_t ip6[16];
 };
 /* Replace the list and publish a snapshot with it (0 or -errno). */
 int cp_lips_set(struct cp *cp, const struct cp_lip_hold *v, unsigned n);

@@ -525,7 +525,7 @@ static void sync_counters(struct cp_tbuf *b, json_t *sync, json_t *peers)
 	}
 	{
 		static const char *const fc[] = { "claims", "releases", "handbacks", "probes",
-						  "probes_answered", "gratuitous_arps",
+						  "probes_answered", "gratuitous_arps", "unsolicited_nas",
 						  "sessions_adopted", "sessions_handed_back" };
 
 		for (size_t k = 0; k < sizeof(fc) / sizeof(fc[0]); k++) {

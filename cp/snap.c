@@ -460,12 +460,18 @@ static int take_id(struct cp_ids *ids, uint64_t a, uint64_t b, struct cp_id_list
 }
 
 /* With sync on, ARP for a local IP is sync's call (cp_lips_set). */
-static uint32_t lip_noarp(const struct cp_snap_in *in, uint32_t ip)
+static bool hold_is(const struct cp_lip_hold *h, uint32_t ip, const uint8_t *ip6)
+{
+	return ip6 ? h->v6 && !memcmp(h->ip6, ip6, 16) : !h->v6 && h->ip == ip;
+}
+
+/* ip, or the IPv6 address ip6 (not NULL). */
+static uint32_t lip_noarp(const struct cp_snap_in *in, uint32_t ip, const uint8_t *ip6)
 {
 	if (!in->cfg->sync.enabled)
 		return 0;
 	for (unsigned k = 0; k < in->n_lip_hold; k++)
-		if (in->lip_hold[k].ip == ip)
+		if (hold_is(&in->lip_hold[k], ip, ip6))
 			return in->lip_hold[k].arp ? 0 : DP_ADDR_NOARP;
 	return DP_ADDR_NOARP;
 }
@@ -484,12 +490,18 @@ static int held_lips(const struct cp_snap_in *in, struct dp_snap *s)
 		bool own = false;
 		int rc;
 
-		for (unsigned i = 0; i < c->n_lips && !own; i++)
+		for (unsigned i = 0; i < c->n_lips && !own && !h->v6; i++)
 			own = c->lips[i] == h->ip;
+		for (unsigned i = 0; i < c->n_lips6 && !own && h->v6; i++)
+			own = !memcmp(c->lips6[i], h->ip6, 16);
 		if (own)
 			continue;
-		rc = add_addr(s->addrs, h->ip, DP_ADDR_LIP,
-			      (DP_MAX_LIPS + k) | (h->arp ? 0 : DP_ADDR_NOARP));
+		if (h->v6)
+			rc = add_addr6(s, h->ip6, DP_ADDR_LIP << 24 | (DP_MAX_LIPS + k) |
+						  (h->arp ? 0 : DP_ADDR_NOARP));
+		else
+			rc = add_addr(s->addrs, h->ip, DP_ADDR_LIP,
+				      (DP_MAX_LIPS + k) | (h->arp ? 0 : DP_ADDR_NOARP));
 		if (rc < 0)
 			return rc;
 	}
@@ -600,8 +612,9 @@ static int snap_alloc(const struct cp_snap_in *in, struct dp_snap **out,
 	    dp_map_create(c->n_services, &s->svcs) < 0 ||
 	    dp_map_create(c->n_ports + c->n_lips + c->n_lips6 + c->n_services + in->n_lip_hold,
 			  &s->addrs) < 0 ||
-	    dp_map_create(c->n_lips6 + c->n_services, &s->addrs6) < 0 ||
-	    !(s->addr6 = calloc(c->n_lips6 + c->n_services + 1, sizeof(*s->addr6)))) {
+	    dp_map_create(c->n_lips6 + c->n_services + in->n_lip_hold, &s->addrs6) < 0 ||
+	    !(s->addr6 = calloc(c->n_lips6 + c->n_services + in->n_lip_hold + 1,
+				sizeof(*s->addr6)))) {
 		free(*block);
 		*block = NULL;
 		cp_snap_free(s);
@@ -828,7 +841,7 @@ static int snap_addrs(const struct cp_snap_in *in, struct dp_snap *s)
 	s->laddr.n_lcores = in->n_lcores ? in->n_lcores : 1;
 	for (unsigned i = 0; i < c->n_lips; i++) {
 		s->laddr.lip[i] = htonl(c->lips[i]);
-		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i | lip_noarp(in, c->lips[i]));
+		rc = add_addr(s->addrs, c->lips[i], DP_ADDR_LIP, i | lip_noarp(in, c->lips[i], NULL));
 		if (rc < 0)
 			return rc;
 	}
@@ -837,14 +850,14 @@ static int snap_addrs(const struct cp_snap_in *in, struct dp_snap *s)
 		return rc;
 	s->laddr.n_lips = c->n_lips;
 	s->laddr.n_lips4 = c->n_lips;
-	/* the IPv6 ones after them (not taken over by sync yet: always
-	 * answered) */
+	/* the IPv6 ones after them (with sync on, answered when sync says:
+	 * cp_lips_set, as the IPv4 ones) */
 	for (unsigned j = 0; j < c->n_lips6 && s->laddr.n_lips < DP_MAX_LIPS; j++) {
 		uint32_t i = s->laddr.n_lips++;
 
 		s->laddr.lip[i] = dp_ip6_handle(c->lips6[j]);
 		memcpy(s->laddr.lip6[i], c->lips6[j], 16);
-		rc = add_addr6(s, c->lips6[j], DP_ADDR_LIP << 24 | i);
+		rc = add_addr6(s, c->lips6[j], DP_ADDR_LIP << 24 | i | lip_noarp(in, 0, c->lips6[j]));
 		if (rc < 0)
 			return rc;
 	}

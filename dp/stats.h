@@ -159,6 +159,8 @@ struct dp_port_stats {
 	X(sync_refused_full,  "sync_refused_full",      "sync_refused_full",     "Sync: peers' sessions refused: the table is full.") \
 	X(sync_refused_service, "sync_refused_service", "sync_refused_service",  "Sync: peers' sessions refused: no such service here (config mismatch).") \
 	X(sync_refused_server, "sync_refused_server",   "sync_refused_server",   "Sync: peers' sessions refused: no such server here (config mismatch).") \
+	X(sync_refused_full6, "sync_refused_full6",     "sync_refused_full6",    "Sync: peers' IPv6 sessions refused: the table's IPv6 share is full.") \
+	X(sync_refused_collision, "sync_refused_collision", "sync_refused_collision", "Sync: peers' IPv6 sessions refused: an address's handle is one of this node's addresses but the address is not.") \
 	X(sync_refused_bad,   "sync_refused_bad",       "sync_refused_bad",      "Sync: records refused as malformed.")
 
 struct dp_lcore_stats {

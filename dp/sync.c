@@ -69,6 +69,10 @@ static void fill_sess(struct dp_lcore *lc, const struct dp_sess *s, uint8_t kind
 	r->s.isn = x->isn;
 	r->s.sflags = s->flags & (DP_SESS_F_ONEWAY | DP_SESS_F_XLATE);
 	r->tcpwin = s->proto == DP_IPPROTO_TCP ? dp_tcpwin_scales(x->td) : 0;
+	if (unlikely(s->flags & DP_SESS_F_V6)) {
+		r->flags |= DP_SYNC_R_V6;
+		r->a6 = *dp_sess6(&lc->sess, s);
+	}
 }
 
 static void emit(struct dp_lcore *lc, struct dp_sess *s, uint8_t kind)
@@ -80,13 +84,10 @@ static void emit(struct dp_lcore *lc, struct dp_sess *s, uint8_t kind)
 	s->lease = lc->now_ms;
 }
 
-/* IPv6 sessions are not synced yet (their record has no IPv6 form):
- * left out of every record, count and digest, so that the peers'
- * anti-entropy, which compares those, sees nothing missing. */
+/* Sessions of both families alike: an IPv6 one's record carries its v6
+ * half besides (fill_sess), its identity is its handles'. */
 void dp_sync_made(struct dp_lcore *lc, struct dp_sess *s)
 {
-	if (s->flags & DP_SESS_F_V6)
-		return;
 	lc->sync.own_count++;
 	lc->sync.own_hash += sess_ident(s);
 	s->lease = lc->now_ms;
@@ -96,14 +97,12 @@ void dp_sync_made(struct dp_lcore *lc, struct dp_sess *s)
 
 void dp_sync_changed(struct dp_lcore *lc, struct dp_sess *s)
 {
-	if (s->flags & DP_SESS_F_V6)
-		return;
 	emit(lc, s, DP_SYNC_UPSERT);
 }
 
 void dp_sync_note(struct dp_lcore *lc, struct dp_sess *s)
 {
-	if (lc->snap->sync_on && !(s->flags & (DP_SESS_F_FOREIGN | DP_SESS_F_V6)))
+	if (lc->snap->sync_on && !(s->flags & DP_SESS_F_FOREIGN))
 		emit(lc, s, DP_SYNC_UPSERT);
 }
 
@@ -132,8 +131,6 @@ void dp_sync_gone(struct dp_lcore *lc, struct dp_sess *s)
 		slice_add(lc, s, -1);
 		return;
 	}
-	if (s->flags & DP_SESS_F_V6)
-		return;
 	lc->sync.own_count--;
 	lc->sync.own_hash -= sess_ident(s);
 	if (unlikely(lc->snap->sync_on)) {
@@ -163,6 +160,81 @@ void dp_sync_template(struct dp_lcore *lc, const struct dp_persist_ent *t)
 
 /* ---- installing what the peers own ---- */
 
+/* A record's session by its forward tuple (client → VIP), of the record's
+ * family: a v6 record's addresses decide, not only its handles. */
+static struct dp_sess *find_in(const struct dp_lcore *lc, const struct dp_sync_rec *r,
+			       unsigned *dir)
+{
+	const uint8_t *a6 = (r->flags & DP_SYNC_R_V6) ? r->a6.c : NULL;
+
+	return dp_sess_lookup6(&lc->sess, r->s.cip, r->s.vip, r->s.cport, r->s.vport, r->proto, a6,
+			       dir);
+}
+
+/* ... by its reverse tuple (server → local IP), IPv4 for NAT64. */
+static struct dp_sess *find_out(const struct dp_lcore *lc, const struct dp_sync_rec *r,
+				unsigned *dir)
+{
+	const uint8_t *a6 = (r->flags & DP_SYNC_R_V6) && !dp_ip6_mapped(r->a6.r) ? r->a6.r : NULL;
+
+	return dp_sess_lookup6(&lc->sess, r->s.rip, r->s.lip, r->s.rport, r->s.lport, r->proto, a6,
+			       dir);
+}
+
+/* Has s (found by the record's forward tuple, so of its family) the
+ * record's reverse tuple? */
+static bool same_out(const struct dp_lcore *lc, const struct dp_sess *s,
+		     const struct dp_sync_rec *r)
+{
+	if (s->lip != r->s.lip || s->lport != r->s.lport || s->rip != r->s.rip ||
+	    s->rport != r->s.rport)
+		return false;
+	return !(s->flags & DP_SESS_F_V6) || !memcmp(dp_sess6(&lc->sess, s)->r, r->a6.r, 32);
+}
+
+/* A v6 address whose handle is one of ours but which is not that address
+ * of ours: a session on it would sit on our address's keys (its local
+ * ports, guards, replies). */
+static bool handle_taken(const struct dp_snap *sn, uint32_t h, const uint8_t a[16])
+{
+	uint32_t v = dp_snap_addr(sn, h);
+
+	return v && dp_snap_addr6(sn, a) != v;
+}
+
+static bool collides(const struct dp_lcore *lc, const struct dp_sync_rec *r)
+{
+	const struct dp_sess6 *a = &r->a6;
+
+	if (!(r->flags & DP_SYNC_R_V6))
+		return false;
+	if (handle_taken(lc->snap, r->s.cip, a->c) || handle_taken(lc->snap, r->s.vip, a->v))
+		return true;
+	return !dp_ip6_mapped(a->r) &&
+	       (handle_taken(lc->snap, r->s.rip, a->r) || handle_taken(lc->snap, r->s.lip, a->l));
+}
+
+/* The server at the record's rip:rport: a v6 service's by its address. */
+static int find_server(const struct dp_service *svc, const struct dp_sync_rec *r)
+{
+	if (!svc->rs_v6)
+		return dp_snap_find_server(svc, r->s.rip, r->s.rport);
+	for (uint32_t k = 0; k < svc->n_servers; k++)
+		if (svc->servers[k].port == r->s.rport && !memcmp(svc->servers[k].ip6, r->a6.r, 16))
+			return (int)k;
+	return -1;
+}
+
+/* The record's family is the service's: its VIP's (the full address),
+ * and for a v6 VIP its servers' (v6, or v4 for NAT64). */
+static bool svc_family_ok(const struct dp_service *svc, const struct dp_sync_rec *r)
+{
+	if (!(r->flags & DP_SYNC_R_V6))
+		return !svc->vip_v6;
+	return svc->vip_v6 && !memcmp(svc->vip6, r->a6.v, 16) &&
+	       svc->rs_v6 == !dp_ip6_mapped(r->a6.r);
+}
+
 /* The service and server a peer's session refers to, in our snapshot. */
 static int resolve(struct dp_lcore *lc, const struct dp_sync_rec *r, uint32_t *svc_id,
 		   uint32_t *rs_id)
@@ -170,17 +242,18 @@ static int resolve(struct dp_lcore *lc, const struct dp_sync_rec *r, uint32_t *s
 	const struct dp_service *svc = dp_snap_service(lc->snap, r->proto, r->s.vip, r->s.vport);
 	int i;
 
-	if (!svc || svc->fwd != r->fwd) {
+	if (!svc || svc->fwd != r->fwd || !svc_family_ok(svc, r)) {
 		lc->stats.sync_refused_service++;
 		return -1;
 	}
-	i = dp_snap_find_server(svc, r->s.rip, r->s.rport);
+	i = find_server(svc, r);
 	*svc_id = svc->id;
 	if (i >= 0) {
 		*rs_id = svc->servers[i].id;
 		return 0;
 	}
-	if (svc->has_sorry && svc->sorry.ip == r->s.rip && svc->sorry.port == r->s.rport) {
+	if (svc->has_sorry && svc->sorry.ip == r->s.rip && svc->sorry.port == r->s.rport &&
+	    (!svc->rs_v6 || !memcmp(svc->sorry.ip6, r->a6.r, 16))) {
 		*rs_id = svc->sorry.id;
 		return 0;
 	}
@@ -221,13 +294,17 @@ static void install(struct dp_lcore *lc, const struct dp_sync_rec *r)
 		lc->stats.sync_refused_bad++;
 		return;
 	}
+	if (collides(lc, r)) {
+		lc->stats.sync_refused_collision++;
+		return;
+	}
 	/* A closing connection on a tuple of ours (a restarted node's last
 	 * life's, in its bulk): those end in the order they began, and the
 	 * cursors carry on after the newest (dp/laddr.h). */
 	if (r->proto == DP_IPPROTO_TCP && r->state >= DP_TCP_FIN_WAIT && lc->laddr.guard_ms)
 		dp_laddr_follow(&lc->laddr, r->s.lip, r->s.lport, r->s.rip, r->s.rport,
 				lc->now_ms + r->s.expire_ms + lc->laddr.guard_ms);
-	s = dp_sess_lookup(&lc->sess, r->s.cip, r->s.vip, r->s.cport, r->s.vport, r->proto, &dir);
+	s = find_in(lc, r, &dir);
 	if (s && dir == DP_DIR_IN && !(s->flags & DP_SESS_F_FOREIGN)) {
 		/* Ours too. A closed one of ours gives way to the peer's new
 		 * connection on the same client port; a live one stays. */
@@ -245,8 +322,7 @@ static void install(struct dp_lcore *lc, const struct dp_sync_rec *r)
 	if (s) {
 		struct dp_sess_x *x = dp_sess_x(&lc->sess, s);
 
-		if (s->lip != r->s.lip || s->lport != r->s.lport || s->rip != r->s.rip ||
-		    s->rport != r->s.rport) {
+		if (!same_out(lc, s, r)) {
 			/* The same client connection, another one's tuple: the
 			 * old copy is stale. */
 			dp_sess_kill(lc, s);
@@ -270,15 +346,24 @@ static void install(struct dp_lcore *lc, const struct dp_sync_rec *r)
 	}
 	if (resolve(lc, r, &svc_id, &rs_id) < 0)
 		return;
-	if (!(r->s.sflags & DP_SESS_F_ONEWAY) &&
-	    dp_sess_lookup(&lc->sess, r->s.rip, r->s.lip, r->s.rport, r->s.lport, r->proto, &dir)) {
+	if (!(r->s.sflags & DP_SESS_F_ONEWAY) && find_out(lc, r, &dir)) {
 		lc->stats.sync_conflicts++;   /* its server-side tuple is someone else's */
 		return;
 	}
-	s = dp_sess_alloc(&lc->sess);
-	if (!s) {
-		lc->stats.sync_refused_full++;
-		return;
+	if (r->flags & DP_SYNC_R_V6) {
+		/* the first cap6 slots only have a v6 half (dp/sess.h) */
+		s = dp_sess_alloc6(&lc->sess);
+		if (!s) {
+			lc->stats.sync_refused_full6++;
+			return;
+		}
+		*dp_sess6(&lc->sess, s) = r->a6;
+	} else {
+		s = dp_sess_alloc(&lc->sess);
+		if (!s) {
+			lc->stats.sync_refused_full++;
+			return;
+		}
 	}
 	s->cip = r->s.cip;
 	s->vip = r->s.vip;
@@ -318,10 +403,9 @@ static void uninstall(struct dp_lcore *lc, const struct dp_sync_rec *r)
 	struct dp_sess *s;
 	unsigned dir;
 
-	s = dp_sess_lookup(&lc->sess, r->s.cip, r->s.vip, r->s.cport, r->s.vport, r->proto, &dir);
+	s = find_in(lc, r, &dir);
 	if (!s || dir != DP_DIR_IN || !(s->flags & DP_SESS_F_FOREIGN) ||
-	    dp_sess_x(&lc->sess, s)->peer != r->peer || s->lport != r->s.lport ||
-	    s->lip != r->s.lip)
+	    dp_sess_x(&lc->sess, s)->peer != r->peer || !same_out(lc, s, r))
 		return;
 	dp_wheel_del(&lc->wheel, dp_sess_index(&lc->sess, s));
 	/* the owner guards its tuple; so do we, for the LIP's sake */
@@ -506,7 +590,8 @@ static void guard_emit(void *arg, const struct dp_lguard *g)
 	r.proto = DP_IPPROTO_TCP;
 	r.fwd = DP_FWD_FULLNAT;
 	r.lcore = (uint8_t)lc->idx;
-	r.flags = DP_SYNC_R_BULK;
+	/* a v6 local IP's guard: by handles, as dp/laddr.h keeps it */
+	r.flags = DP_SYNC_R_BULK | (dp_is_ip6_handle(g->lip) ? DP_SYNC_R_V6 : 0);
 	r.dest = y->bulk_dest;
 	r.bulk_id = y->bulk_id;
 	r.s.lip = g->lip;
@@ -546,12 +631,12 @@ static void bulk_walk(struct dp_lcore *lc)
 	for (; y->bulk_cursor < end; y->bulk_cursor++) {
 		struct dp_sess *s = &lc->sess.sess[y->bulk_cursor];
 
-		if (!(s->flags & DP_SESS_F_HASHED) || (s->flags & (DP_SESS_F_FOREIGN | DP_SESS_F_V6)))
+		if (!(s->flags & DP_SESS_F_HASHED) || (s->flags & DP_SESS_F_FOREIGN))
 			continue;
 		if (rte_ring_free_count(y->ev) < EV_RESERVE)
 			return;   /* on next loop, from here */
 		fill_sess(lc, s, DP_SYNC_UPSERT, &r);
-		r.flags = DP_SYNC_R_BULK;
+		r.flags |= DP_SYNC_R_BULK;
 		r.dest = y->bulk_dest;
 		r.bulk_id = y->bulk_id;
 		if (rte_ring_sp_enqueue_elem(y->ev, &r, sizeof(r)) != 0)

@@ -3,7 +3,11 @@
  * of it (docs/design.md "Cluster").
  *
  * Each data lcore has two single-producer single-consumer rings of fixed
- * 64-byte records (struct dp_sync_rec):
+ * 128-byte records (struct dp_sync_rec): a first cache line with the
+ * session as the tables key it (an IPv6 address as its handle,
+ * dp/addr6.h), a second with an IPv6 session's full addresses. One size
+ * for both families: a v6 session's record is never split in two ring
+ * slots that a full ring or a burst boundary could part.
  * - ev: lcore → sync thread. A record when a session is made (at the SYN,
  *   once LIP:lport and server are chosen), on each TCP state change, when
  *   it ends, as a refresh lease on the first packet after lease_ms[state]
@@ -26,6 +30,8 @@
 #define MGW_DP_SYNC_EV_H
 
 #include <stdint.h>
+
+#include "dp/sess.h"
 
 #define DP_SYNC_MAX_PEERS 16   /* peer slots (the config's sync.peers order) */
 #define DP_SYNC_NO_PEER   0xff
@@ -62,9 +68,13 @@ enum dp_sync_kind {
 #define DP_SYNC_R_ALL     0x02   /* CHECK/SWEEP: every origin lcore of the peer */
 #define DP_SYNC_R_FOREIGN 0x04   /* UPSERT (ev): the lcore holds it for another node (adopted ones are not) */
 #define DP_SYNC_R_NODE    0x08   /* ADOPT: by the peer that owned them, not by LIP */
+#define DP_SYNC_R_V6      0x10   /* UPSERT/DELETE: an IPv6 session: s's addresses are
+				  * handles, a6 the addresses (NAT64: r, l IPv4-mapped,
+				  * s.rip, s.lip the IPv4 ones); GUARD: s.lip, s.rip are
+				  * a v6 local IP's and server's handles */
 
 struct dp_sync_sess {
-	uint32_t cip, vip, lip, rip;       /* network order */
+	uint32_t cip, vip, lip, rip;       /* network order (v6: handles) */
 	uint16_t cport, vport, lport, rport;
 	uint32_t expire_ms;                /* from now */
 	int32_t seq_in, seq_out, ts_delta; /* struct dp_sess_x */
@@ -101,13 +111,17 @@ struct dp_sync_rec {
 		struct dp_sync_tmpl t;
 		struct dp_sync_mark m;
 	};
+	/* DP_SYNC_R_V6: the session's v6 half as dp/sess.h has it */
+	struct dp_sess6 a6;
 };
 
-_Static_assert(sizeof(struct dp_sync_rec) == 64, "one cache line per record");
+_Static_assert(sizeof(struct dp_sync_rec) == 128, "two cache lines: keys, then v6 addresses");
 
 /* The cluster-wide identity of a session (its two tuples and protocol),
  * summed (mod 2^64) into digests: additive, so per-lcore sums add up and an
- * ended session is taken off again. Unseeded on purpose (see above). */
+ * ended session is taken off again. Unseeded on purpose (see above). An
+ * IPv6 session's identity is that of its handles, which every node
+ * computes alike (dp/addr6.h). */
 static inline uint64_t dp_sync_ident(uint8_t proto, uint32_t cip, uint32_t vip, uint16_t cport,
 				     uint16_t vport, uint32_t lip, uint32_t rip, uint16_t lport,
 				     uint16_t rport)

@@ -15,7 +15,8 @@
  *   stopping/faulty and no longer listing it, the heir — cp_heir() over
  *   the nodes online — probes it by ARP (an answer means its node is alive
  *   and only sync is cut: split brain, counted, retried), then claims it:
- *   the data plane answers ARP for it, gratuitous ARP at 0, 0.5 and 2 s,
+ *   the data plane answers ARP for it (ND for an IPv6 one), gratuitous ARP
+ *   (IPv6: an unsolicited NA) at 0, 0.5 and 2 s,
  *   and its sessions are adopted. Given back when the owner is online
  *   again: the sessions become foreign (the owner's) and the address stays
  *   received but unanswered for a grace while the servers' ARP caches move.
@@ -35,6 +36,7 @@
 
 #include "cp/cp.h"
 #include "dp/arp.h"
+#include "dp/nd.h"
 #include "cp/heir.h"
 #include "sync/sync_int.h"
 
@@ -44,7 +46,7 @@
 #define GRACE_MS       5000   /* a handed-back address is still received this long */
 #define RELEASE_POLL_MS 20
 
-static const uint64_t garp_at_ms[] = { 0, 500, 2000 };
+static const uint64_t garp_at_ms[] = { 0, 500, 2000 };   /* announcements */
 
 static const char *const lip_state_names[] = { "idle", "probing", "held", "released" };
 
@@ -96,27 +98,51 @@ static void send_frame(struct sync *s, const struct sync_lip *l, const uint8_t *
 		fo->send_errors++;
 }
 
+static const char *lip_str(const struct sync_lip *l, char buf[INET6_ADDRSTRLEN])
+{
+	return l->v6 ? cp_ipv6_str(l->ip6, buf) : cp_ipv4_str(ntohl(l->ip), buf);
+}
+
+/* Is the address in use? ARP, or for IPv6 an NS from the port's own
+ * address (none: not asked). The NAs that would answer it are not read
+ * (the socket is ARP's): an IPv6 address is claimed on the ARP-free
+ * timeout alone, and split brain is seen by the IPv4 addresses only. */
 static void probe(struct sync *s, struct sync_lip *l)
 {
-	uint8_t f[DP_ARP_FRAME_LEN];
+	uint8_t f[DP_ND_FRAME_LEN > DP_ARP_FRAME_LEN ? DP_ND_FRAME_LEN : DP_ARP_FRAME_LEN];
 
 	if (l->port < 0)
 		return;
-	dp_arp_build_request(f, s->fo.mac[l->port], htonl(s->fo.port_ip[l->port]), l->ip);
-	send_frame(s, l, f, sizeof(f));
+	if (l->v6) {
+		if (!s->fo.has_ip6[l->port])
+			return;
+		send_frame(s, l, f, dp_nd_build_solicit(f, s->fo.mac[l->port],
+							s->fo.port_ip6[l->port], l->ip6));
+	} else {
+		dp_arp_build_request(f, s->fo.mac[l->port], htonl(s->fo.port_ip[l->port]), l->ip);
+		send_frame(s, l, f, DP_ARP_FRAME_LEN);
+	}
 	s->fo.probes++;
 }
 
-static void garp(struct sync *s, struct sync_lip *l)
+/* The address is here now: gratuitous ARP (request and reply), or for
+ * IPv6 an unsolicited NA (RFC 4861 7.2.6: to all nodes, Override, our
+ * link-layer address), so the neighbours' caches move at once. */
+static void announce(struct sync *s, struct sync_lip *l)
 {
-	uint8_t f[DP_ARP_FRAME_LEN];
+	uint8_t f[DP_ND_FRAME_LEN > DP_ARP_FRAME_LEN ? DP_ND_FRAME_LEN : DP_ARP_FRAME_LEN];
 
 	if (l->port < 0)
 		return;
+	if (l->v6) {
+		send_frame(s, l, f, dp_nd_build_announce(f, s->fo.mac[l->port], l->ip6));
+		s->fo.nas++;
+		return;
+	}
 	dp_arp_build_gratuitous(f, s->fo.mac[l->port], l->ip, DP_ARP_REQUEST);
-	send_frame(s, l, f, sizeof(f));
+	send_frame(s, l, f, DP_ARP_FRAME_LEN);
 	dp_arp_build_gratuitous(f, s->fo.mac[l->port], l->ip, DP_ARP_REPLY);
-	send_frame(s, l, f, sizeof(f));
+	send_frame(s, l, f, DP_ARP_FRAME_LEN);
 	s->fo.garps++;
 }
 
@@ -150,20 +176,20 @@ static const char *owner_name(const struct sync *s, const struct sync_lip *l, ch
 
 static void claim(struct sync *s, struct sync_lip *l, uint64_t now)
 {
-	char ip[16], who[40];
+	char ip[INET6_ADDRSTRLEN], who[40];
 
 	set_state(s, l, SYNC_LIP_HELD, now);
 	l->garps = 0;
 	l->held_since_ms = now;
 	s->fo.claims++;
 	walk(s, DP_SYNC_ADOPT, 0, l->owner_slot, l->ip);
-	SYNC_LOG(NOTICE, "event: holding local IP %s of %s%s", cp_ipv4_str(ntohl(l->ip), ip),
+	SYNC_LOG(NOTICE, "event: holding local IP %s of %s%s", lip_str(l, ip),
 		 owner_name(s, l, who, sizeof(who)), l->owner_slot < 0 ? "" : " (inherited)");
 }
 
 static void release(struct sync *s, struct sync_lip *l, uint64_t now, const char *why)
 {
-	char ip[16], who[40];
+	char ip[INET6_ADDRSTRLEN], who[40];
 
 	set_state(s, l, SYNC_LIP_RELEASED, now);
 	s->fo.releases++;
@@ -171,7 +197,7 @@ static void release(struct sync *s, struct sync_lip *l, uint64_t now, const char
 		walk(s, DP_SYNC_HANDBACK, 0, l->owner_slot, l->ip);
 		s->fo.handbacks++;
 	}
-	SYNC_LOG(NOTICE, "event: local IP %s of %s let go: %s", cp_ipv4_str(ntohl(l->ip), ip),
+	SYNC_LOG(NOTICE, "event: local IP %s of %s let go: %s", lip_str(l, ip),
 		 owner_name(s, l, who, sizeof(who)), why);
 }
 
@@ -197,7 +223,7 @@ static void rx_arp(struct sync *s, uint64_t now)
 				struct sync_lip *l = &fo->lip[i];
 				char ip[16], mac[18];
 
-				if (l->ip != a.spa || l->state != SYNC_LIP_PROBING)
+				if (l->v6 || l->ip != a.spa || l->state != SYNC_LIP_PROBING)
 					continue;
 				snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", a.sha[0],
 					 a.sha[1], a.sha[2], a.sha[3], a.sha[4], a.sha[5]);
@@ -336,7 +362,7 @@ void sync_fo_tick(struct sync *s, uint64_t now)
 			tick_peer(s, l, now);
 		if (l->state == SYNC_LIP_HELD && l->garps < sizeof(garp_at_ms) / sizeof(garp_at_ms[0]) &&
 		    now - l->held_since_ms >= garp_at_ms[l->garps]) {
-			garp(s, l);
+			announce(s, l);
 			l->garps++;
 		}
 	}
@@ -351,7 +377,10 @@ unsigned sync_fo_list(struct sync *s, struct cp_lip_hold *out, unsigned max)
 		const struct sync_lip *l = &s->fo.lip[i];
 
 		if (l->state == SYNC_LIP_HELD || l->state == SYNC_LIP_RELEASED) {
-			out[n].ip = ntohl(l->ip);
+			memset(&out[n], 0, sizeof(out[n]));   /* compared whole (cp_lips_set) */
+			out[n].ip = l->v6 ? 0 : ntohl(l->ip);
+			out[n].v6 = l->v6;
+			memcpy(out[n].ip6, l->ip6, 16);
 			out[n].arp = l->state == SYNC_LIP_HELD;
 			n++;
 		}
@@ -370,6 +399,8 @@ unsigned sync_fo_holds(const struct sync *s, struct sync_liphold *out, unsigned 
 		if (l->state != SYNC_LIP_HELD)
 			continue;
 		out[n].ip = l->ip;
+		out[n].v6 = l->v6;
+		memcpy(out[n].ip6, l->ip6, 16);
 		out[n].owner = l->owner;
 		out[n].holder = s->node_id;
 		n++;
@@ -451,7 +482,7 @@ json_t *sync_fo_json(const struct sync *s)
 		const struct sync_lip *l = &s->fo.lip[i];
 		const char *holder = NULL;
 		uint32_t holder_id = 0;
-		char ip[16];
+		char ip[INET6_ADDRSTRLEN];
 
 		if (l->state == SYNC_LIP_HELD) {
 			holder_id = s->node_id;
@@ -463,13 +494,14 @@ json_t *sync_fo_json(const struct sync *s)
 		holder = holder_id == s->node_id ? "this node" : holder_id ? "peer" : "none";
 		json_array_append_new(
 			a, json_pack("{s:s, s:i, s:i, s:s, s:s, s:b, s:I}", "ip",
-				     cp_ipv4_str(ntohl(l->ip), ip), "owner", (json_int_t)l->owner,
+				     lip_str(l, ip), "owner", (json_int_t)l->owner,
 				     "holder", (json_int_t)holder_id, "held_by", holder, "state",
 				     lip_state_names[l->state], "inherited",
 				     l->state == SYNC_LIP_HELD && l->owner_slot >= 0, "since_ms",
 				     (json_int_t)(sync_now_ms() - l->since_ms)));
 	}
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "localips", a, "claims",
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "localips", a,
+			 "unsolicited_nas", (json_int_t)s->fo.nas, "claims",
 			 (json_int_t)s->fo.claims, "releases", (json_int_t)s->fo.releases,
 			 "handbacks", (json_int_t)s->fo.handbacks, "probes", (json_int_t)s->fo.probes,
 			 "probes_answered", (json_int_t)s->fo.probe_answers, "gratuitous_arps",
@@ -504,6 +536,8 @@ static int open_arp(struct sync *s, const struct cp_config *c, int port)
 		return rc;
 	memcpy(fo->mac[port], pi.mac, 6);
 	fo->port_ip[port] = c->ports[port].ip;
+	fo->has_ip6[port] = c->ports[port].plen6 != 0;
+	memcpy(fo->port_ip6[port], c->ports[port].ip6, 16);
 	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
 	if (fd < 0)
 		return -errno;
@@ -521,8 +555,18 @@ static int open_arp(struct sync *s, const struct cp_config *c, int port)
 	return 0;
 }
 
-static int add_lip(struct sync *s, const struct cp_config *c, uint32_t ip_host, uint32_t owner,
-		   int slot, int sync_port)
+/* The port whose IPv6 subnet holds a, else fallback. */
+static int port_of6(const struct cp_config *c, const uint8_t a[16], int fallback)
+{
+	for (unsigned i = 0; i < c->n_ports; i++)
+		if (c->ports[i].plen6 && dp_ip6_in_prefix(a, c->ports[i].ip6, c->ports[i].plen6))
+			return (int)i;
+	return fallback;
+}
+
+/* An IPv4 local IP (ip_host), or an IPv6 one (ip6 not NULL). */
+static int add_lip(struct sync *s, const struct cp_config *c, uint32_t ip_host,
+		   const uint8_t *ip6, uint32_t owner, int slot, int sync_port)
 {
 	struct sync_lip *l;
 	int rc;
@@ -531,10 +575,13 @@ static int add_lip(struct sync *s, const struct cp_config *c, uint32_t ip_host, 
 		return -E2BIG;
 	l = &s->fo.lip[s->fo.n++];
 	memset(l, 0, sizeof(*l));
-	l->ip = htonl(ip_host);
+	l->ip = ip6 ? dp_ip6_handle(ip6) : htonl(ip_host);
+	l->v6 = ip6 != NULL;
+	if (ip6)
+		memcpy(l->ip6, ip6, 16);
 	l->owner = owner;
 	l->owner_slot = slot;
-	l->port = port_of(c, ip_host, sync_port);
+	l->port = ip6 ? port_of6(c, ip6, sync_port) : port_of(c, ip_host, sync_port);
 	rc = open_arp(s, c, l->port);
 	if (rc < 0)
 		l->port = -1;
@@ -546,14 +593,26 @@ int sync_fo_init(struct sync *s, const struct cp_config *c, int sync_port)
 	int rc;
 
 	for (unsigned i = 0; i < c->n_lips; i++) {
-		rc = add_lip(s, c, c->lips[i], s->node_id, -1, sync_port);
+		rc = add_lip(s, c, c->lips[i], NULL, s->node_id, -1, sync_port);
+		if (rc < 0)
+			return rc;
+	}
+	for (unsigned i = 0; i < c->n_lips6; i++) {
+		rc = add_lip(s, c, 0, c->lips6[i], s->node_id, -1, sync_port);
 		if (rc < 0)
 			return rc;
 	}
 	for (unsigned k = 0; k < c->sync.n_peers; k++)
 		for (unsigned i = 0; i < c->sync.peers[k].n_lips; i++) {
-			rc = add_lip(s, c, c->sync.peers[k].lips[i], c->sync.peers[k].id, (int)k,
-				     sync_port);
+			rc = add_lip(s, c, c->sync.peers[k].lips[i], NULL, c->sync.peers[k].id,
+				     (int)k, sync_port);
+			if (rc < 0)
+				return rc;
+		}
+	for (unsigned k = 0; k < c->sync.n_peers; k++)
+		for (unsigned i = 0; i < c->sync.peers[k].n_lips6; i++) {
+			rc = add_lip(s, c, 0, c->sync.peers[k].lips6[i], c->sync.peers[k].id,
+				     (int)k, sync_port);
 			if (rc < 0)
 				return rc;
 		}

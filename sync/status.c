@@ -25,9 +25,11 @@ static json_t *peer_json(const struct sync *s, const struct sync_peer *p, uint64
 	json_t *o, *lips = json_array();
 
 	for (unsigned i = 0; i < p->n_lips; i++) {
-		char b[16];
+		char b[INET6_ADDRSTRLEN];
 
-		json_array_append_new(lips, json_string(cp_ipv4_str(ntohl(p->lips[i]), b)));
+		json_array_append_new(lips, json_string(dp_is_ip6_handle(p->lips[i])
+							? cp_ipv6_str(p->lips6[i], b)
+							: cp_ipv4_str(ntohl(p->lips[i]), b)));
 	}
 	snprintf(dg, sizeof(dg), "%016llx", (unsigned long long)p->config_digest);
 	o = json_pack("{s:I, s:s, s:s, s:I, s:s, s:o, s:b, s:s, s:o}",

@@ -340,6 +340,11 @@ static int setup_peers(struct sync *s, const struct cp_config *cfg)
 		p->n_lips = pc->n_lips;
 		for (unsigned k = 0; k < pc->n_lips; k++)
 			p->lips[k] = htonl(pc->lips[k]);
+		/* its IPv6 ones by their handles, as its FULLNAT records key them */
+		for (unsigned k = 0; k < pc->n_lips6 && p->n_lips < CP_MAX_LIPS; k++) {
+			memcpy(p->lips6[p->n_lips], pc->lips6[k], 16);
+			p->lips[p->n_lips++] = dp_ip6_handle(pc->lips6[k]);
+		}
 		snprintf(p->name, sizeof(p->name), "peer %u (%s)", p->id, cp_ipv4_str(p->ip, ip));
 		p->last_bulk_result = "none";
 		if ((rc = sync_tx_init(&p->tx, SYNC_TX_SLOTS)) < 0 ||

@@ -74,7 +74,8 @@ struct sync_peer {
 	uint32_t id;
 	uint32_t ip;              /* host order */
 	unsigned n_lips;
-	uint32_t lips[CP_MAX_LIPS];   /* network order */
+	uint32_t lips[CP_MAX_LIPS];   /* network order; an IPv6 one's handle (dp/addr6.h) */
+	uint8_t lips6[CP_MAX_LIPS][16];   /* lips[i] a handle: its address */
 	char name[32];            /* "peer 2 (10.1.0.3)" */
 
 	int state;                /* enum sync_peer_state */
@@ -126,7 +127,10 @@ enum sync_lip_state { SYNC_LIP_IDLE = 0, SYNC_LIP_PROBING, SYNC_LIP_HELD, SYNC_L
 #define SYNC_LIP_MAX CP_MAX_LIP_HOLDS
 
 struct sync_lip {
-	uint32_t ip;              /* network order */
+	uint32_t ip;              /* network order; IPv6: ip6's handle (dp/addr6.h), the key
+				   * the data plane and the peers' lists know it by */
+	bool v6;
+	uint8_t ip6[16];
 	uint32_t owner;           /* node id whose local IP it is */
 	int owner_slot;           /* its peer slot; -1: this node */
 	int port;                 /* port index its ARP goes through; -1: none */
@@ -135,7 +139,8 @@ struct sync_lip {
 	uint64_t since_ms;        /* in this state since */
 	uint64_t held_since_ms;
 	uint64_t retry_ms;        /* no probe before (after an answered one) */
-	unsigned garps;           /* gratuitous ARPs sent since it was claimed */
+	unsigned garps;           /* announcements (gratuitous ARP; IPv6: unsolicited NA)
+				   * sent since it was claimed */
 };
 
 struct sync_fo {
@@ -144,12 +149,14 @@ struct sync_fo {
 	int arp_fd[CP_MAX_PORTS];
 	uint8_t mac[CP_MAX_PORTS][6];
 	uint32_t port_ip[CP_MAX_PORTS];   /* host order */
+	bool has_ip6[CP_MAX_PORTS];
+	uint8_t port_ip6[CP_MAX_PORTS][16];
 	bool dirty;               /* the list the data plane has is out of date */
 	bool releasing;           /* stopping: let every address go */
 	bool joined;              /* every peer's table is here: take the own addresses */
 	uint64_t joined_ms;
 	bool node_adopted[CP_SYNC_MAX_PEERS];
-	uint64_t claims, releases, handbacks, probes, probe_answers, garps, send_errors;
+	uint64_t claims, releases, handbacks, probes, probe_answers, garps, nas, send_errors;
 	uint64_t adopted, handed_back;
 };
 

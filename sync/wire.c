@@ -137,9 +137,9 @@ static void arena_free(void *data, void *p)
 
 /* ---- items ---- */
 
-static ProtobufCBinaryData addr_bytes(const uint32_t *ip_net)
+static ProtobufCBinaryData addr_bytes(const void *a, size_t len)
 {
-	ProtobufCBinaryData b = { 4, (uint8_t *)(uintptr_t)ip_net };
+	ProtobufCBinaryData b = { len, (uint8_t *)(uintptr_t)a };
 
 	return b;
 }
@@ -147,8 +147,76 @@ static ProtobufCBinaryData addr_bytes(const uint32_t *ip_net)
 static bool addr_of(ProtobufCBinaryData b, uint32_t *ip_net)
 {
 	if (b.len != 4)
-		return false;   /* IPv6 (16 bytes) is not carried yet: refused whole */
+		return false;
 	memcpy(ip_net, b.data, 4);
+	return true;
+}
+
+/* An IPv6 address of a session and its handle; never IPv4-mapped (that
+ * form is NAT64's IPv4 side in the data plane, carried as 4 bytes). */
+static bool addr6_of(ProtobufCBinaryData b, uint8_t a[16], uint32_t *handle)
+{
+	if (b.len != 16 || dp_ip6_mapped(b.data))
+		return false;
+	memcpy(a, b.data, 16);
+	*handle = dp_ip6_handle(a);
+	return true;
+}
+
+/* A session's IPv4 address: not in 0.0.0.0/8, where v6 handles are. */
+static bool addr4_of(ProtobufCBinaryData b, uint32_t *ip_net)
+{
+	return addr_of(b, ip_net) && !dp_is_ip6_handle(*ip_net);
+}
+
+/* A session's addresses on the wire, by family: IPv4, four of 4 bytes;
+ * IPv6, four of 16; NAT64, client and VIP of 16, local IP and server of 4
+ * (the lengths say which; sync.proto). */
+static void sess_addrs_pb(const struct dp_sync_rec *r, Mgw__Sync__Session *s)
+{
+	const struct dp_sess6 *a = &r->a6;
+
+	if (!(r->flags & DP_SYNC_R_V6)) {
+		s->cip = addr_bytes(&r->s.cip, 4);
+		s->vip = addr_bytes(&r->s.vip, 4);
+		s->lip = addr_bytes(&r->s.lip, 4);
+		s->rip = addr_bytes(&r->s.rip, 4);
+		return;
+	}
+	s->cip = addr_bytes(a->c, 16);
+	s->vip = addr_bytes(a->v, 16);
+	if (dp_ip6_mapped(a->r)) {
+		s->lip = addr_bytes(&r->s.lip, 4);
+		s->rip = addr_bytes(&r->s.rip, 4);
+	} else {
+		s->lip = addr_bytes(a->l, 16);
+		s->rip = addr_bytes(a->r, 16);
+	}
+}
+
+/* The other way; false for any other set of lengths, an IPv4-mapped
+ * 16-byte address, an IPv4 one in 0.0.0.0/8, or NAT64 other than FULLNAT.
+ * The handles are the receiver's own computation. */
+static bool sess_addrs_from(const Mgw__Sync__Session *s, struct dp_sync_rec *r)
+{
+	struct dp_sess6 *a = &r->a6;
+	size_t fwd = s->cip.len, rev = s->lip.len;
+
+	if (s->vip.len != fwd || s->rip.len != rev)
+		return false;
+	if (fwd == 4)
+		return rev == 4 && addr4_of(s->cip, &r->s.cip) && addr4_of(s->vip, &r->s.vip) &&
+		       addr4_of(s->lip, &r->s.lip) && addr4_of(s->rip, &r->s.rip);
+	if (fwd != 16 || !addr6_of(s->cip, a->c, &r->s.cip) || !addr6_of(s->vip, a->v, &r->s.vip))
+		return false;
+	r->flags |= DP_SYNC_R_V6;
+	if (rev == 16)
+		return addr6_of(s->lip, a->l, &r->s.lip) && addr6_of(s->rip, a->r, &r->s.rip);
+	if (rev != 4 || s->fwd != DP_FWD_FULLNAT || !addr4_of(s->lip, &r->s.lip) ||
+	    !addr4_of(s->rip, &r->s.rip))
+		return false;
+	dp_ip6_map4(a->l, r->s.lip);
+	dp_ip6_map4(a->r, r->s.rip);
 	return true;
 }
 
@@ -187,10 +255,7 @@ static void to_pb(const struct sync_item *it, struct pb_item *pb)
 		pb->s.proto = r->proto;
 		pb->s.state = r->state;
 		pb->s.fwd = r->fwd;
-		pb->s.cip = addr_bytes(&r->s.cip);
-		pb->s.vip = addr_bytes(&r->s.vip);
-		pb->s.lip = addr_bytes(&r->s.lip);
-		pb->s.rip = addr_bytes(&r->s.rip);
+		sess_addrs_pb(r, &pb->s);
 		pb->s.cport = __builtin_bswap16(r->s.cport);
 		pb->s.vport = __builtin_bswap16(r->s.vport);
 		pb->s.lport = __builtin_bswap16(r->s.lport);
@@ -211,9 +276,9 @@ static void to_pb(const struct sync_item *it, struct pb_item *pb)
 		break;
 	case SYNC_ITEM_TEMPLATE:
 		mgw__sync__template__init(&pb->t);
-		pb->t.cip = addr_bytes(&r->t.cip);
-		pb->t.vip = addr_bytes(&r->t.vip);
-		pb->t.rip = addr_bytes(&r->t.rip);
+		pb->t.cip = addr_bytes(&r->t.cip, 4);
+		pb->t.vip = addr_bytes(&r->t.vip, 4);
+		pb->t.rip = addr_bytes(&r->t.rip, 4);
 		pb->t.vport = __builtin_bswap16(r->t.vport);
 		pb->t.rport = __builtin_bswap16(r->t.rport);
 		pb->t.expire_ms = r->t.expire_ms;
@@ -227,8 +292,9 @@ static void to_pb(const struct sync_item *it, struct pb_item *pb)
 		break;
 	case SYNC_ITEM_GUARD:
 		mgw__sync__guard__init(&pb->g);
-		pb->g.lip = addr_bytes(&r->s.lip);
-		pb->g.rip = addr_bytes(&r->s.rip);
+		pb->g.lip = addr_bytes(&r->s.lip, 4);
+		pb->g.rip = addr_bytes(&r->s.rip, 4);
+		pb->g.v6 = !!(r->flags & DP_SYNC_R_V6);
 		pb->g.lport = __builtin_bswap16(r->s.lport);
 		pb->g.rport = __builtin_bswap16(r->s.rport);
 		pb->g.left_ms = r->s.expire_ms;
@@ -332,8 +398,8 @@ static int session_from(const Mgw__Sync__Session *s, struct sync_item *it)
 	    s->xflags > 65535 || (s->flags & ~(uint32_t)(0x08 | 0x20)) || s->owner > 255 ||
 	    (s->tcpwin & ~(uint32_t)0x8f8f))
 		return REFUSE(LIMIT);
-	if (!addr_of(s->cip, &r->s.cip) || !addr_of(s->vip, &r->s.vip) ||
-	    !addr_of(s->lip, &r->s.lip) || !addr_of(s->rip, &r->s.rip))
+	r->flags = s->bulk_id ? DP_SYNC_R_BULK : 0;
+	if (!sess_addrs_from(s, r))
 		return REFUSE(LIMIT);
 	r->kind = s->deleted ? DP_SYNC_DELETE : DP_SYNC_UPSERT;
 	r->proto = (uint8_t)s->proto;
@@ -341,7 +407,6 @@ static int session_from(const Mgw__Sync__Session *s, struct sync_item *it)
 	r->fwd = (uint8_t)s->fwd;
 	r->lcore = (uint8_t)s->lcore;
 	r->bulk_id = (uint16_t)s->bulk_id;
-	r->flags = s->bulk_id ? DP_SYNC_R_BULK : 0;
 	r->owner = s->owner;
 	r->s.cport = __builtin_bswap16((uint16_t)s->cport);
 	r->s.vport = __builtin_bswap16((uint16_t)s->vport);
@@ -379,6 +444,7 @@ static int template_from(const Mgw__Sync__Template *t, struct sync_item *it)
 static int guard_from(const Mgw__Sync__Guard *g, struct sync_item *it)
 {
 	struct dp_sync_rec *r = &it->rec;
+	int h6;
 
 	memset(it, 0, sizeof(*it));
 	it->kind = SYNC_ITEM_GUARD;
@@ -388,6 +454,13 @@ static int guard_from(const Mgw__Sync__Guard *g, struct sync_item *it)
 	if (!port_ok(g->lport) || !port_ok(g->rport) || g->left_ms > 3600000u ||
 	    !addr_of(g->lip, &r->s.lip) || !addr_of(g->rip, &r->s.rip))
 		return REFUSE(LIMIT);
+	/* A v6 local IP's guard is kept by handles (dp/laddr.h), its
+	 * server's too: both are, or neither. (A node before v6 said so by
+	 * the handles alone.) */
+	h6 = dp_is_ip6_handle(r->s.lip);
+	if (h6 != dp_is_ip6_handle(r->s.rip) || (g->v6 && !h6))
+		return REFUSE(LIMIT);
+	r->flags = h6 ? DP_SYNC_R_V6 : 0;
 	r->s.lport = __builtin_bswap16((uint16_t)g->lport);
 	r->s.rport = __builtin_bswap16((uint16_t)g->rport);
 	r->s.expire_ms = g->left_ms;
@@ -478,7 +551,8 @@ int sync_wire_control_encode(const struct sync_control *c, uint8_t *out, size_t 
 	}
 	for (unsigned i = 0; i < c->n_lips && i < SYNC_MAX_LIPHOLD; i++) {
 		mgw__sync__lip_hold__init(&lh[i]);
-		lh[i].ip = addr_bytes(&c->lips[i].ip);
+		lh[i].ip = c->lips[i].v6 ? addr_bytes(c->lips[i].ip6, 16)
+					 : addr_bytes(&c->lips[i].ip, 4);
 		lh[i].owner = c->lips[i].owner;
 		lh[i].holder = c->lips[i].holder;
 		lhp[m.n_lips++] = &lh[i];
@@ -530,8 +604,12 @@ int sync_wire_control_decode(struct sync_scratch *sc, const uint8_t *p, size_t l
 		c->bulk[c->n_bulk++].lcore = m->bulk_requests[i]->lcore;
 	}
 	for (size_t i = 0; i < m->n_lips; i++) {
-		if (!addr_of(m->lips[i]->ip, &c->lips[c->n_lips].ip) || m->lips[i]->owner > 255 ||
-		    m->lips[i]->holder > 255)
+		struct sync_liphold *h = &c->lips[c->n_lips];
+
+		h->v6 = m->lips[i]->ip.len == 16;
+		if (!(h->v6 ? addr6_of(m->lips[i]->ip, h->ip6, &h->ip)
+			    : addr4_of(m->lips[i]->ip, &h->ip)) ||
+		    m->lips[i]->owner > 255 || m->lips[i]->holder > 255)
 			return REFUSE(LIMIT);
 		c->lips[c->n_lips].owner = m->lips[i]->owner;
 		c->lips[c->n_lips++].holder = m->lips[i]->holder;

@@ -143,7 +143,9 @@ struct sync_bulkreq {
 };
 
 struct sync_liphold {
-	uint32_t ip;             /* network order */
+	uint32_t ip;             /* network order; IPv6: ip6's handle */
+	bool v6;
+	uint8_t ip6[16];
 	uint32_t owner, holder;  /* node ids */
 };
 

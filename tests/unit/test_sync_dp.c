@@ -28,6 +28,7 @@
 #include "cp/snap.h"
 #include "dp/csum.h"
 #include "dp/dp_int.h"
+#include "sync/wire.h"
 
 static char key_path[64];
 
@@ -64,9 +65,9 @@ static void node_up(struct node *n, unsigned id, const char *port_ip, const char
 	char name[32];
 
 	snprintf(js, sizeof(js),
-		 "{ \"node\": { \"id\": %u }, \"ports\": [ { \"name\": \"lan\", \"dev\": \"x\", \"ip\": \"%s/24\" } ],"
+		 "{ \"node\": { \"id\": %u }, \"ports\": [ { \"name\": \"lan\", \"dev\": \"x\", \"ip\": \"%s/24\", \"ip6\": \"fd00:2::%u/64\" } ],"
 		 "  \"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.1.0.1\" } ],"
-		 "  \"localips\": [ \"%s\" ], %s"
+		 "  \"localips\": [ \"%s\", \"fd00:2::%u\" ], %s"
 		 "  \"limits\": { \"sessions_per_lcore\": 1024, \"servers\": 64, \"services\": 16 },"
 		 "  \"sync\": { \"port\": \"lan\", \"key_file\": \"%s\", \"peers\": [ { \"id\": %u,"
 		 "    \"ip\": \"%s\", \"localips\": [ \"%s\" ] } ] },"
@@ -74,8 +75,12 @@ static void node_up(struct node *n, unsigned id, const char *port_ip, const char
 		 "  { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, \"scheduler\": \"rr\","
 		 "    \"servers\": [ { \"ip\": \"10.1.0.11\" }, { \"ip\": \"10.1.0.12\" } ] },"
 		 "  { \"proto\": \"udp\", \"vip\": \"10.0.0.10\", \"port\": 53, \"scheduler\": \"rr\","
+		 "    \"servers\": [ { \"ip\": \"10.1.0.11\" } ] },"
+		 "  { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, \"scheduler\": \"rr\","
+		 "    \"servers\": [ { \"ip\": \"fd00:2::11\" }, { \"ip\": \"fd00:2::12\" } ] },"
+		 "  { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 8064, \"scheduler\": \"rr\","
 		 "    \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }",
-		 id, port_ip, lip, extra, key_path, peer_id, peer_ip, peer_lip);
+		 id, port_ip, id + 1, lip, 0x100 + id, extra, key_path, peer_id, peer_ip, peer_lip);
 	j = json_loads(js, 0, &je);
 	assert_non_null(j);
 	if (cp_config_from_json(j, &n->cfg, &err) < 0)
@@ -641,6 +646,245 @@ static void test_refusals(void **state)
 	B.lc->sync.fused[0] = 0;
 }
 
+static void ip6(const char *t, uint8_t a[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, t, a), 1);
+}
+
+/* A session of A's made by hand (as dp/conn.c makes one): IPv6 FULLNAT
+ * (port 80, to fd00:2::11 through A's v6 local IP), or NAT64 (port 8064,
+ * to 10.1.0.11 through 10.1.0.100). */
+static struct dp_sess *a_sess6(bool nat64, uint16_t cport)
+{
+	const struct dp_service *svc;
+	struct dp_sess6 *a;
+	struct dp_sess *s;
+	uint8_t v[16];
+
+	ip6("fd00:1::10", v);
+	svc = dp_snap_service(A.snap, 6, dp_ip6_handle(v), htons(nat64 ? 8064 : 80));
+	assert_non_null(svc);
+	s = dp_sess_alloc6(&A.lc->sess);
+	assert_non_null(s);
+	a = dp_sess6(&A.lc->sess, s);
+	ip6("fd00:1::1", a->c);
+	memcpy(a->v, v, 16);
+	if (nat64) {
+		s->rip = ip("10.1.0.11");
+		s->lip = ip("10.1.0.100");
+		dp_ip6_map4(a->r, s->rip);
+		dp_ip6_map4(a->l, s->lip);
+	} else {
+		ip6("fd00:2::11", a->r);
+		ip6("fd00:2::257", a->l);   /* A's (0x100 + its id, in decimal) */
+		s->rip = dp_ip6_handle(a->r);
+		s->lip = dp_ip6_handle(a->l);
+	}
+	s->cip = dp_ip6_handle(a->c);
+	s->vip = dp_ip6_handle(a->v);
+	s->cport = htons(cport);
+	s->vport = htons(nat64 ? 8064 : 80);
+	s->rport = svc->servers[0].port;
+	s->lport = htons(cport + 1);
+	s->proto = DP_IPPROTO_TCP;
+	s->state = DP_TCP_ESTABLISHED;
+	s->fwd = DP_FWD_FULLNAT;
+	s->svc_id = svc->id;
+	s->rs_id = svc->servers[0].id;
+	s->flags |= DP_SESS_F_XLATE;
+	dp_sess_x(&A.lc->sess, s)->seq_in = 12345;
+	dp_sess_x(&A.lc->sess, s)->isn = 777;
+	assert_int_equal(dp_sess_insert(&A.lc->sess, s), 0);
+	dp_wheel_add(&A.lc->wheel, dp_sess_index(&A.lc->sess, s), A.lc->now_ms + 60000);
+	dp_sync_made(A.lc, s);
+	return s;
+}
+
+/* B's copy of A's session s, found in both directions by its addresses
+ * (the reverse tuple by IPv4 for NAT64), never by the handles alone. */
+static struct dp_sess *b_copy(const struct dp_sess *as)
+{
+	const struct dp_sess6 *a = dp_sess6(&A.lc->sess, as);
+	bool nat64 = dp_ip6_mapped(a->r);
+	struct dp_sess *s, *o;
+	unsigned dir;
+
+	s = dp_sess_lookup6(&B.lc->sess, as->cip, as->vip, as->cport, as->vport, 6, a->c, &dir);
+	if (!s)
+		return NULL;
+	assert_int_equal(dir, DP_DIR_IN);
+	assert_true(s->flags & DP_SESS_F_V6);
+	assert_true(s->flags & DP_SESS_F_FOREIGN);
+	assert_memory_equal(dp_sess6(&B.lc->sess, s), a, sizeof(*a));
+	o = dp_sess_lookup6(&B.lc->sess, as->rip, as->lip, as->rport, as->lport, 6,
+			    nat64 ? NULL : a->r, &dir);
+	assert_ptr_equal(o, s);
+	assert_int_equal(dir, DP_DIR_OUT);
+	/* the handles alone (an IPv4 packet of those values) find nothing */
+	assert_null(dp_sess_lookup(&B.lc->sess, as->cip, as->vip, as->cport, as->vport, 6, &dir));
+	return s;
+}
+
+/* Through the wire and back, as the sync thread would (the handles are
+ * the receiver's computation). */
+static void via_wire(struct dp_sync_rec *r)
+{
+	struct sync_scratch *sc = sync_scratch_create();
+	struct sync_item it, out[1];
+	uint8_t pl[SYNC_MAX_PAYLOAD];
+	size_t len;
+
+	memset(&it, 0, sizeof(it));
+	it.kind = SYNC_ITEM_SESSION;
+	it.rec = *r;
+	assert_int_equal(sync_wire_batch_encode(sc, &it, 1, pl, sizeof(pl), &len), 1);
+	assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 1), 1);
+	*r = out[0].rec;
+	sync_scratch_free(sc);
+}
+
+static void test_v6_install(void **state)
+{
+	struct dp_sess *a6 = a_sess6(false, 41000), *a64 = a_sess6(true, 42000), *b6, *b64;
+	struct dp_sync_rec r[4];
+	unsigned dir;
+
+	(void)state;
+	assert_int_equal(A.lc->sync.own_count, 2);
+	assert_int_equal(dp_sync_poll(A.dp, 0, r, 4), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(r[i].kind, DP_SYNC_UPSERT);
+		assert_true(r[i].flags & DP_SYNC_R_V6);
+		assert_int_equal(r[i].s.seq_in, 12345);
+		assert_int_equal(r[i].s.isn, 777);
+		assert_int_equal(r[i].s.sflags, DP_SESS_F_XLATE);
+		via_wire(&r[i]);
+		r[i].peer = 0;
+		assert_int_equal(dp_sync_push(B.dp, 0, &r[i], 1), 1);
+	}
+	assert_memory_equal(&r[0].a6, dp_sess6(&A.lc->sess, a6), sizeof(r[0].a6));
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_installed, 2);
+	b6 = b_copy(a6);
+	b64 = b_copy(a64);
+	assert_non_null(b6);
+	assert_non_null(b64);
+	assert_int_equal(dp_sess_x(&B.lc->sess, b6)->seq_in, 12345);
+	assert_true(b6->flags & DP_SESS_F_XLATE);
+	/* what B holds of A is what A owns: the anti-entropy agrees */
+	assert_int_equal(B.lc->sync.fcount[0][0], 2);
+	assert_true(B.lc->sync.fhash[0][0] == A.lc->sync.own_hash);
+	/* the same again updates; a bulk walk sends both */
+	dp_sync_push(B.dp, 0, &r[0], 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_updated, 1);
+	{
+		struct dp_sync_rec q;
+		uint64_t bc = 0, bh = 0;
+		bool ended = false;
+
+		memset(&q, 0, sizeof(q));
+		q.kind = DP_SYNC_BULK_REQ;
+		q.dest = 0;
+		q.bulk_id = 9;
+		dp_sync_push(A.dp, 0, &q, 1);
+		while (!ended) {
+			dp_sync_run(A.lc);
+			a_to_b(&bc, &bh, &ended, NULL);
+		}
+		assert_int_equal(bc, 2);
+		assert_true(bh == A.lc->sync.own_hash);
+		assert_int_equal(B.lc->stats.sync_updated, 3);
+	}
+	/* they end at A: the copies go at B */
+	dp_sess_kill(A.lc, a6);
+	dp_sess_kill(A.lc, a64);
+	a_to_b(NULL, NULL, NULL, NULL);
+	assert_int_equal(B.lc->stats.sync_deleted, 2);
+	assert_null(dp_sess_lookup6(&B.lc->sess, r[0].s.cip, r[0].s.vip, r[0].s.cport, r[0].s.vport,
+				    6, r[0].a6.c, &dir));
+	assert_int_equal(B.lc->sync.fcount[0][0], 0);
+	assert_int_equal(B.lc->sync.fhash[0][0], 0);
+}
+
+/* Another address with the handle of a (by search: one in 2^24). */
+static void handle_twin(const uint8_t a[16], uint8_t out[16])
+{
+	uint32_t want = dp_ip6_handle(a);
+
+	memcpy(out, a, 16);
+	for (uint32_t k = 1;; k++) {
+		memcpy(out + 10, &k, 4);
+		if (memcmp(out, a, 16) && dp_ip6_handle(out) == want)
+			return;
+	}
+}
+
+/* A v6 record on an address whose handle is one of B's (not the address):
+ * counted, refused, B's session untouched; a v6 record when B's v6 share
+ * is full: counted. */
+static void test_v6_refusals(void **state)
+{
+	struct dp_sess *as = a_sess6(false, 43000), *bs, *held[1024];
+	struct dp_sync_rec r, x;
+	unsigned n = 0;
+
+	(void)state;
+	assert_int_equal(dp_sync_poll(A.dp, 0, &r, 1), 1);
+	r.peer = 0;
+	dp_sync_push(B.dp, 0, &r, 1);
+	dp_sync_run(B.lc);
+	bs = b_copy(as);
+	assert_non_null(bs);
+	/* the client's address the twin of B's own v6 local IP */
+	{
+		uint8_t lip6b[16];
+
+		ip6("fd00:2::258", lip6b);
+		x = r;
+		handle_twin(lip6b, x.a6.c);
+		via_wire(&x);
+		assert_int_equal(x.s.cip, dp_ip6_handle(lip6b));
+		x.peer = 0;
+		dp_sync_push(B.dp, 0, &x, 1);
+		/* the VIP's twin: the same record otherwise */
+		x = r;
+		handle_twin(r.a6.v, x.a6.v);
+		via_wire(&x);
+		x.s.sflags = 0;
+		x.peer = 0;
+		dp_sync_push(B.dp, 0, &x, 1);
+		dp_sync_run(B.lc);
+		assert_int_equal(B.lc->stats.sync_refused_collision, 2);
+		assert_int_equal(B.lc->stats.sync_installed, 1);
+		assert_true(b_copy(as) == bs);
+		assert_true(bs->flags & DP_SESS_F_XLATE);
+	}
+	/* B's v6 share full: refused, counted, the v4 sessions unaffected */
+	while ((held[n] = dp_sess_alloc6(&B.lc->sess)))
+		n++;
+	x = r;
+	x.s.cport = htons(43002);
+	x.s.lport = htons(43003);
+	dp_sync_push(B.dp, 0, &x, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_refused_full6, 1);
+	assert_int_equal(B.lc->stats.sync_installed, 1);
+	while (n)
+		dp_sess_free(&B.lc->sess, held[--n]);
+	dp_sync_push(B.dp, 0, &x, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_installed, 2);
+	/* a v4 record of the v6 one's handles is not it, nor a v6 service's */
+	x = r;
+	x.flags &= (uint8_t)~DP_SYNC_R_V6;
+	memset(&x.a6, 0, sizeof(x.a6));
+	dp_sync_push(B.dp, 0, &x, 1);
+	dp_sync_run(B.lc);
+	assert_int_equal(B.lc->stats.sync_refused_service, 1);
+	assert_true(b_copy(as) == bs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -649,6 +893,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_interleaved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_hand_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v6_install, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_v6_refusals, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, eal_up, eal_down);

@@ -1,7 +1,8 @@
 /* Unit tests: session sync's datagrams (sync/wire.c) — every message
  * round-trips, and every truncation, oversize, bad magic/version/type,
- * wrong key, flipped bit, count bomb, out-of-range field and unknown
- * address family is refused with its reason. */
+ * wrong key, flipped bit, count bomb, out-of-range field and bad set of
+ * address lengths is refused with its reason; IPv4, IPv6 and NAT64
+ * sessions each come back whole. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -236,6 +237,177 @@ static void test_control_round_trip(void **state)
 }
 
 /* Hand-built payloads the encoder never makes. */
+
+/* Every field of a session record set, of a family: 4 IPv4, 6 IPv6,
+ * 64 NAT64 (v6 client and VIP, v4 local IP and server). */
+static struct sync_item family_item(unsigned fam, uint32_t i)
+{
+	struct sync_item it = session_item(i);
+	struct dp_sess6 *a = &it.rec.a6;
+	static const uint8_t c6[16] = { 0xfd, 0, 0, 1, [15] = 1 };
+	static const uint8_t v6[16] = { 0xfd, 0, 0, 1, [15] = 0x10 };
+	static const uint8_t l6[16] = { 0xfd, 0, 0, 2, [14] = 1, [15] = 0 };
+	static const uint8_t r6[16] = { 0xfd, 0, 0, 2, [15] = 0x11 };
+
+	if (fam == 4)
+		return it;
+	it.rec.fwd = DP_FWD_FULLNAT;
+	it.rec.flags |= DP_SYNC_R_V6;
+	memcpy(a->c, c6, 16);
+	a->c[14] = (uint8_t)i;
+	memcpy(a->v, v6, 16);
+	it.rec.s.cip = dp_ip6_handle(a->c);
+	it.rec.s.vip = dp_ip6_handle(a->v);
+	if (fam == 6) {
+		memcpy(a->l, l6, 16);
+		memcpy(a->r, r6, 16);
+		it.rec.s.lip = dp_ip6_handle(a->l);
+		it.rec.s.rip = dp_ip6_handle(a->r);
+	} else {
+		dp_ip6_map4(a->l, it.rec.s.lip);
+		dp_ip6_map4(a->r, it.rec.s.rip);
+	}
+	return it;
+}
+
+static void encode1(struct sync_scratch *sc, const struct sync_item *it, uint8_t *pl, size_t *len)
+{
+	assert_int_equal(sync_wire_batch_encode(sc, it, 1, pl, SYNC_MAX_PAYLOAD, len), 1);
+}
+
+/* A v4, a v6 and a NAT64 session (UPSERT and DELETE, bulk or live):
+ * every byte of the record back, the handles the receiver's own; the
+ * lengths on the wire say the family. */
+static void test_session_families(void **state)
+{
+	struct sync_scratch *sc = sync_scratch_create();
+	static const unsigned fams[3] = { 4, 6, 64 };
+	uint8_t pl[SYNC_MAX_PAYLOAD];
+	struct sync_item out[2];
+	size_t len;
+
+	(void)state;
+	for (unsigned f = 0; f < 3; f++) {
+		for (uint32_t i = 0; i < 15; i++) {
+			struct sync_item it = family_item(fams[f], i);
+			Mgw__Sync__Batch *b;
+
+			encode1(sc, &it, pl, &len);
+			assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), 1);
+			assert_memory_equal(&it.rec, &out[0].rec, sizeof(it.rec));
+			b = mgw__sync__batch__unpack(NULL, len, pl);
+			assert_non_null(b);
+			assert_int_equal(b->sessions[0]->cip.len, fams[f] == 4 ? 4 : 16);
+			assert_int_equal(b->sessions[0]->vip.len, fams[f] == 4 ? 4 : 16);
+			assert_int_equal(b->sessions[0]->lip.len, fams[f] == 6 ? 16 : 4);
+			assert_int_equal(b->sessions[0]->rip.len, fams[f] == 6 ? 16 : 4);
+			mgw__sync__batch__free_unpacked(b, NULL);
+		}
+	}
+	sync_scratch_free(sc);
+}
+
+/* Any cut of a v6 or NAT64 record's datagram is refused (but the empty
+ * one, a valid empty batch); so is each bad set of address lengths. */
+static void test_session_family_refusals(void **state)
+{
+	struct sync_scratch *sc = sync_scratch_create();
+	uint8_t pl[SYNC_MAX_PAYLOAD];
+	struct sync_item out[2];
+	size_t len;
+
+	(void)state;
+	for (unsigned f = 0; f < 2; f++) {
+		struct sync_item it = family_item(f ? 64 : 6, 3);
+
+		encode1(sc, &it, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, 0, out, 2), 0);
+		for (size_t cut = 1; cut < len; cut++) {
+			int rc = sync_wire_batch_decode(sc, pl, cut, out, 2);
+
+			assert_true(rc == REF(DECODE) || rc == REF(LIMIT));
+		}
+	}
+	{
+		/* lengths: cip vip lip rip */
+		static const uint8_t bad[][4] = {
+			{ 5, 4, 4, 4 }, { 4, 5, 4, 4 }, { 4, 4, 5, 4 }, { 4, 4, 4, 5 },
+			{ 16, 16, 16, 5 }, { 16, 16, 5, 5 }, { 16, 4, 16, 16 }, { 4, 16, 4, 4 },
+			{ 4, 4, 16, 16 }, { 16, 16, 16, 4 }, { 16, 16, 4, 16 }, { 0, 0, 0, 0 },
+			{ 16, 16, 0, 0 }, { 17, 17, 17, 17 }, { 15, 15, 15, 15 },
+		};
+		uint8_t buf[4][17];
+
+		for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			Mgw__Sync__Session s = MGW__SYNC__SESSION__INIT, *sp = &s;
+			Mgw__Sync__Batch b = MGW__SYNC__BATCH__INIT;
+			ProtobufCBinaryData *f[4] = { &s.cip, &s.vip, &s.lip, &s.rip };
+
+			for (unsigned a = 0; a < 4; a++) {
+				memset(buf[a], 0, sizeof(buf[a]));
+				buf[a][0] = 0xfd;
+				buf[a][bad[k][a] ? bad[k][a] - 1 : 0] |= (uint8_t)(a + 1);
+				f[a]->len = bad[k][a];
+				f[a]->data = buf[a];
+			}
+			s.proto = 6;
+			s.state = DP_TCP_ESTABLISHED;
+			b.n_sessions = 1;
+			b.sessions = &sp;
+			len = mgw__sync__batch__pack(&b, pl);
+			assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), REF(LIMIT));
+		}
+	}
+	{
+		/* NAT64 other than FULLNAT; an IPv4-mapped 16-byte address; an
+		 * IPv4 address in 0.0.0.0/8 (where handles live) */
+		struct sync_item it = family_item(64, 2);
+
+		it.rec.fwd = DP_FWD_NAT;
+		encode1(sc, &it, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), REF(LIMIT));
+		it = family_item(6, 2);
+		dp_ip6_map4(it.rec.a6.c, htonl(0x0b000001));
+		encode1(sc, &it, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), REF(LIMIT));
+		it = family_item(4, 2);
+		it.rec.s.rip = dp_ip6_handle(it.rec.a6.c);
+		encode1(sc, &it, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), REF(LIMIT));
+	}
+	{
+		/* guards: a v6 local IP's by handles, flagged; neither half
+		 * nor a v6 flag on IPv4 addresses */
+		struct sync_item g;
+
+		memset(&g, 0, sizeof(g));
+		g.kind = SYNC_ITEM_GUARD;
+		g.rec.kind = DP_SYNC_GUARD;
+		g.rec.proto = 6;
+		g.rec.flags = DP_SYNC_R_V6;
+		g.rec.s.lip = htonl(0x00123456);
+		g.rec.s.rip = htonl(0x00abcdef);
+		g.rec.s.lport = htons(3000);
+		g.rec.s.rport = htons(80);
+		g.rec.s.expire_ms = 1000;
+		encode1(sc, &g, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), 1);
+		assert_int_equal(out[0].rec.flags, DP_SYNC_R_V6);
+		assert_memory_equal(&out[0].rec.s, &g.rec.s, sizeof(g.rec.s));
+		g.rec.s.rip = htonl(0x0a010001);
+		encode1(sc, &g, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), REF(LIMIT));
+		g.rec.s.lip = htonl(0x0a010064);
+		encode1(sc, &g, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), REF(LIMIT));
+		g.rec.flags = 0;
+		encode1(sc, &g, pl, &len);
+		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, 2), 1);
+		assert_int_equal(out[0].rec.flags, 0);
+	}
+	sync_scratch_free(sc);
+}
+
 static void test_batch_refusals(void **state)
 {
 	struct sync_scratch *sc = sync_scratch_create();
@@ -290,21 +462,6 @@ static void test_batch_refusals(void **state)
 		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, SYNC_MAX_ITEMS), 1);
 		assert_int_equal(out[0].rec.s.wscale, 0x97);
 	}
-	/* an address of another length (IPv6 is not carried yet) */
-	{
-		Mgw__Sync__Session s = MGW__SYNC__SESSION__INIT, *sp = &s;
-		Mgw__Sync__Batch b = MGW__SYNC__BATCH__INIT;
-		uint8_t a16[16] = { 0xfd };
-
-		s.proto = 6;
-		s.cip.len = 16;
-		s.cip.data = a16;
-		s.vip = s.lip = s.rip = s.cip;
-		b.n_sessions = 1;
-		b.sessions = &sp;
-		len = mgw__sync__batch__pack(&b, pl);
-		assert_int_equal(sync_wire_batch_decode(sc, pl, len, out, SYNC_MAX_ITEMS), REF(LIMIT));
-	}
 	/* more items than the caller takes */
 	{
 		struct sync_item many[20];
@@ -355,6 +512,8 @@ int main(void)
 		cmocka_unit_test(test_batch_round_trip),
 		cmocka_unit_test(test_control_round_trip),
 		cmocka_unit_test(test_batch_refusals),
+		cmocka_unit_test(test_session_families),
+		cmocka_unit_test(test_session_family_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
