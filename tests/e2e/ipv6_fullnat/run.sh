@@ -12,6 +12,7 @@
 # - PROXY protocol v1/v2 (TCP and UDP) tells v6 and NAT64's v4 servers the
 #   v6 client's address
 # - no server: a v6 TCP flow gets a RST, a UDP one ICMPv6 port unreachable
+# - the README's IPv6 runbook runs verbatim and its services carry traffic
 # - the VIP answers ping -6; IPv4 through its own VIP still works
 # - the API by v6 address: a service's path (any spelling of the address,
 #   shown canonical), a server added, shown, refused of the other family
@@ -205,6 +206,16 @@ except OSError as e:
 tb_expect_eq "no server: UDP over IPv6 gets port unreachable" refused "$ans"
 tb_check "counted: refused_rst and refused_unreach" \
 	[ "$(tb_stat "j['totals']['refused_rst']")" -gt "$rst0" -a "$(tb_stat "j['totals']['refused_unreach']")" -gt "$unr0" ]
+
+# the README's IPv6 runbook, verbatim: its services then carry traffic
+awk '/<!-- runbook:ipv6 -->/ {on=1; next} on && /^```sh/ {next} on && /^```/ {exit} on {print}' \
+	"$TB_ROOT/README.md" >"$TB_DIR/runbook6.sh"
+tb_check "README IPv6 runbook: runs without an error" \
+	tb_x lb bash -e "$TB_DIR/runbook6.sh"
+tb_expect_eq "the runbook's FULLNAT v6 service answers curl -6" b1 \
+	"$(tb_client curl -6 -sf -m 5 -g 'http://[fd00:1::20]/')"
+tb_expect_eq "the runbook's NAT64 service answers curl -6" b1 \
+	"$(tb_client curl -6 -sf -m 5 -g 'http://[fd00:1::20]:8064/')"
 
 got=$(tb_client $TB_PY "$HERE/../ipv6_port/ping6.py" $VIP6 3)
 tb_expect_eq "ping -6 of the VIP: replies" 3 "$got"
