@@ -4,13 +4,14 @@
  * with frames the fuzzer writes, against a snapshot that has every
  * forwarding mode and scheduler: FULLNAT TCP and UDP, NAT, DR, TUNNEL, sh,
  * mh with persistence, a sorry server, on_down reset with a down server,
- * thresholds.
+ * thresholds; IPv6 FULLNAT (PROXY v1 too) and NAT64 (PROXY v2 too).
  *
  * Input: one byte of flags, then records [ctl:1][len:2, big endian][frame].
  *   ctl bit 0      lcore (0, 1)
  *       bit 1      port (0 wan: client side, 1 lan: server side)
  *       bit 2      repair: IPv4 total length, header checksum, L4 checksum
- *                  (TCP, UDP, ICMP), dst MAC = the port's, so the frame
+ *                  (TCP, UDP, ICMP; IPv6: payload length, TCP, UDP,
+ *                  ICMPv6 checksums), dst MAC = the port's, so the frame
  *                  gets past the parser's checks to the paths behind them
  *       bits 3-4   time passes before it: 0, 20 ms, 1.1 s, 40 s
  *       bit 5      end of burst: hand the burst over now
@@ -55,10 +56,11 @@ static const char *config_json =
 	"  \"dpdk\": { \"lcores\": \"0@0,1@0,2@0\" },"
 	"  \"ports\": [ { \"name\": \"wan\", \"dev\": \"net_null0\", \"ip\": \"10.0.0.2/24\","
 	"                 \"ip6\": \"fd00:1::2/64\" },"
-	"               { \"name\": \"lan\", \"dev\": \"net_null1\", \"ip\": \"10.1.0.2/24\" } ],"
+	"               { \"name\": \"lan\", \"dev\": \"net_null1\", \"ip\": \"10.1.0.2/24\","
+	"                 \"ip6\": \"fd00:2::2/64\" } ],"
 	"  \"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.0.0.254\" },"
 	"               { \"prefix\": \"10.9.0.0/16\", \"via\": \"10.1.0.254\" } ],"
-	"  \"localips\": [ \"10.1.0.100\", \"10.1.0.101\" ],"
+	"  \"localips\": [ \"10.1.0.100\", \"10.1.0.101\", \"fd00:2::100\" ],"
 	"  \"limits\": { \"sessions_per_lcore\": 1024, \"servers\": 64, \"services\": 16 },"
 	"  \"services\": ["
 	"   { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, \"scheduler\": \"rr\","
@@ -80,7 +82,20 @@ static const char *config_json =
 	"                    { \"ip\": \"10.1.0.12\", \"port\": 84 } ] },"
 	"   { \"proto\": \"tcp\", \"vip\": \"10.0.0.11\", \"port\": 85,"
 	"     \"sorry_server\": { \"ip\": \"10.1.0.11\", \"port\": 9999 },"
-	"     \"servers\": [ { \"ip\": \"10.1.0.12\", \"port\": 85, \"weight\": 0 } ] } ] }";
+	"     \"servers\": [ { \"ip\": \"10.1.0.12\", \"port\": 85, \"weight\": 0 } ] },"
+	/* IPv6: FULLNAT v6 (one with the PROXY header), UDP, NAT64 both */
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, \"scheduler\": \"mh\","
+	"     \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 8080 },"
+	"                    { \"ip\": \"fd00:2::12\", \"port\": 8080 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 81, \"client_address\": \"proxy_v1\","
+	"     \"on_down\": \"reset\", \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 81 } ] },"
+	"   { \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 53,"
+	"     \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 5353 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 8064,"
+	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ] },"
+	"   { \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 5364, \"client_address\": \"proxy_v2\","
+	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 5353 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 82 } ] }";
 
 static struct {
 	struct dp *dp;
@@ -237,6 +252,30 @@ static void put_sum(uint8_t *p, uint16_t v)
 	memcpy(p, &v, 2);
 }
 
+/* The same for IPv6: the payload length, and the upper layer's checksum
+ * (TCP, UDP, ICMPv6) when it follows the fixed header, unfragmented. */
+static void repair6(uint8_t *ip, uint32_t n)
+{
+	uint8_t *l4 = ip + DP_IP6_HLEN;
+	uint32_t l4len = n - DP_IP6_HLEN, at;
+	uint16_t c;
+
+	if (n < DP_IP6_HLEN)
+		return;
+	ip[0] = (uint8_t)(0x60 | (ip[0] & 0x0f));
+	dp_put_u16(ip + 4, (uint16_t)l4len);
+	at = ip[6] == DP_IPPROTO_TCP ? 16 : ip[6] == DP_IPPROTO_UDP ? 6 :
+	     ip[6] == DP_IPPROTO_ICMPV6 ? 2 : 0;
+	if (!at || l4len < at + 2 || (ip[6] == DP_IPPROTO_TCP && l4len < 20))
+		return;
+	if (ip[6] == DP_IPPROTO_UDP)
+		dp_put_u16(l4 + 4, (uint16_t)l4len);
+	put_sum(l4 + at, 0);
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(l4, l4len,
+						    dp_csum_pseudo6(ip + 8, ip + 24, l4len, ip[6])));
+	put_sum(l4 + at, c);
+}
+
 /* Make the headers self-consistent so the frame reaches the code behind the
  * parser's checks (what is left for the fuzzer: every field's value). */
 static void repair(uint8_t *f, uint32_t len, unsigned port)
@@ -249,6 +288,10 @@ static void repair(uint8_t *f, uint32_t len, unsigned port)
 		return;
 	if (!(f[0] & 1))
 		memcpy(f, F.mac[port].addr_bytes, 6);
+	if (dp_get_u16(f + 12) == 0x86dd) {
+		repair6(ip, len - DP_ETH_HLEN);
+		return;
+	}
 	if (dp_get_u16(f + 12) != 0x0800 || len < DP_ETH_HLEN + 20)
 		return;
 	ihl = (uint32_t)(ip[0] & 0x0f) * 4;

@@ -11,9 +11,10 @@ import os
 import struct
 import sys
 
-from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6EchoRequest, ICMPv6ND_NS,
-                       ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, IPOption_RR, IPOption_Timestamp, IPv6,
-                       Raw, fragment, raw)
+from scapy.all import (ARP, ICMP, IP, TCP, UDP, Ether, ICMPv6DestUnreach, ICMPv6EchoRequest,
+                       ICMPv6ND_NS, ICMPv6ND_RS, ICMPv6NDOptSrcLLAddr, ICMPv6PacketTooBig,
+                       IPOption_RR, IPOption_Timestamp, IPv6, IPv6ExtHdrFragment, Raw, fragment,
+                       fragment6, raw)
 
 OUT = sys.argv[1] if len(sys.argv) > 1 else "tests/fuzz/corpus/dp"
 PMAC = "02:00:00:00:00:aa"       # repaired to the port's MAC anyway
@@ -120,6 +121,50 @@ seeds["ipv6"] = [
     rec(wan(IPv6(src=C6, dst=A6) / UDP(sport=5000, dport=53) / b"q"), fix=False),
     rec(Ether(src=CMAC, dst="33:33:00:00:00:02") / IPv6(src=C6, dst="ff02::2", hlim=255) /
         ICMPv6ND_RS(), fix=False),
+]
+
+# IPv6 services: FULLNAT v6 and NAT64, the server's side, fragments and
+# ICMPv6 errors both ways (the local port a session gets is the fuzzer's to
+# find: the seeds use the first ones)
+VIP6, LIP6, S6, RT6 = "fd00:1::10", "fd00:2::100", "fd00:2::11", "fd00:1::fe"
+
+
+def syn6(dport, sport=40000, flags="S", seq=1000, ack=0, data=b""):
+    return wan(IPv6(src=C6, dst=VIP6) / TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack) / data)
+
+
+seeds["ipv6_life"] = [
+    rec(syn6(80)), rec(syn6(80, flags="A", seq=1001, ack=1), t=1),
+    rec(syn6(80, flags="PA", seq=1001, ack=1, data=b"GET / HTTP/1.0\r\n\r\n")),
+    rec(lan(IPv6(src=S6, dst=LIP6) / TCP(sport=8080, dport=1024, flags="SA", seq=5, ack=1)), port=1),
+    rec(syn6(81)), rec(syn6(81, flags="PA", seq=1001, ack=1, data=b"hello")),
+    rec(lan(IPv6(src=S6, dst=LIP6) / TCP(sport=81, dport=1025, flags="A", seq=6, ack=1030)), port=1),
+    rec(syn6(82)), rec(syn6(80, flags="FA", seq=1019, ack=1), t=1), rec(syn6(80, flags="R", seq=1020), t=2),
+]
+seeds["ipv6_nat64"] = [
+    rec(syn6(8064)), rec(syn6(8064, flags="PA", seq=1001, ack=1, data=b"x" * 100)),
+    rec(lan(IP(src=B1, dst=LIP) / TCP(sport=8080, dport=1024, flags="SA", seq=5, ack=1001)), port=1),
+    rec(lan(IP(src=B1, dst=LIP, flags="DF") / TCP(sport=8080, dport=1024, flags="A") / (b"y" * 1460)), port=1),
+    rec(lan(IP(src=B1, dst=LIP) / TCP(sport=8080, dport=1024, flags="A") / (b"z" * 1460)), port=1),
+    rec(wan(IPv6(src=C6, dst=VIP6) / UDP(sport=5000, dport=5364) / b"q")),
+    rec(lan(IP(src=B1, dst=LIP) / UDP(sport=5353, dport=1024) / b"a"), port=1),
+    rec(lan(IP(src="10.1.0.254", dst=LIP) / ICMP(type=3, code=4, nexthopmtu=1280) /
+            IP(src=LIP, dst=B1) / TCP(sport=1024, dport=8080, flags="A")), port=1),
+]
+frags6 = fragment6(IPv6(src=C6, dst=VIP6) / IPv6ExtHdrFragment(id=77) / UDP(sport=5001, dport=53) /
+                   Raw(b"f" * 3000), 1280)
+seeds["ipv6_frag"] = [rec(wan(f)) for f in frags6] + [
+    rec(wan(f)) for f in reversed(fragment6(IPv6(src=C6, dst=VIP6) / IPv6ExtHdrFragment(id=78) /
+                                                      UDP(sport=5002, dport=5364) / Raw(b"g" * 3000), 1280))]
+seeds["ipv6_icmp"] = [
+    rec(syn6(80)), rec(syn6(53)),
+    rec(lan(IPv6(src="fd00:2::fe", dst=LIP6) / ICMPv6PacketTooBig(mtu=1280) /
+            IPv6(src=LIP6, dst=S6) / TCP(sport=1024, dport=8080, flags="A")), port=1),
+    rec(wan(IPv6(src=RT6, dst=VIP6) / ICMPv6PacketTooBig(mtu=1280) /
+            IPv6(src=VIP6, dst=C6) / TCP(sport=80, dport=40000, flags="A"))),
+    rec(wan(IPv6(src=RT6, dst=VIP6) / ICMPv6DestUnreach(code=4) /
+            IPv6(src=VIP6, dst=C6) / UDP(sport=8064, dport=40000))),
+    rec(wan(IPv6(src=C6, dst=VIP6) / UDP(sport=5000, dport=99) / b"q")),
 ]
 
 os.makedirs(OUT, exist_ok=True)
