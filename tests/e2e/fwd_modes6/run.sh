@@ -12,8 +12,13 @@
 #   client's route learns 1460 and the upload arrives intact;
 # - NAT: backends whose default route is mgw's lan ip6; each session lives
 #   on the lcore dp_nat_owner() names (checked for every session the API
-#   lists); a backend's own traffic through mgw is dropped and counted
+#   lists); a server's ICMPv6 port unreachable reaches the client from the
+#   VIP; a backend's own traffic through mgw is dropped and counted
 #   (nat_no_session);
+# - each mode: a 3000-byte UDP datagram, fragmented by the client (and, NAT,
+#   its echo by the server), comes back whole: af_packet reassembles IPv4
+#   alone, so mgw forwards the v6 fragments itself; an ICMPv6 error the
+#   client sends about a session is passed on to its server;
 # - FULLNAT v6 on the same box goes on working.
 #
 #   client c: c0 fd00:1::1 ── wan [mgw fd00:1::2]  (the VIPs on-link)
@@ -107,6 +112,7 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   $(svc tcp $VTUN 9000 tunnel "$(srv 9000 3)"),
   $(svc tcp $VNAT 80 nat "$(srv 8080 5 6)"),
   $(svc udp $VNAT 53 nat "$(srv 5353 5 6)"),
+  $(svc udp $VNAT 54 nat "$(srv 5454 5)"),
   $(svc tcp $VNAT 8000 fullnat "$(srv 8080 5 6)") ]"
 tb_v6_ports
 for i in 5 6; do
@@ -135,6 +141,17 @@ want=$(sha256sum <"$TB_DIR/big.bin" | cut -d' ' -f1)
 # servers VIP PORT PROTO EXPR: EXPR over the service's servers (as `s`)
 servers() { tb_api GET "/api/v1/services/$3/$1/$2" | tb_json "json.dumps([$4 for s in j['servers']])"; }
 
+# unreachs_in BACKENDS...: the ICMPv6 destination unreachables their
+# kernels took in
+unreachs_in() {
+	local i n=0
+	for i in "$@"; do
+		n=$((n + $(ip netns exec "$TB_P-b$i" awk '$1 == "Icmp6InDestUnreachs" { print $2 }' /proc/net/snmp6)))
+	done
+	echo $n
+}
+export -f unreachs_in; export TB_P
+
 check_mode() { # check_mode NAME VIP BACKENDS...
 	local name=$1 vip=$2 i; shift 2
 	for i in $(seq 20); do tb_client curl -6 -s --max-time 5 -g "http://[$vip]/"; done >"$TB_DIR/ans-$name"
@@ -148,6 +165,46 @@ check_mode() { # check_mode NAME VIP BACKENDS...
 import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(3)
 s.connect(('$vip', 53)); s.send(b'hello6'); print(s.recv(100).decode())")
 	tb_check "$name: UDP echo answered from the VIP ($udp)" grep -Eq "^b[0-9]:hello6$" <<<"$udp"
+	# af_packet reassembles IPv4 alone: mgw sees the v6 fragments (frag_path.c)
+	local f0 big
+	f0=$(tb_stat 'j["totals"]["fragments_forwarded"]')
+	big=$(tb_client $TB_PY -c "
+import os, socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(('$vip', 53))
+data = os.urandom(3000)
+for i in range(3):   # (a tunnel's first try may meet Packet Too Big)
+    s.send(data)
+    try:
+        r = s.recv(10000)
+    except OSError:   # timeout, or EMSGSIZE: the path MTU learnt
+        continue
+    print('intact' if r.split(b':', 1)[1] == data else 'corrupt')
+    break
+else:
+    print('lost')")
+	tb_expect_eq "$name: a 3000-byte datagram in fragments echoed whole" intact "$big"
+	tb_check "$name: later fragments forwarded" tb_stat_ge 'j["totals"]["fragments_forwarded"]' $((f0 + 1))
+	# an ICMPv6 error from the client's side about the VIP's answer to it
+	# (a UDP session's): passed on to the server (icmp6_path.c)
+	f0=$(tb_stat 'j["totals"]["icmp_errors_translated"]')
+	local u0
+	u0=$(unreachs_in "$@")
+	tb_client $TB_PY -c "
+import socket, struct
+vip, vport = '$vip', 53
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); u.settimeout(2)
+u.connect((vip, vport)); u.send(b'hello6'); u.recv(100)
+cport = u.getsockname()[1]
+cli, v = (socket.inet_pton(socket.AF_INET6, a) for a in ('$CLIENT', vip))
+udp = struct.pack('!HHHH', vport, cport, 16, 0) + b'b1:hello'
+quote = struct.pack('!IHBB', 6 << 28, len(udp), 17, 63) + v + cli + udp
+r = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+r.sendto(struct.pack('!BBHI', 1, 4, 0, 0) + quote, (vip, 0))   # port unreachable"
+	tb_wait_check "$name: the client side's ICMPv6 error about a session passed to its server" 3 \
+		tb_stat_ge 'j["totals"]["icmp_errors_translated"]' $((f0 + 1))
+	tb_wait_check "$name: and a server's kernel took it (checksums right)" 3 \
+		bash -c "[ \$(unreachs_in $*) -gt $u0 ]"
 }
 
 # ---- DR
@@ -164,6 +221,10 @@ c=$(servers $VTUN 80 tcp '[s["conns"], s["pkts_in"], s["pkts_out"]]')
 tb_log "tunnel servers (conns, pkts_in, pkts_out): $c"
 tb_check "tunnel: both servers' counters moved" tb_jtrue 'all(x[0] > 0 and x[1] > 0 for x in j)' <<<"$c"
 tb_check "tunnel: replies did not pass mgw" tb_jtrue 'all(x[2] == 0 for x in j)' <<<"$c"
+# the fragments above taught the client the path MTU: forget it first
+tb_x c ip -6 route flush cache
+tb_check "tunnel: the client's route to the VIP has no MTU of its own before the upload" \
+	bash -c "! ip netns exec $(tb_nsname c) ip -6 route get $VTUN | grep -q mtu"
 fn0=$(tb_stat 'j["totals"]["tunnel_frag_needed_sent"]')
 up=$(tb_client $TB_PY -c "
 import hashlib, os, socket
@@ -226,6 +287,19 @@ PY
 )
 tb_log "nat sessions, their lcores: $owners"
 tb_check "nat: sessions on both lcores, each on its owner" grep -Eq "^[0-9]+ \[0, 1\] ok$" <<<"$owners"
+# the server's own ICMPv6 error (nothing listens on its port 5454) comes
+# back to the client from the VIP, quoting the client's packet to the VIP
+ans=$(tb_client $TB_PY -c "
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(('$VNAT', 54)); s.send(b'x')
+try:
+    s.recv(100); print('answered')
+except ConnectionRefusedError:
+    print('refused')
+except OSError as e:
+    print(type(e).__name__)")
+tb_expect_eq "nat: a server's ICMPv6 port unreachable reaches the client as from the VIP" refused "$ans"
 nn0=$(tb_stat 'j["totals"]["drops"]["nat_no_session"]')
 tb_x b5 $TB_PY -c "
 import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
