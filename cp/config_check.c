@@ -429,6 +429,47 @@ static int check_fwd_target(const struct cp_config *c, const struct cp_service_c
 	return 0;
 }
 
+/* Is a in the ip6 subnet of one of the ports (the only way to an IPv6
+ * server the data path knows of so far: there are no static IPv6 routes
+ * to be behind yet)? */
+static bool on_link6(const struct cp_config *c, const uint8_t *a)
+{
+	for (unsigned k = 0; k < c->n_ports; k++)
+		if (c->ports[k].plen6 && same_prefix6(a, c->ports[k].ip6, c->ports[k].plen6))
+			return true;
+	return false;
+}
+
+/* check_fwd_target's IPv6 form (an IPv6 server of an IPv6 VIP):
+ * - dr: on a port's ip6 subnet (the packet goes to its MAC) and the
+ *   service's port;
+ * - tunnel: the service's port (a way to it is the routes' business, as
+ *   for FULLNAT's IPv6 servers);
+ * - nat: on a port's ip6 subnet (its default route is that port's ip6:
+ *   docs/config.md). */
+static int check_fwd_target6(const struct cp_config *c, const struct cp_service_conf *s,
+			     const char *path, const char *ip_field, const char *port_field,
+			     const uint8_t *ip6, uint16_t port, struct cp_err *err)
+{
+	const char *mode = cp_fwd_names[s->fwd];
+
+	if (s->fwd == CP_FWD_FULLNAT)
+		return 0;
+	if ((s->fwd == CP_FWD_DR || s->fwd == CP_FWD_TUNNEL) && port != s->port)
+		return cp_rd_fail(err, path, port_field,
+				  "must be the service's port (%u): %s forwards the client's packet "
+				  "unchanged", s->port, mode);
+	if (s->fwd == CP_FWD_DR && !on_link6(c, ip6))
+		return cp_rd_fail(err, path, ip_field,
+				  "is not in the ip6 subnet of any port: dr sends to the server's MAC, "
+				  "so it must be on-link (use tunnel for a routed server)");
+	if (s->fwd == CP_FWD_NAT && !on_link6(c, ip6))
+		return cp_rd_fail(err, path, ip_field,
+				  "is not in the ip6 subnet of any port: nat needs its IPv6 servers "
+				  "on-link, their default route through the port's ip6");
+	return 0;
+}
+
 static int check_vip4(const struct cp_config *c, const struct cp_service_conf *s,
 		      const char *p, struct cp_err *err)
 {
@@ -471,10 +512,10 @@ static int check_vip6(const struct cp_config *c, const struct cp_service_conf *s
 /* What the data path does not do with IPv6 yet (docs/config.md). */
 static int check_v6_limits(const struct cp_service_conf *s, const char *p, struct cp_err *err)
 {
-	if (s->fwd != CP_FWD_FULLNAT)
+	if (!s->rs_v6 && s->fwd != CP_FWD_FULLNAT)
 		return cp_rd_fail(err, p, "forward",
-				  "forward %s is not supported for IPv6 services yet (fullnat is)",
-				  cp_fwd_names[s->fwd]);
+				  "forward %s needs IPv6 servers: an IPv6 VIP in front of IPv4 ones is "
+				  "NAT64, which is fullnat only", cp_fwd_names[s->fwd]);
 	if (s->client_address == CP_CADDR_TOA)
 		return cp_rd_fail(err, p, "client_address",
 				  "toa is not supported for IPv6 services yet (none, proxy_v1 "
@@ -536,6 +577,10 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 	if (s->has_sorry && s->rs_v6 &&
 	    (!usable_host6(s->sorry_ip6) || (s->v6 && !memcmp(s->sorry_ip6, s->vip6, 16))))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
+	if (s->has_sorry && s->rs_v6 &&
+	    check_fwd_target6(c, s, p, "sorry_server.ip", "sorry_server.port", s->sorry_ip6,
+			      s->sorry_port, err) < 0)
+		return -EINVAL;
 	/* an IPv6 sorry server left behind when IPv4 servers came in */
 	if (s->has_sorry && !s->rs_v6 && !s->sorry_ip && memcmp(s->sorry_ip6, zero16, 16))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be of the servers' family (IPv4)");
@@ -556,10 +601,14 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 					  s->rs_v6 ? '6' : '4');
 		}
 		if (rs->v6) {
-			if (usable_host6(rs->ip6) && !is_own6(c, rs->ip6) &&
-			    !(s->v6 && !memcmp(rs->ip6, s->vip6, 16)))
-				continue;
 			cp_rd_index(sp, sizeof(sp), p, "servers", r);
+			if (usable_host6(rs->ip6) && !is_own6(c, rs->ip6) &&
+			    !(s->v6 && !memcmp(rs->ip6, s->vip6, 16))) {
+				if (check_fwd_target6(c, s, sp, "ip", "port", rs->ip6, rs->port,
+						      err) < 0)
+					return -EINVAL;
+				continue;
+			}
 			if (!usable_host6(rs->ip6))
 				return cp_rd_fail(err, sp, "ip",
 						  "must be a global or unique-local unicast address");

@@ -805,10 +805,6 @@ static int build_service(struct cp_snap_in *in, struct dp_snap *s, unsigned i,
 		if (rc < 0)
 			return rc;
 	}
-	/* IPv6: FULLNAT (to IPv6 servers, or NAT64 to IPv4 ones) is what
-	 * the data path serves so far; the validator refuses the rest */
-	if (cs->v6 && cs->fwd != CP_FWD_FULLNAT)
-		return 0;
 	rc = dp_map_put(s->svcs, dp_snap_svc_key(cs->proto, ds->vip, ds->port), i);
 	if (rc < 0)
 		return rc;

@@ -151,11 +151,16 @@ static enum dp_drop gate(struct dp_lcore *lc, const struct dp_service *svc, cons
  * client must not be one of our addresses, whose packets are no reply. */
 static bool nat_tuple_free(struct dp_lcore *lc, const struct dp_server *rs, const struct dp_pkt *p)
 {
+	uint8_t a[32];
 	unsigned dir;
 
-	if (dp_snap_addr(lc->snap, p->src))
-		return false;
-	return !dp_sess_lookup(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, &dir);
+	/* (an IPv6 client that is one of our addresses is refused already) */
+	if (!p->a6)
+		return !dp_snap_addr(lc->snap, p->src) &&
+		       !dp_sess_lookup(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, &dir);
+	memcpy(a, rs->ip6, 16);
+	memcpy(a + 16, p->a6, 16);
+	return !dp_sess_lookup6(&lc->sess, rs->ip, p->src, rs->port, p->sport, p->proto, a, &dir);
 }
 
 /* The guarded candidate nearest its end a port search met (pos, from
@@ -286,9 +291,9 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 	for (int k = 0; k < 2 && lc->sess.n_free < lc->snap->evict_low_water; k++)
 		if (!evict_one(lc))
 			break;
-	/* IPv6: FULLNAT, to IPv6 servers or (NAT64) IPv4 ones, so far (the
-	 * snapshot holds no other IPv6 service) */
-	if (unlikely(p->a6) && svc->fwd != DP_FWD_FULLNAT) {
+	/* IPv6 to IPv4 servers is NAT64, FULLNAT alone (the snapshot holds
+	 * no other such service) */
+	if (unlikely(p->a6) && !svc->rs_v6 && svc->fwd != DP_FWD_FULLNAT) {
 		*why = DP_DROP_NO_SERVICE;
 		return NULL;
 	}
@@ -301,6 +306,7 @@ struct dp_sess *dp_sess_open(struct dp_lcore *lc, const struct dp_service *svc,
 		/* The server sees the client itself (NAT, DR, TUNNEL). */
 		lip = p->src;
 		lport = p->sport;
+		lip6 = p->a6;
 		if (svc->fwd != DP_FWD_NAT) {
 			s->flags |= DP_SESS_F_ONEWAY;
 		} else if (!nat_tuple_free(lc, rs, p)) {

@@ -354,9 +354,15 @@ void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct
  * NAT server's reply to its client, or an ICMP error about a NAT packet. */
 void dp_nat_routed(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint16_t in_port,
 		   bool redirected);
-/* A later fragment of a DR or TUNNEL datagram (frag_path.c), to dst. */
+/* The same for an IPv6 packet (p6 as parsed) not to one of our addresses:
+ * a NAT server's reply (TCP, UDP) or ICMPv6 error to its client. */
+struct dp_pkt6;
+void dp_nat_routed6(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt6 *p6, uint16_t in_port,
+		    bool redirected);
+/* A later fragment of a DR or TUNNEL datagram (frag_path.c), to dst (an
+ * IPv6 one's: dst6, else NULL). */
 void dp_fwd_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint8_t fwd,
-		  uint32_t dst);
+		  uint32_t dst, const uint8_t *dst6);
 /* A packet for the server of DR or TUNNEL session s as it is (an ICMP
  * error, a reset mgw made): to its MAC, or tunnelled. */
 void dp_fwd_to_server(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_sess *s);
@@ -365,6 +371,11 @@ void dp_fwd_to_server(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_s
 struct dp_icmp_quote;
 void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 		    const struct dp_icmp_quote *q, struct dp_sess *s);
+/* The same for an ICMPv6 error about IPv6 session s (its hop limit
+ * checked by the caller): DR, TUNNEL as it is, NAT rewritten. */
+struct dp_icmp6_quote;
+void dp_fwd_icmp6_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt6 *p,
+		     const struct dp_icmp6_quote *q, struct dp_sess *s);
 
 /* nat64.c: the two directions of a NAT64 session (FULLNAT v6 → v4) */
 void dp_nat64_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
@@ -391,6 +402,10 @@ void dp_nat64_later_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);
+/* The port and next hop (*nh: 16 bytes) for IPv6 destination dst: on a
+ * port's subnet, dst itself; else the longest IPv6 route holding it. -1
+ * when none does. */
+int dp_route6(const struct dp_snap *s, const uint8_t *dst, const uint8_t **nh);
 /* The same to an IPv6 destination (16 bytes) whose hop limit the caller
  * checked and decremented: its route (on-link, then the v6 routes) and
  * neighbour. */
@@ -446,8 +461,8 @@ void dp_reply_refuse(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pk
 void dp_reply_policy(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
 		     enum dp_drop why, bool answer);
 /* A DF packet too big for a tunnel of inner MTU mtu: ICMP "fragmentation
- * needed" back to its sender, from the address it was sent to; m is
- * dropped (tunnel_too_big). */
+ * needed" back to its sender, from the address it was sent to (an IPv6
+ * one: ICMPv6 Packet Too Big); m is dropped (tunnel_too_big). */
 void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
 		      uint16_t mtu);
 bool dp_reply_reset(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s,

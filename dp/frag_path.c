@@ -66,7 +66,7 @@ void dp_frag_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, ui
 	}
 	lc->stats.frag_forwarded++;
 	if (unlikely(r->fwd == DP_FWD_DR || r->fwd == DP_FWD_TUNNEL)) {
-		dp_fwd_later(lc, m, p, r->fwd, r->dst);
+		dp_fwd_later(lc, m, p, r->fwd, r->dst, r->xl == DP_FRAG_XL_V6 ? r->dst6 : NULL);
 		return;
 	}
 	switch (r->xl) {

@@ -19,6 +19,16 @@
  *           "fragmentation needed" back (inner MTU = link MTU - 20); one
  *           without DF is sent as outer fragments.
  *
+ * IPv6 services (IPv6 servers) take the same three ways, in IPv6's form:
+ * NAT rewrites the destination with dp_rw_forward6 and catches the
+ * server's replies to client6 (dp_nat_routed6, from input6.c); DR sends
+ * the packet, one hop less, to the server's MAC; TUNNEL wraps it in an
+ * outer IPv6 header (next header 41, RFC 2473) from the port's ip6, and a
+ * packet that no longer fits gets ICMPv6 Packet Too Big (link MTU - 40)
+ * from the VIP: IPv6 is never fragmented on the way. The session's v6
+ * half holds the addresses: c, v as for FULLNAT, r the server, l the
+ * client (its reverse tuple is server → client, as NAT's replies are).
+ *
  * Who owns a NAT session (several lcores, software steering): the client's
  * packets land on the lcore their rx hash picks, and the server's replies
  * on an unrelated one; there is no LIP:lport to encode an owner in. Both
@@ -39,34 +49,65 @@
 #include "dp/icmp.h"
 #include "dp/ipip.h"
 #include "dp/nat.h"
+#include "dp/reply.h"
 #include "dp/rewrite.h"
 #include "dp/tcp.h"
 
 #define DEFAULT_MTU 1500
 
-/* The port a packet to dst leaves by: from the session's next hop while
- * the route table it was resolved with is the one in use, else a lookup. */
-static int egress_port(struct dp_lcore *lc, const struct dp_sess *s, uint32_t dst, uint16_t *port)
+/* The port a packet to dst (IPv6: dst6, else NULL) leaves by: from the
+ * session's next hop while the route table it was resolved with is the
+ * one in use, else a lookup. */
+static int egress_port(struct dp_lcore *lc, const struct dp_sess *s, uint32_t dst,
+		       const uint8_t *dst6, uint16_t *port)
 {
+	const uint8_t *nh6;
 	uint32_t nh;
+	int p;
 
 	if (s && s->nh_epoch == lc->nh_epoch && s->nh[DP_DIR_IN] &&
 	    lc->nh_routes == lc->snap->routes) {
 		*port = lc->nh[s->nh[DP_DIR_IN]].port;
 		return 0;
 	}
-	return dp_routes_lookup(lc->snap->routes, dst, port, &nh);
+	if (!dst6)
+		return dp_routes_lookup(lc->snap->routes, dst, port, &nh);
+	p = dp_route6(lc->snap, dst6, &nh6);
+	if (p < 0)
+		return -1;
+	*port = (uint16_t)p;
+	return 0;
 }
 
-/* To the server at dst: through the session's cached next hop (TTL already
- * handled), or through dp_xmit_ip, which takes one off. */
-static inline void send_to(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s,
-			   uint32_t dst)
+static inline uint16_t port_mtu(const struct dp_lcore *lc, uint16_t port)
 {
-	if (s)
+	return lc->dp->port[port].conf.mtu ? lc->dp->port[port].conf.mtu : DEFAULT_MTU;
+}
+
+/* To the server at dst (IPv6: dst6): through the session's cached next
+ * hop (TTL already handled), or through dp_xmit_ip, which takes one off
+ * (dp_xmit_ip6 takes none). */
+static inline void send_to(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s,
+			   uint32_t dst, const uint8_t *dst6)
+{
+	if (s && dst6)
+		dp_xmit_sess6(lc, m, s, DP_DIR_IN, dst6);
+	else if (s)
 		dp_xmit_sess(lc, m, s, DP_DIR_IN, dst);
+	else if (dst6)
+		dp_xmit_ip6(lc, m, dst6);
 	else
 		dp_xmit_ip(lc, m, dst);
+}
+
+/* A forwarded packet loses one TTL (IPv6: hop limit, no checksum). The
+ * caller checked that it had more than one. */
+static inline void hop_dec(uint8_t *f, const struct dp_pkt *p)
+{
+	if (p->a6)
+		f[p->l3_off + 7]--;
+	else
+		dp_rw_ttl_dec(f + p->l3_off);
 }
 
 /* The IP id of an outer header that may be fragmented on the way; the
@@ -105,7 +146,7 @@ static void tunnel_fragment(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_s
 					chunk, src, rip, id, ttl);
 		n->data_len = (uint16_t)flen;
 		n->pkt_len = flen;
-		send_to(lc, n, s, rip);
+		send_to(lc, n, s, rip, NULL);
 	}
 	f = (uint8_t *)rte_pktmbuf_prepend(m, DP_IPIP_HLEN);
 	if (!f) {
@@ -116,7 +157,7 @@ static void tunnel_fragment(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_s
 	dp_ipip_header(f + DP_ETH_HLEN, src, rip, chunk, id, 0x2000, ttl);
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - (DP_ETH_HLEN + DP_IPIP_HLEN + chunk)));
 	lc->stats.tunnel_fragmented++;
-	send_to(lc, m, s, rip);
+	send_to(lc, m, s, rip, NULL);
 }
 
 /* Send the IPv4 frame m to server rip inside an outer header. s: the
@@ -133,12 +174,12 @@ static void tunnel_xmit(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp
 	uint32_t src;
 	uint8_t *f;
 
-	if (egress_port(lc, s, rip, &port) < 0) {
+	if (egress_port(lc, s, rip, NULL, &port) < 0) {
 		dp_drop(lc, m, DP_DROP_NO_ROUTE);
 		return;
 	}
 	src = lc->snap->port[port].ip;
-	mtu = lc->dp->port[port].conf.mtu ? lc->dp->port[port].conf.mtu : DEFAULT_MTU;
+	mtu = port_mtu(lc, port);
 	if (unlikely(len + DP_IPIP_HLEN > mtu)) {
 		if (!dp_ipip_df(inner))
 			tunnel_fragment(lc, m, s, src, rip, mtu, ttl);
@@ -156,12 +197,44 @@ static void tunnel_xmit(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp
 	/* A DF packet's outer header cannot be fragmented: its id does not
 	 * matter (RFC 6864). */
 	dp_ipip_encap(f, src, rip, dp_ipip_df(inner) ? 0 : next_id(lc), ttl);
-	send_to(lc, m, s, rip);
+	send_to(lc, m, s, rip, NULL);
+}
+
+/* The same for the IPv6 frame m to server rip6 (RFC 2473): an outer IPv6
+ * header from the egress port's ip6; never fragmented (dp/ipip.h). */
+static void tunnel6_xmit(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
+			 struct dp_sess *s, const uint8_t *rip6)
+{
+	const uint8_t *inner = rte_pktmbuf_mtod_offset(m, const uint8_t *, DP_ETH_HLEN);
+	uint32_t len = DP_IP6_HLEN + dp_get_u16(inner + 4);
+	uint16_t port, mtu;
+	uint8_t *f;
+
+	if (egress_port(lc, s, 0, rip6, &port) < 0 || !lc->snap->port[port].has_ip6) {
+		dp_drop(lc, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	mtu = port_mtu(lc, port);
+	if (unlikely(len + DP_IPIP6_HLEN > mtu)) {
+		if (p)
+			dp_reply_too_big(lc, m, p, dp_ipip_mtu6(mtu));
+		else
+			dp_drop(lc, m, DP_DROP_TOO_BIG);
+		return;
+	}
+	f = (uint8_t *)rte_pktmbuf_prepend(m, DP_IPIP6_HLEN);
+	if (unlikely(!f)) {
+		dp_drop(lc, m, DP_DROP_NO_MBUF);
+		return;
+	}
+	dp_ipip_encap6(f, lc->snap->port[port].ip6, rip6, DP_IPIP_TTL);
+	send_to(lc, m, s, 0, rip6);
 }
 
 void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct dp_sess *s)
 {
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct dp_sess6 *a;
 
 	/* (one-way sessions follow the input-only table: dp_sess_track) */
 	if (!dp_sess_track(lc, s, m, p, DP_DIR_IN))
@@ -171,43 +244,63 @@ void dp_fwd_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, struct
 	dp_count_in(lc, s, p);
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
+	/* (an IPv6 session's client packets are IPv6: dp_sess_family_ok) */
+	a = unlikely(s->flags & DP_SESS_F_V6) ? dp_sess6(&lc->sess, s) : NULL;
 	switch (s->fwd) {
 	case DP_FWD_NAT:
+		if (a) {
+			dp_rw_forward6(f, p, a->c, p->sport, a->r, s->rport);
+			dp_xmit_sess6(lc, m, s, DP_DIR_IN, a->r);
+			return;
+		}
 		dp_rw_forward(f, p, p->src, p->sport, s->rip, s->rport);
 		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 		return;
 	case DP_FWD_DR:
 		/* on-link (cp checks it): the next hop is the server itself */
-		dp_rw_ttl_dec(f + p->l3_off);
-		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
+		hop_dec(f, p);
+		send_to(lc, m, s, s->rip, a ? a->r : NULL);
 		return;
 	default:
-		/* RFC 2003 3.1: forwarded, the inner packet loses one TTL */
-		dp_rw_ttl_dec(f + p->l3_off);
-		tunnel_xmit(lc, m, p, s, s->rip);
+		/* RFC 2003 3.1, RFC 2473 3: forwarded, the inner packet loses
+		 * one hop */
+		hop_dec(f, p);
+		if (a)
+			tunnel6_xmit(lc, m, p, s, a->r);
+		else
+			tunnel_xmit(lc, m, p, s, s->rip);
 		return;
 	}
 }
 
 void dp_fwd_later(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, uint8_t fwd,
-		  uint32_t dst)
+		  uint32_t dst, const uint8_t *dst6)
 {
-	if (fwd == DP_FWD_DR) {
+	if (fwd == DP_FWD_DR && !dst6) {
 		dp_xmit_ip(lc, m, dst);
 		return;
 	}
 	if (dp_fwd_ttl_expired(lc, m, p))
 		return;
-	dp_rw_ttl_dec(rte_pktmbuf_mtod(m, uint8_t *) + p->l3_off);
-	tunnel_xmit(lc, m, p, NULL, dst);
+	hop_dec(rte_pktmbuf_mtod(m, uint8_t *), p);
+	if (fwd == DP_FWD_DR)
+		dp_xmit_ip6(lc, m, dst6);
+	else if (dst6)
+		tunnel6_xmit(lc, m, p, NULL, dst6);
+	else
+		tunnel_xmit(lc, m, p, NULL, dst);
 }
 
 void dp_fwd_to_server(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_sess *s)
 {
-	if (s->fwd == DP_FWD_TUNNEL)
+	const uint8_t *r6 = (s->flags & DP_SESS_F_V6) ? dp_sess6(&lc->sess, s)->r : NULL;
+
+	if (s->fwd == DP_FWD_TUNNEL && r6)
+		tunnel6_xmit(lc, m, NULL, NULL, r6);
+	else if (s->fwd == DP_FWD_TUNNEL)
 		tunnel_xmit(lc, m, NULL, NULL, s->rip);
 	else
-		dp_xmit_ip(lc, m, s->rip);   /* DR: routed by the server, sent as it is */
+		send_to(lc, m, NULL, s->rip, r6);   /* DR: routed by the server, sent as it is */
 }
 
 void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
@@ -223,6 +316,23 @@ void dp_fwd_icmp_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 	dp_icmp_xlate(rte_pktmbuf_mtod(m, uint8_t *), p, q, p->src, s->rip, s->rip, s->rport,
 		      s->cip, s->cport);
 	dp_xmit_ip(lc, m, s->rip);
+}
+
+void dp_fwd_icmp6_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt6 *p,
+		     const struct dp_icmp6_quote *q, struct dp_sess *s)
+{
+	const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+	lc->stats.icmp_xlated++;
+	if (s->fwd != DP_FWD_NAT) {
+		f[p->l3_off + 7]--;   /* forwarded as it is: one hop less */
+		dp_fwd_to_server(lc, m, s);
+		return;
+	}
+	/* as IPv4's: server:rport → client:cport quoted, the reporter kept */
+	dp_icmp6_xlate(f, p, q, p->src, a->r, a->r, s->rport, a->c, s->cport);
+	dp_xmit_ip6(lc, m, a->r);
 }
 
 /* Hand a packet of the NAT session of client:cport to its owner. True when
@@ -302,4 +412,67 @@ void dp_nat_routed(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p, ui
 		return;
 	}
 	dp_sess_reply(lc, m, p, s);
+}
+
+/* nat_icmp's IPv6 form: an ICMPv6 error from a NAT server about our packet
+ * client:cport → server:rport, on to the client from the VIP, quoting
+ * client:cport → VIP:vport. */
+static void nat_icmp6(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt6 *p6,
+		      uint16_t in_port, bool redirected)
+{
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const struct dp_sess6 *a;
+	struct dp_icmp6_quote q;
+	struct dp_sess *s;
+	struct dp_pkt p;
+	enum dp_drop why;
+	uint8_t key[32];
+	unsigned dir;
+
+	if (p6->frag != DP_FRAG_NONE || !dp_icmp6_is_error(p6->icmp_type)) {
+		dp_drop(lc, m, DP_DROP_NAT_NO_SESSION);
+		return;
+	}
+	if (dp_icmp6_parse_error(f, p6, &q, &why) < 0) {
+		dp_drop(lc, m, why);
+		return;
+	}
+	dp_pkt_from6(f, p6, &p);
+	if (nat_hand_over(lc, m, &p, dp_ip6_handle(q.src), q.sport, in_port, redirected))
+		return;
+	memcpy(key, q.dst, 16);
+	memcpy(key + 16, q.src, 16);
+	s = dp_sess_lookup6(&lc->sess, dp_ip6_handle(q.dst), dp_ip6_handle(q.src), q.dport, q.sport,
+			    q.proto, key, &dir);
+	if (!s || dir != DP_DIR_OUT || s->fwd != DP_FWD_NAT) {
+		dp_drop(lc, m, DP_DROP_ICMP);
+		return;
+	}
+	if (p6->hop_limit <= 1) {
+		dp_drop(lc, m, DP_DROP_TTL);
+		return;
+	}
+	a = dp_sess6(&lc->sess, s);
+	dp_icmp6_xlate(f, p6, &q, a->v, a->c, a->c, s->cport, a->v, s->vport);
+	lc->stats.icmp_xlated++;
+	dp_xmit_sess6(lc, m, s, DP_DIR_OUT, a->c);
+}
+
+void dp_nat_routed6(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt6 *p6, uint16_t in_port,
+		    bool redirected)
+{
+	struct dp_pkt p;
+
+	if (p6->proto == DP_IPPROTO_ICMPV6) {
+		nat_icmp6(lc, m, p6, in_port, redirected);
+		return;
+	}
+	if (p6->proto != DP_IPPROTO_TCP && p6->proto != DP_IPPROTO_UDP) {
+		dp_drop(lc, m, DP_DROP_NOT_LOCAL);
+		return;
+	}
+	/* the rest is IPv4's, on the packet in IPv4's shape */
+	dp_pkt_from6(rte_pktmbuf_mtod(m, const uint8_t *), p6, &p);
+	m->port = in_port;
+	dp_nat_routed(lc, m, &p, in_port, redirected);
 }

@@ -7,7 +7,10 @@
  *   error at a v6 VIP  → quotes VIP:vport → client: round the lcores
  *                        until one has the session; sent on to the server
  *                        quoting server:rport → LIP:lport, from the LIP —
- *                        or, NAT64, translated to ICMPv4 (dp/nat64.c)
+ *                        or, NAT64, translated to ICMPv4 (dp/nat64.c);
+ *                        DR, TUNNEL: to the server as it is (tunnelled);
+ *                        NAT: quoting server:rport → client:cport
+ *                        (dp_fwd_icmp6_in)
  *   anything else      → dropped and counted, as for IPv4
  *
  * A Packet Too Big keeps its MTU (FULLNAT adds no header): the client
@@ -93,6 +96,10 @@ static void from_client_side(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_
 	}
 	if (!hop_ok(lc, m, p))
 		return;
+	if (s->fwd != DP_FWD_FULLNAT) {
+		dp_fwd_icmp6_in(lc, m, p, q, s);
+		return;
+	}
 	dp_icmp6_xlate(rte_pktmbuf_mtod(m, uint8_t *), p, q, a->l, a->r, a->r, s->rport, a->l,
 		       s->lport);
 	lc->stats.icmp_xlated++;

@@ -16,6 +16,8 @@
  *                                                 packet, the later ones
  *                                                 after it (frag_path.c)
  *   ICMPv6 errors to a VIP or local IP          → icmp6_path.c
+ *   TCP, UDP and ICMPv6 to another unicast address, with NAT services
+ *                                               → NAT replies (fwd.c)
  *   anything else to a port's IPv6 address (TCP/UDP: replies to the
  *   kernel's sockets; ICMPv6 errors, fragments) → the kernel's TAP, in
  *                                                 dp/punt.h's classes
@@ -52,6 +54,22 @@ static bool answered(const struct dp_snap *s, const uint8_t *a, uint16_t port)
 		return true;
 	v = dp_snap_addr6(s, a);
 	return v && !(v & DP_ADDR_NOARP);
+}
+
+/* Is a one of the ports' own addresses? */
+static bool any_port_ip6(const struct dp_snap *s, const uint8_t *a)
+{
+	for (uint32_t i = 0; i < s->n_ports; i++)
+		if (our_port_ip6(s, a, (uint16_t)i))
+			return true;
+	return false;
+}
+
+/* May a packet to a (not ours) be a NAT server's to its client? Not to
+ * multicast or link-local: a client is global or unique-local. */
+static bool nat_dest6(const uint8_t *a)
+{
+	return a[0] != 0xff && !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
 /* Sources no packet to a service can have: unspecified, loopback,
@@ -167,6 +185,12 @@ void dp_input6(struct dp_lcore *lc, struct rte_mbuf *m, uint16_t in_port, bool r
 	}
 	if (v && icmp && dp_icmp6_is_error(p.icmp_type)) {
 		dp_icmp6_input(lc, m, &p, v, in_port, redirected);
+		return;
+	}
+	/* not ours: a NAT server's reply to its client, if any NAT service
+	 * exists (FULLNAT traffic never comes this way) */
+	if (!v && lc->snap->has_nat && nat_dest6(p.dst) && !any_port_ip6(lc->snap, p.dst)) {
+		dp_nat_routed6(lc, m, &p, in_port, redirected);
 		return;
 	}
 	ours = v || our_port_ip6(lc->snap, p.dst, in_port);

@@ -1,4 +1,4 @@
-/* dp/ipip.c — IPv4-in-IPv4 encapsulation (see ipip.h). */
+/* dp/ipip.c — IPv4-in-IPv4 and IPv6-in-IPv6 encapsulation (see ipip.h). */
 #include <string.h>
 
 #include "dp/csum.h"
@@ -49,4 +49,14 @@ uint32_t dp_ipip_fragment(uint8_t *out, const uint8_t *inner, uint16_t inner_len
 		       (uint16_t)((more ? 0x2000 : 0) | (off >> 3)), ttl);
 	memcpy(out + DP_ETH_HLEN + DP_IPIP_HLEN, inner + off, n);
 	return DP_ETH_HLEN + DP_IPIP_HLEN + n;
+}
+
+void dp_ipip_encap6(uint8_t *frame, const uint8_t *src, const uint8_t *dst, uint8_t hop)
+{
+	const uint8_t *inner = frame + DP_ETH_HLEN + DP_IPIP6_HLEN;
+	uint8_t tc = (uint8_t)(inner[0] << 4 | inner[1] >> 4);
+
+	dp_put_u16(frame + 12, DP_ETH_P_IPV6);
+	dp_put_ip6(frame + DP_ETH_HLEN, tc, (uint16_t)(DP_IP6_HLEN + dp_get_u16(inner + 4)),
+		   DP_IPPROTO_IPV6, hop, src, dst);
 }

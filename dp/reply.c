@@ -151,8 +151,11 @@ uint32_t dp_reply_unreach(uint8_t *out, const uint8_t *frame, const struct dp_pk
 	return DP_ETH_HLEN + 20 + DP_ICMP_HLEN + q;
 }
 
-uint32_t dp_reply_unreach6(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
-			   uint8_t code, uint8_t hop)
+/* An ICMPv6 error (type, code, the 32 bits after the checksum) from IPv6
+ * p's destination to its sender, quoting up to DP_REPLY_QUOTE6_MAX bytes
+ * of it. */
+static uint32_t icmp6_error(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			    uint8_t type, uint8_t code, uint32_t word, uint8_t hop)
 {
 	uint32_t q = p->ip_len < DP_REPLY_QUOTE6_MAX ? p->ip_len : DP_REPLY_QUOTE6_MAX;
 	uint8_t *ip = out + DP_ETH_HLEN, *icmp = ip + DP_IP6_HLEN;
@@ -162,15 +165,28 @@ uint32_t dp_reply_unreach6(uint8_t *out, const uint8_t *frame, const struct dp_p
 	memset(out, 0, DP_ETH_HLEN);
 	dp_put_u16(out + 12, DP_ETH_P_IPV6);
 	dp_put_ip6(ip, 0, (uint16_t)(DP_ICMP_HLEN + q), DP_IPPROTO_ICMPV6, hop, src, dst);
-	memset(icmp, 0, DP_ICMP_HLEN);
-	icmp[0] = DP_ICMP6_UNREACH;
+	icmp[0] = type;
 	icmp[1] = code;
+	icmp[2] = icmp[3] = 0;
+	dp_put_u32(icmp + 4, word);
 	memcpy(icmp + DP_ICMP_HLEN, frame + p->l3_off, q);
 	c = (uint16_t)~dp_csum_fold(dp_csum_partial(icmp, DP_ICMP_HLEN + q,
 						    dp_csum_pseudo6(src, dst, DP_ICMP_HLEN + q,
 								    DP_IPPROTO_ICMPV6)));
 	memcpy(icmp + 2, &c, 2);
 	return DP_ETH_HLEN + DP_IP6_HLEN + DP_ICMP_HLEN + q;
+}
+
+uint32_t dp_reply_unreach6(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			   uint8_t code, uint8_t hop)
+{
+	return icmp6_error(out, frame, p, DP_ICMP6_UNREACH, code, 0, hop);
+}
+
+uint32_t dp_reply_too_big6(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			   uint32_t mtu, uint8_t hop)
+{
+	return icmp6_error(out, frame, p, DP_ICMP6_TOO_BIG, 0, mtu, hop);
 }
 
 uint32_t dp_reply_frag_needed(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,

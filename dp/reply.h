@@ -1,5 +1,6 @@
 /* dp/reply.h — packets mgw answers with on its own: TCP resets, ICMP
- * "port unreachable" and "fragmentation needed".
+ * "port unreachable" and "fragmentation needed" (ICMPv6: port
+ * unreachable and Packet Too Big).
  *
  * A new connection to a service with no usable server is refused at once
  * (TCP RST, or ICMP port unreachable for UDP), so the client fails fast
@@ -65,6 +66,12 @@ uint32_t dp_reply_unreach(uint8_t *out, const uint8_t *frame, const struct dp_pk
  * DP_REPLY_QUOTE6_MAX bytes of it. */
 uint32_t dp_reply_unreach6(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
 			   uint8_t code, uint8_t hop);
+
+/* ICMPv6 Packet Too Big (RFC 4443 3.2) with this MTU, from IPv6 p's
+ * destination to its sender, quoting as dp_reply_unreach6: what an IPv6
+ * packet too big for a tunnel gets back. */
+uint32_t dp_reply_too_big6(uint8_t *out, const uint8_t *frame, const struct dp_pkt *p,
+			   uint32_t mtu, uint8_t hop);
 
 /* The same with code "fragmentation needed and DF set" and the next-hop
  * MTU (RFC 1191 4) in its header: what a DF packet too big for a tunnel

@@ -139,16 +139,20 @@ void dp_reply_too_big(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_p
 	if (unreach_allowed(lc))
 		r = dp_reply_alloc(lc, &buf);
 	if (r) {
-		reply_send(lc, r, dp_reply_frag_needed(buf, f, p, mtu, p->dst, DP_ORIGIN_TTL),
-			   p->src);
+		if (p->a6)
+			reply_send6(lc, r, dp_reply_too_big6(buf, f, p, mtu, ORIGIN_HOP6), p->a6);
+		else
+			reply_send(lc, r, dp_reply_frag_needed(buf, f, p, mtu, p->dst,
+							       DP_ORIGIN_TTL), p->src);
 		lc->stats.frag_needed++;
 	}
 	dp_drop(lc, m, DP_DROP_TOO_BIG);
 }
 
 /* An IPv6 session's reset to the end that did not send p: FULLNAT v6's
- * server from the v6 local IP, NAT64's from the IPv4 one; the client
- * from the VIP. */
+ * server from the v6 local IP, NAT64's from the IPv4 one, NAT's from the
+ * client (which a->l holds), DR's and TUNNEL's the client's own to the
+ * VIP sent their way; the client from the VIP. */
 static void reset_on6(struct dp_lcore *lc, struct rte_mbuf *r, uint8_t *buf, const uint8_t *f,
 		      const struct dp_pkt *p, struct dp_sess *s, unsigned dir)
 {
@@ -156,6 +160,13 @@ static void reset_on6(struct dp_lcore *lc, struct rte_mbuf *r, uint8_t *buf, con
 	bool v4 = dir == DP_DIR_IN && dp_ip6_mapped(a->r);
 	uint32_t len;
 
+	if (dir == DP_DIR_IN && (s->fwd == DP_FWD_DR || s->fwd == DP_FWD_TUNNEL)) {
+		len = dp_reply_rst_on6(buf, f, p, a->c, s->cport, a->v, s->vport, ORIGIN_HOP6);
+		r->data_len = (uint16_t)len;
+		r->pkt_len = len;
+		dp_fwd_to_server(lc, r, s);
+		return;
+	}
 	if (dir == DP_DIR_OUT)
 		len = dp_reply_rst_on6(buf, f, p, a->v, s->vport, a->c, s->cport, ORIGIN_HOP6);
 	else if (v4)

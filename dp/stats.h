@@ -128,7 +128,7 @@ struct dp_port_stats {
 	X(refused_rst,        "refused_rst",            "refused_rst",           "New TCP flows without a usable server: RST sent.") \
 	X(refused_unreach,    "refused_unreach",        "refused_unreach",       "New UDP flows without a usable server: ICMP port unreachable sent.") \
 	X(refused_quiet,      "refused_quiet",          "refused_quiet",         "Refused flows answered with nothing (rate limit, no mbuf).") \
-	X(frag_needed,        "tunnel_frag_needed_sent", "tunnel_frag_needed_sent", "TUNNEL: fragmentation needed sent to a client.") \
+	X(frag_needed,        "tunnel_frag_needed_sent", "tunnel_frag_needed_sent", "TUNNEL: fragmentation needed (IPv6: Packet Too Big) sent to a client.") \
 	X(tunnel_fragmented,  "tunnel_fragmented",      "tunnel_fragmented",     "TUNNEL: datagrams sent as outer fragments.") \
 	X(tcp_rst_unconfirmed, "tcp_rst_unconfirmed",   "tcp_rst_unconfirmed",   "RSTs in the window but not at the next sequence number: passed on, session kept.") \
 	X(tcp_seq_unconfirmed, "tcp_seq_unconfirmed",   "tcp_seq_unconfirmed",   "Segments passed on without a state change (out of window; an ACK that does not acknowledge the server's SYN).") \

@@ -10,7 +10,7 @@
  * address beside it: an NS from the port's IPv6 address instead of the ARP
  * request, learnt by the same thread from the NA (cp/neigh.c). A
  * destination on a port's IPv6 subnet is its own next hop; others take
- * the snapshot's IPv6 routes (route6). */
+ * the snapshot's IPv6 routes (dp_route6). */
 #include <string.h>
 
 #include <rte_cycles.h>
@@ -282,7 +282,7 @@ static uint16_t nh_add(struct dp_lcore *lc, uint32_t ip, const uint8_t *ip6, uin
 /* The port and next hop for IPv6 dst: on a port's subnet, itself; else
  * the longest of the IPv6 routes that holds it (a handful: walked in
  * order). -1 when none does. */
-static int route6(const struct dp_snap *s, const uint8_t *dst, const uint8_t **nh)
+int dp_route6(const struct dp_snap *s, const uint8_t *dst, const uint8_t **nh)
 {
 	for (uint32_t i = 0; i < s->n_ports; i++)
 		if (s->port[i].has_ip6 && dp_ip6_in_prefix(dst, s->port[i].ip6, s->port[i].plen6)) {
@@ -302,7 +302,7 @@ void dp_xmit_ip6(struct dp_lcore *lc, struct rte_mbuf *m, const uint8_t *dst6)
 	const uint8_t *nh6;
 	uint8_t mac[6];
 	uint32_t nh;
-	int port = route6(lc->snap, dst6, &nh6);
+	int port = dp_route6(lc->snap, dst6, &nh6);
 
 	if (port < 0) {
 		dp_drop(lc, m, DP_DROP_NO_ROUTE);
@@ -327,7 +327,7 @@ static __attribute__((noinline)) void xmit_resolve(struct dp_lcore *lc, struct r
 	uint32_t nh, slot;
 
 	if (dst6) {
-		int p = route6(lc->snap, dst6, &dst6);
+		int p = dp_route6(lc->snap, dst6, &dst6);
 
 		if (p < 0) {
 			dp_drop(lc, m, DP_DROP_NO_ROUTE);

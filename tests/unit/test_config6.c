@@ -118,9 +118,38 @@ static const struct bad bad6[] = {
 	{ SVC6("\"sorry_server\": { \"ip\": \"10.1.0.99\" }, "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].sorry_server.ip", "must be of the servers' family (IPv6)" },
+	/* NAT, DR and TUNNEL to IPv6 servers, by IPv4's rules in IPv6's form;
+	 * an IPv6 VIP in front of IPv4 servers is NAT64, FULLNAT only */
+	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"10.1.0.11\" } ]"),
+	  "services[0].forward",
+	  "forward dr needs IPv6 servers: an IPv6 VIP in front of IPv4 ones is NAT64, which is "
+	  "fullnat only" },
+	{ SVC6("\"forward\": \"nat\", \"servers\": [ { \"ip\": \"10.1.0.11\" } ]"),
+	  "services[0].forward",
+	  "forward nat needs IPv6 servers: an IPv6 VIP in front of IPv4 ones is NAT64, which is "
+	  "fullnat only" },
+	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:3::11\" } ]"),
+	  "services[0].servers[0].ip",
+	  "is not in the ip6 subnet of any port: dr sends to the server's MAC, so it must be "
+	  "on-link (use tunnel for a routed server)" },
+	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 8080 } ]"),
+	  "services[0].servers[0].port",
+	  "must be the service's port (80): dr forwards the client's packet unchanged" },
+	{ SVC6("\"forward\": \"tunnel\", \"servers\": [ { \"ip\": \"fd00:3::11\", "
+	       "\"port\": 81 } ]"),
+	  "services[0].servers[0].port",
+	  "must be the service's port (80): tunnel forwards the client's packet unchanged" },
+	{ SVC6("\"forward\": \"nat\", \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 8080 }, "
+	       "{ \"ip\": \"fd00:3::12\", \"port\": 8080 } ]"),
+	  "services[0].servers[1].ip",
+	  "is not in the ip6 subnet of any port: nat needs its IPv6 servers on-link, their default "
+	  "route through the port's ip6" },
+	{ SVC6("\"forward\": \"dr\", \"sorry_server\": { \"ip\": \"fd00:3::99\" }, "
+	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].sorry_server.ip",
+	  "is not in the ip6 subnet of any port: dr sends to the server's MAC, so it must be "
+	  "on-link (use tunnel for a routed server)" },
 	/* what the IPv6 data path does not do yet */
-	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
-	  "services[0].forward", "forward dr is not supported for IPv6 services yet (fullnat is)" },
 	{ SVC6("\"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].client_address",
 	  "toa is not supported for IPv6 services yet (none, proxy_v1 and proxy_v2 are)" },
@@ -347,6 +376,34 @@ static void test_routes6_limit(void **state)
 	free(js);
 }
 
+/* NAT, DR and TUNNEL v6 services by the rules (a tunnel server may be
+ * off-link) pass, with the forwarding mode kept. */
+static void test_good_fwd_modes6(void **state)
+{
+	json_t *j = load(HEAD6 "\"services\": [ "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, \"forward\": \"dr\", "
+		"  \"servers\": [ { \"ip\": \"fd00:2::11\" }, { \"ip\": \"fd00:2::12\", \"port\": 80 } ] }, "
+		"{ \"proto\": \"udp\", \"vip\": \"fd00:1::11\", \"port\": 53, \"forward\": \"tunnel\", "
+		"  \"servers\": [ { \"ip\": \"fd00:2::13\" }, { \"ip\": \"fd00:3::14\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::12\", \"port\": 80, \"forward\": \"nat\", "
+		"  \"sorry_server\": { \"ip\": \"fd00:2::99\", \"port\": 8081 }, "
+		"  \"servers\": [ { \"ip\": \"fd00:2::15\", \"port\": 8080 } ] } ] }");
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
+
+	(void)state;
+	if (cp_config_from_json(j, &c, &err) != 0)
+		fail_msg("refused: %s: %s", err.field, err.msg);
+	assert_int_equal(c->n_services, 3);
+	assert_int_equal(c->services[0].fwd, CP_FWD_DR);
+	assert_int_equal(c->services[1].fwd, CP_FWD_TUNNEL);
+	assert_int_equal(c->services[2].fwd, CP_FWD_NAT);
+	for (unsigned i = 0; i < 3; i++)
+		assert_true(c->services[i].v6 && c->services[i].rs_v6);
+	cp_config_free(c);
+	json_decref(j);
+}
+
 /* Two addresses of fd00:1::/64 whose handles collide, found by search
  * (24-bit handles: a few thousand tries by the birthday bound). */
 static void colliding_pair(uint8_t a[16], uint8_t b[16])
@@ -459,6 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_dual_stack),
 		cmocka_unit_test(test_bad_v6),
+		cmocka_unit_test(test_good_fwd_modes6),
 		cmocka_unit_test(test_handle_collision),
 		cmocka_unit_test(test_routes6),
 		cmocka_unit_test(test_routes6_limit),
