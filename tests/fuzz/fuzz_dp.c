@@ -4,7 +4,8 @@
  * with frames the fuzzer writes, against a snapshot that has every
  * forwarding mode and scheduler: FULLNAT TCP and UDP, NAT, DR, TUNNEL, sh,
  * mh with persistence, a sorry server, on_down reset with a down server,
- * thresholds; IPv6 FULLNAT (PROXY v1 too) and NAT64 (PROXY v2 too).
+ * thresholds; IPv6 FULLNAT (PROXY v1 too), NAT64 (PROXY v2 too), NAT, DR
+ * and TUNNEL.
  *
  * Input: one byte of flags, then records [ctl:1][len:2, big endian][frame].
  *   ctl bit 0      lcore (0, 1)
@@ -95,6 +96,12 @@ static const char *config_json =
 	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ] },"
 	"   { \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 5364, \"client_address\": \"proxy_v2\","
 	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 5353 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 83, \"forward\": \"dr\","
+	"     \"servers\": [ { \"ip\": \"fd00:2::12\", \"port\": 83 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 84, \"forward\": \"nat\","
+	"     \"servers\": [ { \"ip\": \"fd00:2::13\", \"port\": 8084 } ] },"
+	"   { \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 85, \"forward\": \"tunnel\","
+	"     \"servers\": [ { \"ip\": \"fd00:2::14\", \"port\": 85 } ] },"
 	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 82 } ] }";
 
 static struct {

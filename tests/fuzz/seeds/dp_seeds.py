@@ -151,6 +151,15 @@ seeds["ipv6_nat64"] = [
     rec(lan(IP(src="10.1.0.254", dst=LIP) / ICMP(type=3, code=4, nexthopmtu=1280) /
             IP(src=LIP, dst=B1) / TCP(sport=1024, dport=8080, flags="A")), port=1),
 ]
+seeds["ipv6_modes"] = [
+    rec(syn6(83)), rec(syn6(83, flags="A", seq=1001, ack=1), t=1),
+    rec(syn6(84)), rec(lan(IPv6(src="fd00:2::13", dst=C6) / TCP(sport=8084, dport=40000, flags="SA", seq=5,
+                                                           ack=1001)), port=1),
+    rec(lan(IPv6(src="fd00:2::13", dst="fd00:9::1") / UDP(sport=1, dport=53) / b"own"), port=1),
+    rec(wan(IPv6(src=C6, dst=VIP6) / UDP(sport=5003, dport=85) / (b"t" * 1480))),
+    rec(wan(IPv6(src=RT6, dst=VIP6) / ICMPv6PacketTooBig(mtu=1280) /
+            IPv6(src=VIP6, dst=C6) / TCP(sport=84, dport=40000, flags="A"))),
+]
 frags6 = fragment6(IPv6(src=C6, dst=VIP6) / IPv6ExtHdrFragment(id=77) / UDP(sport=5001, dport=53) /
                    Raw(b"f" * 3000), 1280)
 seeds["ipv6_frag"] = [rec(wan(f)) for f in frags6] + [
