@@ -48,14 +48,6 @@ static bool usable_host(uint32_t ip)
 }
 
 /* The first plen bits of a and b alike. */
-static bool same_prefix6(const uint8_t *a, const uint8_t *b, unsigned plen)
-{
-	unsigned n = plen / 8, r = plen % 8;
-
-	return memcmp(a, b, n) == 0 &&
-	       (r == 0 || ((a[n] ^ b[n]) & (uint8_t)(0xff << (8 - r))) == 0);
-}
-
 /* An address a port may have: no multicast (ff00::/8), link-local
  * (fe80::/10: each port's own, derived, not configured), loopback,
  * unspecified or v4-mapped (::ffff:0:0/96). */
@@ -95,7 +87,7 @@ static int check_ports(const struct cp_config *c, struct cp_err *err)
 			if (((a->ip ^ b->ip) & m) == 0)
 				return cp_rd_fail(err, p, "ip", "overlaps the subnet of ports[%u]", k);
 			if (a->plen6 && b->plen6 &&
-			    same_prefix6(a->ip6, b->ip6, a->plen6 < b->plen6 ? a->plen6 : b->plen6))
+			    dp_ip6_in_prefix(a->ip6, b->ip6, a->plen6 < b->plen6 ? a->plen6 : b->plen6))
 				return cp_rd_fail(err, p, "ip6", "overlaps the subnet of ports[%u]", k);
 		}
 		if (a->plen6 && !usable_host6(a->ip6))
@@ -372,17 +364,33 @@ static bool is_own(const struct own_addrs *o, uint32_t ip)
  * at all. */
 enum reach { REACH_NONE, REACH_LINK, REACH_ROUTED };
 
-static enum reach reach_of(const struct cp_config *c, uint32_t ip, unsigned *route)
+/* Is a in the ip6 subnet of one of the ports? */
+static bool on_link6(const struct cp_config *c, const uint8_t *a)
 {
-	int port = port_of_addr(c, ip);
-	int best = port >= 0 ? c->ports[port].plen : -1;
+	for (unsigned k = 0; k < c->n_ports; k++)
+		if (c->ports[k].plen6 && dp_ip6_in_prefix(a, c->ports[k].ip6, c->ports[k].plen6))
+			return true;
+	return false;
+}
+
+/* How ip is reached, as the data path will: IPv4 by the longest of the
+ * ports' subnets and the routes; IPv6 on a port's subnet first, else by
+ * the longest IPv6 route (dp/xmit.c). *route: the route's index. */
+static enum reach reach_of(const struct cp_config *c, const struct cp_ip *ip, unsigned *route)
+{
+	int port = ip->v6 ? (on_link6(c, ip->v6a) ? 0 : -1) : port_of_addr(c, ip->v4);
+	int best = port >= 0 && !ip->v6 ? c->ports[port].plen : -1;
 	enum reach r = port >= 0 ? REACH_LINK : REACH_NONE;
 
+	if (ip->v6 && port >= 0)
+		return r;
 	for (unsigned k = 0; k < c->n_routes; k++) {
 		const struct cp_route_conf *rt = &c->routes[k];
+		bool in = rt->v6 == ip->v6 &&
+			  (ip->v6 ? dp_ip6_in_prefix(ip->v6a, rt->prefix6, rt->plen)
+				  : ((ip->v4 ^ rt->prefix) & mask_of(rt->plen)) == 0);
 
-		if (!rt->v6 && ((ip ^ rt->prefix) & mask_of(rt->plen)) == 0 &&
-		    (int)rt->plen > best) {
+		if (in && (int)rt->plen > best) {
 			best = rt->plen;
 			r = REACH_ROUTED;
 			*route = k;
@@ -401,7 +409,7 @@ static enum reach reach_of(const struct cp_config *c, uint32_t ip, unsigned *rou
  * FULLNAT servers are reached like any destination. */
 static int check_fwd_target(const struct cp_config *c, const struct cp_service_conf *s,
 			    const char *path, const char *ip_field, const char *port_field,
-			    uint32_t ip, uint16_t port, struct cp_err *err)
+			    const struct cp_ip *ip, uint16_t port, struct cp_err *err)
 {
 	const char *mode = cp_fwd_names[s->fwd];
 	unsigned route = 0;
@@ -426,47 +434,6 @@ static int check_fwd_target(const struct cp_config *c, const struct cp_service_c
 		return cp_rd_fail(err, path, ip_field,
 				  "is neither in the subnet of a port nor behind a route: %s needs a "
 				  "way to the server", mode);
-	return 0;
-}
-
-/* Is a in the ip6 subnet of one of the ports (the only way to an IPv6
- * server the data path knows of so far: there are no static IPv6 routes
- * to be behind yet)? */
-static bool on_link6(const struct cp_config *c, const uint8_t *a)
-{
-	for (unsigned k = 0; k < c->n_ports; k++)
-		if (c->ports[k].plen6 && same_prefix6(a, c->ports[k].ip6, c->ports[k].plen6))
-			return true;
-	return false;
-}
-
-/* check_fwd_target's IPv6 form (an IPv6 server of an IPv6 VIP):
- * - dr: on a port's ip6 subnet (the packet goes to its MAC) and the
- *   service's port;
- * - tunnel: the service's port (a way to it is the routes' business, as
- *   for FULLNAT's IPv6 servers);
- * - nat: on a port's ip6 subnet (its default route is that port's ip6:
- *   docs/config.md). */
-static int check_fwd_target6(const struct cp_config *c, const struct cp_service_conf *s,
-			     const char *path, const char *ip_field, const char *port_field,
-			     const uint8_t *ip6, uint16_t port, struct cp_err *err)
-{
-	const char *mode = cp_fwd_names[s->fwd];
-
-	if (s->fwd == CP_FWD_FULLNAT)
-		return 0;
-	if ((s->fwd == CP_FWD_DR || s->fwd == CP_FWD_TUNNEL) && port != s->port)
-		return cp_rd_fail(err, path, port_field,
-				  "must be the service's port (%u): %s forwards the client's packet "
-				  "unchanged", s->port, mode);
-	if (s->fwd == CP_FWD_DR && !on_link6(c, ip6))
-		return cp_rd_fail(err, path, ip_field,
-				  "is not in the ip6 subnet of any port: dr sends to the server's MAC, "
-				  "so it must be on-link (use tunnel for a routed server)");
-	if (s->fwd == CP_FWD_NAT && !on_link6(c, ip6))
-		return cp_rd_fail(err, path, ip_field,
-				  "is not in the ip6 subnet of any port: nat needs its IPv6 servers "
-				  "on-link, their default route through the port's ip6");
 	return 0;
 }
 
@@ -535,6 +502,7 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 			 struct cp_err *err)
 {
 	const struct cp_service_conf *s = &c->services[i];
+	struct cp_ip sorry = s->rs_v6 ? cp_ip6(s->sorry_ip6) : cp_ip4(s->sorry_ip);
 	char p[32], sp[64];
 
 	cp_rd_index(p, sizeof(p), NULL, "services", i);
@@ -578,8 +546,8 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 	    (!usable_host6(s->sorry_ip6) || (s->v6 && !memcmp(s->sorry_ip6, s->vip6, 16))))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
 	if (s->has_sorry && s->rs_v6 &&
-	    check_fwd_target6(c, s, p, "sorry_server.ip", "sorry_server.port", s->sorry_ip6,
-			      s->sorry_port, err) < 0)
+	    check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port", &sorry,
+			     s->sorry_port, err) < 0)
 		return -EINVAL;
 	/* an IPv6 sorry server left behind when IPv4 servers came in */
 	if (s->has_sorry && !s->rs_v6 && !s->sorry_ip && memcmp(s->sorry_ip6, zero16, 16))
@@ -587,11 +555,12 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 	if (s->has_sorry && !s->rs_v6 && (!usable_host(s->sorry_ip) || s->sorry_ip == s->vip))
 		return cp_rd_fail(err, p, "sorry_server.ip", "must be a unicast address, not the VIP");
 	if (s->has_sorry && !s->rs_v6 &&
-	    check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port", s->sorry_ip,
+	    check_fwd_target(c, s, p, "sorry_server.ip", "sorry_server.port", &sorry,
 			     s->sorry_port, err) < 0)
 		return -EINVAL;
 	for (unsigned r = 0; r < s->n_servers; r++) {
 		const struct cp_server_conf *rs = &s->servers[r];
+		struct cp_ip ip = cp_server_ip(rs);
 
 		if (rs->v6 != s->rs_v6) {
 			cp_rd_index(sp, sizeof(sp), p, "servers", r);
@@ -604,8 +573,7 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 			cp_rd_index(sp, sizeof(sp), p, "servers", r);
 			if (usable_host6(rs->ip6) && !is_own6(c, rs->ip6) &&
 			    !(s->v6 && !memcmp(rs->ip6, s->vip6, 16))) {
-				if (check_fwd_target6(c, s, sp, "ip", "port", rs->ip6, rs->port,
-						      err) < 0)
+				if (check_fwd_target(c, s, sp, "ip", "port", &ip, rs->port, err) < 0)
 					return -EINVAL;
 				continue;
 			}
@@ -617,10 +585,10 @@ static int check_service(const struct cp_config *c, const struct own_addrs *own,
 		if (usable_host(rs->ip) && rs->ip != s->vip && !is_own(own, rs->ip)) {
 			/* the path is made only for the message */
 			if (s->fwd == CP_FWD_FULLNAT ||
-			    check_fwd_target(c, s, NULL, "ip", "port", rs->ip, rs->port, NULL) == 0)
+			    check_fwd_target(c, s, NULL, "ip", "port", &ip, rs->port, NULL) == 0)
 				continue;
 			cp_rd_index(sp, sizeof(sp), p, "servers", r);
-			return check_fwd_target(c, s, sp, "ip", "port", rs->ip, rs->port, err);
+			return check_fwd_target(c, s, sp, "ip", "port", &ip, rs->port, err);
 		}
 		cp_rd_index(sp, sizeof(sp), p, "servers", r);
 		if (!usable_host(rs->ip))

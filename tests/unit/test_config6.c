@@ -130,7 +130,7 @@ static const struct bad bad6[] = {
 	  "fullnat only" },
 	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:3::11\" } ]"),
 	  "services[0].servers[0].ip",
-	  "is not in the ip6 subnet of any port: dr sends to the server's MAC, so it must be "
+	  "is not in the subnet of any port: dr sends to the server's MAC, so it must be "
 	  "on-link (use tunnel for a routed server)" },
 	{ SVC6("\"forward\": \"dr\", \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 8080 } ]"),
 	  "services[0].servers[0].port",
@@ -142,12 +142,11 @@ static const struct bad bad6[] = {
 	{ SVC6("\"forward\": \"nat\", \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 8080 }, "
 	       "{ \"ip\": \"fd00:3::12\", \"port\": 8080 } ]"),
 	  "services[0].servers[1].ip",
-	  "is not in the ip6 subnet of any port: nat needs its IPv6 servers on-link, their default "
-	  "route through the port's ip6" },
+	  "is neither in the subnet of a port nor behind a route: nat needs a way to the server" },
 	{ SVC6("\"forward\": \"dr\", \"sorry_server\": { \"ip\": \"fd00:3::99\" }, "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].sorry_server.ip",
-	  "is not in the ip6 subnet of any port: dr sends to the server's MAC, so it must be "
+	  "is not in the subnet of any port: dr sends to the server's MAC, so it must be "
 	  "on-link (use tunnel for a routed server)" },
 	/* what the IPv6 data path does not do yet */
 	{ SVC6("\"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
@@ -380,7 +379,8 @@ static void test_routes6_limit(void **state)
  * off-link) pass, with the forwarding mode kept. */
 static void test_good_fwd_modes6(void **state)
 {
-	json_t *j = load(HEAD6 "\"services\": [ "
+	json_t *j = load(HEAD6 "\"routes\": [ { \"prefix\": \"fd00:3::/64\", \"via\": \"fd00:2::1\" } ], "
+		"\"services\": [ "
 		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, \"forward\": \"dr\", "
 		"  \"servers\": [ { \"ip\": \"fd00:2::11\" }, { \"ip\": \"fd00:2::12\", \"port\": 80 } ] }, "
 		"{ \"proto\": \"udp\", \"vip\": \"fd00:1::11\", \"port\": 53, \"forward\": \"tunnel\", "
