@@ -20,6 +20,7 @@
 #include "cp/snap.h"
 #include "dp/addr6.h"
 #include "dp/snap.h"
+#include "addr6_test.h"
 #include "config_test.h"
 
 #define PORTS6                                                                            \
@@ -153,8 +154,9 @@ static const struct bad bad6[] = {
 	{ SVC6("\"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].client_address",
 	  "toa is not supported for IPv6 services yet (none, proxy_v1 and proxy_v2 are)" },
-	{ SVC6("\"synproxy\": true, \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
-	  "services[0].synproxy", "is not supported for IPv6 services yet" },
+	{ SVC6("\"synproxy\": true, \"forward\": \"nat\", "
+	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].synproxy", "needs a TCP service with forward fullnat" },
 	{ SVC6("\"persistence_s\": 60, \"persistence_mask\": \"255.255.255.0\", "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].persistence_mask",
@@ -404,36 +406,25 @@ static void test_good_fwd_modes6(void **state)
 	json_decref(j);
 }
 
-/* Two addresses of fd00:1::/64 whose handles collide, found by search
- * (24-bit handles: a few thousand tries by the birthday bound). */
-static void colliding_pair(uint8_t a[16], uint8_t b[16])
+/* The SYN proxy in front of IPv6 servers and (NAT64) IPv4 ones. */
+static void test_synproxy6(void **state)
 {
-	enum { N = 1 << 16 };
-	static uint32_t seen[1 << 24 >> 5];   /* a bit per handle */
-	static uint32_t who[N];
+	json_t *j = load(HEAD6 "\"services\": [ "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, \"synproxy\": true, "
+		"  \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::11\", \"port\": 80, \"synproxy\": true, "
+		"  \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }");
+	struct cp_config *c = NULL;
+	struct cp_err err = { "", "" };
 
-	memset(seen, 0, sizeof(seen));
-	for (uint32_t i = 1; i < N; i++) {
-		uint8_t x[16] = { 0xfd, 0, 0, 1 };
-		uint32_t h;
-
-		x[14] = (uint8_t)(i >> 8);
-		x[15] = (uint8_t)i;
-		h = __builtin_bswap32(dp_ip6_handle(x));
-		who[i] = h;
-		if (seen[h >> 5] & 1u << (h & 31)) {
-			for (uint32_t k = 1; k < i; k++)
-				if (who[k] == h) {
-					memcpy(a, x, 16);
-					a[14] = (uint8_t)(k >> 8);
-					a[15] = (uint8_t)k;
-					memcpy(b, x, 16);
-					return;
-				}
-		}
-		seen[h >> 5] |= 1u << (h & 31);
-	}
-	fail_msg("no two of %u addresses share a handle", N);
+	(void)state;
+	if (cp_config_from_json(j, &c, &err) != 0)
+		fail_msg("refused: %s: %s", err.field, err.msg);
+	assert_int_equal(c->n_services, 2);
+	assert_true(c->services[0].synproxy && c->services[0].rs_v6);
+	assert_true(c->services[1].synproxy && c->services[1].v6 && !c->services[1].rs_v6);
+	cp_config_free(c);
+	json_decref(j);
 }
 
 static void test_handle_collision(void **state)
@@ -445,7 +436,7 @@ static void test_handle_collision(void **state)
 	json_t *j;
 
 	(void)state;
-	colliding_pair(a, b);
+	assert_true(addr6_colliding_pair(a, b));
 	assert_int_equal(dp_ip6_handle(a), dp_ip6_handle(b));
 	assert_memory_not_equal(a, b, 16);
 	assert_true(dp_is_ip6_handle(dp_ip6_handle(a)));
@@ -517,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_good_dual_stack),
 		cmocka_unit_test(test_bad_v6),
 		cmocka_unit_test(test_good_fwd_modes6),
+		cmocka_unit_test(test_synproxy6),
 		cmocka_unit_test(test_handle_collision),
 		cmocka_unit_test(test_routes6),
 		cmocka_unit_test(test_routes6_limit),
