@@ -71,7 +71,7 @@ static struct dp_svc_stats *svc_st(struct dp_lcore *lc, uint32_t svc_id)
 
 /* Options of a SYN or SYN-ACK mgw writes, in Linux's order. ws 15: none. */
 static uint32_t put_opts(uint8_t *o, uint16_t mss, uint8_t ws, bool sackok, bool ts,
-			 uint32_t tsval, uint32_t tsecr, const uint8_t *toa)
+			 uint32_t tsval, uint32_t tsecr, const uint8_t *toa, uint32_t toa_len)
 {
 	uint32_t n = 0;
 
@@ -103,8 +103,8 @@ static uint32_t put_opts(uint8_t *o, uint16_t mss, uint8_t ws, bool sackok, bool
 		n += 4;
 	}
 	if (toa) {
-		memcpy(o + n, toa, DP_TOA_LEN);
-		n += DP_TOA_LEN;
+		memcpy(o + n, toa, toa_len);
+		n += toa_len;
 	}
 	return n;
 }
@@ -276,7 +276,7 @@ static uint16_t offer_mss(const struct dp_lcore *lc, const struct dp_service *sv
 	if (!mtu)
 		mtu = 1500;
 	if (svc->caddr == DP_CADDR_TOA) {
-		room = DP_TOA_LEN;
+		room = p->a6 ? DP_TOA6_LEN : DP_TOA_LEN;
 	} else if ((svc->caddr == DP_CADDR_PROXY_V1 || svc->caddr == DP_CADDR_PROXY_V2) &&
 		   !svc->proxy_on_connect) {
 		struct dp_proxy_addr a;
@@ -320,7 +320,7 @@ static void syn_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 	mss = offer_mss(lc, svc, p);
 	win = (uint32_t)mss * SP_SYNACK_SEGS;
 	olen = put_opts(opt, mss, o.ws != DP_COOKIE_NO_WS ? SP_WSCALE : DP_COOKIE_NO_WS, o.sackok,
-			o.ts, (uint32_t)now, cts, NULL);
+			o.ts, (uint32_t)now, cts, NULL, 0);
 	/* (e is a copy: the SYN's own bytes are overwritten) */
 	ends_flip(&e);
 	b = reuse(m, DP_ETH_HLEN + ip_hlen(&e) + 20 + olen);
@@ -374,10 +374,10 @@ static bool syn_out(struct dp_lcore *lc, struct dp_sess *s, const struct dp_cook
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
 	const struct dp_sess_x *x = dp_sess_x(&lc->sess, s);
-	uint8_t opt[DP_TCP_MAX_OPT], t[DP_TOA_LEN], *b;
+	uint8_t opt[DP_TCP_MAX_OPT], t[DP_TOA6_LEN], *b;
 	struct dp_pkt fp;
 	struct sp_ends e;
-	uint32_t olen, win = cwin;
+	uint32_t olen, tlen = 0, win = cwin;
 
 	if (!m || rte_pktmbuf_tailroom(m) < SP_SEG_MAX) {
 		if (m)
@@ -386,8 +386,9 @@ static bool syn_out(struct dp_lcore *lc, struct dp_sess *s, const struct dp_cook
 		return false;
 	}
 	if (toa)
-		dp_toa_opt(t, s->cip, s->cport);
-	olen = put_opts(opt, o->mss, o->ws, o->sackok, o->ts && has_ts, cts, 0, toa ? t : NULL);
+		tlen = dp_sess_toa(lc, s, t);
+	olen = put_opts(opt, o->mss, o->ws, o->sackok, o->ts && has_ts, cts, 0, toa ? t : NULL,
+			tlen);
 	/* a SYN's window is never scaled */
 	if (o->ws != DP_COOKIE_NO_WS)
 		win = cwin << o->ws;
@@ -580,7 +581,7 @@ void dp_synproxy_reack(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p
 		 * the client would echo it, in the client's space */
 		tsv = dp_get_u32(tcp + o.ts + 6);
 		tse = dp_get_u32(tcp + o.ts + 2) + (uint32_t)x->ts_delta;
-		olen = put_opts(opt, 0, DP_COOKIE_NO_WS, false, true, tsv, tse, NULL);
+		olen = put_opts(opt, 0, DP_COOKIE_NO_WS, false, true, tsv, tse, NULL, 0);
 	}
 	/* An ACK as the client would have sent it, then the client's way
 	 * (translation, TOA, an on_connect header, rewrite). Its window: 64 KB

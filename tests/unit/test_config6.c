@@ -151,9 +151,10 @@ static const struct bad bad6[] = {
 	  "is not in the ip6 subnet of any port: dr sends to the server's MAC, so it must be "
 	  "on-link (use tunnel for a routed server)" },
 	/* what the IPv6 data path does not do yet */
-	{ SVC6("\"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
-	  "services[0].client_address",
-	  "toa is not supported for IPv6 services yet (none, proxy_v1 and proxy_v2 are)" },
+	{ "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"FD00:2:0::100\" ], \"services\": [ "
+	  "{ \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 53, \"client_address\": \"toa\", "
+	  "\"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }",
+	  "services[0].client_address", "toa is TCP only (UDP services take none or proxy_v2)" },
 	{ SVC6("\"synproxy\": true, \"forward\": \"nat\", "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].synproxy", "needs a TCP service with forward fullnat" },
@@ -379,7 +380,8 @@ static void test_routes6_limit(void **state)
 }
 
 /* NAT, DR and TUNNEL v6 services by the rules (a tunnel server may be
- * off-link) pass, with the forwarding mode kept. */
+ * off-link) pass, with the forwarding mode kept; so do the SYN proxy and
+ * TOA on v6 FULLNAT and NAT64. */
 static void test_good_fwd_modes6(void **state)
 {
 	json_t *j = load(HEAD6 "\"services\": [ "
@@ -389,40 +391,30 @@ static void test_good_fwd_modes6(void **state)
 		"  \"servers\": [ { \"ip\": \"fd00:2::13\" }, { \"ip\": \"fd00:3::14\" } ] }, "
 		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::12\", \"port\": 80, \"forward\": \"nat\", "
 		"  \"sorry_server\": { \"ip\": \"fd00:2::99\", \"port\": 8081 }, "
-		"  \"servers\": [ { \"ip\": \"fd00:2::15\", \"port\": 8080 } ] } ] }");
+		"  \"servers\": [ { \"ip\": \"fd00:2::15\", \"port\": 8080 } ] }, "
+		/* the SYN proxy to v6 servers and (NAT64) v4 ones; TOA's v6 form */
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::13\", \"port\": 80, \"synproxy\": true, "
+		"  \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::14\", \"port\": 80, \"synproxy\": true, "
+		"  \"client_address\": \"toa\", \"servers\": [ { \"ip\": \"10.1.0.11\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::15\", \"port\": 80, \"client_address\": \"toa\", "
+		"  \"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }");
 	struct cp_config *c = NULL;
 	struct cp_err err = { "", "" };
 
 	(void)state;
 	if (cp_config_from_json(j, &c, &err) != 0)
 		fail_msg("refused: %s: %s", err.field, err.msg);
-	assert_int_equal(c->n_services, 3);
+	assert_int_equal(c->n_services, 6);
 	assert_int_equal(c->services[0].fwd, CP_FWD_DR);
 	assert_int_equal(c->services[1].fwd, CP_FWD_TUNNEL);
 	assert_int_equal(c->services[2].fwd, CP_FWD_NAT);
 	for (unsigned i = 0; i < 3; i++)
 		assert_true(c->services[i].v6 && c->services[i].rs_v6);
-	cp_config_free(c);
-	json_decref(j);
-}
-
-/* The SYN proxy in front of IPv6 servers and (NAT64) IPv4 ones. */
-static void test_synproxy6(void **state)
-{
-	json_t *j = load(HEAD6 "\"services\": [ "
-		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 80, \"synproxy\": true, "
-		"  \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ] }, "
-		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::11\", \"port\": 80, \"synproxy\": true, "
-		"  \"servers\": [ { \"ip\": \"10.1.0.11\" } ] } ] }");
-	struct cp_config *c = NULL;
-	struct cp_err err = { "", "" };
-
-	(void)state;
-	if (cp_config_from_json(j, &c, &err) != 0)
-		fail_msg("refused: %s: %s", err.field, err.msg);
-	assert_int_equal(c->n_services, 2);
-	assert_true(c->services[0].synproxy && c->services[0].rs_v6);
-	assert_true(c->services[1].synproxy && c->services[1].v6 && !c->services[1].rs_v6);
+	assert_true(c->services[3].synproxy && c->services[3].rs_v6);
+	assert_true(c->services[4].synproxy && c->services[4].v6 && !c->services[4].rs_v6);
+	assert_int_equal(c->services[4].client_address, CP_CADDR_TOA);
+	assert_int_equal(c->services[5].client_address, CP_CADDR_TOA);
 	cp_config_free(c);
 	json_decref(j);
 }
@@ -508,7 +500,6 @@ int main(void)
 		cmocka_unit_test(test_good_dual_stack),
 		cmocka_unit_test(test_bad_v6),
 		cmocka_unit_test(test_good_fwd_modes6),
-		cmocka_unit_test(test_synproxy6),
 		cmocka_unit_test(test_handle_collision),
 		cmocka_unit_test(test_routes6),
 		cmocka_unit_test(test_routes6_limit),

@@ -15,6 +15,9 @@
 #   -6 through each, 10 MB intact, cookies sent and validated; a server's
 #   RST to mgw's SYN reaches the v6 client; a flood of spoofed v6 SYNs gets
 #   cookies and makes no session
+# - TOA's IPv6 form (kind 254, length 20) in the server's capture: the v6
+#   client's address and port on the SYN and at the first data, to v6
+#   servers and (NAT64) to v4 ones, with and without the SYN proxy
 # - no server: a v6 TCP flow gets a RST, a UDP one ICMPv6 port unreachable
 # - the README's IPv6 runbook runs verbatim and its services carry traffic
 # - the VIP answers ping -6; IPv4 through its own VIP still works
@@ -62,6 +65,9 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8065, \"synproxy\": true, \"servers\": $(tb_servers_json 8080 2) },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 86, \"synproxy\": true, \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 9999 } ] },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8066, \"synproxy\": true, \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 9999 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 87, \"client_address\": \"toa\", \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 8080 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 88, \"client_address\": \"toa\", \"synproxy\": true, \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 8080 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8067, \"client_address\": \"toa\", \"synproxy\": true, \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ] },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 82 },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 54 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"mh_port\": true, \"servers\": $servers6 },
@@ -71,7 +77,7 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
 tb_v6_ports
 tb_mgw_start || exit 1
 
-tb_expect_eq "GET /services: the v6 VIP, canonical (TCP: FULLNAT rr, mh, none, PROXY x2, SYN proxy x2; NAT64 x2, SYN proxy x2)" "11" \
+tb_expect_eq "GET /services: the v6 VIP, canonical (TCP: FULLNAT rr, mh, none, PROXY x2, SYN proxy x2, TOA x2; NAT64 x2, SYN proxy x2, TOA)" "14" \
 	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
 seen=""
 for k in 1 2 3 4; do
@@ -216,15 +222,7 @@ done
 # the server refuses mgw's SYN (nothing on 9999; NAT64: an IPv4 RST): the
 # v6 client, connected to the proxy, gets the RST at the sequence it expects
 for port in 86 8066; do
-	out=$(tb_client $TB_PY -c "
-import socket, time
-try:
-    s = socket.create_connection(('$VIP6', $port), timeout=5)
-    s.sendall(b'x'); time.sleep(0.5); d = s.recv(10); print('eof' if not d else 'data')
-except ConnectionResetError:
-    print('reset')
-except socket.timeout:
-    print('timeout')")
+	out=$(tb_client $TB_PY "$TB_ROOT/tests/lib/connect_fate.py" "$VIP6" $port)
 	tb_expect_eq "synproxy v6 :$port: the server's RST reaches the client" reset "$out"
 	tb_check "synproxy v6 :$port: server resets counted" tb_stat_ge \
 		"[s for s in j['services'] if s['vip'] == '$VIP6' and s['port'] == $port][0]['xlate']['synproxy_server_resets']" 1
@@ -250,6 +248,24 @@ send([IPv6(src='$CADDR', dst='$VIP6') / TCP(sport=31000 + i, dport=85, flags='A'
 bad1=$(sp6 85 cookies_failed)
 tb_check "synproxy v6: 30 forged cookie ACKs refused ($((bad1 - bad0)))" [ $((bad1 - bad0)) -ge 30 ]
 tb_check "synproxy v6: curl -6 still answered" tb_client curl -6 -sf -m 5 -o /dev/null -g "http://[$VIP6]:85/"
+
+# TOA, IPv6's form, decoded from b1's capture
+tb_bg b1 tcpdump6 tcpdump -i eth0 -U -w "$TB_DIR/toa6.pcap" "tcp port 8080"
+sleep 1
+# (the client's port: 40000 + the service's % 1000)
+for port in 87 88 8067; do
+	tb_expect_eq "TOA v6 :$port: answered" b1 \
+		"$(tb_client curl -6 -sf -m 5 --local-port $((40000 + port % 1000)) -g "http://[$VIP6]:$port/")"
+done
+sleep 1; kill -INT "$TB_LAST_PID"; sleep 0.5
+toa=$($TB_PY "$TB_ROOT/tests/lib/toa_seen.py" "$TB_DIR/toa6.pcap" 8080)
+tb_log "TOA v6 options seen: $toa"
+tb_check "TOA v6 :87: on the SYN to the v6 server" grep -q "6S $CADDR:40087" <<<"$toa"
+tb_check "TOA v6 :87: at the first data or the handshake's ACK" grep -Eq "6[AD] $CADDR:40087" <<<"$toa"
+tb_check "TOA v6 + synproxy :88: on mgw's SYN" grep -q "6S $CADDR:40088" <<<"$toa"
+tb_check "TOA v6 + synproxy :88: at A" grep -Eq "6[AD] $CADDR:40088" <<<"$toa"
+tb_check "TOA v6, NAT64 + synproxy :8067: on the IPv4 SYN" grep -q "4S $CADDR:40067" <<<"$toa"
+tb_check "TOA v6, NAT64 + synproxy :8067: at A" grep -Eq "4[AD] $CADDR:40067" <<<"$toa"
 
 # no server: a v6 TCP flow is reset at once, a UDP one gets ICMPv6 port
 # unreachable (the client's socket says "refused"), as IPv4's
