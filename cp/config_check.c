@@ -483,12 +483,6 @@ static int check_v6_limits(const struct cp_service_conf *s, const char *p, struc
 		return cp_rd_fail(err, p, "forward",
 				  "forward %s needs IPv6 servers: an IPv6 VIP in front of IPv4 ones is "
 				  "NAT64, which is fullnat only", cp_fwd_names[s->fwd]);
-	if (s->client_address == CP_CADDR_TOA)
-		return cp_rd_fail(err, p, "client_address",
-				  "toa is not supported for IPv6 services yet (none, proxy_v1 "
-				  "and proxy_v2 are)");
-	if (s->synproxy)
-		return cp_rd_fail(err, p, "synproxy", "is not supported for IPv6 services yet");
 	if (s->persistence_mask != 0xffffffff)
 		return cp_rd_fail(err, p, "persistence_mask",
 				  "is an IPv4 netmask: leave it 255.255.255.255 on IPv6 services");

@@ -78,24 +78,36 @@ static unsigned mss_class(uint16_t mss)
 	return c;
 }
 
+/* The words of a flow the keyed hashes take: both addresses whole, then
+ * the ports and `last` (the ISN, or the cookie). */
+#define FLOW_WORDS 5
+static void flow_words(const struct dp_cookie_flow *f, uint32_t last, uint64_t m[FLOW_WORDS])
+{
+	m[0] = le64(f->saddr);
+	m[1] = le64(f->saddr + 8);
+	m[2] = le64(f->daddr);
+	m[3] = le64(f->daddr + 8);
+	m[4] = (uint64_t)f->sport << 48 | (uint64_t)f->dport << 32 | last;
+}
+
 static uint32_t whiten(const struct dp_cookie_secret *s, const struct dp_cookie_flow *f)
 {
-	uint64_t m[2] = { (uint64_t)f->saddr << 32 | f->daddr,
-			  (uint64_t)f->sport << 48 | (uint64_t)f->dport << 32 | f->isn };
+	uint64_t m[FLOW_WORDS];
 
-	return (uint32_t)dp_cookie_siphash(s->kw, m, 2);
+	flow_words(f, f->isn, m);
+	return (uint32_t)dp_cookie_siphash(s->kw, m, FLOW_WORDS);
 }
 
 static uint32_t mac(const struct dp_cookie_secret *s, const struct dp_cookie_flow *f,
 		    uint32_t slot, uint32_t data, uint32_t tsval)
 {
-	uint64_t m[3] = { (uint64_t)f->saddr << 32 | f->daddr,
-			  (uint64_t)f->sport << 48 | (uint64_t)f->dport << 32 | f->isn,
-			  (uint64_t)slot << 32 | (uint64_t)data << 16 };
+	uint64_t m[FLOW_WORDS + 1];
 
+	flow_words(f, f->isn, m);
+	m[FLOW_WORDS] = (uint64_t)slot << 32 | (uint64_t)data << 16;
 	if (data & 1)   /* timestamps: the TSval we sent is part of what we vouch for */
-		m[2] ^= (uint64_t)tsval * 0x9e3779b97f4a7c15ull;
-	return (uint32_t)dp_cookie_siphash(s->km, m, 3) & 0x1fffff;
+		m[FLOW_WORDS] ^= (uint64_t)tsval * 0x9e3779b97f4a7c15ull;
+	return (uint32_t)dp_cookie_siphash(s->km, m, FLOW_WORDS + 1) & 0x1fffff;
 }
 
 static uint32_t pack(const struct dp_cookie_opts *o)
@@ -194,12 +206,14 @@ bool dp_cookie_seen_check(struct dp_cookie_seen *t, const struct dp_cookie_flow 
 			  uint32_t cookie, uint64_t now_ms)
 {
 	uint32_t slot = (uint32_t)(now_ms / DP_COOKIE_SLOT_MS);
-	uint64_t h = ((uint64_t)f->saddr << 32 | f->daddr) ^
-		     ((uint64_t)f->sport << 48 | (uint64_t)f->dport << 32 | cookie);
+	uint64_t m[FLOW_WORDS], h;
 	uint64_t *b;
 	uint32_t sig;
 	unsigned victim;
 
+	flow_words(f, cookie, m);
+	h = m[0] ^ m[1] * 0x9e3779b97f4a7c15ull ^ m[2] * 0xc2b2ae3d27d4eb4full ^
+	    m[3] * 0x165667b19e3779f9ull ^ m[4];
 	h = (h ^ (h >> 31)) * 0xbf58476d1ce4e5b9ull;
 	h = (h ^ (h >> 29)) * 0x94d049bb133111ebull;
 	h ^= h >> 32;

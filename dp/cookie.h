@@ -6,7 +6,10 @@
  * of what the client's SYN offered (MSS class 3, window scale 4 — 15 for
  * none — SACK-permitted 1, timestamps 1) and a 21-bit MAC: SipHash-2-4
  * under the secret of (client, VIP, ports, the client's ISN, the slot, the
- * offer, and the TSval our SYN-ACK carried when timestamps are on). A
+ * offer, and the TSval our SYN-ACK carried when timestamps are on). The
+ * addresses are the full 16 bytes of either family (IPv4 as ::ffff:a.b.c.d),
+ * never IPv6's 24-bit handles (dp/addr6.h): two clients whose handles
+ * collide still have different cookies. A
  * keyed hash of the tuple and ISN is added on top, so the ISN looks random
  * from outside (RFC 6528). A slot is 64 s of the cluster's wall clock: a
  * cookie is good in its slot and the next (and, on a node whose clock is
@@ -54,9 +57,11 @@ struct dp_cookie_opts {
 };
 
 /* The client's side of the connection (network order, as in the packet)
- * and its ISN. */
+ * and its ISN. The addresses: IPv6 as they are, IPv4 mapped (RFC 4291's
+ * ::ffff:a.b.c.d, dp_ip6_map4), so one function serves both families
+ * and a v4 flow never equals a v6 one. */
 struct dp_cookie_flow {
-	uint32_t saddr, daddr;
+	uint8_t saddr[16], daddr[16];
 	uint16_t sport, dport;
 	uint32_t isn;
 };

@@ -26,6 +26,7 @@
 #include "dp/pkt.h"
 #include "dp/sess.h"
 #include "dp/tcpwin.h"
+#include "dp/toa.h"
 #include "dp/sync_ev.h"
 #include "dp/wheel.h"
 
@@ -595,6 +596,15 @@ static inline int dp_sess_guard(struct dp_lcore *lc, struct dp_sess *s, struct r
 
 /* A session left its embryonic states (dp/evict.h). */
 void dp_evict_state(struct dp_lcore *lc, struct dp_sess *s, uint8_t new_state);
+
+/* The TOA option for session s's client (dp/toa.h: IPv4's or IPv6's
+ * form) at out (DP_TOA6_LEN bytes of room); its length. */
+static inline uint32_t dp_sess_toa(const struct dp_lcore *lc, const struct dp_sess *s,
+				   uint8_t *out)
+{
+	return dp_toa_opt(out, s->cip,
+			  (s->flags & DP_SESS_F_V6) ? dp_sess6(&lc->sess, s)->c : NULL, s->cport);
+}
 
 /* A packet of session s seen going in direction dir: TCP state (its
  * sequence numbers judged first), timer. false: the packet was dropped. */

@@ -117,7 +117,7 @@ int dp_seq_opts(const uint8_t *tcp, uint32_t hlen, struct dp_tcp_opts *o)
 				o->ts = (uint8_t)i;
 			break;
 		case DP_TCPOPT_TOA:
-			if (len == 8)
+			if (len == 8 || len == 20)   /* IPv4's, IPv6's */
 				o->toa = (uint8_t)i;
 			break;
 		default:

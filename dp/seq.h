@@ -49,6 +49,7 @@
 #define DP_SEQ_X_WIN        0x0100  /* SYN proxy: server windows translate (dp_sess_x.wscale) */
 #define DP_SEQ_X_UDP        0x0200  /* UDP: a PROXY v2 header before every datagram */
 #define DP_SEQ_X_WIN_IN     0x0400  /* SYN proxy: client windows translate (<< the top nibble) */
+#define DP_SEQ_X_TOA6       0x0800  /* ... the TOA is IPv6's (20 bytes, dp/toa.h) */
 #define DP_SEQ_X_INSHIFT(xf)  ((unsigned)(xf) >> 12)     /* SYN proxy: the client's window scale */
 #define DP_SEQ_X_SET_INSHIFT(xf, s) ((uint16_t)(((xf) & 0x0fff) | ((unsigned)(s) & 0xf) << 12))
 #define DP_SEQ_WS(l, r)     ((uint8_t)(((l) & 0xf) | ((r) & 0xf) << 4))
@@ -148,7 +149,7 @@ static inline uint16_t dp_seq_room(const struct dp_sess_x *x)
 	if ((x->xflags & (DP_SEQ_X_HDR | DP_SEQ_X_ON_CONNECT)) == DP_SEQ_X_HDR)
 		r = (uint16_t)x->seq_in;
 	if (x->xflags & DP_SEQ_X_TOA)
-		r = (uint16_t)(r + 8);
+		r = (uint16_t)(r + (x->xflags & DP_SEQ_X_TOA6 ? 20 : 8));
 	return r;
 }
 

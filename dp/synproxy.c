@@ -25,7 +25,12 @@
  * the session took, which this lcore owns. A cookie ACK carrying data may
  * be a packet of a session another lcore made (its flow's packets reached
  * two queues): it is passed round first, and the last lcore makes the
- * session if nobody had it. */
+ * session if nobody had it.
+ * An IPv6 VIP's are the same in IPv6's form, each segment built once for
+ * both families (put_seg over struct sp_ends): the SYN-ACK and the RST go
+ * to the v6 client from the VIP, the cookie covers both full addresses,
+ * the SYN to the server leaves from a v6 local IP — or, NAT64, as IPv4
+ * from an IPv4 one — and what comes back takes the session's way. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +51,7 @@
 /* The SYN-ACK's window, in segments: what a client may send before its
  * server has answered (and is held meanwhile). */
 #define SP_SYNACK_SEGS   4
-#define SP_SEG_MAX       (DP_ETH_HLEN + 20 + 20 + DP_TCP_MAX_OPT)
+#define SP_SEG_MAX       (DP_ETH_HLEN + DP_IP6_HLEN + 20 + DP_TCP_MAX_OPT)
 
 static const struct dp_sp_keys *keys_of(const struct dp_lcore *lc)
 {
@@ -66,7 +71,7 @@ static struct dp_svc_stats *svc_st(struct dp_lcore *lc, uint32_t svc_id)
 
 /* Options of a SYN or SYN-ACK mgw writes, in Linux's order. ws 15: none. */
 static uint32_t put_opts(uint8_t *o, uint16_t mss, uint8_t ws, bool sackok, bool ts,
-			 uint32_t tsval, uint32_t tsecr, const uint8_t *toa)
+			 uint32_t tsval, uint32_t tsecr, const uint8_t *toa, uint32_t toa_len)
 {
 	uint32_t n = 0;
 
@@ -98,34 +103,130 @@ static uint32_t put_opts(uint8_t *o, uint16_t mss, uint8_t ws, bool sackok, bool
 		n += 4;
 	}
 	if (toa) {
-		memcpy(o + n, toa, DP_TOA_LEN);
-		n += DP_TOA_LEN;
+		memcpy(o + n, toa, toa_len);
+		n += toa_len;
 	}
 	return n;
 }
 
-/* A whole TCP/IPv4 frame (MACs left to the sender); its length. */
-static uint32_t put_seg(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
-			uint32_t seq, uint32_t ack, uint8_t flags, uint16_t win, const uint8_t *opt,
-			uint32_t olen, uint8_t ttl)
+/* The two ends of a segment mgw writes, in one shape for both families:
+ * 16-byte addresses, IPv4 ones mapped (::ffff:a.b.c.d) — as the cookie
+ * takes them, and as a NAT64 session keeps its IPv4 side. */
+struct sp_ends {
+	uint8_t src[16], dst[16];
+	uint16_t sport, dport;
+};
+
+/* IPv6 unless both ends are mapped IPv4 (a v6 packet's VIP never is;
+ * a client's mapped source is no IPv4 host to answer). */
+static bool ends_v6(const struct sp_ends *e)
 {
-	uint8_t *ip = b + DP_ETH_HLEN, *t = ip + 20, ph[12];
-	uint32_t tl = 20 + olen;
+	return !dp_ip6_mapped(e->src) || !dp_ip6_mapped(e->dst);
+}
+
+static uint32_t ends_ip4(const uint8_t *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a + 12, 4);
+	return v;
+}
+
+/* The packet's ends (client → VIP, as it came). */
+static void pkt_ends(const struct dp_pkt *p, struct sp_ends *e)
+{
+	if (p->a6) {
+		memcpy(e->src, p->a6, 16);
+		memcpy(e->dst, p->a6 + 16, 16);
+	} else {
+		dp_ip6_map4(e->src, p->src);
+		dp_ip6_map4(e->dst, p->dst);
+	}
+	e->sport = p->sport;
+	e->dport = p->dport;
+}
+
+/* Session s's ends: towards the server (LIP → server: a NAT64 session's
+ * are IPv4) or from the client (client → VIP). */
+static void sess_ends(const struct dp_lcore *lc, const struct dp_sess *s, bool server,
+		      struct sp_ends *e)
+{
+	if (s->flags & DP_SESS_F_V6) {
+		const struct dp_sess6 *a = dp_sess6(&lc->sess, s);
+
+		memcpy(e->src, server ? a->l : a->c, 16);
+		memcpy(e->dst, server ? a->r : a->v, 16);
+	} else {
+		dp_ip6_map4(e->src, server ? s->lip : s->cip);
+		dp_ip6_map4(e->dst, server ? s->rip : s->vip);
+	}
+	e->sport = server ? s->lport : s->cport;
+	e->dport = server ? s->rport : s->vport;
+}
+
+static void ends_flip(struct sp_ends *e)
+{
+	uint8_t t[16];
+	uint16_t port = e->sport;
+
+	memcpy(t, e->src, 16);
+	memcpy(e->src, e->dst, 16);
+	memcpy(e->dst, t, 16);
+	e->sport = e->dport;
+	e->dport = port;
+}
+
+static void cookie_flow(const struct sp_ends *e, uint32_t isn, struct dp_cookie_flow *f)
+{
+	memcpy(f->saddr, e->src, 16);
+	memcpy(f->daddr, e->dst, 16);
+	f->sport = e->sport;
+	f->dport = e->dport;
+	f->isn = isn;
+}
+
+/* The IP header's length for ends of this family. */
+static uint32_t ip_hlen(const struct sp_ends *e)
+{
+	return ends_v6(e) ? DP_IP6_HLEN : 20;
+}
+
+/* A whole TCP frame between e's ends, IPv4 or IPv6 (MACs left to the
+ * sender); its length. The TCP part and its checksum are the same for
+ * both families but for the pseudo-header's sum. */
+static uint32_t put_seg(uint8_t *b, const struct sp_ends *e, uint32_t seq, uint32_t ack,
+			uint8_t flags, uint16_t win, const uint8_t *opt, uint32_t olen, uint8_t ttl)
+{
+	uint32_t hl = ip_hlen(e), tl = 20 + olen, pseudo;
+	uint8_t *ip = b + DP_ETH_HLEN, *t = ip + hl;
 	uint16_t c;
 
-	memset(b, 0, DP_ETH_HLEN + 40);
-	dp_put_u16(b + 12, DP_ETH_P_IPV4);
-	ip[0] = 0x45;
-	dp_put_u16(ip + 2, (uint16_t)(20 + tl));
-	dp_put_u16(ip + 6, 0x4000);
-	ip[8] = ttl;
-	ip[9] = DP_IPPROTO_TCP;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	c = dp_csum(ip, 20);
-	memcpy(ip + 10, &c, 2);
-	memcpy(t, &sport, 2);
-	memcpy(t + 2, &dport, 2);
+	memset(b, 0, DP_ETH_HLEN + hl + 20);
+	if (hl == DP_IP6_HLEN) {
+		dp_put_u16(b + 12, DP_ETH_P_IPV6);
+		dp_put_ip6(ip, 0, (uint16_t)tl, DP_IPPROTO_TCP, ttl, e->src, e->dst);
+		pseudo = dp_csum_pseudo6(e->src, e->dst, tl, DP_IPPROTO_TCP);
+	} else {
+		uint8_t ph[12];
+
+		dp_put_u16(b + 12, DP_ETH_P_IPV4);
+		ip[0] = 0x45;
+		dp_put_u16(ip + 2, (uint16_t)(20 + tl));
+		dp_put_u16(ip + 6, 0x4000);
+		ip[8] = ttl;
+		ip[9] = DP_IPPROTO_TCP;
+		memcpy(ip + 12, e->src + 12, 4);
+		memcpy(ip + 16, e->dst + 12, 4);
+		c = dp_csum(ip, 20);
+		memcpy(ip + 10, &c, 2);
+		memcpy(ph, ip + 12, 8);
+		ph[8] = 0;
+		ph[9] = DP_IPPROTO_TCP;
+		dp_put_u16(ph + 10, (uint16_t)tl);
+		pseudo = dp_csum_partial(ph, 12, 0);
+	}
+	memcpy(t, &e->sport, 2);
+	memcpy(t + 2, &e->dport, 2);
 	dp_put_u32(t + 4, seq);
 	dp_put_u32(t + 8, ack);
 	t[12] = (uint8_t)(tl / 4 << 4);
@@ -133,14 +234,18 @@ static uint32_t put_seg(uint8_t *b, uint32_t src, uint16_t sport, uint32_t dst, 
 	dp_put_u16(t + 14, win);
 	if (olen)
 		memcpy(t + 20, opt, olen);
-	memcpy(ph, &src, 4);
-	memcpy(ph + 4, &dst, 4);
-	ph[8] = 0;
-	ph[9] = DP_IPPROTO_TCP;
-	dp_put_u16(ph + 10, (uint16_t)tl);
-	c = (uint16_t)~dp_csum_fold(dp_csum_partial(t, tl, dp_csum_partial(ph, 12, 0)));
+	c = (uint16_t)~dp_csum_fold(dp_csum_partial(t, tl, pseudo));
 	memcpy(t + 16, &c, 2);
-	return DP_ETH_HLEN + 20 + tl;
+	return DP_ETH_HLEN + hl + tl;
+}
+
+/* A frame mgw wrote, out towards e's destination (no session's route). */
+static void xmit_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct sp_ends *e)
+{
+	if (ends_v6(e))
+		dp_xmit_ip6(lc, m, e->dst);
+	else
+		dp_xmit_ip(lc, m, ends_ip4(e->dst));
 }
 
 /* Make m a frame of len bytes that mgw writes (it must fit the mbuf). */
@@ -153,9 +258,10 @@ static uint8_t *reuse(struct rte_mbuf *m, uint32_t len)
 	return rte_pktmbuf_mtod(m, uint8_t *);
 }
 
-/* The MSS our SYN-ACK offers: the smallest port MTU, less the bytes the
- * service adds to a client's segment (the PROXY header in front of the
- * first data, TOA). */
+/* The MSS our SYN-ACK offers: the smallest port MTU, less the client's
+ * IP and TCP headers and the bytes the service adds to its segment (the
+ * PROXY header in front of the first data, TOA). (NAT64's IPv4 side has
+ * a smaller header: the client's MSS fits it.) */
 static uint16_t offer_mss(const struct dp_lcore *lc, const struct dp_service *svc,
 			  const struct dp_pkt *p)
 {
@@ -170,17 +276,21 @@ static uint16_t offer_mss(const struct dp_lcore *lc, const struct dp_service *sv
 	if (!mtu)
 		mtu = 1500;
 	if (svc->caddr == DP_CADDR_TOA) {
-		room = DP_TOA_LEN;
+		room = p->a6 ? DP_TOA6_LEN : DP_TOA_LEN;
 	} else if ((svc->caddr == DP_CADDR_PROXY_V1 || svc->caddr == DP_CADDR_PROXY_V2) &&
 		   !svc->proxy_on_connect) {
 		struct dp_proxy_addr a;
 		int n;
 
-		dp_proxy_addr4(&a, p->src, p->sport, p->dst, p->dport, 0);
+		if (p->a6)
+			dp_proxy_addr6(&a, p->a6, p->sport, p->a6 + 16, p->dport, 0);
+		else
+			dp_proxy_addr4(&a, p->src, p->sport, p->dst, p->dport, 0);
 		n = dp_proxy_len(svc->caddr == DP_CADDR_PROXY_V2 ? 2 : 1, &a);
 		room = n > 0 ? (uint32_t)n : 0;
 	}
-	return (uint16_t)(mtu - 40 - room < 536 ? 536 : mtu - 40 - room);
+	room += p->a6 ? DP_IP6_HLEN + 20 : 40;
+	return (uint16_t)(mtu - room < 536 ? 536 : mtu - room);
 }
 
 static void syn_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
@@ -188,14 +298,17 @@ static void syn_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 {
 	const uint8_t *tcp = rte_pktmbuf_mtod_offset(m, const uint8_t *, p->l4_off);
 	uint32_t hlen = (uint32_t)(tcp[12] >> 4) * 4, seq = dp_get_u32(tcp + 4), cts = 0;
-	struct dp_cookie_flow f = { p->src, p->dst, p->sport, p->dport, seq };
+	struct dp_cookie_flow f;
 	struct dp_cookie_opts o;
 	struct dp_tcp_opts so;
+	struct sp_ends e;
 	uint8_t opt[DP_TCP_MAX_OPT], *b;
 	uint64_t now = wall_ms(lc, k);
 	uint32_t cookie, olen, win;
 	uint16_t mss;
 
+	pkt_ends(p, &e);
+	cookie_flow(&e, seq, &f);
 	dp_seq_opts(tcp, hlen, &so);
 	o.mss = dp_cookie_mss_round(so.mss ? dp_get_u16(tcp + so.mss + 2) : 536);
 	o.ws = so.ws ? (uint8_t)(tcp[so.ws + 2] > 14 ? 14 : tcp[so.ws + 2]) : DP_COOKIE_NO_WS;
@@ -207,22 +320,19 @@ static void syn_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 	mss = offer_mss(lc, svc, p);
 	win = (uint32_t)mss * SP_SYNACK_SEGS;
 	olen = put_opts(opt, mss, o.ws != DP_COOKIE_NO_WS ? SP_WSCALE : DP_COOKIE_NO_WS, o.sackok,
-			o.ts, (uint32_t)now, cts, NULL);
-	{
-		uint32_t src = p->dst, dst = p->src;
-		uint16_t sport = p->dport, dport = p->sport;
-
-		b = reuse(m, DP_ETH_HLEN + 40 + olen);
-		if (!b) {
-			svc_st(lc, svc->id)->sp_dropped++;
-			dp_drop(lc, m, DP_DROP_SYNPROXY);
-			return;
-		}
-		put_seg(b, src, sport, dst, dport, cookie, seq + 1, DP_TCP_SYN | DP_TCP_ACK,
-			(uint16_t)(win > 0xffff ? 0xffff : win), opt, olen, DP_ORIGIN_TTL);
-		svc_st(lc, svc->id)->sp_cookies_sent++;
-		dp_xmit_ip(lc, m, dst);
+			o.ts, (uint32_t)now, cts, NULL, 0);
+	/* (e is a copy: the SYN's own bytes are overwritten) */
+	ends_flip(&e);
+	b = reuse(m, DP_ETH_HLEN + ip_hlen(&e) + 20 + olen);
+	if (!b) {
+		svc_st(lc, svc->id)->sp_dropped++;
+		dp_drop(lc, m, DP_DROP_SYNPROXY);
+		return;
 	}
+	put_seg(b, &e, cookie, seq + 1, DP_TCP_SYN | DP_TCP_ACK,
+		(uint16_t)(win > 0xffff ? 0xffff : win), opt, olen, DP_ORIGIN_TTL);
+	svc_st(lc, svc->id)->sp_cookies_sent++;
+	xmit_to(lc, m, &e);
 }
 
 static void hold(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_sess *s)
@@ -264,9 +374,10 @@ static bool syn_out(struct dp_lcore *lc, struct dp_sess *s, const struct dp_cook
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(lc->dp->pool);
 	const struct dp_sess_x *x = dp_sess_x(&lc->sess, s);
-	uint8_t opt[DP_TCP_MAX_OPT], t[DP_TOA_LEN], *b;
+	uint8_t opt[DP_TCP_MAX_OPT], t[DP_TOA6_LEN], *b;
 	struct dp_pkt fp;
-	uint32_t olen, win = cwin;
+	struct sp_ends e;
+	uint32_t olen, tlen = 0, win = cwin;
 
 	if (!m || rte_pktmbuf_tailroom(m) < SP_SEG_MAX) {
 		if (m)
@@ -275,24 +386,31 @@ static bool syn_out(struct dp_lcore *lc, struct dp_sess *s, const struct dp_cook
 		return false;
 	}
 	if (toa)
-		dp_toa_opt(t, s->cip, s->cport);
-	olen = put_opts(opt, o->mss, o->ws, o->sackok, o->ts && has_ts, cts, 0, toa ? t : NULL);
+		tlen = dp_sess_toa(lc, s, t);
+	olen = put_opts(opt, o->mss, o->ws, o->sackok, o->ts && has_ts, cts, 0, toa ? t : NULL,
+			tlen);
 	/* a SYN's window is never scaled */
 	if (o->ws != DP_COOKIE_NO_WS)
 		win = cwin << o->ws;
-	b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_ETH_HLEN + 40 + olen));
-	put_seg(b, s->lip, s->lport, s->rip, s->rport, x->isn - 1, 0, DP_TCP_SYN,
-		(uint16_t)(win > 0xffff ? 0xffff : win), opt, olen, DP_ORIGIN_TTL - 1);
+	sess_ends(lc, s, true, &e);
+	b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(DP_ETH_HLEN + ip_hlen(&e) + 20 + olen));
+	put_seg(b, &e, x->isn - 1, 0, DP_TCP_SYN, (uint16_t)(win > 0xffff ? 0xffff : win), opt,
+		olen, DP_ORIGIN_TTL - 1);
 	if (toa)
 		svc_st(lc, s->svc_id)->toa_added++;
 	memset(&fp, 0, sizeof(fp));
 	fp.proto = DP_IPPROTO_TCP;
 	fp.tcp_flags = DP_TCP_SYN;
-	fp.l4_off = DP_ETH_HLEN + 20;   /* the segment just built (window tracking reads it) */
+	fp.l3_off = DP_ETH_HLEN;
+	/* the segment just built (window tracking reads it) */
+	fp.l4_off = (uint16_t)(DP_ETH_HLEN + ip_hlen(&e));
 	fp.l4_len = (uint16_t)(20 + olen);
 	if (!dp_sess_track(lc, s, m, &fp, DP_DIR_IN))
 		return true;
-	dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
+	if (ends_v6(&e))
+		dp_xmit_sess6(lc, m, s, DP_DIR_IN, dp_sess6(&lc->sess, s)->r);
+	else
+		dp_xmit_sess(lc, m, s, DP_DIR_IN, s->rip);
 	return true;
 }
 
@@ -303,14 +421,17 @@ static void ack_in(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 	const uint8_t *tcp = frame + p->l4_off;
 	uint32_t hlen = (uint32_t)(tcp[12] >> 4) * 4, pay = p->l4_len - hlen;
 	uint32_t seq = dp_get_u32(tcp + 4), ack = dp_get_u32(tcp + 8), cts = 0, tsecr = 0;
-	struct dp_cookie_flow f = { p->src, p->dst, p->sport, p->dport, seq - 1 };
+	struct dp_cookie_flow f;
 	struct dp_sp_open sp;
 	struct dp_tcp_opts so;
 	uint64_t now = wall_ms(lc, k);
 	struct dp_sess *s;
 	enum dp_drop why;
+	struct sp_ends e;
 	int rc;
 
+	pkt_ends(p, &e);
+	cookie_flow(&e, seq - 1, &f);
 	dp_seq_opts(tcp, hlen, &so);
 	if (so.ts) {
 		cts = dp_get_u32(tcp + so.ts + 2);
@@ -448,8 +569,11 @@ void dp_synproxy_reack(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p
 	uint8_t opt[12], *b;
 	struct dp_tcp_opts o;
 	struct dp_pkt cp;
+	struct dp_pkt6 cp6;
+	struct sp_ends e;
 	enum dp_drop why;
 	uint32_t len;
+	int rc;
 
 	dp_seq_opts(tcp, hlen, &o);
 	if ((x->xflags & DP_SEQ_X_TS) && o.ts) {
@@ -457,20 +581,28 @@ void dp_synproxy_reack(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p
 		 * the client would echo it, in the client's space */
 		tsv = dp_get_u32(tcp + o.ts + 6);
 		tse = dp_get_u32(tcp + o.ts + 2) + (uint32_t)x->ts_delta;
-		olen = put_opts(opt, 0, DP_COOKIE_NO_WS, false, true, tsv, tse, NULL);
+		olen = put_opts(opt, 0, DP_COOKIE_NO_WS, false, true, tsv, tse, NULL, 0);
 	}
 	/* An ACK as the client would have sent it, then the client's way
 	 * (translation, TOA, an on_connect header, rewrite). Its window: 64 KB
 	 * in the client's scale, until the client's own segments say more. */
-	len = DP_ETH_HLEN + 40 + olen;
+	sess_ends(lc, s, false, &e);
+	len = DP_ETH_HLEN + ip_hlen(&e) + 20 + olen;
 	b = reuse(m, len);
 	if (!b) {
 		dp_drop(lc, m, DP_DROP_SYNPROXY);
 		return;
 	}
-	put_seg(b, s->cip, s->cport, s->vip, s->vport, x->isn, ack_c, DP_TCP_ACK,
-		(uint16_t)(0xffff >> cws), opt, olen, DP_ORIGIN_TTL);
-	if (dp_pkt_parse_ipv4(b, len, DP_ETH_HLEN, false, &cp, &why) < 0) {
+	put_seg(b, &e, x->isn, ack_c, DP_TCP_ACK, (uint16_t)(0xffff >> cws), opt, olen,
+		DP_ORIGIN_TTL);
+	if (ends_v6(&e)) {
+		rc = dp_pkt_parse_ipv6(b, len, DP_ETH_HLEN, &cp6, &why);
+		if (rc == 0)
+			dp_pkt_from6(b, &cp6, &cp);
+	} else {
+		rc = dp_pkt_parse_ipv4(b, len, DP_ETH_HLEN, false, &cp, &why);
+	}
+	if (rc < 0) {
 		dp_drop(lc, m, why);
 		return;
 	}
@@ -534,14 +666,18 @@ void dp_synproxy_gone(struct dp_lcore *lc, struct dp_sess *s, bool expired)
 		/* the server never answered: the client, which thinks itself
 		 * connected, is told */
 		struct rte_mbuf *r = rte_pktmbuf_alloc(lc->dp->pool);
+		struct sp_ends e;
 
-		if (r && rte_pktmbuf_tailroom(r) >= DP_REPLY_RST_LEN) {
-			uint8_t *b = (uint8_t *)rte_pktmbuf_append(r, DP_REPLY_RST_LEN);
+		sess_ends(lc, s, false, &e);
+		ends_flip(&e);
+		if (r && rte_pktmbuf_tailroom(r) >= DP_ETH_HLEN + ip_hlen(&e) + 20) {
+			uint8_t *b = (uint8_t *)rte_pktmbuf_append(
+				r, (uint16_t)(DP_ETH_HLEN + ip_hlen(&e) + 20));
 
-			dp_reply_tcp(b, s->vip, s->vport, s->cip, s->cport, (uint32_t)x->seq_out + 1,
-				     x->isn, DP_TCP_RST | DP_TCP_ACK, DP_ORIGIN_TTL);
+			put_seg(b, &e, (uint32_t)x->seq_out + 1, x->isn, DP_TCP_RST | DP_TCP_ACK, 0,
+				NULL, 0, DP_ORIGIN_TTL);
 			svc_st(lc, s->svc_id)->sp_timeouts++;
-			dp_xmit_ip(lc, r, s->cip);
+			xmit_to(lc, r, &e);
 		} else if (r) {
 			rte_pktmbuf_free(r);
 		}

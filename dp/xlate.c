@@ -88,7 +88,7 @@ void dp_xlate_init(struct dp_lcore *lc, const struct dp_service *svc, struct dp_
 		if (x->seq_in <= 0)
 			xf = 0;   /* no header for this session (cannot happen for TCP) */
 	} else if (svc->caddr == DP_CADDR_TOA) {
-		xf |= DP_SEQ_X_TOA;
+		xf |= DP_SEQ_X_TOA | (p->a6 ? DP_SEQ_X_TOA6 : 0);
 	}
 	if (sp) {
 		/* until the server's SYN-ACK: our ISN, our TSval and the
@@ -138,20 +138,28 @@ static void toa_add(struct dp_lcore *lc, struct rte_mbuf *m, struct dp_pkt *p,
 	uint8_t *tcp = rte_pktmbuf_mtod_offset(m, uint8_t *, p->l4_off);
 	uint32_t hlen = (uint32_t)(tcp[12] >> 4) * 4;
 	struct dp_tcp_opts o;
-	uint8_t opt[DP_TOA_LEN];
+	uint8_t opt[DP_TOA6_LEN];
+	uint32_t n = dp_sess_toa(lc, s, opt);
 
 	dp_seq_opts(tcp, hlen, &o);
-	dp_toa_opt(opt, s->cip, s->cport);
-	if (o.toa) {
+	if (o.toa && tcp[o.toa + 1] == n) {
 		/* one the client wrote itself says what we say */
-		dp_seq_patch(tcp, o.toa, opt, DP_TOA_LEN);
+		dp_seq_patch(tcp, o.toa, opt, n);
 		return;
 	}
-	if (hlen + DP_TOA_LEN > 20 + DP_TCP_MAX_OPT) {
+	if (o.toa) {
+		/* the other family's: gone (NOPs), ours added */
+		static const uint8_t nop[DP_TOA6_LEN] = {
+			1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+		};
+
+		dp_seq_patch(tcp, o.toa, nop, tcp[o.toa + 1]);
+	}
+	if (hlen + n > 20 + DP_TCP_MAX_OPT) {
 		svc_of(lc, s)->toa_no_room++;
 		return;
 	}
-	if (grow(lc, m, p, o.end, opt, DP_TOA_LEN, true, s->rip))
+	if (grow(lc, m, p, o.end, opt, n, true, s->rip))
 		svc_of(lc, s)->toa_added++;
 	else
 		svc_of(lc, s)->toa_no_mtu++;

@@ -20,6 +20,7 @@
 #include "cp/snap.h"
 #include "dp/addr6.h"
 #include "dp/snap.h"
+#include "addr6_test.h"
 #include "config_test.h"
 
 #define PORTS6                                                                            \
@@ -149,11 +150,13 @@ static const struct bad bad6[] = {
 	  "is not in the subnet of any port: dr sends to the server's MAC, so it must be "
 	  "on-link (use tunnel for a routed server)" },
 	/* what the IPv6 data path does not do yet */
-	{ SVC6("\"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
-	  "services[0].client_address",
-	  "toa is not supported for IPv6 services yet (none, proxy_v1 and proxy_v2 are)" },
-	{ SVC6("\"synproxy\": true, \"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
-	  "services[0].synproxy", "is not supported for IPv6 services yet" },
+	{ "{ " PORTS6 ", \"localips\": [ \"10.1.0.100\", \"FD00:2:0::100\" ], \"services\": [ "
+	  "{ \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 53, \"client_address\": \"toa\", "
+	  "\"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }",
+	  "services[0].client_address", "toa is TCP only (UDP services take none or proxy_v2)" },
+	{ SVC6("\"synproxy\": true, \"forward\": \"nat\", "
+	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
+	  "services[0].synproxy", "needs a TCP service with forward fullnat" },
 	{ SVC6("\"persistence_s\": 60, \"persistence_mask\": \"255.255.255.0\", "
 	       "\"servers\": [ { \"ip\": \"fd00:2::11\" } ]"),
 	  "services[0].persistence_mask",
@@ -376,7 +379,8 @@ static void test_routes6_limit(void **state)
 }
 
 /* NAT, DR and TUNNEL v6 services by the rules (a tunnel server may be
- * off-link) pass, with the forwarding mode kept. */
+ * off-link) pass, with the forwarding mode kept; so do the SYN proxy and
+ * TOA on v6 FULLNAT and NAT64. */
 static void test_good_fwd_modes6(void **state)
 {
 	json_t *j = load(HEAD6 "\"routes\": [ { \"prefix\": \"fd00:3::/64\", \"via\": \"fd00:2::1\" } ], "
@@ -387,53 +391,32 @@ static void test_good_fwd_modes6(void **state)
 		"  \"servers\": [ { \"ip\": \"fd00:2::13\" }, { \"ip\": \"fd00:3::14\" } ] }, "
 		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::12\", \"port\": 80, \"forward\": \"nat\", "
 		"  \"sorry_server\": { \"ip\": \"fd00:2::99\", \"port\": 8081 }, "
-		"  \"servers\": [ { \"ip\": \"fd00:2::15\", \"port\": 8080 } ] } ] }");
+		"  \"servers\": [ { \"ip\": \"fd00:2::15\", \"port\": 8080 } ] }, "
+		/* the SYN proxy to v6 servers and (NAT64) v4 ones; TOA's v6 form */
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::13\", \"port\": 80, \"synproxy\": true, "
+		"  \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"fd00:2::11\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::14\", \"port\": 80, \"synproxy\": true, "
+		"  \"client_address\": \"toa\", \"servers\": [ { \"ip\": \"10.1.0.11\" } ] }, "
+		"{ \"proto\": \"tcp\", \"vip\": \"fd00:1::15\", \"port\": 80, \"client_address\": \"toa\", "
+		"  \"servers\": [ { \"ip\": \"fd00:2::11\" } ] } ] }");
 	struct cp_config *c = NULL;
 	struct cp_err err = { "", "" };
 
 	(void)state;
 	if (cp_config_from_json(j, &c, &err) != 0)
 		fail_msg("refused: %s: %s", err.field, err.msg);
-	assert_int_equal(c->n_services, 3);
+	assert_int_equal(c->n_services, 6);
 	assert_int_equal(c->services[0].fwd, CP_FWD_DR);
 	assert_int_equal(c->services[1].fwd, CP_FWD_TUNNEL);
 	assert_int_equal(c->services[2].fwd, CP_FWD_NAT);
 	for (unsigned i = 0; i < 3; i++)
 		assert_true(c->services[i].v6 && c->services[i].rs_v6);
+	assert_true(c->services[3].synproxy && c->services[3].rs_v6);
+	assert_true(c->services[4].synproxy && c->services[4].v6 && !c->services[4].rs_v6);
+	assert_int_equal(c->services[4].client_address, CP_CADDR_TOA);
+	assert_int_equal(c->services[5].client_address, CP_CADDR_TOA);
 	cp_config_free(c);
 	json_decref(j);
-}
-
-/* Two addresses of fd00:1::/64 whose handles collide, found by search
- * (24-bit handles: a few thousand tries by the birthday bound). */
-static void colliding_pair(uint8_t a[16], uint8_t b[16])
-{
-	enum { N = 1 << 16 };
-	static uint32_t seen[1 << 24 >> 5];   /* a bit per handle */
-	static uint32_t who[N];
-
-	memset(seen, 0, sizeof(seen));
-	for (uint32_t i = 1; i < N; i++) {
-		uint8_t x[16] = { 0xfd, 0, 0, 1 };
-		uint32_t h;
-
-		x[14] = (uint8_t)(i >> 8);
-		x[15] = (uint8_t)i;
-		h = __builtin_bswap32(dp_ip6_handle(x));
-		who[i] = h;
-		if (seen[h >> 5] & 1u << (h & 31)) {
-			for (uint32_t k = 1; k < i; k++)
-				if (who[k] == h) {
-					memcpy(a, x, 16);
-					a[14] = (uint8_t)(k >> 8);
-					a[15] = (uint8_t)k;
-					memcpy(b, x, 16);
-					return;
-				}
-		}
-		seen[h >> 5] |= 1u << (h & 31);
-	}
-	fail_msg("no two of %u addresses share a handle", N);
 }
 
 static void test_handle_collision(void **state)
@@ -445,7 +428,7 @@ static void test_handle_collision(void **state)
 	json_t *j;
 
 	(void)state;
-	colliding_pair(a, b);
+	assert_true(addr6_colliding_pair(a, b));
 	assert_int_equal(dp_ip6_handle(a), dp_ip6_handle(b));
 	assert_memory_not_equal(a, b, 16);
 	assert_true(dp_is_ip6_handle(dp_ip6_handle(a)));

@@ -2,7 +2,8 @@
  * vectors; every MSS class, window scale, SACK and timestamp choice round
  * trips; the time slots and a secret's rotation; the key ring across
  * epochs and clock skew between nodes; forged, altered, expired and
- * replayed ACKs refused. */
+ * replayed ACKs refused; IPv6 flows, whose MAC covers the full addresses
+ * (two clients whose 24-bit handles collide get different cookies). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +14,9 @@
 
 #include <cmocka.h>
 
+#include "dp/addr6.h"
 #include "dp/cookie.h"
+#include "addr6_test.h"
 
 static void secret(struct dp_cookie_secret *s, uint8_t seed)
 {
@@ -24,10 +27,22 @@ static void secret(struct dp_cookie_secret *s, uint8_t seed)
 	dp_cookie_secret_init(s, k);
 }
 
+/* An IPv4 flow, its addresses mapped as the SYN proxy gives them. */
+static void flow4(struct dp_cookie_flow *f, uint32_t saddr, uint32_t daddr, uint16_t sport,
+		  uint16_t dport, uint32_t isn)
+{
+	dp_ip6_map4(f->saddr, saddr);
+	dp_ip6_map4(f->daddr, daddr);
+	f->sport = sport;
+	f->dport = dport;
+	f->isn = isn;
+}
+
 static struct dp_cookie_flow flow(void)
 {
-	struct dp_cookie_flow f = { .saddr = 0x0100000a, .daddr = 0x0a00000a, .sport = 0x3412,
-				    .dport = 0x5000, .isn = 0xdeadbeef };
+	struct dp_cookie_flow f;
+
+	flow4(&f, 0x0100000a, 0x0a00000a, 0x3412, 0x5000, 0xdeadbeef);
 	return f;
 }
 
@@ -214,7 +229,7 @@ static void test_forged_and_altered(void **state)
 	for (int b = 0; b < 32; b++)
 		assert_int_equal(dp_cookie_check(&s, now, &f, c ^ (1u << b), true, tsv, &r), -EBADMSG);
 	/* another tuple, another ISN */
-	g = f; g.saddr ^= 1;
+	g = f; g.saddr[15] ^= 1;
 	assert_int_equal(dp_cookie_check(&s, now, &g, c, true, tsv, &r), -EBADMSG);
 	g = f; g.sport ^= 0x100;
 	assert_int_equal(dp_cookie_check(&s, now, &g, c, true, tsv, &r), -EBADMSG);
@@ -254,7 +269,7 @@ static void test_replay_refused(void **state)
 	/* below the table's size, none is forgotten */
 	for (uint32_t i = 0; i < 200; i++) {
 		g = f;
-		g.saddr = i;
+		memcpy(g.saddr + 12, &i, 4);
 		assert_false(dp_cookie_seen_check(&t, &g, i * 77, now));
 	}
 	{
@@ -262,10 +277,68 @@ static void test_replay_refused(void **state)
 
 		for (uint32_t i = 0; i < 200; i++) {
 			g = f;
-			g.saddr = i;
+			memcpy(g.saddr + 12, &i, 4);
 			caught += dp_cookie_seen_check(&t, &g, i * 77, now);
 		}
 		assert_true(caught >= 196);   /* four ways: hardly any bucket overflows */
+	}
+}
+
+static void test_v6_full_address(void **state)
+{
+	static const uint8_t vip[16] = { 0xfd, 0, 0, 1, [15] = 0x10 };
+	struct dp_cookie_secret s;
+	struct dp_cookie_flow f, g, h4;
+	struct dp_cookie_opts o = { .mss = 1440, .ws = 7, .sackok = 1, .ts = 0 }, r;
+	uint64_t now = 1700000000000ull;
+	uint8_t a[16], b[16];
+	uint32_t c;
+
+	(void)state;
+	secret(&s, 5);
+	assert_true(addr6_colliding_pair(a, b));
+	assert_int_equal(dp_ip6_handle(a), dp_ip6_handle(b));
+	assert_memory_not_equal(a, b, 16);
+	memcpy(f.saddr, a, 16);
+	memcpy(f.daddr, vip, 16);
+	f.sport = 0x3412;
+	f.dport = 0x5000;
+	f.isn = 0x01020304;
+	c = dp_cookie_make(&s, now, &f, &o, 0);
+	assert_int_equal(dp_cookie_check(&s, now, &f, c, false, 0, &r), 0);
+	assert_int_equal(r.mss, 1440);
+	assert_int_equal(r.ws, 7);
+	/* the spoofed source with the same handle: refused */
+	g = f;
+	memcpy(g.saddr, b, 16);
+	assert_int_equal(dp_cookie_check(&s, now, &g, c, false, 0, &r), -EBADMSG);
+	/* another VIP byte anywhere in the 16: refused */
+	for (int i = 0; i < 16; i++) {
+		g = f;
+		g.daddr[i] ^= 0x40;
+		assert_int_equal(dp_cookie_check(&s, now, &g, c, false, 0, &r), -EBADMSG);
+	}
+	/* an IPv4 flow whose address is the v6 one's last four bytes: its own */
+	{
+		uint32_t s4, d4;
+
+		memcpy(&s4, a + 12, 4);
+		memcpy(&d4, vip + 12, 4);
+		flow4(&h4, s4, d4, f.sport, f.dport, f.isn);
+	}
+	assert_int_equal(dp_cookie_check(&s, now, &h4, c, false, 0, &r), -EBADMSG);
+	assert_int_equal(dp_cookie_check(&s, now, &h4, dp_cookie_make(&s, now, &h4, &o, 0), false,
+					 0, &r), 0);
+	/* the seen filter tells the two colliding clients apart too */
+	{
+		static uint64_t ent[64];
+		struct dp_cookie_seen t = { ent, 63 };
+
+		g = f;
+		memcpy(g.saddr, b, 16);
+		assert_false(dp_cookie_seen_check(&t, &f, c, now));
+		assert_false(dp_cookie_seen_check(&t, &g, c, now));
+		assert_true(dp_cookie_seen_check(&t, &f, c, now));
 	}
 }
 
@@ -278,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_ring_rotation),
 		cmocka_unit_test(test_forged_and_altered),
 		cmocka_unit_test(test_replay_refused),
+		cmocka_unit_test(test_v6_full_address),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -460,6 +460,37 @@ static void test_grow_payload(void **state)
 	}
 }
 
+/* IPv6's TOA (kind 254, length 20: the port, the 16-byte address) after
+ * the timestamps, found again by the option walk; no room beside 24 bytes
+ * of options. */
+static void test_grow_option_toa6(void **state)
+{
+	static const uint8_t a6[16] = { 0xfd, 0, 0, 1, [14] = 0xbe, [15] = 0xef };
+	uint8_t o[40], toa[DP_TOA6_LEN];
+	struct frame fr;
+	struct dp_tcp_opts so;
+
+	(void)state;
+	assert_int_equal(dp_toa_opt(toa, 0, a6, htons(40000)), DP_TOA6_LEN);
+	assert_int_equal(toa[0], 254);
+	assert_int_equal(toa[1], 20);
+	build_tcp(&fr, 1, 2, DP_TCP_ACK, o, opt_ts(o, 5, 6), 700, NULL);
+	dp_seq_opts(tcp_of(&fr), hlen_of(&fr), &so);
+	assert_int_equal(dp_seq_grow(fr.f - 20, &fr.p, so.end, toa, 20, true), 0);
+	fr.f -= 20;
+	assert_int_equal(hlen_of(&fr), 52);
+	assert_int_equal(dp_seq_opts(tcp_of(&fr), 52, &so), 0);
+	assert_int_equal(so.toa, 32);
+	assert_int_equal(dp_get_u16(tcp_of(&fr) + so.toa + 2), 40000);
+	assert_memory_equal(tcp_of(&fr) + so.toa + 4, a6, 16);
+	assert_true(ip_ok(fr.f, &fr.p));
+	assert_int_equal(l4_sum(fr.f, &fr.p), 0xffff);
+	/* 24 bytes of options: 44 would not fit */
+	memset(o, DP_TCPOPT_NOP, sizeof(o));
+	build_tcp(&fr, 1, 2, DP_TCP_ACK, o, 24, 10, NULL);
+	assert_int_equal(dp_seq_grow(fr.f - 20, &fr.p, 44, toa, 20, true), -EINVAL);
+}
+
 /* TOA among the options: after the timestamps; before an EOL; refused
  * when the 40 bytes are full. */
 static void test_grow_option_toa(void **state)
@@ -469,7 +500,7 @@ static void test_grow_option_toa(void **state)
 	struct dp_tcp_opts so;
 
 	(void)state;
-	dp_toa_opt(toa, htonl(0xc0a80001), htons(40000));
+	assert_int_equal(dp_toa_opt(toa, htonl(0xc0a80001), NULL, htons(40000)), 8);
 	build_tcp(&fr, 1, 2, DP_TCP_ACK, o, opt_ts(o, 5, 6), 700, NULL);
 	dp_seq_opts(tcp_of(&fr), hlen_of(&fr), &so);
 	assert_int_equal(dp_seq_grow(fr.f - 8, &fr.p, so.end, toa, 8, true), 0);
@@ -676,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_grow_payload),
 		cmocka_unit_test(test_grow6),
 		cmocka_unit_test(test_grow_option_toa),
+		cmocka_unit_test(test_grow_option_toa6),
 		cmocka_unit_test(test_grow_udp),
 		cmocka_unit_test(test_mss_sub),
 		cmocka_unit_test(test_opts_malformed),

@@ -160,32 +160,10 @@ sleep 1
 out=$(tb_client curl -s --max-time 5 --local-port 42424 "http://$TB_VIP:86/")
 tb_expect_eq "TOA service answers" b1 "$out"
 sleep 1; kill -INT "$TB_LAST_PID"; sleep 0.5
-toa=$($TB_PY - "$TB_DIR/toa.pcap" <<'PY'
-import socket, struct, sys
-from scapy.all import rdpcap, TCP
-seen = set()
-for p in rdpcap(sys.argv[1]):
-    if TCP not in p or p[TCP].dport != 8080:
-        continue
-    raw = bytes(p[TCP])
-    opts = raw[20:(raw[12] >> 4) * 4]
-    i = 0
-    while i < len(opts):
-        k = opts[i]
-        if k == 0: break
-        if k == 1: i += 1; continue
-        l = opts[i + 1]
-        if k == 254 and l == 8:
-            fl = p[TCP].flags
-            seen.add("%s %s:%d" % ("S" if fl & 2 else ("D" if len(p[TCP].payload) else "A"),
-                                   socket.inet_ntoa(opts[i+4:i+8]), struct.unpack("!H", opts[i+2:i+4])[0]))
-        i += max(l, 2)
-print(" ".join(sorted(seen)))
-PY
-)
+toa=$($TB_PY "$TB_ROOT/tests/lib/toa_seen.py" "$TB_DIR/toa.pcap" 8080)
 tb_log "TOA options seen: $toa"
-tb_check "TOA on the SYN with the client's address" grep -q "S $TB_CLIENT:42424" <<<"$toa"
-tb_check "TOA on the first data or the handshake's ACK" grep -Eq "[AD] $TB_CLIENT:42424" <<<"$toa"
+tb_check "TOA on the SYN with the client's address" grep -q "4S $TB_CLIENT:42424" <<<"$toa"
+tb_check "TOA on the first data or the handshake's ACK" grep -Eq "4[AD] $TB_CLIENT:42424" <<<"$toa"
 
 # --- SYN proxy ----------------------------------------------------------------
 ok=0
@@ -222,16 +200,7 @@ tb_check "synproxy: 50 forged cookie ACKs refused ($((bad2 - bad)))" [ $((bad2 -
 
 # the server refuses mgw's SYN (nothing on 9999): the client, connected to
 # the proxy, gets the RST at the sequence it expects
-out=$(tb_client $TB_PY -c "
-import socket, time
-try:
-    # (on a slow box the reset may already meet the connect)
-    s = socket.create_connection(('$TB_VIP', 94), timeout=5)
-    s.sendall(b'x'); time.sleep(0.5); d = s.recv(10); print('eof' if not d else 'data')
-except ConnectionResetError:
-    print('reset')
-except socket.timeout:
-    print('timeout')")
+out=$(tb_client $TB_PY "$TB_ROOT/tests/lib/connect_fate.py" "$TB_VIP" 94)
 tb_expect_eq "synproxy: the server's RST reaches the client" reset "$out"
 n=$(tb_stat '[s for s in j["services"] if s["port"]==94][0]["xlate"]["synproxy_server_resets"]')
 tb_check "synproxy: server resets counted ($n)" [ "$n" -ge 1 ]

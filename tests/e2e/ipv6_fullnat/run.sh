@@ -11,6 +11,13 @@
 #   the IPv4 local IP: curl -6 reaches both, 10 MB intact, UDP echoed
 # - PROXY protocol v1/v2 (TCP and UDP) tells v6 and NAT64's v4 servers the
 #   v6 client's address
+# - the SYN proxy on a v6 VIP, to v6 servers and (NAT64) to v4 ones: curl
+#   -6 through each, 10 MB intact, cookies sent and validated; a server's
+#   RST to mgw's SYN reaches the v6 client; a flood of spoofed v6 SYNs gets
+#   cookies and makes no session
+# - TOA's IPv6 form (kind 254, length 20) in the server's capture: the v6
+#   client's address and port on the SYN and at the first data, to v6
+#   servers and (NAT64) to v4 ones, with and without the SYN proxy
 # - no server: a v6 TCP flow gets a RST, a UDP one ICMPv6 port unreachable
 # - the README's IPv6 runbook runs verbatim and its services carry traffic
 # - the VIP answers ping -6; IPv4 through its own VIP still works
@@ -21,7 +28,7 @@
 #   ?vip= of GET/DELETE /sessions takes the v6 VIP
 source "$(dirname "$0")/../../lib/common.sh"
 source "$(dirname "$0")/../../lib/testbed.sh"
-tb_init ipv6_fullnat 90
+tb_init ipv6_fullnat 110
 HERE=$(cd "$(dirname "$0")" && pwd)
 VIP6=$TB_VIP6 CADDR=$TB_CLIENT6 LIP6=$TB_LIP6
 b6() { tb_backend_ip6 "$1"; }
@@ -54,6 +61,13 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 92, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 9002 } ] },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 93, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 9000 } ] },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 94, \"client_address\": \"proxy_v2\", \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 9002 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 85, \"synproxy\": true, \"servers\": $servers6 },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8065, \"synproxy\": true, \"servers\": $(tb_servers_json 8080 2) },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 86, \"synproxy\": true, \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 9999 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8066, \"synproxy\": true, \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 9999 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 87, \"client_address\": \"toa\", \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 8080 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 88, \"client_address\": \"toa\", \"synproxy\": true, \"servers\": [ { \"ip\": \"$(b6 1)\", \"port\": 8080 } ] },
+  { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 8067, \"client_address\": \"toa\", \"synproxy\": true, \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ] },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 82 },
   { \"proto\": \"udp\", \"vip\": \"$VIP6\", \"port\": 54 },
   { \"proto\": \"tcp\", \"vip\": \"$VIP6\", \"port\": 81, \"scheduler\": \"mh\", \"mh_port\": true, \"servers\": $servers6 },
@@ -63,7 +77,7 @@ MGW_LIPS="[ \"10.1.0.100\", \"$LIP6\" ]" tb_mgw_config "[
 tb_v6_ports
 tb_mgw_start || exit 1
 
-tb_expect_eq "GET /services: the v6 VIP, canonical (TCP: FULLNAT rr, mh, none, PROXY x2; NAT64 x2)" "7" \
+tb_expect_eq "GET /services: the v6 VIP, canonical (TCP: FULLNAT rr, mh, none, PROXY x2, SYN proxy x2, TOA x2; NAT64 x2, SYN proxy x2, TOA)" "14" \
 	"$(tb_api GET /api/v1/services | tb_json "sum(1 for s in (j if isinstance(j, list) else j['services']) if s['vip'] == '$VIP6' and s['proto'] == 'tcp')")"
 seen=""
 for k in 1 2 3 4; do
@@ -187,6 +201,71 @@ for c in tcp:90:v1 tcp:91:v2 udp:92:v2 tcp:93:v2-nat64 udp:94:v2-nat64; do
 		tb_expect_eq "PROXY $what: the datagram after the header" ping "$rest"
 	fi
 done
+
+# the SYN proxy on the v6 VIP: to v6 servers (85) and, NAT64, to v4 ones
+# (8065)
+sp6() { tb_stat "[s for s in j['services'] if s['vip'] == '$VIP6' and s['port'] == $1][0]['xlate']['synproxy_$2']"; }
+big=$(sha256sum <"$TB_DIR/big.bin" | cut -d' ' -f1)
+for port in 85 8065; do
+	seen=""
+	for k in 1 2 3 4; do
+		seen+=$(tb_client curl -6 -sf -m 5 -g "http://[$VIP6]:$port/")
+	done
+	tb_check "synproxy v6 :$port: curl -6 reaches b1 and b2 ($seen)" \
+		bash -c "[[ '$seen' == *b1* && '$seen' == *b2* ]]"
+	got=$(tb_client curl -6 -sf -m 20 -g "http://[$VIP6]:$port/big" | sha256sum | cut -d' ' -f1)
+	tb_expect_eq "synproxy v6 :$port: 10 MB intact" "$big" "$got"
+	sent=$(sp6 $port cookies_sent) ok=$(sp6 $port cookies_validated)
+	tb_check "synproxy v6 :$port: cookies sent ($sent) and validated ($ok)" \
+		[ "$sent" -ge 5 -a "$ok" -ge 5 ]
+done
+# the server refuses mgw's SYN (nothing on 9999; NAT64: an IPv4 RST): the
+# v6 client, connected to the proxy, gets the RST at the sequence it expects
+for port in 86 8066; do
+	out=$(tb_client $TB_PY "$TB_ROOT/tests/lib/connect_fate.py" "$VIP6" $port)
+	tb_expect_eq "synproxy v6 :$port: the server's RST reaches the client" reset "$out"
+	tb_check "synproxy v6 :$port: server resets counted" tb_stat_ge \
+		"[s for s in j['services'] if s['vip'] == '$VIP6' and s['port'] == $port][0]['xlate']['synproxy_server_resets']" 1
+done
+# spoofed v6 sources (off-link: their SYN-ACKs go nowhere) flood :85
+sess0=$(tb_stat 'sum(l["sessions"] for l in j["lcores"])') sent0=$(sp6 85 cookies_sent)
+tb_client $TB_PY -c "
+import random
+from scapy.all import IPv6, TCP, send
+r = random.Random(6)
+send([IPv6(src='2001:db8:%x::%x:%x' % (r.getrandbits(16), r.getrandbits(16), r.getrandbits(16)),
+           dst='$VIP6') / TCP(sport=r.randint(1024, 65535), dport=85, flags='S',
+                              seq=r.getrandbits(32)) for _ in range(1500)], verbose=0)"
+sess1=$(tb_stat 'sum(l["sessions"] for l in j["lcores"])') sent1=$(sp6 85 cookies_sent)
+tb_log "v6 SYN flood: $((sent1 - sent0)) cookies sent, sessions $sess0 -> $sess1"
+tb_check "synproxy v6: the spoofed SYNs got cookies ($((sent1 - sent0)))" [ $((sent1 - sent0)) -ge 1400 ]
+tb_check "synproxy v6: they made no session ($sess0 -> $sess1)" [ $((sess1 - sess0)) -le 5 ]
+bad0=$(sp6 85 cookies_failed)
+tb_client $TB_PY -c "
+from scapy.all import IPv6, TCP, send
+send([IPv6(src='$CADDR', dst='$VIP6') / TCP(sport=31000 + i, dport=85, flags='A', seq=1000,
+                                           ack=7654321 + i) for i in range(30)], verbose=0)"
+bad1=$(sp6 85 cookies_failed)
+tb_check "synproxy v6: 30 forged cookie ACKs refused ($((bad1 - bad0)))" [ $((bad1 - bad0)) -ge 30 ]
+tb_check "synproxy v6: curl -6 still answered" tb_client curl -6 -sf -m 5 -o /dev/null -g "http://[$VIP6]:85/"
+
+# TOA, IPv6's form, decoded from b1's capture
+tb_bg b1 tcpdump6 tcpdump -i eth0 -U -w "$TB_DIR/toa6.pcap" "tcp port 8080"
+sleep 1
+# (the client's port: 40000 + the service's % 1000)
+for port in 87 88 8067; do
+	tb_expect_eq "TOA v6 :$port: answered" b1 \
+		"$(tb_client curl -6 -sf -m 5 --local-port $((40000 + port % 1000)) -g "http://[$VIP6]:$port/")"
+done
+sleep 1; kill -INT "$TB_LAST_PID"; sleep 0.5
+toa=$($TB_PY "$TB_ROOT/tests/lib/toa_seen.py" "$TB_DIR/toa6.pcap" 8080)
+tb_log "TOA v6 options seen: $toa"
+tb_check "TOA v6 :87: on the SYN to the v6 server" grep -q "6S $CADDR:40087" <<<"$toa"
+tb_check "TOA v6 :87: at the first data or the handshake's ACK" grep -Eq "6[AD] $CADDR:40087" <<<"$toa"
+tb_check "TOA v6 + synproxy :88: on mgw's SYN" grep -q "6S $CADDR:40088" <<<"$toa"
+tb_check "TOA v6 + synproxy :88: at A" grep -Eq "6[AD] $CADDR:40088" <<<"$toa"
+tb_check "TOA v6, NAT64 + synproxy :8067: on the IPv4 SYN" grep -q "4S $CADDR:40067" <<<"$toa"
+tb_check "TOA v6, NAT64 + synproxy :8067: at A" grep -Eq "4[AD] $CADDR:40067" <<<"$toa"
 
 # no server: a v6 TCP flow is reset at once, a UDP one gets ICMPv6 port
 # unreachable (the client's socket says "refused"), as IPv4's
