@@ -12,6 +12,17 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+/* DP_ASAN: built with AddressSanitizer (gcc says so one way, clang another) */
+#if defined(__SANITIZE_ADDRESS__)
+#define DP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DP_ASAN 1
+#endif
+#endif
+#ifdef DP_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
@@ -400,6 +411,21 @@ void dp_nat64_later_in(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_
 		       uint32_t src, uint32_t dst);
 void dp_nat64_later_out(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_pkt *p,
 			const uint8_t *src6, const uint8_t *dst6);
+
+/* A frame grown in place from old to len bytes, into its tailroom: under
+ * AddressSanitizer the new bytes are made writable (the fuzzer poisons
+ * what lies past each frame it makes, to catch reads beyond the end; a
+ * deliberate extension is not one). Nothing in other builds. */
+static inline void dp_mbuf_grown(struct rte_mbuf *m, uint32_t old, uint32_t len)
+{
+#ifdef DP_ASAN
+	__asan_unpoison_memory_region(rte_pktmbuf_mtod_offset(m, uint8_t *, old), len - old);
+#else
+	(void)m;
+	(void)old;
+	(void)len;
+#endif
+}
 
 /* xmit.c */
 void dp_xmit_ip(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t dst);

@@ -251,8 +251,12 @@ static void xmit_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct sp_end
 /* Make m a frame of len bytes that mgw writes (it must fit the mbuf). */
 static uint8_t *reuse(struct rte_mbuf *m, uint32_t len)
 {
-	if (m->nb_segs != 1 || rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m) < len)
+	uint32_t old = rte_pktmbuf_data_len(m);
+
+	if (m->nb_segs != 1 || old + rte_pktmbuf_tailroom(m) < len)
 		return NULL;
+	if (len > old)
+		dp_mbuf_grown(m, old, len);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 	return rte_pktmbuf_mtod(m, uint8_t *);

@@ -5,7 +5,7 @@
  * forwarding mode and scheduler: FULLNAT TCP and UDP, NAT, DR, TUNNEL, sh,
  * mh with persistence, a sorry server, on_down reset with a down server,
  * thresholds; IPv6 FULLNAT (PROXY v1 too), NAT64 (PROXY v2 too), NAT, DR
- * and TUNNEL.
+ * and TUNNEL; the SYN proxy for IPv4, IPv6 (with TOA) and NAT64.
  *
  * Input: one byte of flags, then records [ctl:1][len:2, big endian][frame].
  *   ctl bit 0      lcore (0, 1)
@@ -62,7 +62,7 @@ static const char *config_json =
 	"  \"routes\": [ { \"prefix\": \"0.0.0.0/0\", \"via\": \"10.0.0.254\" },"
 	"               { \"prefix\": \"10.9.0.0/16\", \"via\": \"10.1.0.254\" } ],"
 	"  \"localips\": [ \"10.1.0.100\", \"10.1.0.101\", \"fd00:2::100\" ],"
-	"  \"limits\": { \"sessions_per_lcore\": 1024, \"servers\": 64, \"services\": 16 },"
+	"  \"limits\": { \"sessions_per_lcore\": 1024, \"servers\": 64, \"services\": 32 },"
 	"  \"services\": ["
 	"   { \"proto\": \"tcp\", \"vip\": \"10.0.0.10\", \"port\": 80, \"scheduler\": \"rr\","
 	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 },"
@@ -102,7 +102,14 @@ static const char *config_json =
 	"     \"servers\": [ { \"ip\": \"fd00:2::13\", \"port\": 8084 } ] },"
 	"   { \"proto\": \"udp\", \"vip\": \"fd00:1::10\", \"port\": 85, \"forward\": \"tunnel\","
 	"     \"servers\": [ { \"ip\": \"fd00:2::14\", \"port\": 85 } ] },"
-	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 82 } ] }";
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 82 },"
+	/* the SYN proxy, each family and NAT64 */
+	"   { \"proto\": \"tcp\", \"vip\": \"10.0.0.11\", \"port\": 86, \"synproxy\": true,"
+	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 86 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 86, \"synproxy\": true,"
+	"     \"client_address\": \"toa\", \"servers\": [ { \"ip\": \"fd00:2::11\", \"port\": 86 } ] },"
+	"   { \"proto\": \"tcp\", \"vip\": \"fd00:1::10\", \"port\": 8066, \"synproxy\": true,"
+	"     \"servers\": [ { \"ip\": \"10.1.0.11\", \"port\": 8080 } ] } ] }";
 
 static struct {
 	struct dp *dp;
@@ -118,6 +125,7 @@ static struct {
 	struct dp_snap *snap;
 	uint8_t *down;
 	struct dp_neigh *neigh;
+	const void *sp_keys;           /* the SYN proxy's keys (malloc), held */
 } F;
 
 static __attribute__((noreturn)) void die(const char *what)
@@ -209,13 +217,23 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		snprintf(conf.port[i].tapname, sizeof(conf.port[i].tapname), "net_null%u", i + 2);
 	}
 	conf.sessions_per_lcore = 1024;
-	conf.max_services = 16;
+	conf.max_services = 32;
 	conf.max_servers = 64;
 	conf.mbufs = 8191;
 	conf.neigh_hold_ms = 1000;
 	if (dp_create(&conf, &F.dp) < 0)
 		die("dp_create");
 	F.neigh = dp_neigh_table(F.dp);
+	{
+		/* a fixed secret: the SYN proxy's cookies reproducible run to run */
+		uint8_t key[32];
+
+		for (unsigned i = 0; i < sizeof(key); i++)
+			key[i] = (uint8_t)(i * 37 + 11);
+		if (dp_synproxy_set_secret(F.dp, key) < 0)
+			die("dp_synproxy_set_secret");
+		F.sp_keys = F.dp->sp_keys;
+	}
 	for (unsigned p = 0; p < 2; p++) {
 		struct dp_port_info pi;
 

@@ -160,6 +160,15 @@ seeds["ipv6_modes"] = [
     rec(wan(IPv6(src=RT6, dst=VIP6) / ICMPv6PacketTooBig(mtu=1280) /
             IPv6(src=VIP6, dst=C6) / TCP(sport=84, dport=40000, flags="A"))),
 ]
+seeds["synproxy"] = [
+    rec(syn(86, dst=VIP2)), rec(syn(86, dst=VIP2, flags="A", seq=1001, ack=12345)),
+    rec(syn6(86)), rec(syn6(86, flags="A", seq=1001, ack=12345)),
+    rec(syn6(86, flags="PA", seq=1001, ack=12345, data=b"GET /")),
+    rec(lan(IPv6(src=S6, dst=LIP6) / TCP(sport=86, dport=1024, flags="SA", seq=77, ack=1001)), port=1),
+    rec(syn6(8066)), rec(syn6(8066, flags="A", seq=1001, ack=12345)),
+    rec(lan(IP(src=B1, dst=LIP) / TCP(sport=8080, dport=1024, flags="SA", seq=77, ack=1001)), port=1),
+    rec(lan(IP(src=B1, dst=LIP) / TCP(sport=8080, dport=1024, flags="R", seq=78)), port=1, t=2),
+]
 frags6 = fragment6(IPv6(src=C6, dst=VIP6) / IPv6ExtHdrFragment(id=77) / UDP(sport=5001, dport=53) /
                    Raw(b"f" * 3000), 1280)
 seeds["ipv6_frag"] = [rec(wan(f)) for f in frags6] + [
